@@ -1,0 +1,201 @@
+"""Run the notebooks in batch: ``python -m newslens run [NOTEBOOK…] [-p NAME VALUE]… [--corpus PATH] [--out DIR]``.
+
+Each notebook ``notebooks/<stem>.ipynb`` is executed by papermill inside a staging folder beside its final one,
+``<out>/<stem>.partial/``, with the kernel's working directory there, ``output_dir="."`` and ``corpus`` given
+relative to it. Only when it succeeds and its HTML is written is the staging folder swapped in for
+``<out>/<stem>/``; a failing notebook leaves the previous outputs untouched. Then ``<out>/index.html`` links every
+report, figure and table with relative links.
+
+Reruns are byte-identical: papermill's and nbclient's timing metadata and the injected parameters cell's random id
+are removed, paths in the notebook are relative, and figures are saved without dates (see ``newslens.plots``).
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+DEFAULT_NOTEBOOKS = "notebooks"
+KERNEL_NAME = "python3"
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunResult:
+    stem: str
+    seconds: float
+    files: int
+
+
+def _coerce(value: str):
+    """papermill -p style: numbers, booleans and JSON lists stay typed; everything else is a string."""
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove everything that changes from run to run without the results changing."""
+    papermill = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {"parameters": papermill.get("parameters", {})}
+    nb.metadata.pop("widgets", None)
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+        elif not cell.get("id"):
+            cell["id"] = f"cell-{index}"
+    return nb
+
+
+def _export_html(nb: nbformat.NotebookNode, path: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    # Article text is untrusted: sanitise the HTML of every output on top of pandas' and nbconvert's escaping.
+    exporter = HTMLExporter(sanitize_html=True)
+    body, _ = exporter.from_notebook_node(nb)
+    path.write_text(body, encoding="utf-8")
+
+
+def run_notebook(notebook: Path, out: Path, parameters: dict) -> RunResult:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    stem = notebook.stem
+    final, staging = out / stem, out / f"{stem}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    params = dict(parameters)
+    params["corpus"] = os.path.relpath(Path(params["corpus"]).resolve(), staging.resolve())
+    params["output_dir"] = "."
+    executed = staging / f"{stem}.ipynb"
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=KERNEL_NAME,
+                                   cwd=str(staging), progress_bar=False, request_save_on_cell_execute=False)
+    except PapermillExecutionError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise NotebookFailed(f"{notebook}: cell {error.cell_index} (execution count {error.exec_count}) failed: "
+                             f"{error.ename}: {error.evalue}") from None
+    except Exception as error:  # the kernel could not start, the notebook is not valid JSON, …
+        shutil.rmtree(staging, ignore_errors=True)
+        raise NotebookFailed(f"{notebook}: could not be executed: {type(error).__name__}: {error}") from None
+    nb = scrub(nbformat.read(executed, as_version=4))
+    nbformat.write(nb, executed)
+    _export_html(nb, staging / f"{stem}.html")
+    old = out / f"{stem}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return RunResult(stem, time.perf_counter() - started, sum(1 for p in final.rglob("*") if p.is_file()))
+
+
+def write_index(out: Path) -> Path:
+    """``<out>/index.html``: every report folder with its notebook, HTML, figures and tables (relative links)."""
+    sections = []
+    for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.endswith((".partial", ".old"))):
+        stem = folder.name
+        links = [f'<a href="{html.escape(stem)}/{html.escape(stem)}.html">report</a>',
+                 f'<a href="{html.escape(stem)}/{html.escape(stem)}.ipynb">notebook</a>']
+        items = []
+        for kind in ("figures", "tables"):
+            files = sorted(p.relative_to(out).as_posix() for p in (folder / kind).glob("*") if p.is_file())
+            if files:
+                entries = "".join(f'<li><a href="{html.escape(f)}">{html.escape(Path(f).name)}</a></li>' for f in files)
+                items.append(f"<h3>{kind.capitalize()}</h3><ul>{entries}</ul>")
+        others = sorted(p.relative_to(out).as_posix() for p in folder.glob("*") if p.is_file()
+                        and p.suffix not in (".html", ".ipynb"))
+        if others:
+            entries = "".join(f'<li><a href="{html.escape(f)}">{html.escape(Path(f).name)}</a></li>' for f in others)
+            items.append(f"<h3>Other files</h3><ul>{entries}</ul>")
+        sections.append(f"<section><h2>{html.escape(stem)}</h2><p>{' · '.join(links)}</p>{''.join(items)}</section>")
+    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>newslens outputs</title>"
+            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+            "section{border-top:1px solid #ccc;margin-top:1.5em}</style></head><body>\n"
+            "<h1>newslens outputs</h1>\n<p>Each report is an executed notebook (HTML and .ipynb) with its figures "
+            "(PNG, SVG) and tables (CSV).</p>\n" + "\n".join(sections) + "\n</body></html>\n")
+    path = out / "index.html"
+    tmp = out / "index.html.partial"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def find_notebooks(names: list[str], folder: Path = Path(DEFAULT_NOTEBOOKS)) -> list[Path]:
+    if not names:
+        found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+        if not found:
+            raise SystemExit(f"error: no notebooks matching {folder}/NN_*.ipynb")
+        return found
+    paths = []
+    for name in names:
+        path = Path(name)
+        if not path.exists() and (folder / name).exists():
+            path = folder / name
+        if not path.exists() and (folder / f"{name}.ipynb").exists():
+            path = folder / f"{name}.ipynb"
+        if not path.exists():
+            raise SystemExit(f"error: notebook '{name}' not found")
+        paths.append(path)
+    return paths
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m newslens", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute notebooks with papermill into an output folder",
+                              description="Execute notebooks with papermill; write <out>/<stem>/<stem>.ipynb and "
+                                          ".html, tables/*.csv, figures/*.png|svg, and <out>/index.html.")
+    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                     help="notebook paths or stems (default: every notebooks/NN_*.ipynb)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a notebook parameter (JSON values such as 10, true or [\"a\"] are typed)")
+    run.add_argument("--corpus", default="seeds", help="corpus folder or table (default: seeds)")
+    run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # the project's kernel, not one in the user's home
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    notebooks = find_notebooks(args.notebooks)
+    parameters = {name: _coerce(value) for name, value in args.parameter}
+    if not Path(args.corpus).exists():
+        print(f"error: corpus '{args.corpus}' does not exist", file=sys.stderr)
+        return 2
+    parameters["corpus"] = args.corpus
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failed = []
+    for number, notebook in enumerate(notebooks, start=1):
+        print(f"[{number}/{len(notebooks)}] {notebook} …", file=sys.stderr, flush=True)
+        try:
+            result = run_notebook(notebook, out, parameters)
+        except NotebookFailed as error:
+            print(f"  FAILED: {error}\n  previous outputs in {out / notebook.stem} left untouched", file=sys.stderr)
+            failed.append(notebook.stem)
+            continue
+        print(f"  done in {result.seconds:.1f} s, {result.files} files in {out / result.stem}", file=sys.stderr)
+    write_index(out)
+    print(f"index: {out / 'index.html'}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,226 @@
+"""Loading and cleaning: hand-checked expectations on the seeds, and every kind of bad input."""
+import json
+
+import pandas as pd
+import pytest
+
+import newslens
+from newslens import CorpusError, CorpusWarning
+from newslens.cleaning import clean_text
+
+from conftest import SEEDS
+
+SEED_IDS = ["000_8d3096f3f0fa6a76", "001_c190102fa271d982", "002_5da2c3bbd95e10c4", "003_412d1c09e69c2b39",
+            "004_758a5824e923800f"]
+
+
+def removals(corpus, doc_id):
+    report = corpus.cleaning[corpus.cleaning["doc_id"] == doc_id]
+    return list(zip(report["step"], report["line"], report["reason"]))
+
+
+# --- the seeds, checked by reading the files -----------------------------------------------------------------------
+
+def test_seed_ids_are_file_names_in_order(seed_corpus):
+    assert list(seed_corpus.documents["doc_id"]) == SEED_IDS
+    assert seed_corpus.problems.empty
+
+
+def test_seed_002_repeated_body_counts_once(seed_corpus):
+    doc = seed_corpus.documents.set_index("doc_id").loc["002_5da2c3bbd95e10c4"]
+    # 13 lines in the file: the lead line, six paragraphs, then the same six again (lines 8-13 = lines 2-7).
+    assert len(doc["text"].split("\n")) == 7
+    assert doc["text"].count("Witkoff is expected to meet with Putin in Moscow") == 1
+    assert doc["raw_text"].count("Witkoff is expected to meet with Putin in Moscow") == 2
+    assert removals(seed_corpus, "002_5da2c3bbd95e10c4") == [("repeated paragraph", n, f"same as line {n - 6}")
+                                                              for n in range(8, 14)]
+
+
+def test_seed_001_furniture_and_unicode(seed_corpus):
+    got = removals(seed_corpus, "001_c190102fa271d982")
+    assert got == [
+        ("unicode", 0, "non-breaking or thin space → space"),  # 1 in "Source:", 6 in the cookie notice
+        ("unicode", 0, "bullet character at line start → '- '"),
+        ("furniture", 2, "page header label"),  # Category
+        ("furniture", 3, "page header value (after 'Category')"),  # Politics
+        ("furniture", 4, "page header label"),  # Publication date
+        ("repeated paragraph", 6, "same as line 1"),  # the title again
+        ("furniture", 9, "source line"),
+        ("furniture", 13, "page header label"),  # Points of attention
+        ("repeated paragraph", 32, "same as line 30"),  # "Kaia Callas" caption twice
+        ("furniture", 52, "cookie notice"),
+        ("furniture", 54, "language-switch prompt"),
+    ]
+    report = seed_corpus.cleaning.set_index(["doc_id", "reason"])
+    assert report.loc[("001_c190102fa271d982", "non-breaking or thin space → space"), "removed"] == "7×"
+    text = seed_corpus.documents.set_index("doc_id").loc["001_c190102fa271d982", "text"]
+    assert "cookies" not in text and "\u00a0" not in text and "Kaia Kallas" in text
+    assert text.count("Kaia Callas") == 1
+
+
+def test_seed_003_and_004_links_and_bio(seed_corpus):
+    assert removals(seed_corpus, "003_412d1c09e69c2b39")[-1] == ("furniture", 22, "related-article link")
+    got = removals(seed_corpus, "004_758a5824e923800f")
+    assert ("furniture", 6, "live-ticker link") in got and ("furniture", 10, "author bio") in got
+    # 15 curly double quotes in seed 004, counted by hand (title 2, line 2: 2, line 3: 4, line 7: 2, line 8: 1,
+    # line 9: 2, the bio line 2).
+    report = seed_corpus.cleaning.set_index(["doc_id", "reason"])
+    assert report.loc[("004_758a5824e923800f", 'curly or angle double quote → "'), "removed"] == "15×"
+    text = seed_corpus.documents.set_index("doc_id").loc["004_758a5824e923800f", "text"]
+    assert "Amateur alcohol" not in text and '"positive changes"' in text
+
+
+def test_seed_000_is_untouched_and_metadata_is_read(seed_corpus):
+    docs = seed_corpus.documents.set_index("doc_id")
+    assert removals(seed_corpus, "000_8d3096f3f0fa6a76") == []
+    assert docs.loc["000_8d3096f3f0fa6a76", "text"] == docs.loc["000_8d3096f3f0fa6a76", "raw_text"]
+    assert docs.loc["003_412d1c09e69c2b39", "cited_source"] == "BBC"
+    assert (docs["published"] == "").all()  # no seed has a known date: none may be invented
+    assert docs.loc["004_758a5824e923800f", "title"] == 'Putin sees "positive changes" in his talks with Ukraine'
+
+
+def test_seed_files_are_unchanged_copies():
+    from conftest import SHARED
+
+    shared = SHARED / "seeds"
+    if not shared.exists():
+        pytest.skip("needs ../shared/seeds")
+    for path in shared.glob("*.txt"):
+        assert (SEEDS / path.name).read_bytes() == path.read_bytes()
+
+
+def test_clean_text_keeps_reporting_that_mentions_sources():
+    text = "Title\nThe source said talks would resume.\nRead also: another story\nCategory\nWorld\n"
+    clean, report = clean_text(text)
+    assert clean == "Title\nThe source said talks would resume."
+    assert [r.reason for r in report] == ["related-article link", "page header label",
+                                          "page header value (after 'Category')"]
+
+
+# --- bad input -----------------------------------------------------------------------------------------------------
+
+def write(folder, name, data):
+    path = folder / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return path
+
+
+GOOD = "A title\nThe envoy arrived in Geneva on Sunday.\n"
+
+
+def test_missing_path_and_empty_folder(tmp_path):
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        newslens.load_corpus(tmp_path / "nope")
+    with pytest.raises(CorpusError, match=r"no \.txt documents"):
+        newslens.load_corpus(tmp_path)
+
+
+def test_empty_binary_and_html_files_are_skipped_by_name(tmp_path):
+    write(tmp_path, "good.txt", GOOD)
+    write(tmp_path, "empty.txt", "  \n")
+    write(tmp_path, "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    write(tmp_path, "page.txt", "<!DOCTYPE html><html><head><title>x</title></head><body><p>Hi</p></body></html>")
+    with pytest.warns(CorpusWarning) as caught:
+        corpus = newslens.load_corpus(tmp_path)
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == ["binary.txt: binary file, not text (skipped)", "empty.txt: empty file (skipped)",
+                        "page.txt: looks like an HTML page, not article text (convert it to plain text first) (skipped)"]
+    assert list(corpus.documents["doc_id"]) == ["good"]
+    assert sorted(corpus.problems["file"]) == ["binary.txt", "empty.txt", "page.txt"]
+
+
+def test_only_bad_files_is_an_error(tmp_path):
+    write(tmp_path, "empty.txt", "")
+    with pytest.warns(CorpusWarning), pytest.raises(CorpusError, match="no usable documents"):
+        newslens.load_corpus(tmp_path)
+
+
+def test_cp1252_is_decoded_with_a_warning(tmp_path):
+    write(tmp_path, "old.txt", b"Caf\xe9 talks\n\x93We agree,\x94 he said \x96 twice.\n")  # cp1252 bytes
+    with pytest.warns(CorpusWarning, match=r"old\.txt: not valid UTF-8 \(first bad byte 3\); decoded as cp1252"):
+        corpus = newslens.load_corpus(tmp_path)
+    doc = corpus.documents.iloc[0]
+    assert doc["encoding"] == "cp1252"
+    assert doc["text"] == 'Café talks\n"We agree," he said – twice.'
+
+
+def test_latin1_fallback_when_cp1252_cannot_decode(tmp_path):
+    # 0x81 is undefined in cp1252, so only latin-1 can decode this file.
+    write(tmp_path, "odd.txt", b"Title\nA \x81 byte and caf\xe9.\n")
+    with pytest.warns(CorpusWarning, match="decoded as latin-1"):
+        corpus = newslens.load_corpus(tmp_path)
+    assert corpus.documents.iloc[0]["encoding"] == "latin-1"
+
+
+def test_bom_and_duplicate_documents(tmp_path):
+    write(tmp_path, "a.txt", "\ufeff" + GOOD)
+    write(tmp_path, "b.txt", GOOD.replace("Geneva", "Geneva "))  # the same text but for white space
+    with pytest.warns(CorpusWarning, match=r"b\.txt: duplicate of document 'a' \(skipped\)"):
+        corpus = newslens.load_corpus(tmp_path)
+    assert list(corpus.documents["doc_id"]) == ["a"]
+    assert corpus.documents.iloc[0]["text"].startswith("A title")
+
+
+def test_metadata_missing_file_and_bad_dates(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "b.txt", "Other\nDifferent text here.\n")
+    write(tmp_path, "c.txt", "Third\nYet another text.\n")
+    write(tmp_path, "metadata.csv", "file,title,outlet,cited_source,published\n"
+                                    "a.txt,,Wire,,2025-11-23\nb.txt,,,,2025-13-45\nghost.txt,,,,\n"
+                                    "c.txt,,,,last Tuesday\n")
+    with pytest.warns(CorpusWarning) as caught:
+        corpus = newslens.load_corpus(tmp_path)
+    assert [str(w.message) for w in caught] == [
+        "metadata.csv line 3: published date '2025-13-45' is not a valid YYYY-MM-DD date; left empty (repaired)",
+        "metadata.csv line 4: names 'ghost.txt', which is not a .txt document of the corpus (ignored)",
+        "metadata.csv line 5: published date 'last Tuesday' is not a valid YYYY-MM-DD date; left empty (repaired)",
+    ]
+    docs = corpus.documents.set_index("doc_id")
+    assert docs.loc["a", "published"] == "2025-11-23" and docs.loc["a", "outlet"] == "Wire"
+    assert docs.loc["b", "published"] == "" and docs.loc["c", "published"] == ""
+
+
+def test_other_files_in_folder_are_reported(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "scan.pdf", b"%PDF-1.4")
+    with pytest.warns(CorpusWarning, match=r"scan\.pdf: not a \.txt document \(ignored\)"):
+        newslens.load_corpus(tmp_path)
+
+
+def test_tables_csv_jsonl_parquet(tmp_path):
+    rows = [{"id": "x1", "title": "T1", "text": "First article text.", "published": "2025-12-02"},
+            {"id": "x2", "title": "T2", "text": "Second article text.", "published": ""}]
+    pd.DataFrame(rows).to_csv(tmp_path / "c.csv", index=False)
+    pd.DataFrame(rows).to_parquet(tmp_path / "c.parquet")
+    (tmp_path / "c.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n", encoding="utf-8")
+    for name in ("c.csv", "c.parquet"):
+        docs = newslens.load_corpus(tmp_path / name).documents
+        assert list(docs["doc_id"]) == ["x1", "x2"] and list(docs["published"]) == ["2025-12-02", ""]
+        assert docs.iloc[0]["title"] == "T1" and docs.iloc[1]["text"] == "Second article text."
+    with pytest.warns(CorpusWarning, match=r"c\.jsonl line 3: not valid JSON"):
+        docs = newslens.load_corpus(tmp_path / "c.jsonl").documents
+    assert list(docs["doc_id"]) == ["x1", "x2"]
+
+
+def test_table_errors_name_the_file(tmp_path):
+    pd.DataFrame({"headline": ["a"], "words": ["b"]}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(CorpusError, match=r"t\.csv: no text column .*found headline, words"):
+        newslens.load_corpus(tmp_path / "t.csv")
+    pd.DataFrame({"id": ["a", "a"], "text": ["x", "y"]}).to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(CorpusError, match=r"d\.csv: column 'id' has repeated ids, e\.g\. 'a'"):
+        newslens.load_corpus(tmp_path / "d.csv")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    with pytest.raises(CorpusError, match=r"bad\.parquet: cannot be read as a parquet table"):
+        newslens.load_corpus(tmp_path / "bad.parquet")
+    (tmp_path / "x.docx").write_bytes(b"PK")
+    with pytest.raises(CorpusError, match=r"x\.docx: not a folder of \.txt files"):
+        newslens.load_corpus(tmp_path / "x.docx")
+
+
+def test_support_statements_follow_the_table(seed_corpus):
+    from newslens.corpus import support_statements
+
+    statements = support_statements(seed_corpus.documents)
+    assert statements[0].startswith("5 documents")
+    assert any("No document has a publication date" in s for s in statements)
+    assert any("No outlet is known" in s for s in statements)

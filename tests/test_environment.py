@@ -1,0 +1,48 @@
+"""environment.yml (for conda users) names the same dependencies as pyproject.toml, and the lock satisfies both."""
+import re
+import tomllib
+
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from conftest import REPO
+
+
+def pyproject_requirements():
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return {canonicalize_name(r.name): str(r.specifier) for r in map(Requirement, data["project"]["dependencies"])}
+
+
+def conda_requirements():
+    env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
+    found = {}
+    for entry in env["dependencies"]:
+        items = entry["pip"] if isinstance(entry, dict) else [entry]
+        for item in items:
+            if item.startswith("-e") or item == "pip" or item.startswith("python"):
+                continue
+            requirement = Requirement(item)
+            found[canonicalize_name(requirement.name)] = str(requirement.specifier)
+    return found
+
+
+def test_environment_yml_matches_pyproject():
+    assert conda_requirements() == pyproject_requirements()
+
+
+def test_lock_pins_every_dependency_within_its_range():
+    pins = {}
+    for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([^\s;]+)", line.strip())
+        if match:
+            pins[canonicalize_name(match.group(1))] = match.group(2)
+    for name, specifier in pyproject_requirements().items():
+        assert name in pins, f"{name} is not pinned in requirements.lock"
+        assert Requirement(f"{name}{specifier}").specifier.contains(pins[name]), (name, pins[name], specifier)
+
+
+def test_no_nltk_download_anywhere():
+    sources = [*(REPO / "lib").rglob("*.py"), *(REPO / "notebooks").glob("*.ipynb"), *(REPO / "benchmarks").glob("*.py")]
+    offenders = [p.name for p in sources if "nltk.download" in p.read_text(encoding="utf-8")]
+    assert offenders == []
