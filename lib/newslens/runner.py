@@ -89,7 +89,8 @@ def run_notebook(notebook: Path, out: Path, parameters: dict) -> RunResult:
                                    cwd=str(staging), progress_bar=False, request_save_on_cell_execute=False)
     except PapermillExecutionError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise NotebookFailed(f"{notebook}: cell {error.cell_index} (execution count {error.exec_count}) failed: "
+        first_line = next((line for line in error.source.splitlines() if line.strip()), "")
+        raise NotebookFailed(f"{notebook}: cell [{error.exec_count}] `{first_line[:80]}` failed: "
                              f"{error.ename}: {error.evalue}") from None
     except Exception as error:  # the kernel could not start, the notebook is not valid JSON, …
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,126 @@
+"""The runner end to end: byte-identical reruns, escaping, failures that keep old outputs, committed outputs."""
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from newslens.runner import main, scrub
+
+from conftest import FIXTURES, REPO, SEEDS
+
+NOTEBOOKS = sorted(str(p) for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        self.hrefs += [value for name, value in attrs if name == "href"]
+
+
+@pytest.fixture(scope="module")
+def fixture_runs(tmp_path_factory):
+    """All notebooks on the small fixture corpus, twice, into two different folders."""
+    outs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name) / "outputs"
+        assert main(["run", *NOTEBOOKS, "--corpus", str(FIXTURES / "mini_corpus"), "--out", str(out)]) == 0
+        outs.append(out)
+    return outs
+
+
+def test_reruns_are_byte_identical(fixture_runs):
+    first, second = map(files_under, fixture_runs)
+    assert sorted(first) == sorted(second)
+    assert [name for name in first if first[name] != second[name]] == []
+    for notebook in NOTEBOOKS:
+        stem = Path(notebook).stem
+        assert {f"{stem}/{stem}.ipynb", f"{stem}/{stem}.html"} <= set(first)
+
+
+def test_no_timing_metadata_or_absolute_paths(fixture_runs):
+    for path in fixture_runs[0].rglob("*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        assert '"start_time"' not in text and '"duration"' not in text and '"iopub.execute_input"' not in text
+        assert str(fixture_runs[0]) not in text
+        assert '"corpus": "/' not in text and 'corpus = "/' not in text  # paths are relative to the report
+    for path in fixture_runs[0].rglob("*.svg"):
+        assert "<dc:date>" not in path.read_text(encoding="utf-8")
+
+
+def test_index_links_resolve_and_are_relative(fixture_runs):
+    out = fixture_runs[0]
+    parser = Links()
+    parser.feed((out / "index.html").read_text(encoding="utf-8"))
+    assert parser.hrefs, "index.html links nothing"
+    for href in parser.hrefs:
+        assert not href.startswith(("/", "http:", "https:", "file:")), href
+        assert (out / href).is_file(), href
+    linked = set(parser.hrefs)
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".ipynb", ".csv", ".png", ".svg", ".json") \
+                and path.name != "index.html":
+            assert path.relative_to(out).as_posix() in linked, f"{path} is not linked from index.html"
+
+
+def test_article_text_is_escaped_in_html(fixture_runs):
+    # b_markets.txt has the title 'Markets calm <script>alert("x")</script> & <b>bold</b>'
+    for path in fixture_runs[0].rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert '<script>alert("x")' not in text and "<b>bold</b>" not in text, path
+
+
+def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
+    out = tmp_path / "outputs"
+    previous = out / "99_failing"
+    previous.mkdir(parents=True)
+    (previous / "kept.txt").write_text("from an earlier run")
+    code = main(["run", str(FIXTURES / "99_failing.ipynb"), "--corpus", str(SEEDS), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert re.search(r"99_failing\.ipynb: cell \[4\] `raise ValueError\(\"boom on purpose\"\)` failed: "
+                     r"ValueError: boom on purpose", err), err
+    assert (previous / "kept.txt").read_text() == "from an earlier run"
+    assert sorted(p.name for p in out.iterdir()) == ["99_failing", "index.html"]
+
+
+def test_unknown_notebook_and_corpus_are_clear_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="notebook 'nope' not found"):
+        main(["run", "nope", "--out", str(tmp_path)])
+    assert main(["run", NOTEBOOKS[0], "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_scrub_removes_run_specific_fields():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"start_time": "t", "duration": 1.0, "parameters": {"a": 1}, "input_path": "/x"}
+    cell = nbformat.v4.new_code_cell("1")
+    cell.metadata.update({"papermill": {"duration": 2}, "execution": {"iopub.status.busy": "t"},
+                          "tags": ["injected-parameters"]})
+    nb.cells = [cell]
+    scrub(nb)
+    assert nb.metadata["papermill"] == {"parameters": {"a": 1}}
+    assert nb.cells[0].metadata == {"tags": ["injected-parameters"]} and nb.cells[0]["id"] == "injected-parameters"
+
+
+def test_committed_outputs_match_the_code(tmp_path):
+    """The committed outputs/ are exactly what the committed notebooks and library produce from seeds/."""
+    committed = REPO / "outputs"
+    # The same layout as `make outputs` (seeds/ beside outputs/), so the relative corpus path is the same.
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    out = tmp_path / "outputs"
+    assert main(["run", *NOTEBOOKS, "--corpus", str(tmp_path / "seeds"), "--out", str(out)]) == 0
+    fresh, old = files_under(out), files_under(committed)
+    assert sorted(fresh) == sorted(old), "outputs/ has missing or extra files: run `make outputs` and commit"
+    changed = [name for name in fresh if fresh[name] != old[name]]
+    assert changed == [], f"outputs/ is stale for {changed}: run `make outputs` and commit"
