@@ -8,7 +8,7 @@ Steps, in order:
    space, bullets at the start of a line → "- ", zero-width characters dropped, Windows line ends → "\\n".
 2. Web furniture, line by line: cookie notices, language-switch prompts, "Read also: …", ">>> Read all …",
    "Category / Publication date / Points of attention / Source:" header labels, author bios.
-3. Repeated paragraphs: a paragraph whose normalised text equals an earlier one in the same document is removed
+3. Repeated paragraphs: a paragraph whose text (ignoring case and spacing) equals an earlier one in the same document is removed
    (seed 002 repeats most of its body; counting it twice would double every frequency).
 
 The furniture patterns are deliberately narrow (whole lines that match a known shape): a false removal of real
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 
@@ -35,6 +36,7 @@ CHARACTER_MAP = {
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ",
     "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
 }
+_SPECIAL = re.compile("[" + "".join(CHARACTER_MAP) + "]")
 _CHARACTER_NAMES = {
     "'": "curly single quote or prime → '", '"': 'curly or angle double quote → "', " ": "non-breaking or thin space → space",
     "": "zero-width character or BOM removed",
@@ -56,6 +58,9 @@ FURNITURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("source line", r"source\s*:\s*.{1,80}"),
     ]
 )
+# Every furniture pattern contains one of these words: most lines are rejected by a few substring tests.
+_FURNITURE_HINTS = ("cookie", "version", "switch", "read", "see also", "related", "more on", "category",
+                    "publication date", "points of attention", "share", "tag", "source")
 # A fake byline bio ("Amateur alcohol specialist. Reader. Hardcore introvert."): three or more tiny sentences.
 _BIO = re.compile(r"^[.\s\"']*(?:[A-Z][\w-]*(?: [\w-]+){0,3}[.!] ?){3,}[\"']?$")
 _HEADER_VALUE_AFTER = "category"  # the line after a bare "Category" label is its value ("Politics")
@@ -64,16 +69,12 @@ _HEADER_VALUE_AFTER = "category"  # the line after a bare "Category" label is it
 def normalise_unicode(raw: str) -> tuple[str, list[Removal]]:
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
-    changes: dict[str, int] = {}
-    out = []
-    for ch in text:
-        repl = CHARACTER_MAP.get(ch)
-        if repl is None:
-            out.append(ch)
-        else:
-            out.append(repl)
-            changes[repl] = changes.get(repl, 0) + 1
-    text = "".join(out)
+    found = Counter(_SPECIAL.findall(text))
+    for ch in found:  # str.translate is slow on non-ASCII text; these characters are few
+        text = text.replace(ch, CHARACTER_MAP[ch])
+    changes = Counter()
+    for ch, n in found.items():
+        changes[CHARACTER_MAP[ch]] += n
     text, n_bullets = _BULLET.subn(r"\1- ", text)
     report = [Removal("unicode", 0, f"{n}×", _CHARACTER_NAMES[repl]) for repl, n in sorted(changes.items())]
     if n_bullets:
@@ -81,8 +82,9 @@ def normalise_unicode(raw: str) -> tuple[str, list[Removal]]:
     return text, report
 
 
-def _paragraph_key(line: str) -> str:
-    return re.sub(r"\W+", " ", line.casefold()).strip()
+def _paragraph_key(folded_line: str) -> str:
+    """Case and spacing do not make a paragraph new."""
+    return " ".join(folded_line.split())
 
 
 def clean_text(raw: str) -> tuple[str, list[Removal]]:
@@ -97,16 +99,19 @@ def clean_text(raw: str) -> tuple[str, list[Removal]]:
             if kept and kept[-1] != "":
                 kept.append("")
             continue
-        reason = next((r for r, p in FURNITURE_PATTERNS if p.fullmatch(stripped)), None)
+        reason = None
+        folded = stripped.casefold()
+        if any(hint in folded for hint in _FURNITURE_HINTS):
+            reason = next((r for r, p in FURNITURE_PATTERNS if p.fullmatch(stripped)), None)
         if reason is None and previous_label == _HEADER_VALUE_AFTER and len(stripped.split()) <= 3:
             reason = "page header value (after 'Category')"
-        if reason is None and _BIO.fullmatch(stripped) and len(stripped.split()) <= 15:
+        if reason is None and len(stripped) < 120 and _BIO.fullmatch(stripped) and len(stripped.split()) <= 15:
             reason = "author bio"
         previous_label = stripped.casefold().rstrip(":") if reason == "page header label" else ""
         if reason:
             report.append(Removal("furniture", number, stripped, reason))
             continue
-        key = _paragraph_key(stripped)
+        key = _paragraph_key(folded)
         if key and key in seen:
             report.append(Removal("repeated paragraph", number, stripped, f"same as line {seen[key]}"))
             continue

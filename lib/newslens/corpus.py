@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cleaning import clean_text
-from .text import word_spans
+from .text import WORD_PATTERN
 
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
 TEXT_COLUMNS = ("text", "body", "content", "article")
@@ -87,13 +87,16 @@ def load_corpus(path: str | Path) -> Corpus:
 
 # --- reading -------------------------------------------------------------------------------------------------------
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
 def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | None:
     """Text and encoding, or None (with a warning) for what is not a text document."""
     if not data.strip():
         problems.add(name, "empty file", "skipped")
         return None
     head = data[:8192]
-    control = sum(b < 32 and b not in (9, 10, 13) for b in head)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if b"\x00" in head or control > len(head) * 0.05:
         problems.add(name, "binary file, not text", "skipped")
         return None
@@ -253,7 +256,7 @@ def _build(records: list[dict], problems: _Problems, path: Path) -> Corpus:
         if not clean.strip():
             problems.add(record["file"], "nothing left after cleaning (only boilerplate)", "skipped")
             continue
-        fingerprint = hashlib.sha1(re.sub(r"\W+", " ", clean.casefold()).encode()).hexdigest()
+        fingerprint = hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
         if fingerprint in first_with_text:
             problems.add(record["file"], f"duplicate of document '{first_with_text[fingerprint]}'", "skipped")
             continue
@@ -263,7 +266,7 @@ def _build(records: list[dict], problems: _Problems, path: Path) -> Corpus:
         cited = record["cited_source"] or "; ".join(
             r.removed.split(":", 1)[1].strip() for r in removals if r.reason == "source line")
         rows.append({**record, "title": title, "cited_source": cited, "text": clean,
-                     "n_words": len(word_spans(clean)), "n_chars_raw": len(record["raw_text"]),
+                     "n_words": len(WORD_PATTERN.findall(clean)), "n_chars_raw": len(record["raw_text"]),
                      "n_chars_clean": len(clean), "n_removed": len(removals)})
         report.extend({"doc_id": record["doc_id"], "step": r.step, "line": r.line, "removed": r.removed,
                        "reason": r.reason} for r in removals)

@@ -51,3 +51,26 @@ def bar_chart(labels, values, title: str, xlabel: str, color: str = "#4C72B0") -
     ax.set_xlabel(xlabel)
     fig.tight_layout()
     return fig
+
+
+def length_figure(documents, max_bars: int = 40) -> Figure:
+    """Characters per document before and after cleaning: paired bars for a small corpus, else two histograms."""
+    raw, clean = documents["n_chars_raw"], documents["n_chars_clean"]
+    if len(documents) <= max_bars:
+        fig, ax = plt.subplots(figsize=(7, 0.45 * len(documents) + 1.5))
+        y = range(len(documents))
+        ax.barh([i - 0.2 for i in y], raw, height=0.4, color="#BBBBBB", label="raw")
+        ax.barh([i + 0.2 for i in y], clean, height=0.4, color="#4C72B0", label="cleaned")
+        ax.set_yticks(list(y), documents["doc_id"])
+        ax.invert_yaxis()
+        ax.set_xlabel("characters")
+    else:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        bins = 40
+        ax.hist([raw, clean], bins=bins, color=["#BBBBBB", "#4C72B0"], label=["raw", "cleaned"])
+        ax.set_xlabel("characters per document")
+        ax.set_ylabel("documents")
+    ax.legend()
+    ax.set_title("Document length before and after cleaning")
+    fig.tight_layout()
+    return fig

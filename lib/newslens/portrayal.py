@@ -1,0 +1,209 @@
+"""How actors are portrayed: sentiment per mention, and per-actor aggregates with uncertainty.
+
+Public surface (plain data in, plain data out):
+    mention_sentiment(documents, mentions, quotes, method=None, scorer=None) -> DataFrame
+    actor_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
+    actor_document_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
+    evidence(scored, n=3) -> DataFrame
+    speaker_target_matrix(scored, wide=False) -> DataFrame
+
+What an actor says is not sentiment toward that actor. The mention that attributes speech ("said Kallas", "according
+to her") is scored, but excluded from the speaker's own figures: its clause is what Kallas says about someone else.
+Mentions inside a quote carry the speaker in ``quoted_by``; they count for the actor mentioned (that is how the
+article lets them be portrayed) and also feed the speaker -> target matrix.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from newslens.actors import Actor
+
+LABELS = ("negative", "neutral", "positive")
+SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
+SUMMARY_COLUMNS = ["actor", "kind", "method", "mentions", "scored", "mean_sentiment", "ci_low", "ci_high",
+                   "share_negative", "share_neutral", "share_positive"]
+# Bootstrap resamples are drawn in blocks of about this many numbers, so a much-mentioned actor fits in memory.
+_BOOT_BLOCK = 2_000_000
+
+
+def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame,
+                      method: str | None = None,
+                      scorer: Callable[..., pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Mentions (as from ``find_mentions``) with the tone toward each one.
+
+    Adds the columns of ``newslens.sentiment.score_targets`` (label, score in [-1, 1], p_negative, p_neutral,
+    p_positive, clause_start, clause_end) and:
+        method      the sentiment method used
+        quoted_by   the speaker whose quote holds the mention (innermost quote), else missing
+        excluded    True when the mention must not count toward its actor's tone
+        reason      why: "speaker" (the mention attributes speech: "said Kallas"), "own_quote" (the speaker
+                    referring to themself inside their own quote, "stating that she fears"), else ""
+    ``scorer`` replaces ``score_targets`` (same signature), e.g. in tests.
+    """
+    if scorer is None:
+        from newslens.sentiment import score_targets as scorer
+    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
+    out = mentions.reset_index(drop=True).copy()
+    items = [(texts[d], int(s), int(e)) for d, s, e in zip(out["doc_id"], out["start"], out["end"])]
+    scores = scorer(items, method=method) if items else pd.DataFrame(columns=SCORE_COLUMNS)
+    for column in SCORE_COLUMNS:
+        out[column] = scores[column].to_numpy() if len(scores) else pd.Series(dtype=float)
+    out["method"] = method or "model"
+
+    speakers = set(zip(quotes["doc_id"], quotes["speaker_start"])) if len(quotes) else set()
+    quoted_by = []
+    by_doc = {doc_id: group for doc_id, group in quotes.groupby("doc_id")} if len(quotes) else {}
+    for doc_id, start, end in zip(out["doc_id"], out["start"], out["end"]):
+        group = by_doc.get(doc_id)
+        speaker = None
+        if group is not None:
+            inside = group[(group["quote_start"] <= start) & (end <= group["quote_end"])]
+            if len(inside):
+                speaker = inside.loc[(inside["quote_end"] - inside["quote_start"]).idxmin(), "speaker"]
+        quoted_by.append(speaker)
+    out["quoted_by"] = pd.Series(quoted_by, dtype="object")
+    is_speaker = pd.Series([(d, s) in speakers for d, s in zip(out["doc_id"], out["start"])], dtype=bool)
+    own_quote = out["quoted_by"].eq(out["actor"]).fillna(False).astype(bool)
+    out["excluded"] = is_speaker | own_quote
+    out["reason"] = np.where(is_speaker, "speaker", np.where(own_quote, "own_quote", ""))
+    return out
+
+
+def bootstrap_mean(scores: Sequence[float], n_boot: int = 2000, seed: int = 0,
+                   level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and percentile bootstrap interval of the mean; (nan, nan, nan) without scores.
+
+    The generator is seeded per call, so an actor's interval does not depend on which other actors were summarised.
+    """
+    values = np.asarray(scores, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return (np.nan, np.nan, np.nan)
+    mean = float(values.mean())
+    if values.size == 1 or np.all(values == values[0]):
+        return (mean, mean, mean)
+    rng = np.random.default_rng(seed)
+    block = max(1, _BOOT_BLOCK // values.size)
+    means = np.concatenate([values[rng.integers(0, values.size, size=(min(block, n_boot - done), values.size))]
+                            .mean(axis=1) for done in range(0, n_boot, block)])
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    # A tiny, lopsided sample can put the mean just outside its percentile interval; widening to include it keeps
+    # "mean within [ci_low, ci_high]" true for every row. Resampled means never leave [min, max] of the scores.
+    return (mean, float(min(low, mean)), float(max(high, mean)))
+
+
+def _rolled(scored: pd.DataFrame, registry: Sequence[Actor], rollup: bool) -> pd.DataFrame:
+    if not rollup:
+        return scored
+    parent = {actor.name: actor.affiliation for actor in registry if actor.affiliation}
+
+    def top(name: str) -> str:
+        seen = set()
+        while name in parent and name not in seen:
+            seen.add(name)
+            name = parent[name]
+        return name
+
+    out = scored.copy()
+    out["actor"] = out["actor"].map(top)
+    if "quoted_by" in out:
+        out["quoted_by"] = out["quoted_by"].map(lambda v: top(v) if isinstance(v, str) else v)
+    return out
+
+
+def _summarise(scored: pd.DataFrame, registry: Sequence[Actor], keys: list[str], n_boot: int, seed: int,
+               rollup: bool) -> pd.DataFrame:
+    kinds = {actor.name: actor.kind for actor in registry}
+    data = _rolled(scored, registry, rollup)
+    if "method" not in data:
+        data = data.assign(method="model")
+    rows = []
+    for key, group in data.groupby(keys + ["method"], sort=True, dropna=False):
+        key = dict(zip(keys + ["method"], key))
+        counted = group[~group["excluded"].astype(bool)] if "excluded" in group else group
+        counted = counted[counted["score"].notna()]
+        mean, low, high = bootstrap_mean(counted["score"], n_boot=n_boot, seed=seed)
+        labels = counted["label"].value_counts()
+        n = len(counted)
+        shares = {f"share_{label}": (labels.get(label, 0) / n if n else np.nan) for label in LABELS}
+        rows.append({**key, "kind": kinds.get(key["actor"]), "mentions": len(group), "scored": n,
+                     "mean_sentiment": mean, "ci_low": low, "ci_high": high, **shares})
+    columns = SUMMARY_COLUMNS[:1] + [k for k in keys if k != "actor"] + SUMMARY_COLUMNS[1:]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["method", "mentions", "actor"], ascending=[True, False, True], ignore_index=True)
+
+
+def actor_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_boot: int = 2000, seed: int = 0,
+                  rollup: bool = False) -> pd.DataFrame:
+    """One row per actor and method.
+
+    Columns: actor, kind, method, mentions (all mentions, excluded ones too), scored (mentions that count toward
+    the tone), mean_sentiment (mean score in [-1, 1]), ci_low, ci_high (seeded percentile bootstrap 95% interval of
+    the mean), share_negative, share_neutral, share_positive (of the scored mentions). With ``rollup`` people and
+    institutions are counted under their affiliation, followed to the top (Peskov -> Russia).
+    Actors without any mention do not appear.
+    """
+    return _summarise(scored, registry, ["actor"], n_boot, seed, rollup)
+
+
+def actor_document_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_boot: int = 2000, seed: int = 0,
+                           rollup: bool = False) -> pd.DataFrame:
+    """As ``actor_summary``, one row per actor, document and method; an extra ``doc_id`` column."""
+    return _summarise(scored, registry, ["actor", "doc_id"], n_boot, seed, rollup)
+
+
+def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The most negative and most positive sentences for each actor (and method), excluded mentions left out.
+
+    Columns: actor, method, polarity ("negative" / "positive"), rank (1 = strongest), score, doc_id, surface,
+    sentence. A sentence appears once per actor and polarity (its strongest mention); only negative scores are
+    negative evidence and only positive ones positive.
+    """
+    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
+    data = scored[~scored["excluded"].astype(bool)] if "excluded" in scored else scored
+    data = data[data["score"].notna()]
+    if "method" not in data:
+        data = data.assign(method="model")
+    rows = []
+    for (actor, method), group in data.groupby(["actor", "method"], sort=True):
+        for polarity, ascending, keep in (("negative", True, group["score"] < 0), ("positive", False,
+                                                                                   group["score"] > 0)):
+            best = (group[keep].sort_values(["score", "doc_id", "start"], ascending=[ascending, True, True])
+                    .drop_duplicates(["doc_id", "sent_start"]).head(n))
+            for rank, row in enumerate(best.itertuples(index=False), start=1):
+                sentence = " ".join(texts[row.doc_id][row.sent_start:row.sent_end].split())
+                rows.append((actor, method, polarity, rank, float(row.score), row.doc_id, row.surface, sentence))
+    return pd.DataFrame(rows, columns=["actor", "method", "polarity", "rank", "score", "doc_id", "surface",
+                                       "sentence"])
+
+
+def speaker_target_matrix(scored: pd.DataFrame, registry: Sequence[Actor] | None = None, rollup: bool = False,
+                          wide: bool = False) -> pd.DataFrame:
+    """The tone of what each actor says about each other actor.
+
+    Long form (default) columns: speaker, target, method, mentions (mentions of the target inside the speaker's
+    quotes), mean_sentiment. ``wide=True`` gives speakers as rows and targets as columns of mean_sentiment (for a
+    single method; with several, the method becomes the outer row level). Self-references are left out.
+    """
+    data = _rolled(scored, registry or [], rollup)
+    if "method" not in data:
+        data = data.assign(method="model")
+    data = data[data["quoted_by"].notna() & data["score"].notna() & data["quoted_by"].ne(data["actor"])]
+    long = (data.groupby(["quoted_by", "actor", "method"], sort=True)["score"].agg(["size", "mean"]).reset_index()
+            .set_axis(["speaker", "target", "method", "mentions", "mean_sentiment"], axis=1))
+    if not wide:
+        return long
+    index = ["speaker"] if long["method"].nunique() <= 1 else ["method", "speaker"]
+    return long.pivot_table(index=index, columns="target", values="mean_sentiment", aggfunc="first")
+
+
+def scored_for_export(scored: pd.DataFrame, columns: Iterable[str] = ("doc_id", "actor", "surface", "start", "end",
+                                                                      "found_by", "score", "label", "method",
+                                                                      "excluded", "reason", "quoted_by")
+                      ) -> pd.DataFrame:
+    """The mentions table as written to tables/mentions.csv, with ``score`` renamed ``sentiment``."""
+    return scored[[c for c in columns if c in scored]].rename(columns={"score": "sentiment"})

@@ -1,0 +1,376 @@
+"""Registry, mentions, unknown names and quotes, on sentences taken from the seed articles.
+
+Expectations were worked out by reading the sentences, not by running the code.
+"""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from newslens.actors import (Actor, RegistryError, find_mentions, find_quotes, load_registry, parse_registry,
+                             unknown_names)
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry(SEEDS / "actors.yaml")
+
+
+def seed_documents() -> pd.DataFrame:
+    """The seed articles read directly, with repeated paragraphs dropped as the corpus loader does (seed 002)."""
+    rows = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        seen, lines = set(), []
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if len(line) > 80 and line in seen:
+                continue
+            seen.add(line)
+            lines.append(line)
+        rows.append((path.stem, "\n".join(lines)))
+    return pd.DataFrame(rows, columns=["doc_id", "text"])
+
+
+def docs(*texts: str) -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": list(texts)})
+
+
+def mentions_of(text: str, registry) -> list[tuple[str, str, str]]:
+    found = find_mentions(docs(text), registry)
+    return list(zip(found["surface"], found["actor"], found["found_by"]))
+
+
+def quotes_of(text: str, registry) -> pd.DataFrame:
+    documents = docs(text)
+    return find_quotes(documents, registry, find_mentions(documents, registry))
+
+
+# --- registry ----------------------------------------------------------------------------------------------------
+
+
+def test_seed_registry_has_the_required_actors(registry):
+    names = {actor.name for actor in registry}
+    assert {"Vladimir Putin", "Volodymyr Zelensky", "Kaja Kallas", "Steve Witkoff", "Donald Trump", "Marco Rubio",
+            "Jared Kushner", "Dmitry Peskov", "Yuri Ushakov", "Rustem Umerov", "Alexander Lukashenko",
+            "Sergei Lavrov", "Emmanuel Macron", "Keir Starmer", "Andriy Yermak", "Russia", "Ukraine",
+            "European Union", "United States", "United Kingdom", "NATO", "Belarus", "Europe"} <= names
+    by_name = {actor.name: actor for actor in registry}
+    assert by_name["Vladimir Putin"].affiliation == "Russia"
+    assert by_name["Kaja Kallas"].gender == "female"
+    assert {"Kaia Callas", "Kaya Kallas", "Kaia Kallas"} <= set(by_name["Kaja Kallas"].aliases)
+    assert isinstance(by_name["Russia"], Actor) and by_name["Russia"].kind == "country"
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "actors.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_alias_claimed_twice_names_file_entry_and_owner(tmp_path):
+    path = write(tmp_path, """
+actors:
+  - {name: European Union, kind: organisation, aliases: [EU]}
+  - {name: Kaja Kallas, kind: person, aliases: [Kallas, eu]}
+""")
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    message = str(error.value)
+    assert str(path) in message and "actor #2 'Kaja Kallas'" in message
+    assert "'eu'" in message and "'European Union'" in message
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ("{name: Putin, kind: person, alias: [Vladimir]}", "unknown field 'alias'"),
+    ("{name: '  ', kind: person}", "actor #1: empty or missing name"),
+    ("{kind: person}", "actor #1: empty or missing name"),
+    ("{name: Putin, kind: human}", "kind must be one of"),
+    ("{name: Putin, kind: person, gender: m}", "gender must be"),
+    ("{name: Russia, kind: country, gender: male}", "only for a person"),
+    ("{name: Putin, kind: person, aliases: [Vladimir, '']}", "empty entry in aliases"),
+    ("{name: Putin, kind: person, affiliation: Rusia}", "affiliation 'Rusia' is not another actor"),
+])
+def test_registry_errors(tmp_path, entry, expected):
+    path = write(tmp_path, f"actors:\n  - {entry}\n")
+    with pytest.raises(RegistryError, match=expected) as error:
+        load_registry(path)
+    assert str(error.value).startswith(f"{path}: ")
+
+
+def test_registry_file_problems(tmp_path):
+    with pytest.raises(RegistryError, match="file not found"):
+        load_registry(tmp_path / "missing.yaml")
+    with pytest.raises(RegistryError, match="not valid YAML"):
+        load_registry(write(tmp_path, "actors: [\n"))
+    with pytest.raises(RegistryError, match="unknown top-level key 'people'"):
+        load_registry(write(tmp_path, "people: []\n"))
+    with pytest.raises(RegistryError, match="non-empty list"):
+        parse_registry({"actors": []})
+
+
+def test_same_alias_twice_within_one_actor_is_fine():
+    actors = parse_registry([{"name": "Kaja Kallas", "kind": "person", "aliases": ["Kallas", "Kallas"]}])
+    assert actors[0].aliases == ("Kallas",)
+
+
+# --- mentions ----------------------------------------------------------------------------------------------------
+
+
+def test_misspelt_kallas_is_kallas(registry):
+    text = ("Kaia Callas\n\nEU foreign policy chief\n\n"
+            "So, of course, if they are beneficial to Russia, then it is clear that it also comes from that side, "
+            "- concluded Kaya Kallas.")
+    found = mentions_of(text, registry)
+    assert ("Kaia Callas", "Kaja Kallas", "alias") in found
+    assert ("Kaya Kallas", "Kaja Kallas", "alias") in found
+    # On a line of its own the descriptor names her (it carries a capital, so it counts without her name).
+    assert ("EU foreign policy chief", "Kaja Kallas", "descriptor") in found
+
+
+def test_seed_001_names_kallas_at_least_ten_times(registry):
+    documents = seed_documents()
+    found = find_mentions(documents[documents["doc_id"].str.startswith("001_")], registry)
+    named = found[(found["actor"] == "Kaja Kallas") & found["found_by"].isin(["name", "alias"])]
+    assert len(named) >= 10
+    assert {"Kallas", "Kaia Kallas", "Kaia Callas", "Kaya Kallas"} <= set(named["surface"])
+
+
+def test_other_misspellings(registry):
+    found = mentions_of("In late November, Ukrainian representatives and the US team, which also included Vitkoff, "
+                        "Kushner and US Secretary of State Marco Rubio, discussed the peace plan. Peskov said the "
+                        "meeting between Putin and Ukrainian President Volodymyr Zhelensky could not be ruled out. "
+                        "Delegates from Kiev and Moscow have met.", registry)
+    actors = [(surface, actor) for surface, actor, _ in found]
+    assert ("Vitkoff", "Steve Witkoff") in actors
+    assert ("Volodymyr Zhelensky", "Volodymyr Zelensky") in actors
+    assert ("Kiev", "Ukraine") in actors and ("Moscow", "Russia") in actors
+    assert ("Marco Rubio", "Marco Rubio") in actors
+    # "Ukrainian President" is a title in front of the name: one mention, not two.
+    assert [a for _, a in actors].count("Volodymyr Zelensky") == 1
+
+
+def test_longest_match_possessives_and_case(registry):
+    found = mentions_of("Russia’s war. Zelenskyy's office. KALLAS SPEAKS. President Vladimir Putin's aide.", registry)
+    assert ("Russia", "Russia", "name") in found
+    assert ("Zelenskyy", "Volodymyr Zelensky", "alias") in found
+    assert ("KALLAS", "Kaja Kallas", "alias") in found
+    assert ("Vladimir Putin", "Vladimir Putin", "name") in found
+    assert ("Putin", "Vladimir Putin", "alias") not in found
+
+
+def test_us_is_not_the_pronoun_us(registry):
+    assert mentions_of("She welcomed the US's desire to end the war.", registry) == [("US", "United States", "alias")]
+    assert mentions_of("Join us in Geneva; the U.S. team and Washington agreed.", registry) == [
+        ("U.S.", "United States", "alias"), ("Washington", "United States", "alias")]
+    # A lower-case name is an ordinary word.
+    assert mentions_of("That was his trump card.", registry) == []
+
+
+def test_adjectives_are_not_countries(registry):
+    found = mentions_of("Russian aggression and Ukrainian territory were discussed by the Russians.", registry)
+    assert found == []
+
+
+def test_descriptors(registry):
+    # A title in front of the name is not a second mention; the Kremlin inside it still is.
+    found = mentions_of("the Kremlin spokesman Dmitry Peskov said on Friday.", registry)
+    assert found == [("Kremlin", "Kremlin", "name"), ("Dmitry Peskov", "Dmitry Peskov", "name")]
+    # Standing alone it names Peskov, and "Kremlin" is part of it rather than an extra mention.
+    found = mentions_of("Kremlin spokesman said that the meeting was constructive.", registry)
+    assert found == [("Kremlin spokesman", "Dmitry Peskov", "descriptor")]
+    found = mentions_of("The Russian dictator said Europeans were living under a false illusion.", registry)
+    assert found == [("The Russian dictator", "Vladimir Putin", "descriptor")]
+
+
+def test_generic_descriptor_needs_the_name_in_the_document(registry):
+    sentence = "The top diplomat noted that Russia is not scaling back its military machine."
+    alone = mentions_of(sentence, registry)
+    assert "Kaja Kallas" not in [actor for _, actor, _ in alone]
+    with_name = mentions_of("Kallas spoke in Brussels. " + sentence, registry)
+    assert ("The top diplomat", "Kaja Kallas", "descriptor") in with_name
+
+
+def test_she_after_a_sentence_without_women_is_kallas(registry):
+    text = ("This was stated by the European Union's chief diplomat Kaja Kallas, according to The Guardian.\n"
+            "The agreement must include concessions on the part of the Russian Federation.\n"
+            "She welcomed the US's desire to end the war.")
+    found = find_mentions(docs(text), registry)
+    she = found[found["surface"] == "She"].iloc[0]
+    assert she["actor"] == "Kaja Kallas" and she["found_by"] == "pronoun"
+    assert she["antecedent_start"] == text.index("Kaja Kallas")
+    # "European Union's" belongs to the EU; the descriptor in front of her name is a title, not a mention.
+    assert list(found["surface"]) == ["European Union", "Kaja Kallas", "Russian Federation", "She", "US"]
+
+
+def test_pronoun_prefers_the_previous_subject(registry):
+    text = ("Rubio told Fox News that the United States had made some progress, saying much depended on Putin. "
+            "He noted that only Putin can end the war.")
+    found = find_mentions(docs(text), registry)
+    assert found.loc[found["surface"] == "He", "actor"].item() == "Marco Rubio"
+
+
+def test_pronoun_skips_a_possessive(registry):
+    text = ("Putin’s adviser Yuri Ushakov said the Kremlin agreed with some points\n\n"
+            "but that there were things that had been criticized. He added that a compromise had not been reached.")
+    found = find_mentions(docs(text), registry)
+    assert list(zip(found["surface"], found["actor"])) == [
+        ("Putin", "Vladimir Putin"), ("Yuri Ushakov", "Yuri Ushakov"), ("Kremlin", "Kremlin"),
+        ("He", "Yuri Ushakov")]
+
+
+def test_pronouns_in_the_same_sentence(registry):
+    found = mentions_of("Putin cannot achieve his goals on battlefield, so he is resorting to negotiations, - Kallas",
+                        registry)
+    assert found == [("Putin", "Vladimir Putin", "alias"), ("his", "Vladimir Putin", "pronoun"),
+                     ("he", "Vladimir Putin", "pronoun"), ("Kallas", "Kaja Kallas", "alias")]
+    found = mentions_of("Russia is not scaling back its military machine, but rather expanding it.", registry)
+    assert found == [("Russia", "Russia", "name"), ("its", "Russia", "pronoun")]
+
+
+def test_pronoun_without_antecedent_is_dropped(registry):
+    assert mentions_of("She said it was over. He left.", registry) == []
+    # Too far back: three sentences in between.
+    text = "Kallas spoke. One. Two. Three. She left."
+    assert [s for s, _, _ in mentions_of(text, registry)] == ["Kallas"]
+
+
+def test_mention_columns_and_sentences(registry):
+    text = "Kallas spoke.\nPutin listened."
+    found = find_mentions(docs(text), registry)
+    assert list(found.columns) == ["doc_id", "actor", "surface", "start", "end", "sent_start", "sent_end",
+                                   "found_by", "antecedent_start"]
+    putin = found.iloc[1]
+    assert (putin["start"], putin["end"], putin["sent_start"], putin["sent_end"]) == (14, 19, 14, 29)
+    assert found["antecedent_start"].isna().all()
+    assert find_mentions(docs(""), registry).empty
+
+
+# --- unknown names -----------------------------------------------------------------------------------------------
+
+
+def test_unknown_names_on_the_seeds(registry):
+    table = unknown_names(seed_documents(), registry)
+    assert list(table.columns) == ["name", "count", "documents", "example"]
+    by_name = table.set_index("name")
+    assert by_name.loc["Geneva", "count"] == 4 and by_name.loc["Geneva", "documents"] == 1
+    assert "Geneva" in by_name.loc["Geneva", "example"]
+    assert by_name.loc["Guardian", "documents"] == 2
+    covered = {"Kallas", "Putin", "Russia", "Ukraine", "Russian", "Ukrainian", "Kiev", "November", "Zelensky"}
+    assert not covered & set(table["name"])
+    assert (table["count"] >= 2).all()
+    everything = unknown_names(seed_documents(), registry, min_count=1)
+    assert "Dmitry Kuleba" in set(everything["name"])
+    # An ordinary word opening a sentence is no name: "Negotiations are now being conducted ...".
+    assert "Negotiations" not in set(everything["name"])
+
+
+# --- quotes ------------------------------------------------------------------------------------------------------
+
+
+def one(table: pd.DataFrame) -> pd.Series:
+    assert len(table) == 1, table
+    return table.iloc[0]
+
+
+def test_direct_quote_with_inverted_attribution(registry):
+    text = ('"We all want this war to end, but how it ends is important. But right now, we see no signs that Russia '
+            'is ready for a ceasefire," said Kallas.')
+    quote = one(quotes_of(text, registry))
+    assert (quote["speaker"], quote["cue"], quote["how"]) == ("Kaja Kallas", "said", "direct")
+    assert quote["quote"] == ("We all want this war to end, but how it ends is important. But right now, we see no "
+                              "signs that Russia is ready for a ceasefire")
+    assert text[quote["quote_start"]:quote["quote_end"]] == quote["quote"]
+    assert text[quote["speaker_start"]:quote["speaker_end"]] == "Kallas"
+
+
+def test_direct_quote_by_pronoun(registry):
+    text = ('Kallas spoke in Brussels. "We are getting closer to that," she said.')
+    quote = one(quotes_of(text, registry))
+    assert (quote["speaker"], quote["quote"], quote["how"]) == ("Kaja Kallas", "We are getting closer to that",
+                                                                  "direct")
+    assert text[quote["speaker_start"]:quote["speaker_end"]] == "she"
+
+
+def test_reported_speech(registry):
+    quote = one(quotes_of("Kallas stressed that any peace agreement must include concessions from Russia.", registry))
+    assert (quote["speaker"], quote["cue"], quote["how"]) == ("Kaja Kallas", "stressed", "reported")
+    assert quote["quote"] == "any peace agreement must include concessions from Russia"
+
+
+def test_adviser_not_boss_is_the_speaker(registry):
+    quote = one(quotes_of("Putin’s adviser Yuri Ushakov said the Kremlin agreed with some points", registry))
+    assert (quote["speaker"], quote["cue"], quote["quote"]) == ("Yuri Ushakov", "said",
+                                                                 "the Kremlin agreed with some points")
+
+
+def test_according_to_her(registry):
+    text = ("Kallas stressed that Russia must give ground. According to her, it is necessary to ensure that Russia "
+            "never attacks.")
+    table = quotes_of(text, registry)
+    quote = one(table[table["how"] == "according_to"])
+    assert (quote["speaker"], quote["cue"]) == ("Kaja Kallas", "according to")
+    assert quote["quote"] == "it is necessary to ensure that Russia never attacks"
+    # "according to The Guardian" is no actor.
+    assert quotes_of("This was stated by Kaja Kallas, according to The Guardian.", registry)["cue"].tolist() == []
+
+
+def test_attribution_after_the_reported_words(registry):
+    text = ("In particular, it is about NATO infrastructure on Russia’s western borders, the Kremlin spokesman "
+            "Dmitry Peskov said on Friday, Interfax agency.")
+    quote = one(quotes_of(text, registry))
+    assert (quote["speaker"], quote["how"]) == ("Dmitry Peskov", "reported")
+    assert quote["quote"] == "In particular, it is about NATO infrastructure on Russia’s western borders"
+
+
+def test_dash_attributions(registry):
+    quote = one(quotes_of("So, of course, if they are beneficial to Russia, then it is clear that it also comes from "
+                          "that side, - concluded Kaya Kallas.", registry))
+    assert (quote["speaker"], quote["cue"]) == ("Kaja Kallas", "concluded")
+    assert quote["quote"] == ("So, of course, if they are beneficial to Russia, then it is clear that it also comes "
+                              "from that side")
+    quote = one(quotes_of("Putin cannot achieve his goals on battlefield, so he is resorting to negotiations, - Kallas"
+                          "\n\nRussian dictator Vladimir Putin is trying.", registry))
+    assert (quote["speaker"], quote["how"]) == ("Kaja Kallas", "headline")
+    assert quote["quote"] == "Putin cannot achieve his goals on battlefield, so he is resorting to negotiations"
+
+
+def test_coordinated_cues_and_refusals(registry):
+    table = quotes_of("Rubio told Fox News that the United States had made some progress, but declined to say how "
+                      "soon an agreement could be reached, saying much depended on Putin.", registry)
+    assert table["speaker"].tolist() == ["Marco Rubio", "Marco Rubio"]
+    assert table["cue"].tolist() == ["told", "saying"]  # "declined to say" claims nothing
+    assert table["quote"].tolist()[1] == "much depended on Putin"
+    text = ("Kallas spoke. She welcomed the US's desire to end the war, but stressed that any peace agreement must "
+            "include concessions from Russia.")
+    quote = one(quotes_of(text, registry))
+    assert (quote["speaker"], quote["cue"]) == ("Kaja Kallas", "stressed")
+
+
+def test_passive_attribution_points_back(registry):
+    text = ("Russian dictator Vladimir Putin is trying to use negotiations to achieve his goals.\n"
+            "This was stated by the European Union's chief diplomat Kaja Kallas, according to The Guardian.")
+    quote = one(quotes_of(text, registry))
+    assert (quote["speaker"], quote["cue"], quote["how"]) == ("Kaja Kallas", "stated", "passive")
+    assert quote["quote"] == "Russian dictator Vladimir Putin is trying to use negotiations to achieve his goals"
+
+
+def test_no_speaker_no_quote(registry):
+    assert quotes_of("The Ukrainian army has reported that fighting is still taking place near Pokrovsk.",
+                     registry).empty
+    assert quotes_of("Five-hour talks between Putin and Witkoff have not yielded results, writes the BBC.",
+                     registry).empty
+
+
+def test_seed_quotes(registry):
+    documents = seed_documents()
+    table = find_quotes(documents, registry, find_mentions(documents, registry))
+    assert list(table.columns) == ["doc_id", "speaker", "cue", "quote", "quote_start", "quote_end", "sent_start",
+                                   "how", "speaker_start", "speaker_end"]
+    speakers = set(table["speaker"])
+    assert {"Kaja Kallas", "Vladimir Putin", "Yuri Ushakov", "Dmitry Peskov", "Marco Rubio",
+            "Volodymyr Zelensky"} <= speakers
+    texts = dict(zip(documents["doc_id"], documents["text"]))
+    for row in table.itertuples():
+        assert texts[row.doc_id][row.quote_start:row.quote_end] == row.quote
+        assert row.quote

@@ -1,0 +1,137 @@
+"""Article dates and events on the seed articles; expectations worked out by hand (23 Nov 2025 is a Sunday)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from newslens.chronology import ARTICLE_COLUMNS, EVENT_COLUMNS, article_dates, events
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seeds() -> pd.DataFrame:
+    # doc ids "000" ... "004"; no metadata, so every date must come from the text
+    return pd.DataFrame(
+        [{"doc_id": p.stem[:3], "text": p.read_text(), "published": ""} for p in sorted(SEEDS.glob("*.txt"))]
+    )
+
+
+@pytest.fixture(scope="module")
+def seed_dates(seeds) -> pd.DataFrame:
+    return article_dates(seeds).set_index("doc_id")
+
+
+def test_article_dates_columns(seeds):
+    assert list(article_dates(seeds).columns) == ARTICLE_COLUMNS
+
+
+def test_weekday_qualified_date_dates_the_geneva_article(seed_dates):
+    row = seed_dates.loc["000"]
+    # "On Sunday, 23 November, negotiations ... began": published on or after that Sunday, 2025.
+    assert (row.source, row.earliest, row.anchor, row.latest) == ("inferred", "2025-11-23", "2025-11-23", "")
+    assert "Sunday" in row.evidence
+
+
+def test_year_from_the_corpus_is_stated(seed_dates):
+    row = seed_dates.loc["003"]
+    # "Putin said on the 2nd of December": no year in the article, 2025 from the Geneva article.
+    assert (row.source, row.earliest) == ("inferred", "2025-12-02")
+    assert "corpus" in row.evidence
+    assert row.confidence < seed_dates.loc["000"].confidence
+
+
+@pytest.mark.parametrize("doc_id", ["001", "002", "004"])
+def test_articles_without_clues_stay_undated(seed_dates, doc_id):
+    row = seed_dates.loc[doc_id]
+    assert (row.source, row.anchor, row.earliest, row.latest, row.confidence) == ("undated", "", "", "", 0.0)
+
+
+def test_metadata_wins_and_missing_values_are_tolerated():
+    docs = pd.DataFrame(
+        [
+            {"doc_id": "a", "text": "On Sunday, 23 November, talks began.", "published": "2025-12-05T08:00:00Z"},
+            {"doc_id": "b", "text": "Nothing dated here.", "published": float("nan")},
+        ]
+    )
+    table = article_dates(docs).set_index("doc_id")
+    assert (table.loc["a"].source, table.loc["a"].anchor, table.loc["a"].confidence) == ("metadata", "2025-12-05", 1.0)
+    assert table.loc["b"].source == "undated"
+
+
+def test_past_and_future_full_dates_bound_the_interval():
+    text = "The talks began on 23 November 2025. The summit will open on 2 March 2026."
+    row = article_dates(pd.DataFrame([{"doc_id": "x", "text": text, "published": None}])).iloc[0]
+    assert (row.source, row.earliest, row.latest, row.anchor) == ("inferred", "2025-11-23", "2026-03-02", "2025-11-23")
+
+
+# --- events -----------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_events(seeds, seed_dates) -> pd.DataFrame:
+    return events(seeds, seed_dates.reset_index())
+
+
+def _event(table: pd.DataFrame, date: str, doc_id: str, word: str) -> pd.Series:
+    rows = table[(table.date == date) & (table.doc_id == doc_id) & table.text.str.contains(word)]
+    assert len(rows) == 1, table[["date", "doc_id", "text"]]
+    return rows.iloc[0]
+
+
+def test_event_columns_and_order(seed_events):
+    assert list(seed_events.columns) == EVENT_COLUMNS
+    assert list(seed_events.date) == sorted(seed_events.date)
+
+
+def test_geneva_talks(seed_events):
+    row = _event(seed_events, "2025-11-23", "000", "negotiations between Ukrainian and US delegations began")
+    assert (row.precision, row.date_source, row.timex) == ("day", "inferred", "Sunday, 23 November")
+    assert row.text.startswith("On Sunday, 23 November")  # the bullet dash is not part of the event
+
+
+def test_putins_remarks(seed_events):
+    row = _event(seed_events, "2025-12-02", "003", "Putin said")
+    assert (row.precision, row.date_source) == ("day", "inferred")
+
+
+def test_invasion_and_crimea_are_explicit(seed_events):
+    invasion = _event(seed_events, "2022-02", "003", "full-scale invasion")
+    assert (invasion.precision, invasion.date_source) == ("month", "explicit")
+    crimea = _event(seed_events, "2014", "004", "Crimea")
+    assert (crimea.precision, crimea.date_source) == ("year", "explicit")
+
+
+def test_undated_articles_give_no_relative_events(seed_events):
+    # 004 is undated: its "on Friday" stays unresolved, only the explicit 2014 remains. 001 and 002 have no
+    # date resolved to a year at all ("in November" without an anchor is XXXX-11).
+    assert list(seed_events[seed_events.doc_id == "004"].date) == ["2014"]
+    assert not seed_events.doc_id.isin(["001", "002"]).any()
+
+
+def test_relative_dates_of_a_dated_article():
+    docs = pd.DataFrame([{"doc_id": "m", "text": "Putin said on the 2nd of December that he was ready.",
+                          "published": "2025-12-05"}])
+    table = events(docs, article_dates(docs))
+    assert list(zip(table.date, table.date_source)) == [("2025-12-02", "relative to article date")]
+
+
+def test_same_event_from_two_articles_is_merged_with_actors():
+    sentence = "On 23 November 2025, negotiations between Ukraine and the US began in Geneva."
+    docs = pd.DataFrame(
+        [
+            {"doc_id": "b", "text": sentence, "published": ""},
+            {"doc_id": "a", "text": "Reportedly, on 23 November 2025, negotiations between Ukraine and the US began "
+                                    "in Geneva.", "published": ""},
+            {"doc_id": "c", "text": "On 23 November 2025, it rained in Oslo.", "published": ""},
+        ]
+    )
+    start = sentence.index("Ukraine")
+    mentions = pd.DataFrame([{"doc_id": "b", "actor": "Ukraine", "start": start, "end": start + len("Ukraine")}])
+    table = events(docs, article_dates(docs), mentions)
+    assert len(table) == 2
+    merged = table[table.text.str.contains("Geneva")].iloc[0]
+    # Rows are visited by doc_id, so "a" comes first and "b" is added as a second source.
+    assert (merged.doc_id, merged.sources, merged.actors) == ("a", ["a", "b"], ["Ukraine"])
+    assert table.equals(events(docs, article_dates(docs), mentions))

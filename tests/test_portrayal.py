@@ -1,0 +1,186 @@
+"""Per-mention sentiment bookkeeping and the per-actor aggregates, checked by hand.
+
+Scores here are made up (hand-made tables or a fake scorer); the sentiment model is tested elsewhere.
+"""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from newslens.actors import find_mentions, find_quotes, load_registry
+from newslens.portrayal import (actor_document_summary, actor_summary, bootstrap_mean, evidence, mention_sentiment,
+                                speaker_target_matrix)
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry(SEEDS / "actors.yaml")
+
+
+def label(score: float) -> str:
+    return "negative" if score < 0 else "positive" if score > 0 else "neutral"
+
+
+def table(rows) -> pd.DataFrame:
+    """Scored mentions from (actor, doc_id, score[, excluded[, quoted_by]]) tuples."""
+    records = []
+    for i, (actor, doc_id, score, *rest) in enumerate(rows):
+        excluded = rest[0] if rest else False
+        quoted_by = rest[1] if len(rest) > 1 else None
+        records.append({"doc_id": doc_id, "actor": actor, "surface": actor, "start": 10 * i, "end": 10 * i + 5,
+                        "sent_start": 10 * i, "sent_end": 10 * i + 9, "found_by": "name", "label": label(score),
+                        "score": score, "method": "model", "excluded": excluded, "quoted_by": quoted_by})
+    return pd.DataFrame(records)
+
+
+def test_mean_shares_and_interval_by_hand(registry):
+    scored = table([("Vladimir Putin", "a", -1.0), ("Vladimir Putin", "a", 0.0), ("Vladimir Putin", "b", 1.0),
+                    ("Vladimir Putin", "b", 1.0)])
+    row = actor_summary(scored, registry).iloc[0]
+    assert (row["actor"], row["kind"], row["method"], row["mentions"], row["scored"]) == (
+        "Vladimir Putin", "person", "model", 4, 4)
+    assert row["mean_sentiment"] == pytest.approx(0.25)
+    assert (row["share_negative"], row["share_neutral"], row["share_positive"]) == (0.25, 0.25, 0.5)
+    assert -1 <= row["ci_low"] <= 0.25 <= row["ci_high"] <= 1
+    assert row["ci_low"] < row["ci_high"]
+
+
+def test_interval_is_seeded_and_independent_of_other_actors(registry):
+    putin = [("Vladimir Putin", "a", s) for s in (-1.0, -0.5, 0.0, 0.2, 1.0)]
+    kallas = [("Kaja Kallas", "a", s) for s in (0.3, -0.3, 0.9)]
+    alone = actor_summary(table(putin), registry, seed=7).iloc[0]
+    together = actor_summary(table(kallas + putin), registry, seed=7).set_index("actor").loc["Vladimir Putin"]
+    assert (alone["ci_low"], alone["ci_high"]) == (together["ci_low"], together["ci_high"])
+    again = actor_summary(table(putin), registry, seed=7).iloc[0]
+    assert (alone["ci_low"], alone["ci_high"]) == (again["ci_low"], again["ci_high"])
+
+
+def test_all_equal_scores_give_a_point_interval():
+    assert bootstrap_mean([0.5, 0.5, 0.5]) == (0.5, 0.5, 0.5)
+    assert bootstrap_mean([-0.2]) == (-0.2, -0.2, -0.2)
+    mean, low, high = bootstrap_mean([])
+    assert np.isnan(mean) and np.isnan(low) and np.isnan(high)
+
+
+def test_bootstrap_of_two_values():
+    # Resampling [0, 1] gives means 0, 0.5, 1 with chances 1/4, 1/2, 1/4: the 95% interval is [0, 1].
+    assert bootstrap_mean([0.0, 1.0], n_boot=4000) == (0.5, 0.0, 1.0)
+
+
+def test_excluded_mentions_are_counted_but_not_scored(registry):
+    scored = table([("Kaja Kallas", "a", -1.0, True), ("Kaja Kallas", "a", 0.5), ("Kaja Kallas", "b", 0.5)])
+    row = actor_summary(scored, registry).iloc[0]
+    assert (row["mentions"], row["scored"], row["mean_sentiment"]) == (3, 2, 0.5)
+    assert (row["ci_low"], row["ci_high"], row["share_positive"]) == (0.5, 0.5, 1.0)
+
+
+def test_rollup_to_affiliation(registry):
+    scored = table([("Vladimir Putin", "a", -1.0), ("Dmitry Peskov", "a", 0.5), ("Russia", "a", 0.0),
+                    ("Russia", "b", 1.0), ("Kaja Kallas", "b", 0.5)])
+    summary = actor_summary(scored, registry, rollup=True).set_index("actor")
+    assert summary.loc["Russia", "mentions"] == 4
+    assert summary.loc["Russia", "mean_sentiment"] == pytest.approx(0.125)
+    assert summary.loc["Russia", "kind"] == "country"
+    assert "Vladimir Putin" not in summary.index
+    assert summary.loc["European Union", "mentions"] == 1
+
+
+def test_per_document_and_per_method(registry):
+    scored = pd.concat([table([("Russia", "a", -1.0), ("Russia", "a", 0.0), ("Russia", "b", 1.0)]),
+                        table([("Russia", "a", -0.5)]).assign(method="vader")])
+    per_doc = actor_document_summary(scored, registry)
+    assert list(per_doc.columns[:4]) == ["actor", "doc_id", "kind", "method"]
+    got = {(r.doc_id, r.method): (r.mentions, r.mean_sentiment) for r in per_doc.itertuples()}
+    assert got == {("a", "model"): (2, -0.5), ("b", "model"): (1, 1.0), ("a", "vader"): (1, -0.5)}
+    overall = actor_summary(scored, registry)
+    assert sorted(overall["method"]) == ["model", "vader"]
+    assert overall.set_index("method").loc["model", "mean_sentiment"] == pytest.approx(0.0)
+
+
+def test_summary_columns(registry):
+    columns = list(actor_summary(table([("Russia", "a", 0.0)]), registry).columns)
+    assert columns == ["actor", "kind", "method", "mentions", "scored", "mean_sentiment", "ci_low", "ci_high",
+                       "share_negative", "share_neutral", "share_positive"]
+
+
+def test_evidence_picks_strongest_sentences():
+    text = "Putin lied. Putin smiled. Putin waited. Putin lied again."
+    documents = pd.DataFrame({"doc_id": ["a"], "text": [text]})
+    scored = table([("Vladimir Putin", "a", -0.4), ("Vladimir Putin", "a", 0.6), ("Vladimir Putin", "a", 0.0),
+                    ("Vladimir Putin", "a", -0.9)])
+    spans = [(0, 11), (12, 25), (26, 39), (40, 57)]
+    scored["sent_start"], scored["sent_end"] = zip(*spans)
+    found = evidence(scored, documents, n=1)
+    assert found[["polarity", "score", "sentence"]].values.tolist() == [
+        ["negative", -0.9, "Putin lied again."], ["positive", 0.6, "Putin smiled."]]
+    both = evidence(scored, documents, n=5)
+    assert both[both["polarity"] == "negative"]["sentence"].tolist() == ["Putin lied again.", "Putin lied."]
+
+
+def test_speaker_target_matrix_by_hand():
+    scored = table([("Vladimir Putin", "a", -0.5, False, "Kaja Kallas"),
+                    ("Vladimir Putin", "a", -1.0, False, "Kaja Kallas"),
+                    ("Russia", "a", 0.5, False, "Kaja Kallas"),
+                    ("Kaja Kallas", "a", 0.9, True, "Kaja Kallas"),  # herself: no cell
+                    ("Ukraine", "b", 0.2, False, "Vladimir Putin"),
+                    ("Ukraine", "b", 0.4)])
+    long = speaker_target_matrix(scored)
+    got = {(r.speaker, r.target): (r.mentions, r.mean_sentiment) for r in long.itertuples()}
+    assert got == {("Kaja Kallas", "Vladimir Putin"): (2, -0.75), ("Kaja Kallas", "Russia"): (1, 0.5),
+                   ("Vladimir Putin", "Ukraine"): (1, 0.2)}
+    wide = speaker_target_matrix(scored, wide=True)
+    assert wide.loc["Kaja Kallas", "Vladimir Putin"] == -0.75
+    assert np.isnan(wide.loc["Vladimir Putin", "Russia"])
+
+
+def fake_scorer(calls):
+    def score(items, method=None):
+        items = list(items)
+        calls.append((items, method))
+        return pd.DataFrame({"label": ["negative"] * len(items), "score": [-0.5] * len(items),
+                             "p_negative": 0.75, "p_neutral": 0.0, "p_positive": 0.25,
+                             "clause_start": [s for _, s, _ in items], "clause_end": [e for _, _, e in items]})
+    return score
+
+
+def scored_text(text, registry, calls):
+    documents = pd.DataFrame({"doc_id": ["d"], "text": [text]})
+    mentions = find_mentions(documents, registry)
+    quotes = find_quotes(documents, registry, mentions)
+    return mention_sentiment(documents, mentions, quotes, method="vader", scorer=fake_scorer(calls))
+
+
+def test_what_kallas_says_about_putin_is_not_a_judgement_of_kallas(registry):
+    text = ('"Putin cannot achieve his goals on the battlefield, so he will try to achieve them through '
+            'negotiations," Kallas added.')
+    calls = []
+    scored = scored_text(text, registry, calls)
+    items, method = calls[0]
+    assert method == "vader" and [text[s:e] for _, s, e in items] == ["Putin", "his", "he", "Kallas"]
+    got = list(zip(scored["surface"], scored["quoted_by"], scored["excluded"], scored["reason"]))
+    assert got == [("Putin", "Kaja Kallas", False, ""), ("his", "Kaja Kallas", False, ""),
+                   ("he", "Kaja Kallas", False, ""), ("Kallas", None, True, "speaker")]
+    assert (scored["method"] == "vader").all() and (scored["score"] == -0.5).all()
+    summary = actor_summary(scored, registry).set_index("actor")
+    assert summary.loc["Kaja Kallas", "scored"] == 0 and np.isnan(summary.loc["Kaja Kallas", "mean_sentiment"])
+    assert summary.loc["Vladimir Putin", "scored"] == 3
+    assert speaker_target_matrix(scored)[["speaker", "target", "mentions"]].values.tolist() == [
+        ["Kaja Kallas", "Vladimir Putin", 3]]
+
+
+def test_speaker_referring_to_herself_in_her_quote(registry):
+    text = ("In an interview, Kallas expressed her concern over the meeting, stating that she fears all the pressure "
+            "will be put on Ukraine.")
+    scored = scored_text(text, registry, [])
+    got = list(zip(scored["surface"], scored["quoted_by"], scored["reason"]))
+    assert got == [("Kallas", None, "speaker"), ("her", None, ""), ("she", "Kaja Kallas", "own_quote"),
+                   ("Ukraine", "Kaja Kallas", "")]
+
+
+def test_no_mentions_no_scoring(registry):
+    calls = []
+    scored = scored_text("Nothing to see here.", registry, calls)
+    assert scored.empty and calls == []
