@@ -703,3 +703,20 @@ def _quote_row(text, speaker, cue, q_start, q_end, sent_start, how) -> tuple:
     while q_end > q_start and text[q_end - 1] in " \t\n,.:;\"“”«»'‘’-—–":
         q_end -= 1
     return (speaker[2], cue, text[q_start:q_end], q_start, q_end, sent_start, how, speaker[0], speaker[1])
+
+
+def registry_for_corpus(corpus: str | Path, actors_file: str | Path = "") -> tuple[list[Actor], str]:
+    """The registry a notebook should use, and a sentence saying where it came from.
+
+    ``actors_file`` if given (it must exist), else ``actors.yaml`` / ``actors.yml`` beside the corpus (inside a corpus
+    folder, or next to a corpus table), else no actors: the tables stay empty and ``unknown_names`` shows what to add.
+    """
+    if actors_file:
+        return load_registry(actors_file), f"actor registry: {actors_file}"
+    corpus = Path(corpus)
+    folder = corpus if corpus.is_dir() else corpus.parent
+    for name in ("actors.yaml", "actors.yml"):
+        if (folder / name).is_file():
+            return load_registry(folder / name), f"actor registry: {name} beside the corpus"
+    return [], ("no actor registry (no actors.yaml beside the corpus and no actors_file parameter): no actor is "
+                "counted; see the unknown names below for candidates, and seeds/actors.yaml for the format")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.rcParams["svg.hashsalt"] = "newslens"
 matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: the SVG renders the same without the fonts
@@ -72,5 +73,67 @@ def length_figure(documents, max_bars: int = 40) -> Figure:
         ax.set_ylabel("documents")
     ax.legend()
     ax.set_title("Document length before and after cleaning")
+    fig.tight_layout()
+    return fig
+
+
+def heatmap(table, title: str, value_label: str, diverging: bool = False, annotate: bool = True,
+            max_rows: int = 40, max_columns: int = 40) -> Figure:
+    """A labelled heatmap of a DataFrame (rows × columns). ``diverging``: values in [-1, 1], red–grey–blue
+    centred on 0, missing cells left blank. Larger tables are cut to their first rows/columns and the title says so."""
+    shown = table.iloc[:max_rows, :max_columns]
+    cut = shown.shape != table.shape
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * shown.shape[1] + 3), max(2.5, 0.4 * shown.shape[0] + 1.8)))
+    if shown.empty:
+        ax.text(0.5, 0.5, "nothing to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title(title)
+        return fig
+    values = shown.to_numpy(dtype=float)
+    if diverging:
+        image = ax.imshow(values, cmap="RdBu", vmin=-1, vmax=1, aspect="auto")
+    else:
+        image = ax.imshow(values, cmap="Blues", vmin=0, aspect="auto")
+    ax.set_xticks(range(shown.shape[1]), [str(c) for c in shown.columns], rotation=45, ha="right")
+    ax.set_yticks(range(shown.shape[0]), [str(r) for r in shown.index])
+    if annotate and shown.size <= 400:
+        top = max(abs(v) for v in values.flat if v == v) if (values == values).any() else 0
+        for (i, j), v in np.ndenumerate(values):
+            if v == v:  # not NaN
+                dark = abs(v) > 0.6 * (1 if diverging else top)
+                ax.text(j, i, f"{v:.2f}" if diverging else f"{v:g}", ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
+    fig.colorbar(image, ax=ax, label=value_label, shrink=0.8)
+    ax.set_title(title + (f" (first {shown.shape[0]} × {shown.shape[1]})" if cut else ""))
+    fig.tight_layout()
+    return fig
+
+
+def interval_plot(summary, title: str, value: str = "mean_sentiment", low: str = "ci_low", high: str = "ci_high",
+                  label: str = "actor", group: str = "method") -> Figure:
+    """One row per ``label``, a dot with its interval per ``group`` (e.g. sentiment method), side by side."""
+    labels = list(dict.fromkeys(summary[label]))
+    groups = sorted(summary[group].unique()) if len(summary) else []
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.38 * len(labels) + 1.5)))
+    if not labels:
+        ax.text(0.5, 0.5, "nothing to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title(title)
+        return fig
+    colors = ["#4C72B0", "#DD8452", "#55A868", "#8172B3"]
+    offsets = [(k - (len(groups) - 1) / 2) * 0.25 for k in range(len(groups))]
+    row = {name: i for i, name in enumerate(labels)}
+    for k, name in enumerate(groups):
+        part = summary[summary[group] == name]
+        y = [row[a] + offsets[k] for a in part[label]]
+        ax.errorbar(part[value], y, xerr=[part[value] - part[low], part[high] - part[value]], fmt="o",
+                    color=colors[k % len(colors)], label=str(name), capsize=2, markersize=4)
+    ax.axvline(0, color="#999999", linewidth=0.8)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xlabel("mean sentiment toward the actor (−1 negative … +1 positive), 95% bootstrap interval")
+    ax.legend(title=group, loc="lower right", fontsize=8)
+    ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -8,10 +8,25 @@ Public surface:
     sentence_spans(text) -> list[(start, end)]       character offsets into ``text``
     sentences(text) -> list[str]
     word_spans(text) -> list[(start, end)]           word-like tokens with offsets
+    tokens(text) -> list[str]                        raw tokens: words, numbers, punctuation, line breaks
+    token_spans(text) -> list[(start, end)]          the same, as offsets
+    normalize_token(token) -> str | None             the word form a raw token counts as (None: not a word)
+    word_forms(text) -> list[str]                    the normalised words of ``text``, in order
+
+Word forms (what the frequency tables count) follow these rules:
+* case folded ("Ceasefire" and "ceasefire" are one word);
+* curly apostrophes become straight ones and a final possessive 's is dropped ("Putin’s" → "putin");
+* hyphenated words stay whole ("full-scale", "son-in-law", "28-point");
+* dotted abbreviations are one word and keep their dots ("U.S." → "u.s.", "e.g." → "e.g.");
+* the capitalised "US" is the country and also becomes "u.s." ("US-drafted" → "u.s.-drafted"), so it never merges
+  with the pronoun "us"; "UK" and "U.K." stay two different words ("uk", "u.k.");
+* numbers ("2022", "23,000", "2nd", "1990s") and punctuation are not words; in the token stream they are breaks,
+  so phrases are never counted across them.
 """
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
@@ -41,7 +56,11 @@ def _punkt() -> PunktSentenceTokenizer:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text``, in order, stripped of surrounding white space."""
+    """Character spans of the sentences of ``text``, in order, stripped of surrounding white space.
+
+    A sentence that Punkt would start with a lower-case letter is joined to the previous one: Punkt (without a
+    trained model) always splits after "?" and "!", which cuts quotations such as '"Really?" she asked.'
+    """
     spans: list[tuple[int, int]] = []
     punkt = _punkt()
     start = 0
@@ -49,7 +68,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         end = match.start() if match else len(text)
         block = text[start:end]
         if block.strip():
-            spans.extend((start + s, start + e) for s, e in punkt.span_tokenize(block))
+            block_spans: list[tuple[int, int]] = []
+            for s, e in punkt.span_tokenize(block):
+                # Punkt's first span of a block starts at 0, before any leading white space.
+                s += len(block[s:e]) - len(block[s:e].lstrip())
+                e -= len(block[s:e]) - len(block[s:e].rstrip())
+                if s >= e:
+                    continue
+                if block_spans and block[s].islower():
+                    block_spans[-1] = (block_spans[-1][0], e)
+                else:
+                    block_spans.append((s, e))
+            spans.extend((start + s, start + e) for s, e in block_spans)
         if match:
             start = match.end()
     return spans
@@ -62,3 +92,49 @@ def sentences(text: str) -> list[str]:
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Spans of word tokens (letters first; numbers and punctuation are not words)."""
     return [m.span() for m in WORD_PATTERN.finditer(text)]
+
+
+# --- Word forms for frequency counts -----------------------------------------------------------------------------
+
+# One alternation, tried left to right: dotted abbreviations (optionally hyphenated on, "U.S.-backed", or with a
+# possessive), then words and numbers with inner hyphens/apostrophes, then single punctuation runs and line breaks,
+# which are kept as tokens only so that phrase counting can stop at them. No capturing groups: findall must return
+# whole matches.
+TOKEN_PATTERN = (
+    r"(?:[^\W\d_]\.){2,}(?:-[^\W_]+)*(?:['’]s\b)?"
+    r"|[^\W_]+(?:[-'’][^\W_]+)*"
+    r"|[^\w\s]+|\n"
+)
+# The tokens are exactly those of NLTK's data-free ``RegexpTokenizer(TOKEN_PATTERN)`` (tests check it), but NLTK 3.10
+# runs every match through the third-party ``regex`` engine under a ReDoS timeout, which made tokenising 42 MB about
+# four times slower; this fixed, linear pattern needs no such guard, so the standard library runs it.
+_TOKEN = re.compile(TOKEN_PATTERN)
+_NUMBER = re.compile(r"\d[\d_]*(?:st|nd|rd|th|s)?", re.IGNORECASE)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def tokens(text: str) -> list[str]:
+    """Raw tokens: words, numbers, punctuation runs and line breaks (as NLTK's ``RegexpTokenizer(TOKEN_PATTERN)``)."""
+    return _TOKEN.findall(text)
+
+
+def token_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of ``tokens(text)`` (only the first ``limit`` ones if given)."""
+    return [m.span() for m in itertools.islice(_TOKEN.finditer(text), limit)]
+
+
+def normalize_token(token: str) -> str | None:
+    """The word form a raw token counts as, or None for numbers, punctuation and line breaks (see module doc)."""
+    if not _HAS_LETTER.search(token) or _NUMBER.fullmatch(token):
+        return None
+    token = token.replace("’", "'")
+    if token[-2:] in ("'s", "'S") and len(token) > 2:
+        token = token[:-2]
+    if token == "US" or token.startswith("US-"):
+        token = "u.s." + token[2:]
+    return token.casefold()
+
+
+def word_forms(text: str) -> list[str]:
+    """The normalised word forms of ``text`` in order (numbers and punctuation dropped)."""
+    return [form for form in map(normalize_token, tokens(text)) if form]

@@ -1,0 +1,761 @@
+"""Word frequencies of a news corpus: which words and phrases dominate, which are distinctive of each article, and
+how the vocabulary differs from general English (the tables Voyant Tools and AntConc users expect).
+
+Input: a documents DataFrame with at least ``doc_id`` (str) and ``text`` (cleaned text, title as first line), e.g.
+``newslens.load_corpus(path).documents``. Documents keep the order of the DataFrame's rows; that order is the
+"corpus order" of dispersion positions and the first sort key of per-document tables.
+
+Tokenise once, then compute any table from the result::
+
+    options = FrequencyOptions(extra_stopwords=["said"], stem=False, min_count=2)
+    corpus = tokenize_documents(documents, options)
+    term_frequencies(corpus)        # term, count, per_10k, documents, dp
+    document_term_counts(corpus)    # doc_id, term, count, per_10k
+    ngrams(corpus)                  # ngram, n, count, per_10k, documents
+    collocations(corpus)            # collocation, word1, word2, count, word1_count, word2_count, g2, pmi, t_score
+    distinctive_terms(corpus)       # doc_id, rank, term, count, per_10k, rest_count, rest_per_10k, g2, p_value,
+                                    # log_ratio, tfidf
+    keyness(corpus)                 # term, count, per_10k, reference_per_10k, reference_count, g2, p_value,
+                                    # log_ratio, direction, reference
+    kwic(corpus, ["ceasefire"])     # doc_id, query, left, keyword, right, position, start, end
+    dispersion(corpus, ["putin"])   # query, doc_id, doc_index, position, relative_position, corpus_position
+
+Definitions used throughout:
+* A *word* is a normalised word form from ``newslens.text`` (case folded, possessive 's dropped, hyphenated words
+  whole, "U.S."/"US" → "u.s."; numbers and punctuation are not words).
+* A *term* is a word that is not a stopword, Snowball-stemmed if ``stem`` is on. Term tables count terms.
+* Sizes (the denominators of per_10k and of every G²/log ratio) count all words, stopwords included, because
+  the general-English reference proportions are proportions of all words too.
+* n-grams and collocations are built from words (never stemmed: "peac plan" is unreadable) and never cross
+  punctuation, a number, a line break or a document boundary.
+* Every table is sorted by its main score, then by the term (alphabetically) so that ties are deterministic.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from nltk.collocations import BigramCollocationFinder
+from nltk.metrics import BigramAssocMeasures
+from nltk.probability import FreqDist
+from nltk.stem.snowball import SnowballStemmer
+from scipy.stats import chi2
+
+from .text import normalize_token, token_spans, tokens, word_forms
+
+__all__ = [
+    "FrequencyOptions", "TokenizedCorpus", "STOPWORDS_VERSION", "load_stopwords", "tokenize_documents",
+    "term_frequencies", "document_term_counts", "ngrams", "collocations", "distinctive_terms", "keyness", "kwic",
+    "dispersion", "log_likelihood", "log_ratio",
+]
+
+_STOPWORDS_FILE = "stopwords_en.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def _read_stopword_file() -> tuple[str, frozenset[str]]:
+    text = importlib.resources.files("newslens").joinpath("data", _STOPWORDS_FILE).read_text(encoding="utf-8")
+    version = re.search(r"^#.*\bversion (\S+)", text, re.MULTILINE)
+    words = frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return (version.group(1) if version else "unknown"), words
+
+
+STOPWORDS_VERSION: str = _read_stopword_file()[0]
+
+
+def load_stopwords() -> frozenset[str]:
+    """The shipped English stopword list (``newslens/data/stopwords_en.txt``, version ``STOPWORDS_VERSION``)."""
+    return _read_stopword_file()[1]
+
+
+@dataclass
+class FrequencyOptions:
+    """Parameters of the frequency analysis.
+
+    stopwords        None: the shipped list (``load_stopwords()``); otherwise the complete list to use ([] for none)
+    extra_stopwords  added to the list (normalised like text, so "Putin’s" adds "putin")
+    stem             Snowball (English) stemming of terms; words with dots ("u.s.") are left as they are
+    min_count        default minimum count of a row in ngrams, collocations, distinctive_terms, keyness and
+                     term_frequencies (explicit arguments of those functions win)
+    top_n            default number of rows (per n-gram length, per document, per keyness direction); None: all
+    ngram_range      (smallest, largest) n-gram length
+    reference_size   assumed size in words of the general-English reference corpus (see ``keyness``)
+    kwic_width       words of context on each side of a KWIC line
+    """
+
+    stopwords: Iterable[str] | None = None
+    extra_stopwords: Iterable[str] = ()
+    stem: bool = False
+    min_count: int = 2
+    top_n: int | None = None
+    ngram_range: tuple[int, int] = (2, 3)
+    reference_size: float = 1e9
+    kwic_width: int = 8
+
+    def stopword_set(self) -> frozenset[str]:
+        base = load_stopwords() if self.stopwords is None else self.stopwords
+        normalised = (normalize_token(w.strip()) for w in [*base, *self.extra_stopwords])
+        return frozenset(w for w in normalised if w)
+
+
+@dataclass(eq=False)
+class TokenizedCorpus:
+    """Every document tokenised once; all tables are computed from this.
+
+    words         word-form vocabulary (word id → form), in order of first occurrence
+    word_ids      one int32 per raw token of the whole corpus: the word id, or -1 for punctuation, numbers and
+                  line breaks; every document is followed by one -1, so nothing spans two documents
+    doc_starts    offsets of each document in ``word_ids`` (length n_docs + 1)
+    doc_words     number of words (stopwords included) per document
+    terms         term vocabulary, sorted alphabetically (so term id order is alphabetical order)
+    term_of_word  term id of each word id, -1 for stopwords
+    counts        documents × terms sparse matrix of term counts (CSR)
+    """
+
+    doc_ids: list[str]
+    texts: list[str]
+    options: FrequencyOptions
+    stopwords: frozenset[str]
+    words: list[str]
+    word_ids: np.ndarray
+    doc_starts: np.ndarray
+    doc_words: np.ndarray
+    terms: list[str]
+    term_of_word: np.ndarray
+    counts: sp.csr_matrix
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_words(self) -> int:
+        """Total number of words in the corpus, stopwords included (the denominator of every per_10k)."""
+        return int(self.doc_words.sum())
+
+    def term_counts(self) -> np.ndarray:
+        if "term_counts" not in self._cache:
+            self._cache["term_counts"] = np.asarray(self.counts.sum(axis=0)).ravel().astype(np.int64)
+        return self._cache["term_counts"]
+
+    def word_counts(self) -> np.ndarray:
+        if "word_counts" not in self._cache:
+            ids = self.word_ids[self.word_ids >= 0]
+            self._cache["word_counts"] = np.bincount(ids, minlength=len(self.words)).astype(np.int64)
+        return self._cache["word_counts"]
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> SnowballStemmer:
+    return SnowballStemmer("english")
+
+
+def _term_of(word: str, stopwords: frozenset[str], stem: bool) -> str | None:
+    if word in stopwords:
+        return None
+    if stem and "." not in word:
+        return _stemmer().stem(word)
+    return word
+
+
+def _check_documents(documents: pd.DataFrame) -> None:
+    missing = [c for c in ("doc_id", "text") if c not in documents.columns]
+    if missing:
+        raise ValueError(f"documents need the columns doc_id and text; missing: {', '.join(missing)}")
+    if documents["doc_id"].duplicated().any():
+        duplicated = documents.loc[documents["doc_id"].duplicated(), "doc_id"].astype(str).tolist()
+        raise ValueError(f"doc_id must be unique; repeated: {', '.join(duplicated[:5])}")
+
+
+def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None = None) -> TokenizedCorpus:
+    """Tokenise every document once (see the module doc for what words and terms are)."""
+    _check_documents(documents)
+    options = options or FrequencyOptions()
+    stopwords = options.stopword_set()
+    texts = ["" if pd.isna(t) else str(t) for t in documents["text"]]
+    words: list[str] = []
+    word_index: dict[str, int] = {}
+
+    class _RawTokenIds(dict):
+        # Raw token → word id, filled on first sight: normalisation runs once per distinct raw token, not per token.
+        def __missing__(self, token: str) -> int:
+            form = normalize_token(token)
+            if form is None:
+                wid = -1
+            else:
+                wid = word_index.get(form)
+                if wid is None:
+                    wid = word_index[form] = len(words)
+                    words.append(form)
+            self[token] = wid
+            return wid
+
+    raw_ids = _RawTokenIds()
+    ids = array("i")
+    starts = [0]
+    for text in texts:
+        ids.extend(map(raw_ids.__getitem__, tokens(text)))
+        ids.append(-1)
+        starts.append(len(ids))
+    word_ids = np.frombuffer(ids, dtype=np.int32).copy() if len(ids) else np.zeros(0, np.int32)
+    doc_starts = np.asarray(starts, dtype=np.int64)
+    doc_of_token = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(doc_starts))
+
+    term_forms = [_term_of(w, stopwords, options.stem) for w in words]
+    terms = sorted({t for t in term_forms if t is not None})
+    term_index = {t: i for i, t in enumerate(terms)}
+    term_of_word = np.asarray([term_index[t] if t is not None else -1 for t in term_forms], dtype=np.int32)
+
+    is_word = word_ids >= 0
+    doc_words = np.bincount(doc_of_token[is_word], minlength=len(texts)).astype(np.int64)
+    token_terms = np.full(len(word_ids), -1, dtype=np.int32)
+    token_terms[is_word] = term_of_word[word_ids[is_word]]
+    is_term = token_terms >= 0
+    counts = sp.coo_matrix(
+        (np.ones(int(is_term.sum()), dtype=np.int64), (doc_of_token[is_term], token_terms[is_term])),
+        shape=(len(texts), len(terms)),
+    ).tocsr()
+    counts.sum_duplicates()
+    return TokenizedCorpus(
+        doc_ids=[str(d) for d in documents["doc_id"]], texts=texts, options=options, stopwords=stopwords,
+        words=words, word_ids=word_ids, doc_starts=doc_starts, doc_words=doc_words, terms=terms,
+        term_of_word=term_of_word, counts=counts,
+    )
+
+
+def _opt(value, default):
+    return default if value is None else value
+
+
+def _per_10k(count, size):
+    size = np.asarray(size, dtype=float)
+    return np.divide(np.asarray(count, dtype=float) * 10_000, size, out=np.zeros(np.broadcast(count, size).shape),
+                     where=size > 0)
+
+
+# --- Statistics ------------------------------------------------------------------------------------------------
+
+def log_likelihood(a, b, c, d):
+    """Dunning's log-likelihood G² for a word seen ``a`` times in a corpus of ``c`` words and ``b`` times in a
+    corpus of ``d`` words, in the two-cell form of Rayson & Garside (2000) used by Wmatrix and AntConc:
+
+        E1 = c·(a+b)/(c+d),  E2 = d·(a+b)/(c+d),  G² = 2·(a·ln(a/E1) + b·ln(b/E2)),  with 0·ln(0) = 0.
+
+    G² is always ≥ 0 (the direction is in the log ratio); with 1 degree of freedom, 3.84 ≈ p < 0.05,
+    6.63 ≈ p < 0.01, 10.83 ≈ p < 0.001, 15.13 ≈ p < 0.0001. Vectorised: arguments may be numpy arrays.
+    """
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    total = c + d
+    e1 = c * (a + b) / total
+    e2 = d * (a + b) / total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = np.where(a > 0, a * np.log(a / e1), 0.0)
+        second = np.where(b > 0, b * np.log(b / e2), 0.0)
+    return 2 * (first + second)
+
+
+def log_ratio(a, b, c, d):
+    """Hardie's (2014) log ratio: log2 of (a/c) / (b/d), the binary log of the ratio of relative frequencies.
+
+    +1 means twice as frequent in the first corpus, -1 half as frequent. A zero count is replaced by 0.5 (only the
+    zero one), so a word absent from one side gets a finite, conservative value instead of ±infinity. In a very
+    small corpus the 0.5 can outweigh the other side (0.5/c > b/d although a = 0): the adjusted value would then
+    point the wrong way, and 0 (no measurable effect) is returned instead.
+    """
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
+    raw_sign = np.sign(a * d - b * c)
+    return np.where(np.sign(ratio) == raw_sign, ratio, 0.0)
+
+
+def _p_value(g2):
+    return chi2.sf(np.asarray(g2, dtype=float), df=1)
+
+
+# --- Term tables -----------------------------------------------------------------------------------------------
+
+def _forms_of_terms(corpus: TokenizedCorpus) -> list[str]:
+    """For stemmed terms: the word forms behind each term, most frequent first ("negotiations|negotiation")."""
+    counts = corpus.word_counts()
+    by_term: dict[int, list[tuple[int, str]]] = {}
+    for wid, tid in enumerate(corpus.term_of_word):
+        if tid >= 0:
+            by_term.setdefault(int(tid), []).append((-int(counts[wid]), corpus.words[wid]))
+    return ["|".join(form for _, form in sorted(by_term.get(tid, []))) for tid in range(len(corpus.terms))]
+
+
+def term_frequencies(corpus: TokenizedCorpus, top_n: int | None = None, min_count: int | None = None) -> pd.DataFrame:
+    """Term frequencies over the corpus, most frequent first (ties: alphabetical).
+
+    Columns:
+        term       the term (stopwords removed; the stem if stemming is on)
+        count      occurrences in the corpus
+        per_10k    occurrences per 10,000 words of the corpus (all words, stopwords included)
+        documents  number of documents containing the term
+        dp         Gries's (2008) deviation of proportions: 0 = spread over the documents in proportion to their
+                   sizes, near 1 = concentrated in a few documents. DP = ½·Σᵢ |vᵢ − sᵢ| over all documents, with
+                   vᵢ the document's share of the term's occurrences and sᵢ its share of the corpus's words.
+        forms      only with stemming: the word forms counted under the stem, most frequent first
+    """
+    top_n = _opt(top_n, corpus.options.top_n)
+    min_count = _opt(min_count, corpus.options.min_count)
+    counts = corpus.term_counts()
+    coo = corpus.counts.tocoo()
+    documents = np.bincount(coo.col, minlength=len(corpus.terms))
+    size_share = corpus.doc_words / max(corpus.n_words, 1)
+    # Documents without the term contribute |0 − sᵢ| = sᵢ; adding 1 − Σ(sᵢ of documents with it) covers them all.
+    share_rows = size_share[coo.row]
+    deviation = np.abs(coo.data / counts[coo.col] - share_rows) - share_rows
+    dp = 0.5 * (np.bincount(coo.col, weights=deviation, minlength=len(corpus.terms)) + 1.0)
+    table = pd.DataFrame({
+        "term": corpus.terms, "count": counts, "per_10k": _per_10k(counts, corpus.n_words),
+        "documents": documents.astype(np.int64), "dp": dp,
+    })
+    if corpus.options.stem:
+        table["forms"] = _forms_of_terms(corpus)
+    order = np.lexsort((np.arange(len(table)), -counts))
+    table = table.iloc[order]
+    table = table[table["count"] >= min_count]
+    if top_n is not None:
+        table = table.head(top_n)
+    return table.reset_index(drop=True)
+
+
+def document_term_counts(corpus: TokenizedCorpus, min_count: int = 1) -> pd.DataFrame:
+    """Counts of each term in each document (long format), in document order, then most frequent first, then
+    alphabetical.
+
+    Columns: doc_id, term, count, per_10k (per 10,000 words of that document).
+    """
+    coo = corpus.counts.tocoo()
+    keep = coo.data >= min_count
+    rows, cols, data = coo.row[keep], coo.col[keep], coo.data[keep]
+    order = np.lexsort((cols, -data, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    doc_ids = np.asarray(corpus.doc_ids, dtype=object)
+    terms = np.asarray(corpus.terms, dtype=object)
+    return pd.DataFrame({
+        "doc_id": doc_ids[rows], "term": terms[cols], "count": data.astype(np.int64),
+        "per_10k": _per_10k(data, corpus.doc_words[rows]),
+    })
+
+
+# --- n-grams and collocations ----------------------------------------------------------------------------------
+
+def _ngram_positions(corpus: TokenizedCorpus, n: int) -> np.ndarray:
+    """Start positions (in ``word_ids``) of n-grams of words that start and end with a non-stopword."""
+    ids = corpus.word_ids
+    if len(ids) < n:
+        return np.zeros(0, dtype=np.int64)
+    is_stop = np.asarray([w in corpus.stopwords for w in corpus.words], dtype=bool)
+    span = len(ids) - n + 1
+    ok = np.ones(span, dtype=bool)
+    for k in range(n):
+        ok &= ids[k:k + span] >= 0
+    first, last = ids[:span], ids[n - 1:n - 1 + span]
+    ok[ok] &= ~is_stop[first[ok]] & ~is_stop[last[ok]]
+    return np.flatnonzero(ok)
+
+
+def _grouped_counts(codes: np.ndarray, docs: np.ndarray):
+    """Distinct codes with their counts and number of distinct documents (``docs`` is non-decreasing)."""
+    if len(codes) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    # A stable sort keeps document order within equal codes, so distinct documents are just changes of doc.
+    order = np.argsort(codes, kind="stable")
+    codes, docs = codes[order], docs[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    counts = np.diff(np.r_[starts, len(codes)])
+    new_doc = np.r_[True, (codes[1:] != codes[:-1]) | (docs[1:] != docs[:-1])]
+    documents = np.add.reduceat(new_doc.astype(np.int64), starts)
+    return codes[starts], counts, documents
+
+
+def _ngram_table(corpus: TokenizedCorpus, n: int, min_count: int) -> pd.DataFrame:
+    positions = _ngram_positions(corpus, n)
+    vocab = max(len(corpus.words), 1)
+    if vocab ** n >= 2 ** 63:
+        raise ValueError(f"vocabulary too large to encode {n}-grams as 64-bit integers")
+    codes = np.zeros(len(positions), dtype=np.int64)
+    for k in range(n):
+        codes = codes * vocab + corpus.word_ids[positions + k]
+    docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
+    codes, counts, documents = _grouped_counts(codes, docs)
+    keep = counts >= min_count
+    codes, counts, documents = codes[keep], counts[keep], documents[keep]
+    parts = []
+    rest = codes.copy()
+    for _ in range(n):
+        parts.append(rest % vocab)
+        rest //= vocab
+    words = np.asarray(corpus.words, dtype=object)
+    grams = [" ".join(g) for g in zip(*(words[p] for p in reversed(parts)))] if len(codes) else []
+    return pd.DataFrame({"ngram": pd.Series(grams, dtype=object), "n": np.full(len(codes), n, dtype=np.int64),
+                         "count": counts.astype(np.int64), "per_10k": _per_10k(counts, corpus.n_words),
+                         "documents": documents.astype(np.int64)})
+
+
+def ngrams(corpus: TokenizedCorpus, ngram_range: tuple[int, int] | None = None, top_n: int | None = None,
+           min_count: int | None = None) -> pd.DataFrame:
+    """Word n-grams (sequences of n adjacent words), by length, then most frequent first, then alphabetical.
+
+    Stopwords: an n-gram may not start or end with a stopword but may contain them ("secretary of state",
+    "end the war"); so bigrams contain no stopwords. n-grams never cross punctuation, numbers or line breaks, and
+    use unstemmed words. ``top_n`` applies to each length separately.
+
+    Columns: ngram (words joined by a space), n, count, per_10k (per 10,000 words), documents.
+    """
+    low, high = _opt(ngram_range, corpus.options.ngram_range)
+    top_n = _opt(top_n, corpus.options.top_n)
+    min_count = _opt(min_count, corpus.options.min_count)
+    tables = []
+    for n in range(low, high + 1):
+        table = _ngram_table(corpus, n, min_count)
+        table = table.iloc[np.lexsort((table["ngram"].to_numpy(dtype=str), -table["count"].to_numpy()))]
+        tables.append(table.head(top_n) if top_n is not None else table)
+    columns = ["ngram", "n", "count", "per_10k", "documents"]
+    if not tables:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(tables, ignore_index=True)[columns]
+
+
+def collocations(corpus: TokenizedCorpus, top_n: int | None = None, min_count: int | None = None,
+                 sort_by: str = "g2") -> pd.DataFrame:
+    """Two-word collocations (adjacent words, neither a stopword, not across punctuation), scored with
+    ``nltk.collocations`` association measures, strongest first (ties: alphabetical).
+
+    Columns:
+        collocation         "word1 word2"
+        word1, word2        the words (unstemmed)
+        count               occurrences of the pair (only pairs with count >= min_count are scored)
+        word1_count, word2_count  occurrences of each word in the corpus
+        g2                  log-likelihood over the full 2×2 contingency table (Dunning 1993; nltk likelihood_ratio)
+        pmi                 pointwise mutual information, log2 (favours rare pairs: read it with the count)
+        t_score             Student's t (favours frequent pairs)
+    ``sort_by`` is one of "g2", "pmi", "t_score". The sample size N of every measure is the corpus's word count.
+    """
+    top_n = _opt(top_n, corpus.options.top_n)
+    min_count = _opt(min_count, corpus.options.min_count)
+    measures = {"g2": BigramAssocMeasures.likelihood_ratio, "pmi": BigramAssocMeasures.pmi,
+                "t_score": BigramAssocMeasures.student_t}
+    if sort_by not in measures:
+        raise ValueError(f"sort_by must be one of {', '.join(measures)}")
+    columns = ["collocation", "word1", "word2", "count", "word1_count", "word2_count", *measures]
+    bigrams = _ngram_table(corpus, 2, min_count)
+    if bigrams.empty:
+        return pd.DataFrame(columns=columns)
+    word_counts = corpus.word_counts()
+    word_fd = FreqDist({w: int(c) for w, c in zip(corpus.words, word_counts) if c})
+    pairs = [tuple(g.split(" ")) for g in bigrams["ngram"]]
+    bigram_fd = FreqDist(dict(zip(pairs, bigrams["count"].astype(int))))
+    finder = BigramCollocationFinder(word_fd, bigram_fd)
+    scores = {name: dict(finder.score_ngrams(measure)) for name, measure in measures.items()}
+    table = pd.DataFrame({
+        "collocation": bigrams["ngram"].to_numpy(), "word1": [p[0] for p in pairs], "word2": [p[1] for p in pairs],
+        "count": bigrams["count"].to_numpy(),
+        "word1_count": [word_fd[p[0]] for p in pairs], "word2_count": [word_fd[p[1]] for p in pairs],
+        **{name: [scores[name][p] for p in pairs] for name in measures},
+    })
+    table = table.iloc[np.lexsort((table["collocation"].to_numpy(dtype=str), -table[sort_by].to_numpy()))]
+    if top_n is not None:
+        table = table.head(top_n)
+    return table.reset_index(drop=True)[columns]
+
+
+# --- Distinctive terms and keyness -----------------------------------------------------------------------------
+
+def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_count: int | None = None,
+                      by: str = "g2") -> pd.DataFrame:
+    """The terms that distinguish each document from the rest of the corpus.
+
+    Each document is compared with all other documents together: ``a`` = count in the document, ``c`` = its words,
+    ``b`` = count in the rest, ``d`` = words of the rest (words include stopwords). ``by="g2"`` keeps terms
+    over-used in the document (log_ratio > 0) with count >= min_count and ranks them by G² (see
+    ``log_likelihood``), then log ratio, then alphabetically. ``by="tfidf"`` ranks all the document's terms with
+    count >= min_count by TF-IDF, then alphabetically. ``top_n`` rows per document; documents in corpus order.
+    A one-document corpus has no "rest" and gives an empty table.
+
+    Columns:
+        doc_id, rank (1 = most distinctive), term
+        count, per_10k              in the document
+        rest_count, rest_per_10k    in all other documents
+        g2, p_value                 log-likelihood (1 d.f.) and its chi-squared p-value (not corrected for the
+                                    many comparisons: read it as a ranking, not a test)
+        log_ratio                   effect size, Hardie's log ratio (a zero adjusted to 0.5; see ``log_ratio``)
+        tfidf                       raw count × idf, idf = ln((1 + n_docs) / (1 + documents)) + 1, each document's
+                                    vector L2-normalised (scikit-learn's TfidfTransformer defaults)
+    """
+    if by not in ("g2", "tfidf"):
+        raise ValueError('by must be "g2" or "tfidf"')
+    top_n = _opt(top_n, corpus.options.top_n)
+    min_count = _opt(min_count, corpus.options.min_count)
+    coo = corpus.counts.tocoo()
+    rows, cols, a = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float)
+    n_docs = len(corpus.doc_ids)
+    c = corpus.doc_words[rows].astype(float)
+    d = corpus.n_words - c
+    b = corpus.term_counts()[cols] - a
+    idf = np.log((1 + n_docs) / (1 + np.bincount(cols, minlength=len(corpus.terms)))) + 1
+    weights = a * idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=weights ** 2, minlength=n_docs))
+    tfidf = weights / norms[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g2 = log_likelihood(a, b, c, d)
+        lr = log_ratio(a, b, c, d)
+    keep = (a >= min_count) & (d > 0)
+    if by == "g2":
+        keep &= a * d > b * c  # over-used: a/c > b/d
+        order_keys = (cols, -lr, -g2, rows)
+    else:
+        order_keys = (cols, -tfidf, rows)
+    idx = np.flatnonzero(keep)
+    idx = idx[np.lexsort(tuple(k[idx] for k in order_keys))]
+    ranked_rows = rows[idx]
+    group_start = np.r_[0, np.flatnonzero(ranked_rows[1:] != ranked_rows[:-1]) + 1]
+    rank = np.arange(len(idx)) - np.repeat(group_start, np.diff(np.r_[group_start, len(idx)])) + 1
+    if top_n is not None:
+        idx, rank = idx[rank <= top_n], rank[rank <= top_n]
+    doc_ids = np.asarray(corpus.doc_ids, dtype=object)
+    terms = np.asarray(corpus.terms, dtype=object)
+    return pd.DataFrame({
+        "doc_id": doc_ids[rows[idx]], "rank": rank.astype(np.int64), "term": terms[cols[idx]],
+        "count": a[idx].astype(np.int64), "per_10k": _per_10k(a[idx], c[idx]),
+        "rest_count": b[idx].astype(np.int64), "rest_per_10k": _per_10k(b[idx], d[idx]),
+        "g2": g2[idx], "p_value": _p_value(g2[idx]), "log_ratio": lr[idx], "tfidf": tfidf[idx],
+    })
+
+
+def _reference_frequency(word: str, language: str) -> tuple[float, str]:
+    """wordfreq's proportion of ``word`` in general English, and how it was found."""
+    import wordfreq
+
+    frequency = wordfreq.word_frequency(word, language)
+    if frequency == 0:
+        return 0.0, "absent"
+    # wordfreq splits hyphenated words and some contractions and combines the parts' frequencies (roughly the
+    # rarest part's): an over-estimate for compounds such as "full-scale", marked so readers can discount it.
+    if not word.isalpha() and len(wordfreq.tokenize(word, language)) > 1:
+        return frequency, "estimated from parts"
+    # Our count of "putin" includes "Putin's"; wordfreq lists the possessive as a word of its own.
+    if word.isalpha():
+        frequency += wordfreq.word_frequency(word + "'s", language)
+    return frequency, "word"
+
+
+def keyness(corpus: TokenizedCorpus, top_n: int | None = None, min_count: int | None = None,
+            reference_size: float | None = None, absent_top: int = 5000, language: str = "en") -> pd.DataFrame:
+    """Keywords of the corpus against general English: the wordfreq package's frequency list (offline; built from
+    Wikipedia, subtitles, news, books, web text, Twitter and Reddit, with data up to 2021).
+
+    wordfreq gives proportions, not counts, so a reference corpus size must be assumed: ``reference_size`` words
+    (default 1e9 — the order of magnitude of its largest sources). The reference count of a word is then
+    proportion × reference_size. What that means: G² grows with the assumed size (a bigger reference makes the
+    same difference look more certain), so read G² and p_value as a ranking, not as a calibrated test; the log
+    ratio (the effect size) does not depend on the assumed size, except for words wordfreq does not know, whose
+    zero reference count is replaced by 0.5 (see ``log_ratio``). Words rarer than wordfreq's floor (about 1e-8)
+    count as absent. The reference is dated (2021) and mixes registers; news vocabulary of 2025 ("witkoff") is
+    "absent" rather than rare.
+
+    Terms with count >= min_count are compared. The reference proportion of a word adds that of its possessive
+    ("putin" + "putin's"), because possessives are counted with the word here; with stemming, that of a stem is
+    the sum over the word forms seen in the corpus. Negative keywords also include words among wordfreq's
+    ``absent_top`` most frequent that never occur in the corpus (stopwords excluded; 0 to leave them out).
+
+    Rows: most characteristic of the corpus first — positive keywords by G² descending, then negative keywords
+    from the weakest to the strongest (so the most avoided word is last); ties by log ratio, then alphabetical.
+    ``top_n`` keeps the top_n strongest of each direction.
+
+    Columns:
+        term
+        count, per_10k              in the corpus (per 10,000 words, stopwords included)
+        reference_per_10k           wordfreq proportion × 10,000
+        reference_count             proportion × reference_size (the assumed count)
+        g2, p_value                 log-likelihood (see ``log_likelihood``) and its chi-squared p-value
+        log_ratio                   Hardie's log ratio, corpus vs reference
+        direction                   "positive" (relatively more frequent than in general English) or "negative"
+        reference                   "word" (wordfreq knows it), "estimated from parts" (hyphenated or otherwise
+                                    split by wordfreq: its parts' frequencies combined, an over-estimate),
+                                    "absent" (unknown to wordfreq: the reference count is 0)
+    """
+    import wordfreq
+
+    top_n = _opt(top_n, corpus.options.top_n)
+    min_count = _opt(min_count, corpus.options.min_count)
+    reference_size = float(_opt(reference_size, corpus.options.reference_size))
+    counts = corpus.term_counts()
+    n_words = corpus.n_words
+    present = np.flatnonzero(counts >= min_count)
+    forms_by_term: dict[int, list[str]] = {}
+    for wid, tid in enumerate(corpus.term_of_word):
+        if tid >= 0:
+            forms_by_term.setdefault(int(tid), []).append(corpus.words[wid])
+
+    rows = []
+    for tid in present:
+        found = [_reference_frequency(form, language) for form in sorted(forms_by_term[int(tid)])]
+        statuses = {status for _, status in found}
+        status = next(s for s in ("word", "estimated from parts", "absent") if s in statuses)
+        rows.append((corpus.terms[tid], int(counts[tid]), sum(f for f, _ in found), status))
+
+    if absent_top:
+        seen = set(corpus.terms)
+        absent: dict[str, float] = {}
+        for word in wordfreq.top_n_list(language, absent_top):
+            form = normalize_token(word)
+            term = form and _term_of(form, corpus.stopwords, corpus.options.stem)
+            if term and term not in seen:
+                absent[term] = absent.get(term, 0.0) + wordfreq.word_frequency(word, language)
+        rows.extend((term, 0, freq, "word") for term, freq in absent.items())
+
+    columns = ["term", "count", "per_10k", "reference_per_10k", "reference_count", "g2", "p_value", "log_ratio",
+               "direction", "reference"]
+    if not rows or n_words == 0:
+        return pd.DataFrame(columns=columns)
+    terms, a, proportion, status = (list(x) for x in zip(*rows))
+    a = np.asarray(a, dtype=float)
+    proportion = np.asarray(proportion, dtype=float)
+    b = proportion * reference_size
+    g2 = log_likelihood(a, b, n_words, reference_size)
+    lr = log_ratio(a, b, n_words, reference_size)
+    positive = a * reference_size > b * n_words
+    table = pd.DataFrame({
+        "term": terms, "count": a.astype(np.int64), "per_10k": _per_10k(a, n_words),
+        "reference_per_10k": proportion * 10_000, "reference_count": b, "g2": g2, "p_value": _p_value(g2),
+        "log_ratio": lr, "direction": np.where(positive, "positive", "negative"), "reference": status,
+    })
+    signed = np.where(positive, g2, -g2)
+    table = table.iloc[np.lexsort((table["term"].to_numpy(dtype=str), -lr, -signed))].reset_index(drop=True)
+    if top_n is not None:
+        positive = table[table["direction"] == "positive"].head(top_n)
+        negative = table[table["direction"] == "negative"].tail(top_n)
+        table = pd.concat([positive, negative])
+    return table.reset_index(drop=True)[columns]
+
+
+# --- Concordance and dispersion --------------------------------------------------------------------------------
+
+def _key_ids(corpus: TokenizedCorpus) -> np.ndarray:
+    """Per word id: what a query matches — the term id for terms (so a stemmed query finds every form), or
+    len(terms) + word id for stopwords."""
+    if "key_ids" not in corpus._cache:
+        stop_keys = len(corpus.terms) + np.arange(len(corpus.words), dtype=np.int64)
+        corpus._cache["key_ids"] = np.where(corpus.term_of_word >= 0, corpus.term_of_word, stop_keys)
+    return corpus._cache["key_ids"]
+
+
+def _query_keys(corpus: TokenizedCorpus, query: str) -> list[int] | None:
+    term_index = corpus._cache.setdefault("term_index", {t: i for i, t in enumerate(corpus.terms)})
+    word_index = corpus._cache.setdefault("word_index", {w: i for i, w in enumerate(corpus.words)})
+    keys = []
+    for form in word_forms(query):
+        term = _term_of(form, corpus.stopwords, corpus.options.stem)
+        if term is not None:
+            key = term_index.get(term)
+        else:
+            key = word_index.get(form)
+            key = None if key is None else len(corpus.terms) + key
+        if key is None:
+            return None
+        keys.append(key)
+    return keys or None
+
+
+def _matches(corpus: TokenizedCorpus, query: str) -> tuple[np.ndarray, int]:
+    """Token positions (in ``word_ids``) where the words of ``query`` occur in sequence, and the query length."""
+    keys = _query_keys(corpus, query)
+    if keys is None:
+        return np.zeros(0, dtype=np.int64), 0
+    ids = corpus.word_ids
+    span = len(ids) - len(keys) + 1
+    if span <= 0:
+        return np.zeros(0, dtype=np.int64), len(keys)
+    key_ids = _key_ids(corpus)
+    ok = np.ones(span, dtype=bool)
+    for k, key in enumerate(keys):
+        window = ids[k:k + span]
+        ok &= window >= 0
+        ok[ok] &= key_ids[window[ok]] == key
+    return np.flatnonzero(ok), len(keys)
+
+
+def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None,
+         max_lines: int | None = None) -> pd.DataFrame:
+    """Keyword-in-context lines for each query in ``terms`` (a word or a phrase, normalised like the text; with
+    stemming on, "negotiate" also finds "negotiations"; phrases match adjacent words, not across punctuation).
+
+    Rows: in the order of ``terms``, then corpus order, then position; at most ``max_lines`` per query.
+    Columns:
+        doc_id, query (as given)
+        left, keyword, right   the original text: ``width`` words of context on each side (within the document,
+                               across punctuation and line breaks; white space collapsed to single spaces)
+        position               index of the keyword's first word among the document's words (0-based)
+        start, end             character offsets of the keyword in the document's text
+    """
+    width = _opt(width, corpus.options.kwic_width)
+    rows = []
+    for query in terms:
+        positions, n = _matches(corpus, query)
+        if max_lines is not None:
+            positions = positions[:max_lines]
+        docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
+        for doc in np.unique(docs):
+            text = corpus.texts[doc]
+            start = corpus.doc_starts[doc]
+            local_ids = corpus.word_ids[start:corpus.doc_starts[doc + 1] - 1]
+            word_tokens = np.flatnonzero(local_ids >= 0)
+            doc_positions = positions[docs == doc] - start
+            # Offsets are not stored (they would double the memory): re-tokenise the document, only as far as the
+            # right context of its last match.
+            last_needed = np.searchsorted(word_tokens, doc_positions[-1]) + n - 1 + width
+            spans = token_spans(text, limit=int(word_tokens[min(len(word_tokens) - 1, last_needed)]) + 1)
+            for position in doc_positions:
+                w = int(np.searchsorted(word_tokens, position))
+                first = word_tokens[max(0, w - width)]
+                last_word = word_tokens[w + n - 1]
+                last = word_tokens[min(len(word_tokens) - 1, w + n - 1 + width)]
+                k_start, k_end = spans[position][0], spans[last_word][1]
+                rows.append({
+                    "doc_id": corpus.doc_ids[doc], "query": query,
+                    "left": " ".join(text[spans[first][0]:k_start].split()),
+                    "keyword": " ".join(text[k_start:k_end].split()),
+                    "right": " ".join(text[k_end:spans[last][1]].split()),
+                    "position": w, "start": k_start, "end": k_end,
+                })
+    return pd.DataFrame(rows, columns=["doc_id", "query", "left", "keyword", "right", "position", "start", "end"])
+
+
+def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
+    """Where each query (word or phrase, matched as in ``kwic``) occurs: one row per occurrence, for a lexical
+    dispersion plot. Rows in the order of ``terms``, then corpus order.
+
+    Columns:
+        query, doc_id, doc_index (0-based position of the document in the corpus)
+        position            index of the occurrence among the document's words (0-based)
+        relative_position   position / number of words of the document (0 = start, <1)
+        corpus_position     index among all words of the corpus, documents concatenated in corpus order
+    """
+    is_word = corpus.word_ids >= 0
+    word_rank = np.cumsum(is_word) - 1
+    doc_first_word = np.r_[0, np.cumsum(corpus.doc_words)[:-1]]
+    frames = []
+    for query in terms:
+        positions, _ = _matches(corpus, query)
+        docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
+        global_position = word_rank[positions]
+        local = global_position - doc_first_word[docs]
+        frames.append(pd.DataFrame({
+            "query": query, "doc_id": np.asarray(corpus.doc_ids, dtype=object)[docs],
+            "doc_index": docs.astype(np.int64), "position": local.astype(np.int64),
+            "relative_position": _per_10k(local, corpus.doc_words[docs]) / 10_000,
+            "corpus_position": global_position.astype(np.int64),
+        }))
+    columns = ["query", "doc_id", "doc_index", "position", "relative_position", "corpus_position"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

@@ -1,0 +1,375 @@
+"""Word-frequency tables (newslens.frequency) against hand-counted and hand-computed values.
+
+Every expected number below was counted or computed by hand (the arithmetic is in the comments), never produced by
+running the code under test.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from newslens.frequency import (STOPWORDS_VERSION, FrequencyOptions, collocations, dispersion, distinctive_terms,
+                                document_term_counts, keyness, kwic, load_stopwords, log_likelihood, log_ratio,
+                                ngrams, term_frequencies, tokenize_documents)
+
+# Tiny fixture, counted by hand.
+#   a: "Peace talks." / "The U.S. envoy met Putin’s team; peace talks resumed."
+#      words: peace talks | the u.s. envoy met putin team ; peace talks resumed            → 11 words
+#      stopwords: the                                                                    → 10 terms
+#   b: "Talks failed. Putin said: no ceasefire, no peace! End the war."
+#      words: talks failed . putin said : no ceasefire , no peace ! end the war .          → 11 words
+#      stopwords: no, no, the                                                            → 8 terms
+#   corpus: 22 words. Term counts (documents):
+#      peace 3 (2), talks 3 (2), putin 2 (2), and once each (1 document): ceasefire, end, envoy, failed, met,
+#      resumed, said, team, u.s., war                                     → 3 + 3 + 2 + 10 = 18 terms ✓
+TEXT_A = "Peace talks.\nThe U.S. envoy met Putin’s team; peace talks resumed."
+TEXT_B = "Talks failed. Putin said: no ceasefire, no peace! End the war."
+
+
+@pytest.fixture
+def tiny():
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "text": [TEXT_A, TEXT_B]})
+    return tokenize_documents(documents, FrequencyOptions(min_count=1))
+
+
+# --- statistics ------------------------------------------------------------------------------------------------
+
+def test_log_likelihood_by_hand():
+    # a=10, b=20, c=1000, d=10000:
+    #   E1 = 1000·30/11000 = 2.727273, E2 = 10000·30/11000 = 27.272727
+    #   a·ln(a/E1) = 10·ln(11/3) = 10·1.2992830 = 12.992830
+    #   b·ln(b/E2) = 20·ln(11/15) = 20·(2.3978953 − 2.7080502) = −6.2030986
+    #   G² = 2·(12.992830 − 6.2030986) = 13.579462
+    assert log_likelihood(10, 20, 1000, 10000) == pytest.approx(13.579462, abs=1e-5)
+    # b = 0: a=4, c=100, d=200: E1 = 100·4/300 = 4/3; G² = 2·4·ln(3) = 8·1.0986123 = 8.7888983
+    assert log_likelihood(4, 0, 100, 200) == pytest.approx(8.7888983, abs=1e-6)
+    # Equal relative frequencies: no evidence either way.
+    assert log_likelihood(5, 10, 100, 200) == pytest.approx(0.0, abs=1e-12)
+    # Vectorised, and symmetric in the two corpora.
+    assert log_likelihood(np.array([10, 20]), np.array([20, 10]), np.array([1000, 10000]),
+                          np.array([10000, 1000])) == pytest.approx([13.579462, 13.579462], abs=1e-5)
+
+
+def test_log_ratio_by_hand():
+    # log2((10/1000)/(20/10000)) = log2(0.01/0.002) = log2(5) = 2.3219281
+    assert log_ratio(10, 20, 1000, 10000) == pytest.approx(2.3219281, abs=1e-7)
+    # Zero in the second corpus is adjusted to 0.5: log2((4/100)/(0.5/200)) = log2(0.04/0.0025) = log2(16) = 4
+    assert log_ratio(4, 0, 100, 200) == pytest.approx(4.0)
+    # ... and in the first: log2((0.5/100)/(4/200)) = log2(0.005/0.02) = −2
+    assert log_ratio(0, 4, 100, 200) == pytest.approx(-2.0)
+    assert log_ratio(5, 10, 100, 200) == pytest.approx(0.0)
+    # A 0.5 that would reverse the sign gives 0: a=0 in 10 words vs b=1 in 1e9 words is an under-use, but
+    # log2((0.5/10)/(1/1e9)) = log2(5e7) > 0.
+    assert log_ratio(0, 1, 10, 1e9) == 0.0
+
+
+# --- stopwords and options -------------------------------------------------------------------------------------
+
+def test_shipped_stopword_list():
+    stopwords = load_stopwords()
+    assert STOPWORDS_VERSION == "1"
+    assert {"the", "and", "of", "us", "don't", "would", "s"} <= stopwords
+    # Content words typical of news are not stopwords.
+    assert not {"said", "u.s.", "people", "war", "peace"} & stopwords
+    assert all(word == word.strip().lower() for word in stopwords)
+
+
+def test_extra_stopwords_are_normalised_like_the_text(tiny):
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "text": [TEXT_A, TEXT_B]})
+    corpus = tokenize_documents(documents, FrequencyOptions(extra_stopwords=["Putin’s", "SAID"], min_count=1))
+    terms = set(term_frequencies(corpus)["term"])
+    assert "putin" not in terms and "said" not in terms and "peace" in terms
+    # The word count (the per_10k denominator) still includes stopwords: 22 words.
+    assert corpus.n_words == 22
+
+
+def test_no_stopwords_at_all():
+    documents = pd.DataFrame({"doc_id": ["b"], "text": [TEXT_B]})
+    corpus = tokenize_documents(documents, FrequencyOptions(stopwords=[], min_count=1))
+    table = term_frequencies(corpus).set_index("term")
+    assert table.loc["no", "count"] == 2 and table.loc["the", "count"] == 1
+
+
+# --- term tables -----------------------------------------------------------------------------------------------
+
+def test_term_frequencies_tiny(tiny):
+    table = term_frequencies(tiny)
+    assert list(table.columns) == ["term", "count", "per_10k", "documents", "dp"]
+    # count descending, ties alphabetical
+    assert table["term"].tolist() == ["peace", "talks", "putin", "ceasefire", "end", "envoy", "failed", "met",
+                                      "resumed", "said", "team", "u.s.", "war"]
+    assert table["count"].tolist() == [3, 3, 2] + [1] * 10
+    assert table["documents"].tolist() == [2, 2, 2] + [1] * 10
+    # per_10k = 3 · 10,000 / 22 = 1363.6364
+    assert table.loc[0, "per_10k"] == pytest.approx(1363.6364, abs=1e-4)
+    # DP, both documents 11/22 = 0.5 of the corpus:
+    #   peace 2 + 1: ½·(|2/3 − ½| + |1/3 − ½|) = ½·(1/6 + 1/6) = 1/6
+    #   u.s. only in a: ½·(|1 − ½| + |0 − ½|) = ½;  putin 1 + 1: 0
+    dp = table.set_index("term")["dp"]
+    assert dp["peace"] == pytest.approx(1 / 6) and dp["u.s."] == pytest.approx(0.5) and dp["putin"] == pytest.approx(0)
+
+
+def test_term_frequencies_min_count_and_top_n(tiny):
+    assert term_frequencies(tiny, min_count=2)["term"].tolist() == ["peace", "talks", "putin"]
+    assert term_frequencies(tiny, top_n=4)["term"].tolist() == ["peace", "talks", "putin", "ceasefire"]
+
+
+def test_document_term_counts_tiny(tiny):
+    table = document_term_counts(tiny)
+    assert list(table.columns) == ["doc_id", "term", "count", "per_10k"]
+    a = table[table["doc_id"] == "a"]
+    # a: peace 2, talks 2, then the six single terms alphabetically
+    assert a["term"].tolist() == ["peace", "talks", "envoy", "met", "putin", "resumed", "team", "u.s."]
+    assert a["count"].tolist() == [2, 2, 1, 1, 1, 1, 1, 1]
+    # per 10,000 words of the document: 2 · 10,000 / 11 = 1818.1818
+    assert a["per_10k"].iloc[0] == pytest.approx(1818.1818, abs=1e-4)
+    assert table["count"].sum() == 18
+    assert table[table["doc_id"] == "b"]["term"].tolist() == ["ceasefire", "end", "failed", "peace", "putin", "said",
+                                                              "talks", "war"]
+
+
+def test_stemming_merges_word_forms():
+    documents = pd.DataFrame({"doc_id": ["x"], "text": ["Negotiations, negotiating and a negotiation in the U.S."]})
+    corpus = tokenize_documents(documents, FrequencyOptions(stem=True, min_count=1))
+    table = term_frequencies(corpus).set_index("term")
+    # negotiations, negotiating, negotiation → Snowball "negoti"; "u.s." is left alone
+    assert table.loc["negoti", "count"] == 3
+    assert table.loc["negoti", "forms"] == "negotiating|negotiation|negotiations"
+    assert "u.s." in table.index
+    # a stemmed query finds every form
+    assert kwic(corpus, ["negotiate"])["keyword"].tolist() == ["Negotiations", "negotiating", "negotiation"]
+
+
+# --- n-grams and collocations ----------------------------------------------------------------------------------
+
+def test_ngrams_tiny(tiny):
+    table = ngrams(tiny, ngram_range=(2, 3), min_count=1)
+    assert list(table.columns) == ["ngram", "n", "count", "per_10k", "documents"]
+    # Bigrams without stopwords, not across punctuation or line breaks:
+    #   a: peace talks | u.s. envoy, envoy met, met putin, putin team | peace talks, talks resumed
+    #   b: talks failed | putin said | (no ceasefire, no peace, end the, the war: stopword at an end)
+    bigrams = table[table["n"] == 2]
+    assert bigrams["ngram"].tolist() == ["peace talks", "envoy met", "met putin", "putin said", "putin team",
+                                         "talks failed", "talks resumed", "u.s. envoy"]
+    assert bigrams["count"].tolist() == [2, 1, 1, 1, 1, 1, 1, 1]
+    assert bigrams["documents"].tolist() == [1] * 8
+    # Trigrams may contain a stopword inside: "end the war"; "the u.s. envoy" starts with one.
+    trigrams = table[table["n"] == 3]
+    assert trigrams["ngram"].tolist() == ["end the war", "envoy met putin", "met putin team", "peace talks resumed",
+                                          "u.s. envoy met"]
+    # per_10k of "peace talks": 2 · 10,000 / 22 = 909.0909
+    assert bigrams["per_10k"].iloc[0] == pytest.approx(909.0909, abs=1e-4)
+    assert ngrams(tiny, ngram_range=(2, 2), min_count=2)["ngram"].tolist() == ["peace talks"]
+    assert ngrams(tiny, ngram_range=(2, 3), top_n=1, min_count=1)["ngram"].tolist() == ["peace talks", "end the war"]
+
+
+def test_collocations_tiny(tiny):
+    table = collocations(tiny, min_count=2)
+    assert table["collocation"].tolist() == ["peace talks"]
+    row = table.iloc[0]
+    assert (row["count"], row["word1_count"], row["word2_count"]) == (2, 3, 3)
+    # PMI = log2(2 · 22 / (3 · 3)) = log2(4.888889) = 2.2895066
+    assert row["pmi"] == pytest.approx(2.2895066, abs=1e-6)
+    # t = (O − E) / √O, E = 3 · 3 / 22 = 0.4090909: (2 − 0.4090909) / 1.4142136 = 1.1249425
+    assert row["t_score"] == pytest.approx(1.1249425, abs=1e-5)
+    assert row["g2"] > 0
+    full = collocations(tiny, min_count=1, sort_by="pmi")
+    assert full["pmi"].is_monotonic_decreasing
+    assert not set(full["word1"]) & load_stopwords() and not set(full["word2"]) & load_stopwords()
+
+
+# --- distinctive terms -----------------------------------------------------------------------------------------
+
+def test_distinctive_terms_g2_tiny(tiny):
+    table = distinctive_terms(tiny, min_count=1)
+    a = table[table["doc_id"] == "a"]
+    # Over-used in a (c = 11, d = 11):
+    #   envoy, met, resumed, team, u.s.: a=1, b=0 → E1 = 11·1/22 = 0.5, G² = 2·ln(1/0.5) = 1.3862944,
+    #                                     log ratio = log2((1/11)/(0.5/11)) = 1
+    #   peace, talks: a=2, b=1 → E1 = E2 = 1.5, G² = 2·(2·ln(4/3) + ln(2/3)) = 2·(0.5753641 − 0.4054651) = 0.3397980,
+    #                                     log ratio = log2(2/1) = 1
+    #   putin: a=1, b=1 → log ratio 0, not over-used
+    assert a["term"].tolist() == ["envoy", "met", "resumed", "team", "u.s.", "peace", "talks"]
+    assert a["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert a["g2"].tolist() == pytest.approx([1.3862944] * 5 + [0.3397980] * 2, abs=1e-6)
+    assert a["log_ratio"].tolist() == pytest.approx([1.0] * 7)
+    assert a.iloc[0]["rest_count"] == 0 and a.iloc[5]["rest_count"] == 1
+    # p-value of G² = 1.3862944 with 1 d.f.: P(χ² > 1.386) = 0.2390
+    assert a.iloc[0]["p_value"] == pytest.approx(0.2390, abs=1e-4)
+    top2 = distinctive_terms(tiny, min_count=1, top_n=2)
+    assert top2["doc_id"].tolist() == ["a", "a", "b", "b"]
+    assert top2["term"].tolist() == ["envoy", "met", "ceasefire", "end"]
+
+
+def test_distinctive_terms_tfidf_tiny(tiny):
+    table = distinctive_terms(tiny, min_count=1, by="tfidf")
+    a = table[table["doc_id"] == "a"].set_index("term")
+    # idf = ln((1 + 2)/(1 + df)) + 1: df=2 → 1; df=1 → ln(1.5) + 1 = 1.4054651
+    # a: peace 2·1, talks 2·1, putin 1·1, five single terms 1.4054651 each
+    #    norm = √(4 + 4 + 1 + 5·1.9753321) = √18.876661 = 4.3447280
+    assert a.loc["peace", "tfidf"] == pytest.approx(2 / 4.3447280, abs=1e-6)
+    assert a.loc["envoy", "tfidf"] == pytest.approx(1.4054651 / 4.3447280, abs=1e-6)
+    assert table[table["doc_id"] == "a"]["term"].tolist()[:2] == ["peace", "talks"]
+    # Same numbers as scikit-learn's TfidfTransformer defaults.
+    sklearn = TfidfTransformer().fit_transform(tiny.counts).toarray()
+    terms = {t: i for i, t in enumerate(tiny.terms)}
+    for row in table.itertuples():
+        assert row.tfidf == pytest.approx(sklearn[0 if row.doc_id == "a" else 1, terms[row.term]])
+
+
+def test_distinctive_terms_needs_a_rest():
+    documents = pd.DataFrame({"doc_id": ["a"], "text": [TEXT_A]})
+    assert distinctive_terms(tokenize_documents(documents), min_count=1).empty
+
+
+# --- keyness against general English ----------------------------------------------------------------------------
+
+def test_keyness_against_wordfreq(tiny):
+    table = keyness(tiny, min_count=1, absent_top=200).set_index("term")
+    assert set(table.columns) >= {"count", "per_10k", "reference_per_10k", "reference_count", "g2", "p_value",
+                                  "log_ratio", "direction", "reference"}
+    assert table.loc["peace", "direction"] == "positive" and table.loc["peace", "reference"] == "word"
+    # Frequent general-English words absent from the tiny corpus are negative keywords with count 0.
+    negative = table[table["direction"] == "negative"]
+    assert len(negative) > 0 and (negative["count"] == 0).all()
+    ordered = keyness(tiny, min_count=1, absent_top=200)
+    signed = np.where(ordered["direction"] == "positive", ordered["g2"], -ordered["g2"])
+    assert (np.diff(signed) <= 1e-12).all()
+
+
+def test_keyness_unknown_word_and_reference_size():
+    documents = pd.DataFrame({"doc_id": ["x"], "text": ["Zqxvbrt zqxvbrt and full-scale talks."]})
+    corpus = tokenize_documents(documents, FrequencyOptions(min_count=1))
+    table = keyness(corpus, absent_top=0, reference_size=1e9).set_index("term")
+    # 5 words (zqxvbrt, zqxvbrt, and, full-scale, talks); "zqxvbrt" unknown to wordfreq → reference 0 → 0.5:
+    #   log ratio = log2((2/5)/(0.5/1e9)) = log2(8e8) = 29.575425
+    #   G²: E1 = 5·2/(1e9 + 5) ≈ 1e-8; G² = 2·2·ln(2/1e-8) = 4·ln(2e8) = 4·19.113828 = 76.455313
+    assert table.loc["zqxvbrt", "reference"] == "absent"
+    assert table.loc["zqxvbrt", "log_ratio"] == pytest.approx(29.575425, abs=1e-5)
+    assert table.loc["zqxvbrt", "g2"] == pytest.approx(76.455313, abs=1e-4)
+    assert table.loc["full-scale", "reference"] == "estimated from parts"
+    # The log ratio of a known word does not depend on the assumed reference size; G² does.
+    small = keyness(corpus, absent_top=0, reference_size=1e7).set_index("term")
+    assert small.loc["talks", "log_ratio"] == pytest.approx(table.loc["talks", "log_ratio"])
+    assert small.loc["talks", "g2"] < table.loc["talks", "g2"]
+
+
+# --- KWIC and dispersion ---------------------------------------------------------------------------------------
+
+def test_kwic_tiny(tiny):
+    table = kwic(tiny, ["Putin", "peace talks", "nothing"], width=2)
+    assert list(table.columns) == ["doc_id", "query", "left", "keyword", "right", "position", "start", "end"]
+    # "Putin’s" in a: word 6 (peace talks the u.s. envoy met PUTIN ...), characters 32–39
+    # ("Peace talks.\n" = 13 characters, "The U.S. envoy met " = 19).
+    first = table.iloc[0].to_dict()
+    assert first == {"doc_id": "a", "query": "Putin", "left": "envoy met", "keyword": "Putin’s",
+                     "right": "team; peace", "position": 6, "start": 32, "end": 39}
+    second = table.iloc[1]
+    assert (second["doc_id"], second["left"], second["keyword"], second["right"]) == \
+        ("b", "Talks failed.", "Putin", "said: no")
+    phrases = table[table["query"] == "peace talks"]
+    assert phrases["keyword"].tolist() == ["Peace talks", "peace talks"]
+    assert phrases["left"].tolist() == ["", "Putin’s team;"]
+    assert "nothing" not in set(table["query"])
+
+
+def test_dispersion_tiny(tiny):
+    table = dispersion(tiny, ["putin"])
+    # a: word 6 of 11 (corpus word 6); b: word 2 of 11 (talks failed PUTIN), corpus word 11 + 2 = 13
+    assert table["doc_id"].tolist() == ["a", "b"]
+    assert table["position"].tolist() == [6, 2]
+    assert table["corpus_position"].tolist() == [6, 13]
+    assert table["relative_position"].tolist() == pytest.approx([6 / 11, 2 / 11])
+
+
+# --- the seeds -------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seeds(seed_corpus):
+    return tokenize_documents(seed_corpus.documents, FrequencyOptions(min_count=1))
+
+
+def test_seed_counts_by_hand(seeds):
+    terms = term_frequencies(seeds).set_index("term")
+    # "ceasefire", read in the seeds: 000 twice ("unconditional ceasefire... ready for a ceasefire"); 001 three
+    # times in the file, but its title line is repeated under "Publication date" and cleaning keeps one copy, so
+    # twice (title, "an unconditional ceasefire"); 004 once ("a possible ceasefire") → 5 in 3 documents.
+    assert terms.loc["ceasefire", "count"] == 5
+    assert terms.loc["ceasefire", "documents"] == 3
+    # "Witkoff": 002 has it 5 times in the file, but its body is repeated and counts once: "envoy Steve Witkoff",
+    # "between Witkoff and Putin", "Witkoff is expected" → 3; 003: "Steve Witkoff", "envoy, Witkoff,",
+    # "whether Witkoff" → 3. Total 6 in 2 documents. "Vitkoff" (003, a misspelling) is another term, once.
+    assert terms.loc["witkoff", "count"] == 6
+    assert terms.loc["witkoff", "documents"] == 2
+    assert terms.loc["vitkoff", "count"] == 1
+    per_doc = document_term_counts(seeds)
+    witkoff = per_doc[per_doc["term"] == "witkoff"]
+    assert dict(zip(witkoff["doc_id"], witkoff["count"])) == {"002_5da2c3bbd95e10c4": 3, "003_412d1c09e69c2b39": 3}
+
+
+def test_seed_possessives_and_us(seeds):
+    terms = term_frequencies(seeds).set_index("term")
+    # Possessives merge with the name; "US"/"U.S." is "u.s.", never the stopword "us".
+    assert "putin's" not in terms.index and "putin’s" not in terms.index and "russia's" not in terms.index
+    assert "u.s." in terms.index and "us" not in terms.index
+    # Hyphenated words stay whole (003: "full-scale invasion", "28-point peace plan", 002: "son-in-law").
+    assert {"full-scale", "28-point", "son-in-law"} <= set(terms.index)
+    # Numbers are not terms ("23 November", "701 sq km", "2022").
+    assert not any(term[0].isdigit() and "-" not in term for term in terms.index)
+
+
+def test_seed_kwic_and_dispersion_agree_with_counts(seeds):
+    lines = kwic(seeds, ["ceasefire", "witkoff"])
+    assert (lines["query"] == "ceasefire").sum() == 5 and (lines["query"] == "witkoff").sum() == 6
+    assert lines[lines["query"] == "witkoff"]["keyword"].unique().tolist() == ["Witkoff"]
+    assert len(dispersion(seeds, ["ceasefire"])) == 5
+
+
+def test_corpus_tables_do_not_depend_on_document_order(seed_corpus):
+    # Ties are broken alphabetically, so corpus-wide tables are the same whatever the order of the documents.
+    forward = tokenize_documents(seed_corpus.documents, FrequencyOptions(min_count=2))
+    backward = tokenize_documents(seed_corpus.documents.iloc[::-1], FrequencyOptions(min_count=2))
+    for function in (term_frequencies, ngrams, collocations, keyness):
+        pd.testing.assert_frame_equal(function(forward), function(backward))
+    by_doc = distinctive_terms(forward).sort_values(["doc_id", "rank"], ignore_index=True)
+    pd.testing.assert_frame_equal(by_doc, distinctive_terms(backward).sort_values(["doc_id", "rank"], ignore_index=True))
+    # "peace plan": 12 times in the seeds, the strongest collocation
+    assert collocations(forward)["collocation"].iloc[0] == "peace plan"
+
+
+def test_bad_input_is_reported():
+    with pytest.raises(ValueError, match="doc_id"):
+        tokenize_documents(pd.DataFrame({"text": ["x"]}))
+    with pytest.raises(ValueError, match="unique"):
+        tokenize_documents(pd.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"]}))
+    empty = tokenize_documents(pd.DataFrame({"doc_id": ["a"], "text": [""]}))
+    assert term_frequencies(empty).empty and ngrams(empty).empty and collocations(empty).empty
+    assert distinctive_terms(empty).empty and keyness(empty).empty and document_term_counts(empty).empty
+    assert kwic(empty, ["x"]).empty and dispersion(empty, ["x"]).empty
+
+
+# --- figures ---------------------------------------------------------------------------------------------------
+
+def test_figures_are_drawn_from_the_tables(seeds):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from newslens.frequency_plots import (plot_dispersion, plot_distinctive_terms, plot_keyness, plot_top_ngrams,
+                                          plot_top_terms, plot_word_cloud)
+
+    terms = term_frequencies(seeds)
+    figures = [
+        plot_top_terms(terms, top_n=10), plot_top_ngrams(ngrams(seeds, min_count=2)),
+        plot_distinctive_terms(distinctive_terms(seeds, top_n=5, min_count=2)),
+        plot_keyness(keyness(seeds, top_n=5, min_count=2, absent_top=500)),
+        plot_dispersion(dispersion(seeds, ["putin", "witkoff"]), seeds), plot_word_cloud(terms, top_n=30),
+        plot_top_terms(terms.head(0)), plot_dispersion(dispersion(seeds, []), seeds),
+    ]
+    assert all(isinstance(fig, Figure) for fig in figures)
+    assert [t.get_text() for t in figures[0].axes[0].get_yticklabels()][:3] == terms["term"].head(3).tolist()
+    for fig in figures:
+        plt.close(fig)

@@ -1,0 +1,97 @@
+"""Sentence splitting and word forms (newslens.text), offline."""
+import pytest
+from nltk.tokenize import RegexpTokenizer
+
+from conftest import SEEDS
+from newslens.text import (TOKEN_PATTERN, normalize_token, sentence_spans, sentences, token_spans, tokens,
+                           word_forms, word_spans)
+
+
+# --- sentences -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("The U.S. envoy met Mr. Putin. He left.", ["The U.S. envoy met Mr. Putin.", "He left."]),
+    ("Officials from the U.K. and U.S. met on Sunday. Later, they left.",
+     ["Officials from the U.K. and U.S. met on Sunday.", "Later, they left."]),
+    ("J. D. Vance spoke to Dr. Smith on Jan. 5. Then he left.",
+     ["J. D. Vance spoke to Dr. Smith on Jan. 5.", "Then he left."]),
+    ('He said: "We are ready." Russia disagreed.', ['He said: "We are ready."', "Russia disagreed."]),
+    ('"Really?" she asked. Nobody answered.', ['"Really?" she asked.', "Nobody answered."]),
+    ('"Peace now!" he shouted.', ['"Peace now!" he shouted.']),
+    ("It costs $1.5 billion. Done.", ["It costs $1.5 billion.", "Done."]),
+    ("At 3 p.m. the talks began.", ["At 3 p.m. the talks began."]),
+    # Headlines and list items have no final period: a line break always ends a sentence.
+    ("Talks held – Kremlin position unchanged\n\nFive-hour talks ended.",
+     ["Talks held – Kremlin position unchanged", "Five-hour talks ended."]),
+    ("What preceded this?\n- On Sunday, talks began\n- Later, Rubio spoke",
+     ["What preceded this?", "- On Sunday, talks began", "- Later, Rubio spoke"]),
+])
+def test_sentences(text, expected):
+    assert sentences(text) == expected
+
+
+def test_sentence_spans_are_offsets_into_the_text():
+    text = "  First one. Second one.\n\n Third "
+    spans = sentence_spans(text)
+    assert spans == [(2, 12), (13, 24), (27, 32)]
+    assert [text[s:e] for s, e in spans] == ["First one.", "Second one.", "Third"]
+
+
+def test_empty_text_has_no_sentences_or_words():
+    assert sentences("") == [] and sentences(" \n\n ") == []
+    assert word_spans("") == [] and tokens("") == [] and word_forms("") == []
+
+
+def test_word_spans_unchanged():
+    # Other modules rely on word_spans: letters first, hyphens/apostrophes inside, numbers are not words.
+    text = "Putin's full-scale 2022 war"
+    assert [text[s:e] for s, e in word_spans(text)] == ["Putin's", "full-scale", "war"]
+
+
+# --- word forms ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("token, form", [
+    ("Ceasefire", "ceasefire"),
+    ("Putin’s", "putin"),           # curly apostrophe, possessive dropped
+    ("Russia's", "russia"),
+    ("don’t", "don't"),             # contraction kept whole, apostrophe straightened
+    ("U.S.", "u.s."),
+    ("US", "u.s."),                 # the country ...
+    ("us", "us"),                   # ... never the pronoun
+    ("Us", "us"),
+    ("US's", "u.s."),
+    ("US-drafted", "u.s.-drafted"),
+    ("U.S.-backed", "u.s.-backed"),
+    ("UK", "uk"),
+    ("full-scale", "full-scale"),
+    ("son-in-law", "son-in-law"),
+    ("28-point", "28-point"),
+    ("G7", "g7"),
+    ("2022", None), ("2nd", None), ("1990s", None), ("701", None),
+    (",", None), ("—", None), ("\n", None), ('"', None),
+])
+def test_normalize_token(token, form):
+    assert normalize_token(token) == form
+
+
+def test_word_forms_of_a_messy_sentence():
+    text = ("The U.S.-backed 28-point plan, Putin’s demands (2nd of December, 2022) — a full-scale war; "
+            "let us see. US-drafted e.g. R.US")
+    assert word_forms(text) == [
+        "the", "u.s.-backed", "28-point", "plan", "putin", "demands", "of", "december", "a", "full-scale", "war",
+        "let", "us", "see", "u.s.-drafted", "e.g.", "r", "u.s.",
+    ]
+
+
+def test_punctuation_and_line_breaks_are_tokens():
+    # Punctuation runs and line breaks are kept as tokens (breaks for phrase counting), words keep their offsets.
+    text = 'Peace "now".\nTalks'
+    assert tokens(text) == ["Peace", '"', "now", '".', "\n", "Talks"]
+    assert [text[s:e] for s, e in token_spans(text)] == tokens(text)
+
+
+def test_tokens_equal_nltk_regexp_tokenizer_on_the_seeds():
+    tokenizer = RegexpTokenizer(TOKEN_PATTERN)
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert tokens(text) == tokenizer.tokenize(text), path.name
