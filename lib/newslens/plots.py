@@ -5,6 +5,7 @@ gives byte-identical files (matplotlib otherwise stamps a creation date and rand
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -22,14 +23,29 @@ PNG_METADATA = {"Software": None}
 SVG_METADATA = {"Date": None, "Creator": None}
 
 
-def save_figure(fig: Figure, name: str, output_dir: str | Path = ".") -> list[Path]:
-    """Save ``fig`` as figures/<name>.png and .svg under ``output_dir``; return the two paths."""
+@dataclass(frozen=True)
+class SavedFigure:
+    """The files of a saved figure; in a notebook it displays as the saved PNG (no second rendering)."""
+
+    png: Path
+    svg: Path
+
+    def _repr_png_(self) -> bytes:
+        return self.png.read_bytes()
+
+
+def save_figure(fig: Figure, name: str, output_dir: str | Path = ".") -> SavedFigure:
+    """Save ``fig`` as figures/<name>.png and .svg under ``output_dir`` and close it.
+
+    End a notebook cell with this call to show the figure: the inline backend would otherwise render it again.
+    """
     folder = Path(output_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
-    fig.savefig(paths[0], metadata=PNG_METADATA, bbox_inches="tight")
-    fig.savefig(paths[1], metadata=SVG_METADATA, bbox_inches="tight")
-    return paths
+    saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg")
+    fig.savefig(saved.png, metadata=PNG_METADATA, bbox_inches="tight")
+    fig.savefig(saved.svg, metadata=SVG_METADATA, bbox_inches="tight")
+    plt.close(fig)
+    return saved
 
 
 def write_table(table, name: str, output_dir: str | Path = ".") -> Path:

@@ -1,0 +1,57 @@
+"""Saving figures reproducibly, and the shared figure helpers on empty and small inputs."""
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from newslens.plots import heatmap, interval_plot, length_figure, save_figure, write_table
+
+
+def test_save_figure_writes_stamp_free_files_and_closes(tmp_path):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    saved = save_figure(fig, "line", tmp_path)
+    assert saved.png == tmp_path / "figures" / "line.png" and saved.svg.exists()
+    assert not plt.fignum_exists(fig.number)  # closed: the notebook shows the saved PNG instead
+    assert saved._repr_png_() == saved.png.read_bytes()
+    assert saved.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"Software" not in saved.png.read_bytes()
+    svg = saved.svg.read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+
+
+def test_same_figure_twice_gives_identical_bytes(tmp_path):
+    for name in ("a", "b"):
+        fig, ax = plt.subplots()
+        ax.bar(["x", "y"], [3, 1])
+        save_figure(fig, name, tmp_path)
+    folder = tmp_path / "figures"
+    assert (folder / "a.png").read_bytes() == (folder / "b.png").read_bytes()
+    assert (folder / "a.svg").read_bytes() == (folder / "b.svg").read_bytes()
+
+
+def test_write_table_uses_unix_line_ends(tmp_path):
+    path = write_table(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), "t", tmp_path)
+    assert path.read_bytes() == b"a,b\n1,x\n2,y\n"
+
+
+def test_heatmap_and_interval_plot_cope_with_empty_and_cut_tables():
+    assert heatmap(pd.DataFrame(), "empty", "n").axes[0].get_title() == "empty"
+    big = pd.DataFrame([[i * j for j in range(50)] for i in range(3)])
+    assert heatmap(big, "big", "n").axes[0].get_title() == "big (first 3 × 40)"
+    empty = pd.DataFrame(columns=["actor", "method", "mean_sentiment", "ci_low", "ci_high"])
+    assert interval_plot(empty, "none").axes[0].get_title() == "none"
+    summary = pd.DataFrame({"actor": ["A", "A", "B"], "method": ["model", "vader", "model"],
+                            "mean_sentiment": [0.5, 0.1, -0.2], "ci_low": [0.2, -0.1, -0.5],
+                            "ci_high": [0.8, 0.3, 0.1]})
+    ax = interval_plot(summary, "tone").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B"]
+    assert len(ax.get_legend().get_texts()) == 2
+    plt.close("all")
+
+
+def test_length_figure_switches_to_histogram_for_many_documents():
+    few = pd.DataFrame({"doc_id": ["a", "b"], "n_chars_raw": [10, 20], "n_chars_clean": [8, 20]})
+    assert [t.get_text() for t in length_figure(few).axes[0].get_yticklabels()] == ["a", "b"]
+    many = pd.DataFrame({"doc_id": [f"d{i}" for i in range(100)], "n_chars_raw": range(100),
+                         "n_chars_clean": range(100)})
+    assert length_figure(many).axes[0].get_ylabel() == "documents"
+    plt.close("all")
