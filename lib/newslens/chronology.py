@@ -2,7 +2,8 @@
 
 Public surface:
     article_dates(documents) -> DataFrame      doc_id, anchor, earliest, latest, source, confidence, evidence
-    events(documents, anchors, actor_mentions=None) -> DataFrame
+    timex_table(documents, anchors) -> DataFrame   every time expression, resolved against its article's anchor
+    events(documents, anchors, actor_mentions=None, timexes=None) -> DataFrame
 
 Publication dates come from metadata when there is any. Otherwise they are inferred from the text, never from the
 wall clock: a fully specified date the article reports in the past ("talks began on 23 November 2025") means it was
@@ -19,9 +20,10 @@ from collections import Counter
 import pandas as pd
 
 from newslens.text import sentence_spans, word_spans
-from newslens.timex import WEEKDAYS, _direction, find_timexes
+from newslens.timex import WEEKDAYS, Timex, _direction, find_timexes
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
+TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
 EVENT_COLUMNS = [
     "date", "precision", "date_source", "actors", "text", "doc_id", "sent_start", "sent_end", "timex", "sources",
 ]
@@ -151,30 +153,73 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None = None) -> pd.DataFrame:
+def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame) -> pd.DataFrame:
+    """Every time expression of every article, resolved against the article's ``anchor`` (from ``article_dates``;
+    none for an undated article), sorted by doc_id and offset."""
+    anchor_of = dict(zip(anchors["doc_id"], anchors["anchor"])) if len(anchors) else {}
+    rows = []
+    for doc_id, text in sorted(zip(documents["doc_id"], documents["text"])):
+        anchor = anchor_of.get(doc_id, "")
+        for t in find_timexes(text or "", _published(anchor)):
+            rows.append([doc_id, t.start, t.end, t.text, t.type, t.value, t.anchored, t.mod, anchor])
+    return pd.DataFrame(rows, columns=TIMEX_COLUMNS)
+
+
+def _line_sentences(text: str, timexes: list[Timex]) -> list[tuple[int, int]]:
+    """``sentence_spans`` of only the lines that hold a timex. A line break always ends a sentence, so this gives the
+    same spans as splitting the whole text, several times faster on long articles."""
+    regions: list[list[int]] = []
+    for t in timexes:
+        start = text.rfind("\n", 0, t.start) + 1
+        end = text.find("\n", t.end)
+        end = len(text) if end < 0 else end
+        if regions and start <= regions[-1][1]:
+            regions[-1][1] = max(regions[-1][1], end)
+        else:
+            regions.append([start, end])
+    return [(start + s, start + e) for start, end in regions for s, e in sentence_spans(text[start:end])]
+
+
+def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None = None,
+           timexes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every sentence with a DATE resolved to at least a year, one row per event; the same event told by several
-    articles (same date, token Jaccard >= SIMILAR) is merged into one row listing all ``sources``."""
-    by_doc = anchors.set_index("doc_id") if len(anchors) else pd.DataFrame(columns=ARTICLE_COLUMNS[1:])
+    articles (same date, token Jaccard >= SIMILAR) is merged into one row listing all ``sources``.
+
+    ``timexes``: the ``timex_table`` of the same documents and anchors, when it is at hand (tagging twice is slow).
+    """
+    info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
+    given: dict[str, list[Timex]] | None = None
+    if timexes is not None:
+        given = {}
+        dated = timexes[(timexes["type"] == "DATE") & timexes["value"].astype(str).str.match(_RESOLVED.pattern)]
+        for row in dated.itertuples():
+            given.setdefault(row.doc_id, []).append(
+                Timex(int(row.start), int(row.end), row.text, row.type, row.value, bool(row.anchored), row.mod))
+    # Grouped once: filtering the mention table per document is quadratic on a large corpus.
+    mentions_by_doc: dict[str, list] = {}
+    if actor_mentions is not None and len(actor_mentions):
+        for doc_id, actor, s, e in zip(actor_mentions["doc_id"], actor_mentions["actor"], actor_mentions["start"],
+                                       actor_mentions["end"]):
+            mentions_by_doc.setdefault(doc_id, []).append((actor, s, e))
     found = []
     for row in documents.sort_values("doc_id").itertuples():
         text = row.text or ""
-        info = by_doc.loc[row.doc_id] if row.doc_id in by_doc.index else None
-        anchor = _published(info["anchor"]) if info is not None else None
-        article_source = info["source"] if info is not None else "undated"
-        mentions = []
-        if actor_mentions is not None and len(actor_mentions):
-            mine = actor_mentions[actor_mentions["doc_id"] == row.doc_id]
-            mentions = list(zip(mine["actor"], mine["start"], mine["end"]))
-        timexes = [t for t in find_timexes(text, anchor) if t.type == "DATE" and _RESOLVED.match(t.value)]
-        for start, end in sentence_spans(text):
-            inside = [t for t in timexes if start <= t.start and t.end <= end]
+        anchor_value, article_source = info.get(row.doc_id, ("", "undated"))
+        anchor = _published(anchor_value)
+        mentions = mentions_by_doc.get(row.doc_id, [])
+        if given is None:
+            dated = [t for t in find_timexes(text, anchor) if t.type == "DATE" and _RESOLVED.match(t.value)]
+        else:
+            dated = sorted(given.get(row.doc_id, []), key=lambda t: t.start)
+        for start, end in _line_sentences(text, dated):
+            inside = [t for t in dated if start <= t.start and t.end <= end]
             if not inside:
                 continue
             # The most precise date of the sentence dates it; the first one on a tie.
             timex = max(inside, key=lambda t: (len(t.value), -t.start))
             if not timex.anchored:
                 date_source = "explicit"
-            elif article_source == "metadata":
+            elif article_source in ("metadata", "override"):
                 date_source = "relative to article date"
             else:
                 date_source = "inferred"
@@ -187,11 +232,13 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
             })
 
     merged: list[dict] = []
+    by_date: dict[str, list[dict]] = {}  # only events of the same date can merge; a scan of all is quadratic
     for event in sorted(found, key=lambda e: (e["date"], e["doc_id"], e["sent_start"])):
-        same = next((m for m in merged if m["date"] == event["date"]
-                     and _jaccard(m["_tokens"], event["_tokens"]) >= SIMILAR), None)
+        candidates = by_date.setdefault(event["date"], [])
+        same = next((m for m in candidates if _jaccard(m["_tokens"], event["_tokens"]) >= SIMILAR), None)
         if same is None:
             merged.append(event)
+            candidates.append(event)
             continue
         if event["doc_id"] not in same["sources"]:
             same["sources"].append(event["doc_id"])

@@ -1,0 +1,439 @@
+"""Target-dependent sentiment: how a sentence speaks about one mention in it.
+
+Public surface:
+    LABELS = ("negative", "neutral", "positive")
+    classify_target(text, start, end, method=None) -> label
+    score_targets(items, method=None) -> DataFrame, one row per (text, start, end)
+
+Methods (both offline, both deterministic):
+
+``"model"`` (the default)
+    A class-balanced multinomial logistic regression trained on NewsMTSC (``python -m newslens.train_sentiment``).
+    The features are relative to the target (see ``target_features``): words and bigrams of the sentence with the
+    mention masked and of the clause that holds it, the words left and right of it by distance, VADER lexicon hits
+    (negation-aware) by side, distance, clause and nearest name, and whether the target is the one speaking. The
+    weights ship as plain arrays (``data/target_sentiment.npy`` + vocabulary in ``data/target_sentiment.json``) and
+    prediction is a sparse dot product in numpy, so the files load with any scikit-learn version (or none).
+    ``score`` is P(positive) - P(negative); the span the model looked at is the sentence.
+
+``"vader"``
+    NLTK's VADER on the clause around the mention (see ``clause_span``), with the mention itself blanked out, so that
+    a name that happens to be a lexicon word ("Winner", "Justice") does not colour its own score. The lexicon is the
+    one shipped inside the ``vaderSentiment`` package, read by absolute path, so nothing in a user's ``~/nltk_data``
+    can change the result. ``score`` is VADER's compound; labels use VADER's own thresholds (>= 0.05 positive,
+    <= -0.05 negative).
+
+Both methods look only at the sentence that holds the mention (``newslens.text.sentence_spans``), so a whole article
+can be passed as ``text``.
+
+Clause around the mention (``clause_span``): the sentence is cut at ``;`` ``:`` ``,`` dashes (— – and a spaced ``-``),
+brackets, double quotation marks, and before the conjunctions "but", "while", "although", "though", "whereas",
+"however", "yet" and "because". The clause is the piece that holds the mention, without the separator and the
+leading conjunction. Commas also separate list items and appositions ("Putin, the Russian president, said"), so a
+piece with fewer than four words is merged with its neighbours (right first) until it has four or there is nothing
+left to merge. Boundaries inside the mention itself are ignored.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from newslens.text import sentence_spans
+
+LABELS = ("negative", "neutral", "positive")
+METHODS = ("model", "vader")
+DEFAULT_METHOD = "model"
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MODEL_WEIGHTS = DATA_DIR / "target_sentiment.npy"
+MODEL_META = DATA_DIR / "target_sentiment.json"
+# Bump when target_features changes: the shipped model's metadata records it, and the tests compare.
+FEATURES_VERSION = 2
+
+# ---------------------------------------------------------------------------------------------------------------
+# Clauses
+# ---------------------------------------------------------------------------------------------------------------
+
+_CONJUNCTIONS = ("but", "while", "although", "though", "whereas", "however", "yet", "because")
+# A quotation mark counts as a boundary: what is quoted is usually someone else's voice, not the narrator's.
+_CLAUSE_BOUNDARY = re.compile(
+    r"[;:,()\[\]\"“”]|\s[—–-]+\s|[—–]|(?<![\w'’])(?:" + "|".join(_CONJUNCTIONS) + r")(?![\w'’])",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W_](?:[\w]|[-'’](?=[^\W_]))*")
+MIN_CLAUSE_WORDS = 4
+
+
+def _check_span(text: str, start: int, end: int) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if not (isinstance(start, (int, np.integer)) and isinstance(end, (int, np.integer))):
+        raise TypeError(f"start and end must be integers, got {start!r} and {end!r}")
+    if not 0 <= start < end <= len(text):
+        raise ValueError(
+            f"invalid target span [{start}, {end}) for a text of length {len(text)}: "
+            "need 0 <= start < end <= len(text)"
+        )
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def clause_pieces(text: str, start: int = 0, end: int = 0) -> list[tuple[int, int]]:
+    """Spans of the pieces between clause boundaries (separators and leading conjunctions dropped).
+
+    Boundaries that overlap ``[start, end)`` (the mention) are ignored.
+    """
+    pieces = []
+    pos = 0
+    for match in _CLAUSE_BOUNDARY.finditer(text):
+        if match.start() < end and match.end() > start:
+            continue
+        piece = _strip(text, pos, match.start())
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+        pos = match.end()
+    piece = _strip(text, pos, len(text))
+    if piece[0] < piece[1]:
+        pieces.append(piece)
+    return pieces
+
+
+@functools.lru_cache(maxsize=16)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # Cached: score_targets usually asks for many targets of the same article in a row.
+    return tuple(sentence_spans(text))
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) of ``text`` (``newslens.text.sentence_spans``) that hold the mention ``text[start:end]``."""
+    _check_span(text, start, end)
+    overlapping = [(s, e) for s, e in _sentence_spans(text) if s < end and e > start]
+    if not overlapping:
+        return 0, len(text)
+    return min(overlapping[0][0], start), max(overlapping[-1][1], end)
+
+
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around the mention ``text[start:end]``, as character offsets (see the module docstring)."""
+    s0, s1 = sentence_span(text, start, end)
+    start_in, end_in = _clause_in_sentence(text[s0:s1], start - s0, end - s0)
+    return s0 + start_in, s0 + end_in
+
+
+def _clause_in_sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    pieces = clause_pieces(text, start, end)
+    # The mention may consist of boundary characters only, or sit in stripped white space: then it is its own piece.
+    home = next((i for i, (s, e) in enumerate(pieces) if s < end and e > start), None)
+    if home is None:
+        return start, end
+    lo = hi = home
+
+    def n_words(a: int, b: int) -> int:
+        return len(_WORD.findall(text, pieces[a][0], pieces[b][1]))
+
+    while n_words(lo, hi) < MIN_CLAUSE_WORDS and (lo > 0 or hi < len(pieces) - 1):
+        if hi < len(pieces) - 1:
+            hi += 1
+        else:
+            lo -= 1
+    return min(pieces[lo][0], start), max(pieces[hi][1], end)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# VADER
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def vader_lexicon_path() -> Path:
+    import vaderSentiment
+
+    return Path(vaderSentiment.__file__).resolve().parent / "vader_lexicon.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def _vader():
+    import nltk
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
+    lexicon = vader_lexicon_path()
+    # NLTK 3.10 only opens ``file:`` paths under a registered data folder. The path is absolute, so NLTK opens exactly
+    # this file and never searches the other folders (a user's ~/nltk_data) for it.
+    folder = str(lexicon.parent)
+    if folder not in nltk.data.path:
+        nltk.data.path.append(folder)
+    return SentimentIntensityAnalyzer(lexicon_file="file:" + lexicon.as_posix())
+
+
+@functools.lru_cache(maxsize=1)
+def vader_lexicon() -> dict[str, float]:
+    """VADER's word valences (about -4 .. 4), as read by NLTK from the shipped lexicon."""
+    return dict(_vader().lexicon)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    # "someone" is not in the lexicon and keeps the clause grammatical for VADER's negation and booster rules.
+    return text[:start] + "someone" + text[end:]
+
+
+def _vader_row(text: str, start: int, end: int) -> dict:
+    c_start, c_end = clause_span(text, start, end)
+    clause = _blank(text[c_start:c_end], start - c_start, end - c_start)
+    # VADER spots negation by "n't" with a straight apostrophe; news text mostly has the curly one ("didn’t").
+    clause = clause.replace("’", "'")
+    compound = float(_vader().polarity_scores(clause)["compound"])
+    label = "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+    nan = float("nan")
+    return dict(label=label, score=compound, p_negative=nan, p_neutral=nan, p_positive=nan,
+                clause_start=c_start, clause_end=c_end)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Features of the model
+# ---------------------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_](?:[\w]|[-'’.](?=[^\W_]))*|[^\w\s]", re.UNICODE)
+_QUOTES = set("\"“”")
+_NEGATIONS = frozenset(
+    "not no never nobody nothing none neither nor without cannot n't hardly barely".split()
+)
+# Verbs that introduce speech or a stance. When the target is their subject, the words that follow are what the
+# target says, which is not sentiment towards the target.
+_CUE_VERBS = frozenset(
+    """
+    say says said saying tell tells told telling add adds added note notes noted argue argues argued claim claims
+    claimed insist insists insisted write writes wrote state states stated explain explains explained warn warns
+    warned ask asks asked announce announces announced tweet tweets tweeted declare declares declared suggest
+    suggests suggested acknowledge acknowledges acknowledged recall recalls recalled believe believes believed
+    think thinks thought contend contends contended respond responds responded reply replies replied predict
+    predicts predicted urge urges urged
+    """.split()
+)
+_PRONOUNS = frozenset("he she him her his hers they them their i we you it".split())
+_DISTANCE_BUCKETS = ((1, "1"), (2, "2"), (3, "3"), (5, "5"), (8, "8"), (12, "12"))
+
+
+def _bucket(distance: int) -> str | None:
+    for limit, name in _DISTANCE_BUCKETS:
+        if distance <= limit:
+            return name
+    return None
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        tok = m.group().lower().replace("’", "'")
+        if tok.endswith("n't") and len(tok) > 3:
+            # "didn't" -> "did", "n't" so that negation is one feature.
+            out.append((tok[:-3], m.start(), m.end() - 3))
+            out.append(("n't", m.end() - 3, m.end()))
+        elif tok.endswith("'s") and len(tok) > 2:
+            out.append((tok[:-2], m.start(), m.end() - 2))
+            out.append(("'s", m.end() - 2, m.end()))
+        else:
+            out.append((tok, m.start(), m.end()))
+    return out
+
+
+def target_features(text: str, start: int, end: int) -> dict[str, float]:
+    """Named features of one target, the input of the model (the names are the model's vocabulary).
+
+    Words are lower-cased and the mention becomes the single token ``<t>``, so the model learns about the contexts
+    of targets, not about particular names.
+    """
+    lexicon = vader_lexicon()
+    s0, s1 = sentence_span(text, start, end)
+    text, start, end = text[s0:s1], start - s0, end - s0
+    c_start, c_end = clause_span(text, start, end)
+    tokens = _tokens(text)
+    left = [t for t in tokens if t[2] <= start]
+    right = [t for t in tokens if t[1] >= end]
+    ti = len(left)
+    words = [t[0] for t in left] + ["<t>"] + [t[0] for t in right]
+    spans = [(t[1], t[2]) for t in left] + [(start, end)] + [(t[1], t[2]) for t in right]
+    n = len(words)
+    in_clause = [c_start <= s and e <= c_end for s, e in spans]
+    # Other names: capitalised words that do not open the sentence or a quote.
+    is_name = [
+        i != ti and s > 0 and text[s].isupper() and text[max(0, s - 2) : s].strip() not in (".", '"', "“")
+        for i, (s, e) in enumerate(spans)
+    ]
+    in_quote, depth = [], 0
+    for w in words:
+        depth ^= w in _QUOTES
+        in_quote.append(bool(depth))
+    negated = [False] * n
+    for i, w in enumerate(words):
+        if w in _NEGATIONS:
+            negated[i + 1 : i + 4] = [True] * len(negated[i + 1 : i + 4])
+
+    f: dict[str, float] = {}
+
+    def add(name: str, value: float = 1.0) -> None:
+        f[name] = f.get(name, 0.0) + value
+
+    # The words next to the target, as n-grams.
+    add("lb:" + "_".join(words[max(0, ti - 2) : ti]))
+    add("rb:" + "_".join(words[ti + 1 : ti + 3]))
+    add("lrb:" + (words[ti - 1] if ti else "<s>") + "_" + (words[ti + 1] if ti + 1 < n else "</s>"))
+
+    entities = [i for i in range(n) if is_name[i] or i == ti]
+    prev = "<s>"
+    for i, w in enumerate(words):
+        # Bag of words and bigrams of the sentence, and again of the clause.
+        add("s:" + w)
+        add("s2:" + prev + "_" + w)
+        if in_clause[i]:
+            add("c:" + w)
+            add("c2:" + prev + "_" + w)
+        prev = w
+        if i == ti:
+            continue
+        side = "l" if i < ti else "r"
+        # Words near the target, by side and distance.
+        b = _bucket(abs(i - ti))
+        if b is not None:
+            add(f"{side}{b}:{w}")
+            if is_name[i]:
+                add(f"{side}{b}:<ne>")
+        # VADER's prior knowledge, where the training set is too small to learn a word's polarity.
+        valence = lexicon.get(w, 0.0)
+        if not valence:
+            continue
+        v = (-0.74 if negated[i] else 1.0) * valence / 4.0  # -0.74: VADER's own damping of a negated word
+        sign = "+" if v > 0 else "-"
+        add("lex_s", v)
+        if in_quote[i]:
+            add("lex_q", v)
+        if in_clause[i]:
+            add("lex_c", v)
+            add("lex_c" + side, v)
+            add("lexpol_c" + sign)
+        if b is not None:
+            add("lex_w", v)
+            add(f"lex_{side}{b}", v)
+            add("lexpol_w" + sign)
+            add(f"lexpol_{side}{b}" + sign)
+        # Whose word is it? Credit it to the nearest name (the target or another one).
+        owner = min(entities, key=lambda j: (abs(j - i), j))
+        add("lex_own" if owner == ti else "lex_other", v)
+    add("s2:" + prev + "_</s>")
+
+    # The target speaks ("<t> said", "said <t>", "according to <t>"): the rest is its words, not a judgement of it.
+    if (
+        any(w in _CUE_VERBS for w in words[ti + 1 : ti + 4])
+        or (ti and words[ti - 1] in _CUE_VERBS)
+        or words[max(0, ti - 2) : ti] == ["according", "to"]
+    ):
+        add("t_speaks")
+    if in_quote[ti]:
+        add("t_in_quote")
+    if ti == 0 or words[ti - 1] in _QUOTES:
+        add("t_first")
+    if ti + 1 < n and words[ti + 1] == "'s":
+        add("t_possessive")
+    mention = text[start:end].strip().lower()
+    if mention in _PRONOUNS:
+        add("t_pronoun:" + mention)
+    add("clause_length", min(sum(in_clause), 40) / 40.0)
+    return f
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class TargetModel:
+    """Multinomial logistic regression over named sparse features, evaluated in numpy."""
+
+    def __init__(self, vocabulary: list[str], coef: np.ndarray, intercept: np.ndarray, meta: dict | None = None):
+        self.vocabulary = {name: i for i, name in enumerate(vocabulary)}
+        self.coef = np.asarray(coef, dtype=np.float64)  # (n_features, n_labels)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.meta = meta or {}
+        if self.coef.shape != (len(vocabulary), len(LABELS)):
+            raise ValueError(f"model weights have shape {self.coef.shape}, expected ({len(vocabulary)}, {len(LABELS)})")
+
+    @classmethod
+    def load(cls, weights: Path = MODEL_WEIGHTS, meta: Path = MODEL_META) -> "TargetModel":
+        matrix = np.load(weights, allow_pickle=False)
+        info = json.loads(Path(meta).read_text(encoding="utf-8"))
+        return cls(info["vocabulary"], matrix[:-1], matrix[-1], info)
+
+    def vectorize(self, features: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        idx, val = [], []
+        for name, value in features.items():
+            i = self.vocabulary.get(name)
+            if i is not None:
+                idx.append(i)
+                val.append(value)
+        return np.asarray(idx, dtype=np.int64), np.asarray(val, dtype=np.float64)
+
+    def predict_proba(self, features: dict[str, float]) -> np.ndarray:
+        idx, val = self.vectorize(features)
+        logits = self.intercept + val @ self.coef[idx]
+        logits -= logits.max()
+        p = np.exp(logits)
+        return p / p.sum()
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> TargetModel:
+    if not MODEL_WEIGHTS.exists() or not MODEL_META.exists():
+        raise FileNotFoundError(
+            f"the sentiment model is missing ({MODEL_WEIGHTS.name}, {MODEL_META.name} in {DATA_DIR}); "
+            "rebuild it with `python -m newslens.train_sentiment`"
+        )
+    return TargetModel.load()
+
+
+def _model_row(text: str, start: int, end: int) -> dict:
+    s0, s1 = sentence_span(text, start, end)
+    p = load_model().predict_proba(target_features(text, start, end))
+    return dict(label=LABELS[int(np.argmax(p))], score=float(p[2] - p[0]), p_negative=float(p[0]),
+                p_neutral=float(p[1]), p_positive=float(p[2]), clause_start=s0, clause_end=s1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------------------------
+
+_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
+
+
+def _resolve(method: str | None):
+    method = DEFAULT_METHOD if method is None else method
+    if method == "model":
+        return _model_row
+    if method == "vader":
+        return _vader_row
+    raise ValueError(
+        f"unknown sentiment method {method!r}; allowed: {', '.join(METHODS)} (or None for {DEFAULT_METHOD!r})"
+    )
+
+
+def classify_target(text: str, start: int, end: int, method: str | None = None) -> str:
+    """The sentiment label ("negative", "neutral", "positive") of ``text`` towards the mention ``text[start:end]``."""
+    return _resolve(method)(text, start, end)["label"]
+
+
+def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = None) -> pd.DataFrame:
+    """One row per ``(text, start, end)``, in order: label, score, class probabilities and the span looked at."""
+    row = _resolve(method)
+    rows = [row(text, start, end) for text, start, end in items]
+    frame = pd.DataFrame(rows, columns=_COLUMNS)
+    return frame.astype({"label": object, "score": float, "p_negative": float, "p_neutral": float,
+                         "p_positive": float, "clause_start": np.int64, "clause_end": np.int64})

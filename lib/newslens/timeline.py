@@ -1,0 +1,318 @@
+"""The chronology's selection, figure and exports.
+
+Public surface:
+    apply_overrides(anchors, overrides) -> DataFrame      article dates with some anchors set by hand
+    select_events(events, date_from, date_to, actors, min_precision) -> DataFrame
+    events_table(events) -> DataFrame                     the events as a flat table (lists joined by "; ")
+    timeline_figure(events, anchors=None, max_events=40) -> Figure
+    timelinejs(events, title, text="") -> dict            TimelineJS 3 JSON; write_timelinejs(...) writes it
+
+Dates are TimeML values of three precisions: "2025-11-23" (day), "2025-11" (month), "2014" (year). Each stands for
+the interval of days it covers, which is how the figure draws it and how the date range selects it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import re
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+import newslens.plots  # noqa: F401  (its rcParams make saved figures reproducible)
+
+PRECISIONS = ("day", "month", "year")  # finest first
+SOURCE_COLORS = {"explicit": "#2F6DB5", "relative to article date": "#D9822B", "inferred": "#B23A48",
+                 "override": "#D9822B"}
+_DATE = re.compile(r"^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?$")
+
+
+def interval(value: str, what: str = "date") -> tuple[dt.date, dt.date]:
+    """First and last day covered by "YYYY", "YYYY-MM" or "YYYY-MM-DD"."""
+    m = _DATE.match(str(value).strip())
+    if not m:
+        raise ValueError(f"{what} {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    if day:
+        first = dt.date(year, int(month), int(day))
+        return first, first
+    if month:
+        first = dt.date(year, int(month), 1)
+        following = dt.date(year + (first.month == 12), first.month % 12 + 1, 1)
+        return first, following - dt.timedelta(days=1)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def apply_overrides(anchors: pd.DataFrame, overrides: dict[str, str]) -> pd.DataFrame:
+    """``article_dates`` with the anchor of each doc_id in ``overrides`` ({doc_id: "YYYY-MM-DD"}) set by hand;
+    its source becomes "override" and its evidence says what was replaced."""
+    table = anchors.copy()
+    unknown = sorted(set(overrides) - set(table["doc_id"]))
+    if unknown:
+        raise ValueError(f"anchor_overrides names documents that are not in the corpus: {unknown}")
+    for doc_id, value in sorted(overrides.items()):
+        day = dt.date.fromisoformat(str(value))  # a ValueError names a malformed date
+        i = table.index[table["doc_id"] == doc_id][0]
+        before = table.at[i, "source"] + (f" {table.at[i, 'anchor']}" if table.at[i, "anchor"] else "")
+        table.loc[i, ["anchor", "earliest", "latest", "source", "confidence", "evidence"]] = [
+            day.isoformat(), day.isoformat(), day.isoformat(), "override", 1.0,
+            f"set by the anchor_overrides parameter (was: {before})"]
+    return table
+
+
+def select_events(events: pd.DataFrame, date_from: str = "", date_to: str = "", actors=(),
+                  min_precision: str = "year") -> pd.DataFrame:
+    """Events whose date interval overlaps [date_from, date_to] (either may be empty, or YYYY / YYYY-MM /
+    YYYY-MM-DD: "2025" as date_to means to the end of 2025), at least as precise as ``min_precision``, and, when
+    ``actors`` is not empty, involving at least one of them."""
+    if min_precision not in PRECISIONS:
+        raise ValueError(f"min_precision must be one of {PRECISIONS}, not {min_precision!r}")
+    low = interval(date_from, "date_from")[0] if date_from else dt.date.min
+    high = interval(date_to, "date_to")[1] if date_to else dt.date.max
+    allowed = set(PRECISIONS[: PRECISIONS.index(min_precision) + 1])
+    wanted = set(actors)
+    keep = []
+    for row in events.itertuples():
+        first, last = interval(row.date)
+        keep.append(first <= high and last >= low and row.precision in allowed
+                    and (not wanted or bool(wanted & set(row.actors))))
+    return events[keep].reset_index(drop=True)
+
+
+def events_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The events for a CSV file: ``actors`` and ``sources`` joined by "; ", with ``n_sources``."""
+    table = events.copy()
+    table["n_sources"] = [len(s) for s in table["sources"]]
+    for column in ("actors", "sources"):
+        table[column] = ["; ".join(values) for values in table[column]]
+    return table
+
+
+# --- figure ---------------------------------------------------------------------------------------------------------
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _label(number, row) -> str:
+    actors = ", ".join(row.actors[:3]) + (f" +{len(row.actors) - 3}" if len(row.actors) > 3 else "")
+    sources = f" ({len(row.sources)} articles)" if len(row.sources) > 1 else ""
+    return f"#{number}  {row.date}  {_shorten(row.text, 55)}" + (f" — {actors}" if actors else "") + sources
+
+
+def _segments(spans: list[tuple[dt.date, dt.date]], max_segments: int) -> list[tuple[dt.date, dt.date]]:
+    """Split the time covered by ``spans`` at its largest empty gaps (at most ``max_segments`` - 1 of them, each
+    longer than 60 days and a tenth of the whole range), so that 2014 and November 2025 each get readable room."""
+    pieces: list[list[dt.date]] = []
+    for first, last in sorted(spans):
+        if pieces and first <= pieces[-1][1] + dt.timedelta(days=1):
+            pieces[-1][1] = max(pieces[-1][1], last)
+        else:
+            pieces.append([first, last])
+    whole = (pieces[-1][1] - pieces[0][0]).days
+    gaps = sorted(((pieces[i + 1][0] - pieces[i][1]).days, i) for i in range(len(pieces) - 1))
+    cuts = sorted(i for gap, i in gaps[::-1][: max_segments - 1] if gap > max(60, whole / 10))
+    segments, start = [], 0
+    for i in cuts + [len(pieces) - 1]:
+        segments.append((pieces[start][0], pieces[i][1]))
+        start = i + 1
+    return segments
+
+
+def _anchor_marks(anchors: pd.DataFrame | None) -> dict[str, tuple[str, dt.date | None, dt.date | None]]:
+    """doc_id -> (source, earliest, latest) for every dated article."""
+    marks = {}
+    if anchors is None:
+        return marks
+    for row in anchors.itertuples():
+        if not row.anchor:
+            continue
+        earliest = dt.date.fromisoformat(row.earliest) if row.earliest else None
+        latest = dt.date.fromisoformat(row.latest) if row.latest else None
+        marks[row.doc_id] = (row.source, earliest, latest)
+    return marks
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()  # not strftime: it follows the locale
+
+
+def _period(first: dt.date, last: dt.date) -> str:
+    if first.year != last.year:
+        return f"{first.year}–{last.year}"
+    if first.month == last.month:
+        return f"{_MONTHS[first.month - 1]} {first.year}"
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        return str(first.year)
+    return f"{_MONTHS[first.month - 1]}–{_MONTHS[last.month - 1]} {first.year}"
+
+
+def _empty_figure(message: str, title: str) -> Figure:
+    fig, ax = plt.subplots(figsize=(8, 2))
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    ax.set_title(title)
+    return fig
+
+
+def _article_marks(sources, marks) -> list[tuple[str, dt.date | None, dt.date | None]]:
+    """The distinct publication dates of an event's articles; more than a few become one range."""
+    found = sorted({marks[d] for d in sources if d in marks}, key=lambda m: (m[1] or m[2], m[2] or m[1], m[0]))
+    if len(found) <= 6:
+        return found
+    days = [d for _, earliest, latest in found for d in (earliest, latest) if d]
+    return [("range", min(days), max(days))]
+
+
+def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, max_events: int = 40,
+                    max_segments: int = 4, title: str = "Chronology") -> Figure:
+    """One row per event, sorted by date: a dot for a day, a bar over the month, a faint bar over the year; colour
+    = how the date was obtained. Grey marks on the same row are the publication dates of the event's articles (a
+    tick when known, a bracket over the interval when inferred, a line over their range when there are many). The
+    time axis is broken at long empty gaps. With more than ``max_events`` events, those told by the most articles
+    are shown and the title says so. Row labels start with the event's index in ``events``."""
+    if len(events) == 0:
+        return _empty_figure("no dated events to show", title)
+    shown = events.assign(_n=[len(s) for s in events["sources"]], _p=[PRECISIONS.index(p) for p in events["precision"]])
+    cut = len(shown) > max_events
+    if cut:
+        shown = shown.sort_values(["_n", "_p", "date", "doc_id", "sent_start"],
+                                  ascending=[False, True, True, True, True], kind="mergesort").head(max_events)
+    shown = shown.sort_values(["date", "doc_id", "sent_start"], kind="mergesort")
+    numbers = list(shown.index)
+    shown = shown.reset_index(drop=True)
+    marks = _anchor_marks(anchors)
+    rows = [(interval(r.date), r, _article_marks(r.sources, marks)) for r in shown.itertuples()]
+
+    spans = [span for span, _, _ in rows]
+    spans += [(m[1] or m[2], m[2] or m[1]) for _, _, article in rows for m in article]
+    segments = _segments(spans, max_segments)
+    pads = [dt.timedelta(days=max(3, (last - first).days * 0.04)) for first, last in segments]
+    # A segment's width grows with the log of its length (a year gets more room than a month, not twelve times as
+    # much) and with the square root of the number of events in it.
+    widths = []
+    for (first, last), pad in zip(segments, pads):
+        inside = sum(1 for (a, b), _, _ in rows if a <= last and b >= first)
+        widths.append((1 + math.log10((last - first).days + 2 * pad.days + 1)) * max(1, inside) ** 0.5)
+
+    height = max(2.8, 0.32 * len(shown) + 2.2)
+    fig, axes = plt.subplots(1, len(segments), figsize=(13, height), sharey=True, squeeze=False,
+                             gridspec_kw={"width_ratios": widths, "wspace": 0.06})
+    axes = list(axes[0])
+    num = mdates.date2num
+    for ax, (first, last), pad, width in zip(axes, segments, pads, widths):
+        stub = 0.06 * (num(last + pad) - num(first - pad))
+        ticks, lines = [], []
+        for y, ((start, end), row, article) in enumerate(rows):
+            if end < first - pad or start > last + pad:
+                continue
+            color = SOURCE_COLORS.get(row.date_source, "#555555")
+            if row.precision == "day":
+                ax.plot(num(start) + 0.5, y, "o", color=color, markersize=6, zorder=3)
+            else:
+                ax.barh(y, num(end) + 1 - num(start), left=num(start), height=0.6, color=color,
+                        alpha=0.25 if row.precision == "year" else 0.75, edgecolor=color, linewidth=0.8, zorder=2)
+            for source, earliest, latest in article:
+                if source not in ("inferred", "range"):
+                    ticks.append((num(earliest) + 0.5, y))
+                    continue
+                # A bracket under the row: a tick at each known bound, an open side drawn as a short stub.
+                low = num(earliest) if earliest else num(latest) + 1 - stub
+                high = num(latest) + 1 if latest else num(earliest) + stub
+                lines.append([(low, y + 0.3), (high, y + 0.3)])
+                lines += [[(x, y + 0.3), (x, y + 0.1)] for bound, x in ((earliest, low), (latest, high)) if bound]
+                if not earliest or not latest:
+                    ax.plot(low if not earliest else high, y + 0.3, "<" if not earliest else ">", color="#777777",
+                            markersize=3, zorder=1)
+        if ticks:
+            ax.plot(*zip(*ticks), "|", linestyle="", color="#777777", markersize=11, markeredgewidth=1.2, zorder=1)
+        if lines:
+            ax.add_collection(LineCollection(lines, colors="#777777", linewidths=1, zorder=1))
+        ax.set_xlim(num(first - pad), num(last + pad) + 1)
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=max(3, round(12 * width / sum(widths))))
+        ax.xaxis.set_major_locator(locator)
+        # Each panel names its own period: matplotlib's offset would name the last tick's month ("2025-Dec" under a
+        # panel of November).
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, offset_formats=[""] * 6))
+        ax.set_xlabel(_period(first, last), fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
+        ax.set_axisbelow(True)
+    for left, right in zip(axes, axes[1:]):
+        # A broken axis: no spine between the panels, and a slash where time was left out.
+        left.spines["right"].set_visible(False)
+        right.spines["left"].set_visible(False)
+        right.tick_params(axis="y", left=False)
+        for ax, x in ((left, 1), (right, 0)):
+            ax.plot([x - 0.012, x + 0.012], [-0.02, 0.02], transform=ax.transAxes, color="black", linewidth=0.8,
+                    clip_on=False)
+    axes[0].set_yticks(range(len(shown)), [_label(n, r) for n, (_, r, _) in zip(numbers, rows)], fontsize=8)
+    axes[0].set_ylim(len(shown) - 0.5, -0.7)
+
+    handles = [Line2D([], [], marker="o", linestyle="", color="#555555", label="day"),
+               Patch(facecolor="#555555", alpha=0.75, label="month (bar over the month)"),
+               Patch(facecolor="#555555", alpha=0.25, edgecolor="#555555", label="year (faint bar over the year)")]
+    for source in dict.fromkeys(shown["date_source"]):
+        handles.append(Patch(facecolor=SOURCE_COLORS.get(source, "#555555"), label=f"date {source}"))
+    handles.append(Line2D([], [], marker="|", linestyle="", color="#777777", markersize=10,
+                          label="article published (metadata / override)"))
+    handles.append(Line2D([], [], color="#777777",
+                          label="article date inferred: on or after [→, on or before ←]; many articles: their range"))
+    fig.subplots_adjust(bottom=0.6 / height, top=1 - 0.5 / height)
+    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0))
+    if cut:
+        suffix = f" — the {len(shown)} told by the most articles, of {len(events)}"
+    else:
+        suffix = f" — {len(shown)} event" + ("s" if len(shown) != 1 else "")
+    fig.suptitle(title + suffix + (" (time axis broken at long gaps)" if len(segments) > 1 else ""), fontsize=11)
+    return fig
+
+
+# --- TimelineJS ----------------------------------------------------------------------------------------------------
+
+def _start_date(date: str, precision: str) -> dict[str, str]:
+    m = _DATE.match(date)
+    if not m:
+        raise ValueError(f"event date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    parts = {"year": m.group(1)}
+    if precision in ("day", "month") and m.group(2):
+        parts["month"] = str(int(m.group(2)))
+    if precision == "day" and m.group(3):
+        parts["day"] = str(int(m.group(3)))
+    return parts
+
+
+def timelinejs(events: pd.DataFrame, title: str, text: str = "") -> dict:
+    """A TimelineJS 3 document: one slide per event, month and day left out when the date is coarser; the group
+    is how the date was obtained. All text is HTML-escaped (article text is untrusted)."""
+    slides = []
+    for row in events.sort_values(["date", "doc_id", "sent_start"], kind="mergesort").itertuples():
+        details = [
+            f"date {row.date} ({row.precision}, {row.date_source}) from “{row.timex}”",
+            "actors: " + (", ".join(row.actors) if row.actors else "none found"),
+            f"sources: {', '.join(row.sources)}; sentence {row.doc_id} [{row.sent_start}:{row.sent_end}]",
+        ]
+        slides.append({
+            "start_date": _start_date(row.date, row.precision),
+            "text": {"headline": html.escape(_shorten(row.text, 80)),
+                     "text": "<p>" + html.escape(str(row.text)) + "</p><p>"
+                             + "<br>".join(html.escape(d) for d in details) + "</p>"},
+            "group": html.escape(row.date_source),
+        })
+    return {"title": {"text": {"headline": html.escape(title), "text": html.escape(text)}}, "events": slides}
+
+
+def write_timelinejs(events: pd.DataFrame, path: str | Path, title: str, text: str = "") -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps(timelinejs(events, title, text), sort_keys=True, ensure_ascii=False, indent=1)
+    path.write_text(body + "\n", encoding="utf-8")
+    return path
