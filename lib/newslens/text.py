@@ -29,7 +29,6 @@ import functools
 import itertools
 import re
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 # Lower-case, without the final period, as Punkt stores them. Titles, honorifics, ranks, months, common news
 # abbreviations; single letters make initials ("J. D. Vance") safe.
@@ -49,7 +48,11 @@ WORD_PATTERN = re.compile(r"[^\W\d_](?:[\w]|[-'’](?=[^\W_]))*")
 
 
 @functools.lru_cache(maxsize=1)
-def _punkt() -> PunktSentenceTokenizer:
+def _punkt():
+    # Imported here: `import nltk` pulls in scikit-learn and scipy.stats (over a second), which loading a corpus
+    # and counting words do not need.
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
