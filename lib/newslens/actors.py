@@ -660,11 +660,11 @@ def _document_quotes(text: str, mentions: list[tuple]) -> list[tuple]:
             that = _THAT.match(text, attr_end, sent_end)
             if that and len(text[attr_end:that.end()].split()) <= 13 and (
                     cue in _OBJECT_CUES or _ADJUNCT_START.match(text, attr_end) or
-                    not text[attr_end:that.end()].strip(" :that")):
+                    re.fullmatch(r"[\s:]*(?:that)?[\s:]*", text[attr_end:that.end()])):
                 q_start = that.end()
             following = bisect.bisect_right(cue_starts, attr_end)
             q_end = sent_end
-            for next_start, _, next_cue, next_kind in cues[following:]:
+            for next_start, _, _, next_kind in cues[following:]:
                 if next_start >= sent_end:
                     break
                 if next_kind == "cue" and _COORDINATED.search(text[q_start:next_start]) and \
