@@ -71,6 +71,13 @@ def test_index_links_resolve_and_are_relative(fixture_runs):
             assert path.relative_to(out).as_posix() in linked, f"{path} is not linked from index.html"
 
 
+def test_reports_render_markdown_and_tables_as_html(fixture_runs):
+    for path in fixture_runs[0].glob("*/*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "&lt;h1" not in text and "&lt;table" not in text and "&lt;th&gt;" not in text, path
+        assert re.search(r"<h1[ >]", text) and "<table" in text, path
+
+
 def test_article_text_is_escaped_in_html(fixture_runs):
     # b_markets.txt has the title 'Markets calm <script>alert("x")</script> & <b>bold</b>'
     for path in fixture_runs[0].rglob("*.html"):

@@ -65,8 +65,10 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def _export_html(nb: nbformat.NotebookNode, path: Path) -> None:
     from nbconvert import HTMLExporter
 
-    # Article text is untrusted: sanitise the HTML of every output on top of pandas' and nbconvert's escaping.
-    exporter = HTMLExporter(sanitize_html=True)
+    # Article text is untrusted. It reaches a report only as DataFrame tables (pandas escapes them), printed text
+    # (nbconvert escapes streams) and figures; the Markdown is ours. nbconvert's sanitize_html would instead escape
+    # the Markdown and every table into raw tags, so it stays off, and tests/test_runner.py checks both sides.
+    exporter = HTMLExporter()
     body, _ = exporter.from_notebook_node(nb)
     path.write_text(body, encoding="utf-8")
 
