@@ -1,4 +1,5 @@
 """environment.yml (for conda users) names the same dependencies as pyproject.toml, and the lock satisfies both."""
+import ast
 import re
 import tomllib
 
@@ -40,6 +41,27 @@ def test_lock_pins_every_dependency_within_its_range():
     for name, specifier in pyproject_requirements().items():
         assert name in pins, f"{name} is not pinned in requirements.lock"
         assert Requirement(f"{name}{specifier}").specifier.contains(pins[name]), (name, pins[name], specifier)
+
+
+# Import name -> distribution name, where they differ.
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "vaderSentiment": "vadersentiment"}
+
+
+def test_every_third_party_import_of_the_library_is_declared():
+    import sys
+
+    imported = set()
+    for path in (REPO / "lib" / "newslens").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {name for name in imported if name not in sys.stdlib_module_names and name not in ("newslens",
+                                                                                                      "__future__")}
+    declared = set(pyproject_requirements())
+    missing = sorted(n for n in third_party if canonicalize_name(DISTRIBUTIONS.get(n, n)) not in declared)
+    assert missing == []
 
 
 def test_no_nltk_download_anywhere():
