@@ -131,3 +131,10 @@ def test_committed_outputs_match_the_code(tmp_path):
     assert sorted(fresh) == sorted(old), "outputs/ has missing or extra files: run `make outputs` and commit"
     changed = [name for name in fresh if fresh[name] != old[name]]
     assert changed == [], f"outputs/ is stale for {changed}: run `make outputs` and commit"
+
+
+def test_parameter_values_are_typed_like_papermill():
+    from newslens.runner import _coerce
+
+    assert _coerce("10") == 10 and _coerce("true") is True and _coerce('["said", "told"]') == ["said", "told"]
+    assert _coerce("seeds/actors.yaml") == "seeds/actors.yaml" and _coerce('{"a": "2022-03-11"}') == {"a": "2022-03-11"}

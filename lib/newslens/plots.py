@@ -57,19 +57,6 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     return path
 
 
-def bar_chart(labels, values, title: str, xlabel: str, color: str = "#4C72B0") -> Figure:
-    """Horizontal bar chart, largest at the top."""
-    labels, values = list(labels), list(values)
-    fig, ax = plt.subplots(figsize=(7, max(2.0, 0.28 * len(labels) + 1)))
-    ax.barh(range(len(labels)), values, color=color)
-    ax.set_yticks(range(len(labels)), labels)
-    ax.invert_yaxis()
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    fig.tight_layout()
-    return fig
-
-
 def length_figure(documents, max_bars: int = 40) -> Figure:
     """Characters per document before and after cleaning: paired bars for a small corpus, else two histograms."""
     raw, clean = documents["n_chars_raw"], documents["n_chars_clean"]

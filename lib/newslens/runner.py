@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
 import shutil
 import sys
@@ -39,8 +40,6 @@ class RunResult:
 
 def _coerce(value: str):
     """papermill -p style: numbers, booleans and JSON lists stay typed; everything else is a string."""
-    import json
-
     try:
         return json.loads(value)
     except ValueError:
