@@ -97,6 +97,19 @@ def test_clean_text_keeps_reporting_that_mentions_sources():
                                           "page header value (after 'Category')"]
 
 
+def test_clean_text_keeps_reporting_shaped_like_furniture():
+    text = ("Talks Stall. Kyiv Waits. Moscow Smiles.\n"
+            "Moscow would prefer the Russian version of the 28-point plan to be binding, officials said.\n"
+            "Source: a senior official said talks had stalled.\n"
+            "Source:  The Guardian\n"
+            "You might prefer the English version of our website. Would you like to switch?\n"
+            "Amateur alcohol specialist. Reader. Hardcore introvert.\n")
+    clean, report = clean_text(text)
+    assert clean.split("\n") == text.split("\n")[:3]
+    assert [(r.line, r.reason) for r in report] == [(4, "source line"), (5, "language-switch prompt"),
+                                                    (6, "author bio")]
+
+
 # --- bad input -----------------------------------------------------------------------------------------------------
 
 def write(folder, name, data):
@@ -224,3 +237,82 @@ def test_support_statements_follow_the_table(seed_corpus):
     assert statements[0].startswith("5 documents")
     assert any("No document has a publication date" in s for s in statements)
     assert any("No outlet is known" in s for s in statements)
+
+
+def test_utf8_file_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
+    write(tmp_path, "mixed.txt", "Café talks in Zürich\n".encode() + b"He said \x93no\x94.\n")
+    with pytest.warns(CorpusWarning, match=r"mixed\.txt: mostly UTF-8, but some bytes are not \(first at byte 31\); "
+                                           "those bytes decoded as cp1252"):
+        doc = newslens.load_corpus(tmp_path).documents.iloc[0]
+    assert doc["encoding"] == "utf-8+cp1252"
+    assert doc["title"] == "Café talks in Zürich" and doc["text"] == 'Café talks in Zürich\nHe said "no".'
+
+
+def test_hidden_files_and_notebook_checkpoints_are_not_read(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "b.txt", "Other\nDifferent text here.\n")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    write(tmp_path / ".ipynb_checkpoints", "a-checkpoint.txt", GOOD)
+    write(tmp_path, ".notes.txt", "Notes\nTo self.\n")
+    with pytest.warns(CorpusWarning, match=r"\.ipynb_checkpoints/a-checkpoint\.txt: hidden: 2 \.txt file\(s\)"):
+        corpus = newslens.load_corpus(tmp_path)
+    assert list(corpus.documents["doc_id"]) == ["a", "b"] and list(corpus.documents["file"]) == ["a.txt", "b.txt"]
+
+
+def test_clashing_ids_broken_links_other_csv_and_untitled_files(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "a.TXT", "Other\nDifferent text here.\n")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    write(tmp_path, "Metadata.csv", "file,outlet\na.txt,Wire\n")
+    write(tmp_path, "long.txt", "word " * 100)  # 500 characters and no line break
+    with pytest.warns(CorpusWarning) as caught:
+        corpus = newslens.load_corpus(tmp_path)
+    assert sorted(str(w.message) for w in caught) == [
+        "Metadata.csv: not read: metadata is read only from metadata.csv at the top of the corpus folder (ignored)",
+        "a.txt: has the same doc_id 'a' as a.TXT (skipped)",
+        "gone.txt: a link to a file that does not exist (skipped)",
+        "long.txt: the first line (499 characters) is too long for a title; title left empty (repaired)",
+    ]
+    docs = corpus.documents.set_index("doc_id")
+    assert list(docs.index) == ["a", "long"] and docs.loc["a", "file"] == "a.TXT"
+    assert docs.loc["long", "title"] == "" and docs.loc["long", "text"] == ("word " * 100).strip()
+
+
+def test_metadata_rows_that_cannot_be_trusted_are_ignored(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "b.txt", "Other\nDifferent text here.\n")
+    write(tmp_path, "c.txt", "Third\nYet another text.\n")
+    write(tmp_path, "metadata.csv", "file, title ,outlet\n"  # spaces around names are tolerated
+                                    "c.txt,Third title,Wire,extra\n"
+                                    'a.txt,"Unclosed title,Wire\nb.txt,,Post\n')
+    with pytest.warns(CorpusWarning) as caught:
+        corpus = newslens.load_corpus(tmp_path)
+    assert [str(w.message) for w in caught] == [
+        "metadata.csv line 2: has 4 values for 3 columns (an unquoted comma?) (ignored)",
+        "metadata.csv line 4: a value runs over several lines (an unclosed quote?); this row and the rows it "
+        "swallowed are ignored (ignored)",
+    ]
+    docs = corpus.documents.set_index("doc_id")
+    assert list(docs["title"]) == ["A title", "Other", "Third"] and set(docs["outlet"]) == {""}
+
+
+def test_table_cells_missing_ids_and_extra_values(tmp_path):
+    (tmp_path / "shifted.csv").write_text("id,text\n1,Talks stalled, officials said\n2,Envoy left\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"shifted\.csv: a row has more values than the header has columns"):
+        newslens.load_corpus(tmp_path / "shifted.csv")
+    (tmp_path / "noid.jsonl").write_text('{"id": "a", "text": "aa bb"}\n{"text": "cc dd"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"noid\.jsonl: column 'id' is empty in 1 row\(s\), e\.g\. row 2"):
+        newslens.load_corpus(tmp_path / "noid.jsonl")
+    (tmp_path / "sparse.jsonl").write_text('{"id": "x1", "title": "T1", "text": "First text.", "published": "2025-12-02"}'
+                                           '\n{"id": "x2", "text": "Second text."}\n{"id": "x3", "text": 42}\n',
+                                           encoding="utf-8")
+    with pytest.warns(CorpusWarning) as caught:
+        docs = newslens.load_corpus(tmp_path / "sparse.jsonl").documents
+    assert [str(w.message) for w in caught] == ["sparse.jsonl row 3 (id 'x3'): text is not a string but int (skipped)"]
+    assert list(docs["title"]) == ["T1", "Second text."] and list(docs["outlet"]) == ["", ""]
+    assert list(docs["published"]) == ["2025-12-02", ""]
+    frame = pd.DataFrame({"doc_id": ["p1", "p2"], "text": ["One text.", "Two text."],
+                          "published": pd.to_datetime(["2025-11-24 00:00", "2025-11-25 18:30"])})
+    frame.set_index("doc_id").to_parquet(tmp_path / "indexed.parquet")
+    docs = newslens.load_corpus(tmp_path / "indexed.parquet").documents
+    assert list(docs["doc_id"]) == ["p1", "p2"] and list(docs["published"]) == ["2025-11-24", "2025-11-25"]

@@ -55,3 +55,15 @@ def test_length_figure_switches_to_histogram_for_many_documents():
                          "n_chars_clean": range(100)})
     assert length_figure(many).axes[0].get_ylabel() == "documents"
     plt.close("all")
+
+
+def test_article_text_with_dollars_is_drawn_as_written(tmp_path):
+    # With mathtext on, "$\href{x}$" fails to save (unknown symbol) and "$5 ... $7" is set in italics as maths.
+    documents = pd.DataFrame({"doc_id": ["aid of $5 billion and $7 billion", r"odd $\href{x}$ title"],
+                              "n_chars_raw": [10, 20], "n_chars_clean": [8, 20]})
+    fig = length_figure(documents)
+    labels = fig.axes[0].get_yticklabels()
+    assert [t.get_text() for t in labels] == list(documents["doc_id"])
+    assert not any(t.get_parse_math() for t in labels)
+    saved = save_figure(fig, "dollars", tmp_path)
+    assert saved.png.exists() and saved.svg.exists()

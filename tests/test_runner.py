@@ -78,6 +78,16 @@ def test_reports_render_markdown_and_tables_as_html(fixture_runs):
         assert re.search(r"<h1[ >]", text) and "<table" in text, path
 
 
+def test_reports_run_no_script(fixture_runs):
+    # No MathJax (it would typeset "$" and TeX in article text), no require.js: the reports read the same offline.
+    # The tables also tell JupyterLab's MathJax to leave them alone (pandas' display.html.use_mathjax).
+    for path in fixture_runs[0].rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "<script" not in text.lower(), path
+        tables = re.findall(r'<table[^>]*class="dataframe[^"]*"', text)
+        assert all("tex2jax_ignore" in t for t in tables), path
+
+
 def test_article_text_is_escaped_in_html(fixture_runs):
     # b_markets.txt has the title 'Markets calm <script>alert("x")</script> & <b>bold</b>'
     for path in fixture_runs[0].rglob("*.html"):

@@ -49,13 +49,16 @@ FURNITURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for reason, pattern in [
         ("cookie notice", r".{0,80}\b(cookies?|cookie files)\b.{0,120}\b(consent|accept|agree|policy|settings)\b.*"
                           r"|.{0,80}\b(consent|accept|agree)\b.{0,80}\bcookies?\b.*"),
-        ("language-switch prompt", r".*\b(prefer|switch to)\b.{0,40}\b(english|ukrainian|russian|german|french)\s+"
-                                   r"version\b.*|would you like to switch\??"),
+        # Only prompts about the site itself: "Moscow would prefer the Russian version of the plan" is reporting.
+        ("language-switch prompt", r".{0,120}\b(prefer|switch to)\b.{0,20}\b(english|ukrainian|russian|german|french)"
+                                   r"\s+version\s+of\s+(our|this|the)\s+(web\s*)?(site|page)\b.{0,80}"
+                                   r"|would you like to switch( to the \w+ version)?\??"),
         ("related-article link", r"(read (also|more)|see also|related|more on this( topic)?)\s*:.*"),
         ("live-ticker link", r">{2,}\s*read\b.*"),
         ("page header label", r"(category|publication date|points of attention|share|tags?)\s*:?"),
         ("page header label", r"(category|tags?)\s*:\s*\w[\w &/-]{0,40}"),
-        ("source line", r"source\s*:\s*.{1,80}"),
+        # A name, not a sentence: "Source: a senior official said talks had stalled." is reporting.
+        ("source line", r"source\s*:\s*(?!.*\b(said|says|told)\b)[^.!?;]{1,60}\.?"),
     ]
 )
 # Every furniture pattern contains one of these words: most lines are rejected by a few substring tests.
@@ -93,6 +96,7 @@ def clean_text(raw: str) -> tuple[str, list[Removal]]:
     kept: list[str] = []
     seen: dict[str, int] = {}
     previous_label = ""
+    title_seen = False
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if not stripped:
@@ -105,7 +109,8 @@ def clean_text(raw: str) -> tuple[str, list[Removal]]:
             reason = next((r for r, p in FURNITURE_PATTERNS if p.fullmatch(stripped)), None)
         if reason is None and previous_label == _HEADER_VALUE_AFTER and len(stripped.split()) <= 3:
             reason = "page header value (after 'Category')"
-        if reason is None and len(stripped) < 120 and _BIO.fullmatch(stripped) and len(stripped.split()) <= 15:
+        if reason is None and title_seen and len(stripped) < 120 and _BIO.fullmatch(stripped) \
+                and len(stripped.split()) <= 15:  # never the title: "Talks Stall. Kyiv Waits. Moscow Smiles."
             reason = "author bio"
         previous_label = stripped.casefold().rstrip(":") if reason == "page header label" else ""
         if reason:
@@ -117,6 +122,7 @@ def clean_text(raw: str) -> tuple[str, list[Removal]]:
             continue
         seen.setdefault(key, number)
         kept.append(stripped)
+        title_seen = True
     while kept and kept[-1] == "":
         kept.pop()
     return "\n".join(kept), report

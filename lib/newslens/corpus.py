@@ -12,21 +12,26 @@
                   cited_source falls back to a "Source: …" line found in the text
     text          cleaned text (title as its first line) — what every analysis reads
     raw_text      the text as read (decoded), kept for checking the cleaning
-    encoding      "utf-8", or the fallback used ("cp1252", "latin-1")
+    encoding      "utf-8"; "cp1252" or "latin-1" for a file in that encoding; "utf-8+cp1252" for a UTF-8 file with
+                  a few stray cp1252 bytes (only those bytes are decoded as cp1252)
     n_words, n_chars_raw, n_chars_clean, n_removed   sizes and how many cleaning actions touched the document
 ``Corpus.cleaning`` — the cleaning report: doc_id, step, line, removed, reason (one row per action)
 ``Corpus.problems`` — what was skipped or repaired: file, problem, action ("skipped" / "repaired" / "ignored")
 
 Bad input never raises from deep inside pandas: a file that cannot be used is skipped with a ``CorpusWarning``
-naming it; only a corpus with nothing usable at all raises ``CorpusError``.
+naming it; a corpus with nothing usable at all, or a table that cannot be read without guessing (a row with more
+values than columns, rows without an id), raises ``CorpusError``. In a folder, hidden files and folders (".notes.txt",
+".ipynb_checkpoints/") are not read, and the problems table says how many there were.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -40,6 +45,7 @@ from .text import WORD_PATTERN
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
 TEXT_COLUMNS = ("text", "body", "content", "article")
 ID_COLUMNS = ("doc_id", "id")
+MAX_TITLE_CHARS = 300  # a longer first line is a whole article without line breaks, not a headline
 DOCUMENT_COLUMNS = ["doc_id", "file", "title", "outlet", "cited_source", "published", "text", "raw_text", "encoding",
                     "n_words", "n_chars_raw", "n_chars_clean", "n_removed"]
 
@@ -88,6 +94,18 @@ def load_corpus(path: str | Path) -> Corpus:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _cp1252_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    # Each byte that is not UTF-8 is read as cp1252 (latin-1 where cp1252 has no character): a UTF-8 file with one
+    # stray Windows quote keeps its other accents, and a whole cp1252 file decodes exactly as cp1252 would.
+    bad = error.object[error.start:error.end]
+    return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in bad), error.end
+
+
+codecs.register_error("newslens-cp1252", _cp1252_bytes)
+_CP1252_FROM_LATIN1 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in _CP1252_UNDEFINED}
 
 
 def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | None:
@@ -104,14 +122,13 @@ def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | No
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as error:
         where = f"byte {error.start}"
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = data.decode("utf-8-sig", errors="newslens-cp1252")
+    if text == data.decode("latin-1").translate(_CP1252_FROM_LATIN1):  # no valid UTF-8 sequence: a single-byte file
+        encoding = "latin-1" if _CP1252_UNDEFINED.intersection(data) else "cp1252"
         problems.add(name, f"not valid UTF-8 (first bad {where}); decoded as {encoding}", "repaired")
         return text, encoding
-    raise AssertionError("latin-1 decodes every byte string")
+    problems.add(name, f"mostly UTF-8, but some bytes are not (first at {where}); those bytes decoded as cp1252", "repaired")
+    return text, "utf-8+cp1252"
 
 
 _HTML = re.compile(r"^\s*(<!doctype html|<html\b|<\?xml[^>]*>\s*<html\b)", re.IGNORECASE)
@@ -122,18 +139,40 @@ def _looks_like_html(text: str) -> bool:
 
 
 def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() == ".txt")
-    others = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() not in (".txt", ".csv", ".yaml", ".yml")
-                    and not p.name.startswith("."))
-    for other in others:
-        problems.add(other.relative_to(folder).as_posix(), "not a .txt document", "ignored")
+    entries, hidden = [], []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            hidden += [name] if path.suffix.lower() == ".txt" else []
+        elif path.is_symlink() and not path.exists():
+            problems.add(name, "a link to a file that does not exist", "skipped")
+        elif path.is_file():
+            entries.append((name, path))
+    if hidden:  # editor backups and notebook checkpoints (".ipynb_checkpoints/a-checkpoint.txt") are not articles
+        problems.add(hidden[0], f"hidden: {len(hidden)} .txt file(s) in hidden folders or with hidden names, "
+                                "e.g. this one, are not read", "ignored")
+    files = [(name, path) for name, path in entries if path.suffix.lower() == ".txt"]
+    for name, path in entries:
+        if path.suffix.lower() in (".txt", ".yaml", ".yml") or name == "metadata.csv":
+            continue
+        problems.add(name, "not read: metadata is read only from metadata.csv at the top of the corpus folder"
+                     if path.suffix.lower() == ".csv" else "not a .txt document", "ignored")
     if not files:
         raise CorpusError(f"{folder}: no .txt documents in this folder")
-    metadata = _read_metadata(folder, {p.relative_to(folder).as_posix() for p in files}, problems)
-    records = []
-    for file in files:
-        name = file.relative_to(folder).as_posix()
-        decoded = _decode(file.read_bytes(), name, problems)
+    metadata = _read_metadata(folder, {name for name, _ in files}, problems)
+    records, doc_ids = [], {}
+    for name, file in files:
+        doc_id = name[: -len(file.suffix)]
+        if doc_id in doc_ids:
+            problems.add(name, f"has the same doc_id '{doc_id}' as {doc_ids[doc_id]}", "skipped")
+            continue
+        doc_ids[doc_id] = name
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            problems.add(name, f"cannot be read ({error.strerror or error})", "skipped")
+            continue
+        decoded = _decode(data, name, problems)
         if decoded is None:
             continue
         text, encoding = decoded
@@ -141,7 +180,7 @@ def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
             problems.add(name, "looks like an HTML page, not article text (convert it to plain text first)", "skipped")
             continue
         meta = metadata.get(name, {})
-        records.append({"doc_id": name[: -len(file.suffix)], "file": name, "raw_text": text, "encoding": encoding,
+        records.append({"doc_id": doc_id, "file": name, "where": name, "raw_text": text, "encoding": encoding,
                         "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
                         "cited_source": meta.get("cited_source", ""), "published": meta.get("published", "")})
     return records
@@ -165,17 +204,38 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
     except UnicodeDecodeError:
         problems.add(name, "not valid UTF-8", "ignored")
         return {}
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "file" not in reader.fieldnames:
-        problems.add(name, f"has no 'file' column (columns: {', '.join(reader.fieldnames or [])})", "ignored")
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        problems.add(name, f"cannot be parsed as CSV ({error})", "ignored")
         return {}
-    unknown = [c for c in reader.fieldnames if c not in METADATA_COLUMNS]
+    header = [column.strip() for column in rows[0]] if rows else []
+    if "file" not in header:
+        problems.add(name, f"has no 'file' column (columns: {', '.join(header)})", "ignored")
+        return {}
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        problems.add(name, f"repeats the column(s) {', '.join(repeated)}; which one to use is unclear", "ignored")
+        return {}
+    unknown = [c for c in header if c not in METADATA_COLUMNS]
     if unknown:
         problems.add(name, f"unknown columns {', '.join(unknown)} (known: {', '.join(METADATA_COLUMNS)})", "ignored")
     metadata: dict[str, dict] = {}
-    for line, row in enumerate(reader, start=2):
-        file = (row.get("file") or "").strip()
+    line = 1
+    for values in rows[1:]:
+        line += 1 + sum(value.rstrip("\r\n").count("\n") for value in values)  # the line where this row ends
         where = f"{name} line {line}"
+        if not any(value.strip() for value in values):
+            continue
+        if any("\n" in value for value in values):
+            problems.add(where, "a value runs over several lines (an unclosed quote?); this row and the rows it "
+                                "swallowed are ignored", "ignored")
+            continue
+        if len(values) > len(header):
+            problems.add(where, f"has {len(values)} values for {len(header)} columns (an unquoted comma?)", "ignored")
+            continue
+        row = dict(zip(header, values))
+        file = (row.get("file") or "").strip()
         if file not in files:
             problems.add(where, f"names '{file}', which is not a .txt document of the corpus", "ignored")
             continue
@@ -193,14 +253,34 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
     return metadata
 
 
+def _cell(value) -> str:
+    """A table cell as text: "" for missing values (None, NaN, NA), "YYYY-MM-DD" for a date or timestamp."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, dt.datetime):  # a timestamp's own calendar date (pandas' Timestamp is a datetime)
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
 def _read_table(path: Path, problems: _Problems) -> list[dict]:
     try:
         if path.suffix.lower() == ".csv":
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            with warnings.catch_warnings():
+                # index_col=False: pandas would otherwise make a first row with one value too many into an index
+                # and shift every column; its warning about the lost value becomes an error naming the file.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False)
         elif path.suffix.lower() == ".parquet":
             table = pd.read_parquet(path)
+            if table.index.name in ID_COLUMNS:  # ids saved as the index (DataFrame.set_index("doc_id").to_parquet)
+                table = table.reset_index()
         else:
             table = _read_jsonl(path, problems)
+    except pd.errors.ParserWarning:
+        raise CorpusError(f"{path}: a row has more values than the header has columns (a comma in an unquoted "
+                          "text?); quote the values or fix the row") from None
     except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as error:
         raise CorpusError(f"{path}: cannot be read as a {path.suffix[1:]} table: {error}") from None
     text_column = next((c for c in TEXT_COLUMNS if c in table.columns), None)
@@ -208,22 +288,32 @@ def _read_table(path: Path, problems: _Problems) -> list[dict]:
         raise CorpusError(f"{path}: no text column (looked for {', '.join(TEXT_COLUMNS)}; "
                           f"found {', '.join(map(str, table.columns))})")
     id_column = next((c for c in ID_COLUMNS if c in table.columns), None)
-    ids = (table[id_column].astype(str) if id_column else pd.Series([f"row_{i:06d}" for i in range(1, len(table) + 1)]))
-    if ids.duplicated().any():
-        raise CorpusError(f"{path}: column '{id_column}' has repeated ids, e.g. '{ids[ids.duplicated()].iloc[0]}'")
+    ids = ([_cell(v) for v in table[id_column]] if id_column
+           else [f"row_{i:06d}" for i in range(1, len(table) + 1)])
+    missing = [i for i, doc_id in enumerate(ids, start=1) if not doc_id]
+    if missing:
+        raise CorpusError(f"{path}: column '{id_column}' is empty in {len(missing)} row(s), e.g. row "
+                          f"{missing[0]}; give every row an id, or drop the column to number the rows")
+    repeated = pd.Series(ids)[pd.Series(ids).duplicated()]
+    if len(repeated):
+        raise CorpusError(f"{path}: column '{id_column}' has repeated ids, e.g. '{repeated.iloc[0]}'")
     records = []
     for i, (doc_id, row) in enumerate(zip(ids, table.to_dict("records")), start=1):
         text = row[text_column]
-        where = f"{path.name} row {i}"
-        if not isinstance(text, str) or not text.strip():
+        where = f"{path.name} row {i} (id '{doc_id}')" if id_column else f"{path.name} row {i}"
+        if not isinstance(text, str):
+            problems.add(where, "empty text" if _cell(text) == "" else f"text is not a string but {type(text).__name__}",
+                         "skipped")
+            continue
+        if not text.strip():
             problems.add(where, "empty text", "skipped")
             continue
-        published = str(row.get("published") or "").strip()
+        published = _cell(row.get("published"))
         if published and _parse_date(published) is None:
             problems.add(where, f"published date '{published}' is not a valid YYYY-MM-DD date; left empty", "repaired")
-        records.append({"doc_id": doc_id, "file": path.name, "raw_text": text, "encoding": "utf-8",
-                        "title": str(row.get("title") or ""), "outlet": str(row.get("outlet") or ""),
-                        "cited_source": str(row.get("cited_source") or ""),
+        records.append({"doc_id": doc_id, "file": path.name, "where": where, "raw_text": text, "encoding": "utf-8",
+                        "title": _cell(row.get("title")), "outlet": _cell(row.get("outlet")),
+                        "cited_source": _cell(row.get("cited_source")),
                         "published": _parse_date(published) or "" if published else ""})
     return records
 
@@ -254,15 +344,18 @@ def _build(records: list[dict], problems: _Problems, path: Path) -> Corpus:
     for record in sorted(records, key=lambda r: r["doc_id"]):
         clean, removals = clean_text(record["raw_text"])
         if not clean.strip():
-            problems.add(record["file"], "nothing left after cleaning (only boilerplate)", "skipped")
+            problems.add(record["where"], "nothing left after cleaning (only boilerplate)", "skipped")
             continue
         fingerprint = hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
         if fingerprint in first_with_text:
-            problems.add(record["file"], f"duplicate of document '{first_with_text[fingerprint]}'", "skipped")
+            problems.add(record["where"], f"duplicate of document '{first_with_text[fingerprint]}'", "skipped")
             continue
         first_with_text[fingerprint] = record["doc_id"]
-        title_line = clean.split("\n", 1)[0]
-        title = record["title"] or title_line
+        title = record["title"] or clean.split("\n", 1)[0]
+        if len(title) > MAX_TITLE_CHARS:
+            problems.add(record["where"], f"the first line ({len(title):,} characters) is too long for a title; "
+                                          "title left empty", "repaired")
+            title = ""
         cited = record["cited_source"] or "; ".join(
             r.removed.split(":", 1)[1].strip() for r in removals if r.reason == "source line")
         rows.append({**record, "title": title, "cited_source": cited, "text": clean,

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+import newslens.plots  # noqa: F401  (its rcParams: reproducible files, article text drawn as written)
+
 POSITIVE = "#4C72B0"
 NEGATIVE = "#C44E52"
 

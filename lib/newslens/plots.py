@@ -1,7 +1,8 @@
 """Figures shared by the notebooks, and the one way they are saved.
 
 ``save_figure`` writes PNG and SVG with no date or software stamp and a fixed SVG hash salt, so the same data
-gives byte-identical files (matplotlib otherwise stamps a creation date and random element ids).
+gives byte-identical files (matplotlib otherwise stamps a creation date and random element ids). Importing this
+module also turns off mathtext, so that text from articles is drawn as it is written.
 """
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ matplotlib.rcParams["svg.hashsalt"] = "newslens"
 matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: the SVG renders the same without the fonts
 matplotlib.rcParams["figure.dpi"] = 100
 matplotlib.rcParams["savefig.dpi"] = 120
+# Labels carry article text, and news is full of "$": "$5 billion and $7 billion" must not be set as maths (or
+# fail to parse as it, "$\href{x}$"); none of our own labels uses mathtext.
+matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the rcParams above)
 from matplotlib.figure import Figure  # noqa: E402

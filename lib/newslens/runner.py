@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import importlib.resources
 import json
 import os
 import shutil
@@ -67,7 +68,9 @@ def _export_html(nb: nbformat.NotebookNode, path: Path) -> None:
     # Article text is untrusted. It reaches a report only as DataFrame tables (pandas escapes them), printed text
     # (nbconvert escapes streams) and figures; the Markdown is ours. nbconvert's sanitize_html would instead escape
     # the Markdown and every table into raw tags, so it stays off, and tests/test_runner.py checks both sides.
-    exporter = HTMLExporter()
+    # The template is JupyterLab's without scripts: MathJax would typeset "$" and TeX in article text.
+    template = importlib.resources.files("newslens").joinpath("data", "report.html.j2")
+    exporter = HTMLExporter(template_name="lab", template_file=str(template))
     body, _ = exporter.from_notebook_node(nb)
     path.write_text(body, encoding="utf-8")
 

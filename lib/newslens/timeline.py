@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-import newslens.plots  # noqa: F401  (its rcParams make saved figures reproducible)
+import newslens.plots  # noqa: F401  (its rcParams: reproducible files, article text drawn as written)
 
 PRECISIONS = ("day", "month", "year")  # finest first
 SOURCE_COLORS = {"explicit": "#2F6DB5", "relative to article date": "#D9822B", "inferred": "#B23A48",
