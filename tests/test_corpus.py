@@ -316,3 +316,13 @@ def test_table_cells_missing_ids_and_extra_values(tmp_path):
     frame.set_index("doc_id").to_parquet(tmp_path / "indexed.parquet")
     docs = newslens.load_corpus(tmp_path / "indexed.parquet").documents
     assert list(docs["doc_id"]) == ["p1", "p2"] and list(docs["published"]) == ["2025-11-24", "2025-11-25"]
+
+
+def test_utf16_text_and_decomposed_file_names(tmp_path):
+    write(tmp_path, "wide.txt", "Ceasefire talks\nThe envoys met in Genève.\n".encode("utf-16"))  # with its BOM
+    write(tmp_path, "Zu\u0308rich.txt", "Zurich talks\nAnother text.\n")  # "Zürich" decomposed, as macOS writes it
+    write(tmp_path, "metadata.csv", "file,outlet\nZ\u00fcrich.txt,Wire\n")  # composed in the metadata
+    with pytest.warns(CorpusWarning, match=r"wide\.txt: UTF-16 text; decoded \(repaired\)"):
+        docs = newslens.load_corpus(tmp_path).documents.set_index("file")
+    assert docs.loc["wide.txt", "text"] == "Ceasefire talks\nThe envoys met in Genève."
+    assert docs.loc["Zu\u0308rich.txt", "outlet"] == "Wire"

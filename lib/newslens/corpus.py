@@ -33,6 +33,7 @@ import io
 import json
 import math
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,13 @@ _CP1252_FROM_LATIN1 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0)
 
 def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | None:
     """Text and encoding, or None (with a warning) for what is not a text document."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows "Unicode" text: its NULs are not binary
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            problems.add(name, "starts like UTF-16 text but is not valid UTF-16", "skipped")
+            return None
+        problems.add(name, "UTF-16 text; decoded", "repaired")
     if not data.strip():
         problems.add(name, "empty file", "skipped")
         return None
@@ -220,6 +228,7 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
     unknown = [c for c in header if c not in METADATA_COLUMNS]
     if unknown:
         problems.add(name, f"unknown columns {', '.join(unknown)} (known: {', '.join(METADATA_COLUMNS)})", "ignored")
+    by_nfc = {unicodedata.normalize("NFC", f): f for f in files}  # macOS writes file names decomposed (NFD)
     metadata: dict[str, dict] = {}
     line = 1
     for values in rows[1:]:
@@ -235,7 +244,8 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
             problems.add(where, f"has {len(values)} values for {len(header)} columns (an unquoted comma?)", "ignored")
             continue
         row = dict(zip(header, values))
-        file = (row.get("file") or "").strip()
+        listed = (row.get("file") or "").strip()
+        file = by_nfc.get(unicodedata.normalize("NFC", listed), listed)
         if file not in files:
             problems.add(where, f"names '{file}', which is not a .txt document of the corpus", "ignored")
             continue
