@@ -109,6 +109,14 @@ def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["99_failing", "index.html"]
 
 
+def test_unusable_corpus_fails_naming_it_as_given(tmp_path, capsys):
+    corpus = tmp_path / "articles.csv"
+    corpus.write_text("id,text\n1,Talks stalled, officials said\n", encoding="utf-8")
+    assert main(["run", NOTEBOOKS[0], "--corpus", str(corpus), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"CorpusError: {corpus}: a row has more values than the header has columns" in err, err
+
+
 def test_unknown_notebook_and_corpus_are_clear_errors(tmp_path, capsys):
     with pytest.raises(SystemExit, match="notebook 'nope' not found"):
         main(["run", "nope", "--out", str(tmp_path)])

@@ -94,8 +94,10 @@ def run_notebook(notebook: Path, out: Path, parameters: dict) -> RunResult:
     except PapermillExecutionError as error:
         shutil.rmtree(staging, ignore_errors=True)
         first_line = next((line for line in error.source.splitlines() if line.strip()), "")
+        # The kernel saw the corpus relative to the staging folder; name it as the user gave it.
+        evalue = error.evalue.replace(params["corpus"], str(parameters["corpus"]))
         raise NotebookFailed(f"{notebook}: cell [{error.exec_count}] `{first_line[:80]}` failed: "
-                             f"{error.ename}: {error.evalue}") from None
+                             f"{error.ename}: {evalue}") from None
     except Exception as error:  # the kernel could not start, the notebook is not valid JSON, …
         shutil.rmtree(staging, ignore_errors=True)
         raise NotebookFailed(f"{notebook}: could not be executed: {type(error).__name__}: {error}") from None
