@@ -135,7 +135,8 @@ def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | No
         encoding = "latin-1" if _CP1252_UNDEFINED.intersection(data) else "cp1252"
         problems.add(name, f"not valid UTF-8 (first bad {where}); decoded as {encoding}", "repaired")
         return text, encoding
-    problems.add(name, f"mostly UTF-8, but some bytes are not (first at {where}); those bytes decoded as cp1252", "repaired")
+    problems.add(name, f"mostly UTF-8, but some bytes are not (first at {where}); those bytes decoded as cp1252",
+                 "repaired")
     return text, "utf-8+cp1252"
 
 
@@ -304,7 +305,8 @@ def _read_table(path: Path, problems: _Problems) -> list[dict]:
     if missing:
         raise CorpusError(f"{path}: column '{id_column}' is empty in {len(missing)} row(s), e.g. row "
                           f"{missing[0]}; give every row an id, or drop the column to number the rows")
-    repeated = pd.Series(ids)[pd.Series(ids).duplicated()]
+    all_ids = pd.Series(ids)
+    repeated = all_ids[all_ids.duplicated()]
     if len(repeated):
         raise CorpusError(f"{path}: column '{id_column}' has repeated ids, e.g. '{repeated.iloc[0]}'")
     records = []
