@@ -33,6 +33,14 @@ def test_write_table_uses_unix_line_ends(tmp_path):
     assert path.read_bytes() == b"a,b\n1,x\n2,y\n"
 
 
+def test_write_table_rounds_floats_to_twelve_significant_digits(tmp_path):
+    # Two values a last-bit apart (as CPU-specific log kernels give) must write the same bytes.
+    table = pd.DataFrame({"x": [0.1 + 0.2, 0.3, 82.41758241758242, -0.0864870778974852, 1e-20, float("nan")],
+                          "n": [1, 2, 3, 4, 5, 6]})
+    assert write_table(table, "t", tmp_path).read_text() == (
+        "x,n\n0.3,1\n0.3,2\n82.4175824176,3\n-0.0864870778975,4\n1e-20,5\n,6\n")
+
+
 def test_heatmap_and_interval_plot_cope_with_empty_and_cut_tables():
     assert heatmap(pd.DataFrame(), "empty", "n").axes[0].get_title() == "empty"
     big = pd.DataFrame([[i * j for j in range(50)] for i in range(3)])

@@ -52,12 +52,18 @@ def save_figure(fig: Figure, name: str, output_dir: str | Path = ".") -> SavedFi
     return saved
 
 
+# Floats are written with 12 significant digits. numpy's log/exp and BLAS pick CPU-specific kernels (AVX2,
+# AVX-512, NEON) whose results differ in the last bit or two, so full repr precision would make the same inputs
+# give different CSV bytes on different machines; 12 digits is far beyond what any of our figures means.
+FLOAT_FORMAT = "%.12g"
+
+
 def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
-    """Write a DataFrame as tables/<name>.csv (UTF-8, no index, '\\n' line ends)."""
+    """Write a DataFrame as tables/<name>.csv (UTF-8, no index, '\\n' line ends, floats to 12 significant digits)."""
     folder = Path(output_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    table.to_csv(path, index=False, lineterminator="\n")
+    table.to_csv(path, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
     return path
 
 
