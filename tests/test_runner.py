@@ -28,16 +28,18 @@ class Links(HTMLParser):
 
 @pytest.fixture(scope="module")
 def fixture_runs(tmp_path_factory):
-    """All notebooks on the small fixture corpus, twice, into two different folders."""
+    """All notebooks on the small fixture corpus, twice, into two different folders: two at a time, then one."""
     outs = []
-    for name in ("first", "second"):
+    for name, jobs in (("first", "2"), ("second", "1")):
         out = tmp_path_factory.mktemp(name) / "outputs"
-        assert main(["run", *NOTEBOOKS, "--corpus", str(FIXTURES / "mini_corpus"), "--out", str(out)]) == 0
+        assert main(["run", *NOTEBOOKS, "--corpus", str(FIXTURES / "mini_corpus"), "--out", str(out),
+                     "--jobs", jobs]) == 0
         outs.append(out)
     return outs
 
 
 def test_reruns_are_byte_identical(fixture_runs):
+    # The runs differ in folder and in how many notebooks ran at once; not one byte may differ.
     first, second = map(files_under, fixture_runs)
     assert sorted(first) == sorted(second)
     assert [name for name in first if first[name] != second[name]] == []
@@ -107,6 +109,21 @@ def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
                      r"ValueError: boom on purpose", err), err
     assert (previous / "kept.txt").read_text() == "from an earlier run"
     assert sorted(p.name for p in out.iterdir()) == ["99_failing", "index.html"]
+
+
+def test_notebooks_side_by_side_keep_their_own_folders(tmp_path, monkeypatch, capsys):
+    # Relative paths, as `make outputs` gives them: nothing may depend on the process's working directory, which a
+    # notebook running beside another must not change.
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "outputs"
+    code = main(["run", "00_corpus", "tests/fixtures/99_failing.ipynb", "--corpus", "seeds", "--out", str(out),
+                 "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1 and "99_failing: FAILED" in err and "1 notebook(s) failed: 99_failing" in err, err
+    assert Path.cwd() == REPO
+    assert sorted(p.name for p in out.iterdir()) == ["00_corpus", "index.html"]
+    assert sorted(p.name for p in (out / "00_corpus" / "tables").iterdir()) == [
+        "cleaning_report.csv", "documents.csv", "problems.csv", "sources.csv"]
 
 
 def test_unusable_corpus_fails_naming_it_as_given(tmp_path, capsys):
