@@ -8,7 +8,8 @@ nothing but import pandas and matplotlib.pyplot (every report builds tables and 
     python benchmarks/bench_outputs.py [--repeat 5]
 
 Runs `python -m newslens run --corpus seeds --out TMP` as a separate process, as `make outputs` does once the
-environment is installed, and prints a Markdown table for the README.
+environment is installed, with the runner's default --jobs (one per core) and with --jobs 1, each beside the floor
+run the same way, and prints a Markdown table for the README.
 """
 import argparse
 import shutil
@@ -24,11 +25,11 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 
 
-def timed_run(notebooks: list[Path], out: Path) -> float:
+def timed_run(notebooks: list[Path], out: Path, jobs: int = 0) -> float:
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "newslens", "run", *map(str, notebooks), "--corpus", str(REPO / "seeds"),
-                    "--out", str(out)], check=True, cwd=REPO, stderr=subprocess.DEVNULL)
+                    "--out", str(out), "--jobs", str(jobs)], check=True, cwd=REPO, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -55,24 +56,29 @@ def main() -> None:
     real = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        empty = stand_in_notebooks(real, tmp / "empty")
+        # name: (notebooks, --jobs, the floor row it is compared with); jobs 0 is the runner's default (one per core)
         runs = {
-            "all notebooks": real,
-            "floor: same number of empty notebooks": stand_in_notebooks(real, tmp / "empty"),
-            "import pandas, matplotlib.pyplot only": stand_in_notebooks(real, tmp / "stack",
-                                                                        "import pandas, matplotlib.pyplot"),
-            "import pandas, matplotlib.pyplot, nltk only": stand_in_notebooks(
-                real, tmp / "stack_nltk", "import pandas, matplotlib.pyplot, nltk"),
+            "all notebooks": (real, 0, "floor: empty notebooks"),
+            "floor: empty notebooks": (empty, 0, "floor: empty notebooks"),
+            "import pandas, matplotlib.pyplot only": (
+                stand_in_notebooks(real, tmp / "stack", "import pandas, matplotlib.pyplot"), 0,
+                "floor: empty notebooks"),
+            "import pandas, matplotlib.pyplot, nltk only": (
+                stand_in_notebooks(real, tmp / "stack_nltk", "import pandas, matplotlib.pyplot, nltk"), 0,
+                "floor: empty notebooks"),
+            "all notebooks, --jobs 1": (real, 1, "floor: empty notebooks, --jobs 1"),
+            "floor: empty notebooks, --jobs 1": (empty, 1, "floor: empty notebooks, --jobs 1"),
         }
         timed_run(real, tmp / "warmup")  # imports and font caches warm, as on a second `make outputs`
         times = {name: [] for name in runs}
         for _ in range(args.repeat):  # round robin, so that a slow spell of a shared machine hits every row alike
-            for name, notebooks in runs.items():
-                times[name].append(timed_run(notebooks, tmp / "out"))
-    floor = statistics.median(times["floor: same number of empty notebooks"])
+            for name, (notebooks, jobs, _) in runs.items():
+                times[name].append(timed_run(notebooks, tmp / "out", jobs))
     print(f"\n### Regenerating outputs ({len(real)} notebooks on seeds/, median of {args.repeat} runs)\n")
-    print("| run | median s | min s | max s | ratio to floor |\n|---|---:|---:|---:|---:|")
+    print("| run | median s | min s | max s | ratio to its floor |\n|---|---:|---:|---:|---:|")
     for name, values in times.items():
-        median = statistics.median(values)
+        median, floor = statistics.median(values), statistics.median(times[runs[name][2]])
         print(f"| {name} | {median:.1f} | {min(values):.1f} | {max(values):.1f} | {median / floor:.2f} |")
     print("\ntarget: all notebooks within 1.5x of the floor")
 
