@@ -1,4 +1,6 @@
-"""Run the notebooks in batch: ``python -m newslens run [NOTEBOOK…] [-p NAME VALUE]… [--corpus PATH] [--out DIR]``.
+"""Run the notebooks in batch into an output folder with an index.
+
+``python -m newslens run [NOTEBOOK…] [-p NAME VALUE]… [--corpus PATH] [--out DIR] [--jobs N]``.
 
 Each notebook ``notebooks/<stem>.ipynb`` is executed by papermill inside a staging folder beside its final one,
 ``<out>/<stem>.partial/``, with the kernel's working directory there, ``output_dir="."`` and ``corpus`` given
