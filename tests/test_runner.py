@@ -1,6 +1,8 @@
 """The runner end to end: byte-identical reruns, escaping, failures that keep old outputs, committed outputs."""
 import re
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -173,3 +175,11 @@ def test_parameter_values_are_typed_like_papermill():
 
     assert _coerce("10") == 10 and _coerce("true") is True and _coerce('["said", "told"]') == ["said", "told"]
     assert _coerce("seeds/actors.yaml") == "seeds/actors.yaml" and _coerce('{"a": "2022-03-11"}') == {"a": "2022-03-11"}
+
+
+def test_runner_does_not_load_the_slow_iri_checker():
+    # rfc3987_syntax compiles a grammar on import (2 s of every run); notebooks still validate without it.
+    code = ("import sys, newslens.runner, nbformat\n"
+            "assert sys.modules['rfc3987_syntax'] is None\n"
+            "nbformat.validate(nbformat.v4.new_notebook())\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
