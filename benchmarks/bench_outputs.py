@@ -57,28 +57,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         empty = stand_in_notebooks(real, tmp / "empty")
-        # name: (notebooks, --jobs, the floor row it is compared with); jobs 0 is the runner's default (one per core)
+        # name: (notebooks, --jobs); jobs 0 is the runner's default (one per core). Each row is compared with the
+        # floor run with the same --jobs.
+        floors = {0: "floor: empty notebooks", 1: "floor: empty notebooks, --jobs 1"}
         runs = {
-            "all notebooks": (real, 0, "floor: empty notebooks"),
-            "floor: empty notebooks": (empty, 0, "floor: empty notebooks"),
+            "all notebooks": (real, 0),
+            floors[0]: (empty, 0),
             "import pandas, matplotlib.pyplot only": (
-                stand_in_notebooks(real, tmp / "stack", "import pandas, matplotlib.pyplot"), 0,
-                "floor: empty notebooks"),
+                stand_in_notebooks(real, tmp / "stack", "import pandas, matplotlib.pyplot"), 0),
             "import pandas, matplotlib.pyplot, nltk only": (
-                stand_in_notebooks(real, tmp / "stack_nltk", "import pandas, matplotlib.pyplot, nltk"), 0,
-                "floor: empty notebooks"),
-            "all notebooks, --jobs 1": (real, 1, "floor: empty notebooks, --jobs 1"),
-            "floor: empty notebooks, --jobs 1": (empty, 1, "floor: empty notebooks, --jobs 1"),
+                stand_in_notebooks(real, tmp / "stack_nltk", "import pandas, matplotlib.pyplot, nltk"), 0),
+            "all notebooks, --jobs 1": (real, 1),
+            floors[1]: (empty, 1),
         }
         timed_run(real, tmp / "warmup")  # imports and font caches warm, as on a second `make outputs`
         times = {name: [] for name in runs}
         for _ in range(args.repeat):  # round robin, so that a slow spell of a shared machine hits every row alike
-            for name, (notebooks, jobs, _) in runs.items():
+            for name, (notebooks, jobs) in runs.items():
                 times[name].append(timed_run(notebooks, tmp / "out", jobs))
     print(f"\n### Regenerating outputs ({len(real)} notebooks on seeds/, median of {args.repeat} runs)\n")
     print("| run | median s | min s | max s | ratio to its floor |\n|---|---:|---:|---:|---:|")
     for name, values in times.items():
-        median, floor = statistics.median(values), statistics.median(times[runs[name][2]])
+        median, floor = statistics.median(values), statistics.median(times[floors[runs[name][1]]])
         print(f"| {name} | {median:.1f} | {min(values):.1f} | {max(values):.1f} | {median / floor:.2f} |")
     print("\ntarget: all notebooks within 1.5x of the floor")
 
