@@ -48,7 +48,8 @@ def is_english(language: str) -> bool:
 
 def english_documents(documents: pd.DataFrame, include_other_languages: bool = False) -> pd.DataFrame:
     """The documents an English-only analysis reads: all of them when ``include_other_languages``, else those whose
-    ``language`` is English or unknown. Left-out documents are named in a ``UserWarning``.
+    ``language`` is English or unknown. Left-out documents are named in a ``UserWarning`` (raised here, not at
+    the caller: a notebook cell's file name changes from run to run, and the warning is part of the report).
 
     Raises
     ------
@@ -59,15 +60,14 @@ def english_documents(documents: pd.DataFrame, include_other_languages: bool = F
     if include_other_languages or other.empty:
         if len(other):
             warnings.warn(f"{len(other)} document(s) not in English are analysed with English word lists and "
-                          f"models (include_other_languages is set): {_listing(other)}", UserWarning, stacklevel=2)
+                          f"models (include_other_languages is set): {_listing(other)}", UserWarning)
         return documents
     kept = documents[documents["language"].map(is_english)].reset_index(drop=True)
     if kept.empty:
         raise ValueError(f"no document is in English ({_listing(other)}); this analysis uses English word lists and "
                          "models: set include_other_languages = True to run it anyway")
     warnings.warn(f"{len(other)} document(s) not in English left out of this English-only analysis: "
-                  f"{_listing(other)} (set include_other_languages = True to include them)", UserWarning,
-                  stacklevel=2)
+                  f"{_listing(other)} (set include_other_languages = True to include them)", UserWarning)
     return kept
 
 
