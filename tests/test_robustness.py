@@ -376,6 +376,13 @@ def test_7_a_key_twice_in_actors_yaml_is_an_error_naming_the_line(tmp_path):
         load_registry(path)
 
 
+def test_python_tags_in_actors_yaml_still_run_nothing(tmp_path):
+    path = write(tmp_path, "actors.yaml", "actors:\n  - name: !!python/object/apply:os.system ['touch pwned']\n")
+    with pytest.raises(RegistryError, match=r"actors\.yaml: not valid YAML: could not determine a constructor"):
+        load_registry(path)
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+
+
 def test_7_pdf_and_html_fragment_saved_as_txt_are_skipped(tmp_path):
     write(tmp_path, "a.txt", ENGLISH)
     write(tmp_path, "scan.txt", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n%%EOF\n")
