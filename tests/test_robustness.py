@@ -250,12 +250,13 @@ def test_6_a_run_killed_between_the_two_renames_is_repaired_by_the_next(tmp_path
     write(tmp_path, ".00_corpus.4242-0a1b2c3d.partial/half.txt", "staging of the killed run")
     write(tmp_path, "01_word_frequency/new.txt", "new outputs")  # this one's swap had finished
     write(tmp_path, ".01_word_frequency.old/old.txt", "its previous outputs")
-    notes = runner.recover_interrupted(tmp_path)
+    write(tmp_path, ".backup.old/mine.txt", "a folder of the user's")  # not a report of this run: left alone
+    notes = runner.recover_interrupted(tmp_path, ["00_corpus", "01_word_frequency"])
     assert notes == [f"{tmp_path / '00_corpus'}: an earlier run was interrupted while replacing these outputs; the "
                      "previous outputs were put back"]
     assert (tmp_path / "00_corpus/kept.txt").read_text() == "previous outputs"
     assert (tmp_path / "01_word_frequency/new.txt").read_text() == "new outputs"
-    assert sorted(os.listdir(tmp_path)) == ["00_corpus", "01_word_frequency"]
+    assert sorted(os.listdir(tmp_path)) == [".backup.old", "00_corpus", "01_word_frequency"]
 
 
 def fake_execute(input_path, output_path, **kwargs):

@@ -20,7 +20,9 @@ import pandas as pd
 
 MIN_LETTERS = 100
 MIN_CONFIDENCE = 0.9
-SAMPLE_CHARS = 20_000  # the language of an article shows in its first pages; the rest would only cost time
+# py3langid walks the text byte by byte in Python (about 1 ms per 1,000 characters): the first 1,000 characters,
+# about 150 words, tell an article's language as well as the whole would, at a tenth of the cost of a long article.
+SAMPLE_CHARS = 1_000
 ENGLISH = "en"
 _LETTER = re.compile(r"[^\W\d_]")
 

@@ -26,6 +26,7 @@ import contextlib
 import html
 import importlib.resources
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -149,18 +150,25 @@ def run_notebook(notebook: Path, out: Path, parameters: dict) -> RunResult:
     return RunResult(stem, time.perf_counter() - started, files)
 
 
-def recover_interrupted(out: Path) -> list[str]:
-    """Repair what a run killed mid-way left in ``out`` (call it holding the lock); what was done, in words.
+_STAGING = re.compile(r"\..+\.\d+-[0-9a-f]{8}\.partial")
 
-    A staging folder is incomplete by definition and removed. ``.<stem>.old`` beside no ``<stem>`` means the run
-    died between the two renames of ``_swap_in``: the previous outputs are put back. Beside a ``<stem>``, the swap
-    had finished, and the old copy is removed.
+
+def recover_interrupted(out: Path, stems: list[str]) -> list[str]:
+    """Repair what a killed run left in ``out`` (call it holding the lock); what was done, in words.
+
+    A staging folder of any run is incomplete by definition and removed. For each report of ``stems``: a
+    ``.<stem>.old`` beside no ``<stem>`` means a run died between the two renames of ``_swap_in``, and the previous
+    outputs are put back; beside a ``<stem>``, the swap had finished, and the old copy is removed. Nothing else in
+    ``out`` is touched.
     """
     notes = []
-    for path in sorted(out.glob(".*.partial")):
-        shutil.rmtree(path, ignore_errors=True)
-    for old in sorted(out.glob(".*.old")):
-        final = out / old.name[1:-len(".old")]
+    for path in sorted(out.iterdir()):
+        if _STAGING.fullmatch(path.name) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    for stem in stems:
+        old, final = out / f".{stem}.old", out / stem
+        if not old.is_dir():
+            continue
         if final.exists():
             shutil.rmtree(old, ignore_errors=True)
         else:
@@ -291,7 +299,8 @@ def locked(out: Path):
     except ImportError:  # Windows: no advisory locks; the file's existence is the lock
         fcntl = None
     path = out / LOCK_NAME
-    busy = RunRefused(f"another run is writing here ('{out}'): wait for it to finish, or choose another --out")
+    busy = RunRefused(f"another run is writing here ('{out}'): wait for it to finish, or choose another --out"
+                      + ("" if fcntl else f" (if no run is, one was killed: delete {path})"))
     while True:
         try:
             if fcntl is None:
@@ -338,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: str, out: Path, jobs: int) -> int:
     """Run the notebooks (``jobs`` at a time) into ``out``, which this process has locked; the exit code."""
-    for note in recover_interrupted(out):
+    for note in recover_interrupted(out, [notebook.stem for notebook in notebooks]):
         print(f"note: {note}", file=sys.stderr)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
     total = len(notebooks)
