@@ -114,7 +114,7 @@ def test_2_a_parameter_name_is_checked_not_run(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err == ("error: no notebook of this run has a parameter '__import__(\"os\").system(\"touch pwned\"); x' "
-                   "(their parameters: )\n")
+                   "(they have none that -p can set)\n")
     assert not (tmp_path / "pwned").exists() and not out.exists()  # nothing ran, nothing was written
 
 
@@ -236,6 +236,8 @@ def test_5_index_lists_only_the_files_newslens_wrote(tmp_path):
     write(tmp_path, "00_corpus/tables/documents.csv", "d")
     write(tmp_path, "00_corpus/notes-of-the-user.txt", "n")
     runner.write_reports(tmp_path, {"00_corpus": ("00_corpus/00_corpus.html", "00_corpus/tables/documents.csv")})
+    with (tmp_path / runner.REPORTS_NAME).open("a", encoding="utf-8") as listing:  # an edited listing
+        listing.write("/etc/passwd\n00_corpus/../private/passwords.csv\n01_gone/01_gone.html\n")
     reports = runner.read_reports(tmp_path)
     assert reports == {"00_corpus": ("00_corpus/00_corpus.html", "00_corpus/tables/documents.csv")}
     page = runner.write_index(tmp_path, reports).read_text(encoding="utf-8")

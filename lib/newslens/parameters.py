@@ -177,8 +177,9 @@ def check_parameters(notebooks: list[Path], given: list[tuple[str, str]]) -> dic
             raise ParameterError(f"parameter '{name}' is given more than once")
         if not any(name in specs for specs in declared.values()):
             known = sorted({n for specs in declared.values() for n in specs} - set(RESERVED))
-            raise ParameterError(f"no notebook of this run has a parameter '{name}' (their parameters: "
-                                 f"{', '.join(known)})")
+            raise ParameterError(f"no notebook of this run has a parameter '{name}' "
+                                 + (f"(their parameters: {', '.join(known)})" if known else
+                                    "(they have none that -p can set)"))
     values: dict[Path, dict] = {}
     for notebook, specs in declared.items():
         values[notebook] = {name: parse_value(specs[name], text) for name, text in given if name in specs}

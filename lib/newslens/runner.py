@@ -185,7 +185,8 @@ def read_reports(out: Path) -> dict[str, tuple[str, ...]]:
         return {}
     reports: dict[str, list[str]] = {}
     for line in listing.read_text(encoding="utf-8").splitlines():
-        if line and ".." not in line.split("/") and (out / line).is_file():
+        parts = line.split("/")
+        if len(parts) > 1 and not line.startswith("/") and ".." not in parts and (out / line).is_file():
             reports.setdefault(line.split("/", 1)[0], []).append(line)
     return {stem: tuple(files) for stem, files in reports.items()}
 
