@@ -110,7 +110,7 @@ def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
     assert re.search(r"99_failing\.ipynb: cell \[4\] `raise ValueError\(\"boom on purpose\"\)` failed: "
                      r"ValueError: boom on purpose", err), err
     assert (previous / "kept.txt").read_text() == "from an earlier run"
-    assert sorted(p.name for p in out.iterdir()) == ["99_failing", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".newslens-reports", "99_failing", "index.html"]
 
 
 def test_notebooks_side_by_side_keep_their_own_folders(tmp_path, monkeypatch, capsys):
@@ -123,7 +123,7 @@ def test_notebooks_side_by_side_keep_their_own_folders(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert code == 1 and "99_failing: FAILED" in err and "1 notebook(s) failed: 99_failing" in err, err
     assert Path.cwd() == REPO
-    assert sorted(p.name for p in out.iterdir()) == ["00_corpus", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".newslens-reports", "00_corpus", "index.html"]
     assert sorted(p.name for p in (out / "00_corpus" / "tables").iterdir()) == [
         "cleaning_report.csv", "documents.csv", "problems.csv", "sources.csv"]
 
@@ -170,11 +170,17 @@ def test_committed_outputs_match_the_code(tmp_path):
     assert changed == [], f"outputs/ is stale for {changed}: run `make outputs` and commit"
 
 
-def test_parameter_values_are_typed_like_papermill():
-    from newslens.runner import _coerce
+def test_parameter_values_are_typed_by_their_declaration():
+    from newslens.parameters import ParameterSpec, parse_value
 
-    assert _coerce("10") == 10 and _coerce("true") is True and _coerce('["said", "told"]') == ["said", "told"]
-    assert _coerce("seeds/actors.yaml") == "seeds/actors.yaml" and _coerce('{"a": "2022-03-11"}') == {"a": "2022-03-11"}
+    def spec(kind):
+        return ParameterSpec("x", kind, "")
+
+    assert parse_value(spec("int"), "10") == 10 and parse_value(spec("bool"), "true") is True
+    assert parse_value(spec("list[str]"), '["said", "told"]') == ["said", "told"]
+    assert parse_value(spec("str"), "seeds/actors.yaml") == "seeds/actors.yaml"
+    assert parse_value(spec("dict[str, str]"), '{"a": "2022-03-11"}') == {"a": "2022-03-11"}
+    assert parse_value(spec("str"), "10") == "10"  # a text parameter stays text, whatever it looks like
 
 
 def test_runner_does_not_load_the_slow_iri_checker():

@@ -12,16 +12,24 @@
                   cited_source falls back to a "Source: …" line found in the text
     text          cleaned text (title as its first line) — what every analysis reads
     raw_text      the text as read (decoded), kept for checking the cleaning
-    encoding      "utf-8"; "cp1252" or "latin-1" for a file in that encoding; "utf-8+cp1252" for a UTF-8 file with
-                  a few stray cp1252 bytes (only those bytes are decoded as cp1252)
+    encoding      "utf-8"; "cp1252" or "latin-1" for a file in that encoding; "cp1251" or "koi8-r" for Cyrillic text
+                  in a Windows or KOI8 code page (told apart from cp1252 by charset-normalizer); "utf-16" (with or
+                  without a byte-order mark); "utf-8+cp1252" for a UTF-8 file with a few stray cp1252 bytes (only
+                  those bytes are decoded as cp1252)
+    language      ISO 639-1 code of the document's language detected by py3langid ("en", "de", "ru", …), or ""
+                  when the text is too short (under 100 letters) or the detection is less than 90% sure
     n_words, n_chars_raw, n_chars_clean, n_removed   sizes and how many cleaning actions touched the document
 ``Corpus.cleaning`` — the cleaning report: doc_id, step, line, removed, reason (one row per action)
-``Corpus.problems`` — what was skipped or repaired: file, problem, action ("skipped" / "repaired" / "ignored")
+``Corpus.problems`` — what was skipped or repaired: file, problem, action ("skipped" / "repaired" / "ignored" /
+    "flagged": a document kept but not in English)
 
 Bad input never raises from deep inside pandas: a file that cannot be used is skipped with a ``CorpusWarning``
 naming it; a corpus with nothing usable at all, or a table that cannot be read without guessing (a row with more
 values than columns, rows without an id), raises ``CorpusError``. In a folder, hidden files and folders (".notes.txt",
-".ipynb_checkpoints/") are not read, and the problems table says how many there were.
+".ipynb_checkpoints/") are not read, and the problems table says how many there were. A link is read only when it
+points inside the corpus folder; links to folders are not followed (both are reported). Files over
+``MAX_DOCUMENT_BYTES`` are skipped unread, and publication dates in the future or before ``EARLIEST_DATE`` are
+refused.
 """
 from __future__ import annotations
 
@@ -41,14 +49,21 @@ from pathlib import Path
 import pandas as pd
 
 from .cleaning import clean_text
+from .language import detect_language, is_english
 from .text import WORD_PATTERN
 
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
 TEXT_COLUMNS = ("text", "body", "content", "article")
 ID_COLUMNS = ("doc_id", "id")
 MAX_TITLE_CHARS = 300  # a longer first line is a whole article without line breaks, not a headline
+# The longest news articles are well under 1 MB of text; 5 MB is a book of about 800 pages. A larger "article" is a
+# dump or a mistake, and tokenising it would need gigabytes of memory in every notebook.
+MAX_DOCUMENT_BYTES = 5_000_000
+EARLIEST_DATE = dt.date(1600, 1, 1)  # before the first printed newspapers: a typo, not a publication date
+# A clock set in the past must not refuse real dates: no date up to this day is ever "in the future".
+_KNOWN_PAST = dt.date(2026, 11, 30)
 DOCUMENT_COLUMNS = ["doc_id", "file", "title", "outlet", "cited_source", "published", "text", "raw_text", "encoding",
-                    "n_words", "n_chars_raw", "n_chars_clean", "n_removed"]
+                    "language", "n_words", "n_chars_raw", "n_chars_clean", "n_removed"]
 
 
 class CorpusError(ValueError):
@@ -109,18 +124,71 @@ codecs.register_error("newslens-cp1252", _cp1252_bytes)
 _CP1252_FROM_LATIN1 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in _CP1252_UNDEFINED}
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" / "utf-16-be" for UTF-16 text without a byte-order mark, else None.
+
+    Text in UTF-16 has a NUL in the high byte of every ASCII character (spaces, digits, punctuation, Latin letters):
+    at odd offsets for little-endian, at even ones for big-endian, and almost never at the other.
+    """
+    head = data[:8192]
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    pairs = len(head) // 2
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high >= 0.1 * pairs and low <= 0.01 * pairs:
+            try:
+                text = data[: len(data) - len(data) % 2].decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return None if _CONTROL_CHARACTERS.search(text[:4096]) else encoding
+    return None
+
+
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CYRILLIC_CODE_PAGES = {"cp1251": "cp1251", "koi8_r": "koi8-r"}
+_MIN_CYRILLIC_LETTERS = 20  # fewer: an accent or two of a Western text, which cp1251 would also "decode"
+
+
+def _single_byte_encoding(data: bytes) -> str:
+    """The code page of a file that has no valid UTF-8 sequence: "cp1251" / "koi8-r" for Cyrillic text, else
+    "cp1252" (or "latin-1" for bytes that cp1252 leaves undefined).
+
+    charset-normalizer decides between the Western and the Cyrillic code pages (it reads which decoding gives
+    plausible text); it is asked only about those three, because on a short Western text a wider choice picks
+    Central European code pages that differ from cp1252 in a few letters. A Cyrillic answer is taken only when it
+    gives words of Cyrillic letters, not one stray letter.
+    """
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data[:65536], cp_isolation=["cp1252", *_CYRILLIC_CODE_PAGES]).best()
+    if best is not None and best.encoding in _CYRILLIC_CODE_PAGES:
+        encoding = _CYRILLIC_CODE_PAGES[best.encoding]
+        cyrillic = len(re.findall(r"[\u0400-\u04ff]", data[:65536].decode(encoding, errors="replace")))
+        if cyrillic >= _MIN_CYRILLIC_LETTERS:
+            return encoding
+    return "latin-1" if _CP1252_UNDEFINED.intersection(data) else "cp1252"
+
+
 def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | None:
     """Text and encoding, or None (with a warning) for what is not a text document."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows "Unicode" text: its NULs are not binary
         try:
-            data = data.decode("utf-16").encode("utf-8")
+            return _decoded_utf16(data.decode("utf-16"), name, "UTF-16 text; decoded", problems)
         except UnicodeDecodeError:
             problems.add(name, "starts like UTF-16 text but is not valid UTF-16", "skipped")
             return None
-        problems.add(name, "UTF-16 text; decoded", "repaired")
     if not data.strip():
         problems.add(name, "empty file", "skipped")
         return None
+    if data.lstrip().startswith(b"%PDF-"):  # PDF can be all ASCII, so the binary test below may not see it
+        problems.add(name, "a PDF file, not text (extract its text first)", "skipped")
+        return None
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return _decoded_utf16(data[: len(data) - len(data) % 2].decode(utf16), name,
+                              f"UTF-16 text without a byte-order mark ({utf16[-2:].upper()}); decoded", problems)
     head = data[:8192]
     control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if b"\x00" in head or control > len(head) * 0.05:
@@ -132,7 +200,9 @@ def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | No
         where = f"byte {error.start}"
     text = data.decode("utf-8-sig", errors="newslens-cp1252")
     if text == data.decode("latin-1").translate(_CP1252_FROM_LATIN1):  # no valid UTF-8 sequence: a single-byte file
-        encoding = "latin-1" if _CP1252_UNDEFINED.intersection(data) else "cp1252"
+        encoding = _single_byte_encoding(data)
+        if encoding not in ("cp1252", "latin-1"):
+            text = data.decode(encoding)
         problems.add(name, f"not valid UTF-8 (first bad {where}); decoded as {encoding}", "repaired")
         return text, encoding
     problems.add(name, f"mostly UTF-8, but some bytes are not (first at {where}); those bytes decoded as cp1252",
@@ -140,26 +210,51 @@ def _decode(data: bytes, name: str, problems: _Problems) -> tuple[str, str] | No
     return text, "utf-8+cp1252"
 
 
+def _decoded_utf16(text: str, name: str, message: str, problems: _Problems) -> tuple[str, str] | None:
+    if not text.strip():
+        problems.add(name, "empty file", "skipped")
+        return None
+    problems.add(name, message, "repaired")
+    return text.lstrip("\ufeff"), "utf-16"
+
+
 _HTML = re.compile(r"^\s*(<!doctype html|<html\b|<\?xml[^>]*>\s*<html\b)", re.IGNORECASE)
+# A fragment of a page saved as text ("<p>Talks resumed…</p>"): it starts with an element tag and closes one.
+_HTML_FRAGMENT = re.compile(r"^\s*<(p|div|span|a|article|section|main|header|h[1-6]|ul|ol|li|table|figure|img|br|"
+                            r"strong|em|b|i|blockquote)\b[^>]*>.*?</[a-z][a-z0-9]*\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def _looks_like_html(text: str) -> bool:
-    return bool(_HTML.match(text)) or len(re.findall(r"</?(div|p|span|a|script|body|head)\b", text[:20000])) >= 10
+    return (bool(_HTML.match(text)) or bool(_HTML_FRAGMENT.match(text[:20000]))
+            or len(re.findall(r"</?(div|p|span|a|script|body|head)\b", text[:20000])) >= 10)
 
 
-def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
+def _list_folder(folder: Path, problems: _Problems) -> list[tuple[str, Path]]:
+    """(name, path) of every visible file of the corpus, links refused where they leave it (with a warning)."""
     entries, hidden = [], []
+    root = folder.resolve()
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             hidden += [name] if path.suffix.lower() == ".txt" else []
         elif path.is_symlink() and not path.exists():
             problems.add(name, "a link to a file that does not exist", "skipped")
+        elif path.is_symlink() and not path.resolve().is_relative_to(root):
+            # Never name the target: the warning reaches the shared problems table.
+            problems.add(name, "a link to a file or folder outside the corpus folder; not read", "skipped")
+        elif path.is_symlink() and path.is_dir():
+            problems.add(name, "a link to a folder of the corpus; links to folders are not followed, so its files "
+                               "are read only where they really are", "ignored")
         elif path.is_file():
             entries.append((name, path))
     if hidden:  # editor backups and notebook checkpoints (".ipynb_checkpoints/a-checkpoint.txt") are not articles
         problems.add(hidden[0], f"hidden: {len(hidden)} .txt file(s) in hidden folders or with hidden names, "
                                 "e.g. this one, are not read", "ignored")
+    return entries
+
+
+def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
+    entries = _list_folder(folder, problems)
     files = [(name, path) for name, path in entries if path.suffix.lower() == ".txt"]
     for name, path in entries:
         if path.suffix.lower() in (".txt", ".yaml", ".yml") or name == "metadata.csv":
@@ -177,6 +272,11 @@ def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
             continue
         doc_ids[doc_id] = name
         try:
+            size = file.stat().st_size
+            if size > MAX_DOCUMENT_BYTES:
+                problems.add(name, f"{size / 1e6:,.1f} MB, over the {MAX_DOCUMENT_BYTES / 1e6:g} MB limit for one "
+                                   "article (a whole archive or book?); split it into articles", "skipped")
+                continue
             data = file.read_bytes()
         except OSError as error:
             problems.add(name, f"cannot be read ({error.strerror or error})", "skipped")
@@ -201,6 +301,27 @@ def _parse_date(value: str) -> str | None:
         return dt.date.fromisoformat(value.strip()).isoformat() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()) else None
     except ValueError:
         return None
+
+
+def _published(value: str, where: str, problems: _Problems) -> str:
+    """A publication date as "YYYY-MM-DD", or "" with a warning naming ``where`` when it is not a plausible one.
+
+    The only use of the clock in newslens: a date after today cannot be a publication date. ``_KNOWN_PAST`` keeps a
+    clock set in the past from refusing real dates.
+    """
+    if not value:
+        return ""
+    parsed = _parse_date(value)
+    if parsed is None:
+        problem = f"published date '{value}' is not a valid YYYY-MM-DD date"
+    elif dt.date.fromisoformat(parsed) > max(dt.date.today(), _KNOWN_PAST):
+        problem = f"published date '{value}' is in the future"
+    elif dt.date.fromisoformat(parsed) < EARLIEST_DATE:
+        problem = f"published date '{value}' is before {EARLIEST_DATE.year}, earlier than any newspaper"
+    else:
+        return parsed
+    problems.add(where, f"{problem}; left empty", "repaired")
+    return ""
 
 
 def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[str, dict]:
@@ -254,12 +375,7 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
             problems.add(where, f"'{file}' is listed twice; the first row is used", "ignored")
             continue
         entry = {k: (row.get(k) or "").strip() for k in METADATA_COLUMNS[1:]}
-        if entry["published"]:
-            parsed = _parse_date(entry["published"])
-            if parsed is None:
-                problems.add(where, f"published date '{entry['published']}' is not a valid YYYY-MM-DD date; "
-                                    "left empty", "repaired")
-            entry["published"] = parsed or ""
+        entry["published"] = _published(entry["published"], where, problems)
         metadata[file] = entry
     return metadata
 
@@ -320,13 +436,14 @@ def _read_table(path: Path, problems: _Problems) -> list[dict]:
         if not text.strip():
             problems.add(where, "empty text", "skipped")
             continue
-        published = _cell(row.get("published"))
-        if published and _parse_date(published) is None:
-            problems.add(where, f"published date '{published}' is not a valid YYYY-MM-DD date; left empty", "repaired")
+        if len(text) > MAX_DOCUMENT_BYTES:
+            problems.add(where, f"{len(text):,} characters, over the {MAX_DOCUMENT_BYTES / 1e6:g} MB limit for one "
+                                "article (a whole archive or book?); split it into articles", "skipped")
+            continue
         records.append({"doc_id": doc_id, "file": path.name, "where": where, "raw_text": text, "encoding": "utf-8",
                         "title": _cell(row.get("title")), "outlet": _cell(row.get("outlet")),
                         "cited_source": _cell(row.get("cited_source")),
-                        "published": _parse_date(published) or "" if published else ""})
+                        "published": _published(_cell(row.get("published")), where, problems)})
     return records
 
 
@@ -370,7 +487,11 @@ def _build(records: list[dict], problems: _Problems, path: Path) -> Corpus:
             title = ""
         cited = record["cited_source"] or "; ".join(
             r.removed.split(":", 1)[1].strip() for r in removals if r.reason == "source line")
-        rows.append({**record, "title": title, "cited_source": cited, "text": clean,
+        language = detect_language(clean)
+        if not is_english(language):
+            problems.add(record["where"], f"language detected: '{language}', not English; left out of the "
+                                          "English-only analyses unless include_other_languages is set", "flagged")
+        rows.append({**record, "title": title, "cited_source": cited, "text": clean, "language": language,
                      "n_words": len(WORD_PATTERN.findall(clean)), "n_chars_raw": len(record["raw_text"]),
                      "n_chars_clean": len(clean), "n_removed": len(removals)})
         report.extend({"doc_id": record["doc_id"], "step": r.step, "line": r.line, "removed": r.removed,

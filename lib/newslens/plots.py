@@ -6,11 +6,13 @@ module also turns off mathtext, so that text from articles is drawn as it is wri
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 
 matplotlib.rcParams["svg.hashsalt"] = "newslens"
 matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: the SVG renders the same without the fonts
@@ -58,12 +60,38 @@ def save_figure(fig: Figure, name: str, output_dir: str | Path = ".") -> SavedFi
 FLOAT_FORMAT = "%.12g"
 
 
+# A spreadsheet (Excel, LibreOffice, Google Sheets) opening a CSV runs a cell that starts with one of these as a
+# formula: "=HYPERLINK(…)" from an article title becomes a live link, "=cmd|…" a command. OWASP's advice (CSV
+# Injection) is to make such a cell text by putting a single quote in front of it; the quote shows in the cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value):
+    """``value`` with a ``'`` in front when it is text that a spreadsheet would run as a formula.
+
+    Signed numbers ("-3", "+1.5e3") stay as they are: a spreadsheet reads them as the numbers they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
-    """Write a DataFrame as tables/<name>.csv (UTF-8, no index, '\\n' line ends, floats to 12 significant digits)."""
+    """Write a DataFrame as tables/<name>.csv: the one CSV writer of newslens.
+
+    UTF-8, no index, '\\n' line ends, floats to 12 significant digits, and every text cell that would start a
+    spreadsheet formula made text with a leading ``'`` (``spreadsheet_safe``; article text is untrusted).
+    """
     folder = Path(output_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    table.to_csv(path, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+    safe = table.copy()
+    for column in safe.columns:
+        if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column])):
+            safe[column] = safe[column].map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
+    safe.to_csv(path, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
     return path
 
 
