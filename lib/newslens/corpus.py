@@ -503,27 +503,57 @@ def _build(records: list[dict], problems: _Problems, path: Path) -> Corpus:
     return Corpus(documents=documents, cleaning=cleaning, problems=problems.frame())
 
 
-def support_statements(documents: pd.DataFrame) -> list[str]:
-    """Plain-language limits of what this corpus can support, computed from the documents table."""
+# What a comparison or a trend needs before the corpus can support it. Below these, a difference between outlets is
+# one article's topic, and a "trend" is a handful of days.
+MIN_DOCUMENTS_PER_OUTLET = 5  # an outlet comparison needs at least two outlets with this many documents each
+MIN_DATED_FOR_TREND = 10  # a trend over publication time needs this many dated documents …
+MIN_TREND_SPAN_DAYS = 28  # … spread over at least this many days
+
+
+def _outlet_statement(documents: pd.DataFrame) -> str:
+    outlets = documents["outlet"].fillna("").replace("", pd.NA).dropna()
+    per_outlet = outlets.value_counts()
+    if per_outlet.empty:
+        return "No outlet is known: comparisons between outlets are impossible."
+    if len(per_outlet) == 1:
+        return "All documents come from one outlet: its editorial line cannot be separated from the topic."
+    enough = per_outlet[per_outlet >= MIN_DOCUMENTS_PER_OUTLET]
+    spread = (f"{len(per_outlet)} outlets with {per_outlet.min()} to {per_outlet.max()} documents each"
+              if per_outlet.min() != per_outlet.max() else
+              f"{len(per_outlet)} outlets with {per_outlet.max()} document{'s' if per_outlet.max() > 1 else ''} each")
+    if len(enough) >= 2:
+        return (f"{spread}: outlet comparisons are possible between the {len(enough)} outlets with at least "
+                f"{MIN_DOCUMENTS_PER_OUTLET} documents each; differences stay descriptive of these articles.")
+    return (f"{spread}: too few per outlet for an outlet comparison (it needs at least two outlets with "
+            f"{MIN_DOCUMENTS_PER_OUTLET} documents or more each); a difference between outlets here would be a "
+            "difference between single articles.")
+
+
+def _date_statement(documents: pd.DataFrame) -> str:
     n = len(documents)
-    dated = int((documents["published"].fillna("") != "").sum())
-    outlets = documents["outlet"].fillna("").replace("", pd.NA).dropna().nunique()
+    dates = pd.to_datetime(documents["published"].fillna("").astype(str).str[:10], errors="coerce").dropna()
+    if dates.empty:
+        return ("No document has a publication date: trends over publication time are impossible, and the "
+                "chronology must infer each article's date from its text (with stated uncertainty).")
+    span = (dates.max() - dates.min()).days + 1
+    which = "Every document has" if len(dates) == n else f"{len(dates)} of {n} documents have"
+    dated = f"{which} a publication date, from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d} " \
+            f"({span} day{'s' if span > 1 else ''})"
+    if len(dates) >= MIN_DATED_FOR_TREND and span >= MIN_TREND_SPAN_DAYS:
+        return dated + ": a trend over publication time can be drawn from the dated documents."
+    return (dated + f": too few or too close together for a trend over publication time (it needs at least "
+            f"{MIN_DATED_FOR_TREND} dated documents over {MIN_TREND_SPAN_DAYS} days or more).")
+
+
+def support_statements(documents: pd.DataFrame) -> list[str]:
+    """Plain-language limits of what this corpus can support, computed from the documents table.
+
+    An outlet comparison needs at least two outlets with ``MIN_DOCUMENTS_PER_OUTLET`` documents each; a trend needs
+    ``MIN_DATED_FOR_TREND`` dated documents over at least ``MIN_TREND_SPAN_DAYS`` days."""
+    n = len(documents)
     words = int(documents["n_words"].sum())
     statements = [f"{n} documents, {words:,} words after cleaning."]
     if n < 30:
         statements.append(f"With {n} documents, frequencies and sentiment describe these articles only; they are not "
                           "a sample of coverage in general and support no statistical generalisation.")
-    if dated == 0:
-        statements.append("No document has a publication date: trends over publication time are impossible, and the "
-                          "chronology must infer each article's date from its text (with stated uncertainty).")
-    elif dated < n:
-        statements.append(f"Only {dated} of {n} documents have a publication date; time trends use those only.")
-    else:
-        statements.append("Every document has a publication date: trends over publication time are possible.")
-    if outlets == 0:
-        statements.append("No outlet is known: comparisons between outlets are impossible.")
-    elif outlets == 1:
-        statements.append("All documents come from one outlet: its editorial line cannot be separated from the topic.")
-    else:
-        statements.append(f"{outlets} outlets: outlet comparisons are possible where each has enough documents.")
-    return statements
+    return statements + [_date_statement(documents), _outlet_statement(documents)]

@@ -23,31 +23,62 @@ matplotlib.rcParams["savefig.dpi"] = 120
 matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the rcParams above)
+from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 PNG_METADATA = {"Software": None}
+MUTED = "#F2F2F2"  # heatmap cells backed by too few observations
 SVG_METADATA = {"Date": None, "Creator": None}
 
 
 @dataclass(frozen=True)
 class SavedFigure:
-    """The files of a saved figure; in a notebook it displays as the saved PNG (no second rendering)."""
+    """The files of a saved figure; in a notebook it displays as the saved PNG (no second rendering), with its alt
+    text and its file name (relative to the report) in the output's metadata, which the report and index use."""
 
     png: Path
     svg: Path
+    alt: str = ""
 
-    def _repr_png_(self) -> bytes:
-        return self.png.read_bytes()
+    def _repr_png_(self):
+        return self.png.read_bytes(), {"alt": self.alt, "filename": f"figures/{self.png.name}"}
 
 
-def save_figure(fig: Figure, name: str, output_dir: str | Path = ".") -> SavedFigure:
+def _texts(labels, limit: int = 6) -> str:
+    texts = [t.get_text() for t in labels if t.get_text()]
+    return ", ".join(texts[:limit]) + (f" and {len(texts) - limit} more" if len(texts) > limit else "")
+
+
+def describe_figure(fig: Figure) -> str:
+    """Alt text from what the figure shows: its titles, axis labels and the first labels of each axis."""
+    parts = [fig._suptitle.get_text()] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        if ax.get_label() == "<colorbar>":
+            parts.append(f"colour scale: {ax.get_ylabel() or ax.get_xlabel()}")
+            continue
+        bits = [f"“{ax.get_title()}”" if ax.get_title() else ""]
+        for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+            label, ticks = axis.get_label().get_text(), _texts(axis.get_ticklabels())
+            if label or (ticks and not ticks.replace(",", "").replace(".", "").replace(" ", "").replace(
+                    "−", "").isdigit()):
+                bits.append(f"{name}: {label}" + (f" ({ticks})" if ticks and not any(c.isdigit() for c in ticks[:1])
+                                                  else ""))
+        bits = [b for b in bits if b]
+        if bits:
+            parts.append("; ".join(bits))
+    return ". ".join(p for p in parts if p) or "figure"
+
+
+def save_figure(fig: Figure, name: str, output_dir: str | Path = ".", alt: str | None = None) -> SavedFigure:
     """Save ``fig`` as figures/<name>.png and .svg under ``output_dir`` and close it.
 
-    End a notebook cell with this call to show the figure: the inline backend would otherwise render it again.
+    ``alt``: the figure in words for readers who cannot see it; by default ``describe_figure`` writes it from the
+    figure's titles and labels. End a notebook cell with this call to show the figure: the inline backend would
+    otherwise render it again.
     """
     folder = Path(output_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg")
+    saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg", alt if alt is not None else describe_figure(fig))
     fig.savefig(saved.png, metadata=PNG_METADATA, bbox_inches="tight")
     fig.savefig(saved.svg, metadata=SVG_METADATA, bbox_inches="tight")
     plt.close(fig)
@@ -95,15 +126,24 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     return path
 
 
+def document_labels(documents, width: int = 40) -> list[str]:
+    """A label per document for figures: its title, shortened; the doc_id is added where two labels would clash."""
+    from .findings import short_title
+
+    labels = [short_title(t, width) or str(d) for t, d in zip(documents["title"], documents["doc_id"])]
+    return [f"{label} ({d})" if labels.count(label) > 1 else label for label, d in zip(labels, documents["doc_id"])]
+
+
 def length_figure(documents, max_bars: int = 40) -> Figure:
-    """Characters per document before and after cleaning: paired bars for a small corpus, else two histograms."""
+    """Characters per document before and after cleaning: paired bars (labelled by title) for a small corpus,
+    else two histograms."""
     raw, clean = documents["n_chars_raw"], documents["n_chars_clean"]
     if len(documents) <= max_bars:
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(documents) + 1.5))
         y = range(len(documents))
         ax.barh([i - 0.2 for i in y], raw, height=0.4, color="#BBBBBB", label="raw")
         ax.barh([i + 0.2 for i in y], clean, height=0.4, color="#4C72B0", label="cleaned")
-        ax.set_yticks(list(y), documents["doc_id"])
+        ax.set_yticks(list(y), document_labels(documents))
         ax.invert_yaxis()
         ax.set_xlabel("characters")
     else:
@@ -119,9 +159,14 @@ def length_figure(documents, max_bars: int = 40) -> Figure:
 
 
 def heatmap(table, title: str, value_label: str, diverging: bool = False, annotate: bool = True,
-            max_rows: int = 40, max_columns: int = 40) -> Figure:
+            max_rows: int = 40, max_columns: int = 40, counts=None, min_count: int = 0) -> Figure:
     """A labelled heatmap of a DataFrame (rows × columns). ``diverging``: values in [-1, 1], red–grey–blue
-    centred on 0, missing cells left blank. Larger tables are cut to their first rows/columns and the title says so."""
+    centred on 0, missing cells left blank. Larger tables are cut to their first rows/columns and the title says so.
+
+    ``counts`` (same shape and labels as ``table``): how many observations each cell rests on, written under its
+    value ("n=3"); a cell with fewer than ``min_count`` is muted (drawn pale grey, its value in grey) and the
+    title says so, because its colour would claim more than it rests on.
+    """
     shown = table.iloc[:max_rows, :max_columns]
     cut = shown.shape != table.shape
     fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * shown.shape[1] + 3), max(2.5, 0.4 * shown.shape[0] + 1.8)))
@@ -131,21 +176,29 @@ def heatmap(table, title: str, value_label: str, diverging: bool = False, annota
         ax.set_title(title)
         return fig
     values = shown.to_numpy(dtype=float)
+    n = None if counts is None else counts.reindex(index=shown.index, columns=shown.columns).fillna(0).to_numpy()
+    muted = np.zeros(values.shape, bool) if n is None else (n < min_count) & (values == values)
     if diverging:
         image = ax.imshow(values, cmap="RdBu", vmin=-1, vmax=1, aspect="auto")
     else:
         image = ax.imshow(values, cmap="Blues", vmin=0, aspect="auto")
+    if muted.any():  # a pale grey layer over the muted cells; NaN elsewhere is transparent
+        ax.imshow(np.where(muted, 1.0, np.nan), cmap=ListedColormap([MUTED]), aspect="auto")
     ax.set_xticks(range(shown.shape[1]), [str(c) for c in shown.columns], rotation=45, ha="right")
     ax.set_yticks(range(shown.shape[0]), [str(r) for r in shown.index])
     if annotate and shown.size <= 400:
         top = max(abs(v) for v in values.flat if v == v) if (values == values).any() else 0
         for (i, j), v in np.ndenumerate(values):
             if v == v:  # not NaN
-                dark = abs(v) > 0.6 * (1 if diverging else top)
-                ax.text(j, i, f"{v:.2f}" if diverging else f"{v:g}", ha="center", va="center", fontsize=7,
-                        color="white" if dark else "black")
+                dark = abs(v) > 0.6 * (1 if diverging else top) and not muted[i, j]
+                label = f"{v:.2f}" if diverging else f"{v:g}"
+                if n is not None:
+                    label += f"\nn={int(n[i, j])}"
+                ax.text(j, i, label, ha="center", va="center", fontsize=7,
+                        color="#888888" if muted[i, j] else "white" if dark else "black")
     fig.colorbar(image, ax=ax, label=value_label, shrink=0.8)
-    ax.set_title(title + (f" (first {shown.shape[0]} × {shown.shape[1]})" if cut else ""))
+    note = f"; grey: fewer than {min_count} observations" if muted.any() else ""
+    ax.set_title(title + (f" (first {shown.shape[0]} × {shown.shape[1]})" if cut else "") + note)
     fig.tight_layout()
     return fig
 

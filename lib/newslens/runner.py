@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import html
-import importlib.resources
 import os
 import re
 import secrets
@@ -42,12 +40,14 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
-from .parameters import ParameterError, check_parameters  # noqa: E402
+from . import site  # noqa: E402
+from .parameters import ParameterError, check_parameters, declared_parameters  # noqa: E402
 
 DEFAULT_NOTEBOOKS = "notebooks"
 KERNEL_NAME = "python3"
 LOCK_NAME = ".newslens.lock"
 REPORTS_NAME = ".newslens-reports"  # what newslens wrote into the folder: the index lists these files only
+FAILED_MARK = "#failed"  # a line of that listing naming a report whose last run failed
 
 
 class NotebookFailed(RuntimeError):
@@ -80,17 +80,9 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def _export_html(nb: nbformat.NotebookNode, path: Path) -> None:
-    from nbconvert import HTMLExporter
-
-    # Article text is untrusted. It reaches a report only as DataFrame tables (pandas escapes them), printed text
-    # (nbconvert escapes streams) and figures; the Markdown is ours. nbconvert's sanitize_html would instead escape
-    # the Markdown and every table into raw tags, so it stays off, and tests/test_runner.py checks both sides.
-    # The template is JupyterLab's without scripts: MathJax would typeset "$" and TeX in article text.
-    template = importlib.resources.files("newslens").joinpath("data", "report.html.j2")
-    exporter = HTMLExporter(template_name="lab", template_file=str(template))
-    body, _ = exporter.from_notebook_node(nb)
-    path.write_text(body, encoding="utf-8")
+def _export_html(nb: nbformat.NotebookNode, path: Path, show_code: bool = False) -> None:
+    # The defaults are read from the executed notebook's own parameters cell (no kernel).
+    site.export_report(nb, path, declared_parameters(path.with_suffix(".ipynb")), show_code=show_code)
 
 
 def _swap_in(staging: Path, final: Path) -> None:
@@ -109,7 +101,7 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def run_notebook(notebook: Path, out: Path, parameters: dict) -> RunResult:
+def run_notebook(notebook: Path, out: Path, parameters: dict, show_code: bool = False) -> RunResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -131,7 +123,7 @@ def run_notebook(notebook: Path, out: Path, parameters: dict) -> RunResult:
                                    resources={"metadata": {"path": str(staging.resolve())}})
         nb = scrub(nbformat.read(executed, as_version=4))
         nbformat.write(nb, executed)
-        _export_html(nb, staging / f"{stem}.html")
+        _export_html(nb, staging / f"{stem}.html", show_code=show_code)
         files = tuple(sorted(f"{stem}/{p.relative_to(staging).as_posix()}" for p in staging.rglob("*") if p.is_file()))
         _swap_in(staging, final)
     except PapermillExecutionError as error:
@@ -191,8 +183,18 @@ def read_reports(out: Path) -> dict[str, tuple[str, ...]]:
     return {stem: tuple(files) for stem, files in reports.items()}
 
 
-def write_reports(out: Path, reports: dict[str, tuple[str, ...]]) -> None:
-    _write_atomically(out / REPORTS_NAME, "".join(f"{f}\n" for stem in sorted(reports) for f in reports[stem]))
+def read_failures(out: Path) -> dict[str, str]:
+    """The reports whose last run failed, with the reason (lines ``#failed<TAB>stem<TAB>reason`` of the listing)."""
+    listing = out / REPORTS_NAME
+    lines = listing.read_text(encoding="utf-8").splitlines() if listing.is_file() else []
+    return {parts[1]: parts[2] for parts in (line.split("\t", 2) for line in lines)
+            if len(parts) == 3 and parts[0] == FAILED_MARK}
+
+
+def write_reports(out: Path, reports: dict[str, tuple[str, ...]], failures: dict[str, str] | None = None) -> None:
+    failed = "".join(f"{FAILED_MARK}\t{stem}\t{' '.join(reason.split())}\n" for stem, reason in
+                     sorted((failures or {}).items()))
+    _write_atomically(out / REPORTS_NAME, "".join(f"{f}\n" for stem in sorted(reports) for f in reports[stem]) + failed)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -204,33 +206,10 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_index(out: Path, reports: dict[str, tuple[str, ...]]) -> Path:
-    """``<out>/index.html``: each report newslens wrote, with its notebook, HTML, figures and tables (relative links).
-
-    Only the files in ``reports`` are listed, never the rest of the folder: ``out`` may hold anything."""
-    def listing(title: str, files: list[str]) -> str:
-        entries = "".join(f'<li><a href="{html.escape(f)}">{html.escape(Path(f).name)}</a></li>' for f in files)
-        return f"<h3>{title}</h3><ul>{entries}</ul>" if files else ""
-
-    sections = []
-    for stem in sorted(reports):
-        files = sorted(reports[stem])
-        links = [f'<a href="{html.escape(f)}">{kind}</a>' for kind, suffix in (("report", ".html"), ("notebook", ".ipynb"))
-                 for f in files if f == f"{stem}/{stem}{suffix}"]
-        items = [listing(kind.capitalize(), [f for f in files if f.startswith(f"{stem}/{kind}/")])
-                 for kind in ("figures", "tables")]
-        items.append(listing("Other files", [f for f in files if not f.startswith((f"{stem}/figures/", f"{stem}/tables/"))
-                                             and f not in (f"{stem}/{stem}.html", f"{stem}/{stem}.ipynb")]))
-        sections.append(f"<section><h2>{html.escape(stem)}</h2><p>{' · '.join(links)}</p>{''.join(items)}</section>")
-    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>newslens outputs</title>"
-            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-            "section{border-top:1px solid #ccc;margin-top:1.5em}</style></head><body>\n"
-            "<h1>newslens outputs</h1>\n<p>Each report is an executed notebook (HTML and .ipynb) with its figures "
-            "(PNG, SVG) and tables (CSV). In the CSV tables, a text cell that starts with =, +, -, @, a tab or a "
-            "carriage return is written with a ' in front, so that a spreadsheet shows it as text instead of "
-            "running it as a formula.</p>\n" + "\n".join(sections) + "\n</body></html>\n")
+def write_index(out: Path, reports: dict[str, tuple[str, ...]], failures: dict[str, str] | None = None) -> Path:
+    """``<out>/index.html``, the landing page (``newslens.site``): only the files in ``reports`` are linked."""
     path = out / "index.html"
-    _write_atomically(path, page)
+    _write_atomically(path, site.index_page(out, reports, failures or {}))
     return path
 
 
@@ -268,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     run.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                      help="notebooks to run at once, each in its own kernel (default: one per CPU core)")
+    run.add_argument("--show-code", action="store_true",
+                     help="keep the code cells in the HTML reports (by default a report shows text and results)")
     return parser
 
 
@@ -340,29 +321,30 @@ def main(argv: list[str] | None = None) -> int:
             raise RunRefused(f"corpus '{args.corpus}' does not exist")
         check_out(out, corpus)
         with locked(out):
-            return _run_all(notebooks, parameters, args.corpus, out, args.jobs)
+            return _run_all(notebooks, parameters, args.corpus, out, args.jobs, args.show_code)
     except (ParameterError, RunRefused) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
 
-def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: str, out: Path, jobs: int) -> int:
+def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: str, out: Path, jobs: int,
+             show_code: bool = False) -> int:
     """Run the notebooks (``jobs`` at a time) into ``out``, which this process has locked; the exit code."""
     for note in recover_interrupted(out, [notebook.stem for notebook in notebooks]):
         print(f"note: {note}", file=sys.stderr)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
     total = len(notebooks)
 
-    def run_one(numbered: tuple[int, Path]) -> RunResult | str:
-        """Run one notebook and report it; its result, or its stem if it failed."""
+    def run_one(numbered: tuple[int, Path]) -> RunResult | tuple[str, str]:
+        """Run one notebook and report it; its result, or its stem and the reason if it failed."""
         number, notebook = numbered
         print(f"[{number}/{total}] {notebook.stem}: started", file=sys.stderr, flush=True)
         try:
-            result = run_notebook(notebook, out, {**parameters[notebook], "corpus": corpus})
+            result = run_notebook(notebook, out, {**parameters[notebook], "corpus": corpus}, show_code)
         except NotebookFailed as error:
             print(f"[{number}/{total}] {notebook.stem}: FAILED: {error}\n  previous outputs in "
                   f"{out / notebook.stem} left untouched", file=sys.stderr, flush=True)
-            return notebook.stem
+            return notebook.stem, str(error).split(": ", 1)[-1]
         print(f"[{number}/{total}] {notebook.stem}: done in {result.seconds:.1f} s, {len(result.files)} files in "
               f"{out / result.stem}", file=sys.stderr, flush=True)
         return result
@@ -373,14 +355,17 @@ def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: str, o
         results = list(pool.map(run_one, enumerate(notebooks, start=1)))
     reports = read_reports(out)
     reports.update({r.stem: r.files for r in results if isinstance(r, RunResult)})
+    failures = {stem: reason for stem, reason in read_failures(out).items() if stem not in
+                {notebook.stem for notebook in notebooks}}
+    failures.update(dict(r for r in results if isinstance(r, tuple)))
     try:
-        write_reports(out, reports)
-        write_index(out, reports)
+        write_reports(out, reports, failures)
+        write_index(out, reports, failures)
     except OSError as error:
         print(f"error: cannot write the index in '{out}': {error.strerror or error}", file=sys.stderr)
         return 1
     print(f"index: {out / 'index.html'}", file=sys.stderr)
-    failed = [r for r in results if isinstance(r, str)]
+    failed = [r[0] for r in results if isinstance(r, tuple)]
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

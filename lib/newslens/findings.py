@@ -1,0 +1,223 @@
+"""Findings in words, written from the numbers: the sentence a report shows after each result.
+
+A ``Finding`` displays in a notebook (and so in the HTML report) as a short block: the sentence, then its caveat
+where one applies. It is HTML built here with every piece of text escaped (article text is untrusted) inside a
+``tex2jax_ignore`` block (a "$" in a title is money, not maths). It also carries itself as JSON
+(``application/vnd.newslens.finding+json``), which ``newslens.site`` reads to put the key findings on the index.
+
+Numbers are rounded for reading (the CSV tables keep full precision); negative numbers get a real minus sign.
+"""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+FINDING_MIME = "application/vnd.newslens.finding+json"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result in words. ``key``: among the one or two findings the index shows for the report."""
+
+    text: str
+    caveat: str = ""
+    key: bool = False
+
+    def __str__(self) -> str:
+        return self.text + (f" Caveat: {self.caveat}" if self.caveat else "")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        caveat = f'<p style="margin:.2em 0"><em>Caveat.</em> {html.escape(self.caveat)}</p>' if self.caveat else ""
+        block = ('<div class="newslens-finding tex2jax_ignore" style="border-left:4px solid #4C72B0;'
+                 'padding:.2em .8em;margin:.6em 0;max-width:60em">'
+                 f'<p style="margin:.2em 0"><strong>Finding.</strong> {html.escape(self.text)}</p>{caveat}</div>')
+        return {"text/html": block, "text/plain": str(self),
+                FINDING_MIME: {"text": self.text, "caveat": self.caveat, "key": self.key}}
+
+
+def number(value: float, decimals: int = 2) -> str:
+    """``value`` for reading: thousands separators, ``decimals`` places, a real minus sign ("−0.31")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if float(value).is_integer() and abs(value) >= 1 and decimals == 0:
+        return f"{int(value):,}".replace("-", "−")
+    return f"{value:,.{decimals}f}".replace("-", "−")
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """"1 article", "3 articles", "1,204 mentions"."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
+def listing(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def short_title(title: str, width: int = 48) -> str:
+    """A title cut at a word boundary to at most ``width`` characters, with "…" when cut."""
+    title = " ".join(str(title).split())
+    if len(title) <= width:
+        return title
+    cut = title[:width - 1].rsplit(" ", 1)[0] if " " in title[:width - 1] else title[:width - 1]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+# ---------------------------------------------------------------- 00_corpus
+
+def corpus_finding(documents: pd.DataFrame, problems: pd.DataFrame | None = None) -> Finding:
+    """Documents, words, outlets, dates and skipped files, in one sentence."""
+    n = len(documents)
+    outlets = documents["outlet"].fillna("").replace("", pd.NA).dropna()
+    dates = sorted(str(d)[:10] for d in documents["published"].fillna("") if str(d))
+    text = (f"The corpus has {count(n, 'document')} ({count(int(documents['n_words'].sum()), 'word')} after "
+            f"cleaning) from {count(outlets.nunique(), 'outlet')}"
+            + (f"; {count(len(dates), 'document')} dated, from {dates[0]} to {dates[-1]}." if dates
+               else "; no document has a publication date."))
+    skipped = 0 if problems is None else int((problems["action"].astype(str).str.contains("skipped")).sum())
+    caveat = f"{count(skipped, 'file')} could not be used and {'was' if skipped == 1 else 'were'} skipped (listed " \
+             "below)." if skipped else ""
+    return Finding(text, caveat, key=True)
+
+
+def cleaning_finding(documents: pd.DataFrame, cleaning: pd.DataFrame) -> Finding:
+    """How much text cleaning removed, and by how many actions."""
+    raw, clean = int(documents["n_chars_raw"].sum()), int(documents["n_chars_clean"].sum())
+    share = (raw - clean) / raw if raw else 0.0
+    touched = cleaning["doc_id"].nunique() if len(cleaning) else 0
+    return Finding(f"Cleaning removed {count(raw - clean, 'character')} of {raw:,} ({number(100 * share, 1)}%) in "
+                   f"{count(len(cleaning), 'action')} across {count(touched, 'document')}.",
+                   "Rules remove only furniture of known shapes: check the listed actions before trusting counts "
+                   "in the later reports.")
+
+
+# ---------------------------------------------------------------- 01_word_frequency
+
+def _quoted(term: str) -> str:
+    return f"“{term}”"
+
+
+def top_terms_finding(terms: pd.DataFrame, n_documents: int, top: int = 3) -> Finding:
+    """The ``top`` most frequent terms with count, rate and spread over documents."""
+    rows = terms.head(top)
+    if rows.empty:
+        return Finding("No term occurs often enough to be listed.")
+    parts = [f"{_quoted(r.term)} ({count(int(r['count']), 'time')}, {number(r.per_10k, 1)} per 10,000 words, in "
+             f"{r.documents} of {n_documents} documents)" for _, r in rows.iterrows()]
+    return Finding(f"The most frequent terms are {listing(parts)}.",
+                   "Reporting verbs such as “said” rank high in news; add them to extra_stopwords to look past them.",
+                   key=True)
+
+
+def ngram_finding(ngrams: pd.DataFrame, top: int = 3) -> Finding:
+    rows = ngrams.head(top)
+    if rows.empty:
+        return Finding("No phrase occurs often enough to be listed.")
+    return Finding("The most frequent phrases are " + listing(
+        [f"{_quoted(r.ngram)} ({count(int(r['count']), 'time')})" for _, r in rows.iterrows()]) + ".")
+
+
+def collocation_finding(collocations: pd.DataFrame, top: int = 3) -> Finding:
+    rows = collocations.head(top)
+    if rows.empty:
+        return Finding("No word pair occurs often enough to be tested as a collocation.")
+    return Finding("The strongest collocations are " + listing(
+        [f"{_quoted(r.collocation)} (together {count(int(r['count']), 'time')}, G² {number(r.g2, 1)})"
+         for _, r in rows.iterrows()]) + ".",
+        "G² ranks the pairs; with few documents it is not a test.")
+
+
+def distinctive_finding(distinctive: pd.DataFrame, titles: dict[str, str], top: int = 3,
+                        max_documents: int = 3) -> Finding:
+    """For the first ``max_documents`` documents, their ``top`` distinctive terms, naming each by its title."""
+    parts = []
+    for doc_id, rows in list(distinctive.groupby("doc_id", sort=False))[:max_documents]:
+        terms = listing([_quoted(t) for t in rows.head(top)["term"]])
+        parts.append(f"{_quoted(short_title(titles.get(doc_id, doc_id)))}: {terms}")
+    if not parts:
+        return Finding("No document has a term that sets it apart from the rest of the corpus.")
+    n_docs = distinctive["doc_id"].nunique()
+    more = f" (the other {n_docs - len(parts)} in the table)" if n_docs > len(parts) else ""
+    return Finding("Most distinctive of each document" + more + ": " + "; ".join(parts) + ".",
+                   "With few, short documents a term used three times in one article is already distinctive.")
+
+
+def keyness_finding(keyness: pd.DataFrame, top: int = 5) -> Finding:
+    """The strongest positive keywords against general English."""
+    if keyness.empty:
+        return Finding("Keyness against general English was not computed (use_reference = False).")
+    positive = keyness[keyness["direction"] == "positive"].head(top)
+    return Finding("Compared with general English, these articles use most distinctively "
+                   + listing([f"{_quoted(r.term)} ({r['count']:,}×)" for _, r in positive.iterrows()]) + ".",
+                   "The reference is wordfreq's list up to 2021, with an assumed size: read G² as a ranking.")
+
+
+def concordance_finding(concordance: pd.DataFrame, queries: list[str]) -> Finding:
+    """How often each concordance query occurs, and in how many documents."""
+    parts = []
+    for query in queries:
+        rows = concordance[concordance["query"] == query]
+        parts.append(f"{_quoted(query)} occurs {count(len(rows), 'time')} in {count(rows['doc_id'].nunique(), 'document')}"
+                     if len(rows) else f"{_quoted(query)} does not occur")
+    return Finding(listing(parts) + "." if parts else "No concordance term was given.")
+
+
+# ---------------------------------------------------------------- 02_actor_sentiment (wired by the integrator)
+
+def tone_words(mean: float, low: float, high: float) -> str:
+    """negative / positive when the 95% interval excludes 0, else "not clearly positive or negative"."""
+    if high < 0:
+        return "negative"
+    if low > 0:
+        return "positive"
+    return "not clearly positive or negative (the interval includes 0)"
+
+
+def actor_finding(actor: str, mentions: int, documents: int, n_documents: int, scored: int, mean: float,
+                  low: float, high: float, min_mentions: int = 3) -> Finding:
+    """"Putin is mentioned 39 times in 4 of 5 articles; the tone toward Putin is negative: −0.31, 95% interval
+    −0.47 to −0.15, from 34 scored mentions." With fewer than ``min_mentions`` scored mentions, no tone is stated."""
+    text = f"{actor} is mentioned {count(mentions, 'time')} in {documents} of {count(n_documents, 'article')}"
+    if scored < max(min_mentions, 1) or any(math.isnan(float(v)) for v in (mean, low, high)):
+        return Finding(text + f"; {count(scored, 'scored mention')}, too few to state a tone.",
+                       f"A tone is stated only from {min_mentions} scored mentions on.")
+    return Finding(text + f"; the tone toward {actor} is {tone_words(mean, low, high)}: {number(mean)}, 95% interval "
+                   f"{number(low)} to {number(high)}, from {count(scored, 'scored mention')}.",
+                   "The interval is over mentions, which are not independent within an article; it is a "
+                   "description of these articles, not of coverage in general." if n_documents < 30 else "")
+
+
+def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents: int, method: str = "model",
+                   min_mentions: int = 3, top: int = 5) -> list[Finding]:
+    """``actor_finding`` for the ``top`` most mentioned actors of ``actors.csv`` (for ``method``), documents from
+    ``actors_by_document.csv``. The first is marked ``key``."""
+    rows = actors[actors["method"] == method].sort_values("mentions", ascending=False, kind="stable").head(top)
+    found = []
+    for _, r in rows.iterrows():
+        docs = by_document[(by_document["actor"] == r.actor) & (by_document["method"] == method)
+                           & (by_document["mentions"] > 0)]["doc_id"].nunique()
+        finding = actor_finding(r.actor, int(r.mentions), docs, n_documents, int(r.scored), r.mean_sentiment,
+                                r.ci_low, r.ci_high, min_mentions)
+        found.append(Finding(finding.text, finding.caveat, key=not found))
+    return found
+
+
+# ---------------------------------------------------------------- 03_chronology (wired by the integrator)
+
+def chronology_finding(events: pd.DataFrame) -> Finding:
+    """How many events, over which span, how precisely dated and how many confirmed by more than one document."""
+    if events.empty:
+        return Finding("No event could be dated.", key=True)
+    dates = sorted(str(d) for d in events["date"] if str(d))
+    precision = events["precision"].value_counts()
+    precise = listing([f"{precision[p]:,} to the {p}" for p in ("day", "month", "year") if p in precision])
+    several = int((events["n_sources"] > 1).sum()) if "n_sources" in events else 0
+    return Finding(f"The chronology has {count(len(events), 'dated event')} from {dates[0]} to {dates[-1]}"
+                   + (f", dated {precise}" if precise else "")
+                   + f"; {count(several, 'event')} {'is' if several == 1 else 'are'} reported by more than one "
+                   "document.",
+                   "Dates come from the articles' wording, resolved against each article's date; an event reported "
+                   "by one document only rests on that document.", key=True)
