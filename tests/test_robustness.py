@@ -422,7 +422,7 @@ def test_8_full_disk_during_the_html_export_is_one_line_and_loses_nothing(tmp_pa
 
     monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
 
-    def full_disk(nb, path):
+    def full_disk(nb, path, **options):
         path.write_text("<html><body>trunc", encoding="utf-8")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 

@@ -62,7 +62,9 @@ def short_title(title: str, width: int = 48) -> str:
     title = " ".join(str(title).split())
     if len(title) <= width:
         return title
-    cut = title[:width - 1].rsplit(" ", 1)[0] if " " in title[:width - 1] else title[:width - 1]
+    cut = title[:width - 1]
+    if title[width - 1] != " " and " " in cut:  # not at a word boundary: back to the last one
+        cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:–-") + "…"
 
 
@@ -74,7 +76,7 @@ def corpus_finding(documents: pd.DataFrame, problems: pd.DataFrame | None = None
     outlets = documents["outlet"].fillna("").replace("", pd.NA).dropna()
     dates = sorted(str(d)[:10] for d in documents["published"].fillna("") if str(d))
     text = (f"The corpus has {count(n, 'document')} ({count(int(documents['n_words'].sum()), 'word')} after "
-            f"cleaning) from {count(outlets.nunique(), 'outlet')}"
+            f"cleaning) from " + (count(outlets.nunique(), 'outlet') if len(outlets) else "no known outlet")
             + (f"; {count(len(dates), 'document')} dated, from {dates[0]} to {dates[-1]}." if dates
                else "; no document has a publication date."))
     skipped = 0 if problems is None else int((problems["action"].astype(str).str.contains("skipped")).sum())

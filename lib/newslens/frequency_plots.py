@@ -163,6 +163,9 @@ def plot_word_cloud(terms: pd.DataFrame, top_n: int = 150, width: int = 1200, he
     fig, ax = plt.subplots(figsize=(width / 120, height / 120))
     ax.imshow(cloud.to_array(), interpolation="bilinear")
     ax.axis("off")
+    # The alt text of the saved figure (newslens.plots.describe_figure): the picture has no labels to read it from.
+    fig.set_label(f"Word cloud of the {len(rows)} most frequent terms, sized by count; the largest: "
+                  + ", ".join(rows["term"].head(8)))
     if title:
         ax.set_title(title)
     fig.tight_layout()

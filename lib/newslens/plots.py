@@ -44,28 +44,38 @@ class SavedFigure:
         return self.png.read_bytes(), {"alt": self.alt, "filename": f"figures/{self.png.name}"}
 
 
-def _texts(labels, limit: int = 6) -> str:
-    texts = [t.get_text() for t in labels if t.get_text()]
-    return ", ".join(texts[:limit]) + (f" and {len(texts) - limit} more" if len(texts) > limit else "")
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-").replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _axis_words(axis, name: str, limit: int = 6) -> str:
+    """"x: occurrences" or "y: russia, ukraine, … and 19 more" (category labels only, not numeric ticks)."""
+    label = axis.get_label().get_text()
+    ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+    categories = [] if all(_is_number(t) for t in ticks) else ticks
+    listed = ", ".join(categories[:limit]) + (f" and {len(categories) - limit} more" if len(categories) > limit else "")
+    words = "; ".join(w for w in (label, listed) if w)
+    return f"{name}: {words}" if words else ""
 
 
 def describe_figure(fig: Figure) -> str:
-    """Alt text from what the figure shows: its titles, axis labels and the first labels of each axis."""
+    """Alt text from what the figure shows: the figure's label if set (``fig.set_label``), else its titles, axis
+    labels and the first category labels of each axis."""
+    if fig.get_label():
+        return fig.get_label()
     parts = [fig._suptitle.get_text()] if fig._suptitle is not None else []
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
             parts.append(f"colour scale: {ax.get_ylabel() or ax.get_xlabel()}")
-            continue
-        bits = [f"“{ax.get_title()}”" if ax.get_title() else ""]
-        for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
-            label, ticks = axis.get_label().get_text(), _texts(axis.get_ticklabels())
-            if label or (ticks and not ticks.replace(",", "").replace(".", "").replace(" ", "").replace(
-                    "−", "").isdigit()):
-                bits.append(f"{name}: {label}" + (f" ({ticks})" if ticks and not any(c.isdigit() for c in ticks[:1])
-                                                  else ""))
-        bits = [b for b in bits if b]
-        if bits:
-            parts.append("; ".join(bits))
+        elif ax.axison:
+            bits = [ax.get_title(), _axis_words(ax.xaxis, "x"), _axis_words(ax.yaxis, "y")]
+            parts.append(" — ".join(b for b in bits if b))
+        elif ax.get_title():
+            parts.append(ax.get_title())
     return ". ".join(p for p in parts if p) or "figure"
 
 

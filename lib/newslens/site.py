@@ -39,8 +39,15 @@ def effective_parameters(nb: nbformat.NotebookNode, defaults: dict) -> dict:
     """The values a run used: the notebook's declared defaults (``ParameterSpec`` by name), then the injected ones."""
     values = {name: spec.default for name, spec in defaults.items()}
     for name, value in nb.metadata.get("papermill", {}).get("parameters", {}).items():
-        values[name] = repr(value) if not isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        values[name] = json.dumps(value, ensure_ascii=False)
+    if "corpus" in values:  # the path is relative to the report folder and tells where the machine keeps it
+        values["corpus"] = json.dumps(corpus_name(json.loads(values["corpus"])), ensure_ascii=False)
     return {name: value for name, value in values.items() if name not in _HIDDEN_PARAMETERS}
+
+
+def corpus_name(path: str) -> str:
+    """The corpus as a reader names it: the last part of its path ("seeds", "articles.csv")."""
+    return Path(str(path)).name or str(path)
 
 
 def parameters_table(values: dict, defaults: dict) -> str:
@@ -117,8 +124,11 @@ def notebook_summary(ipynb: Path) -> dict:
             saved = output.get("metadata", {}).get("image/png", {})
             if "filename" in saved:
                 figures.append((saved["filename"], saved.get("alt", "")))
+    from .parameters import declared_parameters
+
+    defaults = declared_parameters(ipynb)
     return {"title": title, "question": question, "findings": findings, "figures": figures,
-            "parameters": nb.metadata.get("papermill", {}).get("parameters", {})}
+            "parameters": parameters_table(effective_parameters(nb, defaults), defaults)}
 
 
 @functools.lru_cache(maxsize=1)
@@ -183,7 +193,7 @@ def corpus_summary(out: Path, reports: dict[str, tuple[str, ...]]) -> list[tuple
         ipynb = out / stem / f"{stem}.ipynb"
         if ipynb.is_file():
             corpus = nbformat.read(ipynb, as_version=4).metadata.get("papermill", {}).get("parameters", {})
-            name = Path(str(corpus.get("corpus", ""))).name or name
+            name = corpus_name(corpus.get("corpus", "")) or name
             break
     rows = [("corpus", name or "unknown")]
     table = out / "00_corpus" / "tables" / "documents.csv"
@@ -193,15 +203,17 @@ def corpus_summary(out: Path, reports: dict[str, tuple[str, ...]]) -> list[tuple
     outlets = documents["outlet"][documents["outlet"] != ""]
     dates = sorted(d[:10] for d in documents["published"] if d)
     rows += [("documents", f"{len(documents):,}"),
-             ("outlets", f"{outlets.nunique():,}" + (f" ({len(documents) - len(outlets):,} documents without one)"
-                                                     if len(outlets) < len(documents) else "")),
+             ("outlets", (f"{outlets.nunique():,}" if len(outlets) else "none known")
+              + (f" ({len(documents) - len(outlets):,} documents without one)"
+                 if 0 < len(outlets) < len(documents) else "")),
              ("published", f"{dates[0]} to {dates[-1]} ({len(dates):,} of {len(documents):,} documents dated)"
               if dates else "no document is dated")]
     return rows
 
 
 def _dl(rows) -> str:
-    return "<dl>" + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows) + "</dl>"
+    return "<dl>" + "".join(f'<dt>{html.escape(k)}</dt><dd id="{html.escape(k.replace(" ", "-"))}">{html.escape(v)}</dd>'
+                            for k, v in rows) + "</dl>"
 
 
 def _links(files: list[str]) -> str:
@@ -242,16 +254,13 @@ def report_section(out: Path, stem: str, files: list[str], failure: str | None) 
         src, alt = f"{stem}/{summary['figures'][0][0]}", summary["figures"][0][1]
         thumbnail = (f'<a href="{html.escape(src)}"><img class="thumbnail" src="{html.escape(src)}" '
                      f'alt="{html.escape(alt)}" width="320"></a>')
-    parameters = {k: v for k, v in summary["parameters"].items() if k not in _HIDDEN_PARAMETERS}
     return (f'{head}<h2><a href="{html.escape(f"{stem}/{stem}.html")}">{html.escape(summary["title"])}</a></h2>'
             f"{status}{thumbnail}"
             + (f"<p><strong>Question.</strong> {html.escape(summary['question'])}</p>" if summary["question"] else "")
             + "".join(f'<p class="finding">{html.escape(f.get("text", ""))}</p>' for f in findings)
             + f'<p>Read: <a href="{html.escape(f"{stem}/{stem}.html")}">the report</a> · '
               f'<a href="{html.escape(f"{stem}/{stem}.ipynb")}">the notebook</a></p>'
-            + "<p>Parameters: " + (", ".join(f"<code>{html.escape(k)} = {html.escape(json.dumps(v, ensure_ascii=False))}"
-                                             "</code>" for k, v in parameters.items()) or "the defaults")
-            + " (the others at their defaults, listed in the report).</p>"
+            + f"<details><summary>Parameters of this run</summary>{summary['parameters']}</details>"
             + (f"<p>Figures (PNG and SVG): {_links(figures)}</p>" if figures else "")
             + (f"<p>Tables (CSV): {_links(tables)}</p><h3>Data dictionary</h3>{_data_dictionary(out, tables)}"
                if tables else "")

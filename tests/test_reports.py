@@ -1,0 +1,250 @@
+"""Reports for readers: findings in words, readable tables, honest support statements, heatmap counts, alt text,
+one parameters block and a table of contents, the index's data dictionary. Expectations are written by hand."""
+import re
+
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+
+from newslens import findings, site
+from newslens.corpus import support_statements
+from newslens.parameters import ParameterSpec
+from newslens.plots import describe_figure, heatmap, save_figure
+from newslens.report import format_cell, show_table, with_titles
+
+from conftest import REPO
+
+
+# --- findings ------------------------------------------------------------------------------------------------------
+
+def test_actor_finding_states_the_numbers_in_words():
+    finding = findings.actor_finding("Putin", 39, 4, 5, 34, -0.3149, -0.4712, -0.1523)
+    assert finding.text == ("Putin is mentioned 39 times in 4 of 5 articles; the tone toward Putin is negative: "
+                            "−0.31, 95% interval −0.47 to −0.15, from 34 scored mentions.")
+    assert "not of coverage in general" in finding.caveat  # 5 articles: a description, not a sample
+
+
+def test_actor_finding_does_not_claim_a_tone_the_interval_does_not_support():
+    unclear = findings.actor_finding("Kallas", 17, 2, 5, 12, 0.08, -0.1, 0.26)
+    assert "the tone toward Kallas is not clearly positive or negative (the interval includes 0): 0.08" in unclear.text
+    few = findings.actor_finding("Rubio", 2, 1, 5, 2, 0.5, 0.2, 0.8, min_mentions=3)
+    assert few.text == "Rubio is mentioned 2 times in 1 of 5 articles; 2 scored mentions, too few to state a tone."
+    assert findings.actor_finding("EU", 1, 1, 1, 1, 0.5, 0.1, 0.9, min_mentions=1).text.startswith(
+        "EU is mentioned 1 time in 1 of 1 article; the tone toward EU is positive: 0.50")
+
+
+def test_actor_findings_take_the_most_mentioned_of_the_method():
+    actors = pd.DataFrame({"actor": ["Trump", "Putin", "Putin"], "method": ["model", "model", "vader"],
+                           "mentions": [5, 39, 39], "scored": [5, 34, 34], "mean_sentiment": [0.2, -0.31, 0.1],
+                           "ci_low": [0.1, -0.47, -0.2], "ci_high": [0.3, -0.15, 0.4]})
+    by_document = pd.DataFrame({"actor": ["Putin"] * 3 + ["Trump"], "method": ["model"] * 4,
+                                "doc_id": ["a", "b", "c", "a"], "mentions": [30, 9, 0, 5]})
+    found = findings.actor_findings(actors, by_document, n_documents=3, top=2)
+    assert [f.text.split(" is ")[0] for f in found] == ["Putin", "Trump"]
+    assert found[0].key and not found[1].key
+    assert "in 2 of 3 articles" in found[0].text  # document c has no mention
+
+
+def test_numbers_titles_and_lists_for_reading():
+    assert findings.number(-0.3149) == "−0.31" and findings.number(0.5, 1) == "0.5"
+    assert findings.number(1234567.0, 0) == "1,234,567" and findings.number(float("nan")) == "n/a"
+    title = "Putin cannot achieve his goals on battlefield, says Kallas"
+    assert findings.short_title(title, 31) == "Putin cannot achieve his goals…"  # 30 characters and "…"
+    assert findings.short_title(title, 30) == "Putin cannot achieve his…"  # "goals" would not fit
+    assert findings.short_title("Abcdefghijklmnop", 10) == "Abcdefghi…"
+    assert findings.short_title("Short title") == "Short title"
+    assert findings.listing(["a", "b", "c"]) == "a, b and c" and findings.listing(["a"]) == "a"
+
+
+def test_word_frequency_findings():
+    terms = pd.DataFrame({"term": ["russia", "ukraine"], "count": [45, 28], "per_10k": [209.86, 130.6],
+                          "documents": [5, 4]})
+    assert findings.top_terms_finding(terms, 5, top=2).text == (
+        "The most frequent terms are “russia” (45 times, 209.9 per 10,000 words, in 5 of 5 documents) and "
+        "“ukraine” (28 times, 130.6 per 10,000 words, in 4 of 5 documents).")
+    concordance = pd.DataFrame({"query": ["ceasefire"] * 3, "doc_id": ["a", "a", "b"]})
+    assert findings.concordance_finding(concordance, ["ceasefire", "truce"]).text == \
+        "“ceasefire” occurs 3 times in 2 documents and “truce” does not occur."
+    distinctive = pd.DataFrame({"doc_id": ["a", "a", "b"], "term": ["geneva", "american", "kaia"]})
+    text = findings.distinctive_finding(distinctive, {"a": "Talks in Geneva", "b": "Kallas speaks"}).text
+    assert text == "Most distinctive of each document: “Talks in Geneva”: “geneva” and “american”; " \
+                   "“Kallas speaks”: “kaia”."
+
+
+def test_chronology_finding():
+    events = pd.DataFrame({"date": ["2025-11-20", "2025-11", "2025-11-23"], "precision": ["day", "month", "day"],
+                           "n_sources": [1, 2, 1]})
+    finding = findings.chronology_finding(events)
+    assert finding.text == ("The chronology has 3 dated events from 2025-11 to 2025-11-23, dated 2 to the day and 1 "
+                            "to the month; 1 event is reported by more than one document.")
+    assert findings.chronology_finding(events.iloc[:0]).text == "No event could be dated."
+
+
+def test_a_finding_escapes_article_text_and_is_not_maths():
+    finding = findings.Finding('“<script>alert(1)</script>” costs $5 and $7', "a <b>caveat</b>")
+    bundle = finding._repr_mimebundle_()
+    page = bundle["text/html"]
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<b>caveat" not in page
+    assert "tex2jax_ignore" in page and "Caveat." in page
+    assert bundle[site.FINDING_MIME] == {"text": '“<script>alert(1)</script>” costs $5 and $7',
+                                         "caveat": "a <b>caveat</b>", "key": False}
+
+
+# --- tables ---------------------------------------------------------------------------------------------------------
+
+def test_cells_are_rounded_for_reading():
+    assert format_cell(0.123456, "mean") == "0.12"
+    assert format_cell(2.78e-89, "p_value") == "< 0.001" and format_cell(0.0432, "p_value") == "0.043"
+    assert format_cell(12345.6, "g2") == "12,346" and format_cell(123.456, "g2") == "123.5"
+    assert format_cell(-0.5, "score") == "−0.50" and format_cell(float("nan"), "x") == ""
+    assert format_cell(1234, "count") == "1,234" and format_cell(0, "count") == "0"
+
+
+def test_show_table_aligns_escapes_scrolls_and_links_its_csv(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    table = pd.DataFrame({"title": [f"<b>title {i}</b>" for i in range(30)], "score": [0.123456] * 30})
+    page = show_table(table, "tables/x.csv", rows=10)._repr_html_()
+    assert page.count("<tr>") == 31  # every row, in a scrollable block
+    assert "overflow:auto" in page and 'href="tables/x.csv"' in page and "All 30 rows" in page
+    assert "<b>title" not in page and "&lt;b&gt;title 29&lt;/b&gt;" in page
+    assert re.search(r'<td style="text-align:left[^"]*min-width:16em[^"]*">&lt;b&gt;title 0', page)
+    assert '<td style="text-align:right;vertical-align:top;white-space:nowrap">0.12</td>' in page
+    assert 'class="dataframe newslens-table tex2jax_ignore"' in page
+    short = show_table(table.head(3), "tables/x.csv", rows=10)._repr_html_()
+    assert "overflow:auto" not in short and "3 rows; also in" in short
+
+
+def test_with_titles_adds_the_shortened_title_after_doc_id():
+    documents = pd.DataFrame({"doc_id": ["a"], "title": ["A very long title about the peace talks in Geneva"]})
+    shown = with_titles(pd.DataFrame({"doc_id": ["a", "a"], "term": ["x", "y"]}), documents, width=20)
+    assert list(shown.columns) == ["doc_id", "title", "term"] and list(shown["title"]) == ["A very long title…"] * 2
+
+
+# --- what the corpus supports ---------------------------------------------------------------------------------------
+
+def documents_table(outlets, dates):
+    return pd.DataFrame({"outlet": outlets, "published": dates, "n_words": [100] * len(outlets)})
+
+
+def test_one_article_per_outlet_supports_no_outlet_comparison():
+    statements = support_statements(documents_table([f"outlet {i}" for i in range(19)], [""] * 19))
+    assert statements[-1] == ("19 outlets with 1 document each: too few per outlet for an outlet comparison (it needs "
+                              "at least two outlets with 5 documents or more each); a difference between outlets here "
+                              "would be a difference between single articles.")
+    assert not any("comparisons are possible" in s for s in statements)
+
+
+def test_several_articles_per_outlet_support_a_comparison():
+    statements = support_statements(documents_table(["A"] * 5 + ["B"] * 6 + ["C"], [""] * 12))
+    assert statements[-1].startswith("3 outlets with 1 to 6 documents each: outlet comparisons are possible between "
+                                     "the 2 outlets with at least 5 documents each")
+
+
+def test_a_trend_needs_dated_articles_over_a_span():
+    four_days = support_statements(documents_table([""] * 5, ["2025-11-20", "2025-11-21", "2025-11-23", "", ""]))
+    assert ("3 of 5 documents have a publication date, from 2025-11-20 to 2025-11-23 (4 days): too few or too close "
+            "together for a trend") in four_days[-2]
+    dated = [f"2025-{month:02d}-01" for month in range(1, 13)]
+    assert support_statements(documents_table([""] * 12, dated))[-2] == (
+        "Every document has a publication date, from 2025-01-01 to 2025-12-01 (335 days): a trend over publication "
+        "time can be drawn from the dated documents.")
+
+
+# --- figures --------------------------------------------------------------------------------------------------------
+
+def test_heatmap_writes_the_count_of_each_cell_and_mutes_thin_cells():
+    values = pd.DataFrame({"doc 1": [0.5, -0.2], "doc 2": [0.1, float("nan")]}, index=["Putin", "Kallas"])
+    counts = pd.DataFrame({"doc 1": [12, 1], "doc 2": [3, 0]}, index=["Putin", "Kallas"])
+    fig = heatmap(values, "Tone", "mean sentiment", diverging=True, counts=counts, min_count=3)
+    ax = fig.axes[0]
+    labels = {t.get_text(): t.get_color() for t in ax.texts}
+    assert labels == {"0.50\nn=12": "black", "0.10\nn=3": "black", "-0.20\nn=1": "#888888"}
+    overlay = ax.get_images()[1].get_array()
+    assert [[bool(v == v) for v in row] for row in overlay] == [[False, False], [True, False]]  # only Kallas/doc 1
+    assert ax.get_title() == "Tone; grey: fewer than 3 observations"
+    plt.close(fig)
+    plain = heatmap(values, "Tone", "mean sentiment", diverging=True)
+    assert len(plain.axes[0].get_images()) == 1 and plain.axes[0].get_title() == "Tone"
+    plt.close(plain)
+
+
+def test_figures_get_alt_text_from_what_they_show(tmp_path):
+    fig, ax = plt.subplots()
+    ax.barh([0, 1], [3, 2])
+    ax.set_yticks([0, 1], ["Putin cannot achieve…", "Talks held"])
+    ax.set_xlabel("mentions")
+    ax.set_title("Mentions per article")
+    assert describe_figure(fig) == "Mentions per article — x: mentions — y: Putin cannot achieve…, Talks held"
+    saved = save_figure(fig, "m", tmp_path)
+    data, metadata = saved._repr_png_()
+    assert data[:4] == b"\x89PNG" and metadata == {
+        "alt": "Mentions per article — x: mentions — y: Putin cannot achieve…, Talks held", "filename": "figures/m.png"}
+    labelled, _ = plt.subplots()
+    labelled.set_label("Word cloud of 3 terms")
+    assert save_figure(labelled, "w", tmp_path, alt=None).alt == "Word cloud of 3 terms"
+
+
+# --- the report's structure -----------------------------------------------------------------------------------------
+
+def notebook_with_parameters():
+    nb = nbformat.v4.new_notebook()
+    defaults = nbformat.v4.new_code_cell('corpus: str = "../seeds"\ntop_n: int = 25  # rows')
+    defaults.metadata["tags"] = ["parameters"]
+    injected = nbformat.v4.new_code_cell('corpus = "../../seeds"\noutput_dir = "."\ntop_n = 10')
+    injected.metadata["tags"] = ["injected-parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 01 · Words\n\n**Question.** Which words?"), defaults, injected,
+                nbformat.v4.new_markdown_cell("## The most frequent terms\n\ntext"),
+                nbformat.v4.new_markdown_cell("## Caveats")]
+    nb.metadata["papermill"] = {"parameters": {"corpus": "../../seeds", "output_dir": ".", "top_n": 10}}
+    specs = {"corpus": ParameterSpec("corpus", "str", '"../seeds"', "a folder"),
+             "output_dir": ParameterSpec("output_dir", "str", '"."'),
+             "top_n": ParameterSpec("top_n", "int", "25", "rows in the figures"),
+             "stemming": ParameterSpec("stemming", "bool", "False", "Snowball stemming")}
+    return nb, specs
+
+
+def test_a_report_has_one_parameters_block_and_a_table_of_contents():
+    nb, specs = notebook_with_parameters()
+    ready = site.prepare_for_readers(nb, specs)
+    sources = [cell.source for cell in ready.cells]
+    assert sources[1] == ("**Contents**\n\n- [Parameters of this run](#Parameters-of-this-run)\n"
+                          "- [The most frequent terms](#The-most-frequent-terms)\n- [Caveats](#Caveats)")
+    assert sources[2].startswith("## Parameters of this run\n\n<table")
+    assert not any(cell.metadata.get("tags") for cell in ready.cells)  # neither defaults nor injected cell
+    block = sources[2]
+    assert "<td><code>top_n</code></td><td><code>10</code></td><td>rows in the figures</td>" in block
+    assert "<td><code>stemming</code></td><td><code>False</code></td>" in block
+    assert "<td><code>corpus</code></td><td><code>&quot;seeds&quot;</code></td>" in block  # the name, no path
+    assert "output_dir" not in block
+    assert len(nb.cells) == 5  # the executed notebook itself is left as it ran
+
+
+def test_heading_anchor_is_nbconvert_s():
+    from nbconvert.filters.strings import add_anchor
+
+    for text in ("The most frequent terms", "Keyness against general English", "Outlets & cited sources"):
+        heading = add_anchor(f"<h2>{text.replace('&', '&amp;')}</h2>")
+        assert f'id="{site.heading_anchor(text).replace("&", "&amp;")}"' in heading
+
+
+def test_every_column_of_every_written_csv_is_in_the_data_dictionary():
+    # The committed outputs hold every table the notebooks write on the seeds.
+    tables = sorted((REPO / "outputs").glob("*/tables/*.csv"))
+    assert len(tables) >= 15
+    missing = [f"{path.name}:{column}" for path in tables for column in site.csv_columns(path)
+               if site.describe_column(path.stem, column) is None]
+    assert missing == []
+    assert site.describe_column("terms", "dp")[1] == "0 to 1"
+    assert site.describe_column("keyness", "count")[0] == "occurrences in this corpus"  # per-table entry first
+    assert site.describe_column("terms", "no_such_column") is None
+
+
+@pytest.mark.parametrize("show_code", [False, True])
+def test_code_is_left_out_unless_asked_for(tmp_path, show_code):
+    nb, specs = notebook_with_parameters()
+    nb.cells.append(nbformat.v4.new_code_cell("result = 6 * 7"))
+    site.export_report(nb, tmp_path / "r.html", specs, show_code=show_code)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert ("jp-InputArea-editor\" data-type" in page) is show_code
+    assert page.count('<h2 id="Parameters-of-this-run">') == 1 and "top_n = 10" not in page
