@@ -11,7 +11,7 @@ def test_save_figure_writes_stamp_free_files_and_closes(tmp_path):
     saved = save_figure(fig, "line", tmp_path)
     assert saved.png == tmp_path / "figures" / "line.png" and saved.svg.exists()
     assert not plt.fignum_exists(fig.number)  # closed: the notebook shows the saved PNG instead
-    assert saved._repr_png_() == saved.png.read_bytes()
+    assert saved._repr_png_()[0] == saved.png.read_bytes()  # with its alt text and file name as metadata
     assert saved.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"Software" not in saved.png.read_bytes()
     svg = saved.svg.read_text(encoding="utf-8")
@@ -57,21 +57,24 @@ def test_heatmap_and_interval_plot_cope_with_empty_and_cut_tables():
 
 
 def test_length_figure_switches_to_histogram_for_many_documents():
-    few = pd.DataFrame({"doc_id": ["a", "b"], "n_chars_raw": [10, 20], "n_chars_clean": [8, 20]})
-    assert [t.get_text() for t in length_figure(few).axes[0].get_yticklabels()] == ["a", "b"]
+    # Bars are labelled by title (shortened to 40 characters); an untitled document or a clash shows its doc_id.
+    few = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "n_chars_raw": [10, 20, 5, 5], "n_chars_clean": [8, 20, 5, 5],
+                        "title": ["Talks in Geneva end without a deal, officials in Kyiv say", "", "Same", "Same"]})
+    assert [t.get_text() for t in length_figure(few).axes[0].get_yticklabels()] == [
+        "Talks in Geneva end without a deal…", "b", "Same (c)", "Same (d)"]
     many = pd.DataFrame({"doc_id": [f"d{i}" for i in range(100)], "n_chars_raw": range(100),
-                         "n_chars_clean": range(100)})
+                         "n_chars_clean": range(100), "title": ["t"] * 100})
     assert length_figure(many).axes[0].get_ylabel() == "documents"
     plt.close("all")
 
 
 def test_article_text_with_dollars_is_drawn_as_written(tmp_path):
     # With mathtext on, "$\href{x}$" fails to save (unknown symbol) and "$5 ... $7" is set in italics as maths.
-    documents = pd.DataFrame({"doc_id": ["aid of $5 billion and $7 billion", r"odd $\href{x}$ title"],
-                              "n_chars_raw": [10, 20], "n_chars_clean": [8, 20]})
+    documents = pd.DataFrame({"title": ["aid of $5 billion and $7 billion", r"odd $\href{x}$ title"],
+                              "doc_id": ["a", "b"], "n_chars_raw": [10, 20], "n_chars_clean": [8, 20]})
     fig = length_figure(documents)
     labels = fig.axes[0].get_yticklabels()
-    assert [t.get_text() for t in labels] == list(documents["doc_id"])
+    assert [t.get_text() for t in labels] == list(documents["title"])
     assert not any(t.get_parse_math() for t in labels)
     saved = save_figure(fig, "dollars", tmp_path)
     assert saved.png.exists() and saved.svg.exists()

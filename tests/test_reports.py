@@ -179,7 +179,8 @@ def test_figures_get_alt_text_from_what_they_show(tmp_path):
     saved = save_figure(fig, "m", tmp_path)
     data, metadata = saved._repr_png_()
     assert data[:4] == b"\x89PNG" and metadata == {
-        "alt": "Mentions per article — x: mentions — y: Putin cannot achieve…, Talks held", "filename": "figures/m.png"}
+        "alt": "Mentions per article — x: mentions — y: Putin cannot achieve…, Talks held",
+        "filename": "figures/m.png"}
     labelled, _ = plt.subplots()
     labelled.set_label("Word cloud of 3 terms")
     assert save_figure(labelled, "w", tmp_path, alt=None).alt == "Word cloud of 3 terms"

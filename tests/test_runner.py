@@ -123,8 +123,8 @@ def test_reports_show_nothing_from_the_machine(fixture_runs):
             continue
         for where in machine:
             assert where not in text, (path, where)
-        for trace in ("Traceback", "application/vnd.jupyter.stderr", "site-packages", "Wall time", "CPU times",
-                      "warnings.warn(", ".py:"):
+        for trace in ("Traceback", 'data-mime-type="application/vnd.jupyter.stderr"', "site-packages", "Wall time",
+                      "CPU times", "warnings.warn(", ".py:"):
             assert trace not in text, (path, trace)
 
 
@@ -224,7 +224,8 @@ def test_committed_outputs_match_the_code(tmp_path):
     # The index names the commit the outputs were made from; committing them makes a new commit, so that one
     # line cannot match (reruns of one checkout are compared byte for byte in test_reruns_are_byte_identical).
     for files in (fresh, old):
-        files["index.html"] = re.sub(rb'(<dd id="(git-commit|commit-date)">)[^<]*', rb"\1", files.get("index.html", b""))
+        files["index.html"] = re.sub(rb'(<dd id="(git-commit|commit-date)">)[^<]*', rb"\1",
+                                     files.get("index.html", b""))
     assert sorted(fresh) == sorted(old), "outputs/ has missing or extra files: run `make outputs` and commit"
     changed = [name for name in fresh if fresh[name] != old[name]]
     assert changed == [], f"outputs/ is stale for {changed}: run `make outputs` and commit"

@@ -110,7 +110,8 @@ def top_terms_finding(terms: pd.DataFrame, n_documents: int, top: int = 3) -> Fi
     parts = [f"{_quoted(r.term)} ({count(int(r['count']), 'time')}, {number(r.per_10k, 1)} per 10,000 words, in "
              f"{r.documents} of {n_documents} documents)" for _, r in rows.iterrows()]
     return Finding(f"The most frequent terms are {listing(parts)}.",
-                   "Reporting verbs such as “said” rank high in news; add them to extra_stopwords to look past them.",
+                   "Reporting verbs such as “said” rank high in news; add them to extra_stopwords to look past "
+                   "them.",
                    key=True)
 
 
@@ -162,8 +163,9 @@ def concordance_finding(concordance: pd.DataFrame, queries: list[str]) -> Findin
     parts = []
     for query in queries:
         rows = concordance[concordance["query"] == query]
-        parts.append(f"{_quoted(query)} occurs {count(len(rows), 'time')} in {count(rows['doc_id'].nunique(), 'document')}"
-                     if len(rows) else f"{_quoted(query)} does not occur")
+        documents = count(rows["doc_id"].nunique(), "document")
+        parts.append(f"{_quoted(query)} occurs {count(len(rows), 'time')} in {documents}" if len(rows)
+                     else f"{_quoted(query)} does not occur")
     return Finding(listing(parts) + "." if parts else "No concordance term was given.")
 
 
@@ -181,7 +183,8 @@ def tone_words(mean: float, low: float, high: float) -> str:
 def actor_finding(actor: str, mentions: int, documents: int, n_documents: int, scored: int, mean: float,
                   low: float, high: float, min_mentions: int = 3) -> Finding:
     """"Putin is mentioned 39 times in 4 of 5 articles; the tone toward Putin is negative: −0.31, 95% interval
-    −0.47 to −0.15, from 34 scored mentions." With fewer than ``min_mentions`` scored mentions, no tone is stated."""
+    −0.47 to −0.15, from 34 scored mentions." With fewer than ``min_mentions`` scored mentions, no tone is
+    stated."""
     text = f"{actor} is mentioned {count(mentions, 'time')} in {documents} of {count(n_documents, 'article')}"
     if scored < max(min_mentions, 1) or any(math.isnan(float(v)) for v in (mean, low, high)):
         return Finding(text + f"; {count(scored, 'scored mention')}, too few to state a tone.",

@@ -88,7 +88,8 @@ def save_figure(fig: Figure, name: str, output_dir: str | Path = ".", alt: str |
     """
     folder = Path(output_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg", alt if alt is not None else describe_figure(fig))
+    alt = alt if alt is not None else describe_figure(fig)
+    saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg", alt)
     fig.savefig(saved.png, metadata=PNG_METADATA, bbox_inches="tight")
     fig.savefig(saved.svg, metadata=SVG_METADATA, bbox_inches="tight")
     plt.close(fig)

@@ -11,8 +11,9 @@ final one, ``<out>/.<stem>.<run>.partial/``, with the kernel's working directory
 ``corpus`` given relative to it. Only when it succeeds and its HTML is written is the staging folder swapped in for
 ``<out>/<stem>/`` (the previous outputs wait in ``<out>/.<stem>.old/`` between the two renames; a run interrupted
 there is repaired by the next one); a failing notebook leaves the previous outputs untouched. ``<out>/index.html``
-links every report, figure and table that newslens wrote (listed in ``<out>/.newslens-reports``), never other
-files of the folder.
+(``newslens.site``) is the landing page: it describes the corpus and each report, and links every report, figure and
+table that newslens wrote (listed in ``<out>/.newslens-reports``, with the reports whose last run failed), never
+other files of the folder. The HTML reports leave the code out unless ``--show-code`` is given.
 
 Notebooks are independent (each loads the corpus itself), so ``--jobs`` of them run at once, each in its own kernel.
 

@@ -212,8 +212,8 @@ def corpus_summary(out: Path, reports: dict[str, tuple[str, ...]]) -> list[tuple
 
 
 def _dl(rows) -> str:
-    return "<dl>" + "".join(f'<dt>{html.escape(k)}</dt><dd id="{html.escape(k.replace(" ", "-"))}">{html.escape(v)}</dd>'
-                            for k, v in rows) + "</dl>"
+    return "<dl>" + "".join(f'<dt>{html.escape(k)}</dt><dd id="{html.escape(k.replace(" ", "-"))}">'
+                            f"{html.escape(v)}</dd>" for k, v in rows) + "</dl>"
 
 
 def _links(files: list[str]) -> str:
