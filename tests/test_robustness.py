@@ -199,7 +199,11 @@ def test_hostile_corpus_end_to_end(tmp_path):
     # 5: the index lists what this run wrote, not the unrelated folder
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "private" not in index and "passwords" not in index
-    assert index.count("<section>") == 2
+    assert index.count("<section id=") == 2
+    # warnings reach the reader as notes naming the file, without the machine's paths or the library's code
+    report = (out / "00_corpus/00_corpus.html").read_text(encoding="utf-8")
+    assert "<strong>Warning.</strong>" in report and "leak.txt: a link to a file or folder outside" in report
+    assert str(tmp_path) not in report and ".py:" not in report and "warnings.warn" not in report
     assert sorted(os.listdir(out)) == [".newslens-reports", "00_corpus", "01_word_frequency", "index.html",
                                        "private"]
 
