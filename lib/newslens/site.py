@@ -199,7 +199,11 @@ def corpus_summary(out: Path, reports: dict[str, tuple[str, ...]]) -> list[tuple
     table = out / "00_corpus" / "tables" / "documents.csv"
     if "00_corpus/tables/documents.csv" not in reports.get("00_corpus", ()) or not table.is_file():
         return rows + [("documents", "not described: run 00_corpus")]
-    documents = pd.read_csv(table, dtype=str, keep_default_na=False)
+    try:
+        documents = pd.read_csv(table, dtype=str, keep_default_na=False)
+    except (ValueError, OSError):  # an edited or truncated table must not cost the whole index
+        return rows + [("documents", "documents.csv cannot be read")]
+    documents = documents.reindex(columns=["outlet", "published"], fill_value="")
     outlets = documents["outlet"][documents["outlet"] != ""]
     dates = sorted(d[:10] for d in documents["published"] if d)
     rows += [("documents", f"{len(documents):,}"),
