@@ -115,7 +115,8 @@ def test_reports_show_nothing_from_the_machine(fixture_runs):
     for path in sorted(out.rglob("*")):
         if not path.is_file() or path.suffix == ".png":
             continue
-        text = path.read_text(encoding="utf-8")
+        # base64 image data could hold any short string by chance ("/root" is five base64 characters)
+        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", path.read_text(encoding="utf-8"))
         assert str(out.parent) not in text, path  # the temporary folder the run was made from and into
         if path.suffix == ".ipynb":  # its parameters keep the corpus path relative to the report, to rerun it
             outputs = [o for cell in json.loads(text)["cells"] for o in cell.get("outputs", [])]
