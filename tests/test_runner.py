@@ -251,3 +251,12 @@ def test_runner_does_not_load_the_slow_iri_checker():
             "assert sys.modules['rfc3987_syntax'] is None\n"
             "nbformat.validate(nbformat.v4.new_notebook())\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_show_code_keeps_the_code_in_the_report(tmp_path):
+    out = tmp_path / "outputs"
+    assert main(["run", str(REPO / "notebooks" / "00_corpus.ipynb"), "--corpus", str(FIXTURES / "mini_corpus"),
+                 "--out", str(out), "--show-code"]) == 0
+    page = (out / "00_corpus" / "00_corpus.html").read_text(encoding="utf-8")
+    assert 'jp-InputArea-editor" data-type="inline"' in page and "setup_report" in page  # only in code
+    assert page.count('<h2 id="Parameters-of-this-run">') == 1  # still one parameters block, not the code cells
