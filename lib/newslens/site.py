@@ -21,7 +21,6 @@ import hashlib
 import html
 import importlib.resources
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
