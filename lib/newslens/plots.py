@@ -95,6 +95,22 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     return path
 
 
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A table written by ``write_table``, read back: the ``'`` put in front of formula-like text cells removed,
+    empty text cells as "" (not NaN)."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].map(_unescape).fillna("")
+    return table
+
+
+def _unescape(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def length_figure(documents, max_bars: int = 40) -> Figure:
     """Characters per document before and after cleaning: paired bars for a small corpus, else two histograms."""
     raw, clean = documents["n_chars_raw"], documents["n_chars_clean"]
