@@ -266,7 +266,7 @@ def describe(notebook: str | Path) -> str:
         if spec.name in RESERVED:
             continue
         constraint = f"; {spec.expected()}" if spec.choices or spec.path or spec.minimum is not None \
-            or spec.maximum is not None else ""
+            or spec.maximum is not None else "; true/false, yes/no or 1/0" if spec.type == "bool" else ""
         lines.append(f"  {spec.name}: {spec.type} = {spec.default}{constraint}")
         if spec.help:
             lines.append(f"      {spec.help}")

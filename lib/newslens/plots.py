@@ -100,7 +100,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     empty text cells as "" (not NaN)."""
     table = pd.read_csv(path, keep_default_na=False, na_values=[""])
     for column in table.columns:
-        if table[column].dtype == object:
+        if pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
             table[column] = table[column].map(_unescape).fillna("")
     return table
 
