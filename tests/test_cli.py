@@ -87,12 +87,14 @@ def test_1_a_parameters_file_is_typed_checked_and_overridden_by_p(tmp_path):
     (tmp_path / "registry" / "actors.yaml").write_text("actors: []\n", encoding="utf-8")
     params = tmp_path / "params.yaml"
     params.write_text("top_n: 50\nstemming: no\nextra_stopwords: [said, told]\nactors_file: registry/actors.yaml\n"
-                      "date_from: 2025\n", encoding="utf-8")
+                      "date_from: 2025\ndate_to: 2025-11-30\nanchor_overrides: {a: 2022-03-11}\n", encoding="utf-8")
     notebooks = [NOTEBOOKS / "01_word_frequency.ipynb", NOTEBOOKS / "03_chronology.ipynb"]
     values = check_parameters(notebooks, [("top_n", "7")], params, cwd=REPO)
     assert values[notebooks[0]] == {"top_n": 7, "stemming": False, "extra_stopwords": ["said", "told"]}
     # A path in the file is read from the file's folder, not from the caller's.
-    assert values[notebooks[1]] == {"actors_file": tmp_path / "registry" / "actors.yaml", "date_from": "2025"}
+    # YAML's numbers and dates are taken as the texts they were written as.
+    assert values[notebooks[1]] == {"actors_file": tmp_path / "registry" / "actors.yaml", "date_from": "2025",
+                                    "date_to": "2025-11-30", "anchor_overrides": {"a": "2022-03-11"}}
     params.write_text("top_n: [1, 2]\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=r"params\.yaml: parameter 'top_n': expected a whole number \(int\) of "
                                              r"at least 1, got \[1, 2\]$"):
@@ -378,7 +380,7 @@ def test_5_no_kernel_noise_but_what_the_kernel_says_is_shown_with_progress_and_s
     err = errors[0]
     assert "without encryption" not in err and "KeyboardInterrupt" not in err, err
     assert "[1/1] 99_prints_in_pieces: kernel: libexample: a message from outside the notebook" in err, err
-    assert re.search(r"^\[1/1\] 99_prints_in_pieces: cell [1-4] of 4, \d+ s$", err, re.MULTILINE), err
+    assert re.search(r"^\[1/1\] 99_prints_in_pieces: cell [1-5] of 5, \d+ s$", err, re.MULTILINE), err
     assert err.splitlines()[-1] == (f"1 of 1 notebook(s) done in {err.splitlines()[-1].split(' in ')[1].split(' s;')[0]}"
                                     f" s; index: {outs[0].resolve() / 'index.html'}")
 
@@ -389,6 +391,13 @@ def test_5_noise_lines_are_recognised_and_others_kept(tmp_path):
                    "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.\n\n"
                    "Fatal Python error: Segmentation fault\n", encoding="utf-8")
     assert runner.kernel_messages(log) == ["Fatal Python error: Segmentation fault"]
+
+
+def test_5_the_kernel_is_the_runners_interpreter_and_knows_it_runs_in_batch(pieces_run):
+    outs, _ = pieces_run
+    nb = nbformat.read(outs[0] / "99_prints_in_pieces" / "99_prints_in_pieces.ipynb", as_version=4)
+    kernel = next(c for c in nb.cells if "sys.executable" in c.source)
+    assert kernel.outputs[0].text == f"{sys.executable}\nNEWSLENS_BATCH=1\n"
 
 
 def test_6_a_line_printed_in_pieces_is_one_stream_output(pieces_run):

@@ -23,11 +23,10 @@ from pathlib import Path
 import pandas as pd
 
 from .frequency import TokenizedCorpus, concordance_terms, dispersion, kwic
-from .parameters import ParameterError
+from .parameters import BATCH_ENV, ParameterError
 from .plots import read_table
 from .timeline import select_events
 
-BATCH_ENV = "NEWSLENS_BATCH"
 ROWS = 20  # rows of each table in a static view (the whole tables are the CSV files)
 
 

@@ -22,6 +22,7 @@ of values only its data can tell (actor names, terms): an error naming the param
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import difflib
 import json
 import math
@@ -34,6 +35,9 @@ TYPES = ("int", "float", "bool", "str", "list[str]", "dict[str, str]")
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 # Set by the runner's own options: a -p for them would be silently overridden.
 RESERVED = {"corpus": "--corpus", "output_dir": "--out"}
+# Not a parameter but the runner's other message to a notebook: set in the environment of its kernels, it tells
+# newslens.explore that no one can use a widget there.
+BATCH_ENV = "NEWSLENS_BATCH"
 _CONSTRAINT = re.compile(r"^\[(?P<inside>[^\]]*)\]\s*(?P<help>.*)$")
 _NUMBER = re.compile(r"[+-]?(\d[\d_]*\.?\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE)
 
@@ -146,8 +150,10 @@ def _as_text(spec: ParameterSpec, value) -> str:
     """A value read from a YAML file as the text ``parse_value`` reads (YAML has typed it already)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, dt.date):  # YAML reads 2025-11-23 as a date
+        return value.isoformat()
     if isinstance(value, (list, dict)) and spec.type in ("list[str]", "dict[str, str]"):
-        return json.dumps(value)
+        return json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, dt.date) else repr(v))
     if isinstance(value, bool) and spec.type == "bool":
         return "true" if value else "false"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and spec.type in ("int", "float", "str"):

@@ -55,7 +55,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
-from .parameters import ParameterError, check_parameters, describe  # noqa: E402
+from .parameters import BATCH_ENV, ParameterError, check_parameters, describe  # noqa: E402
 
 # "python3" is ipykernel's own spec, whose "python" jupyter_client replaces by the runner's interpreter: the kernel
 # always has the runner's environment, whatever kernels the user has registered (the notebooks' metadata name the
@@ -63,7 +63,6 @@ from .parameters import ParameterError, check_parameters, describe  # noqa: E402
 KERNEL_NAME = "python3"
 DEFAULT_OUT = "newslens-outputs"
 PROGRESS_SECONDS = 15.0
-BATCH_ENV = "NEWSLENS_BATCH"  # set in the kernels of a batch run: newslens.explore shows static views there
 # Kernel log lines that say nothing is wrong: ipykernel warns about TCP on every start, and may log a
 # KeyboardInterrupt when it is shut down after the last cell.
 KERNEL_NOISE = re.compile(r"Kernel is running over TCP without encryption|KeyboardInterrupt caught in kernel"
@@ -152,7 +151,8 @@ class Progress:
 
     def report(self) -> None:
         with self.lock:
-            lines = [f"{label}: cell {cell} of {cells}, {time.perf_counter() - started:.0f} s"
+            lines = [f"{label}: " + (f"cell {cell} of {cells}" if cell else "starting its kernel")
+                     + f", {time.perf_counter() - started:.0f} s"
                      for label, (cell, cells, started) in sorted(self.running.items())]
         for line in lines:
             print(line, file=sys.stderr, flush=True)
