@@ -3,6 +3,8 @@
 The end-to-end cases run the installed console script as a separate process from a folder that is not the
 repository; the rest call the parameter checks, the runner's parts and the explorers directly.
 """
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -362,9 +364,6 @@ def pieces_run(tmp_path_factory):
         out = tmp_path_factory.mktemp(name) / "out"
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(runner, "PROGRESS_SECONDS", 0.3)
-            import io
-            import contextlib
-
             stderr = io.StringIO()
             with contextlib.redirect_stderr(stderr):
                 code = runner.main(["run", str(FIXTURES / "99_prints_in_pieces.ipynb"), "--corpus", str(MINI),
@@ -420,3 +419,23 @@ def test_6_scrub_merges_consecutive_streams_of_the_same_name():
     runner.scrub(nb)
     assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "one two\n"), ("stderr", "warning\n"),
                                                                ("stdout", "three\n")]
+
+
+def test_4_in_a_live_kernel_the_explorer_is_a_working_widget(tmp_path, monkeypatch):
+    # What JupyterLab gets: the kernel (not in batch) displays a widget, with a text fallback, and the view it
+    # draws into its output area is there in the widget state (so the callback ran in the kernel without error).
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import pandas as pd\nfrom newslens import explore, frequency as freq\n"
+        "docs = pd.DataFrame({'doc_id': ['a'], 'text': ['The ceasefire held. A ceasefire again.']})\n"
+        "explore.concordance_explorer(freq.tokenize_documents(docs, freq.FrequencyOptions(min_count=1)))")]
+    monkeypatch.delenv("NEWSLENS_BATCH", raising=False)
+    NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    data = nb.cells[0].outputs[0]["data"]
+    assert "application/vnd.jupyter.widget-view+json" in data and data["text/plain"].startswith("VBox(")
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    drawn = [model["state"]["outputs"] for model in state.values() if model["model_name"] == "OutputModel"]
+    assert len(drawn) == 1 and "Concordance of &#x27;ceasefire&#x27;" in drawn[0][0]["data"]["text/html"]
+    assert "2 occurrences in 1 of 1 documents" in drawn[0][0]["data"]["text/html"]
