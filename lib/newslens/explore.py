@@ -15,6 +15,7 @@ through pandas' HTML escaping or ``html.escape`` (article text is untrusted).
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from .parameters import BATCH_ENV, ParameterError
 from .plots import read_table
 from .timeline import select_events
 
-ROWS = 20  # rows of each table in a static view (the whole tables are the CSV files)
+ROWS = 20  # rows of each table in a report's static view (the whole tables are the CSV files)
+LIVE_ROWS = 200  # rows of each table in a live explorer
 
 
 def interactive() -> bool:
@@ -47,14 +49,15 @@ class StaticView:
 
     title: str
     parts: tuple[tuple[str, pd.DataFrame | str], ...]  # (heading, table or sentence)
+    rows: int = ROWS  # shown of each table
 
     def _repr_html_(self) -> str:
         blocks = [f"<h4>{html.escape(self.title)}</h4>"]
         for heading, part in self.parts:
             blocks.append(f"<p><b>{html.escape(heading)}</b></p>" if heading else "")
             if isinstance(part, pd.DataFrame):
-                blocks.append(part.head(ROWS).to_html(index=False, classes="tex2jax_ignore", border=0)
-                              + (f"<p>… {len(part) - ROWS:,} more rows</p>" if len(part) > ROWS else ""))
+                blocks.append(part.head(self.rows).to_html(index=False, classes="tex2jax_ignore", border=0)
+                              + (f"<p>… {len(part) - self.rows:,} more rows</p>" if len(part) > self.rows else ""))
             else:
                 blocks.append(f"<p>{html.escape(part)}</p>")
         return "<div class=\"newslens-explorer\">" + "".join(blocks) + "</div>"
@@ -63,7 +66,7 @@ class StaticView:
         lines = [self.title]
         for heading, part in self.parts:
             lines += [heading] if heading else []
-            lines.append(part.head(ROWS).to_string(index=False) if isinstance(part, pd.DataFrame) else part)
+            lines.append(part.head(self.rows).to_string(index=False) if isinstance(part, pd.DataFrame) else part)
         return "\n".join(lines)
 
 
@@ -82,7 +85,7 @@ def _widget(controls: list, render) -> object:
     def show(_=None):
         output.clear_output(wait=True)
         with output:
-            display(render(*(control.value for control in controls)))
+            display(dataclasses.replace(render(*(control.value for control in controls)), rows=LIVE_ROWS))
 
     for control in controls:
         control.observe(show, names="value")
