@@ -104,6 +104,11 @@ def test_1_a_parameters_file_is_typed_checked_and_overridden_by_p(tmp_path):
     params.write_text("topn: 5\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=r"params\.yaml: no notebook of this run has a parameter 'topn'"):
         check_parameters(notebooks, [], params)
+    with pytest.raises(ParameterError, match=r"^parameters file '.*missing\.yaml': No such file or directory$"):
+        check_parameters(notebooks, [], tmp_path / "missing.yaml")
+    params.write_text("top_n: [1\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"params\.yaml' line 2: not valid YAML$"):
+        check_parameters(notebooks, [], params)
     params.write_text("- top_n\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=r"params\.yaml': expected NAME: VALUE lines \(a YAML mapping\)$"):
         check_parameters(notebooks, [], params)
