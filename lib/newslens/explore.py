@@ -185,7 +185,8 @@ def actor_explorer(tables_folder: str | Path, actor: str = ""):
 # --- timeline --------------------------------------------------------------------------------------------------------
 
 def _split(cell) -> list[str]:
-    return [part for part in str(cell).split("; ") if part] if isinstance(cell, str) else []
+    """A cell joined by "; " (``events_table``) as its list; an empty cell (read as NaN) as []."""
+    return [part for part in cell.split("; ") if part] if isinstance(cell, str) else []
 
 
 def timeline_view(events: pd.DataFrame, date_from: str = "", date_to: str = "", actors=()) -> StaticView:
