@@ -8,11 +8,13 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 
 setup: $(STAMP)
 
-# The venv is rebuilt from the pinned lock whenever the lock or pyproject.toml changes.
+# The venv is rebuilt from the pinned lock whenever the lock or pyproject.toml changes. The notebooks' kernel
+# "newslens" is registered inside the venv (--sys-prefix: nothing written to the home folder, one per clone).
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name newslens --display-name "Python (newslens)" >/dev/null
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

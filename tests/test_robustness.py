@@ -295,8 +295,8 @@ def test_6_a_failed_swap_puts_the_previous_outputs_back(tmp_path, monkeypatch, c
 
 def test_7_corpus_and_output_dir_are_options_not_parameters(capsys, tmp_path):
     for name, option in (("corpus", "--corpus"), ("output_dir", "--out")):
-        assert runner.main(["run", str(NOTEBOOKS / "00_corpus.ipynb"), "-p", name, "X", "--out",
-                            str(tmp_path / "out")]) == 2
+        assert runner.main(["run", str(NOTEBOOKS / "00_corpus.ipynb"), "-p", name, "X", "--corpus", str(SEEDS),
+                            "--out", str(tmp_path / "out")]) == 2
         assert capsys.readouterr().err == f"error: parameter '{name}' is set with the option {option}, not with -p\n"
     assert not (tmp_path / "out").exists()
 
@@ -462,7 +462,7 @@ def test_8_out_that_is_a_file_or_read_only_is_a_one_line_error(tmp_path, monkeyp
 def test_8_out_that_is_a_file_in_a_real_process_gives_no_traceback(tmp_path):
     out = tmp_path / "out"
     out.write_text("not a folder")
-    process = run_process("00_corpus", "--out", str(out))
+    process = run_process("00_corpus", "--corpus", str(SEEDS), "--out", str(out))
     err = process.communicate(timeout=120)[1]
     assert process.returncode == 2 and err == f"error: --out '{out}' is a file, not a folder\n"
 
@@ -470,8 +470,8 @@ def test_8_out_that_is_a_file_in_a_real_process_gives_no_traceback(tmp_path):
 @pytest.mark.parametrize("value", ["abc", "-5", "1e999", "2.5"])
 def test_8_bad_numbers_name_the_parameter_before_any_kernel_starts(tmp_path, capsys, value):
     out = tmp_path / "out"
-    assert runner.main(["run", str(NOTEBOOKS / "01_word_frequency.ipynb"), "-p", "top_n", value, "--out",
-                        str(out)]) == 2
+    assert runner.main(["run", str(NOTEBOOKS / "01_word_frequency.ipynb"), "-p", "top_n", value, "--corpus",
+                        str(SEEDS), "--out", str(out)]) == 2
     assert capsys.readouterr().err == (f"error: parameter 'top_n': expected a whole number (int) of at least 1, "
                                        f"got '{value}'\n")
     assert not out.exists()

@@ -8,6 +8,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from newslens.runner import main, scrub
@@ -102,6 +103,23 @@ def test_reports_run_no_script(fixture_runs):
         assert all("tex2jax_ignore" in t for t in tables), path
 
 
+def test_explorers_render_as_static_views_never_as_bare_widgets(fixture_runs):
+    # In a batch report, an explorer is its static view (HTML with a text fallback): no widget-view output without a
+    # text/html or text/plain beside it, and the Explore section of 01, 02 and 03 says what it would do live.
+    for path in fixture_runs[0].rglob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if "application/vnd.jupyter.widget-view+json" in data:
+                    assert {"text/html", "text/plain"} & set(data), path
+    for stem in ("01_word_frequency", "02_actor_sentiment", "03_chronology"):
+        last = nbformat.read(fixture_runs[0] / stem / f"{stem}.ipynb", as_version=4).cells[-1]
+        assert "explore." in last.source and [o.output_type for o in last.outputs] == ["execute_result"], stem
+        text = last.outputs[0].data["text/plain"]
+        assert "Interactive in JupyterLab" in text or "nothing to explore" in text, (stem, text)
+        assert "newslens-explorer" in last.outputs[0].data["text/html"], stem
+
+
 def test_article_text_is_escaped_in_html(fixture_runs):
     # b_markets.txt has the title 'Markets calm <script>alert("x")</script> & <b>bold</b>'
     for path in fixture_runs[0].rglob("*.html"):
@@ -194,8 +212,9 @@ def test_unusable_corpus_fails_naming_it_as_given(tmp_path, capsys):
 
 
 def test_unknown_notebook_and_corpus_are_clear_errors(tmp_path, capsys):
-    with pytest.raises(SystemExit, match="notebook 'nope' not found"):
-        main(["run", "nope", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match=r"notebook 'nope' not found \(the notebooks in .*notebooks: 00_corpus, "
+                                         r"01_word_frequency, 02_actor_sentiment, 03_chronology\)"):
+        main(["run", "nope", "--corpus", str(SEEDS), "--out", str(tmp_path)])
     assert main(["run", NOTEBOOKS[0], "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
     assert "does not exist" in capsys.readouterr().err
 

@@ -48,12 +48,13 @@ from nltk.probability import FreqDist
 from nltk.stem.snowball import SnowballStemmer
 from scipy.stats import chi2
 
+from .parameters import check_values
 from .text import normalize_token, token_spans, tokens, word_forms
 
 __all__ = [
     "FrequencyOptions", "TokenizedCorpus", "STOPWORDS_VERSION", "load_stopwords", "tokenize_documents",
     "term_frequencies", "document_term_counts", "ngrams", "collocations", "distinctive_terms", "keyness", "kwic",
-    "dispersion", "log_likelihood", "log_ratio",
+    "dispersion", "concordance_terms", "log_likelihood", "log_ratio",
 ]
 
 _STOPWORDS_FILE = "stopwords_en.txt"
@@ -728,6 +729,25 @@ def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None
                     "position": w, "start": k_start, "end": k_end,
                 })
     return pd.DataFrame(rows, columns=["doc_id", "query", "left", "keyword", "right", "position", "start", "end"])
+
+
+def concordance_terms(corpus: TokenizedCorpus, terms: Sequence[str], n_default: int = 3,
+                      parameter: str = "kwic_terms") -> list[str]:
+    """The queries for ``kwic`` and ``dispersion``: ``terms`` if given, else the ``n_default`` most frequent terms
+    (their most frequent word form when stemming is on).
+
+    Raises
+    ------
+    newslens.parameters.ParameterError
+        naming ``parameter``, when a given term does not occur in the corpus (a typo would otherwise give an empty
+        concordance), with the corpus's closest words.
+    """
+    if not terms:
+        top = term_frequencies(corpus, top_n=n_default, min_count=1)
+        return [forms.split("|")[0] for forms in top["forms"]] if corpus.options.stem else list(top["term"])
+    found = [term for term in terms if len(_matches(corpus, term)[0])]
+    check_values(parameter, terms, found, "words of this corpus (or phrases made of them)", suggest_from=corpus.words)
+    return list(terms)
 
 
 def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:

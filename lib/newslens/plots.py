@@ -145,6 +145,22 @@ def document_labels(documents, width: int = 40) -> list[str]:
     return [f"{label} ({d})" if labels.count(label) > 1 else label for label, d in zip(labels, documents["doc_id"])]
 
 
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A table written by ``write_table``, read back: the ``'`` put in front of formula-like text cells removed,
+    empty text cells as "" (not NaN)."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    for column in table.columns:
+        if pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
+            table[column] = table[column].map(_unescape).fillna("")
+    return table
+
+
+def _unescape(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def length_figure(documents, max_bars: int = 40) -> Figure:
     """Characters per document before and after cleaning: paired bars (labelled by title) for a small corpus,
     else two histograms."""

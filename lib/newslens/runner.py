@@ -1,10 +1,13 @@
 """Run the notebooks in batch into an output folder with an index.
 
-``python -m newslens run [NOTEBOOK…] [-p NAME VALUE]… [--corpus PATH] [--out DIR] [--jobs N]``.
+``newslens run [NOTEBOOK…] --corpus PATH [--out DIR] [-p NAME VALUE]… [-f params.yaml] [--jobs N]``;
+``newslens params NOTEBOOK`` lists a notebook's parameters.
 
-Before any kernel starts, every ``-p NAME VALUE`` is checked against the parameters the notebooks declare
-(``newslens.parameters``), and ``--out`` is checked (a folder, writable, not inside the corpus) and locked: a second
-run into the same folder stops at once with "another run is writing here".
+The notebooks are found wherever newslens is installed (``notebooks_folder``), so the command works from any folder;
+relative paths on its command line are the caller's. Before any kernel starts, every ``-p NAME VALUE`` (and every
+line of a ``-f`` file) is checked against the parameters the notebooks declare (``newslens.parameters``), and
+``--out`` is checked (a folder, writable, not inside the corpus) and locked: a second run into the same folder stops
+at once with "another run is writing here".
 
 Each notebook ``notebooks/<stem>.ipynb`` is executed by papermill inside a staging folder of its own run beside its
 final one, ``<out>/.<stem>.<run>.partial/``, with the kernel's working directory there, ``output_dir="."`` and
@@ -17,8 +20,14 @@ other files of the folder. The HTML reports leave the code out unless ``--show-c
 
 Notebooks are independent (each loads the corpus itself), so ``--jobs`` of them run at once, each in its own kernel.
 
+Kernels run with ``NEWSLENS_BATCH=1`` (``newslens.explore`` then shows static views instead of widgets), and their
+own log (transport warnings, "KeyboardInterrupt caught in kernel" at shutdown) goes to a file: shown only for lines
+that are not such known noise, or when the notebook fails. A run reports, every ``PROGRESS_SECONDS``, the cell each
+running notebook is at.
+
 Reruns are byte-identical: papermill's and nbclient's timing metadata and the injected parameters cell's random id
-are removed, paths in the notebook are relative, and figures are saved without dates (see ``newslens.plots``).
+are removed, consecutive stream outputs are merged (a busy machine may deliver one printed line as two messages),
+paths in the notebook are relative, and figures are saved without dates (see ``newslens.plots``).
 """
 from __future__ import annotations
 
@@ -28,10 +37,13 @@ import os
 import re
 import secrets
 import shutil
+import site
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # jsonschema (imported by nbformat) checks the "iri" format with rfc3987_syntax when it is installed (jupyterlab's
@@ -40,12 +52,21 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
+from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from . import site  # noqa: E402
-from .parameters import ParameterError, check_parameters, declared_parameters  # noqa: E402
+from .parameters import BATCH_ENV, ParameterError, check_parameters, declared_parameters, describe  # noqa: E402
 
-DEFAULT_NOTEBOOKS = "notebooks"
+# "python3" is ipykernel's own spec, whose "python" jupyter_client replaces by the runner's interpreter: the kernel
+# always has the runner's environment, whatever kernels the user has registered (the notebooks' metadata name the
+# "newslens" kernel that `make setup` registers, for JupyterLab and other front-ends).
 KERNEL_NAME = "python3"
+DEFAULT_OUT = "newslens-outputs"
+PROGRESS_SECONDS = 15.0
+# Kernel log lines that say nothing is wrong: ipykernel warns about TCP on every start, and may log a
+# KeyboardInterrupt when it is shut down after the last cell.
+KERNEL_NOISE = re.compile(r"Kernel is running over TCP without encryption|KeyboardInterrupt caught in kernel"
+                          r"|^\s*$")
 LOCK_NAME = ".newslens.lock"
 REPORTS_NAME = ".newslens-reports"  # what newslens wrote into the folder: the index lists these files only
 FAILED_MARK = "#failed"  # a line of that listing naming a report whose last run failed
@@ -67,18 +88,93 @@ class RunResult:
 
 
 def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove everything that changes from run to run without the results changing."""
+    """Remove everything that changes from run to run without the results changing: timing metadata, random ids,
+    and how a cell's printed text was cut into stream messages (consecutive ones are merged)."""
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    coalesce = CoalesceStreamsPreprocessor()
     papermill = nb.metadata.get("papermill", {})
     nb.metadata["papermill"] = {"parameters": papermill.get("parameters", {})}
     nb.metadata.pop("widgets", None)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            coalesce.preprocess_cell(cell, {}, index)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"
         elif not cell.get("id"):
             cell["id"] = f"cell-{index}"
     return nb
+
+
+class BatchKernelManager(AsyncKernelManager):
+    """A kernel for a batch run: ``NEWSLENS_BATCH=1`` in its environment, its own output (its log) into
+    ``kernel_log`` (set on a subclass per notebook) instead of the runner's terminal."""
+
+    kernel_log = ""
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        kw["env"] = {**kw.get("env", os.environ), BATCH_ENV: "1"}
+        with open(self.kernel_log, "ab") as log:
+            kw["stdout"] = kw["stderr"] = log
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def kernel_messages(log: Path) -> list[str]:
+    """The lines of a kernel's own log that are not known noise."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if not KERNEL_NOISE.search(line)]
+
+
+@dataclass
+class Progress:
+    """Which cell each running notebook is at; ``report`` prints it (a thread calls it every PROGRESS_SECONDS)."""
+
+    running: dict = field(default_factory=dict)  # label -> [code cell number, code cells, start time]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self, label: str, code_cells: int) -> None:
+        with self.lock:
+            self.running[label] = [0, code_cells, time.perf_counter()]
+
+    def cell_started(self, label: str, cell) -> None:
+        if cell.cell_type == "code" and cell.source.strip():
+            with self.lock:
+                self.running[label][0] += 1
+
+    def finish(self, label: str) -> None:
+        with self.lock:
+            self.running.pop(label, None)
+
+    def report(self) -> None:
+        with self.lock:
+            lines = [f"{label}: " + (f"cell {cell} of {cells}" if cell else "starting its kernel")
+                     + f", {time.perf_counter() - started:.0f} s"
+                     for label, (cell, cells, started) in sorted(self.running.items())]
+        for line in lines:
+            print(line, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def reporting(progress: Progress):
+    """Report ``progress`` every PROGRESS_SECONDS until the block ends."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(PROGRESS_SECONDS):
+            progress.report()
+
+    thread = threading.Thread(target=loop, name="progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _export_html(nb: nbformat.NotebookNode, path: Path, show_code: bool = False) -> None:
@@ -102,7 +198,10 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def run_notebook(notebook: Path, out: Path, parameters: dict, show_code: bool = False) -> RunResult:
+def run_notebook(notebook: Path, out: Path, parameters: dict, progress: Progress | None = None,
+                 label: str = "", show_code: bool = False) -> RunResult:
+    """Execute ``notebook`` into ``out/<stem>/`` with ``parameters``; ``Path`` values are given to the notebook
+    relative to its report folder. Raises ``NotebookFailed`` (previous outputs untouched)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -111,17 +210,32 @@ def run_notebook(notebook: Path, out: Path, parameters: dict, show_code: bool = 
     # A name of this run only: two runs can never share (or delete) a staging folder, even without the lock.
     staging = out / f".{stem}.{os.getpid()}-{secrets.token_hex(4)}.partial"
     staging.mkdir(parents=True)
-    params = dict(parameters)
-    params["corpus"] = os.path.relpath(Path(params["corpus"]).resolve(), staging.resolve())
+    params, given = {}, {}
+    for name, value in parameters.items():
+        if isinstance(value, Path):
+            params[name] = os.path.relpath(value.resolve(), staging.resolve())
+            given[params[name]] = str(value)
+        else:
+            params[name] = value
     params["output_dir"] = "."
     executed = staging / f"{stem}.ipynb"
+    log_handle, log_name = tempfile.mkstemp(prefix=f"newslens-{stem}-", suffix=".log")
+    os.close(log_handle)
+    kernel_log = Path(log_name)
+    manager = type("BatchKernelManager", (BatchKernelManager,), {"kernel_log": str(kernel_log)})
+    progress = progress or Progress()
+    label = label or stem
+    progress.start(label, _code_cells(notebook) + 1)  # + the parameters cell papermill injects
     started = time.perf_counter()
     try:
         # The kernel starts in the staging folder through nbclient's resources, not papermill's ``cwd``, which
         # changes the whole process's working directory and so cannot serve notebooks running side by side.
         papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=KERNEL_NAME,
                                    progress_bar=False, request_save_on_cell_execute=False,
-                                   resources={"metadata": {"path": str(staging.resolve())}})
+                                   resources={"metadata": {"path": str(staging.resolve())}},
+                                   kernel_manager_class=manager,
+                                   on_cell_start=lambda cell, **_: progress.cell_started(label, cell))
+        messages = kernel_messages(kernel_log)
         nb = scrub(nbformat.read(executed, as_version=4))
         nbformat.write(nb, executed)
         _export_html(nb, staging / f"{stem}.html", show_code=show_code)
@@ -129,18 +243,34 @@ def run_notebook(notebook: Path, out: Path, parameters: dict, show_code: bool = 
         _swap_in(staging, final)
     except PapermillExecutionError as error:
         first_line = next((line for line in error.source.splitlines() if line.strip()), "")
-        # The kernel saw the corpus relative to the staging folder; name it as the user gave it.
-        evalue = error.evalue.replace(params["corpus"], str(parameters["corpus"]))
+        # The kernel saw paths relative to the staging folder; name them as the user gave them.
+        evalue = error.evalue
+        for relative, original in given.items():
+            evalue = evalue.replace(relative, original)
         raise NotebookFailed(f"{notebook}: cell [{error.exec_count}] `{first_line[:80]}` failed: "
-                             f"{error.ename}: {evalue}") from None
+                             f"{error.ename}: {evalue}{_kernel_lines(kernel_log)}") from None
     except OSError as error:  # a full disk, a read-only folder, … while writing the outputs
         raise NotebookFailed(f"{notebook}: its outputs could not be written in {out}: "
                              f"{error.strerror or type(error).__name__}") from None
-    except Exception as error:  # the kernel could not start, the notebook is not valid JSON, …
-        raise NotebookFailed(f"{notebook}: could not be executed: {type(error).__name__}: {error}") from None
+    except Exception as error:  # the kernel could not start or died, the notebook is not valid JSON, …
+        raise NotebookFailed(f"{notebook}: could not be executed: {type(error).__name__}: {error}"
+                             f"{_kernel_lines(kernel_log)}") from None
     finally:
+        progress.finish(label)
         shutil.rmtree(staging, ignore_errors=True)
+        kernel_log.unlink(missing_ok=True)
+    for line in messages:  # what the kernel said outside the notebook's cells, other than known noise
+        print(f"{label}: kernel: {line}", file=sys.stderr, flush=True)
     return RunResult(stem, time.perf_counter() - started, files)
+
+
+def _kernel_lines(log: Path, last: int = 20) -> str:
+    return "".join(f"\n  kernel: {line}" for line in kernel_messages(log)[-last:])
+
+
+def _code_cells(notebook: Path) -> int:
+    nb = nbformat.read(notebook, as_version=4)
+    return sum(1 for cell in nb.cells if cell.cell_type == "code" and cell.source.strip())
 
 
 _STAGING = re.compile(r"\..+\.\d+-[0-9a-f]{8}\.partial")
@@ -214,7 +344,22 @@ def write_index(out: Path, reports: dict[str, tuple[str, ...]], failures: dict[s
     return path
 
 
-def find_notebooks(names: list[str], folder: Path = Path(DEFAULT_NOTEBOOKS)) -> list[Path]:
+def notebooks_folder() -> Path:
+    """Where the notebooks are: ``NEWSLENS_NOTEBOOKS`` if set; else ``notebooks/`` of the source tree this package
+    is in (a clone, installed editable by `make setup`); else the copy a wheel installs under
+    ``<prefix>/share/newslens/notebooks`` (pyproject's data-files), in the environment or the user's base."""
+    if os.environ.get("NEWSLENS_NOTEBOOKS"):
+        return Path(os.environ["NEWSLENS_NOTEBOOKS"])
+    candidates = [Path(__file__).resolve().parents[2] / "notebooks",
+                  Path(sys.prefix) / "share" / "newslens" / "notebooks",
+                  Path(site.getuserbase()) / "share" / "newslens" / "notebooks"]
+    return next((folder for folder in candidates if folder.is_dir()), candidates[0])
+
+
+def find_notebooks(names: list[str], folder: Path | None = None) -> list[Path]:
+    """The notebooks to run: every ``NN_*.ipynb`` of ``folder`` (default: ``notebooks_folder()``), or those named
+    (a path, or a stem or file name in ``folder``)."""
+    folder = notebooks_folder() if folder is None else folder
     if not names:
         found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
         if not found:
@@ -223,33 +368,64 @@ def find_notebooks(names: list[str], folder: Path = Path(DEFAULT_NOTEBOOKS)) -> 
     paths = []
     for name in names:
         path = Path(name)
-        if not path.exists() and (folder / name).exists():
+        if not path.is_file() and (folder / name).is_file():
             path = folder / name
-        if not path.exists() and (folder / f"{name}.ipynb").exists():
+        if not path.is_file() and (folder / f"{name}.ipynb").is_file():
             path = folder / f"{name}.ipynb"
-        if not path.exists():
-            raise SystemExit(f"error: notebook '{name}' not found")
+        if not path.is_file():
+            stems = ", ".join(p.stem for p in sorted(folder.glob("[0-9][0-9]_*.ipynb")))
+            raise SystemExit(f"error: notebook '{name}' not found (the notebooks in {folder}: {stems or 'none'})")
         paths.append(path)
     return paths
 
 
+EXAMPLES = f"""examples:
+  newslens run --corpus path/to/articles --out path/to/report
+      every notebook on your articles; open path/to/report/index.html
+  newslens run 01_word_frequency --corpus articles.csv -p top_n 50 -p extra_stopwords said,told
+  newslens run 03_chronology --corpus articles -p actors_file my/actors.yaml -p date_from 2025-11
+  newslens run --corpus articles -f params.yaml          (NAME: VALUE lines; -p overrides them)
+  newslens params 02_actor_sentiment                     (names, types, defaults, help)
+
+Without --out, the reports go to ./{DEFAULT_OUT}/. Relative paths are read from the folder you run newslens in.
+"""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newslens")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m newslens", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="newslens", description="Reproducible news-corpus reports: run the "
+                                     "newslens notebooks in batch, or list their parameters.",
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"newslens {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute notebooks with papermill into an output folder",
                               description="Execute notebooks with papermill; write <out>/<stem>/<stem>.ipynb and "
-                                          ".html, tables/*.csv, figures/*.png|svg, and <out>/index.html.")
+                                          ".html, tables/*.csv, figures/*.png|svg, and <out>/index.html.",
+                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
-                     help="notebook paths or stems (default: every notebooks/NN_*.ipynb)")
+                     help=f"notebook stems or paths (default: every NN_*.ipynb in {notebooks_folder()})")
+    run.add_argument("--corpus", required=True, help="folder of .txt files, or a .csv / .jsonl / .parquet table")
+    run.add_argument("--out", default=DEFAULT_OUT,
+                     help=f"output folder (default: ./{DEFAULT_OUT}; `make outputs` writes the committed outputs/)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="set a parameter that the notebooks declare, checked against its type and allowed values "
                           "before anything runs (true/false/yes/no/1/0; lists as a,b or [\"a\", \"b\"])")
-    run.add_argument("--corpus", default="seeds", help="corpus folder or table (default: seeds)")
-    run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
+    run.add_argument("-f", "--parameters-file", metavar="YAML", help="parameters as NAME: VALUE lines (YAML); "
+                     "relative paths in it are read from its folder; -p overrides it")
     run.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                      help="notebooks to run at once, each in its own kernel (default: one per CPU core)")
     run.add_argument("--show-code", action="store_true",
                      help="keep the code cells in the HTML reports (by default a report shows text and results)")
+    params = commands.add_parser("params", help="list a notebook's parameters: names, types, defaults, help")
+    params.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook stems or paths (default: all)")
     return parser
 
 
@@ -315,33 +491,39 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # the project's kernel, not one in the user's home
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     notebooks = find_notebooks(args.notebooks)
-    corpus, out = Path(args.corpus), Path(args.out)
     try:
-        parameters = check_parameters(notebooks, args.parameter)
+        if args.command == "params":
+            print("\n".join(describe(notebook) for notebook in notebooks), end="")
+            return 0
+        corpus, out = Path(args.corpus), Path(args.out)
+        parameters = check_parameters(notebooks, args.parameter, args.parameters_file)
         if not corpus.exists():
             raise RunRefused(f"corpus '{args.corpus}' does not exist")
         check_out(out, corpus)
         with locked(out):
-            return _run_all(notebooks, parameters, args.corpus, out, args.jobs, args.show_code)
+            return _run_all(notebooks, parameters, corpus, out, args.jobs, args.show_code)
     except (ParameterError, RunRefused) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
 
-def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: str, out: Path, jobs: int,
+def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: Path, out: Path, jobs: int,
              show_code: bool = False) -> int:
     """Run the notebooks (``jobs`` at a time) into ``out``, which this process has locked; the exit code."""
     for note in recover_interrupted(out, [notebook.stem for notebook in notebooks]):
         print(f"note: {note}", file=sys.stderr)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
     total = len(notebooks)
+    progress = Progress()
+    started = time.perf_counter()
 
     def run_one(numbered: tuple[int, Path]) -> RunResult | tuple[str, str]:
         """Run one notebook and report it; its result, or its stem and the reason if it failed."""
         number, notebook = numbered
         print(f"[{number}/{total}] {notebook.stem}: started", file=sys.stderr, flush=True)
         try:
-            result = run_notebook(notebook, out, {**parameters[notebook], "corpus": corpus}, show_code)
+            result = run_notebook(notebook, out, {**parameters[notebook], "corpus": corpus}, progress,
+                                  f"[{number}/{total}] {notebook.stem}", show_code)
         except NotebookFailed as error:
             print(f"[{number}/{total}] {notebook.stem}: FAILED: {error}\n  previous outputs in "
                   f"{out / notebook.stem} left untouched", file=sys.stderr, flush=True)
@@ -352,7 +534,7 @@ def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: str, o
 
     # Threads are enough: each notebook's work runs in its own kernel process, and nbclient gives every thread
     # its own event loop.
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
+    with reporting(progress), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
         results = list(pool.map(run_one, enumerate(notebooks, start=1)))
     reports = read_reports(out)
     reports.update({r.stem: r.files for r in results if isinstance(r, RunResult)})
@@ -365,8 +547,9 @@ def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: str, o
     except OSError as error:
         print(f"error: cannot write the index in '{out}': {error.strerror or error}", file=sys.stderr)
         return 1
-    print(f"index: {out / 'index.html'}", file=sys.stderr)
     failed = [r[0] for r in results if isinstance(r, tuple)]
+    print(f"{total - len(failed)} of {total} notebook(s) done in {time.perf_counter() - started:.1f} s; "
+          f"index: {(out / 'index.html').resolve()}", file=sys.stderr)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

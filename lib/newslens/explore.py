@@ -1,0 +1,220 @@
+"""Explorers for JupyterLab: a concordance, an actor and a timeline explorer (ipywidgets).
+
+Each explorer is a function of what a notebook has already computed or written (a ``TokenizedCorpus``, the tables
+folder of ``02_actor_sentiment`` or ``03_chronology``) that returns something to end a cell with:
+
+- in JupyterLab, VS Code or any front-end with ipywidgets: a widget (a text box, a list or a range slider above the
+  view it updates);
+- in a batch run (the runner sets ``NEWSLENS_BATCH=1`` in its kernels) or without ipywidgets: ``StaticView``, the
+  view of the explorer's default selection as HTML and text, so a report never shows a widget box that cannot work
+  outside a live kernel.
+
+The views are built from the library's own tables (``newslens.frequency.kwic`` and ``dispersion``, the CSV files of
+the notebooks read back with ``newslens.plots.read_table``, ``newslens.timeline.select_events``); all text goes
+through pandas' HTML escaping or ``html.escape`` (article text is untrusted).
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .frequency import TokenizedCorpus, concordance_terms, dispersion, kwic
+from .parameters import BATCH_ENV, ParameterError
+from .plots import read_table
+from .timeline import select_events
+
+ROWS = 20  # rows of each table in a report's static view (the whole tables are the CSV files)
+LIVE_ROWS = 200  # rows of each table in a live explorer
+
+
+def interactive() -> bool:
+    """Whether explorers are widgets: not in a batch run, and only where ipywidgets can be imported."""
+    if os.environ.get(BATCH_ENV):
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class StaticView:
+    """An explorer's view as HTML (``_repr_html_``) with a plain-text fallback (``__repr__``)."""
+
+    title: str
+    parts: tuple[tuple[str, pd.DataFrame | str], ...]  # (heading, table or sentence)
+    rows: int = ROWS  # shown of each table
+
+    def _repr_html_(self) -> str:
+        blocks = [f"<h4>{html.escape(self.title)}</h4>"]
+        for heading, part in self.parts:
+            blocks.append(f"<p><b>{html.escape(heading)}</b></p>" if heading else "")
+            if isinstance(part, pd.DataFrame):
+                blocks.append(part.head(self.rows).to_html(index=False, classes="tex2jax_ignore", border=0)
+                              + (f"<p>… {len(part) - self.rows:,} more rows</p>" if len(part) > self.rows else ""))
+            else:
+                blocks.append(f"<p>{html.escape(part)}</p>")
+        return "<div class=\"newslens-explorer\">" + "".join(blocks) + "</div>"
+
+    def __repr__(self) -> str:
+        lines = [self.title]
+        for heading, part in self.parts:
+            lines += [heading] if heading else []
+            lines.append(part.head(self.rows).to_string(index=False) if isinstance(part, pd.DataFrame) else part)
+        return "\n".join(lines)
+
+
+def _note(what: str, default: str) -> str:
+    return (f"Interactive in JupyterLab ({what}); this static view of a batch report shows {default}. The whole "
+            "tables are the CSV files of this report.")
+
+
+def _widget(controls: list, render) -> object:
+    """``controls`` above an output area that shows ``render(*their values)``, redrawn when a value changes."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    output = widgets.Output()
+
+    def show(_=None):
+        output.clear_output(wait=True)
+        with output:
+            display(dataclasses.replace(render(*(control.value for control in controls)), rows=LIVE_ROWS))
+
+    for control in controls:
+        control.observe(show, names="value")
+    show()
+    return widgets.VBox([*controls, output])
+
+
+# --- concordance ---------------------------------------------------------------------------------------------------
+
+def concordance_view(corpus: TokenizedCorpus, term: str, max_lines: int = 200) -> StaticView:
+    """KWIC lines and dispersion (occurrences per document, and where in it) of one word or phrase.
+
+    A term that does not occur gives a view saying so, with the closest words of the corpus."""
+    term = term.strip()
+    try:
+        concordance_terms(corpus, [term])
+    except ParameterError as error:
+        return StaticView(f"Concordance of {term!r}", (("", str(error).split(": ", 1)[1]),))
+    lines = kwic(corpus, [term], max_lines=max_lines)[["doc_id", "left", "keyword", "right"]]
+    where = dispersion(corpus, [term])
+    per_document = (where.groupby("doc_id", sort=False)
+                    .agg(occurrences=("position", "size"),
+                         first_at=("relative_position", "min"), last_at=("relative_position", "max"))
+                    .reset_index().round({"first_at": 2, "last_at": 2}))
+    summary = (f"{len(where):,} occurrences in {len(per_document):,} of {len(corpus.doc_ids):,} documents "
+               "(first_at / last_at: position in the document, 0 = start, 1 = end)")
+    return StaticView(f"Concordance of {term!r}", (("Dispersion", summary), ("", per_document),
+                                                   (f"KWIC lines (at most {max_lines})", lines)))
+
+
+def concordance_explorer(corpus: TokenizedCorpus, term: str = ""):
+    """Type a word or phrase: its KWIC lines and dispersion. ``term`` defaults to the most frequent term."""
+    term = term or (concordance_terms(corpus, [], n_default=1) or [""])[0]
+    if not interactive():
+        view = concordance_view(corpus, term, max_lines=ROWS)
+        return StaticView(view.title, (("", _note("type any word or phrase", f"the term {term!r}")), *view.parts))
+    import ipywidgets as widgets
+
+    box = widgets.Text(value=term, description="term", continuous_update=False,
+                       placeholder="a word or phrase, then Enter")
+    return _widget([box], lambda value: concordance_view(corpus, value))
+
+
+# --- actors ----------------------------------------------------------------------------------------------------------
+
+def _columns(table: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
+    return table[[c for c in wanted if c in table.columns]]
+
+
+def actor_view(tables: dict[str, pd.DataFrame], actor: str) -> StaticView:
+    """One actor from the tables of ``02_actor_sentiment``: tone per method, mentions per document, quotes, and the
+    evidence sentences behind the tone."""
+    def rows(name: str, column: str) -> pd.DataFrame:
+        table = tables.get(name, pd.DataFrame())
+        return table[table[column] == actor] if column in table.columns else table.iloc[0:0]
+
+    tone = _columns(rows("actors", "actor"), ["method", "mentions", "scored", "mean_sentiment", "ci_low", "ci_high",
+                                              "share_negative", "share_neutral", "share_positive"])
+    mentions = rows("mentions", "actor")
+    by_document = mentions.groupby("doc_id", sort=False).size().rename("mentions").reset_index() \
+        if len(mentions) else pd.DataFrame(columns=["doc_id", "mentions"])
+    quotes = _columns(rows("quotes", "speaker"), ["doc_id", "cue", "quote"])
+    evidence = _columns(rows("evidence", "actor"), ["method", "polarity", "score", "doc_id", "sentence"])
+    return StaticView(f"Actor: {actor}", (
+        ("Tone (mean in [-1, 1] with its 95% interval; shares of negative / neutral / positive mentions)", tone),
+        (f"Mentions per document ({len(mentions):,} in all)", by_document),
+        (f"Quotes attributed to {actor} ({len(quotes):,})", quotes),
+        ("Evidence: the most negative and most positive sentences", evidence)))
+
+
+def read_tables(folder: str | Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The CSV tables ``names`` of a notebook's ``tables/`` folder that exist, read back as written."""
+    folder = Path(folder)
+    return {name: read_table(folder / f"{name}.csv") for name in names if (folder / f"{name}.csv").is_file()}
+
+
+def actor_explorer(tables_folder: str | Path, actor: str = ""):
+    """Pick an actor: tone, mentions, quotes and evidence, from the tables ``02_actor_sentiment`` wrote in
+    ``tables_folder``. ``actor`` defaults to the most mentioned one."""
+    tables = read_tables(tables_folder, ("actors", "mentions", "quotes", "evidence"))
+    mentions = tables.get("mentions", pd.DataFrame(columns=["actor"]))
+    actors = list(mentions["actor"].value_counts(sort=True).index) if "actor" in mentions.columns else []
+    actors += sorted(set(tables.get("actors", pd.DataFrame(columns=["actor"]))["actor"]) - set(actors))
+    if not actors:
+        return StaticView("Actor explorer", (("", "No actor was found in this corpus: nothing to explore."),))
+    actor = actor or actors[0]
+    if not interactive():
+        view = actor_view(tables, actor)
+        return StaticView(view.title, (("", _note("pick any actor", f"the most mentioned actor, {actor}")),
+                                       *view.parts))
+    import ipywidgets as widgets
+
+    menu = widgets.Dropdown(options=actors, value=actor, description="actor")
+    return _widget([menu], lambda value: actor_view(tables, value))
+
+
+# --- timeline --------------------------------------------------------------------------------------------------------
+
+def _split(cell) -> list[str]:
+    """A cell joined by "; " (``events_table``) as its list; an empty cell (read as NaN) as []."""
+    return [part for part in cell.split("; ") if part] if isinstance(cell, str) else []
+
+
+def timeline_view(events: pd.DataFrame, date_from: str = "", date_to: str = "", actors=()) -> StaticView:
+    """The events of ``03_chronology``'s ``events.csv`` from ``date_from`` to ``date_to`` (as in
+    ``select_events``), involving at least one of ``actors`` when any are given."""
+    listed = events.assign(actors=events["actors"].map(_split), sources=events["sources"].map(_split))
+    kept = select_events(listed, str(date_from), str(date_to), list(actors))
+    table = _columns(kept.assign(actors=kept["actors"].map("; ".join), sources=kept["sources"].map("; ".join)),
+                     ["date", "precision", "date_source", "actors", "text", "sources"])
+    who = ", ".join(actors) if actors else "any actor"
+    return StaticView(f"Events from {date_from or '…'} to {date_to or '…'}, {who}",
+                      (("", f"{len(table):,} of {len(events):,} events"), ("", table)))
+
+
+def timeline_explorer(tables_folder: str | Path):
+    """A date range and an actor filter over the events ``03_chronology`` wrote in ``tables_folder``."""
+    events = read_tables(tables_folder, ("events",)).get("events")
+    if events is None or events.empty:
+        return StaticView("Timeline explorer", (("", "No dated event in this corpus: nothing to explore."),))
+    events = events.astype({"date": str})
+    dates = sorted(set(events["date"]))
+    actors = sorted({a for cell in events["actors"] for a in _split(cell)})
+    if not interactive():
+        return StaticView("Timeline explorer", (("", _note("pick a date range and actors", "every event")),
+                                                *timeline_view(events).parts))
+    import ipywidgets as widgets
+
+    span = widgets.SelectionRangeSlider(options=dates, index=(0, len(dates) - 1), description="dates",
+                                        layout=widgets.Layout(width="90%"))
+    who = widgets.SelectMultiple(options=actors, description="actors", rows=min(8, max(len(actors), 1)))
+    return _widget([span, who], lambda dates_, actors_: timeline_view(events, dates_[0], dates_[1], actors_))
