@@ -56,8 +56,9 @@ def test_1_stemming_false_turns_stemming_off_end_to_end(run_from_elsewhere):
     nb = nbformat.read(report / "01_word_frequency.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert "stemming = False\n" in injected.source  # the boolean False, not the text "False"
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "stemming False" in printed
+    said = "".join(o.get("data", {}).get("text/plain", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    assert "stemming off." in said and "stemming on" not in said  # the report's finding says what was done
 
 
 def test_1_booleans_accept_true_false_yes_no_1_0():

@@ -37,7 +37,7 @@ import os
 import re
 import secrets
 import shutil
-import site
+import site as python_site  # the interpreter's site module (newslens.site builds the reports)
 import sys
 import tempfile
 import threading
@@ -352,7 +352,7 @@ def notebooks_folder() -> Path:
         return Path(os.environ["NEWSLENS_NOTEBOOKS"])
     candidates = [Path(__file__).resolve().parents[2] / "notebooks",
                   Path(sys.prefix) / "share" / "newslens" / "notebooks",
-                  Path(site.getuserbase()) / "share" / "newslens" / "notebooks"]
+                  Path(python_site.getuserbase()) / "share" / "newslens" / "notebooks"]
     return next((folder for folder in candidates if folder.is_dir()), candidates[0])
 
 
