@@ -1,0 +1,445 @@
+"""When was each article written? Publication-date evidence and inferred date intervals, never the wall clock.
+
+Public surface:
+    Stamp, find_stamps(text)              datelines, bylines, "Published/Updated" stamps, date-only header lines
+    furniture_spans(text)                 lines of page furniture (shop banners, weather, cookie notices)
+    infer_dates(documents) -> DataFrame   doc_id, anchor, earliest, latest, source, confidence, evidence
+
+Evidence, strongest first (each clue is an interval of days; the article's interval is their intersection):
+  * a **stamp** (confidence 0.9): "MOSCOW, Nov. 24 (Reuters) —", "Published: 30 November 2025", "By Ann Lee |
+    Dec 3, 2025", a header line that is only a date ("Thursday, 27 November, 2025") — the publication day itself
+    ("Updated" only bounds it from above). A stamp is evidence for the article's date and never an event.
+  * an **explicit date** (0.6): reported in the past ("talks began on 23 November 2025") the article was written on
+    or after it; announced with an outright future ("will vote on Nov. 8") on or before it.
+  * a **weekday tied to a date** (0.7): news names the weekday of the last few days ("on Sunday") and gives older
+    days as dates. When an article reports a past date that falls on a weekday it also names in the past tense
+    ("the Sept. 11 ceremony ... her collapse on Sunday"), it was written within six days after that date; a future
+    date and weekday likewise bound it within six days before.
+  * **the rest of the corpus** (0.4): an article still without a closed interval that reports the same event as a
+    dated one (a sentence sharing most content words with one of that article's dated sentences, the event on a
+    weekday it names) gets the week after that event, and its evidence names the other article.
+A day and month without a year ("Nov. 19") takes the year from a weekday beside it, else the year in which the
+corpus has most dated clues within 45 days of that day (the evidence says so). Page furniture gives no evidence.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from newslens.text import sentence_spans, word_forms
+from newslens.timex import WEEKDAYS, Timex, _direction, _MONTH, find_timexes
+
+ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
+STAMP_CONFIDENCE, TIED_CONFIDENCE, DATE_CONFIDENCE, CORPUS_CONFIDENCE = 0.9, 0.7, 0.6, 0.4
+WEEK = dt.timedelta(days=6)  # a weekday named in news is at most six days away from the writing
+
+
+@dataclass(frozen=True)
+class Stamp:
+    start: int
+    end: int
+    kind: str  # dateline | published | updated | byline | header
+    value: str  # TimeML day value of the stamp: "2025-11-24", or "XXXX-11-24" without a year
+    text: str
+
+
+# --- stamps and furniture -------------------------------------------------------------------------------------------
+
+_DAY_VALUE = re.compile(r"^(\d{4}|XXXX)-(\d\d)-(\d\d)")
+_LINE = re.compile(r"[^\n]+")
+# "MOSCOW, November 24." / "NEW YORK, Nov. 19 (UPI) —" / "WASHINGTON (AP) —": a capitalised place at the start of
+# the first lines; the date, if any, follows the place.
+_DATELINE = re.compile(
+    r"^(?P<place>(?-i:[A-Z][A-Z.'’\- ]{2,40}(?:,\s*[A-Z][A-Za-z.]{1,12}\.?)?))\s*[,(]\s*"
+    rf"(?P<date>(?:{_MONTH})\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTH}))?"
+)
+_STAMP_WORDS = re.compile(
+    r"^\W{0,3}(?P<word>(?:first\s+)?published|posted|(?:last\s+)?updated|last\s+modified|date|by\s+[A-Z][\w.'’-]+"
+    r"(?:\s+[A-Z][\w.'’-]+){0,3})\b\s*(?:on|at)?\s*[:|,–—-]?\s*",
+    re.I,
+)
+_FURNITURE = re.compile(
+    r"\b(?:sale|shop\s+now|% off|discount|free\s+shipping|promo\s+code|subscribe|newsletter|sign\s+up|cookies?"
+    r"|privacy\s+policy|accept\s+all|weather|forecast|°\s?[CF]\b|humidity|advertisement|sponsored)\b",
+    re.I,
+)
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def _only_date(line: str, timexes: list[Timex], start: int) -> bool:
+    """Whether a line holds nothing but date/time expressions, weekday names and separators."""
+    rest = line
+    for t in sorted(timexes, key=lambda t: -t.start):
+        rest = rest[: t.start - start] + " " + rest[t.end - start:]
+    leftover = [w for w in _WORDS.findall(rest) if w.lower() not in WEEKDAYS and len(w) > 1
+                and w.upper() not in ("IST", "GMT", "UTC", "ET", "EST", "EDT", "CET", "MSK", "PST", "BST", "AM", "PM")]
+    return not leftover
+
+
+def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
+    """Publication-date stamps of ``text``: datelines of the first lines, "Published/Updated/Posted … DATE" and
+    "By NAME … DATE" lines, and short lines that are only a date (page headers, timestamps)."""
+    timexes = find_timexes(text) if timexes is None else timexes
+    stamps: list[Stamp] = []
+    for number, line in enumerate(_LINE.finditer(text)):
+        start, end = line.span()
+        body = line.group()
+        inside = [t for t in timexes if start <= t.start and t.end <= end and _DAY_VALUE.match(t.value)]
+        dateline = _DATELINE.match(body) if number < 4 else None
+        if dateline and dateline["date"]:
+            date_end = start + dateline.end("date")
+            timex = next((t for t in inside if t.start <= date_end <= t.end + 1), None)
+            if timex:
+                stamps.append(Stamp(start, timex.end, "dateline", timex.value[:10], text[start:timex.end]))
+                continue
+        words = _STAMP_WORDS.match(body)
+        if inside and words and len(body) < 160 and inside[0].start - start <= words.end() + 40:
+            word = words["word"].lower()
+            kind = ("updated" if "updated" in word or "modified" in word
+                    else "byline" if word.startswith("by") else "published")
+            stamps.append(Stamp(start, inside[0].end, kind, inside[0].value[:10], text[start:inside[0].end]))
+        elif inside and len(body) < 80 and _only_date(body, [t for t in timexes if start <= t.start and t.end <= end],
+                                                      start):
+            stamps.append(Stamp(start, end, "header", inside[0].value[:10], body))
+    return stamps
+
+
+def furniture_spans(text: str) -> list[tuple[int, int]]:
+    """Short lines (under 120 characters) that are page furniture: shop banners, weather, cookie and newsletter
+    notices. Neither events nor evidence of the article's date."""
+    return [line.span() for line in _LINE.finditer(text)
+            if len(line.group()) < 120 and _FURNITURE.search(line.group())]
+
+
+# --- clues ------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Clue:
+    earliest: dt.date | None
+    latest: dt.date | None
+    confidence: float
+    evidence: str
+    pinned: bool = True  # False when a year was guessed from the corpus
+
+
+_STRICT_FUTURE = re.compile(r"\b(?:will|shall|is\s+(?:due|scheduled|set)\s+to|are\s+(?:due|scheduled|set)\s+to)\b|'ll\b",
+                            re.I)
+_WEEKDAY_VALUE = re.compile(r"^XXXX-WXX-(\d)$")
+_YEAR_VALUE = re.compile(r"^\d{4}(?:-\d\d)?$")
+
+
+def _tense(text: str, timex: Timex) -> int:
+    """-1 reported as past, +1 announced with an outright future ("will", "is due to"), 0 no clear sign."""
+    head = timex.text.lower()
+    if head.startswith(("last ", "past ", "previous ")):
+        return -1
+    if head.startswith(("next ", "coming ", "this coming ")):
+        return 1
+    direction = _direction(text, timex.start, timex.end)
+    if direction > 0 and not _STRICT_FUTURE.search(text, max(0, timex.start - 80), timex.end + 80):
+        return 0
+    return direction
+
+
+def _inside(spans: list[tuple[int, int]], timex: Timex) -> bool:
+    return any(s <= timex.start and timex.end <= e for s, e in spans)
+
+
+class YearGuess:
+    """The year of a day and month without one, from the rest of the corpus: the year in which the corpus has most
+    days pinned down (``days``: metadata, stamps and dates with a year, dates whose weekday fixes the year) within
+    45 days of that day; on a tie, or with none near, the year nearest ``rough`` (see ``rough_year``)."""
+
+    def __init__(self, days: list[dt.date], rough: int | None) -> None:
+        self.days, self.rough = sorted(days), rough
+
+    def __call__(self, month: int, day: int) -> tuple[int, str] | None:
+        if self.rough is None and not self.days:
+            return None
+        best = None
+        for year in sorted({d.year for d in self.days} | ({self.rough} if self.rough else set())):
+            if not _valid(year, month, day):
+                continue
+            when = dt.date(year, month, day)
+            near = sum(1 for d in self.days if abs((d - when).days) <= 45)
+            key = (near, -abs(year - (self.rough or year)), year)
+            if best is None or key > best[0]:
+                best = (key, year, near)
+        if best is None:
+            return None
+        _, year, near = best
+        if near:
+            return year, f"year {year}: {near} days the corpus pins down fall within 45 days of it"
+        return year, f"year {year}: the latest year the corpus reports in the past"
+
+
+def rough_year(texts: list[str]) -> int | None:
+    """The latest year that at least 3% of the articles (and at least two) report in the past tense; failing that,
+    the latest year any article reports in the past. News reports the recent past: its year is the corpus's."""
+    counts: dict[int, int] = {}
+    for text in texts:
+        years = {int(t.value[:4]) for t in find_timexes(text)
+                 if t.type == "DATE" and _YEAR_VALUE.match(t.value) and _tense(text, t) < 0}
+        for year in years:
+            counts[year] = counts.get(year, 0) + 1
+    common = [y for y, n in counts.items() if n >= max(2, 0.03 * len(texts))]
+    return max(common or counts or [None])
+
+
+def _weekday_year(month: int, day: int, weekday: int, near: int) -> int | None:
+    years = [y for y in range(near - 6, near + 7) if _valid(y, month, day) and dt.date(y, month, day).weekday() == weekday]
+    return min(years, key=lambda y: (abs(y - near), -y)) if years else None
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+_WEEKDAY_NAME = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
+
+
+def _resolve_day(timex_text: str, value: str, guess: YearGuess | None) -> tuple[dt.date, str] | None:
+    """A day value ("2025-11-24" or "XXXX-11-24") as a date, with how its year was found ("" when it was given or
+    fixed by a weekday in ``timex_text``)."""
+    m = _DAY_VALUE.match(value)
+    if not m:
+        return None
+    month, day = int(m.group(2)), int(m.group(3))
+    if m.group(1) != "XXXX":
+        return (dt.date(int(m.group(1)), month, day), "") if _valid(int(m.group(1)), month, day) else None
+    found = guess(month, day) if guess else None
+    if found is None:
+        return None
+    year, how = found
+    weekday = _WEEKDAY_NAME.search(timex_text)
+    if weekday:
+        pinned = _weekday_year(month, day, WEEKDAYS[weekday.group(1).lower()], year)
+        if pinned:
+            return dt.date(pinned, month, day), ""
+    return dt.date(year, month, day), how
+
+
+def _tie_year(day: dt.date, weekdays: set[int]) -> dt.date | None:
+    """The day in its guessed year or one year either side on which it is one of ``weekdays``."""
+    for year in (day.year, day.year - 1, day.year + 1):
+        if _valid(year, day.month, day.day) and dt.date(year, day.month, day.day).weekday() in weekdays:
+            return dt.date(year, day.month, day.day)
+    return None
+
+
+def _stamp_clues(stamps: list[Stamp], guess: YearGuess | None) -> list[Clue]:
+    clues = []
+    for stamp in stamps:
+        resolved = _resolve_day(stamp.text, stamp.value, guess)
+        if resolved:
+            day, how = resolved
+            evidence = f"{stamp.kind} {stamp.text.strip()!r}" + (f" ({how})" if how else "")
+            low = None if stamp.kind == "updated" else day
+            clues.append(Clue(low, day, STAMP_CONFIDENCE * (0.8 if how else 1), evidence, not how))
+    return clues
+
+
+def article_clues(text: str, guess: YearGuess | None) -> list[Clue]:
+    """Every clue to the publication date of one article (see the module docstring)."""
+    timexes = find_timexes(text)
+    stamps = find_stamps(text, timexes)
+    skip = [(s.start, s.end) for s in stamps] + furniture_spans(text)
+    dated: list[tuple[dt.date, int, Timex, str]] = []
+    weekdays: dict[tuple[int, int], Timex] = {}
+    for timex in timexes:
+        if timex.type not in ("DATE", "TIME") or _inside(skip, timex):
+            continue
+        direction = _tense(text, timex)
+        weekday = _WEEKDAY_VALUE.match(timex.value)
+        if weekday and direction:
+            weekdays.setdefault((int(weekday.group(1)) - 1, direction), timex)
+        elif direction and (resolved := _resolve_day(timex.text, timex.value, guess)):
+            dated.append((resolved[0], direction, timex, resolved[1]))
+    clues = _stamp_clues(stamps, guess)
+    for day, direction, timex, how in dated:
+        named = {w for w, d in weekdays if d == direction}
+        tied_day = day if day.weekday() in named else (_tie_year(day, named) if how else None)
+        if tied_day:
+            tied = weekdays[(tied_day.weekday(), direction)]
+            low, high = (tied_day, tied_day + WEEK) if direction < 0 else (tied_day - WEEK, tied_day)
+            year_note = f" (the weekday fixes the year {tied_day.year})" if how else ""
+            clues.append(Clue(low, high, TIED_CONFIDENCE,
+                              f"{timex.text!r} = {tied_day.isoformat()}, a {tied_day.strftime('%A')}{year_note}, and "
+                              f"the article says {tied.text!r} in the {'past' if direction < 0 else 'future'}: "
+                              f"within six days {'after' if direction < 0 else 'before'} it"))
+            continue
+        said = f"{timex.text!r} = {day.isoformat()}" + (f" ({how})" if how else "")
+        confidence = DATE_CONFIDENCE * (0.6 if how else 1)
+        if direction < 0:
+            clues.append(Clue(day, None, confidence, f"reports {said} as past", not how))
+        else:
+            clues.append(Clue(None, day, confidence, f"announces {said} as future", not how))
+    return clues
+
+
+def combine(clues: list[Clue]) -> Clue | None:
+    """The intersection of the clues; a clue contradicting stronger ones (or, at equal strength, the past) is
+    dropped, and the evidence lists what was used."""
+    kept: list[Clue] = []
+    low: dt.date | None = None
+    high: dt.date | None = None
+    for clue in sorted(clues, key=lambda c: (-c.confidence, c.latest is not None and c.earliest is None)):
+        new_low = max(filter(None, (low, clue.earliest)), default=None)
+        new_high = min(filter(None, (high, clue.latest)), default=None)
+        if new_low and new_high and new_low > new_high:
+            continue
+        if (new_low, new_high) != (low, high) or not kept:
+            kept.append(clue)
+        low, high = new_low, new_high
+    if not kept:
+        return None
+    evidence = "; ".join(c.evidence for c in kept)
+    return Clue(low, high, max(c.confidence for c in kept), evidence)
+
+
+def corpus_years(texts: list[str], known: list[dt.date] = ()) -> YearGuess:
+    """The ``YearGuess`` of a corpus: the days its articles pin down without help (``known`` metadata dates,
+    stamps and dates with their year, dates whose weekday fixes the year near ``rough_year``)."""
+    rough = rough_year(texts)
+    first = YearGuess([], rough)
+    days = list(known)
+    for text in texts:
+        for clue in article_clues(text, first):
+            if clue.pinned:
+                days.extend(d for d in (clue.earliest, clue.latest) if d)
+    return YearGuess(days, rough)
+
+
+# --- content words and the rest of the corpus -------------------------------------------------------------------------
+
+_TIME_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december jan feb mar apr jun jul aug sep sept oct nov dec today yesterday tomorrow "
+    "week weekend month year morning afternoon evening night said says told".split()
+)
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Word forms of ``text`` without stopwords, date words and "said": what two reports of one event share."""
+    from newslens.frequency import load_stopwords  # lazily: the frequency module imports NLTK and scipy
+
+    stop = load_stopwords()
+    return frozenset(w for w in word_forms(text) if w not in stop and w not in _TIME_WORDS and len(w) > 2)
+
+
+SAME_EVENT = 0.3  # content-word Jaccard from which two sentences report the same event
+MIN_SHARED = 4  # ... and at least this many shared content words
+
+
+def same_event(a: frozenset[str], b: frozenset[str]) -> bool:
+    shared = len(a & b)
+    return shared >= MIN_SHARED and shared / len(a | b) >= SAME_EVENT
+
+
+def _past_weekday_sentences(text: str) -> list[tuple[int, str, frozenset[str]]]:
+    """(weekday, sentence, content words) for each sentence naming a weekday in the past tense."""
+    found = []
+    timexes = [t for t in find_timexes(text) if _WEEKDAY_VALUE.match(t.value) and _tense(text, t) < 0]
+    for start, end in sentence_spans(text) if timexes else []:
+        inside = [t for t in timexes if start <= t.start < end]
+        if inside:
+            sentence = text[start:end]
+            found.append((int(_WEEKDAY_VALUE.match(inside[0].value).group(1)) - 1, sentence, content_words(sentence)))
+    return found
+
+
+def _dated_sentences(text: str, anchor: dt.date) -> list[tuple[dt.date, str, frozenset[str]]]:
+    """(day, sentence, content words) for each sentence with a day-precise date resolved against ``anchor``."""
+    found = []
+    timexes = [t for t in find_timexes(text, anchor) if t.type == "DATE" and re.match(r"^\d{4}-\d\d-\d\d$", t.value)]
+    for start, end in sentence_spans(text) if timexes else []:
+        inside = [t for t in timexes if start <= t.start < end]
+        if inside:
+            sentence = text[start:end]
+            found.append((dt.date.fromisoformat(inside[0].value), sentence, content_words(sentence)))
+    return found
+
+
+def borrow_from_corpus(texts: dict[str, str], windows: dict[str, tuple[dt.date, dt.date]],
+                       undated: list[str]) -> dict[str, Clue]:
+    """Clues for the ``undated`` articles (no closed interval yet) from the articles with a closed window: an
+    undated article whose past-weekday sentence reports the same event as a dated sentence of another article
+    (``same_event``), the event falling on that weekday, was written within six days after the event."""
+    index: dict[str, list[tuple[dt.date, str, frozenset[str], str]]] = {}
+    for doc_id, (low, high) in sorted(windows.items()):
+        for day, sentence, words in _dated_sentences(texts[doc_id], high):
+            if low - WEEK <= day <= high:  # events of the article's last week: the ones weekdays point to
+                entry = (day, sentence, words, doc_id)
+                for word in words:
+                    index.setdefault(word, []).append(entry)
+    clues = {}
+    for doc_id in undated:
+        best = None
+        for weekday, sentence, words in _past_weekday_sentences(texts[doc_id]):
+            seen = set()
+            for word in words:
+                for entry in index.get(word, []):
+                    if id(entry) in seen:
+                        continue
+                    seen.add(id(entry))
+                    day, other, other_words, other_id = entry
+                    if other_id != doc_id and day.weekday() == weekday and same_event(words, other_words):
+                        score = len(words & other_words) / len(words | other_words)
+                        if best is None or score > best[0]:
+                            best = (score, day, other_id, other)
+        if best:
+            _, day, other_id, other = best
+            clues[doc_id] = Clue(day, day + WEEK, CORPUS_CONFIDENCE,
+                                 f"reports the same event as {other_id} ({' '.join(other.split()[:12])!r}…), dated "
+                                 f"{day.isoformat()}, a {day.strftime('%A')}, there; it names that weekday in the past: "
+                                 f"within six days after it (corpus)")
+    return clues
+
+
+def _published(value) -> dt.date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
+    """Publication date of each article: ``published`` (metadata) when given, else the interval of its clues.
+
+    Columns (``ARTICLE_COLUMNS``): ``earliest`` / ``latest`` bound the interval (ISO days; one may be empty: open),
+    ``anchor`` is the day relative expressions are counted from (the latest day when known, else the earliest),
+    ``source`` metadata / inferred / undated, ``confidence`` that of the strongest clue used, ``evidence`` the clues.
+    """
+    texts = {row.doc_id: row.text if isinstance(row.text, str) else "" for row in documents.itertuples()}
+    published = {row.doc_id: _published(getattr(row, "published", None)) for row in documents.itertuples()}
+    undated = [d for d in texts if not published[d]]
+    guess = corpus_years([texts[d] for d in undated], [d for d in published.values() if d])
+    found = {d: combine(article_clues(texts[d], guess)) for d in undated}
+    windows = {d: (day, day) for d, day in published.items() if day}
+    windows.update({d: (c.earliest, c.latest) for d, c in found.items() if c and c.earliest and c.latest})
+    borrowed = borrow_from_corpus(texts, windows, [d for d in undated if d not in windows])
+    rows = []
+    for doc_id in texts:
+        day = published[doc_id]
+        if day:
+            rows.append([doc_id, day.isoformat(), day.isoformat(), day.isoformat(), "metadata", 1.0,
+                         "published date from metadata"])
+            continue
+        clue = combine([c for c in (found[doc_id], borrowed.get(doc_id)) if c])
+        if clue is None:
+            rows.append([doc_id, "", "", "", "undated", 0.0, ""])
+            continue
+        anchor = clue.latest or clue.earliest
+        rows.append([doc_id, anchor.isoformat(), clue.earliest.isoformat() if clue.earliest else "",
+                     clue.latest.isoformat() if clue.latest else "", "inferred", round(clue.confidence, 2),
+                     clue.evidence])
+    return pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
