@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from newslens.text import sentence_spans, word_forms
-from newslens.timex import WEEKDAYS, Timex, _direction, _MONTH, find_timexes
+from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
-STAMP_CONFIDENCE, TIED_CONFIDENCE, DATE_CONFIDENCE, CORPUS_CONFIDENCE = 0.9, 0.7, 0.6, 0.4
+STAMP_CONFIDENCE, TIED_CONFIDENCE, DATE_CONFIDENCE, CORPUS_CONFIDENCE, PERIOD_CONFIDENCE = 0.9, 0.7, 0.6, 0.4, 0.3
 WEEK = dt.timedelta(days=6)  # a weekday named in news is at most six days away from the writing
 
 
@@ -41,7 +41,7 @@ WEEK = dt.timedelta(days=6)  # a weekday named in news is at most six days away 
 class Stamp:
     start: int
     end: int
-    kind: str  # dateline | published | updated | byline | header
+    kind: str  # dateline | published | updated | byline | header | later line
     value: str  # TimeML day value of the stamp: "2025-11-24", or "XXXX-11-24" without a year
     text: str
 
@@ -103,7 +103,9 @@ def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
             stamps.append(Stamp(start, inside[0].end, kind, inside[0].value[:10], text[start:inside[0].end]))
         elif inside and len(body) < 80 and _only_date(body, [t for t in timexes if start <= t.start and t.end <= end],
                                                       start):
-            stamps.append(Stamp(start, end, "header", inside[0].value[:10], body))
+            # At the top a date alone is the page's header or timestamp; further down it is a print or update
+            # line ("A version of this article appears in print on ..."), on or after publication.
+            stamps.append(Stamp(start, end, "header" if number < 5 else "later line", inside[0].value[:10], body))
     return stamps
 
 
@@ -125,23 +127,86 @@ class Clue:
     pinned: bool = True  # False when a year was guessed from the corpus
 
 
-_STRICT_FUTURE = re.compile(r"\b(?:will|shall|is\s+(?:due|scheduled|set)\s+to|are\s+(?:due|scheduled|set)\s+to)\b|'ll\b",
-                            re.I)
 _WEEKDAY_VALUE = re.compile(r"^XXXX-WXX-(\d)$")
 _YEAR_VALUE = re.compile(r"^\d{4}(?:-\d\d)?$")
 
 
+_ATTRIBUTIVE_BEFORE = re.compile(r"(?:\b(?:the|a|an|this|that|its|their|his|her|our)|['’]s)\s*$", re.I)
+_NOT_A_NOUN = frozenset(
+    "was were is are has had have will would could should can may might did does do and or but to in at on by for "
+    "of from when after before as that which who while with than since until so".split()
+)
+_OPEN_BEFORE = re.compile(r"\b(?:by|until|till|before|ahead\s+of|through|due|deadline|for|scheduled|slated|set)\s+"
+                          r"(?:the\s+)?$", re.I)
+
+
+# Tense of a report, for dating (stricter than the tagger's resolution rule): a date reported in the past needs a
+# past-tense verb near it in its sentence, not a participle of the present passive ("votes are tallied March 15").
+_PAST_MARK = re.compile(
+    r"\b(?:said|told|was|were|had|did|ago|yesterday|met|won|lost|began|came|went|took|made|gave|held|left|spoke"
+    r"|wrote|sent|saw|got|ran|became|brought|fought|found|led|paid|struck|thought|knew|felt|kept|fell|rose|hit|quit"
+    r"|ha(?:s|ve)\s+(?:\w+ly\s+)?(?:been|[a-z]+ed|[a-z]+en)"
+    r"|(?!(?:schedul|expect|plann|slat|propos|project|need|intend|delay|postpon)ed\b)[a-z]{3,}ed)\b",
+    re.I,
+)
+_BE_BEFORE = re.compile(r"\b(?:is|are|be|been|being|will\s+be|to\s+be|isn['’]t|aren['’]t)\s+(?:\w+ly\s+)?$", re.I)
+_FUTURE_MARK = re.compile(
+    r"\b(?:will|shall|won['’]t|is\s+(?:due|scheduled|set|slated|expected)\s+to|are\s+(?:due|scheduled|set|slated"
+    r"|expected)\s+to|is\s+scheduled\s+for|are\s+scheduled\s+for)\b|['’]ll\b",
+    re.I,
+)
+# A scheduled day in the present tense: "the primary is June 14", "Texas votes on March 1", "states hold primaries on
+# March 1": still to come when written.
+_SCHEDULE_BEFORE = re.compile(
+    r"\b(?:is|are|votes?|vote|holds?|begins?|starts?|opens?|closes?|ends?|expires?|takes?\s+place)"
+    r"(?:\s+[a-z]+){0,2}\s+(?:on\s+|in\s+)?$", re.I)
+_EDGE = re.compile(r"[.!?]\s|\n")
+_ATTRIBUTIVE_BEFORE = re.compile(r"(?:\b(?:the|a|an|this|that|its|their|his|her|our)|['’]s)\s*$", re.I)
+_NOT_A_NOUN = frozenset(
+    "was were is are has had have will would could should can may might did does do and or but to in at on by for "
+    "of from when after before as that which who while with than since until so".split()
+)
+_OPEN_BEFORE = re.compile(r"\b(?:by|until|till|before|ahead\s+of|through|due|deadline|for|scheduled|slated|set)\s+"
+                          r"(?:the\s+)?$", re.I)
+NEAR = 100  # characters within which a tense marker governs a date
+
+
 def _tense(text: str, timex: Timex) -> int:
-    """-1 reported as past, +1 announced with an outright future ("will", "is due to"), 0 no clear sign."""
+    """-1 reported as past, +1 announced as still to come, 0 no clear sign (then the date is no clue).
+
+    Past: the nearest tense marker in the sentence, within NEAR characters, is a past-tense verb (not a participle
+    after "is/are/be"). Future: an outright future ("will", "is due to", "is scheduled for") or a scheduled day in the
+    present ("the primary is June 14"). A date used as a modifier ("the 2016 election", "the March 15 primary") or
+    after "by", "until", "before", "ahead of" ... says nothing about when the article was written."""
+    before = text[max(0, timex.start - 40):timex.start]
+    after = re.match(r"[\s-]+([A-Za-z]+)", text[timex.end:timex.end + 30])
     head = timex.text.lower()
     if head.startswith(("last ", "past ", "previous ")):
         return -1
     if head.startswith(("next ", "coming ", "this coming ")):
         return 1
-    direction = _direction(text, timex.start, timex.end)
-    if direction > 0 and not _STRICT_FUTURE.search(text, max(0, timex.start - 80), timex.end + 80):
+    if (head.startswith("the ") or _ATTRIBUTIVE_BEFORE.search(before)) and after and after.group(1).islower() \
+            and after.group(1) not in _NOT_A_NOUN:
         return 0
-    return direction
+    left = max([m.end() for m in _EDGE.finditer(text, max(0, timex.start - NEAR), timex.start)], default=None)
+    left = max(0, timex.start - NEAR) if left is None else left
+    edge = _EDGE.search(text, timex.end, timex.end + NEAR)
+    right = edge.start() if edge else min(len(text), timex.end + NEAR)
+    if _SCHEDULE_BEFORE.search(text[left:timex.start]):
+        return 1
+    if re.search(r"\b(?:since|ever\s+since)\s+$", before, re.I):
+        return -1  # "since March 2015": it began before the writing
+    best, sign = None, 0
+    for pattern, value in ((_FUTURE_MARK, 1), (_PAST_MARK, -1)):  # the nearest marker wins; the future on a tie
+        for m in pattern.finditer(text, left, right):
+            if value < 0 and _BE_BEFORE.search(text[max(left, m.start() - 20):m.start()]):
+                continue
+            distance = timex.start - m.end() if m.end() <= timex.start else m.start() - timex.end
+            if best is None or distance < best:
+                best, sign = distance, value
+    if sign < 0 and _OPEN_BEFORE.search(before):
+        return 0
+    return sign
 
 
 def _inside(spans: list[tuple[int, int]], timex: Timex) -> bool:
@@ -160,7 +225,9 @@ class YearGuess:
         if self.rough is None and not self.days:
             return None
         best = None
-        for year in sorted({d.year for d in self.days} | ({self.rough} if self.rough else set())):
+        # A day and month without a year is within a year of the writing: only the corpus's year and its neighbours.
+        years = {self.rough - 1, self.rough, self.rough + 1} if self.rough else {d.year for d in self.days}
+        for year in sorted(years):
             if not _valid(year, month, day):
                 continue
             when = dt.date(year, month, day)
@@ -177,12 +244,13 @@ class YearGuess:
 
 
 def rough_year(texts: list[str]) -> int | None:
-    """The latest year that at least 3% of the articles (and at least two) report in the past tense; failing that,
-    the latest year any article reports in the past. News reports the recent past: its year is the corpus's."""
+    """The latest year that at least 3% of the articles (and at least two) name with its month or day ("September
+    2016", "Sept. 9, 2016"); failing that, the latest year any article names so. News names months and days of the
+    recent past and near future; older history comes as bare years."""
     counts: dict[int, int] = {}
     for text in texts:
         years = {int(t.value[:4]) for t in find_timexes(text)
-                 if t.type == "DATE" and _YEAR_VALUE.match(t.value) and _tense(text, t) < 0}
+                 if t.type in ("DATE", "TIME") and not t.anchored and re.match(r"^\d{4}-\d\d", t.value)}
         for year in years:
             counts[year] = counts.get(year, 0) + 1
     common = [y for y, n in counts.items() if n >= max(2, 0.03 * len(texts))]
@@ -226,14 +294,6 @@ def _resolve_day(timex_text: str, value: str, guess: YearGuess | None) -> tuple[
     return dt.date(year, month, day), how
 
 
-def _tie_year(day: dt.date, weekdays: set[int]) -> dt.date | None:
-    """The day in its guessed year or one year either side on which it is one of ``weekdays``."""
-    for year in (day.year, day.year - 1, day.year + 1):
-        if _valid(year, day.month, day.day) and dt.date(year, day.month, day.day).weekday() in weekdays:
-            return dt.date(year, day.month, day.day)
-    return None
-
-
 def _stamp_clues(stamps: list[Stamp], guess: YearGuess | None) -> list[Clue]:
     clues = []
     for stamp in stamps:
@@ -241,9 +301,39 @@ def _stamp_clues(stamps: list[Stamp], guess: YearGuess | None) -> list[Clue]:
         if resolved:
             day, how = resolved
             evidence = f"{stamp.kind} {stamp.text.strip()!r}" + (f" ({how})" if how else "")
-            low = None if stamp.kind == "updated" else day
+            low = None if stamp.kind in ("updated", "later line") else day
             clues.append(Clue(low, day, STAMP_CONFIDENCE * (0.8 if how else 1), evidence, not how))
     return clues
+
+
+def _implausible(year: int, direction: int, rough: int | None) -> bool:
+    """A year reported as past after the corpus's year, or announced as coming more than a year before it: the
+    tense was misread ("the 2020 race was ...", "in 2008 he will ...")."""
+    return rough is not None and ((direction < 0 and year > rough) or (direction > 0 and year < rough - 1))
+
+
+def _same_sentence(text: str, a: Timex, b: Timex) -> bool:
+    first, second = sorted((a, b), key=lambda t: t.start)
+    return not _EDGE.search(text, first.end, second.start)
+
+
+def _period(value: str) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a year or month value ("2014", "2022-02")."""
+    if re.match(r"^\d{4}$", value):
+        return dt.date(int(value), 1, 1), dt.date(int(value), 12, 31)
+    m = re.match(r"^(\d{4})-(\d\d)$", value)
+    if m and 1 <= int(m.group(2)) <= 12:
+        first = dt.date(int(m.group(1)), int(m.group(2)), 1)
+        return first, (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return None
+
+
+def _period_clue(period: tuple[dt.date, dt.date], direction: int, timex: Timex) -> Clue:
+    """A year or month the article reports as past ("in 2014", "in February 2022"): written on or after its first
+    day; one it announces ("will ... in 2027"): on or before its last day."""
+    if direction < 0:
+        return Clue(period[0], None, PERIOD_CONFIDENCE, f"reports {timex.text!r} as past", False)
+    return Clue(None, period[1], PERIOD_CONFIDENCE, f"announces {timex.text!r} as future", False)
 
 
 def article_clues(text: str, guess: YearGuess | None) -> list[Clue]:
@@ -252,22 +342,38 @@ def article_clues(text: str, guess: YearGuess | None) -> list[Clue]:
     stamps = find_stamps(text, timexes)
     skip = [(s.start, s.end) for s in stamps] + furniture_spans(text)
     dated: list[tuple[dt.date, int, Timex, str]] = []
-    weekdays: dict[tuple[int, int], Timex] = {}
+    weekdays: list[tuple[int, int, Timex]] = []
+    clues = _stamp_clues(stamps, guess)
+    rough = guess.rough if guess else None
     for timex in timexes:
         if timex.type not in ("DATE", "TIME") or _inside(skip, timex):
             continue
         direction = _tense(text, timex)
         weekday = _WEEKDAY_VALUE.match(timex.value)
         if weekday and direction:
-            weekdays.setdefault((int(weekday.group(1)) - 1, direction), timex)
-        elif direction and (resolved := _resolve_day(timex.text, timex.value, guess)):
-            dated.append((resolved[0], direction, timex, resolved[1]))
-    clues = _stamp_clues(stamps, guess)
+            weekdays.append((int(weekday.group(1)) - 1, direction, timex))
+        elif direction and re.search(r"\d", timex.text) and (resolved := _resolve_day(timex.text, timex.value, guess)):
+            day, how = resolved
+            if how:
+                # A day and month without a year lies within the year before the writing (past) or after it (to
+                # come). The corpus's year may be off by one, so the bound is taken a year out on the safe side:
+                # on or after that day of the year before, on or before that day of the year after.
+                year = day.year - 1 if direction < 0 else day.year + 1
+                if not _valid(year, day.month, day.day):
+                    continue
+                day, how = dt.date(year, day.month, day.day), f"{how}; a year out on the safe side"
+            if not _implausible(day.year, direction, rough):
+                dated.append((day, direction, timex, how))
+        elif direction and not timex.anchored and (period := _period(timex.value)) and not _implausible(
+                period[0].year, direction, rough):
+            clues.append(_period_clue(period, direction, timex))
     for day, direction, timex, how in dated:
-        named = {w for w, d in weekdays if d == direction}
-        tied_day = day if day.weekday() in named else (_tie_year(day, named) if how else None)
+        # A weekday ties to a date only in the same sentence: "after the Sept. 11 ceremony she collapsed on Sunday".
+        named = {w for w, d, t in weekdays if d == direction and _same_sentence(text, t, timex)}
+        tied_day = day if day.weekday() in named else None
         if tied_day:
-            tied = weekdays[(tied_day.weekday(), direction)]
+            tied = next(t for w, d, t in weekdays if w == tied_day.weekday() and d == direction
+                        and _same_sentence(text, t, timex))
             low, high = (tied_day, tied_day + WEEK) if direction < 0 else (tied_day - WEEK, tied_day)
             year_note = f" (the weekday fixes the year {tied_day.year})" if how else ""
             clues.append(Clue(low, high, TIED_CONFIDENCE,
@@ -312,8 +418,10 @@ def corpus_years(texts: list[str], known: list[dt.date] = ()) -> YearGuess:
     days = list(known)
     for text in texts:
         for clue in article_clues(text, first):
-            if clue.pinned:
-                days.extend(d for d in (clue.earliest, clue.latest) if d)
+            # Days the articles report as past (and stamps) lie just before their writing; announced days can lie
+            # months ahead (an election date) and would pull the year of every day and month towards them.
+            if clue.pinned and clue.earliest:
+                days.append(clue.earliest)
     return YearGuess(days, rough)
 
 
@@ -355,45 +463,54 @@ def _past_weekday_sentences(text: str) -> list[tuple[int, str, frozenset[str]]]:
     return found
 
 
-def _dated_sentences(text: str, anchor: dt.date) -> list[tuple[dt.date, str, frozenset[str]]]:
-    """(day, sentence, content words) for each sentence with a day-precise date resolved against ``anchor``."""
+def _dated_sentences(text: str, known: dt.date | None, rough: int | None) -> list[tuple[list[dt.date], str, frozenset[str]]]:
+    """(candidate days, sentence, content words) for each sentence with a day-precise date: the date itself when
+    it has its year (or ``known``, the article's publication day, resolves it), else that day and month in the
+    corpus's year and the years either side."""
     found = []
-    timexes = [t for t in find_timexes(text, anchor) if t.type == "DATE" and re.match(r"^\d{4}-\d\d-\d\d$", t.value)]
+    timexes = [t for t in find_timexes(text, known) if re.search(r"\d", t.text) and _DAY_VALUE.match(t.value)]
     for start, end in sentence_spans(text) if timexes else []:
         inside = [t for t in timexes if start <= t.start < end]
-        if inside:
+        if not inside:
+            continue
+        m = _DAY_VALUE.match(inside[0].value)
+        month, day = int(m.group(2)), int(m.group(3))
+        years = [int(m.group(1))] if m.group(1) != "XXXX" else [rough - 1, rough, rough + 1] if rough else []
+        days = [dt.date(y, month, day) for y in years if _valid(y, month, day)]
+        if days:
             sentence = text[start:end]
-            found.append((dt.date.fromisoformat(inside[0].value), sentence, content_words(sentence)))
+            found.append((days, sentence, content_words(sentence)))
     return found
 
 
-def borrow_from_corpus(texts: dict[str, str], windows: dict[str, tuple[dt.date, dt.date]],
-                       undated: list[str]) -> dict[str, Clue]:
-    """Clues for the ``undated`` articles (no closed interval yet) from the articles with a closed window: an
-    undated article whose past-weekday sentence reports the same event as a dated sentence of another article
-    (``same_event``), the event falling on that weekday, was written within six days after the event."""
-    index: dict[str, list[tuple[dt.date, str, frozenset[str], str]]] = {}
-    for doc_id, (low, high) in sorted(windows.items()):
-        for day, sentence, words in _dated_sentences(texts[doc_id], high):
-            if low - WEEK <= day <= high:  # events of the article's last week: the ones weekdays point to
-                entry = (day, sentence, words, doc_id)
-                for word in words:
-                    index.setdefault(word, []).append(entry)
+def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets: list[str],
+                       rough: int | None) -> dict[str, Clue]:
+    """Clues for the ``targets`` (articles without a closed interval) from the rest of the corpus: a sentence
+    naming a weekday in the past that reports the same event (``same_event``) as a sentence of another article
+    with a day-precise date, that day falling on that weekday, means the article was written within six days
+    after that day. ``known``: publication days from metadata, which resolve the other articles' relative dates."""
+    index: dict[str, list[tuple[list[dt.date], str, frozenset[str], str]]] = {}
+    for doc_id in sorted(texts):
+        for days, sentence, words in _dated_sentences(texts[doc_id], known.get(doc_id), rough):
+            entry = (days, sentence, words, doc_id)
+            for word in words:
+                index.setdefault(word, []).append(entry)
     clues = {}
-    for doc_id in undated:
+    for doc_id in targets:
         best = None
         for weekday, sentence, words in _past_weekday_sentences(texts[doc_id]):
             seen = set()
-            for word in words:
+            for word in sorted(words):
                 for entry in index.get(word, []):
                     if id(entry) in seen:
                         continue
                     seen.add(id(entry))
-                    day, other, other_words, other_id = entry
-                    if other_id != doc_id and day.weekday() == weekday and same_event(words, other_words):
+                    days, other, other_words, other_id = entry
+                    match = [d for d in days if d.weekday() == weekday]
+                    if other_id != doc_id and len(match) == 1 and same_event(words, other_words):
                         score = len(words & other_words) / len(words | other_words)
                         if best is None or score > best[0]:
-                            best = (score, day, other_id, other)
+                            best = (score, match[0], other_id, other)
         if best:
             _, day, other_id, other = best
             clues[doc_id] = Clue(day, day + WEEK, CORPUS_CONFIDENCE,
@@ -424,9 +541,8 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
     undated = [d for d in texts if not published[d]]
     guess = corpus_years([texts[d] for d in undated], [d for d in published.values() if d])
     found = {d: combine(article_clues(texts[d], guess)) for d in undated}
-    windows = {d: (day, day) for d, day in published.items() if day}
-    windows.update({d: (c.earliest, c.latest) for d, c in found.items() if c and c.earliest and c.latest})
-    borrowed = borrow_from_corpus(texts, windows, [d for d in undated if d not in windows])
+    open_ended = [d for d in undated if not (found[d] and found[d].earliest and found[d].latest)]
+    borrowed = borrow_from_corpus(texts, {d: day for d, day in published.items() if day}, open_ended, guess.rough)
     rows = []
     for doc_id in texts:
         day = published[doc_id]
