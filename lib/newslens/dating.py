@@ -273,15 +273,15 @@ def _valid(year: int, month: int, day: int) -> bool:
 _WEEKDAY_NAME = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
 
 
-def _resolve_day(timex_text: str, value: str, guess: YearGuess | None) -> tuple[dt.date, str] | None:
-    """A day value ("2025-11-24" or "XXXX-11-24") as a date, with how its year was found ("" when it was given or
-    fixed by a weekday in ``timex_text``)."""
+def _resolve_day(timex_text: str, value: str, guess: YearGuess | None) -> tuple[dt.date, str, bool] | None:
+    """A day value ("2025-11-24" or "XXXX-11-24") as a date, with how its year was found ("" when given) and
+    whether the year is only a guess (not given, not fixed by a weekday in ``timex_text``)."""
     m = _DAY_VALUE.match(value)
     if not m:
         return None
     month, day = int(m.group(2)), int(m.group(3))
     if m.group(1) != "XXXX":
-        return (dt.date(int(m.group(1)), month, day), "") if _valid(int(m.group(1)), month, day) else None
+        return (dt.date(int(m.group(1)), month, day), "", False) if _valid(int(m.group(1)), month, day) else None
     found = guess(month, day) if guess else None
     if found is None:
         return None
@@ -290,8 +290,10 @@ def _resolve_day(timex_text: str, value: str, guess: YearGuess | None) -> tuple[
     if weekday:
         pinned = _weekday_year(month, day, WEEKDAYS[weekday.group(1).lower()], year)
         if pinned:
-            return dt.date(pinned, month, day), ""
-    return dt.date(year, month, day), how
+            return dt.date(pinned, month, day), f"a {weekday.group(1).capitalize()} in {pinned}", False
+    if not _valid(year, month, day):
+        return None
+    return dt.date(year, month, day), how, True
 
 
 def _stamp_clues(stamps: list[Stamp], guess: YearGuess | None) -> list[Clue]:
@@ -299,10 +301,10 @@ def _stamp_clues(stamps: list[Stamp], guess: YearGuess | None) -> list[Clue]:
     for stamp in stamps:
         resolved = _resolve_day(stamp.text, stamp.value, guess)
         if resolved:
-            day, how = resolved
+            day, how, guessed = resolved
             evidence = f"{stamp.kind} {stamp.text.strip()!r}" + (f" ({how})" if how else "")
             low = None if stamp.kind in ("updated", "later line") else day
-            clues.append(Clue(low, day, STAMP_CONFIDENCE * (0.8 if how else 1), evidence, not how))
+            clues.append(Clue(low, day, STAMP_CONFIDENCE * (0.8 if guessed else 1), evidence, not guessed))
     return clues
 
 
@@ -312,9 +314,6 @@ def _implausible(year: int, direction: int, rough: int | None) -> bool:
     return rough is not None and ((direction < 0 and year > rough) or (direction > 0 and year < rough - 1))
 
 
-def _same_sentence(text: str, a: Timex, b: Timex) -> bool:
-    first, second = sorted((a, b), key=lambda t: t.start)
-    return not _EDGE.search(text, first.end, second.start)
 
 
 def _period(value: str) -> tuple[dt.date, dt.date] | None:
@@ -336,57 +335,48 @@ def _period_clue(period: tuple[dt.date, dt.date], direction: int, timex: Timex) 
     return Clue(None, period[1], PERIOD_CONFIDENCE, f"announces {timex.text!r} as future", False)
 
 
+def _day_clue(text: str, timex: Timex, direction: int, guess: YearGuess | None) -> Clue | None:
+    """The clue of a day-precise date reported as past (a lower bound) or announced (an upper bound)."""
+    resolved = _resolve_day(timex.text, timex.value, guess)
+    if not resolved:
+        return None
+    day, how, guessed = resolved
+    if guessed:
+        # A day and month without a year lies within the year before the writing (past) or after it (to come).
+        # The corpus's year may be off by one, so the bound is taken a year out on the safe side: on or after
+        # that day of the year before, on or before that day of the year after.
+        year = day.year - 1 if direction < 0 else day.year + 1
+        if not _valid(year, day.month, day.day):
+            return None
+        day, how = dt.date(year, day.month, day.day), f"{how}; a year out on the safe side"
+    elif not how and _implausible(day.year, direction, guess.rough if guess else None):
+        return None
+    said = f"{timex.text!r} = {day.isoformat()}" + (f" ({how})" if how else "")
+    confidence = DATE_CONFIDENCE * (0.5 if guessed else 1)
+    if direction < 0:
+        return Clue(day, None, confidence, f"reports {said} as past", not guessed)
+    return Clue(None, day, confidence, f"announces {said} as future", not guessed)
+
+
 def article_clues(text: str, guess: YearGuess | None) -> list[Clue]:
     """Every clue to the publication date of one article (see the module docstring)."""
     timexes = find_timexes(text)
     stamps = find_stamps(text, timexes)
     skip = [(s.start, s.end) for s in stamps] + furniture_spans(text)
-    dated: list[tuple[dt.date, int, Timex, str]] = []
-    weekdays: list[tuple[int, int, Timex]] = []
     clues = _stamp_clues(stamps, guess)
     rough = guess.rough if guess else None
     for timex in timexes:
-        if timex.type not in ("DATE", "TIME") or _inside(skip, timex):
+        if timex.type not in ("DATE", "TIME") or _inside(skip, timex) or not (direction := _tense(text, timex)):
             continue
-        direction = _tense(text, timex)
-        weekday = _WEEKDAY_VALUE.match(timex.value)
-        if weekday and direction:
-            weekdays.append((int(weekday.group(1)) - 1, direction, timex))
-        elif direction and re.search(r"\d", timex.text) and (resolved := _resolve_day(timex.text, timex.value, guess)):
-            day, how = resolved
-            if how:
-                # A day and month without a year lies within the year before the writing (past) or after it (to
-                # come). The corpus's year may be off by one, so the bound is taken a year out on the safe side:
-                # on or after that day of the year before, on or before that day of the year after.
-                year = day.year - 1 if direction < 0 else day.year + 1
-                if not _valid(year, day.month, day.day):
-                    continue
-                day, how = dt.date(year, day.month, day.day), f"{how}; a year out on the safe side"
-            if not _implausible(day.year, direction, rough):
-                dated.append((day, direction, timex, how))
-        elif direction and not timex.anchored and (period := _period(timex.value)) and not _implausible(
-                period[0].year, direction, rough):
-            clues.append(_period_clue(period, direction, timex))
-    for day, direction, timex, how in dated:
-        # A weekday ties to a date only in the same sentence: "after the Sept. 11 ceremony she collapsed on Sunday".
-        named = {w for w, d, t in weekdays if d == direction and _same_sentence(text, t, timex)}
-        tied_day = day if day.weekday() in named else None
-        if tied_day:
-            tied = next(t for w, d, t in weekdays if w == tied_day.weekday() and d == direction
-                        and _same_sentence(text, t, timex))
-            low, high = (tied_day, tied_day + WEEK) if direction < 0 else (tied_day - WEEK, tied_day)
-            year_note = f" (the weekday fixes the year {tied_day.year})" if how else ""
-            clues.append(Clue(low, high, TIED_CONFIDENCE,
-                              f"{timex.text!r} = {tied_day.isoformat()}, a {tied_day.strftime('%A')}{year_note}, and "
-                              f"the article says {tied.text!r} in the {'past' if direction < 0 else 'future'}: "
-                              f"within six days {'after' if direction < 0 else 'before'} it"))
-            continue
-        said = f"{timex.text!r} = {day.isoformat()}" + (f" ({how})" if how else "")
-        confidence = DATE_CONFIDENCE * (0.6 if how else 1)
-        if direction < 0:
-            clues.append(Clue(day, None, confidence, f"reports {said} as past", not how))
+        if re.search(r"\d", timex.text) and _DAY_VALUE.match(timex.value):
+            clue = _day_clue(text, timex, direction, guess)
+        elif not timex.anchored and (period := _period(timex.value)) and not _implausible(period[0].year, direction,
+                                                                                           rough):
+            clue = _period_clue(period, direction, timex)
         else:
-            clues.append(Clue(None, day, confidence, f"announces {said} as future", not how))
+            clue = None
+        if clue:
+            clues.append(clue)
     return clues
 
 
