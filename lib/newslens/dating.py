@@ -125,6 +125,7 @@ class Clue:
     confidence: float
     evidence: str
     pinned: bool = True  # False when a year was guessed from the corpus
+    anchor: dt.date | None = None  # the day this clue points at, for counting relative dates (None: a year/month)
 
 
 _WEEKDAY_VALUE = re.compile(r"^XXXX-WXX-(\d)$")
@@ -225,8 +226,12 @@ class YearGuess:
         if self.rough is None and not self.days:
             return None
         best = None
-        # A day and month without a year is within a year of the writing: only the corpus's year and its neighbours.
-        years = {self.rough - 1, self.rough, self.rough + 1} if self.rough else {d.year for d in self.days}
+        # A day and month without a year is within a year of the writing: the corpus's year and its neighbours, or
+        # a later year in which the corpus pins days down (older pinned days are history, not the corpus's time).
+        if self.rough:
+            years = {self.rough - 1, self.rough, self.rough + 1} | {d.year for d in self.days if d.year > self.rough}
+        else:
+            years = {d.year for d in self.days}
         for year in sorted(years):
             if not _valid(year, month, day):
                 continue
@@ -304,7 +309,7 @@ def _stamp_clues(stamps: list[Stamp], guess: YearGuess | None) -> list[Clue]:
             day, how, guessed = resolved
             evidence = f"{stamp.kind} {stamp.text.strip()!r}" + (f" ({how})" if how else "")
             low = None if stamp.kind in ("updated", "later line") else day
-            clues.append(Clue(low, day, STAMP_CONFIDENCE * (0.8 if guessed else 1), evidence, not guessed))
+            clues.append(Clue(low, day, STAMP_CONFIDENCE * (0.8 if guessed else 1), evidence, not guessed, day))
     return clues
 
 
@@ -348,14 +353,17 @@ def _day_clue(text: str, timex: Timex, direction: int, guess: YearGuess | None) 
         year = day.year - 1 if direction < 0 else day.year + 1
         if not _valid(year, day.month, day.day):
             return None
-        day, how = dt.date(year, day.month, day.day), f"{how}; a year out on the safe side"
-    elif not how and _implausible(day.year, direction, guess.rough if guess else None):
-        return None
-    said = f"{timex.text!r} = {day.isoformat()}" + (f" ({how})" if how else "")
+        best, day = day, dt.date(year, day.month, day.day)
+        said = f"{timex.text!r} = {best.isoformat()} ({how}), bound a year out on the safe side: {day.isoformat()}"
+    else:
+        if not how and _implausible(day.year, direction, guess.rough if guess else None):
+            return None
+        best = day
+        said = f"{timex.text!r} = {day.isoformat()}" + (f" ({how})" if how else "")
     confidence = DATE_CONFIDENCE * (0.5 if guessed else 1)
     if direction < 0:
-        return Clue(day, None, confidence, f"reports {said} as past", not guessed)
-    return Clue(None, day, confidence, f"announces {said} as future", not guessed)
+        return Clue(day, None, confidence, f"reports {said} as past", not guessed, best)
+    return Clue(None, day, confidence, f"announces {said} as future", not guessed, best)
 
 
 def article_clues(text: str, guess: YearGuess | None) -> list[Clue]:
@@ -397,7 +405,10 @@ def combine(clues: list[Clue]) -> Clue | None:
     if not kept:
         return None
     evidence = "; ".join(c.evidence for c in kept)
-    return Clue(low, high, max(c.confidence for c in kept), evidence)
+    # The anchor is the latest day a kept clue points at, inside the interval: relative dates ("on Friday") are
+    # counted from the latest reported day, the nearest the writing that the text shows.
+    points = [c.anchor for c in kept if c.anchor and (not low or c.anchor >= low) and (not high or c.anchor <= high)]
+    return Clue(low, high, max(c.confidence for c in kept), evidence, anchor=max(points, default=None))
 
 
 def corpus_years(texts: list[str], known: list[dt.date] = ()) -> YearGuess:
@@ -503,7 +514,7 @@ def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets
                             best = (score, match[0], other_id, other)
         if best:
             _, day, other_id, other = best
-            clues[doc_id] = Clue(day, day + WEEK, CORPUS_CONFIDENCE,
+            clues[doc_id] = Clue(day, day + WEEK, CORPUS_CONFIDENCE, anchor=day + WEEK, evidence=
                                  f"reports the same event as {other_id} ({' '.join(other.split()[:12])!r}…), dated "
                                  f"{day.isoformat()}, a {day.strftime('%A')}, there; it names that weekday in the past: "
                                  f"within six days after it (corpus)")
@@ -544,8 +555,8 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
         if clue is None:
             rows.append([doc_id, "", "", "", "undated", 0.0, ""])
             continue
-        anchor = clue.latest or clue.earliest
-        rows.append([doc_id, anchor.isoformat(), clue.earliest.isoformat() if clue.earliest else "",
+        rows.append([doc_id, clue.anchor.isoformat() if clue.anchor else "",
+                     clue.earliest.isoformat() if clue.earliest else "",
                      clue.latest.isoformat() if clue.latest else "", "inferred", round(clue.confidence, 2),
                      clue.evidence])
     return pd.DataFrame(rows, columns=ARTICLE_COLUMNS)

@@ -134,7 +134,7 @@ def _anchor_marks(anchors: pd.DataFrame | None) -> dict[str, tuple[str, dt.date 
     if anchors is None:
         return marks
     for row in anchors.itertuples():
-        if not row.anchor:
+        if not (row.earliest or row.latest):
             continue
         earliest = dt.date.fromisoformat(row.earliest) if row.earliest else None
         latest = dt.date.fromisoformat(row.latest) if row.latest else None
