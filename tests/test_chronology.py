@@ -37,13 +37,22 @@ def test_weekday_qualified_date_dates_the_geneva_article(seed_dates):
 
 def test_year_from_the_corpus_is_stated(seed_dates):
     row = seed_dates.loc["003"]
-    # "Putin said on the 2nd of December": no year in the article, 2025 from the Geneva article.
-    assert (row.source, row.earliest) == ("inferred", "2025-12-02")
+    # "Putin said on the 2nd of December": no year in the article; 2025 from the Geneva article's pinned Sunday
+    # (the only later year than February 2022). The bound is taken a year out (2024-12-02); the anchor is the guess.
+    assert (row.source, row.earliest, row.anchor, row.latest) == ("inferred", "2024-12-02", "2025-12-02", "")
     assert "corpus" in row.evidence
     assert row.confidence < seed_dates.loc["000"].confidence
 
 
-@pytest.mark.parametrize("doc_id", ["001", "002", "004"])
+def test_a_past_year_is_only_a_lower_bound_without_anchor(seed_dates):
+    row = seed_dates.loc["004"]
+    # "Russia's sovereignty over the annexed Crimea ... in 2014": written on or after 1 January 2014; no day to
+    # count "on Friday" from, so no anchor.
+    assert (row.source, row.earliest, row.latest, row.anchor, row.confidence) == (
+        "inferred", "2014-01-01", "", "", 0.3)
+
+
+@pytest.mark.parametrize("doc_id", ["001", "002"])
 def test_articles_without_clues_stay_undated(seed_dates, doc_id):
     row = seed_dates.loc[doc_id]
     assert (row.source, row.anchor, row.earliest, row.latest, row.confidence) == ("undated", "", "", "", 0.0)

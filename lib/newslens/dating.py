@@ -407,8 +407,11 @@ def combine(clues: list[Clue]) -> Clue | None:
     evidence = "; ".join(c.evidence for c in kept)
     # The anchor is the latest day a kept clue points at, inside the interval: relative dates ("on Friday") are
     # counted from the latest reported day, the nearest the writing that the text shows.
-    points = [c.anchor for c in kept if c.anchor and (not low or c.anchor >= low) and (not high or c.anchor <= high)]
-    return Clue(low, high, max(c.confidence for c in kept), evidence, anchor=max(points, default=None))
+    # Failing a reported day, the earliest announced one.
+    inside = [c for c in kept if c.anchor and (not low or c.anchor >= low) and (not high or c.anchor <= high)]
+    past = [c.anchor for c in inside if c.earliest]
+    anchor = max(past) if past else min((c.anchor for c in inside), default=None)
+    return Clue(low, high, max(c.confidence for c in kept), evidence, anchor=anchor)
 
 
 def corpus_years(texts: list[str], known: list[dt.date] = ()) -> YearGuess:

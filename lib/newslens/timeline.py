@@ -105,7 +105,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _label(number, row) -> str:
     actors = ", ".join(row.actors[:3]) + (f" +{len(row.actors) - 3}" if len(row.actors) > 3 else "")
-    sources = f" ({len(row.sources)} articles)" if len(row.sources) > 1 else ""
+    sources = f" ({len(row.sources)} article{'s' if len(row.sources) > 1 else ''})"
     return f"#{number}  {row.date}  {_shorten(row.text, 55)}" + (f" — {actors}" if actors else "") + sources
 
 
