@@ -144,3 +144,61 @@ def test_same_event_from_two_articles_is_merged_with_actors():
     # Rows are visited by doc_id, so "a" comes first and "b" is added as a second source.
     assert (merged.doc_id, merged.sources, merged.actors) == ("a", ["a", "b"], ["Ukraine"])
     assert table.equals(events(docs, article_dates(docs), mentions))
+
+
+# --- events as dated clauses, merged across articles (sentences written for these tests) -------------------------
+
+def _mentions(doc_id: str, text: str, *names: str) -> list[dict]:
+    return [{"doc_id": doc_id, "actor": n, "start": text.index(n), "end": text.index(n) + len(n)} for n in names]
+
+
+def test_event_has_predicate_precision_and_date_source():
+    text = "Police closed the bridge on Monday. On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": "2025-12-05"}])
+    table = events(docs, article_dates(docs), pd.DataFrame(_mentions("a", text, "Norway", "Chile")))
+    monday, treaty = table.itertuples()
+    # Monday before Friday 5 December 2025 is 1 December: relative to the metadata date
+    assert (monday.date, monday.precision, monday.date_source, monday.predicate) == (
+        "2025-12-01", "day", "relative to article date", "Police closed the bridge on Monday")
+    assert (treaty.date, treaty.precision, treaty.date_source) == ("2025-12-02", "day", "explicit")
+    assert treaty.predicate == "Chile and Norway signed a fisheries treaty in Oslo"
+    assert treaty.n_sources == 1
+
+
+def test_predicate_is_taken_from_the_clause_of_the_date():
+    text = "Chile protested in 2019, and Norway signed the treaty on 2 December 2025."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
+    (row,) = events(docs, article_dates(docs), pd.DataFrame(_mentions("a", text, "Norway", "Chile"))).itertuples()
+    # the most precise date dates the sentence; its clause (after ", and") gives who did what
+    assert (row.date, row.predicate) == ("2025-12-02", "Norway signed the treaty on 2 December 2025")
+    assert row.actors == ["Chile", "Norway"]
+
+
+def test_reports_agreeing_in_date_actors_and_words_merge():
+    a = "On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
+    b = "Norway and Chile signed their first fisheries treaty in December 2025, officials in Oslo said."
+    c = "On 2 December 2025, Norway and Chile played a football match."  # same day and actors, other event
+    d = "On 3 December 2025, Norway and Chile signed a fisheries treaty in Oslo."  # other day
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in zip("abcd", (a, b, c, d))])
+    mentions = pd.DataFrame([m for k, t in zip("abcd", (a, b, c, d)) for m in _mentions(k, t, "Norway", "Chile")])
+    table = events(docs, article_dates(docs), mentions)
+    # b's month agrees with a's day at month precision; the merged row keeps the day
+    assert [(r.date, r.sources, r.n_sources) for r in table.itertuples()] == [
+        ("2025-12-02", ["a", "b"], 2), ("2025-12-02", ["c"], 1), ("2025-12-03", ["d"], 1)]
+
+
+def test_without_actors_only_close_wording_merges():
+    a = "On 2 December 2025 the harbour of Bergen froze completely overnight."
+    b = "The harbour of Bergen froze completely on 2 December 2025."
+    c = "On 2 December 2025 the harbour authority raised its fees."
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in zip("abc", (a, b, c))])
+    table = events(docs, article_dates(docs))
+    assert [(r.sources, r.n_sources) for r in table.itertuples()] == [(["a", "b"], 2), (["c"], 1)]
+
+
+def test_dateline_and_header_are_never_events():
+    text = "OSLO, Dec. 3 (Wire) — Norway signed the treaty on Tuesday.\nThursday, 27 November, 2025\nIt rained."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
+    # the dateline and the header line are stamps: evidence for the article's date, never events
+    table = events(docs, article_dates(docs))
+    assert len(table) and not table.timex.str.contains("Dec. 3|27 November").any()

@@ -173,13 +173,14 @@ def _merge(found: list[dict]) -> list[dict]:
             merged.append(event)
             by_month.setdefault(event["date"][:7], []).append(event)
             continue
-        if event["doc_id"] not in same["sources"]:
-            same["sources"].append(event["doc_id"])
-        same["actors"] = sorted(set(same["actors"]) | set(event["actors"]))
-        same["_words"] = same["_words"] | event["_words"]
+        sources = sorted(set(same["sources"]) | {event["doc_id"]})
+        actors = sorted(set(same["actors"]) | set(event["actors"]))
+        words = same["_words"] | event["_words"]
         if len(event["date"]) > len(same["date"]):
-            same["date"], same["precision"] = event["date"], event["precision"]
+            # The more precise report tells the event: its date, sentence and predicate.
+            same.update({k: v for k, v in event.items() if k not in ("sources", "actors", "_words")})
             by_month.setdefault(event["date"][:7], []).append(same)
+        same.update(sources=sources, actors=actors, _words=words)
     for event in merged:
         event["n_sources"] = len(event["sources"])
     return merged
