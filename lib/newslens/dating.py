@@ -248,13 +248,13 @@ class YearGuess:
         return year, f"year {year}: the latest year the corpus reports in the past"
 
 
-def rough_year(texts: list[str]) -> int | None:
+def rough_year(texts: list[str], tagged: list[list[Timex]] | None = None) -> int | None:
     """The latest year that at least 3% of the articles (and at least two) name with its month or day ("September
     2016", "Sept. 9, 2016"); failing that, the latest year any article names so. News names months and days of the
     recent past and near future; older history comes as bare years."""
     counts: dict[int, int] = {}
-    for text in texts:
-        years = {int(t.value[:4]) for t in find_timexes(text)
+    for i, text in enumerate(texts):
+        years = {int(t.value[:4]) for t in (tagged[i] if tagged else find_timexes(text))
                  if t.type in ("DATE", "TIME") and not t.anchored and re.match(r"^\d{4}-\d\d", t.value)}
         for year in years:
             counts[year] = counts.get(year, 0) + 1
@@ -366,9 +366,10 @@ def _day_clue(text: str, timex: Timex, direction: int, guess: YearGuess | None) 
     return Clue(None, day, confidence, f"announces {said} as future", not guessed, best)
 
 
-def article_clues(text: str, guess: YearGuess | None) -> list[Clue]:
-    """Every clue to the publication date of one article (see the module docstring)."""
-    timexes = find_timexes(text)
+def article_clues(text: str, guess: YearGuess | None, timexes: list[Timex] | None = None) -> list[Clue]:
+    """Every clue to the publication date of one article (see the module docstring); ``timexes``: its
+    ``find_timexes`` without an anchor, when at hand."""
+    timexes = find_timexes(text) if timexes is None else timexes
     stamps = find_stamps(text, timexes)
     skip = [(s.start, s.end) for s in stamps] + furniture_spans(text)
     clues = _stamp_clues(stamps, guess)
@@ -414,14 +415,15 @@ def combine(clues: list[Clue]) -> Clue | None:
     return Clue(low, high, max(c.confidence for c in kept), evidence, anchor=anchor)
 
 
-def corpus_years(texts: list[str], known: list[dt.date] = ()) -> YearGuess:
+def corpus_years(texts: list[str], known: list[dt.date] = (), tagged: list[list[Timex]] | None = None) -> YearGuess:
     """The ``YearGuess`` of a corpus: the days its articles pin down without help (``known`` metadata dates,
     stamps and dates with their year, dates whose weekday fixes the year near ``rough_year``)."""
-    rough = rough_year(texts)
+    tagged = tagged or [find_timexes(text) for text in texts]
+    rough = rough_year(texts, tagged)
     first = YearGuess([], rough)
     days = list(known)
-    for text in texts:
-        for clue in article_clues(text, first):
+    for text, timexes in zip(texts, tagged):
+        for clue in article_clues(text, first, timexes):
             # Days the articles report as past (and stamps) lie just before their writing; announced days can lie
             # months ahead (an election date) and would pull the year of every day and month towards them.
             if clue.pinned and clue.earliest:
@@ -455,10 +457,10 @@ def same_event(a: frozenset[str], b: frozenset[str]) -> bool:
     return shared >= MIN_SHARED and shared / len(a | b) >= SAME_EVENT
 
 
-def _past_weekday_sentences(text: str) -> list[tuple[int, str, frozenset[str]]]:
+def _past_weekday_sentences(text: str, timexes: list[Timex]) -> list[tuple[int, str, frozenset[str]]]:
     """(weekday, sentence, content words) for each sentence naming a weekday in the past tense."""
     found = []
-    timexes = [t for t in find_timexes(text) if _WEEKDAY_VALUE.match(t.value) and _tense(text, t) < 0]
+    timexes = [t for t in timexes if _WEEKDAY_VALUE.match(t.value) and _tense(text, t) < 0]
     for start, end in sentence_spans(text) if timexes else []:
         inside = [t for t in timexes if start <= t.start < end]
         if inside:
@@ -467,12 +469,13 @@ def _past_weekday_sentences(text: str) -> list[tuple[int, str, frozenset[str]]]:
     return found
 
 
-def _dated_sentences(text: str, known: dt.date | None, rough: int | None) -> list[tuple[list[dt.date], str, frozenset[str]]]:
+def _dated_sentences(text: str, known: dt.date | None, rough: int | None,
+                     timexes: list[Timex]) -> list[tuple[list[dt.date], str, frozenset[str]]]:
     """(candidate days, sentence, content words) for each sentence with a day-precise date: the date itself when
     it has its year (or ``known``, the article's publication day, resolves it), else that day and month in the
     corpus's year and the years either side."""
     found = []
-    timexes = [t for t in find_timexes(text, known) if re.search(r"\d", t.text) and _DAY_VALUE.match(t.value)]
+    timexes = [t for t in (find_timexes(text, known) if known else timexes) if re.search(r"\d", t.text) and _DAY_VALUE.match(t.value)]
     for start, end in sentence_spans(text) if timexes else []:
         inside = [t for t in timexes if start <= t.start < end]
         if not inside:
@@ -488,21 +491,23 @@ def _dated_sentences(text: str, known: dt.date | None, rough: int | None) -> lis
 
 
 def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets: list[str],
-                       rough: int | None) -> dict[str, Clue]:
+                       rough: int | None, tagged: dict[str, list[Timex]] | None = None) -> dict[str, Clue]:
     """Clues for the ``targets`` (articles without a closed interval) from the rest of the corpus: a sentence
     naming a weekday in the past that reports the same event (``same_event``) as a sentence of another article
     with a day-precise date, that day falling on that weekday, means the article was written within six days
     after that day. ``known``: publication days from metadata, which resolve the other articles' relative dates."""
     index: dict[str, list[tuple[list[dt.date], str, frozenset[str], str]]] = {}
     for doc_id in sorted(texts):
-        for days, sentence, words in _dated_sentences(texts[doc_id], known.get(doc_id), rough):
+        timexes = tagged[doc_id] if tagged and doc_id in tagged else find_timexes(texts[doc_id])
+        for days, sentence, words in _dated_sentences(texts[doc_id], known.get(doc_id), rough, timexes):
             entry = (days, sentence, words, doc_id)
             for word in words:
                 index.setdefault(word, []).append(entry)
     clues = {}
     for doc_id in targets:
         best = None
-        for weekday, sentence, words in _past_weekday_sentences(texts[doc_id]):
+        timexes = tagged[doc_id] if tagged and doc_id in tagged else find_timexes(texts[doc_id])
+        for weekday, sentence, words in _past_weekday_sentences(texts[doc_id], timexes):
             seen = set()
             for word in sorted(words):
                 for entry in index.get(word, []):
@@ -543,10 +548,12 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
     texts = {row.doc_id: row.text if isinstance(row.text, str) else "" for row in documents.itertuples()}
     published = {row.doc_id: _published(getattr(row, "published", None)) for row in documents.itertuples()}
     undated = [d for d in texts if not published[d]]
-    guess = corpus_years([texts[d] for d in undated], [d for d in published.values() if d])
-    found = {d: combine(article_clues(texts[d], guess)) for d in undated}
+    tagged = {d: find_timexes(texts[d]) for d in undated}  # tagged once, used by every pass below
+    guess = corpus_years([texts[d] for d in undated], [d for d in published.values() if d], [tagged[d] for d in undated])
+    found = {d: combine(article_clues(texts[d], guess, tagged[d])) for d in undated}
     open_ended = [d for d in undated if not (found[d] and found[d].earliest and found[d].latest)]
-    borrowed = borrow_from_corpus(texts, {d: day for d, day in published.items() if day}, open_ended, guess.rough)
+    borrowed = borrow_from_corpus(texts, {d: day for d, day in published.items() if day}, open_ended, guess.rough,
+                                  tagged)
     rows = []
     for doc_id in texts:
         day = published[doc_id]
