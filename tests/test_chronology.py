@@ -161,7 +161,7 @@ def test_event_has_predicate_precision_and_date_source():
     assert (monday.date, monday.precision, monday.date_source, monday.predicate) == (
         "2025-12-01", "day", "relative to article date", "Police closed the bridge on Monday")
     assert (treaty.date, treaty.precision, treaty.date_source) == ("2025-12-02", "day", "explicit")
-    assert treaty.predicate == "Chile and Norway signed a fisheries treaty in Oslo"
+    assert treaty.predicate == "Norway and Chile signed a fisheries treaty in Oslo"
     assert treaty.n_sources == 1
 
 
@@ -202,3 +202,10 @@ def test_dateline_and_header_are_never_events():
     # the dateline and the header line are stamps: evidence for the article's date, never events
     table = events(docs, article_dates(docs))
     assert len(table) and not table.timex.str.contains("Dec. 3|27 November").any()
+
+
+def test_predicate_subject_stops_at_a_comma_or_date_and_drops_conjunctions():
+    text = "On 2 December 2025, after a long night, the harbour workers ended their strike in Bergen."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
+    (row,) = events(docs, article_dates(docs)).itertuples()
+    assert row.predicate == "the harbour workers ended their strike in Bergen"

@@ -7,8 +7,8 @@ Public surface:
 
 Publication dates come from metadata when there is any, else from the text (``newslens.dating``: datelines and
 other stamps, past and future dates, the rest of the corpus), never from the wall clock. An event is a dated clause:
-its date (the most precise resolved DATE of the clause), the precision, how the date was obtained, who did what
-(``predicate``: the actors or name before the verb, and the verb phrase), and the sentence. Stamps (datelines,
+its date (the most precise resolved DATE of its sentence), the precision, how the date was obtained, who did what
+(``predicate``: the words before the clause's first verb and the verb phrase, by pattern), and the sentence. Stamps (datelines,
 bylines, "Published/Updated" lines, date-only headers) and page furniture (shop banners, weather, cookie notices)
 are never events. The same event reported by several articles is one row with all its ``sources``.
 """
@@ -95,18 +95,27 @@ def _clause(text: str, start: int, end: int, timex: Timex) -> tuple[int, int]:
     return left, right
 
 
-def _predicate(text: str, left: int, right: int, actors: list[str]) -> str:
-    """Who did what in a clause, by pattern (no parser): the actors named in it, or the capitalised name before
-    its first verb, then the verb phrase up to the next punctuation (at most eight words)."""
+_LEADING = re.compile(r"^(?:(?:and|but|while|whereas|after|before|when|which|who|as|although|though|because|since"
+                      r"|until|then|also)\b\s*)+", re.I)
+
+
+def _predicate(text: str, left: int, right: int, timexes: list[Timex]) -> str:
+    """Who did what in a clause, by pattern (no parser): the words before the clause's first verb (back to a comma
+    or a date, at most eight), then the verb phrase up to the next punctuation (at most eight words). A clause
+    without a verb ("In late November, the delegations …, which …") falls back to its whole sentence span."""
     clause = text[left:right]
     verb = _VERB.search(clause)
     if not verb:
         return ""
+    head = left
+    for t in timexes:
+        if left <= t.end <= left + verb.start():
+            head = max(head, t.end)
+    comma = clause.rfind(",", head - left, verb.start())
+    if comma >= 0:
+        head = left + comma + 1
+    who = _LEADING.sub("", " ".join(text[head:left + verb.start()].split()[-8:])).strip()
     phrase = re.split(r"[,.;:!?()\"“”]", clause[verb.start():])[0].split()[:8]
-    who = " and ".join(actors[:3])
-    if not who:
-        name = _NAME_BEFORE.search(clause[:verb.start()])
-        who = name.group(1) if name else ""
     return " ".join(([who] if who else []) + phrase)
 
 
@@ -148,12 +157,13 @@ def _document_events(doc_id: str, text: str, dated: list[Timex], article_source:
         else:
             date_source = "inferred"
         left, right = _clause(text, start, end, timex)
+        if not _VERB.search(text, left, right):
+            left, right = start, end
         actors = sorted({a for a, s, e in mentions if start <= s and e <= end})
-        clause_actors = sorted({a for a, s, e in mentions if left <= s and e <= right})
         sentence = text[start:end].lstrip("-•* \t")
         found.append({
             "date": timex.value[:10], "precision": _precision(timex.value[:10]), "date_source": date_source,
-            "actors": actors, "predicate": _predicate(text, left, right, clause_actors), "text": sentence,
+            "actors": actors, "predicate": _predicate(text, left, right, inside), "text": sentence,
             "doc_id": doc_id, "sent_start": start, "sent_end": end, "timex": timex.text, "sources": [doc_id],
             "_words": content_words(text[left:right]),
         })
