@@ -35,13 +35,14 @@ from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
 STAMP_CONFIDENCE, TIED_CONFIDENCE, DATE_CONFIDENCE, CORPUS_CONFIDENCE, PERIOD_CONFIDENCE = 0.9, 0.7, 0.6, 0.4, 0.3
 WEEK = dt.timedelta(days=6)  # a weekday named in news is at most six days away from the writing
+ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Stamp:
     start: int
     end: int
-    kind: str  # dateline | published | updated | byline | header | later line
+    kind: str  # dateline | published | updated | byline | header | later line | embedded post
     value: str  # TimeML day value of the stamp: "2025-11-24", or "XXXX-11-24" without a year
     text: str
 
@@ -56,6 +57,12 @@ _DATELINE = re.compile(
     r"^(?P<place>(?-i:[A-Z][A-Z.'’\- ]{2,40}(?:,\s*[A-Z][A-Za-z.]{1,12}\.?)?))\s*[,(]\s*"
     rf"(?P<date>(?:{_MONTH})\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTH}))?"
 )
+# "Dec 29 (Reuters) -": a wire dateline with the date first and no place.
+_DATELINE_DATE_FIRST = re.compile(
+    rf"^(?P<date>(?:{_MONTH})\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTH}))\s*\([A-Z][\w .&-]{{1,30}}\)\s*[-—–]"
+)
+# "— Paul Ryan (@SpeakerRyan) July 5, 2016": the signature of an embedded social-media post, posted before the article.
+_EMBEDDED = re.compile(r"\(@\w{1,15}\)\s*$")
 _STAMP_WORDS = re.compile(
     r"^\W{0,3}(?P<word>(?:first\s+)?published|posted|(?:last\s+)?updated|last\s+modified|date|by\s+[A-Z][\w.'’-]+"
     r"(?:\s+[A-Z][\w.'’-]+){0,3})\b\s*(?:on|at)?\s*[:|,–—-]?\s*",
@@ -88,7 +95,7 @@ def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
         start, end = line.span()
         body = line.group()
         inside = [t for t in timexes if start <= t.start and t.end <= end and _DAY_VALUE.match(t.value)]
-        dateline = _DATELINE.match(body) if number < 4 else None
+        dateline = (_DATELINE.match(body) or _DATELINE_DATE_FIRST.match(body)) if number < 4 else None
         if dateline and dateline["date"]:
             date_end = start + dateline.end("date")
             timex = next((t for t in inside if t.start <= date_end <= t.end + 1), None)
@@ -106,7 +113,11 @@ def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
             # At the top a date alone is the page's header or timestamp; further down it is a print or update
             # line ("A version of this article appears in print on ..."), on or after publication.
             stamps.append(Stamp(start, end, "header" if number < 5 else "later line", inside[0].value[:10], body))
-    return stamps
+    for t in timexes:
+        handle = _EMBEDDED.search(text, max(0, t.start - 20), t.start)
+        if handle and _DAY_VALUE.match(t.value):
+            stamps.append(Stamp(handle.start(), t.end, "embedded post", t.value[:10], text[handle.start():t.end]))
+    return sorted(stamps, key=lambda s: s.start)
 
 
 def furniture_spans(text: str) -> list[tuple[int, int]]:
@@ -137,6 +148,9 @@ _NOT_A_NOUN = frozenset(
     "was were is are has had have will would could should can may might did does do and or but to in at on by for "
     "of from when after before as that which who while with than since until so".split()
 )
+# "ahead of the April 19 primary" in a sentence with no past tense: still to come when written.
+_AHEAD_OF = re.compile(r"\bahead\s+of\s+(?:(?:the|this|next)\s+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['’]s\s+|the\s+\w+['’]s\s+)?$",
+                       re.I)
 _OPEN_BEFORE = re.compile(r"\b(?:by|until|till|before|ahead\s+of|through|due|deadline|for|scheduled|slated|set)\s+"
                           r"(?:the\s+)?$", re.I)
 
@@ -186,13 +200,15 @@ def _tense(text: str, timex: Timex) -> int:
         return -1
     if head.startswith(("next ", "coming ", "this coming ")):
         return 1
-    if (head.startswith("the ") or _ATTRIBUTIVE_BEFORE.search(before)) and after and after.group(1).islower() \
-            and after.group(1) not in _NOT_A_NOUN:
-        return 0
     left = max([m.end() for m in _EDGE.finditer(text, max(0, timex.start - NEAR), timex.start)], default=None)
     left = max(0, timex.start - NEAR) if left is None else left
     edge = _EDGE.search(text, timex.end, timex.end + NEAR)
     right = edge.start() if edge else min(len(text), timex.end + NEAR)
+    if _AHEAD_OF.search(before):
+        return 0 if _past_before(text, left, right) else 1
+    if (head.startswith("the ") or _ATTRIBUTIVE_BEFORE.search(before)) and after and after.group(1).islower() \
+            and after.group(1) not in _NOT_A_NOUN:
+        return 0
     if _SCHEDULE_BEFORE.search(text[left:timex.start]):
         return 1
     if re.search(r"\b(?:since|ever\s+since)\s+$", before, re.I):
@@ -208,6 +224,12 @@ def _tense(text: str, timex: Timex) -> int:
     if sign < 0 and _OPEN_BEFORE.search(before):
         return 0
     return sign
+
+
+def _past_before(text: str, left: int, right: int) -> bool:
+    """Whether [left, right) holds a past-tense verb (not a participle after "is/are/be")."""
+    return any(not _BE_BEFORE.search(text[max(left, m.start() - 20):m.start()])
+               for m in _PAST_MARK.finditer(text, left, right))
 
 
 def _inside(spans: list[tuple[int, int]], timex: Timex) -> bool:
@@ -308,8 +330,14 @@ def _stamp_clues(stamps: list[Stamp], guess: YearGuess | None) -> list[Clue]:
         if resolved:
             day, how, guessed = resolved
             evidence = f"{stamp.kind} {stamp.text.strip()!r}" + (f" ({how})" if how else "")
-            low = None if stamp.kind in ("updated", "later line") else day
-            clues.append(Clue(low, day, STAMP_CONFIDENCE * (0.8 if guessed else 1), evidence, not guessed, day))
+            # A day either side: the stamp's time zone is not the reader's, and wire copy is republished a day
+            # later (on PolNeAR, a third of the wrong datelines were one day off).
+            if stamp.kind == "embedded post":  # quoted by the article: posted on or before its writing
+                clues.append(Clue(day - ONE_DAY, None, DATE_CONFIDENCE, evidence, not guessed, day))
+                continue
+            low = None if stamp.kind in ("updated", "later line") else day - ONE_DAY
+            clues.append(Clue(low, day + ONE_DAY, STAMP_CONFIDENCE * (0.8 if guessed else 1), evidence, not guessed,
+                              day))
     return clues
 
 
@@ -319,6 +347,16 @@ def _implausible(year: int, direction: int, rough: int | None) -> bool:
     return rough is not None and ((direction < 0 and year > rough) or (direction > 0 and year < rough - 1))
 
 
+
+
+def _implausible_period(value: str, period: tuple[dt.date, dt.date], direction: int, rough: int | None) -> bool:
+    """A bare year bounds the writing only when it is not the corpus's year or later (past: "the 2016 race" in a
+    2015 article is misread as past) and not before it (future: "announces 2015" in a 2016 article)."""
+    if _implausible(period[0].year, direction, rough):
+        return True
+    if rough is not None and len(value) == 4:
+        return (direction < 0 and period[0].year >= rough) or (direction > 0 and period[0].year < rough)
+    return False
 
 
 def _period(value: str) -> tuple[dt.date, dt.date] | None:
@@ -379,8 +417,8 @@ def article_clues(text: str, guess: YearGuess | None, timexes: list[Timex] | Non
             continue
         if re.search(r"\d", timex.text) and _DAY_VALUE.match(timex.value):
             clue = _day_clue(text, timex, direction, guess)
-        elif not timex.anchored and (period := _period(timex.value)) and not _implausible(period[0].year, direction,
-                                                                                           rough):
+        elif not timex.anchored and (period := _period(timex.value)) and not _implausible_period(
+                timex.value, period, direction, rough):
             clue = _period_clue(period, direction, timex)
         else:
             clue = None
