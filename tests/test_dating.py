@@ -35,6 +35,8 @@ def _dates(*texts: str) -> pd.DataFrame:
         ("Updated 4 December 2025 09:10 CET\nThe mayor opened a bridge.", "updated", "2025-12-04"),
         ("Thursday, 27 November, 2025\nThe mayor opened a bridge.", "header", "2025-11-27"),
         ("December 16, 2025 / 01:13 IST\nThe mayor opened a bridge.", "header", "2025-12-16"),
+        ("Dec 3 (Wire) - The mayor opened a new bridge.", "dateline", "XXXX-12-03"),
+        ("It was a quiet day. — Ann Berg (@annberg) December 3, 2025", "embedded post", "2025-12-03"),
     ],
 )
 def test_stamps(text, kind, value):
@@ -46,9 +48,9 @@ def test_a_date_alone_late_in_the_article_is_a_later_line():
     text = "Line one.\nLine two.\nLine three.\nLine four.\nLine five.\nFriday, 5 December 2025.\n"
     (stamp,) = find_stamps(text)
     assert (stamp.kind, stamp.value) == ("later line", "2025-12-05")
-    # printed or updated on that day: written on or before it
+    # printed or updated on that day: written on or before it (a day's margin for time zones)
     (clue,) = article_clues(text, None)
-    assert (clue.earliest, clue.latest) == (None, D(2025, 12, 5))
+    assert (clue.earliest, clue.latest) == (None, D(2025, 12, 6))
 
 
 def test_a_sentence_with_a_date_is_no_stamp():
@@ -69,9 +71,10 @@ def test_furniture_lines():
 def test_stamp_is_the_strongest_clue_and_never_an_event():
     text = ("Published: 4 December 2025\nThe council met on 1 December 2025 and will vote on 9 December 2025.")
     row = _dates(text).loc["d0"]
-    # the stamp closes the interval on its day; the reported and announced dates agree with it
+    # the stamp closes the interval on its day, a day either side for time zones; the reported (1 Dec) and
+    # announced (9 Dec) dates agree with it; relative dates count from the stamp's day
     assert (row.source, row.earliest, row.latest, row.anchor, row.confidence) == (
-        "inferred", "2025-12-04", "2025-12-04", "2025-12-04", 0.9)
+        "inferred", "2025-12-03", "2025-12-05", "2025-12-04", 0.9)
     assert row.evidence.startswith("published 'Published: 4 December 2025'")
     table = events(pd.DataFrame([{"doc_id": "d0", "text": text}]), _dates(text).reset_index())
     assert "2025-12-04" not in set(table.date)
@@ -80,7 +83,7 @@ def test_stamp_is_the_strongest_clue_and_never_an_event():
 
 def test_updated_stamp_bounds_from_above_only():
     row = _dates("Updated 4 December 2025\nThe harbour froze.").loc["d0"]
-    assert (row.earliest, row.latest) == ("", "2025-12-04")
+    assert (row.earliest, row.latest) == ("", "2025-12-05")
 
 
 def test_furniture_is_no_evidence_and_no_event():
@@ -101,6 +104,8 @@ def test_furniture_is_no_evidence_and_no_event():
         ("The referendum is 8 November 2026.", "", "2026-11-08"),
         # a month or a year reported as past: from its first day
         ("Prices have risen since March 2019.", "2019-03-01", ""),
+        # "ahead of" a day, with no past tense in the sentence: still to come
+        ("Candidates campaign ahead of the 8 November 2026 vote.", "", "2026-11-08"),
         ("The bridge collapsed in 2014.", "2014-01-01", ""),
     ],
 )
@@ -117,6 +122,7 @@ def test_tense_makes_the_bound(text, earliest, latest):
         "Voters have until 8 November 2026 to register.",  # "until", "by", "before" ... neither
         "Officials promised to finish the bridge by 8 November 2026, it was reported.",
         "The bridge opened.",  # no date at all
+        "Candidates campaigned hard ahead of the 8 November 2026 vote.",  # past tense: the vote may be over
     ],
 )
 def test_no_clue(text):
@@ -124,9 +130,9 @@ def test_no_clue(text):
 
 
 def test_contradicting_clues_keep_the_stronger():
-    # the stamp (0.9) says 4 December; the misleading "will ... on 1 December 2025" (0.6) contradicts it and goes
+    # the stamp (0.9) says 3-5 December; the misleading "will ... on 1 December 2025" (0.6) contradicts it and goes
     clue = combine(article_clues("Published: 4 December 2025\nThe council will meet on 1 December 2025.", None))
-    assert (clue.earliest, clue.latest, clue.confidence) == (D(2025, 12, 4), D(2025, 12, 4), 0.9)
+    assert (clue.earliest, clue.latest, clue.confidence) == (D(2025, 12, 3), D(2025, 12, 5), 0.9)
     assert "1 December" not in clue.evidence
 
 
@@ -218,3 +224,16 @@ def test_corpus_without_dates_gives_empty_tables_and_figure():
     assert len(events_table(table)) == 0
     assert timelinejs(table, "t")["events"] == []
     assert timeline_figure(table, anchors) is not None
+
+
+def test_bare_year_bounds_respect_the_corpus_year():
+    # Corpus year 2016: "the race of 2016 was ..." in the past would put the writing in 2016 or later, which news of
+    # late 2015 says too; a bare year bounds from below only when it is before the corpus year, and from above only
+    # when it is not before it.
+    guess = YearGuess([], 2016)
+    assert article_clues("The deal collapsed in 2016.", guess) == []
+    (clue,) = article_clues("The deal collapsed in 2015.", guess)
+    assert (clue.earliest, clue.latest) == (D(2015, 1, 1), None)
+    assert article_clues("The plant will close in 2015.", guess) == []
+    (clue,) = article_clues("The plant will close in 2017.", guess)
+    assert (clue.earliest, clue.latest) == (None, D(2017, 12, 31))
