@@ -495,15 +495,15 @@ def same_event(a: frozenset[str], b: frozenset[str]) -> bool:
     return shared >= MIN_SHARED and shared / len(a | b) >= SAME_EVENT
 
 
-def _past_weekday_sentences(text: str, timexes: list[Timex]) -> list[tuple[int, str, frozenset[str]]]:
-    """(weekday, sentence, content words) for each sentence naming a weekday in the past tense."""
+def _weekday_sentences(text: str, timexes: list[Timex]) -> list[tuple[int, int, str, frozenset[str]]]:
+    """(weekday, tense, sentence, content words) for each sentence naming a weekday in the past or future tense."""
     found = []
-    timexes = [t for t in timexes if _WEEKDAY_VALUE.match(t.value) and _tense(text, t) < 0]
-    for start, end in sentence_spans(text) if timexes else []:
-        inside = [t for t in timexes if start <= t.start < end]
+    tensed = [(t, tense) for t in timexes if _WEEKDAY_VALUE.match(t.value) and (tense := _tense(text, t))]
+    for start, end in sentence_spans(text) if tensed else []:
+        inside = [(t, tense) for t, tense in tensed if start <= t.start < end]
         if inside:
-            sentence = text[start:end]
-            found.append((int(_WEEKDAY_VALUE.match(inside[0].value).group(1)) - 1, sentence, content_words(sentence)))
+            (t, tense), sentence = inside[0], text[start:end]
+            found.append((int(_WEEKDAY_VALUE.match(t.value).group(1)) - 1, tense, sentence, content_words(sentence)))
     return found
 
 
@@ -531,9 +531,9 @@ def _dated_sentences(text: str, known: dt.date | None, rough: int | None,
 def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets: list[str],
                        rough: int | None, tagged: dict[str, list[Timex]] | None = None) -> dict[str, Clue]:
     """Clues for the ``targets`` (articles without a closed interval) from the rest of the corpus: a sentence
-    naming a weekday in the past that reports the same event (``same_event``) as a sentence of another article
-    with a day-precise date, that day falling on that weekday, means the article was written within six days
-    after that day. ``known``: publication days from metadata, which resolve the other articles' relative dates."""
+    naming a weekday in the past (to come) that reports the same event (``same_event``) as a sentence of another
+    article with a day-precise date, that day falling on that weekday, means the article was written within six
+    days after (before) that day. ``known``: publication days from metadata, which resolve the other articles' relative dates."""
     index: dict[str, list[tuple[list[dt.date], str, frozenset[str], str]]] = {}
     for doc_id in sorted(texts):
         timexes = tagged[doc_id] if tagged and doc_id in tagged else find_timexes(texts[doc_id])
@@ -545,7 +545,7 @@ def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets
     for doc_id in targets:
         best = None
         timexes = tagged[doc_id] if tagged and doc_id in tagged else find_timexes(texts[doc_id])
-        for weekday, sentence, words in _past_weekday_sentences(texts[doc_id], timexes):
+        for weekday, tense, sentence, words in _weekday_sentences(texts[doc_id], timexes):
             seen = set()
             for word in sorted(words):
                 for entry in index.get(word, []):
@@ -557,13 +557,15 @@ def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets
                     if other_id != doc_id and len(match) == 1 and same_event(words, other_words):
                         score = len(words & other_words) / len(words | other_words)
                         if best is None or score > best[0]:
-                            best = (score, match[0], other_id, other)
+                            best = (score, match[0], tense, other_id, other)
         if best:
-            _, day, other_id, other = best
-            clues[doc_id] = Clue(day, day + WEEK, CORPUS_CONFIDENCE, anchor=day + WEEK, evidence=
-                                 f"reports the same event as {other_id} ({' '.join(other.split()[:12])!r}…), dated "
-                                 f"{day.isoformat()}, a {day.strftime('%A')}, there; it names that weekday in the past: "
-                                 f"within six days after it (corpus)")
+            _, day, tense, other_id, other = best
+            low, high = (day, day + WEEK) if tense < 0 else (day - WEEK, day)
+            clues[doc_id] = Clue(low, high, CORPUS_CONFIDENCE, anchor=high if tense < 0 else low, evidence=(
+                f"reports the same event as {other_id} ({' '.join(other.split()[:12])!r}…), dated "
+                f"{day.isoformat()}, a {day.strftime('%A')}, there; it names that weekday "
+                f"{'in the past: within six days after' if tense < 0 else 'as still to come: within six days before'}"
+                f" it (corpus)"))
     return clues
 
 
