@@ -80,7 +80,6 @@ _VERB = re.compile(
     r"|took|made|gave|held|left|spoke|wrote|sent|saw|got|ran|became|brought|fought|found|led|paid|struck|fell|rose"
     r"|hit|quit|meets|holds|visits|signs|votes|calls|tells|warns|plans|agrees|arrives)\b"
 )
-_NAME_BEFORE = re.compile(r"((?:[A-Z][\w.'’-]+\s+){0,3}[A-Z][\w.'’-]+)\s*(?:,[^,]{0,60},\s*)?$")
 
 
 def _clause(text: str, start: int, end: int, timex: Timex) -> tuple[int, int]:
