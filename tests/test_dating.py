@@ -11,7 +11,7 @@ import pytest
 from newslens.chronology import EVENT_COLUMNS, article_dates, events
 from newslens.dating import (YearGuess, article_clues, combine, find_stamps, furniture_spans, rough_year,
                              same_event, content_words)
-from newslens.timeline import events_table, timeline_figure, timelinejs
+from newslens.timeline import events_table, select_events, timeline_figure, timelinejs
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date
@@ -219,7 +219,7 @@ def test_corpus_without_dates_gives_empty_tables_and_figure():
                          {"doc_id": "b", "text": "Nothing happened.", "published": ""}])
     anchors = article_dates(docs)
     assert list(anchors.source) == ["undated", "undated"]
-    table = events(docs, anchors)
+    table = select_events(events(docs, anchors))
     assert list(table.columns) == EVENT_COLUMNS and len(table) == 0
     assert len(events_table(table)) == 0
     assert timelinejs(table, "t")["events"] == []
