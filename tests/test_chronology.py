@@ -209,3 +209,25 @@ def test_predicate_subject_stops_at_a_comma_or_date_and_drops_conjunctions():
     docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
     (row,) = events(docs, article_dates(docs)).itertuples()
     assert row.predicate == "the harbour workers ended their strike in Bergen"
+
+
+def test_a_small_corpus_some_of_it_undated():
+    # a: a wire dateline without year; b: a "Published" stamp; c: no date at all, only "on Tuesday".
+    texts = {
+        "a": "KYIV, Dec. 2 (Wire) — Norway and Chile signed a fisheries treaty in Oslo on Tuesday, officials said.\n"
+             "The ministers will meet again on 9 December 2025.",
+        "b": "Published: 3 December 2025\nOn 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo.",
+        "c": "The foreign ministers of Norway and Chile signed a fisheries treaty in Oslo on Tuesday.",
+    }
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in texts.items()])
+    mentions = pd.DataFrame([m for k, t in texts.items() for m in _mentions(k, t, "Norway", "Chile")])
+    anchors = article_dates(docs).set_index("doc_id")
+    # The corpus names December 2025 (a, b): the dateline's 2 December is 2025, a day either side; b's stamp the
+    # same; c reports b's treaty of Tuesday 2 December 2025 and names Tuesday: the six days after it.
+    assert [tuple(anchors.loc[k, ["earliest", "latest", "anchor"]]) for k in "abc"] == [
+        ("2025-12-01", "2025-12-03", "2025-12-02"), ("2025-12-02", "2025-12-04", "2025-12-03"),
+        ("2025-12-02", "2025-12-08", "2025-12-08")]
+    table = events(docs, anchors.reset_index(), mentions)
+    # one treaty, reported by all three; the announced meeting by a alone; no dateline or stamp among the events
+    assert [(r.date, r.sources, r.n_sources) for r in table.itertuples()] == [
+        ("2025-12-02", ["a", "b", "c"], 3), ("2025-12-09", ["a"], 1)]
