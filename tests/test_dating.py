@@ -237,3 +237,36 @@ def test_bare_year_bounds_respect_the_corpus_year():
     assert article_clues("The plant will close in 2015.", guess) == []
     (clue,) = article_clues("The plant will close in 2017.", guess)
     assert (clue.earliest, clue.latest) == (None, D(2017, 12, 31))
+
+
+# --- the benchmark's scorer ------------------------------------------------------------------------------------------
+
+def _bench_dates():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_dates", ROOT / "benchmarks" / "bench_dates.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_dates"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_scorer_on_a_hand_made_table():
+    table = pd.DataFrame([
+        {"earliest": "2016-01-01", "latest": "2016-01-07"},  # contains 3 Jan, closed, 7 days
+        {"earliest": "2016-01-05", "latest": ""},  # open, excludes 3 Jan
+        {"earliest": "", "latest": "2016-02-01"},  # open, contains 3 Jan
+        {"earliest": "2016-01-03", "latest": "2016-01-03"},  # contains 3 Jan, closed, 1 day
+        {"earliest": "", "latest": ""},  # no interval
+    ])
+    result = _bench_dates().score(table, [D(2016, 1, 3)] * 5)
+    assert result == {"n": 5, "contains": 3 / 5, "excludes": 1 / 5, "closed": 2 / 5, "median_width": 4.0,
+                      "undated": 1 / 5}
+
+
+def test_benchmark_skips_without_shared_data(tmp_path, monkeypatch, capsys):
+    bench = _bench_dates()
+    monkeypatch.setattr(bench, "DATA", tmp_path / "absent")
+    assert bench.main([]) == 0
+    assert capsys.readouterr().out.startswith("SKIP: PolNeAR not found")

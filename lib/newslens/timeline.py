@@ -84,8 +84,7 @@ def select_events(events: pd.DataFrame, date_from: str = "", date_to: str = "", 
         first, last = interval(row.date)
         keep.append(first <= high and last >= low and row.precision in allowed
                     and (not wanted or bool(wanted & set(row.actors))))
-    # .loc, not []: an empty list would select no columns (the "KeyError: 'sources'" of a corpus without events)
-    return events.loc[keep].reset_index(drop=True)
+    return events.loc[keep].reset_index(drop=True)  # events[[]] would select no columns: KeyError 'sources'
 
 
 def events_table(events: pd.DataFrame) -> pd.DataFrame:
