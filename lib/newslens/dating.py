@@ -151,18 +151,9 @@ class Clue:
 _WEEKDAY_VALUE = re.compile(r"^XXXX-WXX-(\d)$")
 
 
-_ATTRIBUTIVE_BEFORE = re.compile(r"(?:\b(?:the|a|an|this|that|its|their|his|her|our)|['’]s)\s*$", re.I)
-_NOT_A_NOUN = frozenset(
-    "was were is are has had have will would could should can may might did does do and or but to in at on by for "
-    "of from when after before as that which who while with than since until so".split()
-)
 # "ahead of the April 19 primary" in a sentence with no past tense: still to come when written.
 _AHEAD_OF = re.compile(r"\bahead\s+of\s+(?:(?:the|this|next)\s+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['’]s\s+|the\s+\w+['’]s\s+)?$",
                        re.I)
-_OPEN_BEFORE = re.compile(r"\b(?:by|until|till|before|ahead\s+of|through|due|deadline|for|scheduled|slated|set)\s+"
-                          r"(?:the\s+)?$", re.I)
-
-
 # Tense of a report, for dating (stricter than the tagger's resolution rule): a date reported in the past needs a
 # past-tense verb near it in its sentence, not a participle of the present passive ("votes are tallied March 15").
 _PAST_MARK = re.compile(
@@ -275,7 +266,7 @@ class YearGuess:
         _, year, near = best
         if near:
             return year, f"year {year}: {near} days the corpus pins down fall within 45 days of it"
-        return year, f"year {year}: the latest year the corpus reports in the past"
+        return year, f"year {year}: the corpus's year (the latest it names with a month or day)"
 
 
 def rough_year(texts: list[str], tagged: list[list[Timex]] | None = None) -> int | None:
