@@ -345,6 +345,8 @@ def test_bare_abbreviations_are_not_months(text):
 def test_no_time_is_taken_from_a_count_after_a_date():
     # "15" after the date is a number of people, not a clock time
     assert tag("On Dec. 3, 15 people were hurt.") == [("Dec. 3", "DATE", "2025-12-03")]
+    assert tag("On Dec. 3, 4.50 million people voted.") == [("Dec. 3", "DATE", "2025-12-03")]
+    assert tag("The polls closed on Dec. 3 at 9.30.") == [("Dec. 3 at 9.30", "TIME", "2025-12-03T09:30")]
 
 
 def test_weekday_deadline_is_ahead_and_later_weekday_is_not():

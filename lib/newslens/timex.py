@@ -1084,7 +1084,7 @@ def find_timexes(text: str, anchor: dt.date | None = None) -> list[Timex]:
 # A clock time right after a day-precise date belongs to it: "30 November 2025, 10:15", "Dec 16, 2025 / 01:13 IST",
 # "Dec. 3 at 2 p.m." (the clock rule alone would put 2 p.m. on the anchor's day).
 _TIME_AFTER = re.compile(
-    r"(?:\s*[,/|–-]\s*|\s+)(?:at\s+)?(?P<h>[0-2]?\d)(?:[:.](?P<mi>[0-5]\d)(?::[0-5]\d)?)?"
+    r"(?:\s*[,/|–-]\s*|\s+)(?P<at>at\s+)?(?P<h>[0-2]?\d)(?:(?P<sep>[:.])(?P<mi>[0-5]\d)(?::[0-5]\d)?)?"
     r"(?:\s*(?P<ampm>[ap]\.?\s?m\b\.?))?(?:\s+(?:[A-Z]{2,4}T?|GMT|UTC)\b)?"
 )
 _DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d$")
@@ -1093,8 +1093,8 @@ _DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d$")
 def _time_after(text: str, date: Timex) -> Timex | None:
     """``date`` extended over the clock time that follows it, as a TIME; None when no time follows."""
     m = _TIME_AFTER.match(text, date.end)
-    if not m or not (m["mi"] or m["ampm"]):
-        return None
+    if not m or not (m["mi"] or m["ampm"]) or (m["sep"] == "." and not (m["ampm"] or m["at"])):
+        return None  # "Nov. 3, 4.50 million votes" is a number, "Nov. 3 at 4.50" or "4.50 p.m." a time
     hour = int(m["h"])
     if m["ampm"]:
         if hour > 12:
