@@ -487,6 +487,7 @@ def content_words(text: str) -> frozenset[str]:
 
 SAME_EVENT = 0.3  # content-word Jaccard from which two sentences report the same event
 MIN_SHARED = 4  # ... and at least this many shared content words
+COMMON = 1000  # a word in more dated sentences than this does not select candidates
 
 
 def same_event(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -532,31 +533,41 @@ def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets
     """Clues for the ``targets`` (articles without a closed interval) from the rest of the corpus: a sentence
     naming a weekday in the past (to come) that reports the same event (``same_event``) as a sentence of another
     article with a day-precise date, that day falling on that weekday, means the article was written within six
-    days after (before) that day. ``known``: publication days from metadata, which resolve the other articles' relative dates."""
+    days after (before) that day. ``known``: publication days from metadata, which resolve the other articles'
+    relative dates."""
+    def tags(doc_id: str) -> list[Timex]:
+        return tagged[doc_id] if tagged and doc_id in tagged else find_timexes(texts[doc_id])
+
+    wanted = {doc_id: _weekday_sentences(texts[doc_id], tags(doc_id)) for doc_id in targets}
+    vocabulary = {w for found in wanted.values() for *_, words in found for w in words}
+    if not vocabulary:
+        return {}
+    # An inverted index of the dated sentences, by the words the targets use; a candidate must share two of a
+    # target sentence's rarer words (a word in more than COMMON dated sentences does not select), so a corpus of
+    # thousands of articles is not compared sentence by sentence.
     index: dict[str, list[tuple[list[dt.date], str, frozenset[str], str]]] = {}
     for doc_id in sorted(texts):
-        timexes = tagged[doc_id] if tagged and doc_id in tagged else find_timexes(texts[doc_id])
-        for days, sentence, words in _dated_sentences(texts[doc_id], known.get(doc_id), rough, timexes):
+        for days, sentence, words in _dated_sentences(texts[doc_id], known.get(doc_id), rough, tags(doc_id)):
             entry = (days, sentence, words, doc_id)
-            for word in words:
+            for word in words & vocabulary:
                 index.setdefault(word, []).append(entry)
     clues = {}
     for doc_id in targets:
         best = None
-        timexes = tagged[doc_id] if tagged and doc_id in tagged else find_timexes(texts[doc_id])
-        for weekday, tense, sentence, words in _weekday_sentences(texts[doc_id], timexes):
-            seen = set()
+        for weekday, tense, sentence, words in wanted[doc_id]:
+            hits: dict[int, list] = {}
             for word in sorted(words):
-                for entry in index.get(word, []):
-                    if id(entry) in seen:
-                        continue
-                    seen.add(id(entry))
-                    days, other, other_words, other_id = entry
-                    match = [d for d in days if d.weekday() == weekday]
-                    if other_id != doc_id and len(match) == 1 and same_event(words, other_words):
-                        score = len(words & other_words) / len(words | other_words)
-                        if best is None or score > best[0]:
-                            best = (score, match[0], tense, other_id, other)
+                postings = index.get(word, [])
+                if len(postings) <= COMMON:
+                    for entry in postings:
+                        hits.setdefault(id(entry), [entry, 0])[1] += 1
+            for entry, count in hits.values():
+                days, other, other_words, other_id = entry
+                match = [d for d in days if d.weekday() == weekday]
+                if count >= 2 and other_id != doc_id and len(match) == 1 and same_event(words, other_words):
+                    score = len(words & other_words) / len(words | other_words)
+                    if best is None or score > best[0]:
+                        best = (score, match[0], tense, other_id, other)
         if best:
             _, day, tense, other_id, other = best
             low, high = (day, day + WEEK) if tense < 0 else (day - WEEK, day)
