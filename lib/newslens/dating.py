@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from newslens.text import sentence_spans, word_forms
+from newslens.text import line_sentence_spans, word_forms
 from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
@@ -499,7 +499,7 @@ def _weekday_sentences(text: str, timexes: list[Timex]) -> list[tuple[int, int, 
     """(weekday, tense, sentence, content words) for each sentence naming a weekday in the past or future tense."""
     found = []
     tensed = [(t, tense) for t in timexes if _WEEKDAY_VALUE.match(t.value) and (tense := _tense(text, t))]
-    for start, end in sentence_spans(text) if tensed else []:
+    for start, end in line_sentence_spans(text, [(t.start, t.end) for t, _ in tensed]):
         inside = [(t, tense) for t, tense in tensed if start <= t.start < end]
         if inside:
             (t, tense), sentence = inside[0], text[start:end]
@@ -514,7 +514,7 @@ def _dated_sentences(text: str, known: dt.date | None, rough: int | None,
     corpus's year and the years either side."""
     found = []
     timexes = [t for t in (find_timexes(text, known) if known else timexes) if re.search(r"\d", t.text) and _DAY_VALUE.match(t.value)]
-    for start, end in sentence_spans(text) if timexes else []:
+    for start, end in line_sentence_spans(text, [(t.start, t.end) for t in timexes]):
         inside = [t for t in timexes if start <= t.start < end]
         if not inside:
             continue
