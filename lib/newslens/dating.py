@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from newslens.text import line_sentence_spans, word_forms
+from newslens.text import word_forms
 from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
@@ -495,35 +495,47 @@ def same_event(a: frozenset[str], b: frozenset[str]) -> bool:
     return shared >= MIN_SHARED and shared / len(a | b) >= SAME_EVENT
 
 
+def _sentence_around(text: str, timex: Timex) -> tuple[int, int]:
+    """The sentence holding ``timex``, cut at ". ", "! ", "? " and line breaks: cheap, and close enough for comparing
+    words (abbreviations such as "Sen." cut it short, which only loses words)."""
+    starts = [m.end() for m in _EDGE.finditer(text, max(0, timex.start - 400), timex.start)]
+    edge = _EDGE.search(text, timex.end, timex.end + 400)
+    return (starts[-1] if starts else max(0, timex.start - 400)), (edge.start() + 1 if edge else len(text))
+
+
 def _weekday_sentences(text: str, timexes: list[Timex]) -> list[tuple[int, int, str, frozenset[str]]]:
-    """(weekday, tense, sentence, content words) for each sentence naming a weekday in the past or future tense."""
-    found = []
-    tensed = [(t, tense) for t in timexes if _WEEKDAY_VALUE.match(t.value) and (tense := _tense(text, t))]
-    for start, end in line_sentence_spans(text, [(t.start, t.end) for t, _ in tensed]):
-        inside = [(t, tense) for t, tense in tensed if start <= t.start < end]
-        if inside:
-            (t, tense), sentence = inside[0], text[start:end]
-            found.append((int(_WEEKDAY_VALUE.match(t.value).group(1)) - 1, tense, sentence, content_words(sentence)))
+    """(weekday, tense, sentence, content words) for each sentence naming a weekday in the past or future tense
+    (its first such weekday)."""
+    found, seen = [], set()
+    for t in timexes:
+        if _WEEKDAY_VALUE.match(t.value) and (tense := _tense(text, t)):
+            span = _sentence_around(text, t)
+            if span not in seen:
+                seen.add(span)
+                sentence = text[span[0]:span[1]]
+                found.append((int(_WEEKDAY_VALUE.match(t.value).group(1)) - 1, tense, sentence, content_words(sentence)))
     return found
 
 
 def _dated_sentences(text: str, known: dt.date | None, rough: int | None,
                      timexes: list[Timex]) -> list[tuple[list[dt.date], str, frozenset[str]]]:
-    """(candidate days, sentence, content words) for each sentence with a day-precise date: the date itself when
-    it has its year (or ``known``, the article's publication day, resolves it), else that day and month in the
-    corpus's year and the years either side."""
-    found = []
-    timexes = [t for t in (find_timexes(text, known) if known else timexes) if re.search(r"\d", t.text) and _DAY_VALUE.match(t.value)]
-    for start, end in line_sentence_spans(text, [(t.start, t.end) for t in timexes]):
-        inside = [t for t in timexes if start <= t.start < end]
-        if not inside:
+    """(candidate days, sentence, content words) for each sentence with a day-precise date (its first): the date
+    itself when it has its year (or ``known``, the article's publication day, resolves it), else that day and month
+    in the corpus's year and the years either side."""
+    found, seen = [], set()
+    for t in (find_timexes(text, known) if known else timexes):
+        m = _DAY_VALUE.match(t.value)
+        if not (m and re.search(r"\d", t.text)):
             continue
-        m = _DAY_VALUE.match(inside[0].value)
+        span = _sentence_around(text, t)
+        if span in seen:
+            continue
+        seen.add(span)
         month, day = int(m.group(2)), int(m.group(3))
         years = [int(m.group(1))] if m.group(1) != "XXXX" else [rough - 1, rough, rough + 1] if rough else []
         days = [dt.date(y, month, day) for y in years if _valid(y, month, day)]
         if days:
-            sentence = text[start:end]
+            sentence = text[span[0]:span[1]]
             found.append((days, sentence, content_words(sentence)))
     return found
 
@@ -562,9 +574,11 @@ def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets
                     for entry in postings:
                         hits.setdefault(id(entry), [entry, 0])[1] += 1
             for entry, count in hits.values():
+                if count < 2:
+                    continue
                 days, other, other_words, other_id = entry
                 match = [d for d in days if d.weekday() == weekday]
-                if count >= 2 and other_id != doc_id and len(match) == 1 and same_event(words, other_words):
+                if other_id != doc_id and len(match) == 1 and same_event(words, other_words):
                     score = len(words & other_words) / len(words | other_words)
                     if best is None or score > best[0]:
                         best = (score, match[0], tense, other_id, other)
