@@ -69,6 +69,17 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell["id"] = "injected-parameters"
         elif not cell.get("id"):
             cell["id"] = f"cell-{index}"
+        # print() writes its text and its "\n" apart; on a busy machine the kernel may flush them as two stream
+        # outputs. Adjacent outputs of one stream are joined, so the file does not depend on the timing.
+        merged: list = []
+        for output in cell.get("outputs", []):
+            if (merged and output.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == output.get("name")):
+                merged[-1]["text"] += output["text"]
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
     return nb
 
 
