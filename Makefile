@@ -29,6 +29,7 @@ bench: setup
 	$(PY) benchmarks/bench_frequency.py
 	$(PY) benchmarks/bench_sentiment.py
 	$(PY) benchmarks/bench_timex.py
+	$(PY) benchmarks/bench_dates.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

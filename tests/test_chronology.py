@@ -37,13 +37,22 @@ def test_weekday_qualified_date_dates_the_geneva_article(seed_dates):
 
 def test_year_from_the_corpus_is_stated(seed_dates):
     row = seed_dates.loc["003"]
-    # "Putin said on the 2nd of December": no year in the article, 2025 from the Geneva article.
-    assert (row.source, row.earliest) == ("inferred", "2025-12-02")
+    # "Putin said on the 2nd of December": no year in the article; 2025 from the Geneva article's pinned Sunday
+    # (the only later year than February 2022). The bound is taken a year out (2024-12-02); the anchor is the guess.
+    assert (row.source, row.earliest, row.anchor, row.latest) == ("inferred", "2024-12-02", "2025-12-02", "")
     assert "corpus" in row.evidence
     assert row.confidence < seed_dates.loc["000"].confidence
 
 
-@pytest.mark.parametrize("doc_id", ["001", "002", "004"])
+def test_a_past_year_is_only_a_lower_bound_without_anchor(seed_dates):
+    row = seed_dates.loc["004"]
+    # "Russia's sovereignty over the annexed Crimea ... in 2014": written on or after 1 January 2014; no day to
+    # count "on Friday" from, so no anchor.
+    assert (row.source, row.earliest, row.latest, row.anchor, row.confidence) == (
+        "inferred", "2014-01-01", "", "", 0.3)
+
+
+@pytest.mark.parametrize("doc_id", ["001", "002"])
 def test_articles_without_clues_stay_undated(seed_dates, doc_id):
     row = seed_dates.loc[doc_id]
     assert (row.source, row.anchor, row.earliest, row.latest, row.confidence) == ("undated", "", "", "", 0.0)
@@ -135,3 +144,90 @@ def test_same_event_from_two_articles_is_merged_with_actors():
     # Rows are visited by doc_id, so "a" comes first and "b" is added as a second source.
     assert (merged.doc_id, merged.sources, merged.actors) == ("a", ["a", "b"], ["Ukraine"])
     assert table.equals(events(docs, article_dates(docs), mentions))
+
+
+# --- events as dated clauses, merged across articles (sentences written for these tests) -------------------------
+
+def _mentions(doc_id: str, text: str, *names: str) -> list[dict]:
+    return [{"doc_id": doc_id, "actor": n, "start": text.index(n), "end": text.index(n) + len(n)} for n in names]
+
+
+def test_event_has_predicate_precision_and_date_source():
+    text = "Police closed the bridge on Monday. On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": "2025-12-05"}])
+    table = events(docs, article_dates(docs), pd.DataFrame(_mentions("a", text, "Norway", "Chile")))
+    monday, treaty = table.itertuples()
+    # Monday before Friday 5 December 2025 is 1 December: relative to the metadata date
+    assert (monday.date, monday.precision, monday.date_source, monday.predicate) == (
+        "2025-12-01", "day", "relative to article date", "Police closed the bridge on Monday")
+    assert (treaty.date, treaty.precision, treaty.date_source) == ("2025-12-02", "day", "explicit")
+    assert treaty.predicate == "Norway and Chile signed a fisheries treaty in Oslo"
+    assert treaty.n_sources == 1
+
+
+def test_predicate_is_taken_from_the_clause_of_the_date():
+    text = "Chile protested in 2019, and Norway signed the treaty on 2 December 2025."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
+    (row,) = events(docs, article_dates(docs), pd.DataFrame(_mentions("a", text, "Norway", "Chile"))).itertuples()
+    # the most precise date dates the sentence; its clause (after ", and") gives who did what
+    assert (row.date, row.predicate) == ("2025-12-02", "Norway signed the treaty on 2 December 2025")
+    assert row.actors == ["Chile", "Norway"]
+
+
+def test_reports_agreeing_in_date_actors_and_words_merge():
+    a = "On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
+    b = "Norway and Chile signed their first fisheries treaty in December 2025, officials in Oslo said."
+    c = "On 2 December 2025, Norway and Chile played a football match."  # same day and actors, other event
+    d = "On 3 December 2025, Norway and Chile signed a fisheries treaty in Oslo."  # other day
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in zip("abcd", (a, b, c, d))])
+    mentions = pd.DataFrame([m for k, t in zip("abcd", (a, b, c, d)) for m in _mentions(k, t, "Norway", "Chile")])
+    table = events(docs, article_dates(docs), mentions)
+    # b's month agrees with a's day at month precision; the merged row keeps the day
+    assert [(r.date, r.sources, r.n_sources) for r in table.itertuples()] == [
+        ("2025-12-02", ["a", "b"], 2), ("2025-12-02", ["c"], 1), ("2025-12-03", ["d"], 1)]
+
+
+def test_without_actors_only_close_wording_merges():
+    a = "On 2 December 2025 the harbour of Bergen froze completely overnight."
+    b = "The harbour of Bergen froze completely on 2 December 2025."
+    c = "On 2 December 2025 the harbour authority raised its fees."
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in zip("abc", (a, b, c))])
+    table = events(docs, article_dates(docs))
+    assert [(r.sources, r.n_sources) for r in table.itertuples()] == [(["a", "b"], 2), (["c"], 1)]
+
+
+def test_dateline_and_header_are_never_events():
+    text = "OSLO, Dec. 3 (Wire) — Norway signed the treaty on Tuesday.\nThursday, 27 November, 2025\nIt rained."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
+    # the dateline and the header line are stamps: evidence for the article's date, never events
+    table = events(docs, article_dates(docs))
+    assert len(table) and not table.timex.str.contains("Dec. 3|27 November").any()
+
+
+def test_predicate_subject_stops_at_a_comma_or_date_and_drops_conjunctions():
+    text = "On 2 December 2025, after a long night, the harbour workers ended their strike in Bergen."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
+    (row,) = events(docs, article_dates(docs)).itertuples()
+    assert row.predicate == "the harbour workers ended their strike in Bergen"
+
+
+def test_a_small_corpus_some_of_it_undated():
+    # a: a wire dateline without year; b: a "Published" stamp; c: no date at all, only "on Tuesday".
+    texts = {
+        "a": "KYIV, Dec. 2 (Wire) — Norway and Chile signed a fisheries treaty in Oslo on Tuesday, officials said.\n"
+             "The ministers will meet again on 9 December 2025.",
+        "b": "Published: 3 December 2025\nOn 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo.",
+        "c": "The foreign ministers of Norway and Chile signed a fisheries treaty in Oslo on Tuesday.",
+    }
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in texts.items()])
+    mentions = pd.DataFrame([m for k, t in texts.items() for m in _mentions(k, t, "Norway", "Chile")])
+    anchors = article_dates(docs).set_index("doc_id")
+    # The corpus names December 2025 (a, b): the dateline's 2 December is 2025, a day either side; b's stamp the
+    # same; c reports b's treaty of Tuesday 2 December 2025 and names Tuesday: the six days after it.
+    assert [tuple(anchors.loc[k, ["earliest", "latest", "anchor"]]) for k in "abc"] == [
+        ("2025-12-01", "2025-12-03", "2025-12-02"), ("2025-12-02", "2025-12-04", "2025-12-03"),
+        ("2025-12-02", "2025-12-08", "2025-12-08")]
+    table = events(docs, anchors.reset_index(), mentions)
+    # one treaty, reported by all three; the announced meeting by a alone; no dateline or stamp among the events
+    assert [(r.date, r.sources, r.n_sources) for r in table.itertuples()] == [
+        ("2025-12-02", ["a", "b", "c"], 3), ("2025-12-09", ["a"], 1)]

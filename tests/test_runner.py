@@ -233,6 +233,23 @@ def test_scrub_removes_run_specific_fields():
     assert nb.cells[0].metadata == {"tags": ["injected-parameters"]} and nb.cells[0]["id"] == "injected-parameters"
 
 
+def test_scrub_joins_a_print_split_into_two_stream_outputs():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    out = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("print('7 events')")
+    # a busy kernel flushed print()'s text and its newline apart; a display between two prints stays between them
+    cell.outputs = [out("stream", name="stdout", text="7 events"), out("stream", name="stdout", text="\n"),
+                    out("stream", name="stderr", text="warning\n"), out("execute_result", data={"text/plain": "1"}),
+                    out("stream", name="stdout", text="done\n")]
+    nb.cells = [cell]
+    scrub(nb)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in nb.cells[0].outputs] == [
+        ("stream", "stdout", "7 events\n"), ("stream", "stderr", "warning\n"), ("execute_result", None, None),
+        ("stream", "stdout", "done\n")]
+
+
 def test_committed_outputs_match_the_code(tmp_path):
     """The committed outputs/ are exactly what the committed notebooks and library produce from seeds/."""
     committed = REPO / "outputs"

@@ -95,3 +95,13 @@ def test_tokens_equal_nltk_regexp_tokenizer_on_the_seeds():
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         assert tokens(text) == tokenizer.tokenize(text), path.name
+
+
+def test_line_sentence_spans_splits_only_the_lines_asked_for():
+    from newslens.text import line_sentence_spans
+
+    text = "A first line. It has two sentences.\nA second line.\nA third line. With two."
+    # spans inside lines 1 and 3: their sentences, in order; line 2 is not split
+    assert [text[s:e] for s, e in line_sentence_spans(text, [(60, 62), (2, 5)])] == [
+        "A first line.", "It has two sentences.", "A third line.", "With two."]
+    assert line_sentence_spans(text, []) == []

@@ -301,3 +301,61 @@ def test_timeml_loader_strips_tags_and_keeps_offsets(tmp_path):
     assert doc.text == "On Wednesday shares fell & rose."
     assert doc.anchor == dt.date(1998, 1, 8)
     assert doc.gold == [bench.Span(3, 12, "DATE", "1998-01-07")]
+
+
+# --- date forms of web news (issue 12); anchor Friday 5 Dec 2025 --------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, span, kind, value",
+    [
+        # abbreviated months, with and without a full stop, either order
+        ("The envoys met on Nov 23 in Geneva.", "Nov 23", "DATE", "2025-11-23"),
+        ("The envoys met on Dec. 3 in Moscow.", "Dec. 3", "DATE", "2025-12-03"),
+        ("The envoys met on 3 Dec in Moscow.", "3 Dec", "DATE", "2025-12-03"),
+        ("The envoys met on 3 Dec.", "3 Dec", "DATE", "2025-12-03"),
+        ("The towers fell on Sept. 11, 2001.", "Sept. 11, 2001", "DATE", "2001-09-11"),
+        ("The towers fell on Sept 11 2001.", "Sept 11 2001", "DATE", "2001-09-11"),
+        ("The envoys met on Dec 3rd.", "Dec 3rd", "DATE", "2025-12-03"),
+        ("The envoys met on the 3rd of Dec.", "the 3rd of Dec", "DATE", "2025-12-03"),
+        # month-day-year with a comma is a day, not the year
+        ("The draft was ready by Nov 30, 2025, officials said.", "Nov 30, 2025", "DATE", "2025-11-30"),
+        ("The draft was ready on 30 Nov 2025.", "30 Nov 2025", "DATE", "2025-11-30"),
+        # numeric dates: US month first; day first when the first number is over 12 or with dots; year first
+        ("The memo is dated 11/30/2025.", "11/30/2025", "DATE", "2025-11-30"),
+        ("The memo is dated 30/11/2025.", "30/11/2025", "DATE", "2025-11-30"),
+        ("The memo is dated 01.12.2025.", "01.12.2025", "DATE", "2025-12-01"),
+        ("The memo is dated 2025/11/30.", "2025/11/30", "DATE", "2025-11-30"),
+        # a clock time attached to a date belongs to that date
+        ("Posted December 1, 2025 / 01:13 IST", "December 1, 2025 / 01:13 IST", "TIME", "2025-12-01T01:13"),
+        ("Updated Nov. 30, 2025 10:15 a.m. ET", "Nov. 30, 2025 10:15 a.m. ET", "TIME", "2025-11-30T10:15"),
+        ("The vote opened on 4 December 2025 at 14:30.", "4 December 2025 at 14:30", "TIME", "2025-12-04T14:30"),
+        ("The vote closes Dec. 8 at 2 p.m.", "Dec. 8 at 2 p.m.", "TIME", "2025-12-08T14:00"),
+    ],
+)
+def test_web_news_date_forms(text, span, kind, value):
+    timex = only(text)
+    assert (timex.text, timex.type, timex.value) == (span, kind, value)
+
+
+@pytest.mark.parametrize("text", ["Jan said nothing.", "The Dec. figures.", "He met Jan Novak.", "On Nov 31 nothing."])
+def test_bare_abbreviations_are_not_months(text):
+    assert find_timexes(text, ANCHOR) == []
+
+
+def test_no_time_is_taken_from_a_count_after_a_date():
+    # "15" after the date is a number of people, not a clock time
+    assert tag("On Dec. 3, 15 people were hurt.") == [("Dec. 3", "DATE", "2025-12-03")]
+    assert tag("On Dec. 3, 4.50 million people voted.") == [("Dec. 3", "DATE", "2025-12-03")]
+    assert tag("The polls closed on Dec. 3 at 9.30.") == [("Dec. 3 at 9.30", "TIME", "2025-12-03T09:30")]
+
+
+def test_weekday_deadline_is_ahead_and_later_weekday_is_not():
+    sunday = dt.date(2025, 11, 30)
+    assert only("The Thursday deadline looms over Kyiv.", sunday).value == "2025-12-04"
+    assert only("Kyiv must reply by Thursday.", sunday).value == "2025-12-04"
+    # "had filed ... by Wednesday": the past tense wins over the deadline
+    assert only("They had filed the papers by the Thursday deadline.", sunday).value == "2025-11-27"
+    # In a Monday article, "later Monday" is that same day, never a week on
+    monday = dt.date(2025, 12, 1)
+    assert only("The envoys arrived and met the president later Monday.", monday).value == "2025-12-01"
+    assert only("He will speak later Monday.", monday).value == "2025-12-01"

@@ -5,151 +5,43 @@ Public surface:
     timex_table(documents, anchors) -> DataFrame   every time expression, resolved against its article's anchor
     events(documents, anchors, actor_mentions=None, timexes=None) -> DataFrame
 
-Publication dates come from metadata when there is any. Otherwise they are inferred from the text, never from the
-wall clock: a fully specified date the article reports in the past ("talks began on 23 November 2025") means it was
-published on or after that day, one it announces ("will open on 2 March 2026") on or before it. A day and month
-without a year gets its year from the weekday next to it ("Sunday, 23 November" was a Sunday in 2025) or, failing
-that, from the other articles of the corpus (the evidence says so). Articles with no such clue stay undated.
+Publication dates come from metadata when there is any, else from the text (``newslens.dating``: datelines and
+other stamps, past and future dates, the rest of the corpus), never from the wall clock. An event is a dated clause:
+its date (the most precise resolved DATE of its sentence), the precision, how the date was obtained, who did what
+(``predicate``: the words before the clause's first verb and the verb phrase, by pattern), and the sentence. Stamps (datelines,
+bylines, "Published/Updated" lines, date-only headers) and page furniture (shop banners, weather, cookie notices)
+are never events. The same event reported by several articles is one row with all its ``sources``.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pandas as pd
 
-from newslens.text import sentence_spans, word_spans
-from newslens.timex import WEEKDAYS, Timex, _direction, find_timexes
+from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
+from newslens.text import line_sentence_spans
+from newslens.timex import Timex, find_timexes
 
-ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
 EVENT_COLUMNS = [
-    "date", "precision", "date_source", "actors", "text", "doc_id", "sent_start", "sent_end", "timex", "sources",
+    "date", "precision", "date_source", "actors", "predicate", "text", "doc_id", "sent_start", "sent_end", "timex",
+    "sources", "n_sources",
 ]
-_FULL_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
-_DAY_MONTH = re.compile(r"^XXXX-(\d\d)-(\d\d)$")
 _RESOLVED = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d)?)?$")
-# Only an outright future makes an upper bound; "would" in reported speech is a past plan.
-_STRICT_FUTURE = re.compile(r"\b(?:will|shall|is\s+(?:due|scheduled|set)\s+to|are\s+(?:due|scheduled|set)\s+to)\b|'ll\b", re.I)
-_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
-SIMILAR = 0.5  # token Jaccard above which two dated sentences report the same event
+MERGE_JACCARD = 0.2  # content-word Jaccard from which two clauses of one date (and shared actors) are one event
+MERGE_SHARED = 2  # ... with at least this many content words in common
+ALONE_JACCARD = 0.4  # without actors on both sides, the words alone must agree this much
 
 
-def _published(value) -> dt.date | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        return None
-
-
-def _weekday_year(month: int, day: int, weekday: int, near: int) -> int | None:
-    """The year nearest ``near`` in which day/month falls on ``weekday``."""
-    years = [y for y in range(near - 12, near + 13) if _valid(y, month, day) and dt.date(y, month, day).weekday() == weekday]
-    return min(years, key=lambda y: (abs(y - near), y)) if years else None
-
-
-def _valid(year: int, month: int, day: int) -> bool:
-    try:
-        dt.date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
-def _clues(text: str, near_year: int | None) -> list[tuple[dt.date, int, float, str]]:
-    """(date, direction, confidence, evidence) for every day-precise date of an undated article."""
-    clues = []
-    for timex in find_timexes(text):
-        if timex.type != "DATE":
-            continue
-        direction = _direction(text, timex.start, timex.end)
-        if direction > 0 and not _STRICT_FUTURE.search(text, max(0, timex.start - 80), timex.end + 80):
-            direction = 0
-        if _FULL_DATE.match(timex.value):
-            day = dt.date.fromisoformat(timex.value)
-            clues.append((day, direction, 0.6, f"mentions {timex.value} ({timex.text!r})"))
-            continue
-        m = _DAY_MONTH.match(timex.value)
-        if not m or near_year is None:
-            continue
-        month, day_of_month = int(m.group(1)), int(m.group(2))
-        weekday = _WEEKDAY.search(timex.text)
-        if weekday:
-            year = _weekday_year(month, day_of_month, WEEKDAYS[weekday.group(1).lower()], near_year)
-            if year:
-                clues.append((dt.date(year, month, day_of_month), direction, 0.5,
-                              f"{timex.text!r} is a {weekday.group(1).capitalize()} in {year}, the year nearest "
-                              f"{near_year} (corpus)"))
-        elif _valid(near_year, month, day_of_month):
-            clues.append((dt.date(near_year, month, day_of_month), direction, 0.3,
-                          f"{timex.text!r} with the year {near_year} from other articles of the corpus"))
-    return clues
-
-
-def _bounds(clues) -> tuple[dt.date | None, dt.date | None, float, str]:
-    past = [c for c in clues if c[1] <= 0]
-    future = [c for c in clues if c[1] > 0]
-    earliest = max(past, key=lambda c: c[0]) if past else None
-    latest = min(future, key=lambda c: c[0]) if future else None
-    if earliest and latest and latest[0] < earliest[0]:
-        latest = None  # contradicting clues: trust the reported past
-    chosen = [c for c in (earliest, latest) if c]
-    evidence = "; ".join(
-        ("on or after: " if c is earliest else "on or before: ") + c[3] for c in chosen
-    )
-    confidence = max((c[2] for c in chosen), default=0.0)
-    return (earliest[0] if earliest else None), (latest[0] if latest else None), confidence, evidence
-
-
-def article_dates(documents: pd.DataFrame, corpus_year: int | None = None) -> pd.DataFrame:
-    """Publication date of each article: from ``published`` when given, else an interval inferred from the text.
-
-    ``corpus_year`` is the year to assume for a day and month without one; by default the latest year known from
-    the corpus itself (metadata, fully specified dates, weekday-qualified dates).
-    """
-    published = {row.doc_id: _published(getattr(row, "published", None)) for row in documents.itertuples()}
-    if corpus_year is None:
-        years = [d.year for d in published.values() if d]
-        undated_texts = [row.text for row in documents.itertuples() if not published[row.doc_id]]
-        rough = max(years, default=None)
-        if rough is None:
-            explicit = [int(t.value[:4]) for text in undated_texts for t in find_timexes(text)
-                        if t.type == "DATE" and re.match(r"^\d{4}", t.value)]
-            rough = max(explicit, default=None)
-        # Weekday-qualified dates pin their year down; they refine the rough guess for everybody else.
-        for text in undated_texts:
-            years.extend(c[0].year for c in _clues(text, rough) if c[2] >= 0.5)
-        corpus_year = max(years, default=rough)
-
-    rows = []
-    for row in documents.itertuples():
-        day = published[row.doc_id]
-        if day:
-            rows.append([row.doc_id, day.isoformat(), day.isoformat(), day.isoformat(), "metadata", 1.0,
-                         "published date from metadata"])
-            continue
-        earliest, latest, confidence, evidence = _bounds(_clues(row.text or "", corpus_year))
-        anchor = earliest or latest
-        if anchor is None:
-            rows.append([row.doc_id, "", "", "", "undated", 0.0, ""])
-            continue
-        rows.append([row.doc_id, anchor.isoformat(), earliest.isoformat() if earliest else "",
-                     latest.isoformat() if latest else "", "inferred", confidence, evidence])
-    return pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
+def article_dates(documents: pd.DataFrame) -> pd.DataFrame:
+    """Publication date of each article (``ARTICLE_COLUMNS``): ``published`` from metadata when given, else an
+    interval inferred from the text and the rest of the corpus, with evidence and confidence (see
+    ``newslens.dating``)."""
+    return infer_dates(documents)
 
 
 def _precision(value: str) -> str:
     return {4: "year", 7: "month", 10: "day"}[len(value)]
-
-
-def _tokens(text: str) -> frozenset[str]:
-    return frozenset(text[s:e].lower() for s, e in word_spans(text))
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame) -> pd.DataFrame:
@@ -164,25 +56,135 @@ def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TIMEX_COLUMNS)
 
 
-def _line_sentences(text: str, timexes: list[Timex]) -> list[tuple[int, int]]:
-    """``sentence_spans`` of only the lines that hold a timex. A line break always ends a sentence, so this gives the
-    same spans as splitting the whole text, several times faster on long articles."""
-    regions: list[list[int]] = []
+# A clause ends at a semicolon, a dash, or a comma before a conjunction or a relative word.
+_CLAUSE_EDGE = re.compile(r";|\s[—–]\s|,\s+(?=(?:and|but|while|whereas|after|before|when|which|who|as|although|"
+                          r"though|because|since|until)\b)")
+_VERB = re.compile(
+    r"\b(?:(?:will|would|could|should|shall|may|might|must|can|did|does|do|has|have|had|is|are|was|were)"
+    r"(?:\s+not|n['’]t)?\s+(?:been\s+|be\s+)?[a-z]+|[a-z]{3,}ed|said|says|told|met|won|lost|began|begins|came|went"
+    r"|took|made|gave|held|left|spoke|wrote|sent|saw|got|ran|became|brought|fought|found|led|paid|struck|fell|rose"
+    r"|hit|quit|meets|holds|visits|signs|votes|calls|tells|warns|plans|agrees|arrives)\b"
+)
+
+
+def _clause(text: str, start: int, end: int, timex: Timex) -> tuple[int, int]:
+    """The clause of the sentence [start, end) that holds ``timex``."""
+    left, right = start, end
+    for m in _CLAUSE_EDGE.finditer(text, start, end):
+        if m.end() <= timex.start:
+            left = m.end()
+        elif m.start() >= timex.end:
+            right = m.start()
+            break
+    return left, right
+
+
+_LEADING = re.compile(r"^(?:(?:and|but|while|whereas|after|before|when|which|who|as|although|though|because|since"
+                      r"|until|then|also)\b\s*)+", re.I)
+
+
+def _predicate(text: str, left: int, right: int, timexes: list[Timex]) -> str:
+    """Who did what in a clause, by pattern (no parser): the words before the clause's first verb (back to a comma
+    or a date, at most eight), then the verb phrase up to the next punctuation (at most eight words). A clause
+    without a verb ("In late November, the delegations …, which …") falls back to its whole sentence span."""
+    clause = text[left:right]
+    verb = _VERB.search(clause)
+    if not verb:
+        return ""
+    head = left
     for t in timexes:
-        start = text.rfind("\n", 0, t.start) + 1
-        end = text.find("\n", t.end)
-        end = len(text) if end < 0 else end
-        if regions and start <= regions[-1][1]:
-            regions[-1][1] = max(regions[-1][1], end)
+        if left <= t.end <= left + verb.start():
+            head = max(head, t.end)
+    comma = clause.rfind(",", head - left, verb.start())
+    if comma >= 0:
+        head = left + comma + 1
+    who = _LEADING.sub("", " ".join(text[head:left + verb.start()].split()[-8:])).strip()
+    phrase = re.split(r"[,.;:!?()\"“”]", clause[verb.start():])[0].split()[:8]
+    return " ".join(([who] if who else []) + phrase)
+
+
+def _agree(a: str, b: str) -> bool:
+    """Two dates agree at the coarser one's precision: "2025-11" and "2025-11-23" do, "2025-11-23" and
+    "2025-11-24" do not."""
+    return a.startswith(b) or b.startswith(a)
+
+
+def _same_event(a: dict, b: dict) -> bool:
+    if not _agree(a["date"], b["date"]):
+        return False
+    shared = len(a["_words"] & b["_words"])
+    union = len(a["_words"] | b["_words"]) or 1
+    if a["actors"] and b["actors"]:
+        return bool(set(a["actors"]) & set(b["actors"])) and shared >= MERGE_SHARED and shared / union >= MERGE_JACCARD
+    return shared >= MERGE_SHARED and shared / union >= ALONE_JACCARD
+
+
+def _excluded_spans(text: str, dated: list[Timex]) -> list[tuple[int, int]]:
+    """Stamps and furniture lines: never events."""
+    return [(s.start, s.end) for s in find_stamps(text, dated)] + furniture_spans(text)
+
+
+def _document_events(doc_id: str, text: str, dated: list[Timex], article_source: str, mentions: list) -> list[dict]:
+    skip = _excluded_spans(text, dated)
+    dated = [t for t in dated if not any(s <= t.start and t.end <= e for s, e in skip)]
+    found = []
+    for start, end in line_sentence_spans(text, [(t.start, t.end) for t in dated]):
+        inside = [t for t in dated if start <= t.start and t.end <= end]
+        if not inside:
+            continue
+        # The most precise date of the sentence dates it; the first one on a tie.
+        timex = max(inside, key=lambda t: (len(t.value), -t.start))
+        if not timex.anchored:
+            date_source = "explicit"
+        elif article_source in ("metadata", "override"):
+            date_source = "relative to article date"
         else:
-            regions.append([start, end])
-    return [(start + s, start + e) for start, end in regions for s, e in sentence_spans(text[start:end])]
+            date_source = "inferred"
+        left, right = _clause(text, start, end, timex)
+        if not _VERB.search(text, left, right):
+            left, right = start, end
+        actors = sorted({a for a, s, e in mentions if start <= s and e <= end})
+        sentence = text[start:end].lstrip("-•* \t")
+        found.append({
+            "date": timex.value[:10], "precision": _precision(timex.value[:10]), "date_source": date_source,
+            "actors": actors, "predicate": _predicate(text, left, right, inside), "text": sentence,
+            "doc_id": doc_id, "sent_start": start, "sent_end": end, "timex": timex.text, "sources": [doc_id],
+            "_words": content_words(text[left:right]),
+        })
+    return found
+
+
+def _merge(found: list[dict]) -> list[dict]:
+    """One row per event: a report agreeing with an earlier row in date (at the coarser precision), actors and
+    content words joins it (its article added to ``sources``; the more precise date kept)."""
+    merged: list[dict] = []
+    by_month: dict[str, list[dict]] = {}  # only dates of one month (or year) can agree; a scan of all is quadratic
+    for event in sorted(found, key=lambda e: (e["date"], e["doc_id"], e["sent_start"])):
+        keys = {event["date"][:4], event["date"][:7]}
+        candidates = [m for key in sorted(keys) for m in by_month.get(key, [])]
+        same = next((m for m in candidates if _same_event(m, event)), None)
+        if same is None:
+            merged.append(event)
+            by_month.setdefault(event["date"][:7], []).append(event)
+            continue
+        sources = sorted(set(same["sources"]) | {event["doc_id"]})
+        actors = sorted(set(same["actors"]) | set(event["actors"]))
+        words = same["_words"] | event["_words"]
+        if len(event["date"]) > len(same["date"]):
+            # The more precise report tells the event: its date, sentence and predicate.
+            same.update({k: v for k, v in event.items() if k not in ("sources", "actors", "_words")})
+            by_month.setdefault(event["date"][:7], []).append(same)
+        same.update(sources=sources, actors=actors, _words=words)
+    for event in merged:
+        event["n_sources"] = len(event["sources"])
+    return merged
 
 
 def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None = None,
            timexes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every sentence with a DATE resolved to at least a year, one row per event; the same event told by several
-    articles (same date, token Jaccard >= SIMILAR) is merged into one row listing all ``sources``.
+    """Every clause with a DATE resolved to at least a year, one row per event (``EVENT_COLUMNS``); the same event
+    told by several articles is merged into one row listing all ``sources`` and their number ``n_sources``.
+    A corpus without any datable clause gives an empty table with these columns.
 
     ``timexes``: the ``timex_table`` of the same documents and anchors, when it is at hand (tagging twice is slow).
     """
@@ -190,7 +192,8 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
     given: dict[str, list[Timex]] | None = None
     if timexes is not None:
         given = {}
-        dated = timexes[(timexes["type"] == "DATE") & timexes["value"].astype(str).str.match(_RESOLVED.pattern)]
+        dated = timexes[timexes["type"].isin(["DATE", "TIME"])
+                        & timexes["value"].astype(str).str.match(r"^\d{4}(?:-\d\d(?:-\d\d)?)?(?:T|$)")]
         for row in dated.itertuples():
             given.setdefault(row.doc_id, []).append(
                 Timex(int(row.start), int(row.end), row.text, row.type, row.value, bool(row.anchored), row.mod))
@@ -202,45 +205,23 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
             mentions_by_doc.setdefault(doc_id, []).append((actor, s, e))
     found = []
     for row in documents.sort_values("doc_id").itertuples():
-        text = row.text or ""
+        text = row.text if isinstance(row.text, str) else ""
         anchor_value, article_source = info.get(row.doc_id, ("", "undated"))
-        anchor = _published(anchor_value)
-        mentions = mentions_by_doc.get(row.doc_id, [])
         if given is None:
-            dated = [t for t in find_timexes(text, anchor) if t.type == "DATE" and _RESOLVED.match(t.value)]
+            dated = [t for t in find_timexes(text, _published(anchor_value)) if _datable(t)]
         else:
-            dated = sorted(given.get(row.doc_id, []), key=lambda t: t.start)
-        for start, end in _line_sentences(text, dated):
-            inside = [t for t in dated if start <= t.start and t.end <= end]
-            if not inside:
-                continue
-            # The most precise date of the sentence dates it; the first one on a tie.
-            timex = max(inside, key=lambda t: (len(t.value), -t.start))
-            if not timex.anchored:
-                date_source = "explicit"
-            elif article_source in ("metadata", "override"):
-                date_source = "relative to article date"
-            else:
-                date_source = "inferred"
-            actors = sorted({a for a, s, e in mentions if start <= s and e <= end})
-            sentence = text[start:end].lstrip("-•* \t")
-            found.append({
-                "date": timex.value, "precision": _precision(timex.value), "date_source": date_source,
-                "actors": actors, "text": sentence, "doc_id": row.doc_id, "sent_start": start, "sent_end": end,
-                "timex": timex.text, "sources": [row.doc_id], "_tokens": _tokens(sentence),
-            })
-
-    merged: list[dict] = []
-    by_date: dict[str, list[dict]] = {}  # only events of the same date can merge; a scan of all is quadratic
-    for event in sorted(found, key=lambda e: (e["date"], e["doc_id"], e["sent_start"])):
-        candidates = by_date.setdefault(event["date"], [])
-        same = next((m for m in candidates if _jaccard(m["_tokens"], event["_tokens"]) >= SIMILAR), None)
-        if same is None:
-            merged.append(event)
-            candidates.append(event)
-            continue
-        if event["doc_id"] not in same["sources"]:
-            same["sources"].append(event["doc_id"])
-        same["actors"] = sorted(set(same["actors"]) | set(event["actors"]))
-    table = pd.DataFrame(merged, columns=EVENT_COLUMNS + ["_tokens"]).drop(columns="_tokens")
+            dated = sorted((t for t in given.get(row.doc_id, []) if _datable(t)), key=lambda t: t.start)
+        found += _document_events(row.doc_id, text, dated, article_source, mentions_by_doc.get(row.doc_id, []))
+    table = pd.DataFrame(_merge(found), columns=EVENT_COLUMNS + ["_words"]).drop(columns="_words")
     return table.reset_index(drop=True)
+
+
+_CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?\s?m\b\.?)?|\bat\b|\b[A-Z]{2,4}T?\b|\b(?:noon|midnight)\b|[\s,/|–-]")
+
+
+def _datable(t: Timex) -> bool:
+    """A DATE resolved to at least a year, or a TIME on a resolved day whose text names the day ("Dec. 3 at 2 p.m.";
+    a bare "2 p.m." only repeats the article's date)."""
+    if t.type == "DATE":
+        return bool(_RESOLVED.match(t.value))
+    return t.type == "TIME" and bool(re.match(r"^\d{4}-\d\d-\d\dT", t.value)) and bool(_CLOCK.sub("", t.text))

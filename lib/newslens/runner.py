@@ -100,6 +100,8 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
+            # print() writes its text and its "\n" apart; on a busy machine the kernel may flush them as two
+            # stream outputs. Consecutive outputs of one stream are joined, so the file does not depend on timing.
             coalesce.preprocess_cell(cell, {}, index)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"

@@ -88,6 +88,22 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def line_sentence_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``sentence_spans`` of only the lines that hold one of ``spans`` (start, end), in order. A line break always
+    ends a sentence, so these are the spans splitting the whole text would give, several times faster on long
+    articles when only a few lines matter."""
+    regions: list[list[int]] = []
+    for span_start, span_end in sorted(spans):
+        start = text.rfind("\n", 0, span_start) + 1
+        end = text.find("\n", span_end)
+        end = len(text) if end < 0 else end
+        if regions and start <= regions[-1][1]:
+            regions[-1][1] = max(regions[-1][1], end)
+        else:
+            regions.append([start, end])
+    return [(start + s, start + e) for start, end in regions for s, e in sentence_spans(text[start:end])]
+
+
 def sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
 

@@ -105,7 +105,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _label(number, row) -> str:
     actors = ", ".join(row.actors[:3]) + (f" +{len(row.actors) - 3}" if len(row.actors) > 3 else "")
-    sources = f" ({len(row.sources)} articles)" if len(row.sources) > 1 else ""
+    sources = f" ({len(row.sources)} article{'s' if len(row.sources) > 1 else ''})"
     return f"#{number}  {row.date}  {_shorten(row.text, 55)}" + (f" — {actors}" if actors else "") + sources
 
 
@@ -134,7 +134,7 @@ def _anchor_marks(anchors: pd.DataFrame | None) -> dict[str, tuple[str, dt.date 
     if anchors is None:
         return marks
     for row in anchors.itertuples():
-        if not row.anchor:
+        if not (row.earliest or row.latest):
             continue
         earliest = dt.date.fromisoformat(row.earliest) if row.earliest else None
         latest = dt.date.fromisoformat(row.latest) if row.latest else None

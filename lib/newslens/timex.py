@@ -52,6 +52,10 @@ MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11,
     "dec": 12,
 }
+_FULL_MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december",
+}
 WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
 SMALL_NUMBERS = {
     w: i for i, w in enumerate(
@@ -92,7 +96,8 @@ VAGUE_NUMBERS = {"a few", "few", "several", "many", "some", "a number of", "nume
 _MONTH = (
     r"(?-i:(?:Jan(?:uary|\.)|Feb(?:ruary|\.)|Mar(?:ch|\.)|Apr(?:il|\.)|May|June?\.?|July?\.?|Aug(?:ust|\.)"
     r"|Sep(?:tember|t\.?|\.)|Oct(?:ober|\.)|Nov(?:ember|\.)|Dec(?:ember|\.)|January|February|March|April|August"
-    r"|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER))"
+    r"|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)(?!\w)))"
 )
 _WEEKDAY = r"(?-i:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))"
 _YEAR = r"(?<![\w$£€.,/])(?<!\d-)(?:1[6-9]\d\d|20\d\d)(?![\w%/]|[.,:]\d|-\d)"
@@ -135,7 +140,7 @@ _REL = r"(?P<rel>this|last|next|coming|past|previous|current|this\s+coming|the\s
 
 _FUTURE = re.compile(
     r"\b(?:will|won't|shall|would|going\s+to|next|upcoming|scheduled|plans?|planned|planning|is\s+to|are\s+to"
-    r"|to\s+be\s+held|expected\s+to|due\s+to\s+be|set\s+to|until|as\s+soon\s+as|tomorrow)\b|'ll\b",
+    r"|to\s+be\s+held|expected\s+to|due\s+to\s+be|set\s+to|until|as\s+soon\s+as|tomorrow|must)\b|'ll\b",
     re.I,
 )
 _PAST = re.compile(r"\b(?:said|says|was|were|had|did|ago|last|yesterday|\w+ed)\b", re.I)
@@ -313,7 +318,11 @@ def _r_iso(m, ctx):
 
 
 def _r_slash(m, ctx):
+    """Numeric dates: month first as in US news ("11/30/2025"), day first when the first number cannot be a month
+    ("30/11/2025") or the separator is a dot ("30.11.2025", European usage)."""
     mo, d, y = int(m["mo"]), int(m["d"]), int(m["y"])
+    if mo > 12 or m["sep"] == ".":
+        mo, d = d, mo
     if y < 100:
         y += 1900 if y > 30 else 2000
     if not _safe_date(y, mo, d):
@@ -373,8 +382,8 @@ def _r_month(m, ctx):
         before,
     ):
         return None
-    if name.endswith(".") and not m["rel"] and not m["each"]:
-        return None  # an abbreviation on its own is mostly an initial or a name
+    if name.lower().rstrip(".") not in _FULL_MONTHS and not m["rel"] and not m["each"]:
+        return None  # an abbreviation on its own ("Jan", "Dec.") is mostly a name or an initial
     month = _month(name)
     if m["each"]:
         return "SET", f"XXXX-{month:02d}", False, ""
@@ -634,6 +643,9 @@ def _r_weekday(m, ctx):
             day = anchor + dt.timedelta(days=ahead)
         else:
             direction = _direction(ctx.text, m.start(), m.end())
+            if direction == 0 and re.match(r"\s+deadline\b", ctx.text[m.end():m.end() + 10], re.I) and not (
+                    _PAST.search(ctx.text, ctx.text.rfind("\n", 0, m.start()) + 1, m.start())):
+                direction = 1  # "the Thursday deadline", with no past tense before it on its line, is still to come
             if rel == "this" and direction == 0:
                 day = anchor + dt.timedelta(days=weekday - anchor.weekday())
             elif direction > 0:
@@ -942,7 +954,8 @@ _TIME_ZONES = "gmt utc est edt cst cdt mst mdt pst pdt bst cet cest eet eest msk
 # Order matters only to break ties between equally long matches: earlier rules win.
 _RULE_TABLE = [
     ("#year", r"(?<![\w-])(?P<y>(?:1[6-9]|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)(?:[T ](?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?(?![\w-])", _r_iso),
-    ("#year", r"(?<![\w/.-])(?P<mo>[01]?\d)/(?P<d>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?:\s+(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?(?![\w/])", _r_slash),
+    ("#year", r"(?<![\w/.-])(?P<y>(?:19|20)\d\d)/(?P<mo>[01]?\d)/(?P<d>[0-3]?\d)(?P<h>)(?P<mi>)(?P<s>)(?P<sep>)(?![\w/])", _r_slash),
+    ("#year", r"(?<![\w/.-])(?P<mo>[0-3]?\d)(?P<sep>[/.])(?P<d>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?:\s+(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?(?![\w/])", _r_slash),
     (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})(?:\s+of)?\s+(?P<month>{_MONTH})(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_dmy),
     (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?P<month>{_MONTH})\s+(?:the\s+)?(?P<day>{_DAY})(?!\s*(?:%|percent|million|billion|[:.,]\d))(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_mdy),
     (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?P<month>{_MONTH}),?\s+(?:of\s+)?(?:(?P<year>{_YEAR_ANY})|(?P<yrel>last|this|next)\s+year\b)", _r_month_year),
@@ -1065,4 +1078,48 @@ def find_timexes(text: str, anchor: dt.date | None = None) -> list[Timex]:
         kind, value, anchored, mod = result
         chosen.append(Timex(start, end, text[start:end], kind, value, anchored, mod))
     chosen.sort(key=lambda t: t.start)
-    return chosen
+    return _attach_times(text, chosen)
+
+
+# A clock time right after a day-precise date belongs to it: "30 November 2025, 10:15", "Dec 16, 2025 / 01:13 IST",
+# "Dec. 3 at 2 p.m." (the clock rule alone would put 2 p.m. on the anchor's day).
+_TIME_AFTER = re.compile(
+    r"(?:\s*[,/|–-]\s*|\s+)(?P<at>at\s+)?(?P<h>[0-2]?\d)(?:(?P<sep>[:.])(?P<mi>[0-5]\d)(?::[0-5]\d)?)?"
+    r"(?:\s*(?P<ampm>[ap]\.?\s?m\b\.?))?(?:\s+(?:[A-Z]{2,4}T?|GMT|UTC)\b)?"
+)
+_DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d$")
+
+
+def _time_after(text: str, date: Timex) -> Timex | None:
+    """``date`` extended over the clock time that follows it, as a TIME; None when no time follows."""
+    m = _TIME_AFTER.match(text, date.end)
+    if not m or not (m["mi"] or m["ampm"]) or (m["sep"] == "." and not (m["ampm"] or m["at"])):
+        return None  # "Nov. 3, 4.50 million votes" is a number, "Nov. 3 at 4.50" or "4.50 p.m." a time
+    hour = int(m["h"])
+    if m["ampm"]:
+        if hour > 12:
+            return None
+        hour = hour % 12 + (12 if m["ampm"].lower().startswith("p") else 0)
+    if hour > 23:
+        return None
+    return Timex(date.start, m.end(), text[date.start:m.end()], "TIME", f"{date.value}T{hour:02d}:{m['mi'] or '00'}",
+                 date.anchored, date.mod)
+
+
+def _attach_times(text: str, found: list[Timex]) -> list[Timex]:
+    result: list[Timex] = []
+    for timex in found:
+        previous = result[-1] if result else None
+        if previous and previous.type == "DATE" and _DAY_VALUE.match(previous.value):
+            joined = _time_after(text, previous)
+            if joined and joined.end > previous.end and (timex.start >= joined.end or timex.type == "TIME"
+                                                         and timex.end <= joined.end):
+                result[-1] = joined
+                if timex.start >= joined.end:
+                    result.append(timex)
+                continue
+        result.append(timex)
+    last = result[-1] if result else None
+    if last and last.type == "DATE" and _DAY_VALUE.match(last.value):
+        result[-1] = _time_after(text, last) or last
+    return result

@@ -1,0 +1,272 @@
+"""Publication-date evidence and article-date intervals; every sentence is made up for these tests, every expectation
+worked out by hand with a calendar (2 December 2025 is a Tuesday, 5 December 2025 a Friday)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from newslens.chronology import EVENT_COLUMNS, article_dates, events
+from newslens.dating import (YearGuess, article_clues, combine, find_stamps, furniture_spans, rough_year,
+                             same_event, content_words)
+from newslens.timeline import events_table, select_events, timeline_figure, timelinejs
+
+ROOT = Path(__file__).resolve().parents[1]
+D = dt.date
+
+
+def _dates(*texts: str) -> pd.DataFrame:
+    docs = pd.DataFrame([{"doc_id": f"d{i}", "text": t, "published": ""} for i, t in enumerate(texts)])
+    return article_dates(docs).set_index("doc_id")
+
+
+# --- stamps -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, kind, value",
+    [
+        ("TALLINN, Dec. 3 (Wire) — The mayor opened a new bridge over the river.", "dateline", "XXXX-12-03"),
+        ("OSLO, 3 December — The harbour froze early this year.", "dateline", "XXXX-12-03"),
+        ("Published: 30 November 2025\nThe mayor opened a bridge.", "published", "2025-11-30"),
+        ("Posted on Dec 1, 2025 at 10:15\nThe mayor opened a bridge.", "published", "2025-12-01"),
+        ("By Anna Berg | Dec 3, 2025\nThe mayor opened a bridge.", "byline", "2025-12-03"),
+        ("Updated 4 December 2025 09:10 CET\nThe mayor opened a bridge.", "updated", "2025-12-04"),
+        ("Thursday, 27 November, 2025\nThe mayor opened a bridge.", "header", "2025-11-27"),
+        ("December 16, 2025 / 01:13 IST\nThe mayor opened a bridge.", "header", "2025-12-16"),
+        ("Dec 3 (Wire) - The mayor opened a new bridge.", "dateline", "XXXX-12-03"),
+        ("It was a quiet day. — Ann Berg (@annberg) December 3, 2025", "embedded post", "2025-12-03"),
+    ],
+)
+def test_stamps(text, kind, value):
+    (stamp,) = find_stamps(text)
+    assert (stamp.kind, stamp.value) == (kind, value)
+
+
+def test_a_date_alone_late_in_the_article_is_a_later_line():
+    text = "Line one.\nLine two.\nLine three.\nLine four.\nLine five.\nFriday, 5 December 2025.\n"
+    (stamp,) = find_stamps(text)
+    assert (stamp.kind, stamp.value) == ("later line", "2025-12-05")
+    # printed or updated on that day: written on or before it (a day's margin for time zones)
+    (clue,) = article_clues(text, None)
+    assert (clue.earliest, clue.latest) == (None, D(2025, 12, 6))
+
+
+def test_a_sentence_with_a_date_is_no_stamp():
+    assert find_stamps("The mayor opened a bridge on 3 December 2025 in the rain.") == []
+    # a capitalised first word followed by a comma is no dateline without a date
+    assert find_stamps("However, the mayor opened a bridge.") == []
+
+
+def test_furniture_lines():
+    text = ("Black Friday Sale: 40% off until 12 December\nWeather: 4°C, light snow\n"
+            "We use cookies to improve your experience.\nThe mayor opened a bridge on 3 December 2025.")
+    spans = furniture_spans(text)
+    assert [text[s:e] for s, e in spans] == text.split("\n")[:3]
+
+
+# --- clues and intervals --------------------------------------------------------------------------------------------
+
+def test_stamp_is_the_strongest_clue_and_never_an_event():
+    text = ("Published: 4 December 2025\nThe council met on 1 December 2025 and will vote on 9 December 2025.")
+    row = _dates(text).loc["d0"]
+    # the stamp closes the interval on its day, a day either side for time zones; the reported (1 Dec) and
+    # announced (9 Dec) dates agree with it; relative dates count from the stamp's day
+    assert (row.source, row.earliest, row.latest, row.anchor, row.confidence) == (
+        "inferred", "2025-12-03", "2025-12-05", "2025-12-04", 0.9)
+    assert row.evidence.startswith("published 'Published: 4 December 2025'")
+    table = events(pd.DataFrame([{"doc_id": "d0", "text": text}]), _dates(text).reset_index())
+    assert "2025-12-04" not in set(table.date)
+    assert list(table.date) == ["2025-12-01"]  # the sentence's most precise first date dates it
+
+
+def test_updated_stamp_bounds_from_above_only():
+    row = _dates("Updated 4 December 2025\nThe harbour froze.").loc["d0"]
+    assert (row.earliest, row.latest) == ("", "2025-12-05")
+
+
+def test_furniture_is_no_evidence_and_no_event():
+    text = "Black Friday Sale ends 12 December 2025, shop now\nThe harbour froze."
+    assert _dates(text).loc["d0"].source == "undated"
+    docs = pd.DataFrame([{"doc_id": "d0", "text": text}])
+    assert len(events(docs, article_dates(docs))) == 0
+
+
+@pytest.mark.parametrize(
+    "text, earliest, latest",
+    [
+        # past report: a lower bound; outright future: an upper bound
+        ("The minister resigned on 3 March 2025.", "2025-03-03", ""),
+        ("The parliament will vote on 8 November 2026.", "", "2026-11-08"),
+        ("The parliament is due to vote on 8 November 2026.", "", "2026-11-08"),
+        # a scheduled day in the present tense is still to come
+        ("The referendum is 8 November 2026.", "", "2026-11-08"),
+        # a month or a year reported as past: from its first day
+        ("Prices have risen since March 2019.", "2019-03-01", ""),
+        # "ahead of" a day, with no past tense in the sentence: still to come
+        ("Candidates campaign ahead of the 8 November 2026 vote.", "", "2026-11-08"),
+        ("The bridge collapsed in 2014.", "2014-01-01", ""),
+    ],
+)
+def test_tense_makes_the_bound(text, earliest, latest):
+    row = _dates(text).loc["d0"]
+    assert (row.source, row.earliest, row.latest) == ("inferred", earliest, latest)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Candidates prepare for the 2026 election.",  # a date as a modifier says nothing about the writing
+        "The 8 November 2026 vote looms.",
+        "Voters have until 8 November 2026 to register.",  # "until", "by", "before" ... neither
+        "Officials promised to finish the bridge by 8 November 2026, it was reported.",
+        "The bridge opened.",  # no date at all
+        "Candidates campaigned hard ahead of the 8 November 2026 vote.",  # past tense: the vote may be over
+    ],
+)
+def test_no_clue(text):
+    assert _dates(text).loc["d0"].source == "undated"
+
+
+def test_contradicting_clues_keep_the_stronger():
+    # the stamp (0.9) says 3-5 December; the misleading "will ... on 1 December 2025" (0.6) contradicts it and goes
+    clue = combine(article_clues("Published: 4 December 2025\nThe council will meet on 1 December 2025.", None))
+    assert (clue.earliest, clue.latest, clue.confidence) == (D(2025, 12, 3), D(2025, 12, 5), 0.9)
+    assert "1 December" not in clue.evidence
+
+
+def test_day_without_year_is_bounded_a_year_out_and_anchored_on_the_guess():
+    # Corpus year 2025: "3 March" reported as past is 3 March 2025 at best, written on or after 3 March 2024 for
+    # sure; announced, it is on or before 3 March 2026 (the guess 2025 and one year more).
+    guess = YearGuess([], 2025)
+    (past,) = article_clues("The minister resigned on 3 March.", guess)
+    assert (past.earliest, past.latest, past.anchor, past.pinned) == (D(2024, 3, 3), None, D(2025, 3, 3), False)
+    (future,) = article_clues("The minister will resign on 3 March.", guess)
+    assert (future.earliest, future.latest, future.anchor) == (None, D(2026, 3, 3), D(2025, 3, 3))
+
+
+def test_weekday_beside_a_day_fixes_the_year():
+    # 23 November is a Sunday in 2025 (and 2014, 2031): 2025 is the nearest to the corpus year 2024.
+    (clue,) = article_clues("On Sunday, 23 November, the talks began.", YearGuess([], 2024))
+    assert (clue.earliest, clue.pinned) == (D(2025, 11, 23), True)
+
+
+def test_year_guess_counts_pinned_days_near_the_day():
+    # Pinned days: two in November 2024, one in May 2025. "20 November" is within 45 days of the two 2024 days and
+    # of none in 2025 or 2026: 2024. "10 May" is near the May 2025 day: 2025. "1 August": none near any, so the
+    # year nearest the rough year 2025 (2025 itself).
+    guess = YearGuess([D(2024, 11, 2), D(2024, 11, 30), D(2025, 5, 1)], 2025)
+    assert guess(11, 20)[0] == 2024
+    assert guess(5, 10)[0] == 2025
+    assert guess(8, 1)[0] == 2025
+    assert YearGuess([], None)(8, 1) is None
+
+
+def test_rough_year_is_the_latest_year_named_with_month_or_day_by_enough_articles():
+    texts = ["It began in May 2023.", "It ended on 2 June 2023.", "It resumed in July 2024.",
+             "The 1990s were calm."]
+    # 2023 is named (with a month or day) by two articles, 2024 by one: 2023. Bare years do not count.
+    assert rough_year(texts) == 2023
+    assert rough_year(["It resumed in July 2024."]) == 2024
+    assert rough_year(["Nothing here."]) is None
+
+
+# --- the rest of the corpus ----------------------------------------------------------------------------------------
+
+def test_article_reporting_the_same_event_borrows_the_window():
+    dated = "On 2 December 2025 the foreign ministers of Norway and Chile signed a fisheries treaty in Oslo."
+    undated = "The foreign ministers of Norway and Chile signed a fisheries treaty in Oslo on Tuesday."
+    table = _dates(dated, undated)
+    # 2 December 2025 is a Tuesday: the second article was written within six days after it.
+    row = table.loc["d1"]
+    assert (row.source, row.earliest, row.latest, row.anchor) == ("inferred", "2025-12-02", "2025-12-08",
+                                                                  "2025-12-08")
+    assert "d0" in row.evidence and "(corpus)" in row.evidence
+
+
+def test_no_borrowing_when_the_weekday_does_not_match_or_the_words_differ():
+    dated = "On 2 December 2025 the foreign ministers of Norway and Chile signed a fisheries treaty in Oslo."
+    wrong_day = "The foreign ministers of Norway and Chile signed a fisheries treaty in Oslo on Friday."
+    other_event = "A storm closed the airport in Lima on Tuesday."
+    table = _dates(dated, wrong_day, other_event)
+    assert table.loc["d1"].source == "undated" and table.loc["d2"].source == "undated"
+
+
+def test_same_event_needs_shared_content_words():
+    a = content_words("The ministers signed a fisheries treaty in Oslo on Tuesday.")
+    assert a == {"ministers", "signed", "fisheries", "treaty", "oslo"}
+    assert same_event(a, content_words("Ministers signed the fisheries treaty in Oslo."))
+    assert not same_event(a, content_words("Ministers met in Oslo."))  # two shared words only
+
+
+def test_metadata_wins():
+    docs = pd.DataFrame([{"doc_id": "a", "text": "Published: 4 December 2025\nIt snowed.",
+                          "published": "2025-12-05"}])
+    row = article_dates(docs).iloc[0]
+    assert (row.source, row.earliest, row.latest, row.confidence) == ("metadata", "2025-12-05", "2025-12-05", 1.0)
+
+
+def test_dating_never_reads_the_clock():
+    source = (ROOT / "lib" / "newslens" / "dating.py").read_text()
+    assert "today()" not in source and ".now(" not in source
+
+
+# --- a corpus with no datable event and no dated article ----------------------------------------------------------
+
+def test_corpus_without_dates_gives_empty_tables_and_figure():
+    docs = pd.DataFrame([{"doc_id": "a", "text": "The harbour froze on Friday.", "published": ""},
+                         {"doc_id": "b", "text": "Nothing happened.", "published": ""}])
+    anchors = article_dates(docs)
+    assert list(anchors.source) == ["undated", "undated"]
+    table = select_events(events(docs, anchors))
+    assert list(table.columns) == EVENT_COLUMNS and len(table) == 0
+    assert len(events_table(table)) == 0
+    assert timelinejs(table, "t")["events"] == []
+    assert timeline_figure(table, anchors) is not None
+
+
+def test_bare_year_bounds_respect_the_corpus_year():
+    # Corpus year 2016: "the race of 2016 was ..." in the past would put the writing in 2016 or later, which news of
+    # late 2015 says too; a bare year bounds from below only when it is before the corpus year, and from above only
+    # when it is not before it.
+    guess = YearGuess([], 2016)
+    assert article_clues("The deal collapsed in 2016.", guess) == []
+    (clue,) = article_clues("The deal collapsed in 2015.", guess)
+    assert (clue.earliest, clue.latest) == (D(2015, 1, 1), None)
+    assert article_clues("The plant will close in 2015.", guess) == []
+    (clue,) = article_clues("The plant will close in 2017.", guess)
+    assert (clue.earliest, clue.latest) == (None, D(2017, 12, 31))
+
+
+# --- the benchmark's scorer ------------------------------------------------------------------------------------------
+
+def _bench_dates():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_dates", ROOT / "benchmarks" / "bench_dates.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_dates"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_scorer_on_a_hand_made_table():
+    table = pd.DataFrame([
+        {"earliest": "2016-01-01", "latest": "2016-01-07"},  # contains 3 Jan, closed, 7 days
+        {"earliest": "2016-01-05", "latest": ""},  # open, excludes 3 Jan
+        {"earliest": "", "latest": "2016-02-01"},  # open, contains 3 Jan
+        {"earliest": "2016-01-03", "latest": "2016-01-03"},  # contains 3 Jan, closed, 1 day
+        {"earliest": "", "latest": ""},  # no interval
+    ])
+    result = _bench_dates().score(table, [D(2016, 1, 3)] * 5)
+    assert result == {"n": 5, "contains": 3 / 5, "excludes": 1 / 5, "closed": 2 / 5, "median_width": 4.0,
+                      "undated": 1 / 5}
+
+
+def test_benchmark_skips_without_shared_data(tmp_path, monkeypatch, capsys):
+    bench = _bench_dates()
+    monkeypatch.setattr(bench, "DATA", tmp_path / "absent")
+    assert bench.main([]) == 0
+    assert capsys.readouterr().out.startswith("SKIP: PolNeAR not found")
