@@ -270,3 +270,15 @@ def test_benchmark_skips_without_shared_data(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(bench, "DATA", tmp_path / "absent")
     assert bench.main([]) == 0
     assert capsys.readouterr().out.startswith("SKIP: PolNeAR not found")
+
+
+def test_month_without_year_is_bounded_a_year_out_from_the_corpus_year():
+    # Corpus year 2025: "in June" reported as past is June 2025 or June 2024, so the article was written on or after
+    # 1 June 2024; announced, June 2025 or 2026: on or before 30 June 2026.
+    guess = YearGuess([], 2025)
+    (past,) = article_clues("In June, the minister resigned.", guess)
+    assert (past.earliest, past.latest, past.pinned) == (D(2024, 6, 1), None, False)
+    (future,) = article_clues("The minister will resign in June.", guess)
+    assert (future.earliest, future.latest) == (None, D(2026, 6, 30))
+    # without a corpus year there is nothing to place the month in
+    assert article_clues("In June, the minister resigned.", YearGuess([], None)) == []

@@ -377,6 +377,23 @@ def _period_clue(period: tuple[dt.date, dt.date], direction: int, timex: Timex) 
     return Clue(None, period[1], PERIOD_CONFIDENCE, f"announces {timex.text!r} as future", False)
 
 
+_MONTH_ONLY = re.compile(r"^XXXX-(\d\d)$")
+
+
+def _month_clue(month: int, direction: int, timex: Timex, guess: YearGuess) -> Clue | None:
+    """A month without a year ("in June") reported as past or announced: in the corpus's year for that month
+    (``guess``) at best, bound a year out on the safe side like a day without a year: reported as past, written
+    on or after its first day in the year before; announced, on or before its last day in the year after."""
+    if not 1 <= month <= 12 or guess.rough is None:
+        return None
+    year = guess.rough + (-1 if direction < 0 else 1)
+    first, last = _period(f"{year:04d}-{month:02d}")
+    said = f"{timex.text!r} (the corpus's year {guess.rough}, taken a year out)"
+    if direction < 0:
+        return Clue(first, None, PERIOD_CONFIDENCE * 0.5, f"reports {said} as past: from {first}", False)
+    return Clue(None, last, PERIOD_CONFIDENCE * 0.5, f"announces {said} as future: up to {last}", False)
+
+
 def _day_clue(text: str, timex: Timex, direction: int, guess: YearGuess | None) -> Clue | None:
     """The clue of a day-precise date reported as past (a lower bound) or announced (an upper bound)."""
     resolved = _resolve_day(timex.text, timex.value, guess)
@@ -419,6 +436,8 @@ def article_clues(text: str, guess: YearGuess | None, timexes: list[Timex] | Non
         elif not timex.anchored and (period := _period(timex.value)) and not _implausible_period(
                 timex.value, period, direction, rough):
             clue = _period_clue(period, direction, timex)
+        elif guess and (month := _MONTH_ONLY.match(timex.value)):
+            clue = _month_clue(int(month.group(1)), direction, timex, guess)
         else:
             clue = None
         if clue:
