@@ -612,6 +612,24 @@ def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets
     return clues
 
 
+WINDOW_MIN_DAYS = 5  # fewer dated articles than this make no corpus window
+WINDOW_CONFIDENCE = 0.1
+
+
+def corpus_window(days: list[dt.date]) -> tuple[dt.date, dt.date, str] | None:
+    """The corpus's own window, for articles with no evidence at all: from the 10th percentile of ``days`` (the
+    metadata dates and the anchors, the days nearest the writing that the other articles' evidence points at) to the
+    latest of them, with its evidence. Not evidence of the article: a low-confidence guess that it belongs to the same
+    stretch of time as the rest of the corpus (the lowest tenth is cut off because anchors include history; anchors
+    lag the writing, so the top is kept). None with fewer than ``WINDOW_MIN_DAYS`` days."""
+    if len(days) < WINDOW_MIN_DAYS:
+        return None
+    days = sorted(days)
+    low, high = days[len(days) // 10], days[-1]
+    return low, high, (f"no evidence in the article: the corpus's window, from the 10th percentile to the latest of "
+                       f"the {len(days)} days the other articles are dated by (low confidence, a guess)")
+
+
 def _published(value) -> dt.date | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -626,7 +644,8 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
 
     Columns (``ARTICLE_COLUMNS``): ``earliest`` / ``latest`` bound the interval (ISO days; one may be empty: open),
     ``anchor`` is the day relative expressions are counted from (the latest day when known, else the earliest),
-    ``source`` metadata / inferred / undated, ``confidence`` that of the strongest clue used, ``evidence`` the clues.
+    ``source`` metadata / inferred / corpus window (no evidence: the corpus's window, ``corpus_window``) / undated,
+    ``confidence`` that of the strongest clue used, ``evidence`` the clues.
     """
     texts = {row.doc_id: row.text if isinstance(row.text, str) else "" for row in documents.itertuples()}
     published = {row.doc_id: _published(getattr(row, "published", None)) for row in documents.itertuples()}
@@ -637,6 +656,9 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
     open_ended = [d for d in undated if not (found[d] and found[d].earliest and found[d].latest)]
     borrowed = borrow_from_corpus(texts, {d: day for d, day in published.items() if day}, open_ended, guess.rough,
                                   tagged)
+    clues = {d: combine([c for c in (found[d], borrowed.get(d)) if c]) for d in undated}
+    window = corpus_window([day for day in published.values() if day]
+                           + [c.anchor for c in clues.values() if c and c.anchor])
     rows = []
     for doc_id in texts:
         day = published[doc_id]
@@ -644,7 +666,11 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
             rows.append([doc_id, day.isoformat(), day.isoformat(), day.isoformat(), "metadata", 1.0,
                          "published date from metadata"])
             continue
-        clue = combine([c for c in (found[doc_id], borrowed.get(doc_id)) if c])
+        clue = clues[doc_id]
+        if clue is None and window:
+            rows.append([doc_id, "", window[0].isoformat(), window[1].isoformat(), "corpus window",
+                         WINDOW_CONFIDENCE, window[2]])
+            continue
         if clue is None:
             rows.append([doc_id, "", "", "", "undated", 0.0, ""])
             continue
