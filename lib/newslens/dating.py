@@ -5,6 +5,7 @@ Public surface:
                                           signatures of embedded posts
     furniture_spans(text)                 lines of page furniture (shop banners, weather, cookie notices)
     article_clues(text, guess), combine(clues), YearGuess, rough_year, corpus_years   the steps, for inspection
+    corpus_window(days)                   the fallback window of articles without evidence
     infer_dates(documents) -> DataFrame   doc_id, anchor, earliest, latest, source, confidence, evidence
 
 Evidence, strongest first (each clue is an interval of days; the article's interval is their intersection, a clue
@@ -18,11 +19,15 @@ contradicting stronger ones is dropped):
     or after it; announced ("will vote on Nov. 8", "the primary is June 14", "ahead of the May 3 primary") on or
     before it. A date used as a modifier ("the 2016 election") or after "by", "until", "before" bounds nothing.
   * a **month or year** reported as past (0.3): on or after its first day ("since March 2019"); announced: on or
-    before its last day. A bare year only when that is plausible for the corpus's year (below).
+    before its last day. A bare year only when that is plausible for the corpus's year (below). A month without a
+    year ("in June", 0.15) is placed in the corpus's year and taken a year out on the safe side: on or after its
+    first day in the year before, on or before its last day in the year after.
   * **the rest of the corpus** (0.4): an article still without a closed interval whose sentence naming a weekday
     reports the same event (``same_event``: at least 4 shared content words, Jaccard >= 0.3) as another article's
     sentence with a day-precise date on that weekday gets the six days after that day (before it, for a weekday
     still to come), and its evidence names the other article.
+  * an article with no clue at all gets the corpus's window (``corpus_window``: source "corpus window", 0.1, no
+    anchor): a labelled guess that it belongs to the stretch of time the other articles are dated in, not evidence.
 A day and month without a year ("Nov. 19") takes the year from a weekday beside it ("Sunday, 23 November"), else
 from the corpus (``YearGuess``); a guessed year may be off by one, so its bound is taken a year out on the safe side
 (on or after that day of the year before) while the anchor keeps the guess. A weekday named elsewhere in the same
@@ -381,9 +386,10 @@ _MONTH_ONLY = re.compile(r"^XXXX-(\d\d)$")
 
 
 def _month_clue(month: int, direction: int, timex: Timex, guess: YearGuess) -> Clue | None:
-    """A month without a year ("in June") reported as past or announced: in the corpus's year for that month
-    (``guess``) at best, bound a year out on the safe side like a day without a year: reported as past, written
-    on or after its first day in the year before; announced, on or before its last day in the year after."""
+    """A month without a year ("in June") reported as past or announced, placed in the corpus's year
+    (``guess.rough``) and bound a year out on the safe side like a day without a year: reported as past, written on
+    or after its first day in the year before; announced, on or before its last day in the year after. (The year
+    in which the corpus pins most days near that month was wrong for months far from the corpus's days.)"""
     if not 1 <= month <= 12 or guess.rough is None:
         return None
     year = guess.rough + (-1 if direction < 0 else 1)
