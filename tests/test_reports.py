@@ -256,3 +256,8 @@ def test_article_dates_finding():
     finding = findings.article_dates_finding(anchors)
     assert finding.text == "Of 5 articles: 1 from the metadata, 1 inferred from their text and 3 undated."
     assert finding.caveat == "Relative expressions (“on Friday”) in the 3 undated articles make no event."
+    # articles given only the corpus's window have no date of their own either: no event from "on Friday"
+    finding = findings.article_dates_finding(pd.DataFrame({"source": ["corpus window", "undated", "metadata"]}))
+    assert finding.text == ("Of 3 articles: 1 from the metadata, 1 given only the corpus's window (no evidence of "
+                            "their own) and 1 undated.")
+    assert finding.caveat == "Relative expressions (“on Friday”) in the 2 undated articles make no event."

@@ -229,15 +229,16 @@ def chronology_finding(events: pd.DataFrame) -> Finding:
 
 
 _DATE_SOURCES = {"metadata": "from the metadata", "override": "by anchor_overrides",
-                 "inferred": "inferred from their text", "undated": "undated"}
+                 "inferred": "inferred from their text",
+                 "corpus window": "given only the corpus's window (no evidence of their own)", "undated": "undated"}
 
 
 def article_dates_finding(anchors: pd.DataFrame) -> Finding:
     """How each article got its date (``article_dates.csv``: ``source`` = metadata / override / inferred /
-    undated)."""
+    corpus window / undated)."""
     counts = anchors["source"].value_counts()
     parts = [f"{counts[s]:,} {words}" for s, words in _DATE_SOURCES.items() if s in counts]
-    undated = int(counts.get("undated", 0))
+    undated = int(counts.get("undated", 0) + counts.get("corpus window", 0))
     return Finding(f"Of {count(len(anchors), 'article')}: " + listing(parts) + ".",
                    f"Relative expressions (“on Friday”) in the {count(undated, 'undated article')} make no event."
                    if undated else "")
