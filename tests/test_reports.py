@@ -261,3 +261,15 @@ def test_article_dates_finding():
     assert finding.text == ("Of 3 articles: 1 from the metadata, 1 given only the corpus's window (no evidence of "
                             "their own) and 1 undated.")
     assert finding.caveat == "Relative expressions (“on Friday”) in the 2 undated articles make no event."
+
+
+def test_every_data_dictionary_row_has_exactly_its_four_fields():
+    # "per 10,000 words" unquoted once split one meaning over the unit column and lost the real unit.
+    import csv
+    import importlib.resources
+
+    text = importlib.resources.files("newslens").joinpath("data", "columns.csv").read_text(encoding="utf-8")
+    bad = [row for row in csv.reader(text.splitlines()) if len(row) != 4]
+    assert bad == []
+    assert site.describe_column("terms", "per_10k") == ("occurrences per 10,000 words of the corpus (or of the "
+                                                        "document)", "per 10,000 words")
