@@ -1,0 +1,387 @@
+"""Who said what: attribution relations (source, cue, content) found on spaCy's dependency parse.
+
+Public surface:
+    Attribution                                   a dataclass of character offsets and a kind
+    find_attributions(text) -> list[Attribution]
+    find_attributions_many(texts, n_process=1, batch_size=256) -> list[list[Attribution]]
+    KINDS = ("direct", "reported", "according_to", "passive", "headline")
+
+Method, in order:
+* Only sentences that hold a reporting cue or a quotation mark are parsed (NLTK Punkt sentences, as everywhere in
+  newslens; the cue words are a fixed list, below), so most of a long article is never run through the parser.
+* Reporting cues are the word forms that annotators marked as cues in the PolNeAR training split at least
+  ``MIN_CUE_COUNT`` times and in at least ``MIN_CUE_SHARE`` of their occurrences (``data/reporting_cues.json``, built
+  by ``python -m newslens.build_cues``), when the parser tags them as verbs; plus any verb whose clausal complement
+  opens with "that" ("she conveyed that …"), which needs no list.
+* The source is the cue's subject; for a passive cue the "by" agent ("was stated by X"); "X was quoted as saying"
+  and "the agency reported X as saying" give X; a cue coordinated with or subordinate to another verb ("…, adding
+  that …") takes that verb's subject; "who said" takes the noun the clause belongs to; "according to X" gives X.
+* The content is the cue's clausal complement (or its object: "called the talks 'productive'"); with the cue
+  after a quotation ("'…,' said X") it is the rest of the sentence.
+* Quotations are found on the text: a quoted passage overlapping a content becomes the whole content (so a quote
+  running over several sentences is kept whole), two quotations around one attribution ("'…,' he said, '…'") are
+  joined, and a quotation of at least ``MIN_UNATTRIBUTED_WORDS`` words with no attribution is still returned, with
+  no source.
+* A line ending in a dash and a name ("…, - Kallas") is a headline attribution.
+
+Sources are returned as written ("sources", "The Post", "a senior official"); deciding whether one is a known actor
+is left to the caller (``newslens.actors.find_quotes``), which gets the source's head word in ``head_start`` /
+``head_end`` for that.
+
+Limits: beliefs and intentions that PolNeAR also annotates ("wants", "hopes") count only when they are frequent
+cues in the training split; a content split across sentences without quotation marks is cut at the sentence end;
+the small spaCy model mis-parses long sentences, so the source is sometimes a neighbouring noun.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from newslens.text import sentence_spans
+
+KINDS = ("direct", "reported", "according_to", "passive", "headline")
+CUES_FILE = Path(__file__).resolve().parent / "data" / "reporting_cues.json"
+MIN_CUE_COUNT = 3
+MIN_CUE_SHARE = 0.3
+MIN_UNATTRIBUTED_WORDS = 4
+
+_VERB_TAGS = {"VERB", "AUX"}
+_SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
+_QUOTE_OPEN = "\"“«„"
+_QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+(?:”|(?=\n))|«[^»\n]+»|„[^“”\n]+[“”]")
+_HEADLINE = re.compile(r"(?P<content>\S[^\n]*?),?[^\S\n]+[-—–][^\S\n]*(?P<source>[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,3})"
+                       r"[^\S\n]*\.?[^\S\n]*$", re.MULTILINE)
+_EDGE_PUNCT = " \t\n,;:-—–"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One attribution relation; every offset is a character offset into the text it was found in.
+
+    source_start, source_end : the source as written ("a senior official", "he", "Kremlin spokesman Dmitry Peskov"),
+        or None when the text gives none.
+    cue_start, cue_end : the reporting verb, "according to", or the dash of a headline; None for a quotation
+        without a cue.
+    content_start, content_end : what is said (a direct quotation includes its quotation marks).
+    kind : "direct" (quoted), "reported" ("X said that …"), "according_to", "passive" ("was stated by X") or
+        "headline" ("…, - X").
+    head_start, head_end : the source's head word, or the name apposed to it ("the EU's top diplomat, Kaja Kallas"
+        gives "Kaja Kallas"); an actor mention must cover it for the source to be that actor. None without a source.
+    """
+    source_start: int | None
+    source_end: int | None
+    cue_start: int | None
+    cue_end: int | None
+    content_start: int
+    content_end: int
+    kind: str
+    head_start: int | None = None
+    head_end: int | None = None
+
+
+@functools.lru_cache(maxsize=1)
+def cue_forms() -> frozenset[str]:
+    """The word forms (lower case) that count as reporting cues, from ``data/reporting_cues.json``."""
+    data = json.loads(CUES_FILE.read_text(encoding="utf-8"))
+    return frozenset(form for form, (inside, total) in data["forms"].items()
+                     if inside >= MIN_CUE_COUNT and inside / total >= MIN_CUE_SHARE)
+
+
+@functools.lru_cache(maxsize=1)
+def _cue_pattern() -> re.Pattern:
+    forms = sorted(cue_forms() | {"according"}, key=len, reverse=True)
+    return re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, forms)) + r")\b|[\"“”«»„]|\bthat\b")
+
+
+def find_attributions(text: str) -> list[Attribution]:
+    """Attribution relations in one text, in text order.
+
+    Parameters
+    ----------
+    text : str
+        The document (any length; only sentences with a cue or a quotation mark are parsed).
+
+    Returns
+    -------
+    list of Attribution
+    """
+    return find_attributions_many([text])[0]
+
+
+def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size: int = 256
+                           ) -> list[list[Attribution]]:
+    """``find_attributions`` for many texts, parsing their selected sentences together with ``nlp.pipe``.
+
+    Parameters
+    ----------
+    texts : iterable of str
+    n_process : int
+        Worker processes for spaCy (each loads its own copy of the model, about 200 MB).
+    batch_size : int
+        Sentences per batch.
+
+    Returns
+    -------
+    list of list of Attribution, one list per text, in order.
+    """
+    from newslens.nlp import load_pipeline
+
+    texts = [text or "" for text in texts]
+    pattern = _cue_pattern()
+    selected: list[tuple[int, int]] = []  # (text index, sentence start)
+    pieces: list[str] = []
+    for index, text in enumerate(texts):
+        for start, end in sentence_spans(text):
+            if pattern.search(text, start, end):
+                selected.append((index, start))
+                pieces.append(text[start:end])
+    parsed: list[list[tuple[int, object]]] = [[] for _ in texts]
+    if pieces:
+        nlp = load_pipeline()
+        for (index, start), doc in zip(selected, nlp.pipe(pieces, n_process=n_process, batch_size=batch_size)):
+            parsed[index].append((start, doc))
+    return [_document_attributions(text, sentences) for text, sentences in zip(texts, parsed)]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One document
+
+
+def _document_attributions(text: str, sentences: Sequence[tuple[int, object]]) -> list[Attribution]:
+    found: list[Attribution] = []
+    for offset, doc in sentences:
+        for token in doc:
+            attribution = _from_cue(token, offset)
+            if attribution is not None:
+                found.append(attribution)
+    found = _with_quotations(text, found)
+    found.extend(_headlines(text, found))
+    return _deduplicated(found)
+
+
+def _is_cue(token) -> bool:
+    if token.lower_ == "according":
+        return any(child.lower_ == "to" for child in token.children)
+    if token.pos_ not in _VERB_TAGS or token.dep_ in ("aux", "auxpass"):
+        return False
+    if token.lower_.replace("’", "'") in cue_forms():
+        return True
+    # A verb with a "that" clause reports speech or thought whether or not the training split saw it.
+    return any(child.dep_ == "ccomp" and any(g.dep_ == "mark" and g.lower_ == "that" for g in child.children)
+               for child in token.children) and any(child.dep_ == "nsubj" for child in token.children)
+
+
+def _from_cue(cue, offset: int) -> Attribution | None:
+    if not _is_cue(cue):
+        return None
+    if cue.lower_ == "according":
+        to = next(child for child in cue.children if child.lower_ == "to")
+        source = next((child for child in to.children if child.dep_ == "pobj"), None)
+        content = _rest_of_clause(cue)
+        cue_span = (cue.idx, to.idx + len(to))
+        kind = "according_to"
+    else:
+        source, kind = _source_of(cue)
+        content = _content_of(cue)
+        cue_span = (cue.idx, cue.idx + len(cue))
+    if content is None:
+        return None
+    c_start, c_end = _trim(cue.doc.text, *content)
+    if c_end - c_start < 2:
+        return None
+    s_span = _phrase_span(source) if source is not None else None
+    h_span = _head_span(source) if source is not None else None
+    return Attribution(
+        s_span and s_span[0] + offset, s_span and s_span[1] + offset,
+        cue_span[0] + offset, cue_span[1] + offset, c_start + offset, c_end + offset, kind,
+        h_span and h_span[0] + offset, h_span and h_span[1] + offset)
+
+
+def _source_of(cue) -> tuple[object | None, str]:
+    """The token heading the source of a verb cue, and the kind ("passive" for a "by" agent, else "reported")."""
+    for child in cue.children:
+        if child.dep_ == "agent":
+            pobj = next((g for g in child.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj, "passive"
+    token = cue
+    for _ in range(4):  # climb through "quoted as saying", "adding", "and said", "who said"
+        subject = next((child for child in token.children if child.dep_ in ("nsubj", "csubj")), None)
+        if subject is not None:
+            if subject.tag_ in ("WP", "WDT") and token.dep_ == "relcl":
+                return token.head, "reported"
+            return subject, "reported"
+        if token.dep_ == "pcomp" and token.head.lower_ == "as":
+            verb = token.head.head  # "X was quoted as saying", "reported X as saying"
+            obj = next((c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")), None)
+            if obj is not None:
+                return obj, "reported"
+            token = verb
+            continue
+        if token.dep_ == "acl" and token.head.pos_ in ("NOUN", "PROPN", "PRON"):
+            return token.head, "reported"
+        if token.dep_ in ("conj", "xcomp", "advcl", "pcomp", "prep") and token.head is not token:
+            token = token.head
+            continue
+        break
+    return None, "reported"
+
+
+def _content_of(cue) -> tuple[int, int] | None:
+    """Character span (within the sentence) of what the cue reports, or None."""
+    children = list(cue.children)
+    clauses = [c for c in children if c.dep_ in ("ccomp", "xcomp") and c.pos_ in _VERB_TAGS]
+    if any(c.dep_ == "ccomp" for c in clauses):
+        clauses = [c for c in clauses if c.dep_ == "ccomp"]
+    if clauses:
+        clause = max(clauses, key=lambda c: len(list(c.subtree)))
+        return _subtree_span(clause)
+    obj = next((c for c in children if c.dep_ == "dobj"), None)
+    complement = next((c for c in children if c.dep_ in ("oprd", "acomp")), None)
+    if obj is not None and complement is not None:  # "called the talks 'productive'"
+        return _subtree_span(obj)[0], _subtree_span(complement)[1]
+    if cue.dep_ in ("parataxis", "ccomp") and cue.i > cue.head.i:  # '"…," he said' parsed with "said" below
+        return _rest_of_clause(cue)
+    if obj is not None and obj.pos_ not in ("PRON",) and cue.lower_ not in ("told", "tells", "tell", "asked"):
+        return _subtree_span(obj)
+    return None
+
+
+def _rest_of_clause(token) -> tuple[int, int] | None:
+    """The span of ``token``'s head clause without ``token``'s own subtree: the longer side of it."""
+    head = token.head if token.head is not token else token
+    own = {t.i for t in token.subtree}
+    left = [t for t in head.subtree if t.i < min(own)]
+    right = [t for t in head.subtree if t.i > max(own)]
+    side = max((left, right), key=lambda part: sum(not t.is_punct for t in part))
+    if not side:
+        return None
+    return side[0].idx, side[-1].idx + len(side[-1])
+
+
+def _subtree_span(token) -> tuple[int, int]:
+    tokens = list(token.subtree)
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+
+
+def _phrase_span(token) -> tuple[int, int]:
+    """The source phrase: the token with its modifiers, without a relative clause or a trailing apposition's
+    clause."""
+    kept = [token]
+    for child in token.children:
+        if child.dep_ in ("relcl", "acl", "punct", "cc", "conj") and child.i > token.i:
+            continue
+        kept.extend(child.subtree)
+    kept.sort(key=lambda t: t.i)
+    return kept[0].idx, kept[-1].idx + len(kept[-1])
+
+
+def _head_span(token) -> tuple[int, int]:
+    """The head word, widened to its compound name ("Dmitry Peskov"), or the name apposed to a common noun."""
+    if token.pos_ in ("NOUN", "PRON"):
+        appos = next((c for c in token.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+        if appos is not None:
+            token = appos
+    names = [token] + [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"
+                       and all(t.dep_ == "compound" and t.pos_ == "PROPN" for t in c.doc[c.i:token.i])]
+    names.sort(key=lambda t: t.i)
+    return names[0].idx, token.idx + len(token)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _EDGE_PUNCT:
+        start += 1
+    while end > start and text[end - 1] in _EDGE_PUNCT:
+        end -= 1
+    return start, end
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Quotations and headlines
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in _QUOTED.finditer(text) if len(text[match.start():match.end()].split()) >= 1]
+
+
+def _with_quotations(text: str, found: list[Attribution]) -> list[Attribution]:
+    """Widen each content to the quotations it overlaps, join the two halves of a split quotation, and add the
+    quotations nobody is credited with."""
+    quotes = _quotations(text)
+    starts = [q[0] for q in quotes]
+    used: set[int] = set()
+    out = []
+    for item in found:
+        start, end = item.content_start, item.content_end
+        first = max(bisect.bisect_right(starts, start) - 1, 0)
+        hits = [i for i in range(first, len(quotes)) if quotes[i][0] < end and quotes[i][1] > start]
+        attribution_end = max(x for x in (item.cue_end, item.source_end) if x is not None)
+        attribution_start = min(x for x in (item.cue_start, item.source_start) if x is not None)
+        if hits and quotes[hits[-1]][1] <= attribution_start:
+            following = hits[-1] + 1  # '"…," he said, "…"': the second half opens right after the attribution
+            if following < len(quotes) and _only_punctuation(text, attribution_end, quotes[following][0]) and \
+                    "\n" not in text[attribution_end:quotes[following][0]]:
+                hits.append(following)
+        if not hits:
+            out.append(item)
+            continue
+        used.update(hits)
+        start, end = min(start, quotes[hits[0]][0]), max(end, quotes[hits[-1]][1])
+        if item.kind == "reported":
+            item = _replace(item, start, end, "direct")
+        else:
+            item = _replace(item, start, end, item.kind)
+        out.append(item)
+    for index, (start, end) in enumerate(quotes):
+        if index not in used and len(text[start:end].split()) >= MIN_UNATTRIBUTED_WORDS:
+            out.append(Attribution(None, None, None, None, start, end, "direct"))
+    return out
+
+
+def _only_punctuation(text: str, start: int, end: int) -> bool:
+    return start <= end and not text[start:end].strip(" ,:;-—–\t\n")
+
+
+def _replace(item: Attribution, start: int, end: int, kind: str) -> Attribution:
+    return Attribution(item.source_start, item.source_end, item.cue_start, item.cue_end, start, end, kind,
+                       item.head_start, item.head_end)
+
+
+def _headlines(text: str, found: list[Attribution]) -> list[Attribution]:
+    """'Putin cannot achieve his goals on battlefield, - Kallas': a line ending in a dash and a name."""
+    out = []
+    for match in _HEADLINE.finditer(text):
+        content = match.group("content")
+        if len(content.split()) < 4:
+            continue
+        c_start, c_end = _trim(text, match.start("content"), match.end("content"))
+        s_start, s_end = match.span("source")
+        dash = text.rfind("-", c_end, s_start)
+        dash = max(dash, text.rfind("—", c_end, s_start), text.rfind("–", c_end, s_start))
+        out.append(Attribution(s_start, s_end, dash, dash + 1, c_start, c_end, "headline", s_start, s_end))
+    return out
+
+
+def _deduplicated(found: list[Attribution]) -> list[Attribution]:
+    """One attribution per content: of items whose contents overlap by more than half, the first with a source
+    (in text order) is kept."""
+    found = sorted(found, key=lambda a: (a.content_start, -a.content_end, a.source_start is None))
+    kept: list[Attribution] = []
+    for item in found:
+        clash = next((k for k, other in enumerate(kept) if _overlap(item, other)), None)
+        if clash is None:
+            kept.append(item)
+        elif kept[clash].source_start is None and item.source_start is not None:
+            kept[clash] = item
+    return sorted(kept, key=lambda a: (a.content_start, a.content_end))
+
+
+def _overlap(a: Attribution, b: Attribution) -> bool:
+    shared = min(a.content_end, b.content_end) - max(a.content_start, b.content_start)
+    shorter = min(a.content_end - a.content_start, b.content_end - b.content_start)
+    return shared > 0 and shared * 2 >= shorter
