@@ -56,6 +56,8 @@ _QUOTE_OPEN = "\"“«„"
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+(?:”|(?=\n))|«[^»\n]+»|„[^“”\n]+[“”]")
 _HEADLINE = re.compile(r"(?P<content>\S[^\n]*?),?[^\S\n]+[-—–][^\S\n]*(?P<source>[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,3})"
                        r"[^\S\n]*\.?[^\S\n]*$", re.MULTILINE)
+_HEADLINE_COLON = re.compile(r"^(?!(?:The|A|An)[^\S\n])(?P<source>[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,4}):[^\S\n]+"
+                             r"(?P<content>[^\n]+?)[^\S\n]*$", re.MULTILINE)
 _EDGE_PUNCT = " \t\n,;:-—–"
 
 
@@ -190,9 +192,11 @@ def _from_cue(cue, offset: int) -> Attribution | None:
         content = _content_of(cue)
         cue_span = (cue.idx, cue.idx + len(cue))
     if content is None:
-        return None
+        content = _after_colon(cue)
+        if content is None:
+            return None
     c_start, c_end = _trim(cue.doc.text, *content)
-    if c_end - c_start < 2:
+    if c_end - c_start < 2 and content[0] != len(cue.doc.text):
         return None
     s_span = _phrase_span(source) if source is not None else None
     h_span = _head_span(source) if source is not None else None
@@ -250,6 +254,18 @@ def _content_of(cue) -> tuple[int, int] | None:
     if obj is not None and obj.pos_ not in ("PRON",) and cue.lower_ not in ("told", "tells", "tell", "asked"):
         return _subtree_span(obj)
     return None
+
+
+def _after_colon(cue) -> tuple[int, int] | None:
+    """'Kallas said in a statement: …': what follows the colon; an empty span at the sentence end when the colon
+    ends the sentence (the quotation that follows is matched later)."""
+    text = cue.doc.text
+    colon = next((t for t in cue.doc[cue.i + 1:] if t.text == ":" and t.head.i in (cue.i, *[c.i for c in cue.children])),
+                 None)
+    if colon is None:
+        return None
+    rest = text[colon.idx + 1:].strip()
+    return (colon.idx + 1, len(text)) if rest else (len(text), len(text))
 
 
 def _rest_of_clause(token) -> tuple[int, int] | None:
@@ -317,6 +333,10 @@ def _with_quotations(text: str, found: list[Attribution]) -> list[Attribution]:
     used: set[int] = set()
     out = []
     for item in found:
+        inside = bisect.bisect_right(starts, item.cue_start) - 1
+        if inside >= 0 and item.cue_start < quotes[inside][1] and \
+                len(text[quotes[inside][0]:quotes[inside][1]].split()) >= MIN_UNATTRIBUTED_WORDS:
+            continue  # "I think …" inside a quotation: the quotation is the speaker's, not a new attribution
         start, end = item.content_start, item.content_end
         first = max(bisect.bisect_right(starts, start) - 1, 0)
         hits = [i for i in range(first, len(quotes)) if quotes[i][0] < end and quotes[i][1] > start]
@@ -327,6 +347,12 @@ def _with_quotations(text: str, found: list[Attribution]) -> list[Attribution]:
             if following < len(quotes) and _only_punctuation(text, attribution_end, quotes[following][0]) and \
                     "\n" not in text[attribution_end:quotes[following][0]]:
                 hits.append(following)
+        if item.content_start == item.content_end:  # 'X said:' at a sentence end: the quotation right after
+            following = bisect.bisect_left(starts, item.content_end)
+            if following < len(quotes) and not text[item.content_end:quotes[following][0]].strip():
+                hits = [following]
+            else:
+                continue
         if not hits:
             out.append(item)
             continue
@@ -337,10 +363,34 @@ def _with_quotations(text: str, found: list[Attribution]) -> list[Attribution]:
         else:
             item = _replace(item, start, end, item.kind)
         out.append(item)
+    sourced = sorted((item.cue_start, item) for item in out if item.source_start is not None)
+    cue_starts = [c for c, _ in sourced]
     for index, (start, end) in enumerate(quotes):
-        if index not in used and len(text[start:end].split()) >= MIN_UNATTRIBUTED_WORDS:
-            out.append(Attribution(None, None, None, None, start, end, "direct"))
+        if index not in used:
+            item = _nearest_speaker(text, start, end, sourced, cue_starts)
+            if item.source_start is not None or len(text[start:end].split()) >= MIN_UNATTRIBUTED_WORDS:
+                out.append(item)
     return out
+
+
+def _nearest_speaker(text: str, start: int, end: int, sourced: list, cue_starts: list[int]) -> Attribution:
+    """A quotation without its own attribution: credited to the attribution nearest to it in its paragraph,
+    else to the last one in the paragraph before (a quote-only paragraph continues the previous speaker)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    lo, hi = bisect.bisect_left(cue_starts, line_start), bisect.bisect_left(cue_starts, line_end)
+    candidates = [item for _, item in sourced[lo:hi]]
+    if not candidates and lo > 0:
+        previous = sourced[lo - 1][1]
+        gap = text[previous.cue_end:line_start]
+        if gap.count("\n") <= 2 and previous.kind == "direct":
+            candidates = [previous]
+    if not candidates:
+        return Attribution(None, None, None, None, start, end, "direct")
+    best = min(candidates, key=lambda item: min(abs(item.cue_start - end), abs(item.cue_start - start)))
+    return Attribution(best.source_start, best.source_end, best.cue_start, best.cue_end, start, end, "direct",
+                       best.head_start, best.head_end)
 
 
 def _only_punctuation(text: str, start: int, end: int) -> bool:
@@ -353,8 +403,14 @@ def _replace(item: Attribution, start: int, end: int, kind: str) -> Attribution:
 
 
 def _headlines(text: str, found: list[Attribution]) -> list[Attribution]:
-    """'Putin cannot achieve his goals on battlefield, - Kallas': a line ending in a dash and a name."""
+    """'Putin cannot achieve his goals on battlefield, - Kallas': a line ending in a dash and a name; and
+    'Kallas: Putin cannot achieve his goals': a line opening with a name and a colon."""
     out = []
+    for match in _HEADLINE_COLON.finditer(text):
+        s_start, s_end = match.span("source")
+        c_start, c_end = _trim(text, *match.span("content"))
+        if len(text[c_start:c_end].split()) >= 3:
+            out.append(Attribution(s_start, s_end, s_end, s_end + 1, c_start, c_end, "headline", s_start, s_end))
     for match in _HEADLINE.finditer(text):
         content = match.group("content")
         if len(content.split()) < 4:
