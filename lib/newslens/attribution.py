@@ -164,11 +164,23 @@ def _document_attributions(text: str, sentences: Sequence[tuple[int, object]]) -
     for offset, doc in sentences:
         for token in doc:
             attribution = _from_cue(token, offset)
+            if attribution is not None and attribution.content_start == -1:
+                attribution = _sentence_before(text, offset, attribution)
             if attribution is not None:
                 found.append(attribution)
     found = _with_quotations(text, found)
     found.extend(_headlines(text, found))
     return _deduplicated(found)
+
+
+def _sentence_before(text: str, offset: int, item: Attribution) -> Attribution | None:
+    """The content of 'This was stated by X': the sentence before, unless there is none or it is a heading (no
+    final punctuation)."""
+    previous = [span for span in sentence_spans(text[:offset])]
+    if not previous or text[previous[-1][1] - 1] not in ".!?\"”»":
+        return None
+    start, end = _trim(text, *previous[-1])
+    return _replace(item, start, end, "passive")
 
 
 def _is_cue(token) -> bool:
@@ -200,9 +212,12 @@ def _from_cue(cue, offset: int) -> Attribution | None:
         content = _after_colon(cue)
         if content is None:
             return None
-    c_start, c_end = _trim(cue.doc.text, *content)
-    if c_end - c_start < 2 and content[0] != len(cue.doc.text):
-        return None
+    if content == (-1, -1):  # the sentence before: placed by the caller, which knows the document
+        c_start = c_end = -1 - offset
+    else:
+        c_start, c_end = _trim(cue.doc.text, *content)
+        if c_end - c_start < 2 and content[0] != len(cue.doc.text):
+            return None
     s_span = _phrase_span(source) if source is not None else None
     h_span = _head_span(source) if source is not None else None
     return Attribution(
@@ -256,9 +271,20 @@ def _content_of(cue) -> tuple[int, int] | None:
         return _subtree_span(obj)[0], _subtree_span(complement)[1]
     if cue.dep_ in ("parataxis", "ccomp") and cue.i > cue.head.i:  # '"…," he said' parsed with "said" below
         return _rest_of_clause(cue)
+    if any(c.lower_ == "as" and any(g.dep_ == "pcomp" for g in c.children) for c in children):
+        return None  # "reported X as saying …": the attribution is X's, found from "saying"
+    if _points_back(cue):
+        return (-1, -1)
     if obj is not None and obj.pos_ not in ("PRON",) and cue.lower_ not in ("told", "tells", "tell", "asked"):
         return _subtree_span(obj)
     return None
+
+
+def _points_back(cue) -> bool:
+    """'This was stated by X': a passive cue whose subject is a demonstrative reports the sentence before."""
+    subject = next((c for c in cue.children if c.dep_ == "nsubjpass"), None)
+    return subject is not None and subject.lower_ in ("this", "that", "these", "it") and \
+        any(c.dep_ == "agent" for c in cue.children)
 
 
 def _after_colon(cue) -> tuple[int, int] | None:
