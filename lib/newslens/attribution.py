@@ -62,6 +62,7 @@ _HEADLINE = re.compile(r"(?P<content>\S[^\n]*?),?[^\S\n]+[-—–][^\S\n]*(?P<so
                        r"[^\S\n]*\.?[^\S\n]*$", re.MULTILINE)
 _HEADLINE_COLON = re.compile(r"^(?!(?:The|A|An)[^\S\n])(?P<source>[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,4}):[^\S\n]+"
                              r"(?P<content>[^\n]+?)[^\S\n]*$", re.MULTILINE)
+_AFTER_QUOTE = {",", "\"", "”", "’", "'", "—", "–", "-", "»"}
 _EDGE_PUNCT = " \t\n,;:-—–"
 
 
@@ -188,11 +189,18 @@ def _is_cue(token) -> bool:
         return any(child.lower_ == "to" for child in token.children)
     if token.pos_ not in _VERB_TAGS or token.dep_ in ("aux", "auxpass"):
         return False
+    if _infinitive(token) or any(child.dep_ == "xcomp" and _infinitive(child) and
+                                 child.lower_.replace("’", "'") in cue_forms() for child in token.children):
+        return False  # "declined to say how soon …", "is expected to announce": nothing is said
     if token.lower_.replace("’", "'") in cue_forms():
         return True
     # A verb with a "that" clause reports speech or thought whether or not the training split saw it.
     return any(child.dep_ == "ccomp" and any(g.dep_ == "mark" and g.lower_ == "that" for g in child.children)
                for child in token.children) and any(child.dep_ == "nsubj" for child in token.children)
+
+
+def _infinitive(token) -> bool:
+    return any(child.dep_ == "aux" and child.lower_ == "to" for child in token.children)
 
 
 def _from_cue(cue, offset: int) -> Attribution | None:
@@ -264,12 +272,17 @@ def _content_of(cue) -> tuple[int, int] | None:
         clauses = [c for c in clauses if c.dep_ == "ccomp"]
     if clauses:
         clause = max(clauses, key=lambda c: len(list(c.subtree)))
-        return _subtree_span(clause)
+        start, end = _subtree_span(clause)
+        first = clause.left_edge
+        if first.dep_ == "mark" and first.lower_ == "that":  # what is said, without the complementiser
+            start = first.idx + len(first)
+        return start, end
     obj = next((c for c in children if c.dep_ == "dobj"), None)
     complement = next((c for c in children if c.dep_ in ("oprd", "acomp")), None)
     if obj is not None and complement is not None:  # "called the talks 'productive'"
         return _subtree_span(obj)[0], _subtree_span(complement)[1]
-    if cue.dep_ in ("parataxis", "ccomp") and cue.i > cue.head.i:  # '"…," he said' parsed with "said" below
+    if cue.dep_ in ("parataxis", "ccomp") and cue.i > cue.head.i and cue.left_edge.i > 0 and \
+            cue.doc[cue.left_edge.i - 1].text in _AFTER_QUOTE:  # '"…," he said' parsed with "said" below
         return _rest_of_clause(cue)
     if any(c.lower_ == "as" and any(g.dep_ == "pcomp" for g in c.children) for c in children):
         return None  # "reported X as saying …": the attribution is X's, found from "saying"
