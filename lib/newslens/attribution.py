@@ -342,11 +342,11 @@ def _phrase_span(token) -> tuple[int, int]:
 
 
 def _head_span(token) -> tuple[int, int]:
-    """The head word, widened to its compound name ("Dmitry Peskov"), or the name apposed to a common noun."""
-    if token.pos_ in ("NOUN", "PRON"):
-        appos = next((c for c in token.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
-        if appos is not None:
-            token = appos
+    """The head word, widened to its compound name ("Politico Europe", "Dmitry Peskov"), or the last word of a name
+    apposed to it ("EU High Representative …, Kaia Kallas")."""
+    appos = next((c for c in token.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+    if appos is not None:
+        return appos.idx, appos.idx + len(appos)
     names = [token] + [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"
                        and all(t.dep_ == "compound" and t.pos_ == "PROPN" for t in c.doc[c.i:token.i])]
     names.sort(key=lambda t: t.i)
@@ -401,12 +401,10 @@ def _with_quotations(text: str, found: list[Attribution]) -> list[Attribution]:
             out.append(item)
             continue
         used.update(hits)
+        quoted = sum(min(end, quotes[i][1]) - max(start, quotes[i][0]) for i in hits)
+        direct = item.kind == "reported" and quoted * 2 >= end - start  # not 'said the team would make "some changes"'
         start, end = min(start, quotes[hits[0]][0]), max(end, quotes[hits[-1]][1])
-        if item.kind == "reported":
-            item = _replace(item, start, end, "direct")
-        else:
-            item = _replace(item, start, end, item.kind)
-        out.append(item)
+        out.append(_replace(item, start, end, "direct" if direct else item.kind))
     sourced = sorted((item.cue_start, item) for item in out if item.source_start is not None)
     cue_starts = [c for c, _ in sourced]
     for index, (start, end) in enumerate(quotes):
