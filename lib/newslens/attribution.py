@@ -51,7 +51,7 @@ PIPELINE_EXCLUDE = ("lemmatizer", "senter", "ner")
 KINDS = ("direct", "reported", "according_to", "passive", "headline")
 CUES_FILE = Path(__file__).resolve().parent / "data" / "reporting_cues.json"
 MIN_CUE_COUNT = 3
-MIN_CUE_SHARE = 0.3
+MIN_CUE_SHARE = 0.25
 MIN_UNATTRIBUTED_WORDS = 4
 
 _VERB_TAGS = {"VERB", "AUX"}
@@ -401,9 +401,10 @@ def _with_quotations(text: str, found: list[Attribution]) -> list[Attribution]:
             out.append(item)
             continue
         used.update(hits)
-        quoted = sum(min(end, quotes[i][1]) - max(start, quotes[i][0]) for i in hits)
-        direct = item.kind == "reported" and quoted * 2 >= end - start  # not 'said the team would make "some changes"'
         start, end = min(start, quotes[hits[0]][0]), max(end, quotes[hits[-1]][1])
+        quoted = sum(quotes[i][1] - quotes[i][0] for i in hits)
+        # Direct when quotations make up most of it, not 'called the talks "productive"'.
+        direct = item.kind == "reported" and quoted * 3 >= (end - start) * 2
         out.append(_replace(item, start, end, "direct" if direct else item.kind))
     sourced = sorted((item.cue_start, item) for item in out if item.source_start is not None)
     cue_starts = [c for c, _ in sourced]
