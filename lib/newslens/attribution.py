@@ -1,47 +1,51 @@
 """Who said what: attribution relations (source, cue, content) found on spaCy's dependency parse.
 
 Public surface:
-    Attribution                                   a dataclass of character offsets and a kind
+    Attribution                                   a frozen dataclass of character offsets and a kind
     find_attributions(text) -> list[Attribution]
     find_attributions_many(texts, n_process=1, batch_size=256) -> list[list[Attribution]]
-    # Only the tagger and the parser are needed: no entities (half the time of the full pipeline), and the fine-grained
-# tags are used directly, without the attribute ruler (a fixed cost per parsed sentence).
-PIPELINE_EXCLUDE = ("lemmatizer", "senter", "ner", "attribute_ruler")
-KINDS = ("direct", "reported", "according_to", "passive", "headline")
+    cue_forms() -> frozenset[str]                 the reporting-cue word forms in use
+    KINDS = ("direct", "reported", "according_to", "passive", "headline")
 
 Method, in order:
-* Only sentences that hold a reporting cue or a quotation mark are parsed (NLTK Punkt sentences, as everywhere in
-  newslens; the cue words are a fixed list, below), so most of a long article is never run through the parser.
-* Reporting cues are the word forms that annotators marked as cues in the PolNeAR training split at least
-  ``MIN_CUE_COUNT`` times and in at least ``MIN_CUE_SHARE`` of their occurrences (``data/reporting_cues.json``, built
-  by ``python -m newslens.build_cues``), when the parser tags them as verbs; plus any verb whose clausal complement
-  opens with "that" ("she conveyed that …"), which needs no list.
+* Only sentences (NLTK Punkt, as everywhere in newslens) holding a cue word, a quotation mark or "<word>ed/s that"
+  are tagged and parsed, with the tagger and parser only (``PIPELINE_EXCLUDE``).
+* Reporting cues are the word forms that annotators marked inside attribution cues of the PolNeAR training split at
+  least ``MIN_CUE_COUNT`` times and in at least ``MIN_CUE_SHARE`` of all their occurrences
+  (``data/reporting_cues.json``, counts only, built by ``python -m newslens.build_cues``), when tagged as a verb;
+  plus any verb with a subject and a "that" clause ("she conveyed that …"), which needs no list. A cue in the
+  infinitive ("declined to say", "expected to announce") reports nothing, nor does the verb governing it.
 * The source is the cue's subject; for a passive cue the "by" agent ("was stated by X"); "X was quoted as saying"
   and "the agency reported X as saying" give X; a cue coordinated with or subordinate to another verb ("…, adding
   that …") takes that verb's subject; "who said" takes the noun the clause belongs to; "according to X" gives X.
-* The content is the cue's clausal complement (or its object: "called the talks 'productive'"); with the cue
-  after a quotation ("'…,' said X") it is the rest of the sentence.
-* Quotations are found on the text: a quoted passage overlapping a content becomes the whole content (so a quote
-  running over several sentences is kept whole), two quotations around one attribution ("'…,' he said, '…'") are
-  joined, and a quotation of at least ``MIN_UNATTRIBUTED_WORDS`` words with no attribution is still returned, with
-  no source.
-* A line ending in a dash and a name ("…, - Kallas") is a headline attribution.
+* The content is the cue's clausal complement (without "that"), else its object ("called the talks
+  'productive'"), else, for a cue after a quotation ("'…,' said X"), the rest of the sentence, else what follows
+  a colon ("X said: …", the quotation in the next paragraph included). "This was stated by X" reports the
+  sentence before.
+* Quotations are found on the text. A content overlapping one is widened to the whole quotation (a quote running
+  over several sentences is kept whole), the two halves of "'…,' he said, '…'" are joined, a cue inside a
+  quotation ("I think …") never claims it, and a quotation without an attribution is credited to the attribution
+  in its paragraph, or to the quotation of the paragraph before; failing both, one of at least
+  ``MIN_UNATTRIBUTED_WORDS`` words is returned with no source.
+* Headline attributions: a line ending in a dash and a name ("…, - Kallas"), a line opening with a name and a
+  colon ("Kallas: …").
+* Of attributions whose contents overlap by half or more, one is kept (one with a source first).
 
-Sources are returned as written ("sources", "The Post", "a senior official"); deciding whether one is a known actor
-is left to the caller (``newslens.actors.find_quotes``), which gets the source's head word in ``head_start`` /
-``head_end`` for that.
+Sources are returned as written ("sources", "The Post", "a senior official"); whether one is an actor is decided by
+the caller (``newslens.actors.find_quotes``), from the source's head word in ``head_start`` / ``head_end``.
 
-Limits: beliefs and intentions that PolNeAR also annotates ("wants", "hopes") count only when they are frequent
-cues in the training split; a content split across sentences without quotation marks is cut at the sentence end;
-the small spaCy model mis-parses long sentences, so the source is sometimes a neighbouring noun.
+Limits (measured on PolNeAR, see the README): beliefs and intentions that PolNeAR also annotates ("wants",
+"supports") count only when frequent enough as cues in the training split; a content split across sentences
+without quotation marks is cut at the sentence end; nested attributions inside a quotation are not returned; the
+small parser mis-attaches subjects in long sentences, so a source is sometimes a neighbouring noun phrase.
 """
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -59,18 +63,19 @@ MIN_UNATTRIBUTED_WORDS = 4
 # Penn Treebank tags (the tagger's own output; the attribute ruler that maps them to coarse tags is not loaded).
 _NOMINAL_TAGS = {"NN", "NNS", "NNP", "NNPS", "PRP"}
 _NAME_TAGS = {"NNP", "NNPS"}
-_SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
-_QUOTE_OPEN = "\"“«„"
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+(?:”|(?=\n))|«[^»\n]+»|„[^“”\n]+[“”]")
 _LINE = re.compile(r"[^\n]+")
-_DASH_TAIL = re.compile(r",?[^\S\n]+[-—–][^\S\n]*(?P<source>[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,3})[^\S\n]*\.?[^\S\n]*$")
-_HEADLINE_COLON = re.compile(r"^(?!(?:The|A|An)[^\S\n])(?P<source>[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,4}):[^\S\n]+"
+_NAME = r"[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,%d}"  # up to n + 1 capitalised words
+# "…, - Kallas" at the end of a line; "Kallas: …" at its start (not "The Latest: …").
+_DASH_TAIL = re.compile(r",?[^\S\n]+[-—–][^\S\n]*(?P<source>" + _NAME % 3 + r")[^\S\n]*\.?[^\S\n]*$")
+_HEADLINE_COLON = re.compile(r"^(?!(?:The|A|An)[^\S\n])(?P<source>" + _NAME % 4 + r"):[^\S\n]+"
                              r"(?P<content>[^\n]+?)[^\S\n]*$", re.MULTILINE)
+_SENTENCE_BEFORE = (-1, -1)  # a content that is the previous sentence ("This was stated by X")
 _AFTER_QUOTE = {",", "\"", "”", "’", "'", "—", "–", "-", "»"}
 _EDGE_PUNCT = " \t\n,;:-—–"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Attribution:
     """One attribution relation; every offset is a character offset into the text it was found in.
 
@@ -107,7 +112,8 @@ def cue_forms() -> frozenset[str]:
 def _cue_pattern() -> re.Pattern:
     forms = sorted(cue_forms() | {"according"}, key=len, reverse=True)
     # "conveyed that": a past or present verb form before "that" may be a cue no list holds (parsed to find out).
-    return re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, forms)) + r")\b|[\"“”«»„]|\b[a-z]+(?:ed|s)\s+that\b")
+    return re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, forms)) + r")\b|[\"“”«»„]|"
+                      r"\b[a-z]+(?:ed|s)\s+that\b")
 
 
 def find_attributions(text: str) -> list[Attribution]:
@@ -174,14 +180,14 @@ def _document_attributions(text: str, sentences: Sequence[tuple[int, object]]) -
             if attribution is not None:
                 found.append(attribution)
     found = _with_quotations(text, found)
-    found.extend(_headlines(text, found))
+    found.extend(_headlines(text))
     return _deduplicated(found)
 
 
 def _sentence_before(text: str, offset: int, item: Attribution) -> Attribution | None:
     """The content of 'This was stated by X': the sentence before, unless there is none or it is a heading (no
     final punctuation)."""
-    previous = [span for span in sentence_spans(text[:offset])]
+    previous = sentence_spans(text[:offset])
     if not previous or text[previous[-1][1] - 1] not in ".!?\"”»":
         return None
     start, end = _trim(text, *previous[-1])
@@ -224,7 +230,7 @@ def _from_cue(cue, offset: int) -> Attribution | None:
         content = _after_colon(cue)
         if content is None:
             return None
-    if content == (-1, -1):  # the sentence before: placed by the caller, which knows the document
+    if content == _SENTENCE_BEFORE:  # placed by the caller, which knows the document
         c_start = c_end = -1 - offset
     else:
         c_start, c_end = _trim(cue.doc.text, *content)
@@ -291,7 +297,7 @@ def _content_of(cue) -> tuple[int, int] | None:
     if any(c.lower_ == "as" and any(g.dep_ == "pcomp" for g in c.children) for c in children):
         return None  # "reported X as saying …": the attribution is X's, found from "saying"
     if _points_back(cue):
-        return (-1, -1)
+        return _SENTENCE_BEFORE
     if obj is not None and obj.tag_ != "PRP" and cue.lower_ not in ("told", "tells", "tell", "asked"):
         return _subtree_span(obj)
     return None
@@ -308,8 +314,8 @@ def _after_colon(cue) -> tuple[int, int] | None:
     """'Kallas said in a statement: …': what follows the colon; an empty span at the sentence end when the colon
     ends the sentence (the quotation that follows is matched later)."""
     text = cue.doc.text
-    colon = next((t for t in cue.doc[cue.i + 1:] if t.text == ":" and t.head.i in (cue.i, *[c.i for c in cue.children])),
-                 None)
+    attached = {cue.i, *(child.i for child in cue.children)}
+    colon = next((t for t in cue.doc[cue.i + 1:] if t.text == ":" and t.head.i in attached), None)
     if colon is None:
         return None
     rest = text[colon.idx + 1:].strip()
@@ -369,14 +375,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 # Quotations and headlines
 
 
-def _quotations(text: str) -> list[tuple[int, int]]:
-    return [match.span() for match in _QUOTED.finditer(text) if len(text[match.start():match.end()].split()) >= 1]
-
-
 def _with_quotations(text: str, found: list[Attribution]) -> list[Attribution]:
     """Widen each content to the quotations it overlaps, join the two halves of a split quotation, and add the
     quotations nobody is credited with."""
-    quotes = _quotations(text)
+    quotes = [match.span() for match in _QUOTED.finditer(text)]
     starts = [q[0] for q in quotes]
     used: set[int] = set()
     out = []
@@ -436,8 +438,7 @@ def _nearest_speaker(text: str, start: int, end: int, sourced: list, cue_starts:
     if not candidates:
         return Attribution(None, None, None, None, start, end, "direct")
     best = min(candidates, key=lambda item: min(abs(item.cue_start - end), abs(item.cue_start - start)))
-    return Attribution(best.source_start, best.source_end, best.cue_start, best.cue_end, start, end, "direct",
-                       best.head_start, best.head_end)
+    return _replace(best, start, end, "direct")
 
 
 def _only_punctuation(text: str, start: int, end: int) -> bool:
@@ -445,11 +446,10 @@ def _only_punctuation(text: str, start: int, end: int) -> bool:
 
 
 def _replace(item: Attribution, start: int, end: int, kind: str) -> Attribution:
-    return Attribution(item.source_start, item.source_end, item.cue_start, item.cue_end, start, end, kind,
-                       item.head_start, item.head_end)
+    return dataclasses.replace(item, content_start=start, content_end=end, kind=kind)
 
 
-def _headlines(text: str, found: list[Attribution]) -> list[Attribution]:
+def _headlines(text: str) -> list[Attribution]:
     """'Putin cannot achieve his goals on battlefield, - Kallas': a line ending in a dash and a name; and
     'Kallas: Putin cannot achieve his goals': a line opening with a name and a colon."""
     out = []
