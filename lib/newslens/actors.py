@@ -19,6 +19,10 @@ Rules worth knowing (the registry file explains the user-facing ones):
   name the actor.
 * Pronouns: he/him/his/himself and she/her/hers/herself go to people of that gender; "its" goes to a country or
   organisation in the same sentence; "it" and "they" are never resolved (too often expletive or plural).
+* Quotes come from ``newslens.attribution`` (spaCy's parse). A source is a registry actor only when one of its
+  mentions covers the source's head word with nothing but titles before it ("President Donald Trump" is Trump,
+  "Politico Europe" is not Europe, "Sources close to the Kremlin" is not the Kremlin); other sources are kept, with
+  no speaker, never moved onto the nearest actor.
 """
 from __future__ import annotations
 
