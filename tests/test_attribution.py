@@ -145,6 +145,13 @@ def test_no_text_no_attribution_and_batch_matches_single():
     assert all(isinstance(a, Attribution) and a.kind in KINDS for a in batch[0])
 
 
+def test_an_endless_sentence_is_not_parsed_but_its_quotation_is_found():
+    text = "Kallas said " + "and more " * 2000 + '"This is a quotation of several words" in the end'
+    found = find_attributions(text)
+    assert [(a.source_start, text[a.content_start:a.content_end]) for a in found] == [
+        (None, '"This is a quotation of several words"')]
+
+
 # --- linking sources to actors ------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ Public surface:
 
 Method, in order:
 * Only sentences (NLTK Punkt, as everywhere in newslens) holding a cue word, a quotation mark or "<word>ed/s that"
-  are tagged and parsed, with the tagger and parser only (``PIPELINE_EXCLUDE``).
+  are tagged and parsed, with the tagger and parser only (``PIPELINE_EXCLUDE``); none longer than
+  ``MAX_SENTENCE_CHARS``.
 * Reporting cues are the word forms that annotators marked inside attribution cues of the PolNeAR training split at
   least ``MIN_CUE_COUNT`` times and in at least ``MIN_CUE_SHARE`` of all their occurrences
   (``data/reporting_cues.json``, counts only, built by ``python -m newslens.build_cues``), when tagged as a verb;
@@ -59,6 +60,9 @@ CUES_FILE = Path(__file__).resolve().parent / "data" / "reporting_cues.json"
 MIN_CUE_COUNT = 3
 MIN_CUE_SHARE = 0.25
 MIN_UNATTRIBUTED_WORDS = 4
+# A "sentence" longer than this is no sentence (a table or a run of text without punctuation): it is not parsed,
+# which keeps the parser's time and memory bounded; its quotations are still found.
+MAX_SENTENCE_CHARS = 3000
 
 # Penn Treebank tags (the tagger's own output; the attribute ruler that maps them to coarse tags is not loaded).
 _NOMINAL_TAGS = {"NN", "NNS", "NNP", "NNPS", "PRP"}
@@ -155,7 +159,7 @@ def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size:
     pieces: list[str] = []
     for index, text in enumerate(texts):
         for start, end in sentence_spans(text):
-            if pattern.search(text, start, end):
+            if end - start <= MAX_SENTENCE_CHARS and pattern.search(text, start, end):
                 selected.append((index, start))
                 pieces.append(text[start:end])
     parsed: list[list[tuple[int, object]]] = [[] for _ in texts]
