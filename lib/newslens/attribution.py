@@ -69,6 +69,8 @@ _NOMINAL_TAGS = {"NN", "NNS", "NNP", "NNPS", "PRP"}
 _NAME_TAGS = {"NNP", "NNPS"}
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+(?:”|(?=\n))|«[^»\n]+»|„[^“”\n]+[“”]")
 _LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # as newslens.build_cues counts them
+_QUOTE_OR_THAT = re.compile(r"[\"“”«»„]|\b[a-z]+(?:ed|s)\s+that\b", re.IGNORECASE)
 _NAME = r"[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,%d}"  # up to n + 1 capitalised words
 # "…, - Kallas" at the end of a line; "Kallas: …" at its start (not "The Latest: …").
 _DASH_TAIL = re.compile(r",?[^\S\n]+[-—–][^\S\n]*(?P<source>" + _NAME % 3 + r")[^\S\n]*\.?[^\S\n]*$")
@@ -112,12 +114,12 @@ def cue_forms() -> frozenset[str]:
                      if inside >= MIN_CUE_COUNT and inside / total >= MIN_CUE_SHARE)
 
 
-@functools.lru_cache(maxsize=1)
-def _cue_pattern() -> re.Pattern:
-    forms = sorted(cue_forms() | {"according"}, key=len, reverse=True)
-    # "conveyed that": a past or present verb form before "that" may be a cue no list holds (parsed to find out).
-    return re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, forms)) + r")\b|[\"“”«»„]|"
-                      r"\b[a-z]+(?:ed|s)\s+that\b")
+def _worth_parsing(sentence: str) -> bool:
+    """A quotation mark, a cue word, or "<word>ed/s that" ("conveyed that": a cue the list may lack)."""
+    if _QUOTE_OR_THAT.search(sentence):
+        return True
+    forms = cue_forms()
+    return any(word.lower().replace("’", "'") in forms for word in _WORD.findall(sentence))
 
 
 def find_attributions(text: str) -> list[Attribution]:
@@ -143,7 +145,7 @@ def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size:
     ----------
     texts : iterable of str
     n_process : int
-        Worker processes for spaCy (each loads its own copy of the model, about 200 MB).
+        Worker processes for spaCy (each loads its own copy of the model).
     batch_size : int
         Sentences per batch.
 
@@ -154,12 +156,11 @@ def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size:
     from newslens.nlp import load_pipeline
 
     texts = [text or "" for text in texts]
-    pattern = _cue_pattern()
     selected: list[tuple[int, int]] = []  # (text index, sentence start)
     pieces: list[str] = []
     for index, text in enumerate(texts):
         for start, end in sentence_spans(text):
-            if end - start <= MAX_SENTENCE_CHARS and pattern.search(text, start, end):
+            if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end]):
                 selected.append((index, start))
                 pieces.append(text[start:end])
     parsed: list[list[tuple[int, object]]] = [[] for _ in texts]
