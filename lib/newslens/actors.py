@@ -1181,7 +1181,7 @@ def _add_descriptors(texts: dict[str, str], profiles: list[dict]) -> None:
             if title is None:
                 continue
             words = title.group().split()
-            while words and words[0].lower().strip("'’") in skip:
+            while words and not words[0].isupper() and words[0].lower().strip("'’") in skip:
                 words.pop(0)
             if len(words) < 2:
                 continue
@@ -1193,3 +1193,106 @@ def _add_descriptors(texts: dict[str, str], profiles: list[dict]) -> None:
     for (number, key), descriptor in sorted(seen.items()):
         if len(owners[key]) == 1:
             profiles[number]["descriptors"].append(descriptor)
+
+
+def merge_registries(registry: Sequence[Actor], discovered: Sequence[Actor]) -> list[Actor]:
+    """The user's registry, filled in by discovery: the user's entries win for every name they cover.
+
+    A discovered actor that shares a name, alias or descriptor with exactly one registry actor is that actor: its
+    other names are added to the registry entry as aliases (its kind, gender and affiliation stay the user's). One
+    that touches several registry actors is dropped (the user has split what discovery lumped together). The rest
+    are added after the registry's own entries, with any descriptor the registry already uses removed.
+    """
+    merged = {actor.name: actor for actor in registry}
+    owner = {_normalise(phrase): actor.name for actor in registry
+             for phrase in (actor.name, *actor.aliases, *actor.descriptors)}
+    added: list[Actor] = []
+    for actor in discovered:
+        names = (actor.name, *actor.aliases)
+        touched = {owner[_normalise(p)] for p in (*names, *actor.descriptors) if _normalise(p) in owner}
+        if len(touched) > 1:
+            continue
+        if touched:
+            target = merged[touched.pop()]
+            extra = tuple(n for n in names if _normalise(n) not in owner)
+            merged[target.name] = Actor(target.name, target.kind, target.aliases + extra, target.descriptors,
+                                        target.gender, target.affiliation)
+            owner.update({_normalise(n): target.name for n in extra})
+            continue
+        descriptors = tuple(d for d in actor.descriptors if _normalise(d) not in owner)
+        added.append(Actor(actor.name, actor.kind, actor.aliases, descriptors, actor.gender, None))
+        owner.update({_normalise(p): actor.name for p in (*names, *descriptors)})
+    return [merged[actor.name] for actor in registry] + added
+
+
+def registry_yaml(actors: Sequence[Actor], comment: str = "") -> str:
+    """A registry as YAML in the format of ``load_registry`` (empty fields left out), ready to edit."""
+    entries = []
+    for actor in actors:
+        entry: dict[str, Any] = {"name": actor.name, "kind": actor.kind}
+        for field in ("gender", "affiliation"):
+            if getattr(actor, field):
+                entry[field] = getattr(actor, field)
+        for field in ("aliases", "descriptors"):
+            if getattr(actor, field):
+                entry[field] = list(getattr(actor, field))
+        entries.append(entry)
+    header = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
+    return header + yaml.safe_dump({"actors": entries}, allow_unicode=True, sort_keys=False, width=100)
+
+
+@dataclass(frozen=True)
+class ActorSetup:
+    """The actors a report analyses: ``registry`` (the user's, filled in by discovery), the ``discovered`` actors
+    and their table (``DISCOVERED_COLUMNS``; empty when discovery is off), and a ``message`` saying in words where
+    the actors came from, or why there are none."""
+
+    registry: list[Actor]
+    discovered: list[Actor]
+    table: pd.DataFrame
+    message: str
+
+
+def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path = "",
+                      discover: bool = True, min_mentions: int = 1, jobs: int = 1,
+                      cache_dir: str | Path | None = None) -> ActorSetup:
+    """The user's registry (``registry_for_corpus``) merged with the actors discovered in ``documents``.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    corpus, actors_file
+        As for ``registry_for_corpus``.
+    discover : bool
+        Run the named-entity recogniser and propose actors (``find_entities``, ``discover_actors``).
+    min_mentions, jobs, cache_dir
+        Passed to ``discover_actors`` and ``find_entities``.
+
+    Returns
+    -------
+    ActorSetup
+    """
+    registry, source = registry_for_corpus(corpus, actors_file)
+    table = pd.DataFrame(columns=DISCOVERED_COLUMNS)
+    if not discover:
+        if registry:
+            return ActorSetup(registry, [], table, f"{source}: {len(registry)} actors; discovery is off")
+        return ActorSetup([], [], table, "No actors to analyse: no actor registry (no actors.yaml beside the corpus "
+                                         "and no actors_file parameter) and discovery is off "
+                                         "(discover_actors = False). Turn discovery on, or give a registry.")
+    entities = find_entities(documents, jobs=jobs, cache_dir=cache_dir)
+    discovered, table = discover_actors(documents, entities, min_mentions=min_mentions)
+    merged = merge_registries(registry, discovered)
+    if not merged:
+        return ActorSetup([], [], table, f"No actors to analyse: there is no actor registry, and the named-entity "
+                                         f"recogniser found no person, organisation or country in these "
+                                         f"{len(documents)} documents. Give a registry (actors_file) to name the "
+                                         f"actors yourself.")
+    found = f"discovery found {len(discovered)} actors in the text"
+    if registry:
+        message = (f"{source}: {len(registry)} actors, which win for every name they cover; {found}, and "
+                   f"{len(merged) - len(registry)} of them not in the registry were added: {len(merged)} actors.")
+    else:
+        message = f"No actor registry: {found}; they are the {len(merged)} actors analysed here."
+    return ActorSetup(merged, discovered, table, message)

@@ -1,6 +1,6 @@
 """Run the notebooks in batch into an output folder with an index.
 
-``python -m newslens run [NOTEBOOK…] [-p NAME VALUE]… [--corpus PATH] [--out DIR] [--jobs N]``.
+``python -m newslens run [NOTEBOOK…] [-p NAME VALUE]… [--corpus PATH] [--out DIR] [--jobs N] [--cache DIR]``.
 
 Each notebook ``notebooks/<stem>.ipynb`` is executed by papermill inside a staging folder beside its final one,
 ``<out>/<stem>.partial/``, with the kernel's working directory there, ``output_dir="."`` and ``corpus`` given
@@ -9,6 +9,8 @@ relative to it. Only when it succeeds and its HTML is written is the staging fol
 report, figure and table with relative links.
 
 Notebooks are independent (each loads the corpus itself), so ``--jobs`` of them run at once, each in its own kernel.
+Parse results are cached on disk in ``--cache`` (default ``.newslens-cache/`` in the working directory), passed to
+the kernels as ``$NEWSLENS_CACHE_DIR`` so that no report shows the path; a rerun parses only new or changed texts.
 
 Reruns are byte-identical: papermill's and nbclient's timing metadata and the injected parameters cell's random id
 are removed, paths in the notebook are relative, and figures are saved without dates (see ``newslens.plots``).
@@ -35,6 +37,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 import nbformat  # noqa: E402
 
 DEFAULT_NOTEBOOKS = "notebooks"
+DEFAULT_CACHE = ".newslens-cache"
 KERNEL_NAME = "python3"
 
 
@@ -190,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     run.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                      help="notebooks to run at once, each in its own kernel (default: one per CPU core)")
+    run.add_argument("--cache", default=DEFAULT_CACHE, metavar="DIR",
+                     help=f"folder of the parse cache, shared by the notebooks (default: {DEFAULT_CACHE}); "
+                          "an empty string turns the cache off")
     return parser
 
 
@@ -203,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: corpus '{args.corpus}' does not exist", file=sys.stderr)
         return 2
     parameters["corpus"] = args.corpus
+    # The kernels inherit the environment: the cache folder reaches them without appearing in any report.
+    from newslens.cache import ENV_VARIABLE
+
+    os.environ[ENV_VARIABLE] = str(Path(args.cache).resolve()) if args.cache else ""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(notebooks)))
