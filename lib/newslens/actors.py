@@ -776,7 +776,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     cached: dict[str, pd.DataFrame] = {}
     if cache_dir:
         cache = DocumentCache(cache_dir, "entities", f"{model_fingerprint()}|{ENTITY_CODE_VERSION}",
-                              {"start": "int64", "end": "int64", "label": "object", "surface": "object"})
+                              {"start": "int64", "end": "int64", "label": "str", "surface": "str"})
         cached = cache.get(set(keys))
     # An entry whose spans do not spell the cached surfaces in this text is stale or damaged: parse again.
     text_of = {key: text for key, (_, text) in zip(keys, docs)}
@@ -789,7 +789,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     found = {**cached, **fresh}
     frames = [found[key].assign(doc_id=doc_id) for key, (doc_id, _) in zip(keys, docs) if len(found[key])]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("start", "end") else "object")
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("start", "end") else "str")
                              for c in ENTITY_COLUMNS})
     frame = pd.concat(frames, ignore_index=True)[ENTITY_COLUMNS]
     return frame.astype({"start": "int64", "end": "int64"})
@@ -1114,12 +1114,16 @@ def _profile(members: list[_Occurrence]) -> dict:
     labels = Counter(m.label for m in members)
     kind_label = max(("PERSON", "GPE", "ORG"), key=lambda label: labels[label])
     spellings = Counter(m.form for m in members)
-    # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one.
+    # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one;
+    # ties go to the name the corpus uses first.
     by_key: dict[str, Counter] = defaultdict(Counter)
+    first_use: dict[str, tuple[str, int]] = {}
     for m in members:
         by_key[m.key][m.form] += 1
-    forms = sorted(((sum(c.values()), min(c.items(), key=lambda i: (-i[1], i[0]))[0]) for c in by_key.values()),
-                   key=lambda item: (-item[0], item[1]))
+        first_use[m.key] = min(first_use.get(m.key, (m.doc_id, m.start)), (m.doc_id, m.start))
+    forms = sorted(((sum(c.values()), first_use[k], min(c.items(), key=lambda i: (-i[1], i[0]))[0])
+                    for k, c in by_key.items()), key=lambda item: (-item[0], item[1]))
+    forms = [(n, f) for n, _, f in forms]
     multi = [f for _, f in forms if " " in f]
     name = multi[0] if multi else forms[0][1]
     first = min(members, key=lambda m: (m.doc_id, m.start))
