@@ -89,8 +89,9 @@ def test_discovered_registry_round_trips_through_yaml(seed_discovery, tmp_path):
 
 
 def test_spelling_variants_and_surnames_are_one_person():
-    text = ("Kaja Kallas spoke in Brussels. Kallas said she was worried.\n"
-            "Kaia Callas, as one outlet spelt it, met Steve Witkoff. Vitkoff said he agreed with Kaya Kallas.")
+    text = ("Kaja Kallas spoke in Brussels, where she lives. Kallas said she was worried.\n"
+            "Kaia Callas, as one outlet spelt it, met Steve Witkoff, and he smiled. Vitkoff said he agreed with Kaya "
+            "Kallas.")
     found = discovered(text, ("Kaja Kallas", "PERSON", 0), ("Kallas", "PERSON", 1), ("Kaia Callas", "PERSON", 0),
                        ("Steve Witkoff", "PERSON", 0), ("Vitkoff", "ORG", 0), ("Kaya Kallas", "PERSON", 0))
     assert set(found) == {"Kaja Kallas", "Steve Witkoff"}
@@ -114,7 +115,7 @@ def test_different_people_stay_apart():
 
 def test_possessive_title_acronym_and_excluded_kinds():
     text = ("Source: Interfax\n"
-            "Kremlin spokesman Dmitry Peskov said Putin's plan stands. Peskov added that he would meet Russian "
+            "Kremlin spokesman Dmitry Peskov said he was sure Putin's plan stands. Peskov added that he would meet Russian "
             "officials in Nov at 10:00 IST. The European Union and the EU's envoy disagreed. US Secretary of State "
             "Marco Rubio, the Kremlin's critic, agreed.")
     found = discovered(text, ("Source", "ORG", 0), ("Interfax", "ORG", 0), ("Kremlin", "ORG", 0),
@@ -128,6 +129,23 @@ def test_possessive_title_acronym_and_excluded_kinds():
     assert found["Marco Rubio"].descriptors == ("US Secretary of State",)
     assert found["European Union"].aliases == ("EU",) and found["European Union"].kind == "organisation"
     assert found["US"].kind == "country" and found["Kremlin"].kind == "organisation"
+
+
+def test_gender_needs_two_pronouns_that_agree():
+    text = "Jon Doggett said he agreed. Doggett left. Pat Smith arrived and she spoke; Smith said he had left."
+    found = discovered(text, ("Jon Doggett", "PERSON", 0), ("Doggett", "PERSON", 1), ("Pat Smith", "PERSON", 0),
+                       ("Smith", "PERSON", 1))
+    assert found["Jon Doggett"].gender is None  # one pronoun only
+    assert found["Pat Smith"].gender is None  # she once, he once
+
+
+def test_a_lone_first_name_goes_to_the_one_person_with_it():
+    text = "Bernie Sanders spoke. Bernie won. Jeb Bush and George Bush met; Bush spoke. Rand Paul and Paul Ryan met."
+    found = discovered(text, ("Bernie Sanders", "PERSON", 0), ("Bernie", "PERSON", 1), ("Jeb Bush", "PERSON", 0),
+                       ("George Bush", "PERSON", 0), ("Bush", "PERSON", 2), ("Rand Paul", "PERSON", 0),
+                       ("Paul Ryan", "PERSON", 0))
+    assert found["Bernie Sanders"].aliases == ("Bernie",)
+    assert "Bush" in found and found["Jeb Bush"].aliases == ()  # two Bushes: the surname alone stays apart
 
 
 def test_a_title_two_people_share_is_no_descriptor():

@@ -984,7 +984,8 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
     written more often in lower case than as a name ("State"). The kind is the majority label (PERSON ->
     person, GPE -> country, ORG -> organisation); a person's gender is the pronoun that most often refers back to
     the name (the first he/she-family pronoun after it, before any other person is named, within that sentence or
-    the next), at least two thirds of them, else unknown.
+    the next): at least two such pronouns and two thirds of them, else unknown. A lone first name ("Bernie")
+    goes to the one person of the corpus with that first name, unless it is also a surname.
     """
     texts = dict(_documents(documents))
     occurrences = _occurrences(texts, entities)
@@ -1059,6 +1060,10 @@ def _cluster_keys(texts: dict[str, str], occurrences: list[_Occurrence]) -> dict
                 first_b, *_, last_b = _name_words(form[b])
                 if _similar(last_a, last_b, SURNAME_SIMILARITY) and _first_names_match(first_a, first_b):
                     union(a, b)
+    for a in people:  # a double surname without the first name ("Wasserman Schultz")
+        for b in by_sound[_phonetic_key(_name_words(form[a])[-1])]:
+            if len(form[b].split()) > len(form[a].split()) and form[b].casefold().endswith(" " + a):
+                union(b, a)
     singles = sorted((k for k in keys if " " not in form[k] and majority[k] != "GPE"), key=lambda k: (-count[k], k))
     for i, a in enumerate(singles):  # lone names spelt two ways (Zelensky / Zelenskyy)
         for b in singles[i + 1:]:
@@ -1073,8 +1078,23 @@ def _cluster_keys(texts: dict[str, str], occurrences: list[_Occurrence]) -> dict
             best, best_count = min(weight.items(), key=lambda item: (-item[1], item[0]))
             if best_count >= SURNAME_DOMINANCE * sum(weight.values()) and find(single) != best:
                 union(best, single)
+    _link_first_names(singles, people, majority, form, count, find, union)
     _link_acronyms(keys, majority, form, count, union)
     return {k: find(k) for k in keys}
+
+
+def _link_first_names(singles, people, majority, form, count, find, union) -> None:
+    """A lone first name ("Bernie") -> the one person of the corpus with that first name, when no name of the
+    corpus has it as a surname."""
+    surnames = {_name_words(form[k])[-1].casefold() for k in people}
+    by_first: dict[str, set[str]] = defaultdict(set)
+    for k in people:
+        by_first[_name_words(form[k])[0].casefold()].add(find(k))
+    for single in singles:
+        name = form[single].casefold()
+        holders = by_first.get(name, set())
+        if majority[single] == "PERSON" and len(holders) == 1 and name not in surnames and find(single) == single:
+            union(holders.pop(), single)
 
 
 def _name_words(form: str) -> list[str]:
@@ -1112,7 +1132,10 @@ def _link_acronyms(keys, majority, form, count, union) -> None:
 
 def _profile(members: list[_Occurrence]) -> dict:
     labels = Counter(m.label for m in members)
-    kind_label = max(("PERSON", "GPE", "ORG"), key=lambda label: labels[label])
+    # Ties go to a person when the recogniser labelled a full name PERSON, else to an organisation ("POLITICO").
+    full_name = any(m.label == "PERSON" and " " in m.form for m in members)
+    order = ("PERSON", "ORG", "GPE") if full_name else ("ORG", "PERSON", "GPE")
+    kind_label = max(order, key=lambda label: labels[label])
     spellings = Counter(m.form for m in members)
     # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one;
     # ties go to the name the corpus uses first.
@@ -1162,7 +1185,7 @@ def _add_gender(texts: dict[str, str], profiles: list[dict]) -> None:
         total = sum(vote.values())
         p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}"
         for gender in GENDERS:
-            if total and vote[gender] * 3 >= total * 2:
+            if vote[gender] >= 2 and vote[gender] * 3 >= total * 2:
                 p["gender"] = gender
 
 
