@@ -23,6 +23,7 @@ Rules worth knowing (the registry file explains the user-facing ones):
 from __future__ import annotations
 
 import bisect
+import difflib
 import functools
 import re
 from collections import Counter, defaultdict
@@ -836,6 +837,8 @@ SURNAME_SIMILARITY = 0.8
 FIRST_NAME_SIMILARITY = 0.7
 # A lone surname goes to the full name holding at least this share of that surname's full-name mentions.
 SURNAME_DOMINANCE = 0.75
+# A person's gender needs at least two pronouns referring back to the name, and this share of them.
+GENDER_SHARE = 0.6
 _PHONETIC_CLASSES = {**dict.fromkeys("bfpvw", "1"), **dict.fromkeys("cgkqsxz", "2"), **dict.fromkeys("dt", "3"),
                      "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
 _PERSON_TITLES = frozenset("""mr mrs ms miss dr sir dame lord lady president prime minister secretary senator sen
@@ -853,6 +856,7 @@ _TITLE_BEFORE = re.compile(
     r"(?<!\S)(?:(?:(?:[A-Z]\.){2,}|[A-Z][\w'’-]*|" + "|".join(_TITLE_MODIFIERS) + r")[^\S\n]+)*"
     r"(?i:" + "|".join(_TITLE_HEADS) + r")(?:[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'’-]*)?[^\S\n]+$")
 _TITLE_OF = re.compile(r"(?i:" + "|".join(_TITLE_HEADS) + r")[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?$")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*(?=\s|$)|\n")
 _GENDERED = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
 _DOTTED_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "on", "in", "de"})
@@ -891,8 +895,6 @@ def _phonetic_key(word: str) -> str:
 
 
 def _similar(a: str, b: str, threshold: float) -> bool:
-    import difflib
-
     a, b = a.casefold(), b.casefold()
     if a == b:
         return True
@@ -927,7 +929,8 @@ def _entity_form(text: str, start: int, end: int, label: str) -> tuple[str, int,
     if text[start - 1:start] == "." or re.match(r"\.\w", text[end:end + 2]) or (
             re.search(r"\w\.\w", form) and not _DOTTED_ACRONYM.fullmatch(form)):
         return None  # part of a web address ("Censor.NET", "R.US")
-    if label != "PERSON" and _TITLE_OF.search(text, max(0, start - 40), start):
+    if label != "PERSON" and text[max(0, start - 8):start].rstrip().endswith((" of", " of the")) and \
+            _TITLE_OF.search(text, max(0, start - 40), start):
         return None  # the rest of a title ("Secretary of State")
     line_start = text.rfind("\n", 0, start) + 1
     if not text[line_start:start].strip() and re.match(r"[^\S\n]*:", text[end:]):
@@ -984,7 +987,7 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
     written more often in lower case than as a name ("State"). The kind is the majority label (PERSON ->
     person, GPE -> country, ORG -> organisation); a person's gender is the pronoun that most often refers back to
     the name (the first he/she-family pronoun after it, before any other person is named, within that sentence or
-    the next): at least two such pronouns and two thirds of them, else unknown. A lone first name ("Bernie")
+    the next): at least two such pronouns and ``GENDER_SHARE`` of them, else unknown. A lone first name ("Bernie")
     goes to the one person of the corpus with that first name, unless it is also a surname.
     """
     texts = dict(_documents(documents))
@@ -998,7 +1001,8 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
     for p in profiles:
         p["example"] = _snippet(texts[p["first"].doc_id], p["first"].start, p["first"].end)
     _add_gender(texts, profiles)
-    _add_descriptors(texts, profiles)
+    group_words = {w.casefold() for o in occurrences if o.label != "PERSON" for w in o.form.split()}
+    _add_descriptors(texts, profiles, group_words)
     profiles.sort(key=lambda p: (-len(p["members"]), p["name"]))
     entries = []
     for p in profiles:
@@ -1065,10 +1069,15 @@ def _cluster_keys(texts: dict[str, str], occurrences: list[_Occurrence]) -> dict
             if len(form[b].split()) > len(form[a].split()) and form[b].casefold().endswith(" " + a):
                 union(b, a)
     singles = sorted((k for k in keys if " " not in form[k] and majority[k] != "GPE"), key=lambda k: (-count[k], k))
-    for i, a in enumerate(singles):  # lone names spelt two ways (Zelensky / Zelenskyy)
-        for b in singles[i + 1:]:
-            if majority[a] == majority[b] == "PERSON" and _similar(form[a], form[b], SURNAME_SIMILARITY):
-                union(a, b)
+    lone_people: dict[str, list[str]] = defaultdict(list)
+    for k in singles:
+        if majority[k] == "PERSON":
+            lone_people[_phonetic_key(form[k])].append(k)
+    for group in lone_people.values():  # lone names spelt two ways (Zelensky / Zelenskyy)
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if _similar(form[a], form[b], SURNAME_SIMILARITY):
+                    union(a, b)
     for single in singles:  # a lone surname -> the full name that (nearly always) carries it
         weight: Counter = Counter()
         for k in by_sound.get(_phonetic_key(form[single]), ()):
@@ -1132,10 +1141,12 @@ def _link_acronyms(keys, majority, form, count, union) -> None:
 
 def _profile(members: list[_Occurrence]) -> dict:
     labels = Counter(m.label for m in members)
-    # Ties go to a person when the recogniser labelled a full name PERSON, else to an organisation ("POLITICO").
-    full_name = any(m.label == "PERSON" and " " in m.form for m in members)
-    order = ("PERSON", "ORG", "GPE") if full_name else ("ORG", "PERSON", "GPE")
-    kind_label = max(order, key=lambda label: labels[label])
+    # The kind is the majority label of the full names when there are any: the recogniser labels a full name far
+    # more reliably than a lone surname ("Pence" is often ORG, "Mike Pence" PERSON). Ties go to a person when a
+    # full name was labelled PERSON, else to an organisation ("POLITICO").
+    full = Counter(m.label for m in members if " " in m.form) or labels
+    order = ("PERSON", "ORG", "GPE") if full["PERSON"] else ("ORG", "PERSON", "GPE")
+    kind_label = max(order, key=lambda label: full[label])
     spellings = Counter(m.form for m in members)
     # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one;
     # ties go to the name the corpus uses first.
@@ -1147,6 +1158,11 @@ def _profile(members: list[_Occurrence]) -> dict:
     forms = sorted(((sum(c.values()), first_use[k], min(c.items(), key=lambda i: (-i[1], i[0]))[0])
                     for k, c in by_key.items()), key=lambda item: (-item[0], item[1]))
     forms = [(n, f) for n, _, f in forms]
+    # A spelling that is another of the actor's full names plus words around it ("Calls Donald Trump" in a
+    # title-case headline) adds nothing: the shorter name already matches there.
+    padded = [f" {f.casefold()} " for _, f in forms if " " in f]
+    forms = [(n, f) for n, f in forms
+             if not any(other != f" {f.casefold()} " and other in f" {f.casefold()} " for other in padded)]
     multi = [f for _, f in forms if " " in f]
     name = multi[0] if multi else forms[0][1]
     first = min(members, key=lambda m: (m.doc_id, m.start))
@@ -1170,12 +1186,12 @@ def _add_gender(texts: dict[str, str], profiles: list[dict]) -> None:
     votes = [Counter() for _ in people]
     for doc_id, spans in by_doc.items():
         text = texts[doc_id]
-        sentences = _sentences(text)
-        starts = [s for s, _ in sentences]
         spans.sort()
         for index, (_, end, number) in enumerate(spans):
-            sentence = max(bisect.bisect_right(starts, end) - 1, 0)
-            limit = sentences[min(sentence + 1, len(sentences) - 1)][1] if sentences else len(text)
+            # The end of the next sentence, by its final punctuation (cheap; an abbreviation only shortens it).
+            ends = _SENTENCE_END.finditer(text, end)
+            limit = next(ends, None) and next(ends, None)
+            limit = limit.end() if limit else len(text)
             if index + 1 < len(spans):
                 limit = min(limit, spans[index + 1][0])
             pronoun = _GENDERED.search(text, end, max(end, limit))
@@ -1185,16 +1201,19 @@ def _add_gender(texts: dict[str, str], profiles: list[dict]) -> None:
         total = sum(vote.values())
         p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}"
         for gender in GENDERS:
-            if vote[gender] >= 2 and vote[gender] * 3 >= total * 2:
+            if vote[gender] >= 2 and vote[gender] >= GENDER_SHARE * total:
                 p["gender"] = gender
 
 
-def _add_descriptors(texts: dict[str, str], profiles: list[dict]) -> None:
+def _add_descriptors(texts: dict[str, str], profiles: list[dict], group_words: set[str]) -> None:
     """Titles written right before a person's name ("Kremlin spokesman Dmitry Peskov" -> "Kremlin spokesman"),
-    kept when they go with one person only and are not also a name."""
-    from newslens.frequency import load_stopwords
+    kept when they go with one person only and are not also a name.
 
-    skip = load_stopwords() | {w.lower() for w in _not_actor_words()} | {"yesterday", "today", "meanwhile"}
+    Before the head noun ("spokesman") a title may hold modifiers ("special", "Foreign") and words of the names of
+    countries, organisations and groups ("Kremlin", "US", "Russian", "EU's", ``group_words``); any other word ends
+    it, which keeps title-case headlines ("... Might Have Brain Damage US President") out.
+    """
+    heads, modifiers = set(_TITLE_HEADS), set(_TITLE_MODIFIERS)
     owners: dict[str, set[int]] = defaultdict(set)
     seen: dict[tuple[int, str], str] = {}
     names = {_normalise(f) for p in profiles for f in (p["name"], *p["aliases"])}
@@ -1203,14 +1222,19 @@ def _add_descriptors(texts: dict[str, str], profiles: list[dict]) -> None:
             continue
         for m in p["members"]:
             text = texts[m.doc_id]
-            line_start = text.rfind("\n", 0, m.start) + 1
-            title = _TITLE_BEFORE.search(text, max(line_start, m.start - 80), m.start)
-            if title is None:
+            before = text[max(text.rfind("\n", 0, m.start) + 1, m.start - 80):m.start].split()
+            head = next((i for i in range(len(before) - 1, max(len(before) - 5, -1), -1)
+                         if before[i].lower() in heads), None)
+            if head is None or (head < len(before) - 1 and before[head + 1] != "of"):
                 continue
-            words = title.group().split()
-            while words and not words[0].isupper() and words[0].lower().strip("'’") in skip:
+            start = head
+            while start > 0 and (before[start - 1].lower() in modifiers or
+                                 re.sub(r"['’]s?$", "", before[start - 1]).casefold() in group_words):
+                start -= 1
+            words = before[start:]
+            while words and words[0].lower() in ("of", "for"):
                 words.pop(0)
-            if len(words) < 2:
+            if len(words) < 2 or not _TITLE_BEFORE.search(text, max(0, m.start - 80), m.start):
                 continue
             descriptor = " ".join(words)
             key = _normalise(descriptor)

@@ -430,6 +430,21 @@ def classify_target(text: str, start: int, end: int, method: str | None = None) 
     return _resolve(method)(text, start, end)["label"]
 
 
+@functools.lru_cache(maxsize=None)
+def method_fingerprint(method: str | None = None) -> str:
+    """sha256 over what a method's scores depend on (the model's or lexicon's files and the features version): the
+    key for scores cached on disk."""
+    import hashlib
+
+    method = DEFAULT_METHOD if method is None else method
+    _resolve(method)
+    files = [MODEL_WEIGHTS, MODEL_META] if method == "model" else [vader_lexicon_path()]
+    digest = hashlib.sha256(f"{method}|features {FEATURES_VERSION}".encode())
+    for path in files:
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = None) -> pd.DataFrame:
     """One row per ``(text, start, end)``, in order: label, score, class probabilities and the span looked at."""
     row = _resolve(method)
