@@ -248,3 +248,46 @@ def test_find_entities_cold_warm_and_tampered_cache_agree(tmp_path, seed_corpus)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pd.testing.assert_frame_equal(find_entities(documents, cache_dir=tmp_path), cold)
+
+
+# --- notebook 02 end to end ----------------------------------------------------------------------------------------
+
+
+def report_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_notebook_02_outputs_are_the_same_with_cold_warm_and_no_cache(tmp_path):
+    from newslens.runner import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in SEEDS.glob("*.txt"):  # the seeds without their actors.yaml: every actor is discovered
+        (corpus / path.name).write_bytes(path.read_bytes())
+    cache = tmp_path / "cache"
+    runs = {}
+    for name, cache_option in (("cold", str(cache)), ("warm", str(cache)), ("off", "")):
+        out = tmp_path / name / "outputs"
+        assert main(["run", "02_actor_sentiment", "--corpus", str(corpus), "--out", str(out),
+                     "--cache", cache_option]) == 0
+        runs[name] = report_files(out)
+        if name == "cold":
+            assert sorted(p.name for p in cache.iterdir()) and any(cache.rglob("*.parquet"))
+    assert runs["cold"] == runs["warm"] == runs["off"]
+    assert "02_actor_sentiment/actors_discovered.yaml" in runs["cold"]
+    assert b"Kaja Kallas" in runs["cold"]["02_actor_sentiment/actors_discovered.yaml"]
+
+
+def test_notebook_02_without_actors_says_so(tmp_path):
+    from newslens.runner import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("quiet day\n\nnothing happened here, and nobody said anything at all.\n")
+    out = tmp_path / "outputs"
+    assert main(["run", "02_actor_sentiment", "--corpus", str(corpus), "--out", str(out), "--cache", ""]) == 0
+    report = (out / "02_actor_sentiment" / "02_actor_sentiment.html").read_text(encoding="utf-8")
+    assert report.count("No actors to analyse: there is no actor registry, and the named-entity recogniser found "
+                        "no person, organisation or country in these 1 documents.") >= 2
+    assert "No actor discovered." in report and "No quote is attributed to any actor." in report
+    assert "<table" not in report.split("No actors to analyse", 1)[1]  # no empty table after the message
