@@ -291,3 +291,14 @@ def test_notebook_02_without_actors_says_so(tmp_path):
                         "no person, organisation or country in these 1 documents.") >= 2
     assert "No actor discovered." in report and "No quote is attributed to any actor." in report
     assert "<table" not in report.split("No actors to analyse", 1)[1]  # no empty table after the message
+
+
+def test_cached_attributions_are_the_parsed_ones(tmp_path, seed_corpus):
+    from newslens.actors import cached_attributions
+    from newslens.attribution import find_attributions_many
+
+    documents = seed_corpus.documents.head(2)
+    parsed = find_attributions_many(list(documents["text"]))
+    assert sum(map(len, parsed)) > 0
+    assert cached_attributions(documents, cache_dir=tmp_path) == parsed  # cold
+    assert cached_attributions(documents, cache_dir=tmp_path) == parsed  # warm, read back from Parquet

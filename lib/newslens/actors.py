@@ -1226,3 +1226,67 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
     else:
         message = f"No actor registry: {found}; they are the {len(merged)} actors analysed here."
     return ActorSetup(merged, discovered, table, message)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Attributions, cached on disk per document
+
+_ATTRIBUTION_FIELDS = {"source_start": "Int64", "source_end": "Int64", "cue_start": "Int64", "cue_end": "Int64",
+                       "content_start": "int64", "content_end": "int64", "kind": "str", "head_start": "Int64",
+                       "head_end": "Int64"}
+
+
+@functools.lru_cache(maxsize=1)
+def _attribution_version() -> str:
+    """The parser's model fingerprint and the attribution code and cue list: a change of any starts afresh."""
+    import hashlib
+
+    from newslens import attribution
+    from newslens.nlp import model_fingerprint
+
+    digest = hashlib.sha256(model_fingerprint().encode())
+    for path in (Path(attribution.__file__), attribution.CUES_FILE):
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None) -> list:
+    """``newslens.attribution.find_attributions_many`` for every document, reading and filling the parse cache.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    jobs : int
+        Processes for the parser.
+    cache_dir : path, optional
+        Folder of the parse cache; None: parse everything.
+
+    Returns
+    -------
+    list of list of Attribution, one list per document (for ``find_quotes``).
+    """
+    from newslens.attribution import Attribution, find_attributions_many
+    from newslens.cache import DocumentCache, text_key
+
+    texts = [text for _, text in _documents(documents)]
+    if not cache_dir:
+        return find_attributions_many(texts, n_process=jobs)
+    cache = DocumentCache(cache_dir, "attributions", _attribution_version(), _ATTRIBUTION_FIELDS)
+    keys = [text_key(text) for text in texts]
+    text_of = dict(zip(keys, texts))
+    known = {}
+    for key, frame in cache.get(set(keys)).items():
+        items = [Attribution(*(None if pd.isna(v) else (v if isinstance(v, str) else int(v)) for v in row))
+                 for row in frame.itertuples(index=False, name=None)]
+        known[key] = items
+    # An entry whose spans do not fit its text is damaged: parse again.
+    known = {key: items for key, items in known.items()
+             if all(0 <= a.content_start <= a.content_end <= len(text_of[key]) for a in items)}
+    missing = list(dict.fromkeys(key for key in keys if key not in known))
+    fresh = dict(zip(missing, find_attributions_many([text_of[key] for key in missing], n_process=jobs)))
+    if fresh:
+        cache.put({key: pd.DataFrame([[getattr(a, f) for f in _ATTRIBUTION_FIELDS] for a in items],
+                                     columns=list(_ATTRIBUTION_FIELDS)) for key, items in fresh.items()})
+    known.update(fresh)
+    return [known[key] for key in keys]
