@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_frequency import DEFAULT_MAKER, build_corpus  # noqa: E402
 
-POLNEAR = ROOT.parent / "shared" / "data" / "polnear" / "train" / "text"
 TARGET_FIRST = 8 * 60
 TARGET_RERUN = 60
 
@@ -55,14 +54,14 @@ def distinct_sentence_share(folder: Path) -> tuple[float, float]:
     return total / 1e6, sum(map(len, distinct)) / 1e6
 
 
-def recogniser_speed(articles: int) -> tuple[int, float, float]:
+def recogniser_speed(folder: Path, articles: int) -> tuple[int, float, float]:
     """Documents, characters per second and documents per second of find_entities, one process, no cache."""
     import pandas as pd
 
     from newslens.actors import find_entities
     from newslens.nlp import load_pipeline
 
-    files = sorted(POLNEAR.glob("*.txt"))[:articles]
+    files = sorted(folder.glob("*.txt"))[:articles]
     documents = pd.DataFrame({"doc_id": [f.stem for f in files],
                               "text": [f.read_text(encoding="utf-8") for f in files]})
     load_pipeline(("tagger", "parser", "attribute_ruler", "lemmatizer", "senter"))  # loading is not parsing
@@ -79,8 +78,9 @@ def main() -> int:
     parser.add_argument("--maker", type=Path, default=DEFAULT_MAKER)
     parser.add_argument("--polnear-articles", type=int, default=200)
     args = parser.parse_args()
-    if not args.maker.exists() or not POLNEAR.exists():
-        print(f"skipped: needs the shared tools and data ({args.maker}, {POLNEAR})")
+    polnear = args.maker.resolve().parents[1] / "data" / "polnear" / "train" / "text"
+    if not args.maker.exists() or not polnear.exists():
+        print(f"skipped: needs the shared tools and data ({args.maker}, {polnear})")
         return 0
 
     corpus = build_corpus(args.articles, args.maker)
@@ -90,7 +90,7 @@ def main() -> int:
     rerun = run_notebook(corpus, out, cache, ["-p", "jobs", str(args.jobs), "-p", "min_mentions", "10",
                                               "-p", "method", "vader"])
     total, distinct = distinct_sentence_share(corpus)
-    documents, chars_per_second, docs_per_second = recogniser_speed(args.polnear_articles)
+    documents, chars_per_second, docs_per_second = recogniser_speed(polnear, args.polnear_articles)
 
     print(f"\nnotebook 02, {args.articles:,} articles ({total:.1f} M characters, {distinct:.1f} M in distinct "
           f"sentences), no actors file, discovery on, recogniser in {args.jobs} processes\n")
