@@ -801,8 +801,8 @@ def _entity_form(text: str, start: int, end: int, label: str) -> tuple[str, int,
         words.pop(0)
     start = end - len(" ".join(words)) if words else end
     form = " ".join(words).strip(" .,;:-–—\"“”'‘’()")
-    if not form or "\n" in text[start:end] or any(c.isdigit() for c in form):
-        return None
+    if not form or "\n" in text[start:end] or any(c.isdigit() for c in form) or re.search(r"[^\w\s.'’-]", form):
+        return None  # digits, brackets, slashes: a fragment, not a name
     if not form[0].isupper() or len(form.replace(".", "")) < 2 or form in _not_actor_words():
         return None
     if text[start - 1:start] == "." or re.match(r"\.\w", text[end:end + 2]) or (
@@ -1107,7 +1107,7 @@ def _add_descriptors(texts: dict[str, str], profiles: list[dict], group_words: s
             if head is None or (head < len(before) - 1 and before[head + 1] != "of"):
                 continue
             start = head
-            while start > 0 and (before[start - 1].lower() in modifiers or
+            while start > 0 and (before[start - 1].lower() in modifiers or before[start - 1][0].isupper() and
                                  re.sub(r"['’]s?$", "", before[start - 1]).casefold() in group_words):
                 start -= 1
             words = before[start:]
