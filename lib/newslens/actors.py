@@ -7,6 +7,13 @@ Public surface (plain data in, plain data out):
     find_mentions(documents, registry) -> DataFrame
     unknown_names(documents, registry, min_count=2, ignore=()) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
+  Discovery (actors proposed from the text, no registry needed):
+    find_entities(documents, jobs=1, cache_dir=None) -> DataFrame        spaCy's PERSON / ORG / GPE / NORP entities
+    discover_actors(documents, entities, min_mentions=1) -> (list[Actor], DataFrame)
+    merge_registries(registry, discovered) -> list[Actor]                 the user's entries win
+    registry_yaml(actors) -> str                                          the registry format, to edit and pass back
+    actors_for_corpus(documents, corpus, actors_file="", discover=True, ...) -> ActorSetup
+    cached_attributions(documents, jobs=1, cache_dir=None) -> list[list[Attribution]]
 
 ``documents`` is a DataFrame with columns ``doc_id`` and ``text``; every span is a character offset into ``text``.
 
