@@ -955,16 +955,25 @@ def _cluster_keys(texts: dict[str, str], occurrences: list[_Occurrence]) -> dict
             if len(form[b].split()) > len(form[a].split()) and form[b].casefold().endswith(" " + a):
                 union(b, a)
     singles = sorted((k for k in keys if " " not in form[k] and majority[k] != "GPE"), key=lambda k: (-count[k], k))
+    _link_lone_names(singles, by_sound, majority, form, count, find, union)
+    _link_first_names(singles, people, majority, form, find, union)
+    _link_acronyms(keys, majority, form, count, union)
+    return {k: find(k) for k in keys}
+
+
+def _link_lone_names(singles, by_sound, majority, form, count, find, union) -> None:
+    """Lone names spelt two ways (Zelensky / Zelenskyy) are one; a lone surname joins the full name that carries
+    it in at least ``SURNAME_DOMINANCE`` of that surname's full-name mentions."""
     lone_people: dict[str, list[str]] = defaultdict(list)
     for k in singles:
         if majority[k] == "PERSON":
             lone_people[_phonetic_key(form[k])].append(k)
-    for group in lone_people.values():  # lone names spelt two ways (Zelensky / Zelenskyy)
+    for group in lone_people.values():
         for i, a in enumerate(group):
             for b in group[i + 1:]:
                 if _similar(form[a], form[b], SURNAME_SIMILARITY):
                     union(a, b)
-    for single in singles:  # a lone surname -> the full name that (nearly always) carries it
+    for single in singles:
         weight: Counter = Counter()
         for k in by_sound.get(_phonetic_key(form[single]), ()):
             if _similar(form[single], _name_words(form[k])[-1], SURNAME_SIMILARITY):
@@ -973,12 +982,9 @@ def _cluster_keys(texts: dict[str, str], occurrences: list[_Occurrence]) -> dict
             best, best_count = min(weight.items(), key=lambda item: (-item[1], item[0]))
             if best_count >= SURNAME_DOMINANCE * sum(weight.values()) and find(single) != best:
                 union(best, single)
-    _link_first_names(singles, people, majority, form, count, find, union)
-    _link_acronyms(keys, majority, form, count, union)
-    return {k: find(k) for k in keys}
 
 
-def _link_first_names(singles, people, majority, form, count, find, union) -> None:
+def _link_first_names(singles, people, majority, form, find, union) -> None:
     """A lone first name ("Bernie") -> the one person of the corpus with that first name, when no name of the
     corpus has it as a surname."""
     surnames = {_name_words(form[k])[-1].casefold() for k in people}
@@ -1033,7 +1039,6 @@ def _profile(members: list[_Occurrence]) -> dict:
     full = Counter(m.label for m in members if " " in m.form) or labels
     order = ("PERSON", "ORG", "GPE") if full["PERSON"] else ("ORG", "PERSON", "GPE")
     kind_label = max(order, key=lambda label: full[label])
-    spellings = Counter(m.form for m in members)
     # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one;
     # ties go to the name the corpus uses first.
     by_key: dict[str, Counter] = defaultdict(Counter)
@@ -1057,7 +1062,6 @@ def _profile(members: list[_Occurrence]) -> dict:
         "aliases": [f for _, f in forms if f != name],
         "labels": "; ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda i: (-i[1], i[0]))),
         "first": first, "gender": None, "gender_evidence": "", "descriptors": [],
-        "spellings": spellings,
     }
 
 
