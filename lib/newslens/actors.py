@@ -1242,6 +1242,7 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
 # --------------------------------------------------------------------------------------------------------------
 # Attributions, cached on disk per document
 
+ATTRIBUTION_CHUNK = 2000  # documents parsed at a time
 _ATTRIBUTION_FIELDS = {"source_start": "Int64", "source_end": "Int64", "cue_start": "Int64", "cue_end": "Int64",
                        "content_start": "int64", "content_end": "int64", "kind": "str", "head_start": "Int64",
                        "head_end": "Int64"}
@@ -1282,7 +1283,8 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
 
     texts = [text for _, text in _documents(documents)]
     if not cache_dir:
-        return find_attributions_many(texts, n_process=jobs)
+        return [items for first in range(0, len(texts), ATTRIBUTION_CHUNK)
+                for items in find_attributions_many(texts[first:first + ATTRIBUTION_CHUNK], n_process=jobs)]
     cache = DocumentCache(cache_dir, "attributions", _attribution_version(), _ATTRIBUTION_FIELDS)
     keys = [text_key(text) for text in texts]
     text_of = dict(zip(keys, texts))
@@ -1295,9 +1297,12 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     known = {key: items for key, items in known.items()
              if all(0 <= a.content_start <= a.content_end <= len(text_of[key]) for a in items)}
     missing = list(dict.fromkeys(key for key in keys if key not in known))
-    fresh = dict(zip(missing, find_attributions_many([text_of[key] for key in missing], n_process=jobs)))
-    if fresh:
+    # In chunks: the parser's documents of a whole large corpus do not fit in memory at once (4 GB for 10,000
+    # articles), and each finished chunk is in the cache even if the run is stopped.
+    for first in range(0, len(missing), ATTRIBUTION_CHUNK):
+        chunk = missing[first:first + ATTRIBUTION_CHUNK]
+        fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], n_process=jobs)))
         cache.put({key: pd.DataFrame([[getattr(a, f) for f in _ATTRIBUTION_FIELDS] for a in items],
                                      columns=list(_ATTRIBUTION_FIELDS)) for key, items in fresh.items()})
-    known.update(fresh)
+        known.update(fresh)
     return [known[key] for key in keys]
