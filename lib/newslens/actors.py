@@ -723,6 +723,8 @@ SURNAME_SIMILARITY = 0.8
 FIRST_NAME_SIMILARITY = 0.7
 # A lone surname goes to the full name holding at least this share of that surname's full-name mentions.
 SURNAME_DOMINANCE = 0.75
+# ... and only when those full names are at least this fraction as frequent as the lone word.
+SURNAME_SUPPORT = 0.05
 # A person's gender needs at least two pronouns referring back to the name, and this share of them.
 GENDER_SHARE = 0.6
 _PHONETIC_CLASSES = {**dict.fromkeys("bfpvw", "1"), **dict.fromkeys("cgkqsxz", "2"), **dict.fromkeys("dt", "3"),
@@ -974,13 +976,18 @@ def _link_lone_names(singles, by_sound, majority, form, count, find, union) -> N
                 if _similar(form[a], form[b], SURNAME_SIMILARITY):
                     union(a, b)
     for single in singles:
+        if form[single].isupper():
+            continue  # an acronym ("CNN", "FBI") is nobody's surname
         weight: Counter = Counter()
         for k in by_sound.get(_phonetic_key(form[single]), ()):
             if _similar(form[single], _name_words(form[k])[-1], SURNAME_SIMILARITY):
                 weight[find(k)] += count[k]
         if weight:
             best, best_count = min(weight.items(), key=lambda item: (-item[1], item[0]))
-            if best_count >= SURNAME_DOMINANCE * sum(weight.values()) and find(single) != best:
+            # A lone word far more frequent than every full name ending in it is something else ("House" and
+            # "Obama White House").
+            if best_count >= SURNAME_DOMINANCE * sum(weight.values()) and find(single) != best and \
+                    sum(weight.values()) >= SURNAME_SUPPORT * count[single]:
                 union(best, single)
 
 
