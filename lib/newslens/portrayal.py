@@ -247,15 +247,24 @@ def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.Da
     data = data[data["score"].notna()]
     if "method" not in data:
         data = data.assign(method="model")
-    rows = []
-    for (actor, method), group in data.groupby(["actor", "method"], sort=True):
-        for polarity, ascending, keep in (("negative", True, group["score"] < 0), ("positive", False,
-                                                                                   group["score"] > 0)):
-            best = (group[keep].sort_values(["score", "doc_id", "start"], ascending=[ascending, True, True])
-                    .drop_duplicates(["doc_id", "sent_start"]).head(n))
-            for rank, row in enumerate(best.itertuples(index=False), start=1):
-                sentence = " ".join(texts[row.doc_id][row.sent_start:row.sent_end].split())
-                rows.append((actor, method, polarity, rank, float(row.score), row.doc_id, row.surface, sentence))
+    data = data[data["actor"].notna() & data["method"].notna()]
+    # One sort per polarity over all actors (stable, so ties keep table order), not one per actor: thousands of
+    # discovered actors make per-group pandas calls the slowest part.
+    picked = []
+    for order, (polarity, ascending, keep) in enumerate((("negative", True, data["score"] < 0),
+                                                         ("positive", False, data["score"] > 0))):
+        best = (data[keep].sort_values(["actor", "method", "score", "doc_id", "start"],
+                                       ascending=[True, True, ascending, True, True], kind="stable")
+                .drop_duplicates(["actor", "method", "doc_id", "sent_start"]))
+        best = best[best.groupby(["actor", "method"], sort=False).cumcount() < n]
+        picked.append(best.assign(polarity=polarity, order=order,
+                                  rank=best.groupby(["actor", "method"], sort=False).cumcount() + 1))
+    best = pd.concat(picked).sort_values(["actor", "method", "order", "rank"], kind="stable")
+    rows = [(actor, method, polarity, rank, float(score), doc_id, surface,
+             " ".join(texts[doc_id][sent_start:sent_end].split()))
+            for actor, method, polarity, rank, score, doc_id, surface, sent_start, sent_end
+            in zip(*(best[c] for c in ("actor", "method", "polarity", "rank", "score", "doc_id", "surface",
+                                        "sent_start", "sent_end")))]
     return pd.DataFrame(rows, columns=["actor", "method", "polarity", "rank", "score", "doc_id", "surface",
                                        "sentence"])
 
