@@ -123,9 +123,9 @@ def _bootstrap_means(samples: list[np.ndarray], n_boot: int, seed: int, level: f
                      ) -> list[tuple[float, float, float]]:
     """``bootstrap_mean`` of many samples (no missing values) at once, with the same results sample by sample.
 
-    Every sample's generator starts from the same seed, so samples of one size share their resample indices: the
-    indices are drawn once per size, in the same blocks as for a single sample, and applied to all samples of that
-    size together (one gather and one mean per block of samples instead of one per sample).
+    Every sample's generator starts from the same seed, so samples of one size share their resample indices: they
+    are drawn once per chunk of samples of that size, in the same blocks as for a single sample, and applied to the
+    whole chunk (one gather and one mean per chunk instead of one per sample; about ``_BOOT_BLOCK`` numbers each).
     """
     results: list[tuple[float, float, float] | None] = [None] * len(samples)
     by_size: dict[int, list[int]] = {}
@@ -139,17 +139,17 @@ def _bootstrap_means(samples: list[np.ndarray], n_boot: int, seed: int, level: f
             by_size.setdefault(values.size, []).append(i)
     tail = (1 - level) / 2 * 100
     for size, members in by_size.items():
-        rng = np.random.default_rng(seed)
         block = max(1, _BOOT_BLOCK // size)
-        indices = [rng.integers(0, size, size=(min(block, n_boot - done), size)) for done in range(0, n_boot, block)]
-        per_chunk = max(1, _BOOT_BLOCK // (min(block, n_boot) * size))  # samples gathered together
+        per_chunk = max(1, _BOOT_BLOCK // (min(block, n_boot) * size))  # samples resampled together
         for first in range(0, len(members), per_chunk):
             chunk = members[first:first + per_chunk]
             stacked = np.stack([samples[i] for i in chunk])
-            # Means over rows of a 2-D array, as for a single sample: numpy sums a 3-D array's last axis in another
-            # order, which changes the last bits.
-            means = np.concatenate([stacked[:, index].reshape(-1, size).mean(axis=1).reshape(len(chunk), -1)
-                                    for index in indices], axis=1)
+            rng = np.random.default_rng(seed)  # drawn afresh per chunk: one block of indices in memory at a time
+            # Means over the rows of a 2-D array, as for a single sample: numpy sums a 3-D array's last axis in
+            # another order, which changes the last bits.
+            means = np.concatenate([stacked[:, rng.integers(0, size, size=(min(block, n_boot - done), size))]
+                                    .reshape(-1, size).mean(axis=1).reshape(len(chunk), -1)
+                                    for done in range(0, n_boot, block)], axis=1)
             bounds = np.percentile(means, [tail, 100 - tail], axis=1)
             for j, i in enumerate(chunk):
                 mean = float(samples[i].mean())
