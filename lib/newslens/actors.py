@@ -1322,8 +1322,8 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     known = {key: items for key, items in known.items()
              if all(0 <= a.content_start <= a.content_end <= len(text_of[key]) for a in items)}
     missing = list(dict.fromkeys(key for key in keys if key not in known))
-    # In chunks: the parser's documents of a whole large corpus do not fit in memory at once (4 GB for 10,000
-    # articles), and each finished chunk is in the cache even if the run is stopped.
+    # In chunks: each finished chunk is in the cache even if the run is stopped, and the chunk's texts and distinct
+    # sentences bound the memory (the parses themselves are not kept, see find_attributions_many).
     for first in range(0, len(missing), ATTRIBUTION_CHUNK):
         chunk = missing[first:first + ATTRIBUTION_CHUNK]
         fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], n_process=jobs)))

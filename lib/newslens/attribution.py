@@ -10,7 +10,7 @@ Public surface:
 Method, in order:
 * Only sentences (NLTK Punkt, as everywhere in newslens) holding a cue word, a quotation mark or "<word>ed/s that"
   are tagged and parsed, with the tagger and parser only (``PIPELINE_EXCLUDE``); none longer than
-  ``MAX_SENTENCE_CHARS``.
+  ``MAX_SENTENCE_CHARS``; each distinct sentence once, however many documents repeat it.
 * Reporting cues are the word forms that annotators marked inside attribution cues of the PolNeAR training split at
   least ``MIN_CUE_COUNT`` times and in at least ``MIN_CUE_SHARE`` of all their occurrences
   (``data/reporting_cues.json``, counts only, built by ``python -m newslens.build_cues``), when tagged as a verb;
@@ -156,37 +156,52 @@ def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size:
     from newslens.nlp import load_pipeline
 
     texts = [text or "" for text in texts]
-    selected: list[tuple[int, int]] = []  # (text index, sentence start)
-    pieces: list[str] = []
-    for index, text in enumerate(texts):
-        for start, end in sentence_spans(text):
-            if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end]):
-                selected.append((index, start))
-                pieces.append(text[start:end])
-    parsed: list[list[tuple[int, object]]] = [[] for _ in texts]
-    if pieces:
+    # Each distinct selected sentence is parsed once (syndicated copy and boilerplate repeat across articles); a
+    # sentence's parse does not depend on its document, and its offsets are relative to the sentence.
+    piece_index: dict[str, int] = {}
+    layout: list[list[tuple[int, int]]] = []  # per text: (sentence start, index of its distinct piece)
+    for text in texts:
+        layout.append([(start, piece_index.setdefault(text[start:end], len(piece_index)))
+                       for start, end in sentence_spans(text)
+                       if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end])])
+    # The cue attributions of each piece, at offset 0, taken as the parses stream by: no parse is kept in memory.
+    cued: list[list[Attribution]] = []
+    if piece_index:
         nlp = load_pipeline(PIPELINE_EXCLUDE)
-        for (index, start), doc in zip(selected, nlp.pipe(pieces, n_process=n_process, batch_size=batch_size)):
-            parsed[index].append((start, doc))
-    return [_document_attributions(text, sentences) for text, sentences in zip(texts, parsed)]
+        cued = [[item for item in map(_from_cue, doc) if item is not None]
+                for doc in nlp.pipe(piece_index, n_process=n_process, batch_size=batch_size)]
+    return [_document_attributions(text, [(start, cued[piece]) for start, piece in placed])
+            for text, placed in zip(texts, layout)]
 
 
 # --------------------------------------------------------------------------------------------------------------
 # One document
 
 
-def _document_attributions(text: str, sentences: Sequence[tuple[int, object]]) -> list[Attribution]:
+def _document_attributions(text: str, sentences: Sequence[tuple[int, list[Attribution]]]) -> list[Attribution]:
+    """The attributions of one text from the cue attributions of its parsed sentences (each at offset 0)."""
     found: list[Attribution] = []
-    for offset, doc in sentences:
-        for token in doc:
-            attribution = _from_cue(token, offset)
-            if attribution is not None and attribution.content_start == -1:
+    for offset, items in sentences:
+        for attribution in items:
+            attribution = _shifted(attribution, offset)
+            if attribution.content_start == -1:
                 attribution = _sentence_before(text, offset, attribution)
             if attribution is not None:
                 found.append(attribution)
     found = _with_quotations(text, found)
     found.extend(_headlines(text))
     return _deduplicated(found)
+
+
+def _shifted(item: Attribution, offset: int) -> Attribution:
+    """``item`` found in a sentence on its own, placed at ``offset`` in its text (a content of -1, "the sentence
+    before", stays -1)."""
+    def moved(value: int | None) -> int | None:
+        return None if value is None else value + offset
+
+    content = (-1, -1) if item.content_start == -1 else (item.content_start + offset, item.content_end + offset)
+    return Attribution(moved(item.source_start), moved(item.source_end), moved(item.cue_start), moved(item.cue_end),
+                       *content, item.kind, moved(item.head_start), moved(item.head_end))
 
 
 def _sentence_before(text: str, offset: int, item: Attribution) -> Attribution | None:
@@ -218,7 +233,8 @@ def _infinitive(token) -> bool:
     return any(child.dep_ == "aux" and child.lower_ == "to" for child in token.children)
 
 
-def _from_cue(cue, offset: int) -> Attribution | None:
+def _from_cue(cue) -> Attribution | None:
+    """The attribution a cue token reports, with offsets into its sentence (the parsed text)."""
     if not _is_cue(cue):
         return None
     if cue.lower_ == "according":
@@ -236,17 +252,15 @@ def _from_cue(cue, offset: int) -> Attribution | None:
         if content is None:
             return None
     if content == _SENTENCE_BEFORE:  # placed by the caller, which knows the document
-        c_start = c_end = -1 - offset
+        c_start = c_end = -1
     else:
         c_start, c_end = _trim(cue.doc.text, *content)
         if c_end - c_start < 2 and content[0] != len(cue.doc.text):
             return None
     s_span = _phrase_span(source) if source is not None else None
     h_span = _head_span(source) if source is not None else None
-    return Attribution(
-        s_span and s_span[0] + offset, s_span and s_span[1] + offset,
-        cue_span[0] + offset, cue_span[1] + offset, c_start + offset, c_end + offset, kind,
-        h_span and h_span[0] + offset, h_span and h_span[1] + offset)
+    return Attribution(s_span and s_span[0], s_span and s_span[1], *cue_span, c_start, c_end, kind,
+                       h_span and h_span[0], h_span and h_span[1])
 
 
 def _source_of(cue) -> tuple[object | None, str]:
