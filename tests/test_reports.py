@@ -74,11 +74,35 @@ def test_word_frequency_findings():
 
 def test_chronology_finding():
     events = pd.DataFrame({"date": ["2025-11-20", "2025-11", "2025-11-23"], "precision": ["day", "month", "day"],
+                           "date_source": ["explicit", "inferred", "relative to article date"],
                            "n_sources": [1, 2, 1]})
     finding = findings.chronology_finding(events)
     assert finding.text == ("The chronology has 3 dated events from 2025-11 to 2025-11-23, dated 2 to the day and 1 "
                             "to the month; 1 event is reported by more than one document.")
+    assert finding.key
+    assert finding.caveat.endswith("1 event is counted from an article date that was itself inferred from the text: "
+                                   "as uncertain as that date (see the article dates above).")
+    selected = findings.chronology_finding(events.iloc[[0]], found=3)
+    assert selected.text == ("The chronology has 1 dated event (of 3 found; the selection parameters leave out 2) "
+                             "from 2025-11-20 to 2025-11-20, dated 1 to the day; 0 events are reported by more than "
+                             "one document.")
+    assert "inferred" not in selected.caveat  # the one event kept is dated by its own sentence
     assert findings.chronology_finding(events.iloc[:0]).text == "No event could be dated."
+    assert findings.chronology_finding(events.iloc[:0], found=3).text == \
+        "No event could be dated (of 3 found; the selection parameters leave out 3)."
+
+
+def test_timex_finding():
+    timexes = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "type": ["DATE", "DATE", "DATE", "DURATION"],
+                            "value": ["2025-11-23", "XXXX-WXX-4", "2014", "P2W"]})
+    finding = findings.timex_finding(timexes)
+    assert finding.text == ("The tagger found 4 time expressions in 2 documents: 3 dates, of which 2 are resolved "
+                            "to a day, month or year, and 1 duration, time or repetition, which makes no event.")
+    assert finding.caveat.startswith("An unresolved date")
+    resolved = findings.timex_finding(timexes.iloc[[0]])
+    assert resolved.text == ("The tagger found 1 time expression in 1 document: 1 date, of which 1 is resolved to a "
+                             "day, month or year.") and resolved.caveat == ""
+    assert findings.timex_finding(timexes.iloc[:0]).text == "The tagger found no time expression."
 
 
 def test_a_finding_escapes_article_text_and_is_not_maths():
@@ -113,6 +137,17 @@ def test_show_table_aligns_escapes_scrolls_and_links_its_csv(tmp_path, monkeypat
     assert 'class="dataframe newslens-table tex2jax_ignore"' in page
     short = show_table(table.head(3), "tables/x.csv", rows=10)._repr_html_()
     assert "overflow:auto" not in short and "3 rows; also in" in short
+    assert '1 row; also in <a href="tables/x.csv">' in show_table(table.head(1), "tables/x.csv")._repr_html_()
+
+
+def test_show_table_puts_the_columns_a_reader_needs_first_and_does_not_break_dates():
+    table = pd.DataFrame({"doc_id": ["000_8d3096f3f0fa6a76"], "date": ["2025-11-23"], "n": [3], "title": ["Talks"]})
+    page = show_table(table, first=["title", "date"])._repr_html_()
+    assert re.findall(r"<th[^>]*>(\w+)</th>", page) == ["title", "date", "doc_id", "n"]
+    # 10 characters at 0.65 em each: 7 em, not the 4 em that lets "2025-11-23" break at its hyphens
+    assert '<td style="text-align:left;vertical-align:top;min-width:7em;' in page
+    assert "min-width:13em" in page  # the 20-character doc_id
+    assert list(table.columns) == ["doc_id", "date", "n", "title"]  # the caller's table is left as it is
 
 
 def test_with_titles_adds_the_shortened_title_after_doc_id():
@@ -251,8 +286,31 @@ def test_code_is_left_out_unless_asked_for(tmp_path, show_code):
     assert page.count('<h2 id="Parameters-of-this-run">') == 1 and "top_n = 10" not in page
 
 
+
+def test_a_report_figure_opens_at_full_size(tmp_path):
+    nb, specs = notebook_with_parameters()
+    fig, ax = plt.subplots()
+    ax.set_title("Mentions <per> article")
+    data, metadata = save_figure(fig, "m", tmp_path)._repr_png_()
+    figure = nbformat.v4.new_output("display_data", data={"image/png": __import__("base64").b64encode(data).decode()},
+                                    metadata={"image/png": metadata})
+    nb.cells.append(nbformat.v4.new_code_cell("save_figure(fig, 'm')", outputs=[figure]))
+    site.export_report(nb, tmp_path / "r.html", specs)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    image = re.search(r'<a href="figures/m.png">\s*(<img [^>]*>)\s*</a>', page).group(1)
+    assert 'alt="Mentions &lt;per&gt; article"' in image and 'src="data:image/png;base64,' in image
+    assert 'Full size: <a href="figures/m.png">PNG</a>, <a href="figures/m.svg">SVG</a>.' in page
+
 def test_article_dates_finding():
-    anchors = pd.DataFrame({"source": ["inferred", "undated", "undated", "metadata", "undated"]})
+    anchors = pd.DataFrame({"source": ["inferred", "undated", "inferred", "metadata", "undated"],
+                            "anchor": ["2025-11-23", "", "", "2025-11-20", ""],
+                            "confidence": [0.6, 0.0, 0.3, 1.0, 0.0]})
     finding = findings.article_dates_finding(anchors)
-    assert finding.text == "Of 5 articles: 1 from the metadata, 1 inferred from their text and 3 undated."
-    assert finding.caveat == "Relative expressions (“on Friday”) in the 3 undated articles make no event."
+    assert finding.text == ("Of 5 articles: 1 from the metadata, 2 inferred from their text and 2 undated. 2 of them "
+                            "have a day to count relative dates (“on Friday”) from.")
+    assert finding.caveat == ("Relative expressions in the 3 articles without such a day make no event; give a known "
+                              "date with anchor_overrides. Inferred dates rest on clues of confidence 0.3 to 0.6 (out "
+                              "of 1): check their evidence.")
+    one = findings.article_dates_finding(anchors.iloc[[3]])
+    assert one.text == "Of 1 article: 1 from the metadata. 1 of them has a day to count relative dates (“on Friday”) " \
+                       "from." and one.caveat == ""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .chronology import RESOLVED_DATE
+
 FINDING_MIME = "application/vnd.newslens.finding+json"
 
 
@@ -210,22 +212,34 @@ def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents:
     return found
 
 
-# ---------------------------------------------------------------- 03_chronology (wired by the integrator)
+# ---------------------------------------------------------------- 03_chronology
 
-def chronology_finding(events: pd.DataFrame) -> Finding:
-    """How many events, over which span, how precisely dated and how many confirmed by more than one document."""
+def _is_are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def chronology_finding(events: pd.DataFrame, found: int | None = None) -> Finding:
+    """How many events (of ``found`` before the selection), over which span, how precisely dated, how many reported
+    by more than one document, and how many rest on an inferred article date (``events.csv``: ``date``,
+    ``precision``, ``n_sources``, ``date_source``)."""
+    left_out = "" if found is None or found == len(events) else \
+        f" (of {found:,} found; the selection parameters leave out {found - len(events):,})"
     if events.empty:
-        return Finding("No event could be dated.", key=True)
+        return Finding("No event could be dated" + left_out + ".", key=True)
     dates = sorted(str(d) for d in events["date"] if str(d))
     precision = events["precision"].value_counts()
     precise = listing([f"{precision[p]:,} to the {p}" for p in ("day", "month", "year") if p in precision])
-    several = int((events["n_sources"] > 1).sum()) if "n_sources" in events else 0
-    return Finding(f"The chronology has {count(len(events), 'dated event')} from {dates[0]} to {dates[-1]}"
+    several = int((events["n_sources"] > 1).sum())
+    inferred = int((events["date_source"] == "inferred").sum())
+    caveat = ("Dates come from the articles' wording; an event reported by one document only rests on that "
+              "document.")
+    if inferred:
+        caveat += (f" {count(inferred, 'event')} {_is_are(inferred)} counted from an article date that was itself "
+                   "inferred from the text: as uncertain as that date (see the article dates above).")
+    return Finding(f"The chronology has {count(len(events), 'dated event')}{left_out} from {dates[0]} to {dates[-1]}"
                    + (f", dated {precise}" if precise else "")
-                   + f"; {count(several, 'event')} {'is' if several == 1 else 'are'} reported by more than one "
-                   "document.",
-                   "Dates come from the articles' wording, resolved against each article's date; an event reported "
-                   "by one document only rests on that document.", key=True)
+                   + f"; {count(several, 'event')} {_is_are(several)} reported by more than one document.",
+                   caveat, key=True)
 
 
 _DATE_SOURCES = {"metadata": "from the metadata", "override": "by anchor_overrides",
@@ -233,11 +247,39 @@ _DATE_SOURCES = {"metadata": "from the metadata", "override": "by anchor_overrid
 
 
 def article_dates_finding(anchors: pd.DataFrame) -> Finding:
-    """How each article got its date (``article_dates.csv``: ``source`` = metadata / override / inferred /
-    undated)."""
+    """How each article got its date and how many have a day to count relative dates from (``article_dates.csv``:
+    ``source`` = metadata / override / inferred / undated, ``anchor`` = that day or empty, ``confidence``)."""
     counts = anchors["source"].value_counts()
     parts = [f"{counts[s]:,} {words}" for s, words in _DATE_SOURCES.items() if s in counts]
-    undated = int(counts.get("undated", 0))
-    return Finding(f"Of {count(len(anchors), 'article')}: " + listing(parts) + ".",
-                   f"Relative expressions (“on Friday”) in the {count(undated, 'undated article')} make no event."
-                   if undated else "")
+    anchored = int((anchors["anchor"].fillna("").astype(str) != "").sum())
+    without = len(anchors) - anchored
+    text = (f"Of {count(len(anchors), 'article')}: " + listing(parts) + f". {anchored:,} of them "
+            f"{'has' if anchored == 1 else 'have'} a day to count relative dates (“on Friday”) from.")
+    caveats = []
+    if without:
+        caveats.append(f"Relative expressions in the {count(without, 'article')} without such a day make no event; "
+                       "give a known date with anchor_overrides.")
+    inferred = anchors.loc[anchors["source"] == "inferred", "confidence"].astype(float)
+    if len(inferred):
+        spread = number(inferred.min(), 1) if inferred.min() == inferred.max() else \
+            f"{number(inferred.min(), 1)} to {number(inferred.max(), 1)}"
+        caveats.append(f"Inferred dates rest on clues of confidence {spread} (out of 1): check their evidence.")
+    return Finding(text, " ".join(caveats))
+
+
+def timex_finding(timexes: pd.DataFrame) -> Finding:
+    """How many time expressions the tagger found and how many of the dates were resolved to a calendar date
+    (``timexes.csv``: ``type``, ``value``)."""
+    if timexes.empty:
+        return Finding("The tagger found no time expression.")
+    dates = timexes[timexes["type"] == "DATE"]
+    resolved = int(dates["value"].astype(str).str.match(RESOLVED_DATE).sum())
+    other = len(timexes) - len(dates)
+    return Finding(f"The tagger found {count(len(timexes), 'time expression')} in "
+                   f"{count(timexes['doc_id'].nunique(), 'document')}: {count(len(dates), 'date')}, of which "
+                   f"{resolved:,} {_is_are(resolved)} resolved to a day, month or year"
+                   + (f", and {count(other, 'duration, time or repetition', 'durations, times or repetitions')}"
+                      f", which make{'s' if other == 1 else ''} no event" if other else "")
+                   + ".",
+                   "An unresolved date (“Thursday” in an article without a day to count from, “now”) makes no "
+                   "event." if resolved < len(dates) else "")
