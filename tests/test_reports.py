@@ -301,6 +301,26 @@ def test_a_report_figure_opens_at_full_size(tmp_path):
     assert 'alt="Mentions &lt;per&gt; article"' in image and 'src="data:image/png;base64,' in image
     assert 'Full size: <a href="figures/m.png">PNG</a>, <a href="figures/m.svg">SVG</a>.' in page
 
+
+def test_the_index_counts_publication_dates_the_chronology_inferred(tmp_path):
+    (tmp_path / "00_corpus" / "tables").mkdir(parents=True)
+    (tmp_path / "03_chronology" / "tables").mkdir(parents=True)
+    (tmp_path / "00_corpus" / "tables" / "documents.csv").write_text(
+        "doc_id,outlet,published\na,,2025-11-20\nb,,\nc,,\n", encoding="utf-8")
+    (tmp_path / "03_chronology" / "tables" / "article_dates.csv").write_text(
+        "doc_id,source\na,metadata\nb,inferred\nc,undated\n", encoding="utf-8")
+    reports = {"00_corpus": ("00_corpus/tables/documents.csv",),
+               "03_chronology": ("03_chronology/tables/article_dates.csv",)}
+    summary = dict(site.corpus_summary(tmp_path, reports))
+    assert summary["published"] == "2025-11-20 to 2025-11-20 (1 of 3 documents dated); 1 more inferred from their " \
+                                   "text (03_chronology)"
+    (tmp_path / "00_corpus" / "tables" / "documents.csv").write_text("doc_id,outlet,published\na,,\n",
+                                                                      encoding="utf-8")
+    assert dict(site.corpus_summary(tmp_path, reports))["published"] == \
+        "no date in the metadata; 1 inferred from their text (03_chronology)"
+    assert dict(site.corpus_summary(tmp_path, {"00_corpus": reports["00_corpus"]}))["published"] == \
+        "no date in the metadata"
+
 def test_article_dates_finding():
     anchors = pd.DataFrame({"source": ["inferred", "undated", "inferred", "metadata", "undated"],
                             "anchor": ["2025-11-23", "", "", "2025-11-20", ""],
