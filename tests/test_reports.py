@@ -89,7 +89,7 @@ def test_chronology_finding():
     assert "inferred" not in selected.caveat  # the one event kept is dated by its own sentence
     assert findings.chronology_finding(events.iloc[:0]).text == "No event could be dated."
     assert findings.chronology_finding(events.iloc[:0], found=3).text == \
-        "No event could be dated (of 3 found; the selection parameters leave out 3)."
+        "No event is kept: the selection parameters leave out all 3 found."
 
 
 def test_timex_finding():

@@ -225,7 +225,8 @@ def chronology_finding(events: pd.DataFrame, found: int | None = None) -> Findin
     left_out = "" if found is None or found == len(events) else \
         f" (of {found:,} found; the selection parameters leave out {found - len(events):,})"
     if events.empty:
-        return Finding("No event could be dated" + left_out + ".", key=True)
+        return Finding(f"No event is kept: the selection parameters leave out all {found:,} found." if found
+                       else "No event could be dated.", key=True)
     dates = sorted(str(d) for d in events["date"] if str(d))
     precision = events["precision"].value_counts()
     precise = listing([f"{precision[p]:,} to the {p}" for p in ("day", "month", "year") if p in precision])
