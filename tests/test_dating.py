@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from newslens.chronology import EVENT_COLUMNS, article_dates, events
-from newslens.dating import (YearGuess, article_clues, combine, find_stamps, furniture_spans, rough_year,
-                             same_event, content_words)
+from newslens.dating import (YearGuess, article_clues, combine, corpus_window, find_stamps, furniture_spans,
+                             infer_dates, rough_year, same_event, content_words)
 from newslens.timeline import events_table, select_events, timeline_figure, timelinejs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,15 +254,21 @@ def _bench_dates():
 
 def test_benchmark_scorer_on_a_hand_made_table():
     table = pd.DataFrame([
-        {"earliest": "2016-01-01", "latest": "2016-01-07"},  # contains 3 Jan, closed, 7 days
-        {"earliest": "2016-01-05", "latest": ""},  # open, excludes 3 Jan
-        {"earliest": "", "latest": "2016-02-01"},  # open, contains 3 Jan
-        {"earliest": "2016-01-03", "latest": "2016-01-03"},  # contains 3 Jan, closed, 1 day
-        {"earliest": "", "latest": ""},  # no interval
+        {"source": "inferred", "earliest": "2016-01-01", "latest": "2016-01-07"},  # contains 3 Jan, closed, 7 days
+        {"source": "inferred", "earliest": "2016-01-05", "latest": ""},  # open, excludes 3 Jan
+        {"source": "inferred", "earliest": "", "latest": "2016-02-01"},  # open, contains 3 Jan
+        {"source": "inferred", "earliest": "2016-01-03", "latest": "2016-01-03"},  # contains 3 Jan, closed, 1 day
+        {"source": "undated", "earliest": "", "latest": ""},  # no interval
+        {"source": "corpus window", "earliest": "2015-12-01", "latest": "2016-02-28"},  # the fallback: 90 days
     ])
-    result = _bench_dates().score(table, [D(2016, 1, 3)] * 5)
-    assert result == {"n": 5, "contains": 3 / 5, "excludes": 1 / 5, "closed": 2 / 5, "median_width": 4.0,
-                      "undated": 1 / 5}
+    bench = _bench_dates()
+    without = bench.score(table, [D(2016, 1, 3)] * 6, window=False)
+    assert without == {"n": 6, "contains": 3 / 6, "excludes": 1 / 6, "closed": 2 / 6, "median_width": 4.0,
+                       "undated": 2 / 6, "week": 2 / 6}
+    # with the window: one more containing, a third closed interval (90 days: the median of 1, 7, 90 is 7)
+    with_window = bench.score(table, [D(2016, 1, 3)] * 6)
+    assert with_window == {"n": 6, "contains": 4 / 6, "excludes": 1 / 6, "closed": 3 / 6, "median_width": 7,
+                           "undated": 1 / 6, "week": 2 / 6}
 
 
 def test_benchmark_skips_without_shared_data(tmp_path, monkeypatch, capsys):
@@ -270,3 +276,35 @@ def test_benchmark_skips_without_shared_data(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(bench, "DATA", tmp_path / "absent")
     assert bench.main([]) == 0
     assert capsys.readouterr().out.startswith("SKIP: PolNeAR not found")
+
+
+def test_month_without_year_is_bounded_a_year_out_from_the_corpus_year():
+    # Corpus year 2025: "in June" reported as past is June 2025 or June 2024, so the article was written on or after
+    # 1 June 2024; announced, June 2025 or 2026: on or before 30 June 2026.
+    guess = YearGuess([], 2025)
+    (past,) = article_clues("In June, the minister resigned.", guess)
+    assert (past.earliest, past.latest, past.pinned) == (D(2024, 6, 1), None, False)
+    (future,) = article_clues("The minister will resign in June.", guess)
+    assert (future.earliest, future.latest) == (None, D(2026, 6, 30))
+    # without a corpus year there is nothing to place the month in
+    assert article_clues("In June, the minister resigned.", YearGuess([], None)) == []
+
+
+def test_corpus_window_is_the_10th_percentile_to_the_latest_day():
+    days = [D(2016, 1, d) for d in range(10, 0, -1)]  # 10 days, unsorted: the 10th percentile is the second
+    low, high, evidence = corpus_window(days)
+    assert (low, high) == (D(2016, 1, 2), D(2016, 1, 10)) and "low confidence" in evidence
+    assert corpus_window(days[:4]) is None  # too few days to speak of a window
+
+
+def test_article_without_evidence_gets_the_corpus_window_without_an_anchor():
+    documents = pd.DataFrame({
+        "doc_id": [f"d{i}" for i in range(6)],
+        "text": ["The council met."] * 5 + ["The bridge opened."],
+        "published": [f"2025-03-0{i}" for i in range(1, 6)] + [""],
+    })
+    row = infer_dates(documents).set_index("doc_id").loc["d5"]
+    assert (row.source, row.earliest, row.latest, row.anchor, row.confidence) == (
+        "corpus window", "2025-03-01", "2025-03-05", "", 0.1)
+    # with four dated articles only, there is no window: the article stays undated
+    assert infer_dates(documents.iloc[2:]).set_index("doc_id").loc["d5"].source == "undated"

@@ -286,7 +286,6 @@ def test_code_is_left_out_unless_asked_for(tmp_path, show_code):
     assert page.count('<h2 id="Parameters-of-this-run">') == 1 and "top_n = 10" not in page
 
 
-
 def test_a_report_figure_opens_at_full_size(tmp_path):
     nb, specs = notebook_with_parameters()
     fig, ax = plt.subplots()
@@ -334,3 +333,23 @@ def test_article_dates_finding():
     one = findings.article_dates_finding(anchors.iloc[[3]])
     assert one.text == "Of 1 article: 1 from the metadata. 1 of them has a day to count relative dates (“on Friday”) " \
                        "from." and one.caveat == ""
+    # articles given only the corpus's window have no day of their own either: no event from "on Friday"
+    window = pd.DataFrame({"source": ["corpus window", "undated", "metadata"], "anchor": ["", "", "2025-11-20"],
+                           "confidence": [0.1, 0.0, 1.0]})
+    finding = findings.article_dates_finding(window)
+    assert finding.text == ("Of 3 articles: 1 from the metadata, 1 given only the corpus's window (no evidence of "
+                            "their own) and 1 undated. 1 of them has a day to count relative dates (“on Friday”) from.")
+    assert finding.caveat == ("Relative expressions in the 2 articles without such a day make no event; give a known "
+                              "date with anchor_overrides.")
+
+
+def test_every_data_dictionary_row_has_exactly_its_four_fields():
+    # "per 10,000 words" unquoted once split one meaning over the unit column and lost the real unit.
+    import csv
+    import importlib.resources
+
+    text = importlib.resources.files("newslens").joinpath("data", "columns.csv").read_text(encoding="utf-8")
+    bad = [row for row in csv.reader(text.splitlines()) if len(row) != 4]
+    assert bad == []
+    assert site.describe_column("terms", "per_10k") == ("occurrences per 10,000 words of the corpus (or of the "
+                                                        "document)", "per 10,000 words")

@@ -6,7 +6,7 @@ Public surface (plain data in, plain data out):
     parse_registry(data, source) -> list[Actor]
     find_mentions(documents, registry) -> DataFrame
     unknown_names(documents, registry, min_count=2, ignore=()) -> DataFrame
-    find_quotes(documents, registry, mentions) -> DataFrame
+    find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
 
 ``documents`` is a DataFrame with columns ``doc_id`` and ``text``; every span is a character offset into ``text``.
 
@@ -19,6 +19,10 @@ Rules worth knowing (the registry file explains the user-facing ones):
   name the actor.
 * Pronouns: he/him/his/himself and she/her/hers/herself go to people of that gender; "its" goes to a country or
   organisation in the same sentence; "it" and "they" are never resolved (too often expletive or plural).
+* Quotes come from ``newslens.attribution`` (spaCy's parse). A source is a registry actor only when one of its
+  mentions covers the source's head word with nothing but titles before it ("President Donald Trump" is Trump,
+  "Politico Europe" is not Europe, "Sources close to the Kremlin" is not the Kremlin); other sources are kept, with
+  no speaker, never moved onto the nearest actor.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 import yaml
 
+from newslens.attribution import Attribution, find_attributions_many
 from newslens.text import sentence_spans
 
 KINDS = ("person", "country", "organisation")
@@ -42,7 +47,7 @@ FIELDS = ("name", "kind", "aliases", "descriptors", "gender", "affiliation")
 MENTION_COLUMNS = ["doc_id", "actor", "surface", "start", "end", "sent_start", "sent_end", "found_by",
                    "antecedent_start"]
 QUOTE_COLUMNS = ["doc_id", "speaker", "cue", "quote", "quote_start", "quote_end", "sent_start", "how",
-                 "speaker_start", "speaker_end"]
+                 "speaker_start", "speaker_end", "source"]
 UNKNOWN_COLUMNS = ["name", "count", "documents", "example"]
 
 
@@ -500,223 +505,101 @@ def _snippet(text: str, start: int, end: int, width: int = 80) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Quotes and speakers
 
-_CUES = """said says say told tells added adds noted stressed stresses emphasized emphasised emphasizes emphasises
-underlined warned warns argued argues insisted insists stated announced announces explained explains declared
-declares concluded recalled wrote writes tweeted asserted acknowledged admitted suggested urged reiterated replied
-responded confirmed denied complained reported""".split()
-_PARTICIPLES = """saying stating adding noting stressing warning arguing insisting claiming explaining emphasizing
-emphasising declaring recalling""".split()
-_CUE_RE = re.compile(r"\b(?:" + "|".join(_CUES + _PARTICIPLES) + r")\b")
-# What may stand between a speaker and the verb: auxiliaries, adverbs, a parenthetical between commas.
-_SPEAKER_GAP = re.compile(
-    r"(?:\s*,[^,.;:!?\"“”\n]{1,100},)?\s*(?:(?:has|have|had|was|is|also|then|later|previously|again|once|further|"
-    r"would|will|did|does|[a-z]+ly)\s+)*",
-)
-_COORDINATED = re.compile(r"(?:,|\band\b|\bbut\b)\s*(?:(?:also|then|later|[a-z]+ly)\s+)?$")
-_INVERSION_BEFORE = re.compile(r"(?:[,\"”’»]|[-—–])\s*$")
-_ACCORDING = re.compile(r"\baccording to[^\S\n]+", re.IGNORECASE)
-_PASSIVE = re.compile(r"\b(?:was|were|has been|had been|is)\s+(stated|said|announced|reported|noted|declared)\s+by\b")
-_HEADLINE = re.compile(r"[^\S\n]*,?[^\S\n]+[-—–][^\S\n]*$")
-_BLANKS = re.compile(r"[^\S\n]*")
-_QUOTE_LEAD_IN = re.compile(r"[^\S\n]*(?:that)?[^\S\n]*[:,]?[^\S\n]*")
-_QUOTED = re.compile(r"\"([^\"\n]{2,}?)\"|“([^”\n]{2,}?)”|«([^»\n]{2,}?)»|„([^“”\n]{2,}?)[“”]")
-_THAT = re.compile(r"(?:[^.;:!?\"“\n]*?\b(?:that)\b|\s*:)\s*")
-_ADJUNCT_START = re.compile(r"\s*(?:,|on|in|at|over|for|during|after|before|last|earlier|later|this|to|yesterday|"
-                            r"today|again|repeatedly|publicly|recently)\b")
-_OBJECT_CUES = {"told", "tells"}
+# Words that may stand in front of an actor's name inside one source phrase without making it another name:
+# titles ("President Donald Trump") and words in lower case ("spokesman"). "Politico Europe" is an outlet, not Europe.
+_TITLES = _NOT_NAMES
+_QUOTE_EDGE = " \t\n,:;\"“”«»„'‘’-—–"
 _TRAILING_JOINER = re.compile(r"[\s,;:—–-]*(?:\b(?:and|but)\b)?(?:\s+(?:also|[a-z]+ly))*[\s,;:—–-]*$")
 
 
-def find_quotes(documents: pd.DataFrame, registry: Sequence[Actor], mentions: pd.DataFrame) -> pd.DataFrame:
-    """Direct and reported speech attributed to registry actors.
+def find_quotes(documents: pd.DataFrame, registry: Sequence[Actor], mentions: pd.DataFrame,
+                attributions: Sequence[Sequence[Attribution]] | None = None) -> pd.DataFrame:
+    """Direct and reported speech with a source, the source linked to a registry actor when it is one.
 
-    Columns: doc_id, speaker (canonical name), cue (the reporting verb, "according to", or "—" for a headline
-    attribution "…, - Kallas"), quote (what is said), quote_start, quote_end (its span), sent_start (the sentence of
-    the attribution), how ("direct" for quoted text, "reported" for "X said that …", "according_to", "passive" for
-    "This was stated by X", "headline"), speaker_start, speaker_end (span of the speaker's own mention, so that
-    sentiment can leave it out).
+    Columns: doc_id, speaker (canonical name of the actor the source is; missing when the source is no registry
+    actor: "sources", "The Post", "a senior official"), cue (the reporting verb as written, "according to", "—" for
+    a headline attribution "…, - Kallas", ":" for "Kallas: …"), quote (what is said, without quotation marks),
+    quote_start, quote_end (its span), sent_start (the sentence of the cue), how ("direct" for quoted text,
+    "reported" for "X said that …", "according_to", "passive" for "This was stated by X", "headline"),
+    speaker_start, speaker_end (span of the speaker's own mention, so that sentiment can leave it out; missing when
+    unlinked), source (the source as written, linked or not).
 
-    "Putin's adviser Yuri Ushakov said" goes to Ushakov: a possessive is never the speaker. Speakers are taken
-    from ``mentions`` (so a pronoun speaker is already resolved); ``registry`` is accepted for a uniform call.
+    Attributions come from ``newslens.attribution.find_attributions_many`` (pass ``attributions``, one list per
+    document, to reuse ones already computed). A source is an actor only when a mention in ``mentions`` covers its
+    head word ("Putin's adviser Yuri Ushakov said" is Ushakov's, "Sources close to the Kremlin said" nobody's), with
+    nothing but titles in front of it within the name ("Politico Europe reported" is not Europe); pronoun sources
+    are the actor ``find_mentions`` resolved them to. ``registry`` is accepted for a uniform call.
     """
+    pairs = list(_documents(documents))
+    if attributions is None:
+        attributions = find_attributions_many([text for _, text in pairs])
     by_doc = {doc_id: group for doc_id, group in mentions.groupby("doc_id", sort=False)}
     rows = []
-    for doc_id, text in _documents(documents):
+    for (doc_id, text), found in zip(pairs, attributions):
         group = by_doc.get(doc_id)
-        if group is None or group.empty:
-            continue
-        doc_mentions = list(zip(group["start"], group["end"], group["actor"], group["found_by"]))
-        for row in _document_quotes(text, doc_mentions):
-            rows.append((doc_id, *row))
+        doc_mentions = [] if group is None else sorted(zip(group["start"], group["end"], group["actor"]))
+        rows.extend((doc_id, *row) for row in _document_quotes(text, found, doc_mentions))
     frame = pd.DataFrame(rows, columns=QUOTE_COLUMNS)
-    return frame.drop_duplicates(["doc_id", "speaker_start", "quote_start", "quote_end"]).reset_index(drop=True)
+    for column in ("speaker_start", "speaker_end"):
+        frame[column] = frame[column].astype("Int64")
+    return frame.drop_duplicates(["doc_id", "source", "quote_start", "quote_end"]).reset_index(drop=True)
 
 
-def _document_quotes(text: str, mentions: list[tuple]) -> list[tuple]:
-    sentences = _sentences(text)
-    starts = [s for s, _ in sentences]
-    mentions = sorted(mentions)
-    mention_starts = [m[0] for m in mentions]
-    by_start = {m[0]: m for m in mentions}
-    by_end = {m[1]: m for m in mentions}
-    ends = sorted((m[1], m[0]) for m in mentions)
-    end_positions = [e for e, _ in ends]
-    quoted = [m.span() for m in _QUOTED.finditer(text)]
-    quoted_starts = [q[0] for q in quoted]
-    quote_ending_at = {q[1]: q for q in quoted}
-    quote_starting_at = {q[0]: q for q in quoted}
-
-    def possessive(mention) -> bool:
-        return bool(_POSSESSIVE_RE.match(text, mention[1])) or text[mention[0]:mention[1]].lower() in ("his", "its")
-
-    def sentence_at(position: int) -> tuple[int, int, int]:
-        index = max(bisect.bisect_right(starts, position) - 1, 0)
-        return (index, *sentences[index]) if sentences else (0, 0, len(text))
-
-    def mention_ending_before(position: int, lower: int):
-        """The nearest mention ending before ``position`` (and after ``lower``)."""
-        index = bisect.bisect_right(end_positions, position) - 1
-        if index < 0 or ends[index][0] < lower:
-            return None
-        return by_start[ends[index][1]]
-
-    def mention_starting_at(position: int):
-        return by_start.get(_BLANKS.match(text, position).end())
-
-    def subject(sent_start: int, before: int):
-        """The sentence's subject: its first mention, if it comes within the first few words and is no possessive."""
-        index = bisect.bisect_left(mention_starts, sent_start)
-        first = mentions[index] if index < len(mentions) and mentions[index][0] < before else None
-        if first is None or possessive(first) or len(text[sent_start:first[0]].split()) > 4:
-            return None
-        return first
-
-    def direct_around(attr_start: int, attr_end: int):
-        """A quoted passage ending right before the attribution, or starting right after it."""
-        for q_end in range(attr_start, max(attr_start - 5, -1), -1):
-            if q_end in quote_ending_at and not text[q_end:attr_start].strip(" ,.-—–\t"):
-                q_start, _ = quote_ending_at[q_end]
-                return q_start + 1, q_end - 1
-        for q_start in range(attr_end, attr_end + 9):
-            if q_start in quote_starting_at and _QUOTE_LEAD_IN.fullmatch(text, attr_end, q_start):
-                _, q_end = quote_starting_at[q_start]
-                return q_start + 1, q_end - 1
-        return None
-
+def _document_quotes(text: str, found: Sequence[Attribution], mentions: list[tuple[int, int, str]]) -> list[tuple]:
+    starts = [start for start, _ in _sentences(text)]
     rows = []
-    last_speaker_in_sentence: dict[int, tuple] = {}
-    cues = sorted([(m.start(), m.end(), m.group(), "cue") for m in _CUE_RE.finditer(text)] +
-                  [(m.start(), m.end(), "according to", "according") for m in _ACCORDING.finditer(text)] +
-                  [(m.start(), m.end(), m.group(1), "passive") for m in _PASSIVE.finditer(text)])
-    cue_starts = [c[0] for c in cues]
-    for cue_start, cue_end, cue, kind in cues:
-        index, sent_start, sent_end = sentence_at(cue_start)
-        before_text = text[sent_start:cue_start]
-        if kind == "according":
-            speaker = mention_starting_at(cue_end)
-            if speaker is None or possessive(speaker):
-                continue
-            if not before_text.strip():
-                comma = text.find(",", speaker[1], sent_end)
-                q_start, q_end = (comma + 1 if comma >= 0 else speaker[1]), sent_end
-            else:
-                q_start, q_end = sent_start, cue_start
-            rows.append(_quote_row(text, speaker, "according to", q_start, q_end, sent_start, "according_to"))
+    for item in found:
+        if item.source_start is None:
             continue
-        if kind == "passive":
-            clause_end = min([p for p in (text.find(",", cue_end, sent_end),) if p >= 0] + [sent_end])
-            index_after = bisect.bisect_left(mention_starts, cue_end)
-            speaker = next((m for m in mentions[index_after:] if m[0] < clause_end and not possessive(m)), None)
-            if speaker is None:
-                continue
-            if re.match(r"\s*(?:this|that|it|these)\b", before_text, re.IGNORECASE):
-                # "This was stated by X" points back at the previous sentence, unless that is a heading.
-                if index == 0 or text[sentences[index - 1][1] - 1] not in ".!?\"”»":
-                    continue
-                q_start, q_end = sentences[index - 1]
-            else:
-                q_start, q_end = sent_start, cue_start
-            rows.append(_quote_row(text, speaker, cue, q_start, q_end, sent_start, "passive"))
+        speaker = _speaker(text, item, mentions)
+        q_start, q_end = _quote_span(text, item.content_start, item.content_end)
+        if q_start >= q_end:
             continue
-        if text[max(0, cue_start - 3):cue_start] == "to ":
-            continue  # "declined to say": no claim is made
-
-        speaker, inverted = None, False
-        after = mention_starting_at(cue_end)
-        if after is not None and not possessive(after) and _INVERSION_BEFORE.search(text, max(0, cue_start - 6), cue_start) \
-                and cue not in _PARTICIPLES:
-            speaker, inverted = after, True
-        if speaker is None:
-            candidate = mention_ending_before(cue_start, sent_start)
-            if candidate is not None and not possessive(candidate) and \
-                    _SPEAKER_GAP.fullmatch(text, candidate[1], cue_start):
-                speaker = candidate
-        if speaker is None and _COORDINATED.search(before_text) and (
-                cue in _PARTICIPLES or not before_text.rstrip().endswith(",")):
-            speaker = last_speaker_in_sentence.get(index) or subject(sent_start, cue_start)
-        if speaker is None:
-            continue
-        last_speaker_in_sentence[index] = speaker
-
-        attr_start, attr_end = min(speaker[0], cue_start), max(speaker[1], cue_end)
-        direct = direct_around(attr_start, attr_end)
-        if direct is not None:
-            rows.append(_quote_row(text, speaker, cue, *direct, sent_start, "direct"))
-            continue
-        rest = text[attr_end:sent_end]
-        if inverted or re.fullmatch(r"[^\S\n]*(?:(?:on|in|at|last|this)\b[^,.;:]{0,30})?(?:,[^,.;:]{0,40})?[.!?]?\s*",
-                                    rest):
-            # "…, the Kremlin spokesman Dmitry Peskov said on Friday." reports what came before.
-            comma = text.rfind(",", sent_start, attr_start)
-            q_start, q_end = sent_start, (comma if comma > sent_start and not inverted else attr_start)
-        else:
-            q_start = attr_end
-            that = _THAT.match(text, attr_end, sent_end)
-            if that and len(text[attr_end:that.end()].split()) <= 13 and (
-                    cue in _OBJECT_CUES or _ADJUNCT_START.match(text, attr_end) or
-                    re.fullmatch(r"[\s:]*(?:that)?[\s:]*", text[attr_end:that.end()])):
-                q_start = that.end()
-            following = bisect.bisect_right(cue_starts, attr_end)
-            q_end = sent_end
-            for next_start, _, _, next_kind in cues[following:]:
-                if next_start >= sent_end:
-                    break
-                if next_kind == "cue" and _COORDINATED.search(text[q_start:next_start]) and \
-                        text[max(0, next_start - 3):next_start] != "to ":
-                    q_end = next_start
-                    break
-            # A quoted passage that the sentence splitter cut short belongs to the quote as a whole.
-            for s, e in quoted[bisect.bisect_left(quoted_starts, q_start):]:
-                if s >= q_end:
-                    break
-                if q_end < e:
-                    q_end = e
-        rows.append(_quote_row(text, speaker, cue, q_start, q_end, sent_start, "reported"))
-
-    for line in re.finditer(r"[^\n]+", text):
-        line_end = line.start() + len(line.group().rstrip(" ."))
-        tail = by_end.get(line_end)
-        if tail is None or tail[0] < line.start() or tail[3] == "pronoun":
-            continue
-        dash = _HEADLINE.search(text, line.start(), tail[0])
-        if dash is None or dash.start() == line.start():
-            continue
-        _, sent_start, _ = sentence_at(line.start())
-        rows.append(_quote_row(text, tail, "—", line.start(), dash.start(), sent_start, "headline"))
+        cue_at = item.cue_start if item.cue_start is not None else item.content_start
+        sent_start = starts[max(bisect.bisect_right(starts, cue_at) - 1, 0)] if starts else 0
+        rows.append((speaker and speaker[2], _cue_text(text, item), text[q_start:q_end], q_start, q_end, sent_start,
+                     item.kind, speaker and speaker[0], speaker and speaker[1],
+                     text[item.source_start:item.source_end]))
     return rows
 
 
-def _quote_row(text, speaker, cue, q_start, q_end, sent_start, how) -> tuple:
-    """Trim punctuation (a final "?" or "!" stays), quote marks and a dangling "and"/"but", so the span holds just
-    what was said."""
-    while q_start < q_end and text[q_start] in " \t\n,:;\"“”«»'‘’-—–":
-        q_start += 1
-    trailing = _TRAILING_JOINER.search(text, q_start, q_end)
+def _speaker(text: str, item: Attribution, mentions: list[tuple[int, int, str]]) -> tuple[int, int, str] | None:
+    """The mention that is the source: it covers the end of the source's head word and nothing but titles or
+    lower-case words stand before it within the head ("President Donald Trump", not "Politico Europe")."""
+    head_start, head_end = item.head_start, item.head_end
+    index = bisect.bisect_left(mentions, (head_start - 200,))
+    for start, end, actor in mentions[index:]:
+        if start >= head_end:
+            break
+        if start < head_end and end >= head_end and not _POSSESSIVE_RE.match(text, end):
+            before = text[head_start:start].split() if start > head_start else []
+            if all(word in _TITLES or not word[:1].isupper() for word in before):
+                return start, end, actor
+    return None
+
+
+def _cue_text(text: str, item: Attribution) -> str:
+    if item.cue_start is None:
+        return ""
+    cue = text[item.cue_start:item.cue_end]
+    if item.kind == "according_to":
+        return cue.lower()
+    if item.kind == "headline" and cue in "-—–":
+        return "—"
+    return cue
+
+
+def _quote_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim punctuation (a final "?" or "!" stays), quotation marks and a dangling "and"/"but", so the span holds
+    just what was said."""
+    while start < end and text[start] in _QUOTE_EDGE:
+        start += 1
+    trailing = _TRAILING_JOINER.search(text, start, end)
     if trailing is not None:
-        q_end = trailing.start()
-    while q_end > q_start and text[q_end - 1] in " \t\n,.:;\"“”«»'‘’-—–":
-        q_end -= 1
-    return (speaker[2], cue, text[q_start:q_end], q_start, q_end, sent_start, how, speaker[0], speaker[1])
+        end = trailing.start()
+    while end > start and text[end - 1] in _QUOTE_EDGE + ".":
+        end -= 1
+    return start, end
 
 
 def registry_for_corpus(corpus: str | Path, actors_file: str | Path = "") -> tuple[list[Actor], str]:

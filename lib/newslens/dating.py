@@ -5,6 +5,7 @@ Public surface:
                                           signatures of embedded posts
     furniture_spans(text)                 lines of page furniture (shop banners, weather, cookie notices)
     article_clues(text, guess), combine(clues), YearGuess, rough_year, corpus_years   the steps, for inspection
+    corpus_window(days)                   the fallback window of articles without evidence
     infer_dates(documents) -> DataFrame   doc_id, anchor, earliest, latest, source, confidence, evidence
 
 Evidence, strongest first (each clue is an interval of days; the article's interval is their intersection, a clue
@@ -18,11 +19,15 @@ contradicting stronger ones is dropped):
     or after it; announced ("will vote on Nov. 8", "the primary is June 14", "ahead of the May 3 primary") on or
     before it. A date used as a modifier ("the 2016 election") or after "by", "until", "before" bounds nothing.
   * a **month or year** reported as past (0.3): on or after its first day ("since March 2019"); announced: on or
-    before its last day. A bare year only when that is plausible for the corpus's year (below).
+    before its last day. A bare year only when that is plausible for the corpus's year (below). A month without a
+    year ("in June", 0.15) is placed in the corpus's year and taken a year out on the safe side: on or after its
+    first day in the year before, on or before its last day in the year after.
   * **the rest of the corpus** (0.4): an article still without a closed interval whose sentence naming a weekday
     reports the same event (``same_event``: at least 4 shared content words, Jaccard >= 0.3) as another article's
     sentence with a day-precise date on that weekday gets the six days after that day (before it, for a weekday
     still to come), and its evidence names the other article.
+  * an article with no clue at all gets the corpus's window (``corpus_window``: source "corpus window", 0.1, no
+    anchor): a labelled guess that it belongs to the stretch of time the other articles are dated in, not evidence.
 A day and month without a year ("Nov. 19") takes the year from a weekday beside it ("Sunday, 23 November"), else
 from the corpus (``YearGuess``); a guessed year may be off by one, so its bound is taken a year out on the safe side
 (on or after that day of the year before) while the anchor keeps the guess. A weekday named elsewhere in the same
@@ -377,6 +382,24 @@ def _period_clue(period: tuple[dt.date, dt.date], direction: int, timex: Timex) 
     return Clue(None, period[1], PERIOD_CONFIDENCE, f"announces {timex.text!r} as future", False)
 
 
+_MONTH_ONLY = re.compile(r"^XXXX-(\d\d)$")
+
+
+def _month_clue(month: int, direction: int, timex: Timex, guess: YearGuess) -> Clue | None:
+    """A month without a year ("in June") reported as past or announced, placed in the corpus's year
+    (``guess.rough``) and bound a year out on the safe side like a day without a year: reported as past, written on
+    or after its first day in the year before; announced, on or before its last day in the year after. (The year
+    in which the corpus pins most days near that month was wrong for months far from the corpus's days.)"""
+    if not 1 <= month <= 12 or guess.rough is None:
+        return None
+    year = guess.rough + (-1 if direction < 0 else 1)
+    first, last = _period(f"{year:04d}-{month:02d}")
+    said = f"{timex.text!r} (the corpus's year {guess.rough}, taken a year out)"
+    if direction < 0:
+        return Clue(first, None, PERIOD_CONFIDENCE * 0.5, f"reports {said} as past: from {first}", False)
+    return Clue(None, last, PERIOD_CONFIDENCE * 0.5, f"announces {said} as future: up to {last}", False)
+
+
 def _day_clue(text: str, timex: Timex, direction: int, guess: YearGuess | None) -> Clue | None:
     """The clue of a day-precise date reported as past (a lower bound) or announced (an upper bound)."""
     resolved = _resolve_day(timex.text, timex.value, guess)
@@ -419,6 +442,8 @@ def article_clues(text: str, guess: YearGuess | None, timexes: list[Timex] | Non
         elif not timex.anchored and (period := _period(timex.value)) and not _implausible_period(
                 timex.value, period, direction, rough):
             clue = _period_clue(period, direction, timex)
+        elif guess and (month := _MONTH_ONLY.match(timex.value)):
+            clue = _month_clue(int(month.group(1)), direction, timex, guess)
         else:
             clue = None
         if clue:
@@ -593,6 +618,24 @@ def borrow_from_corpus(texts: dict[str, str], known: dict[str, dt.date], targets
     return clues
 
 
+WINDOW_MIN_DAYS = 5  # fewer dated articles than this make no corpus window
+WINDOW_CONFIDENCE = 0.1
+
+
+def corpus_window(days: list[dt.date]) -> tuple[dt.date, dt.date, str] | None:
+    """The corpus's own window, for articles with no evidence at all: from the 10th percentile of ``days`` (the
+    metadata dates and the anchors, the days nearest the writing that the other articles' evidence points at) to the
+    latest of them, with its evidence. Not evidence of the article: a low-confidence guess that it belongs to the same
+    stretch of time as the rest of the corpus (the lowest tenth is cut off because anchors include history; anchors
+    lag the writing, so the top is kept). None with fewer than ``WINDOW_MIN_DAYS`` days."""
+    if len(days) < WINDOW_MIN_DAYS:
+        return None
+    days = sorted(days)
+    low, high = days[len(days) // 10], days[-1]
+    return low, high, (f"no evidence in the article: the corpus's window, from the 10th percentile to the latest of "
+                       f"the {len(days)} days the other articles are dated by (low confidence, a guess)")
+
+
 def _published(value) -> dt.date | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -607,7 +650,8 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
 
     Columns (``ARTICLE_COLUMNS``): ``earliest`` / ``latest`` bound the interval (ISO days; one may be empty: open),
     ``anchor`` is the day relative expressions are counted from (the latest day when known, else the earliest),
-    ``source`` metadata / inferred / undated, ``confidence`` that of the strongest clue used, ``evidence`` the clues.
+    ``source`` metadata / inferred / corpus window (no evidence: the corpus's window, ``corpus_window``) / undated,
+    ``confidence`` that of the strongest clue used, ``evidence`` the clues.
     """
     texts = {row.doc_id: row.text if isinstance(row.text, str) else "" for row in documents.itertuples()}
     published = {row.doc_id: _published(getattr(row, "published", None)) for row in documents.itertuples()}
@@ -618,6 +662,9 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
     open_ended = [d for d in undated if not (found[d] and found[d].earliest and found[d].latest)]
     borrowed = borrow_from_corpus(texts, {d: day for d, day in published.items() if day}, open_ended, guess.rough,
                                   tagged)
+    clues = {d: combine([c for c in (found[d], borrowed.get(d)) if c]) for d in undated}
+    window = corpus_window([day for day in published.values() if day]
+                           + [c.anchor for c in clues.values() if c and c.anchor])
     rows = []
     for doc_id in texts:
         day = published[doc_id]
@@ -625,7 +672,11 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
             rows.append([doc_id, day.isoformat(), day.isoformat(), day.isoformat(), "metadata", 1.0,
                          "published date from metadata"])
             continue
-        clue = combine([c for c in (found[doc_id], borrowed.get(doc_id)) if c])
+        clue = clues[doc_id]
+        if clue is None and window:
+            rows.append([doc_id, "", window[0].isoformat(), window[1].isoformat(), "corpus window",
+                         WINDOW_CONFIDENCE, window[2]])
+            continue
         if clue is None:
             rows.append([doc_id, "", "", "", "undated", 0.0, ""])
             continue

@@ -244,7 +244,8 @@ def chronology_finding(events: pd.DataFrame, found: int | None = None) -> Findin
 
 
 _DATE_SOURCES = {"metadata": "from the metadata", "override": "by anchor_overrides",
-                 "inferred": "inferred from their text", "undated": "undated"}
+                 "inferred": "inferred from their text",
+                 "corpus window": "given only the corpus's window (no evidence of their own)", "undated": "undated"}
 
 
 def article_dates_finding(anchors: pd.DataFrame) -> Finding:
