@@ -30,6 +30,7 @@ bench: setup
 	$(PY) benchmarks/bench_sentiment.py
 	$(PY) benchmarks/bench_timex.py
 	$(PY) benchmarks/bench_dates.py
+	$(PY) benchmarks/bench_actors.py
 	$(PY) benchmarks/bench_attribution.py
 
 lab: setup

@@ -7,6 +7,13 @@ Public surface (plain data in, plain data out):
     find_mentions(documents, registry) -> DataFrame
     unknown_names(documents, registry, min_count=2, ignore=()) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
+  Discovery (actors proposed from the text, no registry needed):
+    find_entities(documents, jobs=1, cache_dir=None) -> DataFrame        spaCy's PERSON / ORG / GPE / NORP entities
+    discover_actors(documents, entities, min_mentions=1) -> (list[Actor], DataFrame)
+    merge_registries(registry, discovered) -> list[Actor]                 the user's entries win
+    registry_yaml(actors) -> str                                          the registry format, to edit and pass back
+    actors_for_corpus(documents, corpus, actors_file="", discover=True, ...) -> ActorSetup
+    cached_attributions(documents, jobs=1, cache_dir=None) -> list[list[Attribution]]
 
 ``documents`` is a DataFrame with columns ``doc_id`` and ``text``; every span is a character offset into ``text``.
 
@@ -27,6 +34,7 @@ Rules worth knowing (the registry file explains the user-facing ones):
 from __future__ import annotations
 
 import bisect
+import difflib
 import functools
 import re
 from collections import Counter, defaultdict
@@ -617,3 +625,709 @@ def registry_for_corpus(corpus: str | Path, actors_file: str | Path = "") -> tup
             return load_registry(folder / name), f"actor registry: {name} beside the corpus"
     return [], ("no actor registry (no actors.yaml beside the corpus and no actors_file parameter): no actor is "
                 "counted; see the unknown names below for candidates, and seeds/actors.yaml for the format")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Actor discovery: the named entities of the whole corpus, clustered into actors
+#
+# Kept apart from the registry matching above: discovery only proposes a registry (plain ``Actor`` entries), and
+# every table downstream is built by ``find_mentions`` / ``find_quotes`` from a registry, discovered or not.
+
+ENTITY_COLUMNS = ["doc_id", "start", "end", "label", "surface"]
+DISCOVERED_COLUMNS = ["name", "kind", "gender", "mentions", "documents", "aliases", "descriptors", "labels",
+                      "gender_evidence", "example"]
+# What discovery reads from the NER: actors, and NORP only to recognise demonyms ("Russian") and leave them out.
+ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+_LABEL_KINDS = {"PERSON": "person", "GPE": "country", "ORG": "organisation"}
+# Bump when find_entities changes what it stores: cached entities of older code are then never read.
+ENTITY_CODE_VERSION = "entities-1"
+# Only the tokeniser, tok2vec and the entity recogniser: discovery needs no parse, tags or lemmas.
+NER_EXCLUDE = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+
+
+def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None,
+                  batch_size: int = 256) -> pd.DataFrame:
+    """The PERSON, ORG, GPE and NORP entities of every document, from spaCy's named-entity recogniser.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    jobs : int
+        Processes for ``nlp.pipe`` (worth it from about a megabyte of text to parse).
+    cache_dir : path, optional
+        Folder of the on-disk parse cache (``newslens.cache``); None: parse everything, cache nothing.
+    batch_size : int
+        Sentences per ``nlp.pipe`` batch.
+
+    Returns
+    -------
+    DataFrame
+        Columns doc_id, start, end (character span in the text), label (spaCy's), surface (the text as written),
+        in document and text order.
+
+    Notes
+    -----
+    The recogniser runs sentence by sentence (the project's sentence splitter), and each distinct sentence once:
+    syndicated copy and boilerplate repeated across articles are parsed once. Its context is a few words either
+    side, so a sentence parses the same alone as inside its article.
+    """
+    from newslens.cache import DocumentCache, text_key
+    from newslens.nlp import model_fingerprint
+
+    docs = list(_documents(documents))
+    keys = [text_key(text) for _, text in docs]
+    cache = None
+    cached: dict[str, pd.DataFrame] = {}
+    if cache_dir:
+        cache = DocumentCache(cache_dir, "entities", f"{model_fingerprint()}|{ENTITY_CODE_VERSION}",
+                              {"start": "int64", "end": "int64", "label": "str", "surface": "str"})
+        cached = cache.get(set(keys))
+    # An entry whose spans do not spell the cached surfaces in this text is stale or damaged: parse again.
+    text_of = {key: text for key, (_, text) in zip(keys, docs)}
+    cached = {key: frame for key, frame in cached.items() if _entities_fit(text_of[key], frame)}
+    missing = list(dict.fromkeys(key for key in keys if key not in cached))
+    parsed = _parse_entities([text_of[key] for key in missing], jobs, batch_size)
+    fresh = {key: pd.DataFrame(rows, columns=ENTITY_COLUMNS[1:]) for key, rows in zip(missing, parsed)}
+    if cache is not None and fresh:
+        cache.put(fresh)
+    found = {**cached, **fresh}
+    frames = [found[key].assign(doc_id=doc_id) for key, (doc_id, _) in zip(keys, docs) if len(found[key])]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("start", "end") else "str")
+                             for c in ENTITY_COLUMNS})
+    frame = pd.concat(frames, ignore_index=True)[ENTITY_COLUMNS]
+    return frame.astype({"start": "int64", "end": "int64"})
+
+
+def _entities_fit(text: str, frame: pd.DataFrame) -> bool:
+    try:
+        return all(0 <= s < e <= len(text) and text[s:e] == surface and label in ENTITY_LABELS
+                   for s, e, label, surface in zip(frame["start"], frame["end"], frame["label"], frame["surface"]))
+    except (TypeError, ValueError):
+        return False
+
+
+def _parse_entities(texts: list[str], jobs: int, batch_size: int) -> list[list[tuple]]:
+    """Per text, (start, end, label, surface) of its entities; every distinct sentence is parsed once."""
+    if not texts:
+        return []
+    from newslens.nlp import load_pipeline
+
+    unit_index: dict[str, int] = {}
+    layout = []
+    for text in texts:
+        spans = _sentences(text) or [(0, len(text))]
+        layout.append([(start, unit_index.setdefault(text[start:end], len(unit_index))) for start, end in spans])
+    units = list(unit_index)
+    nlp = load_pipeline(NER_EXCLUDE)
+    # Worker processes each load the model (about two seconds): only worth it for a large amount of text.
+    processes = max(1, jobs) if sum(map(len, units)) > 1_000_000 else 1
+    unit_entities = [[(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in ENTITY_LABELS]
+                     for doc in nlp.pipe(units, batch_size=batch_size, n_process=processes)]
+    results = []
+    for text, placed in zip(texts, layout):
+        rows = [(offset + s, offset + e, label, text[offset + s:offset + e])
+                for offset, unit in placed for s, e, label in unit_entities[unit]]
+        results.append(rows)
+    return results
+
+
+# Similarity of two spellings of one name. Both must hold: the phonetic key (consonant classes, as in Soundex,
+# with the first letter coded too, so Callas ~ Kallas and Vitkoff ~ Witkoff; "j" and "y" count as vowels, as in
+# transliterated Kaja / Kaia / Kaya) and difflib's ratio, which keeps apart names that sound alike but differ in
+# length or letters (Kerry / Kelly have different keys anyway).
+SURNAME_SIMILARITY = 0.8
+FIRST_NAME_SIMILARITY = 0.7
+# A lone surname goes to the full name holding at least this share of that surname's full-name mentions.
+SURNAME_DOMINANCE = 0.75
+# ... and only when those full names are at least this fraction as frequent as the lone word.
+SURNAME_SUPPORT = 0.05
+# A person's gender needs at least two pronouns referring back to the name, and this share of them.
+GENDER_SHARE = 0.6
+_PHONETIC_CLASSES = {**dict.fromkeys("bfpvw", "1"), **dict.fromkeys("cgkqsxz", "2"), **dict.fromkeys("dt", "3"),
+                     "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
+_PERSON_TITLES = frozenset("""mr mrs ms miss dr sir dame lord lady president prime minister secretary senator sen
+governor gov chancellor general gen ambassador envoy spokesman spokeswoman spokesperson rep representative
+congressman congresswoman judge justice pope king queen prince princess""".split())
+# Head nouns of an apposed title ("Kremlin spokesman Dmitry Peskov"); the words before it that belong to the title
+# are capitalised ("Kremlin", "Foreign") or among the lower-case modifiers.
+_TITLE_HEADS = """president minister secretary spokesman spokeswoman spokesperson adviser advisor aide envoy chief
+leader ambassador chancellor senator governor mayor representative director chairman chairwoman chair commissioner
+diplomat general commander head premier candidate nominee congressman congresswoman lawmaker negotiator
+official judge justice attorney counsel speaker ceo founder king queen prince pope""".split()
+_TITLE_MODIFIERS = """of for foreign prime vice deputy special top former chief press national security defense
+defence policy state affairs presidential high senior first general""".split()
+_TITLE_BEFORE = re.compile(
+    r"(?<!\S)(?:(?:(?:[A-Z]\.){2,}|[A-Z][\w'’-]*|" + "|".join(_TITLE_MODIFIERS) + r")[^\S\n]+)*"
+    r"(?i:" + "|".join(_TITLE_HEADS) + r")(?:[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'’-]*)?[^\S\n]+$")
+_TITLE_OF = re.compile(r"(?i:" + "|".join(_TITLE_HEADS) + r")[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?$")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*(?=\s|$)|\n")
+_GENDERED = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
+_DOTTED_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
+_ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "on", "in", "de"})
+
+
+@functools.lru_cache(maxsize=1)
+def _not_actor_words() -> frozenset[str]:
+    """Months, weekdays and time-zone abbreviations, which the recogniser sometimes takes for names."""
+    import calendar
+    import datetime
+    import zoneinfo
+
+    words = {w for names in (calendar.month_name, calendar.month_abbr, calendar.day_name, calendar.day_abbr)
+             for w in names if w} | {"Sept"}
+    for zone in zoneinfo.available_timezones():
+        try:
+            tz = zoneinfo.ZoneInfo(zone)
+        except (OSError, ValueError):
+            continue
+        for month in (1, 7):
+            name = datetime.datetime(2025, month, 1, tzinfo=tz).tzname() or ""
+            if name.isalpha():
+                words.add(name)
+    return frozenset(words)
+
+
+def _phonetic_key(word: str) -> str:
+    letters = [c for c in word.casefold() if c.isalpha()]
+    key, last = [], None
+    for char in letters:
+        code = _PHONETIC_CLASSES.get(char, "")
+        if code and code != last:
+            key.append(code)
+        last = code or (last if char in "hw" else None)
+    return "".join(key)
+
+
+def _similar(a: str, b: str, threshold: float) -> bool:
+    a, b = a.casefold(), b.casefold()
+    if a == b:
+        return True
+    return _phonetic_key(a) == _phonetic_key(b) and difflib.SequenceMatcher(None, a, b).ratio() >= threshold
+
+
+def _first_names_match(a: str, b: str) -> bool:
+    a, b = a.casefold().rstrip("."), b.casefold().rstrip(".")
+    if a.startswith(b) or b.startswith(a):  # Steve / Steven; an initial
+        return True
+    return _similar(a, b, FIRST_NAME_SIMILARITY)
+
+
+def _entity_form(text: str, start: int, end: int, label: str) -> tuple[str, int, int] | None:
+    """The name an entity stands for ("the European Union's" -> "European Union"), with its span, or None when
+    it cannot be an actor's name (a month, a time zone, a page label, a fragment of a web address)."""
+    surface = text[start:end]
+    possessive = _POSSESSIVE_RE.search(surface)
+    if possessive is not None and possessive.end() == len(surface):
+        end = start + possessive.start()
+    words = text[start:end].split()
+    while words and (words[0].lower() == "the" or (label == "PERSON" and len(words) > 1
+                                                    and words[0].lower().rstrip(".") in _PERSON_TITLES)):
+        start = text.index(words[0], start) + len(words[0])
+        words.pop(0)
+    start = end - len(" ".join(words)) if words else end
+    form = " ".join(words).strip(" .,;:-–—\"“”'‘’()")
+    if not form or "\n" in text[start:end] or any(c.isdigit() for c in form) or re.search(r"[^\w\s.'’-]", form):
+        return None  # digits, brackets, slashes: a fragment, not a name
+    if not form[0].isupper() or len(form.replace(".", "")) < 2 or form in _not_actor_words():
+        return None
+    if text[start - 1:start] == "." or re.match(r"\.\w", text[end:end + 2]) or (
+            re.search(r"\w\.\w", form) and not _DOTTED_ACRONYM.fullmatch(form)):
+        return None  # part of a web address ("Censor.NET", "R.US")
+    if label != "PERSON" and text[max(0, start - 8):start].rstrip().endswith((" of", " of the")) and \
+            _TITLE_OF.search(text, max(0, start - 40), start):
+        return None  # the rest of a title ("Secretary of State")
+    line_start = text.rfind("\n", 0, start) + 1
+    if not text[line_start:start].strip() and re.match(r"[^\S\n]*:", text[end:]):
+        return None  # a page label ("Source: ...")
+    return form, start, end
+
+
+def _form_key(form: str) -> str:
+    """Spellings that are one name: case and dots in acronyms ("U.S." / "US") and spacing do not count."""
+    if _DOTTED_ACRONYM.fullmatch(form.replace(" ", "")):
+        form = form.replace(".", "")
+    return _normalise(form)
+
+
+@dataclass
+class _Occurrence:
+    doc_id: str
+    start: int
+    end: int
+    label: str
+    form: str
+    key: str
+
+
+def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
+                    min_mentions: int = 1) -> tuple[list[Actor], pd.DataFrame]:
+    """Actors proposed from the named entities of the whole corpus.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    entities : DataFrame
+        As from ``find_entities``.
+    min_mentions : int
+        Actors named fewer times (entity mentions) are left out.
+
+    Returns
+    -------
+    actors : list of Actor
+        A valid registry (``parse_registry`` accepts it), most mentioned first.
+    table : DataFrame
+        One row per actor, columns ``DISCOVERED_COLUMNS``: name, kind, gender, mentions (entity mentions),
+        documents, aliases and descriptors ("; "-separated), labels (the recogniser's labels and counts),
+        gender_evidence (pronouns that referred back to the name), example (a snippet).
+
+    Notes
+    -----
+    Names are grouped as one actor when they are spellings of one name (case, "the", possessive "'s", dots in
+    acronyms), a full name and its surname, spelling variants (same phonetic key and a difflib ratio of at least
+    ``SURNAME_SIMILARITY`` on the surname, first names compatible), or an acronym and the name it abbreviates
+    ("EU" / "European Union", both in the corpus). Left out: demonyms (names the recogniser mostly labels NORP),
+    months, weekdays, time-zone abbreviations, page labels ("Source:"), parts of web addresses, and single words
+    written more often in lower case than as a name ("State"). The kind is the majority label (PERSON ->
+    person, GPE -> country, ORG -> organisation); a person's gender is the pronoun that most often refers back to
+    the name (the first he/she-family pronoun after it, before any other person is named, within that sentence or
+    the next): at least two such pronouns and ``GENDER_SHARE`` of them, else unknown. A lone first name ("Bernie")
+    goes to the one person of the corpus with that first name, unless it is also a surname.
+    """
+    texts = dict(_documents(documents))
+    occurrences = _occurrences(texts, entities)
+    root = _cluster_keys(texts, occurrences)
+    clusters: dict[str, list[_Occurrence]] = defaultdict(list)
+    for occurrence in occurrences:
+        if occurrence.key in root:
+            clusters[root[occurrence.key]].append(occurrence)
+    profiles = [_profile(members) for members in clusters.values() if len(members) >= min_mentions]
+    for p in profiles:
+        p["example"] = _snippet(texts[p["first"].doc_id], p["first"].start, p["first"].end)
+    _add_gender(texts, profiles)
+    group_words = {w.casefold() for o in occurrences if o.label != "PERSON" for w in o.form.split()}
+    _add_descriptors(texts, profiles, group_words)
+    profiles.sort(key=lambda p: (-len(p["members"]), p["name"]))
+    entries = []
+    for p in profiles:
+        entry = {"name": p["name"], "kind": p["kind"], "aliases": p["aliases"], "descriptors": p["descriptors"]}
+        if p["gender"]:
+            entry["gender"] = p["gender"]
+        entries.append(entry)
+    actors = parse_registry(entries, source="<discovered>") if entries else []
+    rows = [(p["name"], p["kind"], p["gender"] or "", len(p["members"]), len({m.doc_id for m in p["members"]}),
+             "; ".join(p["aliases"]), "; ".join(p["descriptors"]), p["labels"], p["gender_evidence"], p["example"])
+            for p in profiles]
+    return actors, pd.DataFrame(rows, columns=DISCOVERED_COLUMNS)
+
+
+def _occurrences(texts: dict[str, str], entities: pd.DataFrame) -> list[_Occurrence]:
+    found = []
+    for doc_id, start, end, label in zip(entities["doc_id"].astype(str), entities["start"], entities["end"],
+                                         entities["label"]):
+        form = _entity_form(texts[doc_id], int(start), int(end), label)
+        if form is not None:
+            found.append(_Occurrence(doc_id, form[1], form[2], label, form[0], _form_key(form[0])))
+    return found
+
+
+def _cluster_keys(texts: dict[str, str], occurrences: list[_Occurrence]) -> dict[str, str]:
+    """Each name key that can be an actor -> the key representing its actor."""
+    labels: dict[str, Counter] = defaultdict(Counter)
+    spelling: dict[str, Counter] = defaultdict(Counter)
+    for o in occurrences:
+        labels[o.key][o.label] += 1
+        spelling[o.key][o.form] += 1
+    # Demonyms: names the recogniser mostly labels NORP ("Russian", "Ukrainians").
+    keys = [k for k, c in labels.items() if c["NORP"] * 2 < sum(c.values())]
+    # Single words written more often in lower case than as a name are ordinary words ("State", "Censor").
+    lower = _lower_case_counts(texts, (k for k in keys if k.isalpha()))
+    keys = [k for k in keys if lower[k] <= sum(labels[k].values())]
+    majority = {k: max(("PERSON", "GPE", "ORG"), key=lambda label: labels[k][label]) for k in keys}
+    count = {k: sum(labels[k].values()) for k in keys}
+    form = {k: min(spelling[k].items(), key=lambda item: (-item[1], item[0]))[0] for k in keys}
+    parent = {k: k for k in keys}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    def union(a: str, b: str) -> None:
+        parent[find(b)] = find(a)
+
+    people = [k for k in keys if majority[k] == "PERSON" and len(_name_words(form[k])) > 1]
+    by_sound: dict[str, list[str]] = defaultdict(list)
+    for k in sorted(people, key=lambda k: (-count[k], k)):
+        by_sound[_phonetic_key(_name_words(form[k])[-1])].append(k)
+    for group in by_sound.values():  # full names: surnames alike, first names compatible
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                first_a, *_, last_a = _name_words(form[a])
+                first_b, *_, last_b = _name_words(form[b])
+                if _similar(last_a, last_b, SURNAME_SIMILARITY) and _first_names_match(first_a, first_b):
+                    union(a, b)
+    for a in people:  # a double surname without the first name ("Wasserman Schultz")
+        for b in by_sound[_phonetic_key(_name_words(form[a])[-1])]:
+            if len(form[b].split()) > len(form[a].split()) and form[b].casefold().endswith(" " + a):
+                union(b, a)
+    singles = sorted((k for k in keys if " " not in form[k] and majority[k] != "GPE"), key=lambda k: (-count[k], k))
+    _link_lone_names(singles, by_sound, majority, form, count, find, union)
+    _link_first_names(singles, people, majority, form, find, union)
+    _link_acronyms(keys, majority, form, count, union)
+    return {k: find(k) for k in keys}
+
+
+def _link_lone_names(singles, by_sound, majority, form, count, find, union) -> None:
+    """Lone names spelt two ways (Zelensky / Zelenskyy) are one; a lone surname joins the full name that carries
+    it in at least ``SURNAME_DOMINANCE`` of that surname's full-name mentions."""
+    lone_people: dict[str, list[str]] = defaultdict(list)
+    for k in singles:
+        if majority[k] == "PERSON":
+            lone_people[_phonetic_key(form[k])].append(k)
+    for group in lone_people.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if _similar(form[a], form[b], SURNAME_SIMILARITY):
+                    union(a, b)
+    for single in singles:
+        if form[single].isupper():
+            continue  # an acronym ("CNN", "FBI") is nobody's surname
+        weight: Counter = Counter()
+        for k in by_sound.get(_phonetic_key(form[single]), ()):
+            if _similar(form[single], _name_words(form[k])[-1], SURNAME_SIMILARITY):
+                weight[find(k)] += count[k]
+        if weight:
+            best, best_count = min(weight.items(), key=lambda item: (-item[1], item[0]))
+            # A lone word far more frequent than every full name ending in it is something else ("House" and
+            # "Obama White House").
+            if best_count >= SURNAME_DOMINANCE * sum(weight.values()) and find(single) != best and \
+                    sum(weight.values()) >= SURNAME_SUPPORT * count[single]:
+                union(best, single)
+
+
+def _link_first_names(singles, people, majority, form, find, union) -> None:
+    """A lone first name ("Bernie") -> the one person of the corpus with that first name, when no name of the
+    corpus has it as a surname."""
+    surnames = {_name_words(form[k])[-1].casefold() for k in people}
+    by_first: dict[str, set[str]] = defaultdict(set)
+    for k in people:
+        by_first[_name_words(form[k])[0].casefold()].add(find(k))
+    for single in singles:
+        name = form[single].casefold()
+        holders = by_first.get(name, set())
+        if majority[single] == "PERSON" and len(holders) == 1 and name not in surnames and find(single) == single:
+            union(holders.pop(), single)
+
+
+def _name_words(form: str) -> list[str]:
+    """The words of a person's name without middle initials ("Donald J. Trump" -> Donald, Trump)."""
+    words = form.split()
+    return [w for i, w in enumerate(words) if i in (0, len(words) - 1) or not re.fullmatch(r"[A-Z]\.?", w)]
+
+
+def _lower_case_counts(texts: dict[str, str], words: Iterable[str]) -> Counter:
+    """How often each (lower-case) word is written in lower case in the corpus: one pass over the texts."""
+    words = sorted(set(words))
+    counts: Counter = Counter()
+    if not words:
+        return counts
+    pattern = re.compile(rf"{_BEFORE}(?:{_trie_regex(words)}){_AFTER}")
+    for text in texts.values():
+        counts.update(pattern.findall(text))
+    return counts
+
+
+def _link_acronyms(keys, majority, form, count, union) -> None:
+    """"EU" -> "European Union" when both are in the corpus (the most frequent expansion if there are several)."""
+    expansions: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        words = form[k].split()
+        if majority[k] != "PERSON" and len(words) > 1:
+            initials = "".join(w[0] for w in words if w.lower() not in _ACRONYM_SKIP)
+            if initials.isupper():
+                expansions[initials].append(k)
+    for k in keys:
+        letters = form[k].replace(".", "")
+        if majority[k] != "PERSON" and letters.isupper() and letters.isalpha() and letters in expansions:
+            union(min(expansions[letters], key=lambda e: (-count[e], e)), k)
+
+
+def _profile(members: list[_Occurrence]) -> dict:
+    labels = Counter(m.label for m in members)
+    # The kind is the majority label of the full names when there are any: the recogniser labels a full name far
+    # more reliably than a lone surname ("Pence" is often ORG, "Mike Pence" PERSON). Ties go to a person when a
+    # full name was labelled PERSON, else to an organisation ("POLITICO").
+    full = Counter(m.label for m in members if " " in m.form) or labels
+    order = ("PERSON", "ORG", "GPE") if full["PERSON"] else ("ORG", "PERSON", "GPE")
+    kind_label = max(order, key=lambda label: full[label])
+    # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one;
+    # ties go to the name the corpus uses first.
+    by_key: dict[str, Counter] = defaultdict(Counter)
+    first_use: dict[str, tuple[str, int]] = {}
+    for m in members:
+        by_key[m.key][m.form] += 1
+        first_use[m.key] = min(first_use.get(m.key, (m.doc_id, m.start)), (m.doc_id, m.start))
+    forms = sorted(((sum(c.values()), first_use[k], min(c.items(), key=lambda i: (-i[1], i[0]))[0])
+                    for k, c in by_key.items()), key=lambda item: (-item[0], item[1]))
+    forms = [(n, f) for n, _, f in forms]
+    # A spelling that is another of the actor's full names plus words around it ("Calls Donald Trump" in a
+    # title-case headline) adds nothing: the shorter name already matches there.
+    padded = [f" {f.casefold()} " for _, f in forms if " " in f]
+    forms = [(n, f) for n, f in forms
+             if not any(other != f" {f.casefold()} " and other in f" {f.casefold()} " for other in padded)]
+    multi = [f for _, f in forms if " " in f]
+    name = multi[0] if multi else forms[0][1]
+    first = min(members, key=lambda m: (m.doc_id, m.start))
+    return {
+        "members": members, "name": name, "kind": _LABEL_KINDS[kind_label],
+        "aliases": [f for _, f in forms if f != name],
+        "labels": "; ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda i: (-i[1], i[0]))),
+        "first": first, "gender": None, "gender_evidence": "", "descriptors": [],
+    }
+
+
+def _add_gender(texts: dict[str, str], profiles: list[dict]) -> None:
+    """The pronoun that refers back to each person's name: the first he- or she-family pronoun after a mention,
+    before the next person is named, in that sentence or the next one."""
+    people = [p for p in profiles if p["kind"] == "person"]
+    by_doc: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for number, p in enumerate(people):
+        for m in p["members"]:
+            by_doc[m.doc_id].append((m.start, m.end, number))
+    votes = [Counter() for _ in people]
+    for doc_id, spans in by_doc.items():
+        text = texts[doc_id]
+        spans.sort()
+        for index, (_, end, number) in enumerate(spans):
+            # The end of the next sentence, by its final punctuation (cheap; an abbreviation only shortens it).
+            ends = _SENTENCE_END.finditer(text, end)
+            limit = next(ends, None) and next(ends, None)
+            limit = limit.end() if limit else len(text)
+            if index + 1 < len(spans):
+                limit = min(limit, spans[index + 1][0])
+            pronoun = _GENDERED.search(text, end, max(end, limit))
+            if pronoun is not None:
+                votes[number]["male" if pronoun.group(1) else "female"] += 1
+    for p, vote in zip(people, votes):
+        total = sum(vote.values())
+        p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}"
+        for gender in GENDERS:
+            if vote[gender] >= 2 and vote[gender] >= GENDER_SHARE * total:
+                p["gender"] = gender
+
+
+def _add_descriptors(texts: dict[str, str], profiles: list[dict], group_words: set[str]) -> None:
+    """Titles written right before a person's name ("Kremlin spokesman Dmitry Peskov" -> "Kremlin spokesman"),
+    kept when they go with one person only and are not also a name.
+
+    Before the head noun ("spokesman") a title may hold modifiers ("special", "Foreign") and words of the names of
+    countries, organisations and groups ("Kremlin", "US", "Russian", "EU's", ``group_words``); any other word ends
+    it, which keeps title-case headlines ("... Might Have Brain Damage US President") out.
+    """
+    heads, modifiers = set(_TITLE_HEADS), set(_TITLE_MODIFIERS)
+    owners: dict[str, set[int]] = defaultdict(set)
+    seen: dict[tuple[int, str], str] = {}
+    names = {_normalise(f) for p in profiles for f in (p["name"], *p["aliases"])}
+    for number, p in enumerate(profiles):
+        if p["kind"] != "person":
+            continue
+        for m in p["members"]:
+            text = texts[m.doc_id]
+            before = text[max(text.rfind("\n", 0, m.start) + 1, m.start - 80):m.start].split()
+            head = next((i for i in range(len(before) - 1, max(len(before) - 5, -1), -1)
+                         if before[i].lower() in heads), None)
+            if head is None or (head < len(before) - 1 and before[head + 1] != "of"):
+                continue
+            start = head
+            while start > 0 and (before[start - 1].lower() in modifiers or before[start - 1][0].isupper() and
+                                 re.sub(r"['’]s?$", "", before[start - 1]).casefold() in group_words):
+                start -= 1
+            words = before[start:]
+            while words and words[0].lower() in ("of", "for"):
+                words.pop(0)
+            if len(words) < 2 or not _TITLE_BEFORE.search(text, max(0, m.start - 80), m.start):
+                continue
+            descriptor = " ".join(words)
+            key = _normalise(descriptor)
+            if key not in names:
+                owners[key].add(number)
+                seen.setdefault((number, key), descriptor)
+    for (number, key), descriptor in sorted(seen.items()):
+        if len(owners[key]) == 1:
+            profiles[number]["descriptors"].append(descriptor)
+
+
+def merge_registries(registry: Sequence[Actor], discovered: Sequence[Actor]) -> list[Actor]:
+    """The user's registry, filled in by discovery: the user's entries win for every name they cover.
+
+    A discovered actor that shares a name, alias or descriptor with exactly one registry actor is that actor: its
+    other names are added to the registry entry as aliases (its kind, gender and affiliation stay the user's). One
+    that touches several registry actors is dropped (the user has split what discovery lumped together). The rest
+    are added after the registry's own entries, with any descriptor the registry already uses removed.
+    """
+    merged = {actor.name: actor for actor in registry}
+    owner = {_normalise(phrase): actor.name for actor in registry
+             for phrase in (actor.name, *actor.aliases, *actor.descriptors)}
+    added: list[Actor] = []
+    for actor in discovered:
+        names = (actor.name, *actor.aliases)
+        touched = {owner[_normalise(p)] for p in (*names, *actor.descriptors) if _normalise(p) in owner}
+        if len(touched) > 1:
+            continue
+        if touched:
+            target = merged[touched.pop()]
+            extra = tuple(n for n in names if _normalise(n) not in owner)
+            merged[target.name] = Actor(target.name, target.kind, target.aliases + extra, target.descriptors,
+                                        target.gender, target.affiliation)
+            owner.update({_normalise(n): target.name for n in extra})
+            continue
+        descriptors = tuple(d for d in actor.descriptors if _normalise(d) not in owner)
+        added.append(Actor(actor.name, actor.kind, actor.aliases, descriptors, actor.gender, None))
+        owner.update({_normalise(p): actor.name for p in (*names, *descriptors)})
+    return [merged[actor.name] for actor in registry] + added
+
+
+def registry_yaml(actors: Sequence[Actor], comment: str = "") -> str:
+    """A registry as YAML in the format of ``load_registry`` (empty fields left out), ready to edit."""
+    entries = []
+    for actor in actors:
+        entry: dict[str, Any] = {"name": actor.name, "kind": actor.kind}
+        for field in ("gender", "affiliation"):
+            if getattr(actor, field):
+                entry[field] = getattr(actor, field)
+        for field in ("aliases", "descriptors"):
+            if getattr(actor, field):
+                entry[field] = list(getattr(actor, field))
+        entries.append(entry)
+    header = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
+    return header + yaml.safe_dump({"actors": entries}, allow_unicode=True, sort_keys=False, width=100)
+
+
+@dataclass(frozen=True)
+class ActorSetup:
+    """The actors a report analyses: ``registry`` (the user's, filled in by discovery), the ``discovered`` actors
+    and their table (``DISCOVERED_COLUMNS``; empty when discovery is off), and a ``message`` saying in words where
+    the actors came from, or why there are none."""
+
+    registry: list[Actor]
+    discovered: list[Actor]
+    table: pd.DataFrame
+    message: str
+
+
+def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path = "",
+                      discover: bool = True, min_mentions: int = 1, jobs: int = 1,
+                      cache_dir: str | Path | None = None) -> ActorSetup:
+    """The user's registry (``registry_for_corpus``) merged with the actors discovered in ``documents``.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    corpus, actors_file
+        As for ``registry_for_corpus``.
+    discover : bool
+        Run the named-entity recogniser and propose actors (``find_entities``, ``discover_actors``).
+    min_mentions, jobs, cache_dir
+        Passed to ``discover_actors`` and ``find_entities``.
+
+    Returns
+    -------
+    ActorSetup
+    """
+    registry, source = registry_for_corpus(corpus, actors_file)
+    table = pd.DataFrame(columns=DISCOVERED_COLUMNS)
+    if not discover:
+        if registry:
+            return ActorSetup(registry, [], table, f"{source}: {len(registry)} actors; discovery is off")
+        return ActorSetup([], [], table, "No actors to analyse: no actor registry (no actors.yaml beside the corpus "
+                                         "and no actors_file parameter) and discovery is off "
+                                         "(discover_actors = False). Turn discovery on, or give a registry.")
+    entities = find_entities(documents, jobs=jobs, cache_dir=cache_dir)
+    discovered, table = discover_actors(documents, entities, min_mentions=min_mentions)
+    merged = merge_registries(registry, discovered)
+    if not merged:
+        return ActorSetup([], [], table, f"No actors to analyse: there is no actor registry, and the named-entity "
+                                         f"recogniser found no person, organisation or country in these "
+                                         f"{len(documents)} documents. Give a registry (actors_file) to name the "
+                                         f"actors yourself.")
+    found = f"discovery found {len(discovered)} actors in the text"
+    if registry:
+        message = (f"{source}: {len(registry)} actors, which win for every name they cover; {found}, and "
+                   f"{len(merged) - len(registry)} of them not in the registry were added: {len(merged)} actors.")
+    else:
+        message = f"No actor registry: {found}; they are the {len(merged)} actors analysed here."
+    return ActorSetup(merged, discovered, table, message)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Attributions, cached on disk per document
+
+ATTRIBUTION_CHUNK = 2000  # documents parsed at a time
+_ATTRIBUTION_FIELDS = {"source_start": "Int64", "source_end": "Int64", "cue_start": "Int64", "cue_end": "Int64",
+                       "content_start": "int64", "content_end": "int64", "kind": "str", "head_start": "Int64",
+                       "head_end": "Int64"}
+
+
+@functools.lru_cache(maxsize=1)
+def _attribution_version() -> str:
+    """The parser's model fingerprint and the attribution code and cue list: a change of any starts afresh."""
+    import hashlib
+
+    from newslens import attribution
+    from newslens.nlp import model_fingerprint
+
+    digest = hashlib.sha256(model_fingerprint().encode())
+    for path in (Path(attribution.__file__), attribution.CUES_FILE):
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None) -> list:
+    """``newslens.attribution.find_attributions_many`` for every document, reading and filling the parse cache.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    jobs : int
+        Processes for the parser.
+    cache_dir : path, optional
+        Folder of the parse cache; None: parse everything.
+
+    Returns
+    -------
+    list of list of Attribution, one list per document (for ``find_quotes``).
+    """
+    from newslens.attribution import Attribution, find_attributions_many
+    from newslens.cache import DocumentCache, text_key
+
+    texts = [text for _, text in _documents(documents)]
+    if not cache_dir:
+        return [items for first in range(0, len(texts), ATTRIBUTION_CHUNK)
+                for items in find_attributions_many(texts[first:first + ATTRIBUTION_CHUNK], n_process=jobs)]
+    cache = DocumentCache(cache_dir, "attributions", _attribution_version(), _ATTRIBUTION_FIELDS)
+    keys = [text_key(text) for text in texts]
+    text_of = dict(zip(keys, texts))
+    known = {}
+    for key, frame in cache.get(set(keys)).items():
+        items = [Attribution(*(None if pd.isna(v) else (v if isinstance(v, str) else int(v)) for v in row))
+                 for row in frame.itertuples(index=False, name=None)]
+        known[key] = items
+    # An entry whose spans do not fit its text is damaged: parse again.
+    known = {key: items for key, items in known.items()
+             if all(0 <= a.content_start <= a.content_end <= len(text_of[key]) for a in items)}
+    missing = list(dict.fromkeys(key for key in keys if key not in known))
+    # In chunks: the parser's documents of a whole large corpus do not fit in memory at once (4 GB for 10,000
+    # articles), and each finished chunk is in the cache even if the run is stopped.
+    for first in range(0, len(missing), ATTRIBUTION_CHUNK):
+        chunk = missing[first:first + ATTRIBUTION_CHUNK]
+        fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], n_process=jobs)))
+        cache.put({key: pd.DataFrame([[getattr(a, f) for f in _ATTRIBUTION_FIELDS] for a in items],
+                                     columns=list(_ATTRIBUTION_FIELDS)) for key, items in fresh.items()})
+        known.update(fresh)
+    return [known[key] for key in keys]

@@ -14,6 +14,7 @@ article lets them be portrayed) and also feed the speaker -> target matrix.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -31,7 +32,8 @@ _BOOT_BLOCK = 2_000_000
 
 def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame,
                       method: str | None = None,
-                      scorer: Callable[..., pd.DataFrame] | None = None) -> pd.DataFrame:
+                      scorer: Callable[..., pd.DataFrame] | None = None,
+                      cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Mentions (as from ``find_mentions``) with the tone toward each one.
 
     Adds the columns of ``newslens.sentiment.score_targets`` (label, score in [-1, 1], p_negative, p_neutral,
@@ -41,14 +43,20 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
         excluded    True when the mention must not count toward its actor's tone
         reason      why: "speaker" (the mention attributes speech: "said Kallas"), "own_quote" (the speaker
                     referring to themself inside their own quote, "stating that she fears"), else ""
-    ``scorer`` replaces ``score_targets`` (same signature), e.g. in tests.
+    ``scorer`` replaces ``score_targets`` (same signature), e.g. in tests. With ``cache_dir`` (and the default
+    scorer) scores are kept on disk per document text, span and method (``newslens.cache``): a rerun scores only
+    mentions it has not scored before, with identical results.
     """
-    if scorer is None:
-        from newslens.sentiment import score_targets as scorer
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     out = mentions.reset_index(drop=True).copy()
-    items = [(texts[d], int(s), int(e)) for d, s, e in zip(out["doc_id"], out["start"], out["end"])]
-    scores = scorer(items, method=method) if items else pd.DataFrame(columns=SCORE_COLUMNS)
+    spans = list(zip(out["doc_id"], out["start"].astype(int), out["end"].astype(int)))
+    if scorer is None and cache_dir:
+        scores = _cached_scores(texts, spans, method, cache_dir)
+    else:
+        if scorer is None:
+            from newslens.sentiment import score_targets as scorer
+        items = [(texts[d], s, e) for d, s, e in spans]
+        scores = scorer(items, method=method) if items else pd.DataFrame(columns=SCORE_COLUMNS)
     for column in SCORE_COLUMNS:
         out[column] = scores[column].to_numpy() if len(scores) else pd.Series(dtype=float)
     out["method"] = method or "model"
@@ -72,6 +80,33 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     out["excluded"] = is_speaker | own_quote
     out["reason"] = np.where(is_speaker, "speaker", np.where(own_quote, "own_quote", ""))
     return out
+
+
+_SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p_neutral": "float64",
+                 "p_positive": "float64", "clause_start": "int64", "clause_end": "int64"}
+
+
+def _cached_scores(texts: dict[str, str], spans: list[tuple[str, int, int]], method: str | None,
+                   cache_dir: str | Path) -> pd.DataFrame:
+    """``score_targets`` for each (doc_id, start, end), reading and extending the per-document cache."""
+    from newslens.cache import DocumentCache, text_key
+    from newslens.sentiment import method_fingerprint, score_targets
+
+    cache = DocumentCache(cache_dir, f"sentiment-{method or 'model'}", method_fingerprint(method),
+                          {"start": "int64", "end": "int64", **_SCORE_DTYPES})
+    keys = {doc_id: text_key(texts[doc_id]) for doc_id in dict.fromkeys(d for d, _, _ in spans)}
+    known = {key: {(s, e): row for s, e, *row in frame.itertuples(index=False, name=None)}
+             for key, frame in cache.get(set(keys.values())).items()}
+    missing = list(dict.fromkeys((d, s, e) for d, s, e in spans if (s, e) not in known.get(keys[d], {})))
+    if missing:
+        fresh = score_targets([(texts[d], s, e) for d, s, e in missing], method=method)
+        for (d, s, e), row in zip(missing, fresh.itertuples(index=False, name=None)):
+            known.setdefault(keys[d], {})[(s, e)] = row
+        changed = {keys[d] for d, _, _ in missing}
+        cache.put({key: pd.DataFrame([(s, e, *row) for (s, e), row in known[key].items()],
+                                     columns=cache.columns) for key in changed})
+    rows = [known[keys[d]][(s, e)] for d, s, e in spans]
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS).astype(_SCORE_DTYPES)
 
 
 def bootstrap_mean(scores: Sequence[float], n_boot: int = 2000, seed: int = 0,

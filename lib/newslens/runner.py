@@ -1,6 +1,6 @@
 """Run the notebooks in batch into an output folder with an index.
 
-``newslens run [NOTEBOOK…] --corpus PATH [--out DIR] [-p NAME VALUE]… [-f params.yaml] [--jobs N]``;
+``newslens run [NOTEBOOK…] --corpus PATH [--out DIR] [-p NAME VALUE]… [-f params.yaml] [--jobs N] [--cache DIR]``;
 ``newslens params NOTEBOOK`` lists a notebook's parameters.
 
 The notebooks are found wherever newslens is installed (``notebooks_folder``), so the command works from any folder;
@@ -19,6 +19,8 @@ table that newslens wrote (listed in ``<out>/.newslens-reports``, with the repor
 other files of the folder. The HTML reports leave the code out unless ``--show-code`` is given.
 
 Notebooks are independent (each loads the corpus itself), so ``--jobs`` of them run at once, each in its own kernel.
+Parse results are cached on disk in ``--cache`` (default ``.newslens-cache/`` in the working directory), passed to
+the kernels as ``$NEWSLENS_CACHE_DIR`` so that no report shows the path; a rerun parses only new or changed texts.
 
 Kernels run with ``NEWSLENS_BATCH=1`` (``newslens.explore`` then shows static views instead of widgets), and their
 own log (transport warnings, "KeyboardInterrupt caught in kernel" at shutdown) goes to a file: shown only for lines
@@ -60,6 +62,7 @@ from .parameters import BATCH_ENV, ParameterError, check_parameters, declared_pa
 # "python3" is ipykernel's own spec, whose "python" jupyter_client replaces by the runner's interpreter: the kernel
 # always has the runner's environment, whatever kernels the user has registered (the notebooks' metadata name the
 # "newslens" kernel that `make setup` registers, for JupyterLab and other front-ends).
+DEFAULT_CACHE = ".newslens-cache"
 KERNEL_NAME = "python3"
 DEFAULT_OUT = "newslens-outputs"
 PROGRESS_SECONDS = 15.0
@@ -428,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep the code cells in the HTML reports (by default a report shows text and results)")
     params = commands.add_parser("params", help="list a notebook's parameters: names, types, defaults, help")
     params.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook stems or paths (default: all)")
+    run.add_argument("--cache", default=DEFAULT_CACHE, metavar="DIR",
+                     help=f"folder of the parse cache, shared by the notebooks (default: {DEFAULT_CACHE}); "
+                          "an empty string turns the cache off")
     return parser
 
 
@@ -502,6 +508,10 @@ def main(argv: list[str] | None = None) -> int:
         if not corpus.exists():
             raise RunRefused(f"corpus '{args.corpus}' does not exist")
         check_out(out, corpus)
+        # The kernels inherit the environment: the cache folder reaches them without appearing in any report.
+        from .cache import ENV_VARIABLE as CACHE_ENV  # here: newslens.cache imports pandas, `params` needs none
+
+        os.environ[CACHE_ENV] = str(Path(args.cache).resolve()) if args.cache else ""
         with locked(out):
             return _run_all(notebooks, parameters, corpus, out, args.jobs, args.show_code)
     except (ParameterError, RunRefused) as error:

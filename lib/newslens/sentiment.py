@@ -110,9 +110,10 @@ def clause_pieces(text: str, start: int = 0, end: int = 0) -> list[tuple[int, in
     return pieces
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=16384)
 def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    # Cached: score_targets usually asks for many targets of the same article in a row.
+    # Cached, for as many articles as a large corpus has: both methods score every mention of every article, and
+    # sentence splitting costs more than scoring.
     return tuple(sentence_spans(text))
 
 
@@ -430,10 +431,37 @@ def classify_target(text: str, start: int, end: int, method: str | None = None) 
     return _resolve(method)(text, start, end)["label"]
 
 
+@functools.lru_cache(maxsize=None)
+def method_fingerprint(method: str | None = None) -> str:
+    """sha256 over what a method's scores depend on (the model's or lexicon's files and the features version): the
+    key for scores cached on disk."""
+    import hashlib
+
+    method = DEFAULT_METHOD if method is None else method
+    _resolve(method)
+    files = [MODEL_WEIGHTS, MODEL_META] if method == "model" else [vader_lexicon_path()]
+    digest = hashlib.sha256(f"{method}|features {FEATURES_VERSION}".encode())
+    for path in files:
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = None) -> pd.DataFrame:
     """One row per ``(text, start, end)``, in order: label, score, class probabilities and the span looked at."""
     row = _resolve(method)
-    rows = [row(text, start, end) for text, start, end in items]
+    # Both methods look only at the sentence that holds the mention, so a mention at the same place in the same
+    # sentence gets the same scores wherever the sentence occurs (wire copy, boilerplate): each is scored once,
+    # and only the offsets of the span looked at are moved.
+    seen: dict[tuple[str, int, int], tuple[dict, int]] = {}
+    rows = []
+    for text, start, end in items:
+        s0, s1 = sentence_span(text, start, end)
+        key = (text[s0:s1], start - s0, end - s0)
+        if key not in seen:
+            seen[key] = (row(text, start, end), s0)
+        scored, offset = seen[key]
+        rows.append(dict(scored, clause_start=scored["clause_start"] - offset + s0,
+                         clause_end=scored["clause_end"] - offset + s0))
     frame = pd.DataFrame(rows, columns=_COLUMNS)
     return frame.astype({"label": object, "score": float, "p_negative": float, "p_neutral": float,
                          "p_positive": float, "clause_start": np.int64, "clause_end": np.int64})

@@ -1,0 +1,313 @@
+"""Actor discovery, registry merging, and the parse cache.
+
+Expectations were worked out by reading the texts, not by running the code. The clustering tests give the
+recogniser's output by hand (an entity table), so they test the grouping rules and not the model.
+"""
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from newslens.actors import (Actor, actors_for_corpus, discover_actors, find_entities, load_registry,
+                             merge_registries, parse_registry, registry_yaml)
+from newslens.cache import DocumentCache, text_key
+
+from conftest import SEEDS
+
+
+def entities_for(text: str, *marked: tuple[str, str, int]) -> pd.DataFrame:
+    """An entity table for one document "d": (surface, label, which occurrence of the surface, from 0)."""
+    rows = []
+    for surface, label, nth in marked:
+        starts = [m.start() for m in re.finditer(re.escape(surface), text)]
+        rows.append(("d", starts[nth], starts[nth] + len(surface), label, surface))
+    return pd.DataFrame(rows, columns=["doc_id", "start", "end", "label", "surface"])
+
+
+def discovered(text: str, *marked) -> dict[str, Actor]:
+    actors, _ = discover_actors(pd.DataFrame({"doc_id": ["d"], "text": [text]}), entities_for(text, *marked))
+    return {actor.name: actor for actor in actors}
+
+
+# --- on the seeds, without any registry ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_discovery(seed_corpus):
+    documents = seed_corpus.documents
+    return discover_actors(documents, find_entities(documents))
+
+
+def test_seed_actors_found_without_a_registry(seed_discovery):
+    actors, _ = seed_discovery
+    names_of = {actor.name: {actor.name, *actor.aliases} for actor in actors}
+
+    def actor_named(name: str) -> str:
+        holders = [actor for actor, names in names_of.items() if name in names]
+        assert len(holders) == 1, f"{name!r} is in {holders}"
+        return holders[0]
+
+    for surname in ("Putin", "Zelensky", "Kallas", "Witkoff", "Trump", "Rubio", "Kushner", "Peskov", "Ushakov",
+                    "Umerov", "Yermak", "Lukashenko", "Lavrov", "Russia", "Ukraine", "NATO", "Kremlin"):
+        assert any(surname in name for names in names_of.values() for name in names), surname
+    # The misspellings of Kallas are one actor, Vitkoff is Witkoff, US and EU are their full names.
+    kallas = actor_named("Kaja Kallas")
+    assert {"Kaia Kallas", "Kaia Callas", "Kaya Kallas", "Kallas"} <= names_of[kallas]
+    assert actor_named("Vitkoff") == actor_named("Steve Witkoff") == actor_named("Witkoff")
+    assert actor_named("US") == actor_named("United States")
+    assert actor_named("EU") == actor_named("European Union")
+    assert actor_named("Putin") == actor_named("Vladimir Putin")
+    assert actor_named("Zelensky") == actor_named("Volodymyr Zelenskyy") == actor_named("Volodymyr Zhelensky")
+    by_name = {actor.name: actor for actor in actors}
+    assert by_name[kallas].kind == "person" and by_name[kallas].gender == "female"
+    assert by_name[actor_named("Putin")].gender == "male"
+    assert by_name[actor_named("Russia")].kind == "country"
+    assert by_name[actor_named("EU")].kind == "organisation"
+    assert "Kremlin spokesman" in by_name[actor_named("Peskov")].descriptors
+
+
+def test_seed_discovery_leaves_out_demonyms_months_time_zones_and_labels(seed_discovery):
+    actors, table = seed_discovery
+    every_name = {name for actor in actors for name in (actor.name, *actor.aliases)}
+    not_actors = {"Russian", "Russians", "Ukrainian", "Ukrainians", "European", "Europeans", "American",
+                  "Belarusian", "French", "November", "Nov", "December", "Sunday", "Friday", "IST", "GMT", "UTC",
+                  "Source", "Category", "State", "R.US", "NET"}
+    assert every_name & not_actors == set()
+    assert list(table["name"]) == [actor.name for actor in actors]
+
+
+def test_discovered_registry_round_trips_through_yaml(seed_discovery, tmp_path):
+    actors, _ = seed_discovery
+    path = tmp_path / "actors_discovered.yaml"
+    path.write_text(registry_yaml(actors), encoding="utf-8")
+    assert load_registry(path) == actors
+
+
+# --- grouping rules, on sentences written for the tests -----------------------------------------------------------
+
+
+def test_spelling_variants_and_surnames_are_one_person():
+    text = ("Kaja Kallas spoke in Brussels, where she lives. Kallas said she was worried.\n"
+            "Kaia Callas, as one outlet spelt it, met Steve Witkoff, and he smiled. Vitkoff said he agreed with Kaya "
+            "Kallas.")
+    found = discovered(text, ("Kaja Kallas", "PERSON", 0), ("Kallas", "PERSON", 1), ("Kaia Callas", "PERSON", 0),
+                       ("Steve Witkoff", "PERSON", 0), ("Vitkoff", "ORG", 0), ("Kaya Kallas", "PERSON", 0))
+    assert set(found) == {"Kaja Kallas", "Steve Witkoff"}
+    assert set(found["Kaja Kallas"].aliases) == {"Kallas", "Kaia Callas", "Kaya Kallas"}
+    assert found["Kaja Kallas"].gender == "female" and found["Kaja Kallas"].kind == "person"
+    assert found["Steve Witkoff"].aliases == ("Vitkoff",) and found["Steve Witkoff"].gender == "male"
+
+
+def test_different_people_stay_apart():
+    # Same surname, different first names; similar surnames that sound different; a lone surname shared by two
+    # full names equally stays on its own.
+    text = ("Hillary Clinton and Bill Clinton arrived. Clinton spoke. John Kerry met Megyn Kelly. "
+            "Ben Carson met Tucker Carlson.")
+    found = discovered(text, ("Hillary Clinton", "PERSON", 0), ("Bill Clinton", "PERSON", 0),
+                       ("Clinton", "PERSON", 2), ("John Kerry", "PERSON", 0), ("Megyn Kelly", "PERSON", 0),
+                       ("Ben Carson", "PERSON", 0), ("Tucker Carlson", "PERSON", 0))
+    assert set(found) == {"Hillary Clinton", "Bill Clinton", "Clinton", "John Kerry", "Megyn Kelly", "Ben Carson",
+                          "Tucker Carlson"}
+    assert all(actor.aliases == () for actor in found.values())
+
+
+def test_possessive_title_acronym_and_excluded_kinds():
+    text = ("Source: Interfax\n"
+            "Kremlin spokesman Dmitry Peskov said he was sure Putin's plan stands. Peskov added that he would meet Russian "
+            "officials in Nov at 10:00 IST. The European Union and the EU's envoy disagreed. US Secretary of State "
+            "Marco Rubio, the Kremlin's critic, agreed.")
+    found = discovered(text, ("Source", "ORG", 0), ("Interfax", "ORG", 0), ("Kremlin", "ORG", 0),
+                       ("Dmitry Peskov", "PERSON", 0), ("Putin's", "PERSON", 0), ("Peskov", "PERSON", 1),
+                       ("Russian", "NORP", 0), ("Nov", "ORG", 0), ("IST", "ORG", 0),
+                       ("The European Union", "ORG", 0), ("EU's", "ORG", 0), ("US", "GPE", 0), ("State", "ORG", 0),
+                       ("Marco Rubio", "PERSON", 0), ("the Kremlin's", "ORG", 0))
+    assert set(found) == {"Interfax", "Kremlin", "Dmitry Peskov", "Putin", "European Union", "US", "Marco Rubio"}
+    assert found["Dmitry Peskov"].aliases == ("Peskov",) and found["Dmitry Peskov"].gender == "male"
+    assert found["Dmitry Peskov"].descriptors == ("Kremlin spokesman",)
+    assert found["Marco Rubio"].descriptors == ("US Secretary of State",)
+    assert found["European Union"].aliases == ("EU",) and found["European Union"].kind == "organisation"
+    assert found["US"].kind == "country" and found["Kremlin"].kind == "organisation"
+
+
+def test_gender_needs_two_pronouns_that_agree():
+    text = "Jon Doggett said he agreed. Doggett left. Pat Smith arrived and she spoke; Smith said he had left."
+    found = discovered(text, ("Jon Doggett", "PERSON", 0), ("Doggett", "PERSON", 1), ("Pat Smith", "PERSON", 0),
+                       ("Smith", "PERSON", 1))
+    assert found["Jon Doggett"].gender is None  # one pronoun only
+    assert found["Pat Smith"].gender is None  # she once, he once
+
+
+def test_a_lone_first_name_goes_to_the_one_person_with_it():
+    text = "Bernie Sanders spoke. Bernie won. Jeb Bush and George Bush met; Bush spoke. Rand Paul and Paul Ryan met."
+    found = discovered(text, ("Bernie Sanders", "PERSON", 0), ("Bernie", "PERSON", 1), ("Jeb Bush", "PERSON", 0),
+                       ("George Bush", "PERSON", 0), ("Bush", "PERSON", 2), ("Rand Paul", "PERSON", 0),
+                       ("Paul Ryan", "PERSON", 0))
+    assert found["Bernie Sanders"].aliases == ("Bernie",)
+    assert "Bush" in found and found["Jeb Bush"].aliases == ()  # two Bushes: the surname alone stays apart
+
+
+def test_an_acronym_is_nobody_s_surname():
+    # Recogniser noise seen on the 10,000-article corpus: "Bannon di CNN" as a PERSON would swallow CNN.
+    text = "CNN said so. CNN agreed. Bannon di CNN spoke."
+    found = discovered(text, ("CNN", "ORG", 0), ("CNN", "ORG", 1), ("Bannon di CNN", "PERSON", 0))
+    assert set(found) == {"CNN", "Bannon di CNN"} and found["Bannon di CNN"].aliases == ()
+
+
+def test_a_title_two_people_share_is_no_descriptor():
+    text = "Former president Barack Obama met former president George Bush. Obama smiled."
+    found = discovered(text, ("Barack Obama", "PERSON", 0), ("George Bush", "PERSON", 0), ("Obama", "PERSON", 1))
+    assert found["Barack Obama"].descriptors == () and found["George Bush"].descriptors == ()
+
+
+# --- registry and discovery merged --------------------------------------------------------------------------------
+
+
+def test_registry_wins_and_discovery_fills_in():
+    registry = parse_registry([
+        {"name": "Kaja Kallas", "kind": "person", "gender": "female", "aliases": ["Kallas"],
+         "affiliation": "European Union"},
+        {"name": "European Union", "kind": "organisation", "aliases": ["EU"]},
+        {"name": "Russia", "kind": "country", "aliases": ["Moscow"]},
+    ])
+    found = parse_registry([
+        {"name": "Kaia Kallas", "kind": "person", "aliases": ["Kallas", "Kaia Callas"],
+         "descriptors": ["EU foreign policy chief"]},
+        {"name": "Moscow Kremlin", "kind": "organisation", "aliases": ["Moscow", "EU"]},  # touches two entries
+        {"name": "Dmitry Peskov", "kind": "person", "gender": "male", "aliases": ["Peskov"]},
+    ])
+    merged = {actor.name: actor for actor in merge_registries(registry, found)}
+    assert list(merged) == ["Kaja Kallas", "European Union", "Russia", "Dmitry Peskov"]
+    kallas = merged["Kaja Kallas"]
+    assert kallas.aliases == ("Kallas", "Kaia Kallas", "Kaia Callas")
+    assert (kallas.kind, kallas.gender, kallas.affiliation, kallas.descriptors) == (
+        "person", "female", "European Union", ())
+    assert merged["Russia"].aliases == ("Moscow",)
+    assert merged["Dmitry Peskov"] == found[2]
+    parse_registry([vars(actor) | {"aliases": list(actor.aliases), "descriptors": list(actor.descriptors)}
+                    for actor in merged.values()])  # still a valid registry
+
+
+def test_no_registry_and_no_entities_gives_a_clear_message(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("quiet day\n\nnothing happened here, and nobody said anything at all.\n")
+    documents = pd.DataFrame({"doc_id": ["a"], "text": ["quiet day\n\nnothing happened here, and nobody said "
+                                                         "anything at all."]})
+    setup = actors_for_corpus(documents, corpus)
+    assert setup.registry == [] and len(setup.table) == 0
+    assert setup.message.startswith("No actors to analyse: there is no actor registry, and the named-entity "
+                                    "recogniser found no person, organisation or country in these 1 documents")
+    off = actors_for_corpus(documents, corpus, discover=False)
+    assert off.registry == [] and "discovery is off (discover_actors = False)" in off.message
+
+
+def test_user_registry_with_discovery_says_both(seed_corpus):
+    setup = actors_for_corpus(seed_corpus.documents, SEEDS)
+    registry = load_registry(SEEDS / "actors.yaml")
+    assert setup.registry[:len(registry)] != [] and [a.name for a in setup.registry[:len(registry)]] == [
+        a.name for a in registry]
+    assert setup.message.startswith("actor registry: actors.yaml beside the corpus: 24 actors, which win")
+
+
+# --- the parse cache ----------------------------------------------------------------------------------------------
+
+COLUMNS = {"start": "int64", "end": "int64", "label": "str", "surface": "str"}
+
+
+def test_cache_hit_miss_and_empty_documents(tmp_path):
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    one = pd.DataFrame({"start": [0], "end": [5], "label": ["PERSON"], "surface": ["Putin"]})
+    none = pd.DataFrame(columns=list(COLUMNS))
+    cache.put({"k1": one, "k2": none})
+    got = cache.get(["k1", "k2", "k3"])
+    assert sorted(got) == ["k1", "k2"] and (cache.hits, cache.misses) == (2, 1)
+    pd.testing.assert_frame_equal(got["k1"], one)
+    assert len(got["k2"]) == 0
+    # Another model or code version never reads these entries.
+    assert DocumentCache(tmp_path, "entities", "model-b|v1", COLUMNS).get(["k1"]) == {}
+
+
+def test_corrupt_shard_is_deleted_and_rebuilt(tmp_path):
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    key = text_key("Putin spoke.")
+    cache.put({key: pd.DataFrame({"start": [0], "end": [5], "label": ["PERSON"], "surface": ["Putin"]})})
+    shard = next(cache.folder.glob("*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:40])  # truncated, as by a crash or a full disk
+    with pytest.warns(UserWarning, match="is corrupt"):
+        assert cache.get([key]) == {}
+    assert not shard.exists()
+
+
+def test_find_entities_cold_warm_and_tampered_cache_agree(tmp_path, seed_corpus):
+    documents = seed_corpus.documents.head(2)
+    cold = find_entities(documents, cache_dir=tmp_path)
+    warm = find_entities(documents, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(cold, warm)
+    assert cold.loc[0, "surface"] == "Putin"  # the first word of seed 000's title
+    # An entry whose offsets no longer spell its surfaces (stale or damaged) is parsed again.
+    shard = next(p for p in Path(tmp_path).rglob("*.parquet")
+                 if text_key(documents["text"].iloc[0]) in set(pd.read_parquet(p)["text_sha256"]))
+    frame = pd.read_parquet(shard)
+    frame["start"] = frame["start"] + 1
+    frame.to_parquet(shard, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pd.testing.assert_frame_equal(find_entities(documents, cache_dir=tmp_path), cold)
+
+
+# --- notebook 02 end to end ----------------------------------------------------------------------------------------
+
+
+def report_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_notebook_02_outputs_are_the_same_with_cold_warm_and_no_cache(tmp_path):
+    from newslens.runner import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in SEEDS.glob("*.txt"):  # the seeds without their actors.yaml: every actor is discovered
+        (corpus / path.name).write_bytes(path.read_bytes())
+    cache = tmp_path / "cache"
+    runs = {}
+    for name, cache_option in (("cold", str(cache)), ("warm", str(cache)), ("off", "")):
+        out = tmp_path / name / "outputs"
+        assert main(["run", "02_actor_sentiment", "--corpus", str(corpus), "--out", str(out),
+                     "--cache", cache_option]) == 0
+        runs[name] = report_files(out)
+        if name == "cold":
+            assert sorted(p.name for p in cache.iterdir()) and any(cache.rglob("*.parquet"))
+    assert runs["cold"] == runs["warm"] == runs["off"]
+    assert "02_actor_sentiment/actors_discovered.yaml" in runs["cold"]
+    assert b"Kaja Kallas" in runs["cold"]["02_actor_sentiment/actors_discovered.yaml"]
+
+
+def test_notebook_02_without_actors_says_so(tmp_path):
+    from newslens.runner import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("quiet day\n\nnothing happened here, and nobody said anything at all.\n")
+    out = tmp_path / "outputs"
+    assert main(["run", "02_actor_sentiment", "--corpus", str(corpus), "--out", str(out), "--cache", ""]) == 0
+    report = (out / "02_actor_sentiment" / "02_actor_sentiment.html").read_text(encoding="utf-8")
+    assert report.count("No actors to analyse: there is no actor registry, and the named-entity recogniser found "
+                        "no person, organisation or country in these 1 documents.") >= 2
+    assert "No actor discovered." in report and "No quote is attributed to any actor." in report
+    # The one table after the message lists the quote with its source, which is no actor: "nobody".
+    after = report.split("No actors to analyse", 1)[1]
+    assert after.count("<table") == 1 and "nobody" in after and "anything at all" in after
+
+
+def test_cached_attributions_are_the_parsed_ones(tmp_path, seed_corpus):
+    from newslens.actors import cached_attributions
+    from newslens.attribution import find_attributions_many
+
+    documents = seed_corpus.documents.head(2)
+    parsed = find_attributions_many(list(documents["text"]))
+    assert sum(map(len, parsed)) > 0
+    assert cached_attributions(documents, cache_dir=tmp_path) == parsed  # cold
+    assert cached_attributions(documents, cache_dir=tmp_path) == parsed  # warm, read back from Parquet
