@@ -130,7 +130,7 @@ def test_1_params_lists_names_types_defaults_and_help(capsys):
     listing = capsys.readouterr().out
     assert listing.splitlines()[0] == "02_actor_sentiment: parameters (set with -p NAME VALUE, or NAME: VALUE in a -f file)"
     for line in ('  actors_file: str = ""; the path of an existing file or folder',
-                 "      empty: actors.yaml beside the corpus",
+                 "      empty: actors.yaml beside the corpus, if there is one",
                  '  method: str = "model"; one of: model, vader',
                  "  min_mentions: int = 3; a whole number (int) of at least 0",
                  "  rollup: bool = False; true/false, yes/no or 1/0",

@@ -43,8 +43,56 @@ def test_actor_findings_take_the_most_mentioned_of_the_method():
     found = findings.actor_findings(actors, by_document, n_documents=3, top=2)
     assert [f.text.split(" is ")[0] for f in found] == ["Putin", "Trump"]
     assert found[0].key and not found[1].key
+    assert "not of coverage in general" in found[0].caveat and found[1].caveat == ""  # said once, not per actor
     assert "in 2 of 3 articles" in found[0].text  # document c has no mention
 
+
+
+def test_discovery_finding():
+    discovered = pd.DataFrame({"name": ["Ukraine", "Russia", "Kaja Kallas", "EU"],
+                               "kind": ["country", "country", "person", "organisation"],
+                               "mentions": [36, 45, 30, 1], "documents": [5, 5, 3, 1]})
+    finding = findings.discovery_finding(discovered, top=2)
+    assert finding.text == ("Discovery found 4 actors in the text: 2 countries, 1 person and 1 organisation; the most "
+                            "named are Russia (45 mentions in 5 documents) and Ukraine (36 mentions in 5 documents).")
+    assert "actors_discovered.yaml" in finding.caveat
+    one = findings.discovery_finding(discovered.iloc[[3]])
+    assert one.text == ("Discovery found 1 actor in the text: 1 organisation; the most named is EU (1 mention in 1 "
+                        "document).")
+    assert findings.discovery_finding(discovered.iloc[:0]).text == \
+        "Discovery found no person, organisation or country in the text."
+
+
+def test_quotes_finding():
+    quotes = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c"],
+                           "speaker": ["Kaja Kallas", "", "Vladimir Putin", "Kaja Kallas", ""]})
+    finding = findings.quotes_finding(quotes, top=2)
+    assert finding.text == ("5 quotes in 3 documents: 3 attributed to 2 actors, most to Kaja Kallas (2) and Vladimir "
+                            "Putin (1); 2 quotes from sources that are no actor.")
+    assert findings.quotes_finding(quotes.iloc[[1]]).text == \
+        "1 quote in 1 document: none to an actor; 1 quote from a source that is no actor."
+    assert findings.quotes_finding(quotes.iloc[:0]).text == "No quote or reported speech was found."
+
+
+def test_speaker_target_finding_reads_no_tone_from_a_few_mentions():
+    pairs = pd.DataFrame({"speaker": ["Kaja Kallas", "Kaja Kallas", "Marco Rubio"],
+                          "target": ["Russia", "Vladimir Putin", "Vladimir Putin"],
+                          "mentions": [20, 10, 2], "mean_sentiment": [-0.2768, -0.5963, -0.57]})
+    finding = findings.speaker_target_finding(pairs, min_mentions=3)
+    assert finding.text == ("Of 3 speaker–target pairs, 2 rest on at least 3 mentions; the most frequent: Kaja Kallas "
+                            "about Russia (20 mentions, mean −0.28) and Kaja Kallas about Vladimir Putin (10 mentions, "
+                            "mean −0.60).")
+    assert finding.caveat.endswith("Pairs with fewer than 3 mentions are grey in the figure.")
+    assert findings.speaker_target_finding(pairs, min_mentions=25).text == \
+        "3 speaker–target pairs, none with 25 or more mentions: too few to read a tone from."
+    assert findings.speaker_target_finding(pairs.iloc[:0]).text == "No actor's quote mentions another actor."
+
+
+def test_show_table_says_in_words_that_a_table_is_empty():
+    empty = show_table(pd.DataFrame({"speaker": []}), empty="No quote is attributed to <any> actor.")
+    assert empty._repr_html_() == '<p class="tex2jax_ignore">No quote is attributed to &lt;any&gt; actor.</p>'
+    assert repr(empty) == "No quote is attributed to <any> actor."
+    assert "<table" in show_table(pd.DataFrame({"speaker": ["Kallas"]}), empty="none")._repr_html_()
 
 def test_numbers_titles_and_lists_for_reading():
     assert findings.number(-0.3149) == "−0.31" and findings.number(0.5, 1) == "0.5"

@@ -200,7 +200,7 @@ def actor_finding(actor: str, mentions: int, documents: int, n_documents: int, s
 def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents: int, method: str = "model",
                    min_mentions: int = 3, top: int = 5) -> list[Finding]:
     """``actor_finding`` for the ``top`` most mentioned actors of ``actors.csv`` (for ``method``), documents from
-    ``actors_by_document.csv``. The first is marked ``key``."""
+    ``actors_by_document.csv``. The first is marked ``key``; a caveat is given once, with the first it applies to."""
     rows = actors[actors["method"] == method].sort_values("mentions", ascending=False, kind="stable").head(top)
     found = []
     for _, r in rows.iterrows():
@@ -208,9 +208,65 @@ def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents:
                            & (by_document["mentions"] > 0)]["doc_id"].nunique()
         finding = actor_finding(r.actor, int(r.mentions), docs, n_documents, int(r.scored), r.mean_sentiment,
                                 r.ci_low, r.ci_high, min_mentions)
-        found.append(Finding(finding.text, finding.caveat, key=not found))
+        said = {f.caveat for f in found}  # a caveat is said once, under the first finding it applies to
+        found.append(Finding(finding.text, "" if finding.caveat in said else finding.caveat, key=not found))
     return found
 
+
+
+_KIND_PLURALS = {"person": "people", "country": "countries"}
+
+
+def discovery_finding(discovered: pd.DataFrame, top: int = 3) -> Finding:
+    """How many actors discovery found, of which kinds, and the most named (``actors_discovered.csv``: ``name``,
+    ``kind``, ``mentions``, ``documents``)."""
+    if discovered.empty:
+        return Finding("Discovery found no person, organisation or country in the text.")
+    kinds = discovered["kind"].value_counts()
+    rows = discovered.sort_values("mentions", ascending=False, kind="stable").head(top)
+    named = listing([f"{r['name']} ({count(int(r.mentions), 'mention')} in {count(int(r.documents), 'document')})"
+                     for _, r in rows.iterrows()])
+    return Finding(f"Discovery found {count(len(discovered), 'actor')} in the text: "
+                   + listing([count(int(n), kind, _KIND_PLURALS.get(kind)) for kind, n in kinds.items()])
+                   + f"; the most named {'is' if len(rows) == 1 else 'are'} {named}.",
+                   "Found by a named-entity recogniser and grouped by spelling: check the table before trusting an "
+                   "actor's numbers, and pass a corrected actors_discovered.yaml back as actors_file.")
+
+
+def quotes_finding(quotes: pd.DataFrame, top: int = 3) -> Finding:
+    """How many quotes, how many attributed to actors and to whom most (``quotes.csv``: ``doc_id``, ``speaker``
+    = the actor or empty)."""
+    if quotes.empty:
+        return Finding("No quote or reported speech was found.")
+    speakers = quotes["speaker"].fillna("").astype(str)
+    by_actor = speakers[speakers != ""].value_counts(sort=False).sort_values(ascending=False, kind="stable")
+    most = listing([f"{actor} ({n:,})" for actor, n in by_actor.head(top).items()])
+    unlinked = int((speakers == "").sum())
+    return Finding(f"{count(len(quotes), 'quote')} in {count(quotes['doc_id'].nunique(), 'document')}: "
+                   + (f"{int(by_actor.sum()):,} attributed to "
+                      f"{count(len(by_actor), 'actor')}, most to {most}" if len(by_actor) else "none to an actor")
+                   + (f"; {count(unlinked, 'quote')} from {'a source' if unlinked == 1 else 'sources'} that "
+                      f"{'is' if unlinked == 1 else 'are'} no actor" if unlinked else "") + ".",
+                   "Speech without a reporting cue or quotation marks is not attributed; who spoke is read from the "
+                   "parse and can be wrong: check the quotes below.")
+
+
+def speaker_target_finding(pairs: pd.DataFrame, min_mentions: int = 3, top: int = 3) -> Finding:
+    """The most frequent speaker–target pairs with at least ``min_mentions`` mentions, with their mean tone
+    (``speaker_target.csv``: ``speaker``, ``target``, ``mentions``, ``mean_sentiment``)."""
+    if pairs.empty:
+        return Finding("No actor's quote mentions another actor.")
+    enough = pairs[pairs["mentions"] >= min_mentions].sort_values("mentions", ascending=False, kind="stable")
+    if enough.empty:
+        return Finding(f"{count(len(pairs), 'speaker–target pair')}, none with {min_mentions} or more mentions: "
+                       "too few to read a tone from.")
+    parts = [f"{r.speaker} about {r.target} ({count(int(r.mentions), 'mention')}, mean {number(r.mean_sentiment)})"
+             for _, r in enough.head(top).iterrows()]
+    return Finding(f"Of {count(len(pairs), 'speaker–target pair')}, {len(enough):,} "
+                   f"{'rests' if len(enough) == 1 else 'rest'} on at least {count(min_mentions, 'mention')}; the most "
+                   f"frequent: {listing(parts)}.",
+                   f"These means have no interval: read each with its number of mentions. Pairs with fewer than "
+                   f"{count(min_mentions, 'mention')} are grey in the figure.")
 
 # ---------------------------------------------------------------- 03_chronology
 

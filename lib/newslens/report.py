@@ -103,11 +103,13 @@ def table_html(table: pd.DataFrame, wide: tuple[str, ...] = WIDE_COLUMNS) -> str
 class Table:
     """A DataFrame shown for reading (see ``show_table``)."""
 
-    def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15):
-        self.table, self.csv, self.rows = table, csv, rows
+    def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15, empty: str = ""):
+        self.table, self.csv, self.rows, self.empty = table, csv, rows, empty
 
     def _repr_html_(self) -> str:
         n = len(self.table)
+        if n == 0 and self.empty:  # nothing to show: say so in words, not as an empty table
+            return f'<p class="tex2jax_ignore">{html.escape(self.empty)}</p>'
         link = ""
         if self.csv is not None:
             href = Path(os.path.relpath(self.csv)).as_posix()  # relative to the notebook: works in the report too
@@ -122,15 +124,16 @@ class Table:
                 f"<p><small>{note}.</small></p>")
 
     def __repr__(self) -> str:
-        return f"<table of {len(self.table)} rows>"
+        return self.empty if len(self.table) == 0 and self.empty else f"<table of {len(self.table)} rows>"
 
 
 def show_table(table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15,
-               first: list[str] | None = None) -> Table:
+               first: list[str] | None = None, empty: str = "") -> Table:
     """Display ``table`` for reading; ``csv`` (e.g. what ``write_table`` returned) is linked as the full table.
 
     Up to ``rows`` rows the table is shown as it is; a longer one is shown complete in a scrollable block.
-    ``first``: columns a reader needs first, in this order; the others follow as they are (the CSV is unchanged)."""
+    ``first``: columns a reader needs first, in this order; the others follow as they are (the CSV is unchanged).
+    ``empty``: the sentence shown instead when the table has no rows ("No quote is attributed to any actor.")."""
     if first:
         table = table[list(first) + [c for c in table.columns if c not in first]]
-    return Table(table, csv, rows)
+    return Table(table, csv, rows, empty)
