@@ -48,6 +48,18 @@ def test_actor_findings_take_the_most_mentioned_of_the_method():
 
 
 
+def test_corpus_finding():
+    documents = pd.DataFrame({"outlet": ["BBC", "", "BBC"], "published": ["2025-11-23T10:00", "", "2025-11-20"],
+                              "n_words": [1000, 200, 234]})
+    problems = pd.DataFrame({"action": ["skipped", "repaired"]})
+    finding = findings.corpus_finding(documents, problems)
+    assert finding.text == ("The corpus has 3 documents (1,434 words after cleaning) from 1 outlet; 2 documents dated "
+                            "in the metadata, from 2025-11-20 to 2025-11-23.")
+    assert finding.caveat == "1 file could not be used and was skipped (listed below)." and finding.key
+    undated = findings.corpus_finding(documents.assign(outlet="", published=""))
+    assert undated.text == ("The corpus has 3 documents (1,434 words after cleaning) from no known outlet; no document "
+                            "has a publication date in the metadata.") and undated.caveat == ""
+
 def test_discovery_finding():
     discovered = pd.DataFrame({"name": ["Ukraine", "Russia", "Kaja Kallas", "EU"],
                                "kind": ["country", "country", "person", "organisation"],
@@ -55,7 +67,7 @@ def test_discovery_finding():
     finding = findings.discovery_finding(discovered, top=2)
     assert finding.text == ("Discovery found 4 actors in the text: 2 countries, 1 person and 1 organisation; the most "
                             "named are Russia (45 mentions in 5 documents) and Ukraine (36 mentions in 5 documents).")
-    assert "actors_discovered.yaml" in finding.caveat
+    assert "actors_discovered.yaml" in finding.caveat and finding.key
     one = findings.discovery_finding(discovered.iloc[[3]])
     assert one.text == ("Discovery found 1 actor in the text: 1 organisation; the most named is EU (1 mention in 1 "
                         "document).")

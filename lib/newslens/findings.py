@@ -79,8 +79,8 @@ def corpus_finding(documents: pd.DataFrame, problems: pd.DataFrame | None = None
     dates = sorted(str(d)[:10] for d in documents["published"].fillna("") if str(d))
     text = (f"The corpus has {count(n, 'document')} ({count(int(documents['n_words'].sum()), 'word')} after "
             f"cleaning) from " + (count(outlets.nunique(), 'outlet') if len(outlets) else "no known outlet")
-            + (f"; {count(len(dates), 'document')} dated, from {dates[0]} to {dates[-1]}." if dates
-               else "; no document has a publication date."))
+            + (f"; {count(len(dates), 'document')} dated in the metadata, from {dates[0]} to {dates[-1]}." if dates
+               else "; no document has a publication date in the metadata."))
     skipped = 0 if problems is None else int((problems["action"].astype(str).str.contains("skipped")).sum())
     caveat = f"{count(skipped, 'file')} could not be used and {'was' if skipped == 1 else 'were'} skipped (listed " \
              "below)." if skipped else ""
@@ -219,7 +219,7 @@ _KIND_PLURALS = {"person": "people", "country": "countries"}
 
 def discovery_finding(discovered: pd.DataFrame, top: int = 3) -> Finding:
     """How many actors discovery found, of which kinds, and the most named (``actors_discovered.csv``: ``name``,
-    ``kind``, ``mentions``, ``documents``)."""
+    ``kind``, ``mentions``, ``documents``); ``key``: who the actors are is one of the report's answers."""
     if discovered.empty:
         return Finding("Discovery found no person, organisation or country in the text.")
     kinds = discovered["kind"].value_counts()
@@ -230,7 +230,7 @@ def discovery_finding(discovered: pd.DataFrame, top: int = 3) -> Finding:
                    + listing([count(int(n), kind, _KIND_PLURALS.get(kind)) for kind, n in kinds.items()])
                    + f"; the most named {'is' if len(rows) == 1 else 'are'} {named}.",
                    "Found by a named-entity recogniser and grouped by spelling: check the table before trusting an "
-                   "actor's numbers, and pass a corrected actors_discovered.yaml back as actors_file.")
+                   "actor's numbers, and pass a corrected actors_discovered.yaml back as actors_file.", key=True)
 
 
 def quotes_finding(quotes: pd.DataFrame, top: int = 3) -> Finding:
