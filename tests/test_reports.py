@@ -108,6 +108,7 @@ def test_show_table_says_in_words_that_a_table_is_empty():
 
 def test_numbers_titles_and_lists_for_reading():
     assert findings.number(-0.3149) == "−0.31" and findings.number(0.5, 1) == "0.5"
+    assert findings.number(-0.004) == "0.00" and findings.number(-0.006) == "−0.01"  # no "−0.00"
     assert findings.number(1234567.0, 0) == "1,234,567" and findings.number(float("nan")) == "n/a"
     title = "Putin cannot achieve his goals on battlefield, says Kallas"
     assert findings.short_title(title, 31) == "Putin cannot achieve his goals…"  # 30 characters and "…"

@@ -46,7 +46,10 @@ def number(value: float, decimals: int = 2) -> str:
         return "n/a"
     if float(value).is_integer() and abs(value) >= 1 and decimals == 0:
         return f"{int(value):,}".replace("-", "−")
-    return f"{value:,.{decimals}f}".replace("-", "−")
+    text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0.,"):  # −0.004 rounds to zero: no sign on "0.00"
+        text = text[1:]
+    return text.replace("-", "−")
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:
