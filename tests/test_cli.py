@@ -130,7 +130,7 @@ def test_1_params_lists_names_types_defaults_and_help(capsys):
     listing = capsys.readouterr().out
     assert listing.splitlines()[0] == "02_actor_sentiment: parameters (set with -p NAME VALUE, or NAME: VALUE in a -f file)"
     for line in ('  actors_file: str = ""; the path of an existing file or folder',
-                 "      empty: actors.yaml beside the corpus, if there is one",
+                 "      empty: actors.yaml beside the corpus",
                  '  method: str = "model"; one of: model, vader',
                  "  min_mentions: int = 3; a whole number (int) of at least 0",
                  "  rollup: bool = False; true/false, yes/no or 1/0",
@@ -454,3 +454,23 @@ def test_4_in_a_live_kernel_the_explorer_is_a_working_widget(tmp_path, monkeypat
     drawn = [model["state"]["outputs"] for model in state.values() if model["model_name"] == "OutputModel"]
     assert len(drawn) == 1 and "Concordance of &#x27;ceasefire&#x27;" in drawn[0][0]["data"]["text/html"]
     assert "2 occurrences in 1 of 1 documents" in drawn[0][0]["data"]["text/html"]
+
+
+def test_3_a_published_report_rerun_by_hand_does_not_write_into_it(tmp_path, monkeypatch):
+    # An executed copy in outputs/<stem>/ opened in JupyterLab has output_dir "." there: its tables would then
+    # disagree with the HTML report and the index beside them.
+    from newslens.parameters import BATCH_ENV
+    from newslens.plots import PublishedFolderError
+
+    published = tmp_path / "outputs"
+    (published / "01_word_frequency").mkdir(parents=True)
+    (published / ".newslens-reports").write_text("01_word_frequency/01_word_frequency.html\n", encoding="utf-8")
+    table = pd.DataFrame({"term": ["talks"], "count": [3]})
+    monkeypatch.delenv(BATCH_ENV, raising=False)
+    with pytest.raises(PublishedFolderError, match=r"'01_word_frequency' is a report folder published by"):
+        write_table(table, "terms", published / "01_word_frequency")
+    assert not (published / "01_word_frequency" / "tables").exists()
+    write_table(table, "terms", tmp_path / "scratch")  # a scratch folder is fine
+    monkeypatch.setenv(BATCH_ENV, "1")  # the runner's kernels publish there
+    assert write_table(table, "terms", published / "01_word_frequency").read_text(encoding="utf-8") == (
+        "term,count\ntalks,3\n")

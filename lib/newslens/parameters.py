@@ -38,6 +38,9 @@ RESERVED = {"corpus": "--corpus", "output_dir": "--out"}
 # Not a parameter but the runner's other message to a notebook: set in the environment of its kernels, it tells
 # newslens.explore that no one can use a widget there.
 BATCH_ENV = "NEWSLENS_BATCH"
+# What newslens wrote into an output folder (the index lists these files only); its presence marks a folder that
+# `newslens run` publishes.
+REPORTS_NAME = ".newslens-reports"
 _CONSTRAINT = re.compile(r"^\[(?P<inside>[^\]]*)\]\s*(?P<help>.*)$")
 _NUMBER = re.compile(r"[+-]?(\d[\d_]*\.?\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE)
 

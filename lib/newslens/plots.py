@@ -6,6 +6,7 @@ module also turns off mathtext, so that text from articles is drawn as it is wri
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402  (after the rcParams above)
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from .parameters import BATCH_ENV, REPORTS_NAME  # noqa: E402
 
 PNG_METADATA = {"Software": None}
 MUTED = "#F2F2F2"  # heatmap cells backed by too few observations
@@ -79,6 +82,22 @@ def describe_figure(fig: Figure) -> str:
     return ". ".join(p for p in parts if p) or "figure"
 
 
+class PublishedFolderError(PermissionError):
+    """A notebook run by hand was about to write into a report folder that `newslens run` publishes."""
+
+
+def output_folder(output_dir: str | Path) -> Path:
+    """``output_dir``, unless a notebook run by hand (not by the batch runner) would write into a published report
+    folder, e.g. an executed copy in ``outputs/<stem>/`` re-run in JupyterLab: then ``PublishedFolderError``, so
+    that its tables never disagree with the HTML report and ``index.html`` beside them."""
+    folder = Path(output_dir)
+    if not os.environ.get(BATCH_ENV) and (folder.resolve().parent / REPORTS_NAME).exists():
+        raise PublishedFolderError(f"'{folder.resolve().name}' is a report folder published by `newslens run` "
+                                   "(only the runner writes there): set output_dir to a scratch folder, e.g. "
+                                   "\"scratch\", to explore this notebook by hand")
+    return folder
+
+
 def save_figure(fig: Figure, name: str, output_dir: str | Path = ".", alt: str | None = None) -> SavedFigure:
     """Save ``fig`` as figures/<name>.png and .svg under ``output_dir`` and close it.
 
@@ -86,7 +105,7 @@ def save_figure(fig: Figure, name: str, output_dir: str | Path = ".", alt: str |
     figure's titles and labels. End a notebook cell with this call to show the figure: the inline backend would
     otherwise render it again.
     """
-    folder = Path(output_dir) / "figures"
+    folder = output_folder(output_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     alt = alt if alt is not None else describe_figure(fig)
     saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg", alt)
@@ -125,7 +144,7 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     UTF-8, no index, '\\n' line ends, floats to 12 significant digits, and every text cell that would start a
     spreadsheet formula made text with a leading ``'`` (``spreadsheet_safe``; article text is untrusted).
     """
-    folder = Path(output_dir) / "tables"
+    folder = output_folder(output_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
     safe = table.copy()

@@ -57,7 +57,7 @@ import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from . import site  # noqa: E402
-from .parameters import BATCH_ENV, ParameterError, check_parameters, declared_parameters, describe  # noqa: E402
+from .parameters import BATCH_ENV, REPORTS_NAME, ParameterError, check_parameters, declared_parameters, describe  # noqa: E402
 
 # "python3" is ipykernel's own spec, whose "python" jupyter_client replaces by the runner's interpreter: the kernel
 # always has the runner's environment, whatever kernels the user has registered (the notebooks' metadata name the
@@ -71,7 +71,6 @@ PROGRESS_SECONDS = 15.0
 KERNEL_NOISE = re.compile(r"Kernel is running over TCP without encryption|KeyboardInterrupt caught in kernel"
                           r"|^\s*$")
 LOCK_NAME = ".newslens.lock"
-REPORTS_NAME = ".newslens-reports"  # what newslens wrote into the folder: the index lists these files only
 FAILED_MARK = "#failed"  # a line of that listing naming a report whose last run failed
 
 
