@@ -319,6 +319,9 @@ def test_4_actor_view_reads_the_tables_of_notebook_02(tmp_path):
     assert view.parts[1][0] == "Mentions per document (3 in all)"
     html = view._repr_html_()
     assert "Kallas was &lt;b&gt;blamed&lt;/b&gt;." in html and "<b>blamed</b>" not in html
+    # the report's readable tables: text left-aligned, numbers rounded with a real minus sign
+    assert 'class="dataframe newslens-table tex2jax_ignore"' in html and '<td style="text-align:left' in html
+    assert ">−0.50</td>" in html
 
 
 def test_4_actor_explorer_defaults_to_the_most_mentioned_actor(tmp_path, monkeypatch):

@@ -43,11 +43,72 @@ def test_actor_findings_take_the_most_mentioned_of_the_method():
     found = findings.actor_findings(actors, by_document, n_documents=3, top=2)
     assert [f.text.split(" is ")[0] for f in found] == ["Putin", "Trump"]
     assert found[0].key and not found[1].key
+    assert "not of coverage in general" in found[0].caveat and found[1].caveat == ""  # said once, not per actor
     assert "in 2 of 3 articles" in found[0].text  # document c has no mention
 
 
+
+def test_corpus_finding():
+    documents = pd.DataFrame({"outlet": ["BBC", "", "BBC"], "published": ["2025-11-23T10:00", "", "2025-11-20"],
+                              "n_words": [1000, 200, 234]})
+    problems = pd.DataFrame({"action": ["skipped", "repaired"]})
+    finding = findings.corpus_finding(documents, problems)
+    assert finding.text == ("The corpus has 3 documents (1,434 words after cleaning) from 1 outlet; 2 documents dated "
+                            "in the metadata, from 2025-11-20 to 2025-11-23.")
+    assert finding.caveat == "1 file could not be used and was skipped (listed below)." and finding.key
+    undated = findings.corpus_finding(documents.assign(outlet="", published=""))
+    assert undated.text == ("The corpus has 3 documents (1,434 words after cleaning) from no known outlet; no document "
+                            "has a publication date in the metadata.") and undated.caveat == ""
+
+def test_discovery_finding():
+    discovered = pd.DataFrame({"name": ["Ukraine", "Russia", "Kaja Kallas", "EU"],
+                               "kind": ["country", "country", "person", "organisation"],
+                               "mentions": [36, 45, 30, 1], "documents": [5, 5, 3, 1]})
+    finding = findings.discovery_finding(discovered, top=2)
+    assert finding.text == ("Discovery found 4 actors in the text: 2 countries, 1 person and 1 organisation; the most "
+                            "named are Russia (45 mentions in 5 documents) and Ukraine (36 mentions in 5 documents).")
+    assert "actors_discovered.yaml" in finding.caveat and finding.key
+    one = findings.discovery_finding(discovered.iloc[[3]])
+    assert one.text == ("Discovery found 1 actor in the text: 1 organisation; the most named is EU (1 mention in 1 "
+                        "document).")
+    assert findings.discovery_finding(discovered.iloc[:0]).text == \
+        "Discovery found no person, organisation or country in the text."
+
+
+def test_quotes_finding():
+    quotes = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c"],
+                           "speaker": ["Kaja Kallas", "", "Vladimir Putin", "Kaja Kallas", ""]})
+    finding = findings.quotes_finding(quotes, top=2)
+    assert finding.text == ("5 quotes in 3 documents: 3 attributed to 2 actors, most to Kaja Kallas (2) and Vladimir "
+                            "Putin (1); 2 quotes from sources that are no actor.")
+    assert findings.quotes_finding(quotes.iloc[[1]]).text == \
+        "1 quote in 1 document: none to an actor; 1 quote from a source that is no actor."
+    assert findings.quotes_finding(quotes.iloc[:0]).text == "No quote or reported speech was found."
+
+
+def test_speaker_target_finding_reads_no_tone_from_a_few_mentions():
+    pairs = pd.DataFrame({"speaker": ["Kaja Kallas", "Kaja Kallas", "Marco Rubio"],
+                          "target": ["Russia", "Vladimir Putin", "Vladimir Putin"],
+                          "mentions": [20, 10, 2], "mean_sentiment": [-0.2768, -0.5963, -0.57]})
+    finding = findings.speaker_target_finding(pairs, min_mentions=3)
+    assert finding.text == ("Of 3 speaker–target pairs, 2 rest on at least 3 mentions; the most frequent: Kaja Kallas "
+                            "about Russia (20 mentions, mean −0.28) and Kaja Kallas about Vladimir Putin (10 mentions, "
+                            "mean −0.60).")
+    assert finding.caveat.endswith("Pairs with fewer than 3 mentions are grey in the figure.")
+    assert findings.speaker_target_finding(pairs, min_mentions=25).text == \
+        "3 speaker–target pairs, none with 25 or more mentions: too few to read a tone from."
+    assert findings.speaker_target_finding(pairs.iloc[:0]).text == "No actor's quote mentions another actor."
+
+
+def test_show_table_says_in_words_that_a_table_is_empty():
+    empty = show_table(pd.DataFrame({"speaker": []}), empty="No quote is attributed to <any> actor.")
+    assert empty._repr_html_() == '<p class="tex2jax_ignore">No quote is attributed to &lt;any&gt; actor.</p>'
+    assert repr(empty) == "No quote is attributed to <any> actor."
+    assert "<table" in show_table(pd.DataFrame({"speaker": ["Kallas"]}), empty="none")._repr_html_()
+
 def test_numbers_titles_and_lists_for_reading():
     assert findings.number(-0.3149) == "−0.31" and findings.number(0.5, 1) == "0.5"
+    assert findings.number(-0.004) == "0.00" and findings.number(-0.006) == "−0.01"  # no "−0.00"
     assert findings.number(1234567.0, 0) == "1,234,567" and findings.number(float("nan")) == "n/a"
     title = "Putin cannot achieve his goals on battlefield, says Kallas"
     assert findings.short_title(title, 31) == "Putin cannot achieve his goals…"  # 30 characters and "…"
@@ -74,11 +135,35 @@ def test_word_frequency_findings():
 
 def test_chronology_finding():
     events = pd.DataFrame({"date": ["2025-11-20", "2025-11", "2025-11-23"], "precision": ["day", "month", "day"],
+                           "date_source": ["explicit", "inferred", "relative to article date"],
                            "n_sources": [1, 2, 1]})
     finding = findings.chronology_finding(events)
     assert finding.text == ("The chronology has 3 dated events from 2025-11 to 2025-11-23, dated 2 to the day and 1 "
                             "to the month; 1 event is reported by more than one document.")
+    assert finding.key
+    assert finding.caveat.endswith("1 event is counted from an article date that was itself inferred from the text: "
+                                   "as uncertain as that date (see the article dates above).")
+    selected = findings.chronology_finding(events.iloc[[0]], found=3)
+    assert selected.text == ("The chronology has 1 dated event (of 3 found; the selection parameters leave out 2) "
+                             "from 2025-11-20 to 2025-11-20, dated 1 to the day; 0 events are reported by more than "
+                             "one document.")
+    assert "inferred" not in selected.caveat  # the one event kept is dated by its own sentence
     assert findings.chronology_finding(events.iloc[:0]).text == "No event could be dated."
+    assert findings.chronology_finding(events.iloc[:0], found=3).text == \
+        "No event is kept: the selection parameters leave out all 3 found."
+
+
+def test_timex_finding():
+    timexes = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "type": ["DATE", "DATE", "DATE", "DURATION"],
+                            "value": ["2025-11-23", "XXXX-WXX-4", "2014", "P2W"]})
+    finding = findings.timex_finding(timexes)
+    assert finding.text == ("The tagger found 4 time expressions in 2 documents: 3 dates, of which 2 are resolved "
+                            "to a day, month or year, and 1 duration, time or repetition, which makes no event.")
+    assert finding.caveat.startswith("An unresolved date")
+    resolved = findings.timex_finding(timexes.iloc[[0]])
+    assert resolved.text == ("The tagger found 1 time expression in 1 document: 1 date, of which 1 is resolved to a "
+                             "day, month or year.") and resolved.caveat == ""
+    assert findings.timex_finding(timexes.iloc[:0]).text == "The tagger found no time expression."
 
 
 def test_a_finding_escapes_article_text_and_is_not_maths():
@@ -113,6 +198,17 @@ def test_show_table_aligns_escapes_scrolls_and_links_its_csv(tmp_path, monkeypat
     assert 'class="dataframe newslens-table tex2jax_ignore"' in page
     short = show_table(table.head(3), "tables/x.csv", rows=10)._repr_html_()
     assert "overflow:auto" not in short and "3 rows; also in" in short
+    assert '1 row; also in <a href="tables/x.csv">' in show_table(table.head(1), "tables/x.csv")._repr_html_()
+
+
+def test_show_table_puts_the_columns_a_reader_needs_first_and_does_not_break_dates():
+    table = pd.DataFrame({"doc_id": ["000_8d3096f3f0fa6a76"], "date": ["2025-11-23"], "n": [3], "title": ["Talks"]})
+    page = show_table(table, first=["title", "date"])._repr_html_()
+    assert re.findall(r"<th[^>]*>(\w+)</th>", page) == ["title", "date", "doc_id", "n"]
+    # 10 characters at 0.65 em each: 7 em, not the 4 em that lets "2025-11-23" break at its hyphens
+    assert '<td style="text-align:left;vertical-align:top;min-width:7em;' in page
+    assert "min-width:13em" in page  # the 20-character doc_id
+    assert list(table.columns) == ["doc_id", "date", "n", "title"]  # the caller's table is left as it is
 
 
 def test_with_titles_adds_the_shortened_title_after_doc_id():
@@ -251,16 +347,61 @@ def test_code_is_left_out_unless_asked_for(tmp_path, show_code):
     assert page.count('<h2 id="Parameters-of-this-run">') == 1 and "top_n = 10" not in page
 
 
+def test_a_report_figure_opens_at_full_size(tmp_path):
+    nb, specs = notebook_with_parameters()
+    fig, ax = plt.subplots()
+    ax.set_title("Mentions <per> article")
+    data, metadata = save_figure(fig, "m", tmp_path)._repr_png_()
+    figure = nbformat.v4.new_output("display_data", data={"image/png": __import__("base64").b64encode(data).decode()},
+                                    metadata={"image/png": metadata})
+    nb.cells.append(nbformat.v4.new_code_cell("save_figure(fig, 'm')", outputs=[figure]))
+    site.export_report(nb, tmp_path / "r.html", specs)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    image = re.search(r'<a href="figures/m.png">\s*(<img [^>]*>)\s*</a>', page).group(1)
+    assert 'alt="Mentions &lt;per&gt; article"' in image and 'src="data:image/png;base64,' in image
+    assert 'Full size: <a href="figures/m.png">PNG</a>, <a href="figures/m.svg">SVG</a>.' in page
+
+
+def test_the_index_counts_publication_dates_the_chronology_inferred(tmp_path):
+    (tmp_path / "00_corpus" / "tables").mkdir(parents=True)
+    (tmp_path / "03_chronology" / "tables").mkdir(parents=True)
+    (tmp_path / "00_corpus" / "tables" / "documents.csv").write_text(
+        "doc_id,outlet,published\na,,2025-11-20\nb,,\nc,,\n", encoding="utf-8")
+    (tmp_path / "03_chronology" / "tables" / "article_dates.csv").write_text(
+        "doc_id,source\na,metadata\nb,inferred\nc,undated\n", encoding="utf-8")
+    reports = {"00_corpus": ("00_corpus/tables/documents.csv",),
+               "03_chronology": ("03_chronology/tables/article_dates.csv",)}
+    summary = dict(site.corpus_summary(tmp_path, reports))
+    assert summary["published"] == "2025-11-20 to 2025-11-20 (1 of 3 documents dated); 1 more inferred from their " \
+                                   "text (03_chronology)"
+    (tmp_path / "00_corpus" / "tables" / "documents.csv").write_text("doc_id,outlet,published\na,,\n",
+                                                                      encoding="utf-8")
+    assert dict(site.corpus_summary(tmp_path, reports))["published"] == \
+        "no date in the metadata; 1 inferred from their text (03_chronology)"
+    assert dict(site.corpus_summary(tmp_path, {"00_corpus": reports["00_corpus"]}))["published"] == \
+        "no date in the metadata"
+
 def test_article_dates_finding():
-    anchors = pd.DataFrame({"source": ["inferred", "undated", "undated", "metadata", "undated"]})
+    anchors = pd.DataFrame({"source": ["inferred", "undated", "inferred", "metadata", "undated"],
+                            "anchor": ["2025-11-23", "", "", "2025-11-20", ""],
+                            "confidence": [0.6, 0.0, 0.3, 1.0, 0.0]})
     finding = findings.article_dates_finding(anchors)
-    assert finding.text == "Of 5 articles: 1 from the metadata, 1 inferred from their text and 3 undated."
-    assert finding.caveat == "Relative expressions (“on Friday”) in the 3 undated articles make no event."
-    # articles given only the corpus's window have no date of their own either: no event from "on Friday"
-    finding = findings.article_dates_finding(pd.DataFrame({"source": ["corpus window", "undated", "metadata"]}))
+    assert finding.text == ("Of 5 articles: 1 from the metadata, 2 inferred from their text and 2 undated. 2 of them "
+                            "have a day to count relative dates (“on Friday”) from.")
+    assert finding.caveat == ("Relative expressions in the 3 articles without such a day make no event; give a known "
+                              "date with anchor_overrides. Inferred dates rest on clues of confidence 0.3 to 0.6 (out "
+                              "of 1): check their evidence.")
+    one = findings.article_dates_finding(anchors.iloc[[3]])
+    assert one.text == "Of 1 article: 1 from the metadata. 1 of them has a day to count relative dates (“on Friday”) " \
+                       "from." and one.caveat == ""
+    # articles given only the corpus's window have no day of their own either: no event from "on Friday"
+    window = pd.DataFrame({"source": ["corpus window", "undated", "metadata"], "anchor": ["", "", "2025-11-20"],
+                           "confidence": [0.1, 0.0, 1.0]})
+    finding = findings.article_dates_finding(window)
     assert finding.text == ("Of 3 articles: 1 from the metadata, 1 given only the corpus's window (no evidence of "
-                            "their own) and 1 undated.")
-    assert finding.caveat == "Relative expressions (“on Friday”) in the 2 undated articles make no event."
+                            "their own) and 1 undated. 1 of them has a day to count relative dates (“on Friday”) from.")
+    assert finding.caveat == ("Relative expressions in the 2 articles without such a day make no event; give a known "
+                              "date with anchor_overrides.")
 
 
 def test_every_data_dictionary_row_has_exactly_its_four_fields():

@@ -27,7 +27,7 @@ EVENT_COLUMNS = [
     "date", "precision", "date_source", "actors", "predicate", "text", "doc_id", "sent_start", "sent_end", "timex",
     "sources", "n_sources",
 ]
-_RESOLVED = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d)?)?$")
+RESOLVED_DATE = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d)?)?$")
 MERGE_JACCARD = 0.2  # content-word Jaccard from which two clauses of one date (and shared actors) are one event
 MERGE_SHARED = 2  # ... with at least this many content words in common
 ALONE_JACCARD = 0.4  # without actors on both sides, the words alone must agree this much
@@ -223,5 +223,5 @@ def _datable(t: Timex) -> bool:
     """A DATE resolved to at least a year, or a TIME on a resolved day whose text names the day ("Dec. 3 at 2 p.m.";
     a bare "2 p.m." only repeats the article's date)."""
     if t.type == "DATE":
-        return bool(_RESOLVED.match(t.value))
+        return bool(RESOLVED_DATE.match(t.value))
     return t.type == "TIME" and bool(re.match(r"^\d{4}-\d\d-\d\dT", t.value)) and bool(_CLOCK.sub("", t.text))

@@ -26,6 +26,7 @@ import pandas as pd
 from .frequency import TokenizedCorpus, concordance_terms, dispersion, kwic
 from .parameters import BATCH_ENV, ParameterError
 from .plots import read_table
+from .report import table_html
 from .timeline import select_events
 
 ROWS = 20  # rows of each table in a report's static view (the whole tables are the CSV files)
@@ -56,7 +57,7 @@ class StaticView:
         for heading, part in self.parts:
             blocks.append(f"<p><b>{html.escape(heading)}</b></p>" if heading else "")
             if isinstance(part, pd.DataFrame):
-                blocks.append(part.head(self.rows).to_html(index=False, classes="tex2jax_ignore", border=0)
+                blocks.append(table_html(part.head(self.rows))
                               + (f"<p>… {len(part) - self.rows:,} more rows</p>" if len(part) > self.rows else ""))
             else:
                 blocks.append(f"<p>{html.escape(part)}</p>")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .chronology import RESOLVED_DATE
+
 FINDING_MIME = "application/vnd.newslens.finding+json"
 
 
@@ -44,7 +46,10 @@ def number(value: float, decimals: int = 2) -> str:
         return "n/a"
     if float(value).is_integer() and abs(value) >= 1 and decimals == 0:
         return f"{int(value):,}".replace("-", "−")
-    return f"{value:,.{decimals}f}".replace("-", "−")
+    text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0.,"):  # −0.004 rounds to zero: no sign on "0.00"
+        text = text[1:]
+    return text.replace("-", "−")
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:
@@ -77,8 +82,8 @@ def corpus_finding(documents: pd.DataFrame, problems: pd.DataFrame | None = None
     dates = sorted(str(d)[:10] for d in documents["published"].fillna("") if str(d))
     text = (f"The corpus has {count(n, 'document')} ({count(int(documents['n_words'].sum()), 'word')} after "
             f"cleaning) from " + (count(outlets.nunique(), 'outlet') if len(outlets) else "no known outlet")
-            + (f"; {count(len(dates), 'document')} dated, from {dates[0]} to {dates[-1]}." if dates
-               else "; no document has a publication date."))
+            + (f"; {count(len(dates), 'document')} dated in the metadata, from {dates[0]} to {dates[-1]}." if dates
+               else "; no document has a publication date in the metadata."))
     skipped = 0 if problems is None else int((problems["action"].astype(str).str.contains("skipped")).sum())
     caveat = f"{count(skipped, 'file')} could not be used and {'was' if skipped == 1 else 'were'} skipped (listed " \
              "below)." if skipped else ""
@@ -198,7 +203,7 @@ def actor_finding(actor: str, mentions: int, documents: int, n_documents: int, s
 def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents: int, method: str = "model",
                    min_mentions: int = 3, top: int = 5) -> list[Finding]:
     """``actor_finding`` for the ``top`` most mentioned actors of ``actors.csv`` (for ``method``), documents from
-    ``actors_by_document.csv``. The first is marked ``key``."""
+    ``actors_by_document.csv``. The first is marked ``key``; a caveat is given once, with the first it applies to."""
     rows = actors[actors["method"] == method].sort_values("mentions", ascending=False, kind="stable").head(top)
     found = []
     for _, r in rows.iterrows():
@@ -206,26 +211,95 @@ def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents:
                            & (by_document["mentions"] > 0)]["doc_id"].nunique()
         finding = actor_finding(r.actor, int(r.mentions), docs, n_documents, int(r.scored), r.mean_sentiment,
                                 r.ci_low, r.ci_high, min_mentions)
-        found.append(Finding(finding.text, finding.caveat, key=not found))
+        said = {f.caveat for f in found}  # a caveat is said once, under the first finding it applies to
+        found.append(Finding(finding.text, "" if finding.caveat in said else finding.caveat, key=not found))
     return found
 
 
-# ---------------------------------------------------------------- 03_chronology (wired by the integrator)
 
-def chronology_finding(events: pd.DataFrame) -> Finding:
-    """How many events, over which span, how precisely dated and how many confirmed by more than one document."""
+_KIND_PLURALS = {"person": "people", "country": "countries"}
+
+
+def discovery_finding(discovered: pd.DataFrame, top: int = 3) -> Finding:
+    """How many actors discovery found, of which kinds, and the most named (``actors_discovered.csv``: ``name``,
+    ``kind``, ``mentions``, ``documents``); ``key``: who the actors are is one of the report's answers."""
+    if discovered.empty:
+        return Finding("Discovery found no person, organisation or country in the text.")
+    kinds = discovered["kind"].value_counts()
+    rows = discovered.sort_values("mentions", ascending=False, kind="stable").head(top)
+    named = listing([f"{r['name']} ({count(int(r.mentions), 'mention')} in {count(int(r.documents), 'document')})"
+                     for _, r in rows.iterrows()])
+    return Finding(f"Discovery found {count(len(discovered), 'actor')} in the text: "
+                   + listing([count(int(n), kind, _KIND_PLURALS.get(kind)) for kind, n in kinds.items()])
+                   + f"; the most named {'is' if len(rows) == 1 else 'are'} {named}.",
+                   "Found by a named-entity recogniser and grouped by spelling: check the table before trusting an "
+                   "actor's numbers, and pass a corrected actors_discovered.yaml back as actors_file.", key=True)
+
+
+def quotes_finding(quotes: pd.DataFrame, top: int = 3) -> Finding:
+    """How many quotes, how many attributed to actors and to whom most (``quotes.csv``: ``doc_id``, ``speaker``
+    = the actor or empty)."""
+    if quotes.empty:
+        return Finding("No quote or reported speech was found.")
+    speakers = quotes["speaker"].fillna("").astype(str)
+    by_actor = speakers[speakers != ""].value_counts(sort=False).sort_values(ascending=False, kind="stable")
+    most = listing([f"{actor} ({n:,})" for actor, n in by_actor.head(top).items()])
+    unlinked = int((speakers == "").sum())
+    return Finding(f"{count(len(quotes), 'quote')} in {count(quotes['doc_id'].nunique(), 'document')}: "
+                   + (f"{int(by_actor.sum()):,} attributed to "
+                      f"{count(len(by_actor), 'actor')}, most to {most}" if len(by_actor) else "none to an actor")
+                   + (f"; {count(unlinked, 'quote')} from {'a source' if unlinked == 1 else 'sources'} that "
+                      f"{'is' if unlinked == 1 else 'are'} no actor" if unlinked else "") + ".",
+                   "Speech without a reporting cue or quotation marks is not attributed; who spoke is read from the "
+                   "parse and can be wrong: check the quotes below.")
+
+
+def speaker_target_finding(pairs: pd.DataFrame, min_mentions: int = 3, top: int = 3) -> Finding:
+    """The most frequent speaker–target pairs with at least ``min_mentions`` mentions, with their mean tone
+    (``speaker_target.csv``: ``speaker``, ``target``, ``mentions``, ``mean_sentiment``)."""
+    if pairs.empty:
+        return Finding("No actor's quote mentions another actor.")
+    enough = pairs[pairs["mentions"] >= min_mentions].sort_values("mentions", ascending=False, kind="stable")
+    if enough.empty:
+        return Finding(f"{count(len(pairs), 'speaker–target pair')}, none with {min_mentions} or more mentions: "
+                       "too few to read a tone from.")
+    parts = [f"{r.speaker} about {r.target} ({count(int(r.mentions), 'mention')}, mean {number(r.mean_sentiment)})"
+             for _, r in enough.head(top).iterrows()]
+    return Finding(f"Of {count(len(pairs), 'speaker–target pair')}, {len(enough):,} "
+                   f"{'rests' if len(enough) == 1 else 'rest'} on at least {count(min_mentions, 'mention')}; the most "
+                   f"frequent: {listing(parts)}.",
+                   f"These means have no interval: read each with its number of mentions. Pairs with fewer than "
+                   f"{count(min_mentions, 'mention')} are grey in the figure.")
+
+# ---------------------------------------------------------------- 03_chronology
+
+def _is_are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def chronology_finding(events: pd.DataFrame, found: int | None = None) -> Finding:
+    """How many events (of ``found`` before the selection), over which span, how precisely dated, how many reported
+    by more than one document, and how many rest on an inferred article date (``events.csv``: ``date``,
+    ``precision``, ``n_sources``, ``date_source``)."""
+    left_out = "" if found is None or found == len(events) else \
+        f" (of {found:,} found; the selection parameters leave out {found - len(events):,})"
     if events.empty:
-        return Finding("No event could be dated.", key=True)
+        return Finding(f"No event is kept: the selection parameters leave out all {found:,} found." if found
+                       else "No event could be dated.", key=True)
     dates = sorted(str(d) for d in events["date"] if str(d))
     precision = events["precision"].value_counts()
     precise = listing([f"{precision[p]:,} to the {p}" for p in ("day", "month", "year") if p in precision])
-    several = int((events["n_sources"] > 1).sum()) if "n_sources" in events else 0
-    return Finding(f"The chronology has {count(len(events), 'dated event')} from {dates[0]} to {dates[-1]}"
+    several = int((events["n_sources"] > 1).sum())
+    inferred = int((events["date_source"] == "inferred").sum())
+    caveat = ("Dates come from the articles' wording; an event reported by one document only rests on that "
+              "document.")
+    if inferred:
+        caveat += (f" {count(inferred, 'event')} {_is_are(inferred)} counted from an article date that was itself "
+                   "inferred from the text: as uncertain as that date (see the article dates above).")
+    return Finding(f"The chronology has {count(len(events), 'dated event')}{left_out} from {dates[0]} to {dates[-1]}"
                    + (f", dated {precise}" if precise else "")
-                   + f"; {count(several, 'event')} {'is' if several == 1 else 'are'} reported by more than one "
-                   "document.",
-                   "Dates come from the articles' wording, resolved against each article's date; an event reported "
-                   "by one document only rests on that document.", key=True)
+                   + f"; {count(several, 'event')} {_is_are(several)} reported by more than one document.",
+                   caveat, key=True)
 
 
 _DATE_SOURCES = {"metadata": "from the metadata", "override": "by anchor_overrides",
@@ -234,11 +308,39 @@ _DATE_SOURCES = {"metadata": "from the metadata", "override": "by anchor_overrid
 
 
 def article_dates_finding(anchors: pd.DataFrame) -> Finding:
-    """How each article got its date (``article_dates.csv``: ``source`` = metadata / override / inferred /
-    corpus window / undated)."""
+    """How each article got its date and how many have a day to count relative dates from (``article_dates.csv``:
+    ``source`` = metadata / override / inferred / undated, ``anchor`` = that day or empty, ``confidence``)."""
     counts = anchors["source"].value_counts()
     parts = [f"{counts[s]:,} {words}" for s, words in _DATE_SOURCES.items() if s in counts]
-    undated = int(counts.get("undated", 0) + counts.get("corpus window", 0))
-    return Finding(f"Of {count(len(anchors), 'article')}: " + listing(parts) + ".",
-                   f"Relative expressions (“on Friday”) in the {count(undated, 'undated article')} make no event."
-                   if undated else "")
+    anchored = int((anchors["anchor"].fillna("").astype(str) != "").sum())
+    without = len(anchors) - anchored
+    text = (f"Of {count(len(anchors), 'article')}: " + listing(parts) + f". {anchored:,} of them "
+            f"{'has' if anchored == 1 else 'have'} a day to count relative dates (“on Friday”) from.")
+    caveats = []
+    if without:
+        caveats.append(f"Relative expressions in the {count(without, 'article')} without such a day make no event; "
+                       "give a known date with anchor_overrides.")
+    inferred = anchors.loc[anchors["source"] == "inferred", "confidence"].astype(float)
+    if len(inferred):
+        spread = number(inferred.min(), 1) if inferred.min() == inferred.max() else \
+            f"{number(inferred.min(), 1)} to {number(inferred.max(), 1)}"
+        caveats.append(f"Inferred dates rest on clues of confidence {spread} (out of 1): check their evidence.")
+    return Finding(text, " ".join(caveats))
+
+
+def timex_finding(timexes: pd.DataFrame) -> Finding:
+    """How many time expressions the tagger found and how many of the dates were resolved to a calendar date
+    (``timexes.csv``: ``type``, ``value``)."""
+    if timexes.empty:
+        return Finding("The tagger found no time expression.")
+    dates = timexes[timexes["type"] == "DATE"]
+    resolved = int(dates["value"].astype(str).str.match(RESOLVED_DATE).sum())
+    other = len(timexes) - len(dates)
+    return Finding(f"The tagger found {count(len(timexes), 'time expression')} in "
+                   f"{count(timexes['doc_id'].nunique(), 'document')}: {count(len(dates), 'date')}, of which "
+                   f"{resolved:,} {_is_are(resolved)} resolved to a day, month or year"
+                   + (f", and {count(other, 'duration, time or repetition', 'durations, times or repetitions')}"
+                      f", which make{'s' if other == 1 else ''} no event" if other else "")
+                   + ".",
+                   "An unresolved date (“Thursday” in an article without a day to count from, “now”) makes no "
+                   "event." if resolved < len(dates) else "")

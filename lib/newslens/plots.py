@@ -277,12 +277,3 @@ def interval_plot(summary, title: str, value: str = "mean_sentiment", low: str =
     ax.set_title(title)
     fig.tight_layout()
     return fig
-
-
-def show_table(table, empty_note: str):
-    """The table to display, or, when it has no rows, ``empty_note`` printed in its place: a report says in words
-    that there is nothing, instead of showing an empty table."""
-    if table is not None and len(table):
-        return table
-    print(empty_note)
-    return None

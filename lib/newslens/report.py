@@ -9,13 +9,14 @@ the complete CSV. Cells are escaped here (article text is untrusted); the CSV ke
 from __future__ import annotations
 
 import html
+import math
 import os
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from .findings import number, short_title
+from .findings import count, number, short_title
 
 MAX_HTML_ROWS = 2000  # beyond this the report shows the first rows and the CSV has them all
 TEXT_STYLE = "text-align:left;vertical-align:top;min-width:{min}em;max-width:36em;white-space:normal;" \
@@ -74,14 +75,22 @@ def with_titles(table: pd.DataFrame, documents: pd.DataFrame, width: int = 48) -
     return shown
 
 
-def table_html(table: pd.DataFrame, wide: tuple[str, ...] = ("title", "sentence", "text", "removed", "left",
-                                                               "right", "quote", "evidence", "example")) -> str:
+WIDE_COLUMNS = ("title", "sentence", "text", "removed", "left", "right", "quote", "evidence", "example", "predicate")
+
+
+def table_html(table: pd.DataFrame, wide: tuple[str, ...] = WIDE_COLUMNS) -> str:
     """An escaped HTML table: numeric columns right-aligned, text left-aligned, wide text columns wider."""
     numeric = {c: pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
                for c in table.columns}
+    # A text column is at least as wide as its longest word (up to 22 characters), so that a date, an identifier
+    # or a heading is not broken at a hyphen; a character is about 0.65 em.
+    longest = {c: max((len(word) for v in table[c].head(MAX_HTML_ROWS) for word in format_cell(v, str(c)).split()),
+                      default=0) for c in table.columns if not numeric[c]}
+    widths = {c: max(16 if c in wide else 4, math.ceil(0.65 * min(max(n, len(str(c))), 22)))
+              for c, n in longest.items()}
 
     def style(column):
-        return NUMBER_STYLE if numeric[column] else TEXT_STYLE.format(min=16 if column in wide else 4)
+        return NUMBER_STYLE if numeric[column] else TEXT_STYLE.format(min=widths[column])
 
     head = "".join(f'<th style="{style(c)}">{html.escape(str(c))}</th>' for c in table.columns)
     body = "".join("<tr>" + "".join(f'<td style="{style(c)}">{html.escape(format_cell(v, str(c)))}</td>'
@@ -94,17 +103,19 @@ def table_html(table: pd.DataFrame, wide: tuple[str, ...] = ("title", "sentence"
 class Table:
     """A DataFrame shown for reading (see ``show_table``)."""
 
-    def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15):
-        self.table, self.csv, self.rows = table, csv, rows
+    def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15, empty: str = ""):
+        self.table, self.csv, self.rows, self.empty = table, csv, rows, empty
 
     def _repr_html_(self) -> str:
         n = len(self.table)
+        if n == 0 and self.empty:  # nothing to show: say so in words, not as an empty table
+            return f'<p class="tex2jax_ignore">{html.escape(self.empty)}</p>'
         link = ""
         if self.csv is not None:
             href = Path(os.path.relpath(self.csv)).as_posix()  # relative to the notebook: works in the report too
             link = f'<a href="{html.escape(href)}">{html.escape(Path(self.csv).name)}</a>'
         if n <= self.rows:
-            note = f"{n:,} rows" + (f"; also in {link}" if link else "") if n != 1 else "1 row"
+            note = count(n, "row") + (f"; also in {link}" if link else "")
             return f"{table_html(self.table)}<p><small>{note}.</small></p>"
         shown = self.table.head(MAX_HTML_ROWS)
         note = (f"All {n:,} rows (scroll inside the table)" if n <= MAX_HTML_ROWS
@@ -113,11 +124,16 @@ class Table:
                 f"<p><small>{note}.</small></p>")
 
     def __repr__(self) -> str:
-        return f"<table of {len(self.table)} rows>"
+        return self.empty if len(self.table) == 0 and self.empty else f"<table of {len(self.table)} rows>"
 
 
-def show_table(table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15) -> Table:
+def show_table(table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15,
+               first: list[str] | None = None, empty: str = "") -> Table:
     """Display ``table`` for reading; ``csv`` (e.g. what ``write_table`` returned) is linked as the full table.
 
-    Up to ``rows`` rows the table is shown as it is; a longer one is shown complete in a scrollable block."""
-    return Table(table, csv, rows)
+    Up to ``rows`` rows the table is shown as it is; a longer one is shown complete in a scrollable block.
+    ``first``: columns a reader needs first, in this order; the others follow as they are (the CSV is unchanged).
+    ``empty``: the sentence shown instead when the table has no rows ("No quote is attributed to any actor.")."""
+    if first:
+        table = table[list(first) + [c for c in table.columns if c not in first]]
+    return Table(table, csv, rows, empty)

@@ -209,9 +209,24 @@ def corpus_summary(out: Path, reports: dict[str, tuple[str, ...]]) -> list[tuple
              ("outlets", (f"{outlets.nunique():,}" if len(outlets) else "none known")
               + (f" ({len(documents) - len(outlets):,} documents without one)"
                  if 0 < len(outlets) < len(documents) else "")),
-             ("published", f"{dates[0]} to {dates[-1]} ({len(dates):,} of {len(documents):,} documents dated)"
-              if dates else "no document is dated")]
+             ("published", (f"{dates[0]} to {dates[-1]} ({len(dates):,} of {len(documents):,} documents dated)"
+                            if dates else "no date in the metadata") + _inferred_dates(out, reports, bool(dates)))]
     return rows
+
+
+def _inferred_dates(out: Path, reports: dict[str, tuple[str, ...]], more: bool) -> str:
+    """"; 3 (more) inferred from their text (03_chronology)" when the chronology inferred publication dates."""
+    import pandas as pd
+
+    if "03_chronology/tables/article_dates.csv" not in reports.get("03_chronology", ()):
+        return ""
+    try:
+        sources = pd.read_csv(out / "03_chronology" / "tables" / "article_dates.csv", dtype=str,
+                              keep_default_na=False)["source"]
+    except (ValueError, OSError, KeyError):
+        return ""
+    inferred = int((sources == "inferred").sum())
+    return f"; {inferred:,}{' more' if more else ''} inferred from their text (03_chronology)" if inferred else ""
 
 
 def _dl(rows) -> str:
