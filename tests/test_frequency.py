@@ -373,3 +373,27 @@ def test_figures_are_drawn_from_the_tables(seeds):
     assert [t.get_text() for t in figures[0].axes[0].get_yticklabels()][:3] == terms["term"].head(3).tolist()
     for fig in figures:
         plt.close(fig)
+
+
+def test_word_cloud_svg_is_vector_text_with_article_words_escaped(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from newslens.frequency_plots import plot_word_cloud
+    from newslens.plots import save_figure
+
+    payloads = ["<script>alert(1)</script>", "&amp;", '"onload=alert(1)', "]]><svg onload=x>",
+                "--><script>x</script>", "$x^2$", "peace"]
+    terms = pd.DataFrame({"term": payloads, "count": [9, 8, 7, 6, 5, 4, 3]})
+    fig = plot_word_cloud(terms)
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == sorted(payloads)  # every word, drawn as written
+    first, second = save_figure(fig, "a", tmp_path), save_figure(plot_word_cloud(terms), "b", tmp_path)
+    raw = first.svg.read_bytes()
+    assert raw == second.svg.read_bytes()  # the same table gives the same bytes
+    elements = list(ET.fromstring(raw).iter())  # well-formed: no word closed a tag or a comment
+    tags = {element.tag.rsplit("}", 1)[-1] for element in elements}
+    assert tags.isdisjoint({"script", "image", "foreignObject", "iframe", "object", "embed", "a"}), tags
+    assert "path" in tags and "use" in tags  # glyph outlines, placed once per character
+    attributes = [(name, value) for element in elements for name, value in element.attrib.items()]
+    assert not [name for name, _ in attributes if name.rsplit("}", 1)[-1].lower().startswith("on")]
+    assert not [value for _, value in attributes if "javascript:" in value.lower() or "data:" in value.lower()]
+    assert b"<script" not in raw and b"<svg onload" not in raw

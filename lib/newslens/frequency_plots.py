@@ -150,23 +150,42 @@ def plot_dispersion(dispersion: pd.DataFrame, corpus=None, queries: list[str] | 
 
 def plot_word_cloud(terms: pd.DataFrame, top_n: int = 150, width: int = 1200, height: int = 600,
                     title: str | None = None) -> Figure:
-    """Word cloud of the first ``top_n`` rows of ``term_frequencies``, sized by count. Layout is seeded
-    (random_state=0) and colours are one fixed colour, so the same table gives the same picture."""
+    """Word cloud of the first ``top_n`` rows of ``term_frequencies``, sized by count, as vector text.
+
+    The ``wordcloud`` package lays the words out (seeded, random_state=0, one fixed colour: the same table gives
+    the same picture) in DejaVu Sans, the font matplotlib ships; matplotlib then draws each word as text in that
+    font at the place and size of the layout, so the SVG holds glyph outlines, not a bitmap. The words are article
+    text: matplotlib draws them as written (no mathtext) and writes nothing of them into the SVG as markup.
+    """
+    from matplotlib import font_manager
+    from PIL import ImageFont
     from wordcloud import WordCloud
 
     rows = terms.head(top_n)
     if rows.empty:
         return _empty(title or "Word cloud")
+    font_path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"), fallback_to_default=False)
     cloud = WordCloud(width=width, height=height, background_color="white", random_state=0, prefer_horizontal=0.9,
-                      color_func=lambda *args, **kwargs: POSITIVE, collocations=False)
+                      color_func=lambda *args, **kwargs: POSITIVE, collocations=False, font_path=font_path)
     cloud.generate_from_frequencies(dict(zip(rows["term"], rows["count"].astype(float))))
-    fig, ax = plt.subplots(figsize=(width / 120, height / 120))
-    ax.imshow(cloud.to_array(), interpolation="bilinear")
+    dpi = 120  # one layout pixel is one pixel of the PNG (newslens.plots: savefig.dpi 120)
+    fig = plt.figure(figsize=(width / dpi, height / dpi))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)  # the layout's pixel rows run downwards
     ax.axis("off")
+    for (word, _), size, (y, x), orientation, _ in cloud.layout_:
+        # Where the layout's box puts the start of the baseline: the geometry of WordCloud.to_svg.
+        font = ImageFont.truetype(font_path, size)
+        (size_x, _), (offset_x, offset_y) = font.font.getsize(word)
+        rise = font.getmetrics()[0] - offset_y
+        rotated = orientation is not None  # ROTATE_90: reads upwards
+        ax.text(x + rise if rotated else x - offset_x, y + size_x if rotated else y + rise, word,
+                rotation=90 if rotated else 0, rotation_mode="anchor", ha="left", va="baseline",
+                fontproperties=font_manager.FontProperties(fname=font_path, size=size * 72 / dpi), color=POSITIVE)
     # The alt text of the saved figure (newslens.plots.describe_figure): the picture has no labels to read it from.
     fig.set_label(f"Word cloud of the {len(rows)} most frequent terms, sized by count; the largest: "
                   + ", ".join(rows["term"].head(8)))
     if title:
         ax.set_title(title)
-    fig.tight_layout()
     return fig
