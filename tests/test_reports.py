@@ -362,6 +362,32 @@ def test_a_report_figure_opens_at_full_size(tmp_path):
     assert 'Full size: <a href="figures/m.png">PNG</a>, <a href="figures/m.svg">SVG</a>.' in page
 
 
+def test_the_index_thumbnail_is_the_main_figure_else_the_first(tmp_path):
+    import base64
+
+    nb, _ = notebook_with_parameters()
+    folder = tmp_path / "02_actors"
+    figures = []
+    for name, main in (("mentions", False), ("tone", True), ("pairs", False)):
+        fig, ax = plt.subplots()
+        ax.set_title(f"{name} <figure>")
+        data, metadata = save_figure(fig, name, folder, main=main)._repr_png_()
+        assert metadata.get("main", False) is main
+        figures.append(nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(data).decode()},
+                                              metadata={"image/png": metadata}))
+    nb.cells.append(nbformat.v4.new_code_cell("figures", outputs=figures))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "02_actors.ipynb")
+    files = ["02_actors/02_actors.ipynb"] + [f"02_actors/figures/{n}.{e}" for n in ("mentions", "tone", "pairs")
+                                             for e in ("png", "svg")]
+    section = site.report_section(tmp_path, "02_actors", files, None)
+    assert '<img class="thumbnail" src="02_actors/figures/tone.png" alt="tone &lt;figure&gt;"' in section
+    # Without a main figure among the files, the first figure stands for the report.
+    files = [f for f in files if "/tone." not in f]
+    section = site.report_section(tmp_path, "02_actors", files, None)
+    assert '<img class="thumbnail" src="02_actors/figures/mentions.png" alt="mentions &lt;figure&gt;"' in section
+
+
 def test_the_index_counts_publication_dates_the_chronology_inferred(tmp_path):
     (tmp_path / "00_corpus" / "tables").mkdir(parents=True)
     (tmp_path / "03_chronology" / "tables").mkdir(parents=True)

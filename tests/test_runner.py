@@ -163,6 +163,8 @@ def test_index_is_a_landing_page(fixture_runs):
         assert "<summary>Parameters of this run</summary>" in section, stem
         thumbnail = re.search(r'<img class="thumbnail" src="([^"]+)" alt="([^"]+)"', section)
         assert thumbnail and (out / thumbnail.group(1)).is_file() and thumbnail.group(2) != "figure", stem
+        if stem == "02_actor_sentiment":  # the tone toward each actor answers its question, not the mentions
+            assert thumbnail.group(1) == "02_actor_sentiment/figures/actor_sentiment.png"
     for stem in ("00_corpus", "01_word_frequency", "02_actor_sentiment", "03_chronology"):  # each states findings
         section = page.split(f'<section id="{stem}">', 1)[1].split("</section>", 1)[0]
         assert '<p class="finding">' in section, stem

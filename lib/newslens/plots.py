@@ -37,14 +37,17 @@ SVG_METADATA = {"Date": None, "Creator": None}
 @dataclass(frozen=True)
 class SavedFigure:
     """The files of a saved figure; in a notebook it displays as the saved PNG (no second rendering), with its alt
-    text and its file name (relative to the report) in the output's metadata, which the report and index use."""
+    text and its file name (relative to the report) in the output's metadata, which the report and index use;
+    ``main`` marks the figure that stands for its report (the index's thumbnail)."""
 
     png: Path
     svg: Path
     alt: str = ""
+    main: bool = False
 
     def _repr_png_(self):
-        return self.png.read_bytes(), {"alt": self.alt, "filename": f"figures/{self.png.name}"}
+        metadata = {"alt": self.alt, "filename": f"figures/{self.png.name}"}
+        return self.png.read_bytes(), {**metadata, "main": True} if self.main else metadata
 
 
 def _is_number(text: str) -> bool:
@@ -98,17 +101,19 @@ def output_folder(output_dir: str | Path) -> Path:
     return folder
 
 
-def save_figure(fig: Figure, name: str, output_dir: str | Path = ".", alt: str | None = None) -> SavedFigure:
+def save_figure(fig: Figure, name: str, output_dir: str | Path = ".", alt: str | None = None,
+                main: bool = False) -> SavedFigure:
     """Save ``fig`` as figures/<name>.png and .svg under ``output_dir`` and close it.
 
     ``alt``: the figure in words for readers who cannot see it; by default ``describe_figure`` writes it from the
-    figure's titles and labels. End a notebook cell with this call to show the figure: the inline backend would
-    otherwise render it again.
+    figure's titles and labels. ``main``: this figure answers the report's question best; the index shows it as
+    the report's thumbnail (without one, the report's first figure). End a notebook cell with this call to show
+    the figure: the inline backend would otherwise render it again.
     """
     folder = output_folder(output_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     alt = alt if alt is not None else describe_figure(fig)
-    saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg", alt)
+    saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg", alt, main)
     fig.savefig(saved.png, metadata=PNG_METADATA, bbox_inches="tight")
     fig.savefig(saved.svg, metadata=SVG_METADATA, bbox_inches="tight")
     plt.close(fig)

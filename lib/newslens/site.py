@@ -4,9 +4,10 @@ A report (``export_report``) is the executed notebook without its code (``show_c
 "Parameters of this run" in place of the notebook's defaults and papermill's injected values, and a table of
 contents of its ``##`` sections. The index (``write_index``) describes the corpus, how the outputs were made
 (newslens version, git commit and its date, model fingerprints), and for each report its question, key findings
-(``newslens.findings.Finding`` outputs marked ``key``), a thumbnail of its first figure, its parameters, links to
-every figure and table, and a data dictionary of every CSV column (``data/columns.csv``). A notebook that failed in
-the last run is shown as failed.
+(``newslens.findings.Finding`` outputs marked ``key``), a thumbnail of its main figure (``save_figure(...,
+main=True)``, else its first), its parameters, links to every figure and table, and a data dictionary of every CSV
+column (``data/columns.csv``). A notebook that failed in the last run is shown as failed, with a reason that names
+no folder of the machine that ran it (``public_reason``).
 
 Provenance is made of things that do not change between reruns of the same code: the commit and the commit's
 date, not the clock (a rerun must be byte-identical; the clock would also claim a precision about "when" that
@@ -107,7 +108,8 @@ def export_report(nb: nbformat.NotebookNode, path: Path, defaults: dict, show_co
 # ---------------------------------------------------------------- what the index reads from a report
 
 def notebook_summary(ipynb: Path) -> dict:
-    """Title, question, key findings and figures (in order) of an executed notebook."""
+    """Title, question, key findings and figures (in order: file name, alt text, whether it is the main figure)
+    of an executed notebook."""
     nb = nbformat.read(ipynb, as_version=4)
     markdown = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
     first = markdown[0] if markdown else ""
@@ -122,7 +124,7 @@ def notebook_summary(ipynb: Path) -> dict:
                 findings.append(data[FINDING_MIME])
             saved = output.get("metadata", {}).get("image/png", {})
             if "filename" in saved:
-                figures.append((saved["filename"], saved.get("alt", "")))
+                figures.append((saved["filename"], saved.get("alt", ""), bool(saved.get("main"))))
     from .parameters import declared_parameters
 
     defaults = declared_parameters(ipynb)
@@ -268,8 +270,10 @@ def report_section(out: Path, stem: str, files: list[str], failure: str | None) 
     others = [f for f in sorted(files) if f not in figures + tables
               and f not in (f"{stem}/{stem}.html", f"{stem}/{stem}.ipynb")]
     thumbnail = ""
-    if summary["figures"] and f"{stem}/{summary['figures'][0][0]}" in files:
-        src, alt = f"{stem}/{summary['figures'][0][0]}", summary["figures"][0][1]
+    shown = [f for f in summary["figures"] if f"{stem}/{f[0]}" in files]
+    if shown:
+        name, alt, _ = next((f for f in shown if f[2]), shown[0])  # the main figure, else the first
+        src = f"{stem}/{name}"
         thumbnail = (f'<a href="{html.escape(src)}"><img class="thumbnail" src="{html.escape(src)}" '
                      f'alt="{html.escape(alt)}" width="320"></a>')
     return (f'{head}<h2><a href="{html.escape(f"{stem}/{stem}.html")}">{html.escape(summary["title"])}</a></h2>'
