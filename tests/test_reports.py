@@ -388,6 +388,23 @@ def test_the_index_thumbnail_is_the_main_figure_else_the_first(tmp_path):
     assert '<img class="thumbnail" src="02_actors/figures/mentions.png" alt="mentions &lt;figure&gt;"' in section
 
 
+def test_a_failure_reason_on_the_index_names_no_folder_of_the_machine(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", "/home/Jane Doe")
+    corpus = tmp_path / "my articles"
+    reason = (f"CorpusError: {corpus}/a.csv: a row has more values than the header has columns; "
+              "see /home/Jane Doe/notes/help.txt, C:\\Users\\jdoe\\x.py and ~/cache/parse.db, "
+              "https://example.org/a/b and and/or ../seeds/x.txt")
+    assert site.public_reason(reason, {corpus: "my articles", tmp_path / "out": "the output folder"}) == (
+        "CorpusError: my articles/a.csv: a row has more values than the header has columns; see help.txt, x.py and "
+        "parse.db, https://example.org/a/b and and/or ../seeds/x.txt")
+    assert site.public_reason("cannot write in /srv/reports/jane/out") == "cannot write in out"
+    # A bare name as given is no path: it is left alone in the rest of the message.
+    assert site.public_reason("seeds failed: no seeds", {"seeds": "seeds"}) == "seeds failed: no seeds"
+    # The index applies it too, to a reason written by an earlier run.
+    section = site.report_section(tmp_path, "00_corpus", [], "OSError: /home/Jane Doe/x/documents.csv is locked")
+    assert "FAILED in the last run:</strong> OSError: documents.csv is locked" in section and "Jane" not in section
+
+
 def test_the_index_counts_publication_dates_the_chronology_inferred(tmp_path):
     (tmp_path / "00_corpus" / "tables").mkdir(parents=True)
     (tmp_path / "03_chronology" / "tables").mkdir(parents=True)

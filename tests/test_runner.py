@@ -211,6 +211,11 @@ def test_unusable_corpus_fails_naming_it_as_given(tmp_path, capsys):
     assert main(["run", NOTEBOOKS[0], "--corpus", str(corpus), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert f"CorpusError: {corpus}: a row has more values than the header has columns" in err, err
+    # The terminal names the file as given; the shared outputs name the corpus only.
+    shared = (tmp_path / "out" / "index.html").read_text(encoding="utf-8") + \
+        (tmp_path / "out" / ".newslens-reports").read_text(encoding="utf-8")
+    assert "CorpusError: articles.csv: a row has more values than the header has columns" in shared
+    assert str(tmp_path) not in shared
 
 
 def test_unknown_notebook_and_corpus_are_clear_errors(tmp_path, capsys):

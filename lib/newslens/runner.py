@@ -538,7 +538,9 @@ def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: Path, 
         except NotebookFailed as error:
             print(f"[{number}/{total}] {notebook.stem}: FAILED: {error}\n  previous outputs in "
                   f"{out / notebook.stem} left untouched", file=sys.stderr, flush=True)
-            return notebook.stem, str(error).split(": ", 1)[-1]
+            # The reason goes into the shared outputs: the corpus by its name, no folder of this machine.
+            return notebook.stem, site.public_reason(str(error).split(": ", 1)[-1],
+                                                     {corpus: site.corpus_name(corpus), out: "the output folder"})
         print(f"[{number}/{total}] {notebook.stem}: done in {result.seconds:.1f} s, {len(result.files)} files in "
               f"{out / result.stem}", file=sys.stderr, flush=True)
         return result

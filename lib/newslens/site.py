@@ -231,6 +231,29 @@ def _inferred_dates(out: Path, reports: dict[str, tuple[str, ...]], more: bool) 
     return f"; {inferred:,}{' more' if more else ''} inferred from their text (03_chronology)" if inferred else ""
 
 
+# An absolute path (POSIX, Windows, or under "~") of two or more parts, not inside a URL or a relative path.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/\\~])(?:~|[A-Za-z]:)?(?:[/\\][^\s/\\'\"`<>|:;,()\[\]]+){2,}[/\\]?")
+
+
+def public_reason(reason: str, names: dict | None = None) -> str:
+    """``reason`` (why a notebook failed) with nothing of the machine's folders in it, for the shared index.
+
+    ``names`` maps paths as the user gave them (e.g. the corpus, the output folder) to how a reader names them
+    ("seeds", "the output folder"); each is replaced as given and resolved. Then the home folder (which holds the
+    user name, spaces and all) becomes "~", and every absolute path left becomes its last part ("articles.csv").
+    """
+    known = {}
+    for path, name in (names or {}).items():
+        for form in (str(path), str(Path(path).resolve())):
+            if "/" in form or "\\" in form:  # a bare name ("seeds") would replace that word anywhere
+                known[form] = name
+    known[str(Path.home())] = "~"
+    for form in sorted(known, key=len, reverse=True):
+        if len(form) > 1:
+            reason = reason.replace(form, known[form])
+    return _ABSOLUTE_PATH.sub(lambda m: re.split(r"[/\\]", m.group().rstrip("/\\"))[-1], reason)
+
+
 def _dl(rows) -> str:
     return "<dl>" + "".join(f'<dt>{html.escape(k)}</dt><dd id="{html.escape(k.replace(" ", "-"))}">'
                             f"{html.escape(v)}</dd>" for k, v in rows) + "</dl>"
@@ -258,7 +281,7 @@ def _data_dictionary(out: Path, tables: list[str]) -> str:
 def report_section(out: Path, stem: str, files: list[str], failure: str | None) -> str:
     """One report on the index: question, key findings, thumbnail, parameters, links, data dictionary."""
     head = f'<section id="{html.escape(stem)}">'
-    status = (f'<p class="failed"><strong>FAILED in the last run:</strong> {html.escape(failure)}'
+    status = (f'<p class="failed"><strong>FAILED in the last run:</strong> {html.escape(public_reason(failure))}'
               + (" The files below are from an earlier run.</p>" if files else "</p>")) if failure else ""
     ipynb = out / stem / f"{stem}.ipynb"
     if f"{stem}/{stem}.ipynb" not in files or not ipynb.is_file():
