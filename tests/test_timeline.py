@@ -211,7 +211,7 @@ def test_figure_from_2014_to_2025_breaks_the_axis(table):
     first, second, third = (tuple(mdates.num2date(x).date() for x in ax.get_xlim()) for ax in fig.axes)
     assert first[1] < dt.date(2016, 1, 1) and dt.date(2021, 1, 1) < second[0] < second[1] < dt.date(2023, 1, 1)
     assert dt.date(2025, 1, 1) < third[0]
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    labels = [t.get_text() for t in fig.axes[0].texts]
     assert labels[0].startswith("#0  2014  Something happened. — Russia")
 
 
@@ -219,10 +219,34 @@ def test_figure_shows_the_most_reported_events_and_says_so():
     many = pd.DataFrame([_event(f"2020-01-{d:02d}", "day", doc_id=f"d{d:02d}") for d in range(1, 29)] * 3
                         + [_event("2021-06", "month", sources=["a", "b", "c"])])
     fig = timeline_figure(many, max_events=40)
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    labels = [t.get_text() for t in fig.axes[0].texts]
     assert len(labels) == 40
     assert labels[-1].startswith("#84  2021-06") and labels[-1].endswith("(3 articles)")
     assert "the 40 told by the most articles, of 85" in fig.get_suptitle()
+
+
+def test_figure_is_readable_at_page_width(tmp_path):
+    from newslens.plots import save_figure
+
+    sentence = "Negotiators met again in Geneva on Sunday, and the talks went on late into the night " * 3
+    many = pd.DataFrame([_event(f"2025-11-{d:02d}", "day", ["Russia", "Ukraine", "United States", "EU"], sentence,
+                                doc_id=f"d{d:02d}") for d in range(1, 31)])
+    fig = timeline_figure(many, max_events=40)
+    # 9.5 inches wide (1,140 pixels at 120 dpi: about a report page, so the PNG is hardly shrunk), 0.6 inch per
+    # event plus 1.9 for the title, axis and legend.
+    assert tuple(fig.get_size_inches()) == pytest.approx((9.5, 0.6 * 30 + 1.9))
+    labels = fig.axes[0].texts
+    assert len(labels) == 30 and {t.get_fontsize() for t in labels} == {10}
+    # "#0  2025-11-01  " (16 characters) and " — Russia, Ukraine, United States +1 (1 article)" (48) leave 46 of the
+    # 110 for the sentence: 45 characters and "…".
+    assert labels[0].get_text() == ("#0  2025-11-01  " + sentence[:45] + "… — Russia, Ukraine, United "
+                                    "States +1 (1 article)")
+    assert max(len(t.get_text()) for t in labels) <= 110
+    saved = save_figure(fig, "timeline", tmp_path)
+    from PIL import Image
+
+    assert Image.open(saved.png).width <= 1160  # no label runs out of the figure (bbox_inches="tight" would widen it)
+    assert saved.alt.startswith("Chronology — 30 events. Periods shown: Nov 2025. Events, by date: #0  2025-11-01")
 
 
 def test_figure_marks_article_dates_and_is_deterministic(table):

@@ -26,6 +26,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
 
 import newslens.plots  # noqa: F401  (its rcParams: reproducible files, article text drawn as written)
 
@@ -103,10 +104,15 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _label(number, row) -> str:
+LABEL_CHARACTERS = 110  # an event's label fits the figure's width (FIGURE_WIDTH) at LABEL_SIZE
+
+
+def _label(number, row, limit: int = LABEL_CHARACTERS) -> str:
+    """"#3  2025-11-23  <the sentence, shortened> — <actors> (2 articles)", at most about ``limit`` characters."""
     actors = ", ".join(row.actors[:3]) + (f" +{len(row.actors) - 3}" if len(row.actors) > 3 else "")
     sources = f" ({len(row.sources)} article{'s' if len(row.sources) > 1 else ''})"
-    return f"#{number}  {row.date}  {_shorten(row.text, 55)}" + (f" — {actors}" if actors else "") + sources
+    head, tail = f"#{number}  {row.date}  ", (f" — {actors}" if actors else "") + sources
+    return head + _shorten(row.text, max(40, limit - len(head) - len(tail))) + tail
 
 
 def _segments(spans: list[tuple[dt.date, dt.date]], max_segments: int) -> list[tuple[dt.date, dt.date]]:
@@ -172,13 +178,23 @@ def _article_marks(sources, marks) -> list[tuple[str, dt.date | None, dt.date | 
     return [("range", min(days), max(days))]
 
 
+# The figure is drawn for the width of a report page (about 1,000 pixels, so a 120 dpi PNG is shown at nearly its
+# own size): its text stays readable there. The height grows with the number of events.
+FIGURE_WIDTH = 9.5  # inches
+ROW_HEIGHT = 0.6  # inches per event: its label above, its marks below
+LABEL_SIZE = 10  # points
+
+
 def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, max_events: int = 40,
                     max_segments: int = 4, title: str = "Chronology") -> Figure:
     """One row per event, sorted by date: a dot for a day, a bar over the month, a faint bar over the year; colour
     = how the date was obtained. Grey marks on the same row are the publication dates of the event's articles (a
     tick when known, a bracket over the interval when inferred, a line over their range when there are many). The
     time axis is broken at long empty gaps. With more than ``max_events`` events, those told by the most articles
-    are shown and the title says so. Row labels start with the event's index in ``events``."""
+    are shown and the title says so.
+
+    Each event's label is written above its row across the whole width ("#3  2025-11-23  <sentence> — <actors> (2
+    articles)", starting with the event's index in ``events``): in ``fig.axes[0].texts``, top to bottom."""
     if len(events) == 0:
         return _empty_figure("no dated events to show", title)
     shown = events.assign(_n=[len(s) for s in events["sources"]], _p=[PRECISIONS.index(p) for p in events["precision"]])
@@ -203,8 +219,8 @@ def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, m
         inside = sum(1 for (a, b), _, _ in rows if a <= last and b >= first)
         widths.append((1 + math.log10((last - first).days + 2 * pad.days + 1)) * max(1, inside) ** 0.5)
 
-    height = max(2.8, 0.32 * len(shown) + 2.2)
-    fig, axes = plt.subplots(1, len(segments), figsize=(13, height), sharey=True, squeeze=False,
+    height = ROW_HEIGHT * len(shown) + 1.9
+    fig, axes = plt.subplots(1, len(segments), figsize=(FIGURE_WIDTH, height), sharey=True, squeeze=False,
                              gridspec_kw={"width_ratios": widths, "wspace": 0.06})
     axes = list(axes[0])
     num = mdates.date2num
@@ -237,13 +253,13 @@ def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, m
         if lines:
             ax.add_collection(LineCollection(lines, colors="#777777", linewidths=1, zorder=1))
         ax.set_xlim(num(first - pad), num(last + pad) + 1)
-        locator = mdates.AutoDateLocator(minticks=2, maxticks=max(3, round(12 * width / sum(widths))))
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=max(3, round(9 * width / sum(widths))))
         ax.xaxis.set_major_locator(locator)
         # Each panel names its own period: matplotlib's offset would name the last tick's month ("2025-Dec" under a
         # panel of November).
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, offset_formats=[""] * 6))
-        ax.set_xlabel(_period(first, last), fontsize=9)
-        ax.tick_params(axis="x", labelsize=8)
+        ax.set_xlabel(_period(first, last), fontsize=LABEL_SIZE)
+        ax.tick_params(axis="x", labelsize=9)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
         ax.set_axisbelow(True)
     for left, right in zip(axes, axes[1:]):
@@ -254,8 +270,16 @@ def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, m
         for ax, x in ((left, 1), (right, 0)):
             ax.plot([x - 0.012, x + 0.012], [-0.02, 0.02], transform=ax.transAxes, color="black", linewidth=0.8,
                     clip_on=False)
-    axes[0].set_yticks(range(len(shown)), [_label(n, r) for n, (_, r, _) in zip(numbers, rows)], fontsize=8)
-    axes[0].set_ylim(len(shown) - 0.5, -0.7)
+    labels = [_label(n, r) for n, (_, r, _) in zip(numbers, rows)]
+    across = blended_transform_factory(axes[0].transAxes, axes[0].transData)  # x from the left edge, y: the row
+    for y, label in enumerate(labels):
+        axes[0].annotate(label, (0, y - 0.36), xycoords=across, xytext=(4, 0), textcoords="offset points",
+                         ha="left", va="bottom", fontsize=LABEL_SIZE, annotation_clip=False)
+    axes[0].set_yticks([])
+    for ax in axes:  # the labels run across every panel: the first panel is drawn last, on see-through panels
+        ax.patch.set_visible(False)
+    axes[0].set_zorder(1)
+    axes[0].set_ylim(len(shown) - 0.45, -0.85)
 
     handles = [Line2D([], [], marker="o", linestyle="", color="#555555", label="day"),
                Patch(facecolor="#555555", alpha=0.75, label="month (bar over the month)"),
@@ -266,13 +290,17 @@ def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, m
                           label="article published (metadata / override)"))
     handles.append(Line2D([], [], color="#777777",
                           label="article date inferred: on or after [→, on or before ←]; many articles: their range"))
-    fig.subplots_adjust(bottom=0.6 / height, top=1 - 0.5 / height)
-    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0))
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.75 / height, top=1 - 0.45 / height)
+    fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=9, frameon=False, bbox_to_anchor=(0.5, 0))
     if cut:
         suffix = f" — the {len(shown)} told by the most articles, of {len(events)}"
     else:
         suffix = f" — {len(shown)} event" + ("s" if len(shown) != 1 else "")
-    fig.suptitle(title + suffix + (" (time axis broken at long gaps)" if len(segments) > 1 else ""), fontsize=11)
+    fig.suptitle(title + suffix + (" (time axis broken at long gaps)" if len(segments) > 1 else ""), fontsize=12)
+    # The alt text (newslens.plots.describe_figure): the labels are texts, not tick labels it could read.
+    fig.set_label(f"{fig.get_suptitle()}. Periods shown: {', '.join(_period(a, b) for a, b in segments)}. "
+                  f"Events, by date: {'; '.join(labels[:5])}" + (f"; and {len(labels) - 5} more" if len(labels) > 5
+                                                                   else ""))
     return fig
 
 
