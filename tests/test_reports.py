@@ -204,11 +204,33 @@ def test_show_table_aligns_escapes_scrolls_and_links_its_csv(tmp_path, monkeypat
 def test_show_table_puts_the_columns_a_reader_needs_first_and_does_not_break_dates():
     table = pd.DataFrame({"doc_id": ["000_8d3096f3f0fa6a76"], "date": ["2025-11-23"], "n": [3], "title": ["Talks"]})
     page = show_table(table, first=["title", "date"])._repr_html_()
-    assert re.findall(r"<th[^>]*>(\w+)</th>", page) == ["title", "date", "doc_id", "n"]
+    assert re.findall(r"<th[^>]*>([\w<>]+)</th>", page) == ["title", "date", "doc_<wbr>id", "n"]
     # 10 characters at 0.65 em each: 7 em, not the 4 em that lets "2025-11-23" break at its hyphens
     assert '<td style="text-align:left;vertical-align:top;min-width:7em;' in page
     assert "min-width:13em" in page  # the 20-character doc_id
     assert list(table.columns) == ["doc_id", "date", "n", "title"]  # the caller's table is left as it is
+
+
+def test_a_wide_table_fits_the_page_by_narrowing_then_folding_its_last_columns():
+    table = pd.DataFrame({"sentence": ["word " * 40], "title": ["T"], "quote": ["q"], "evidence": ["e"],
+                          "doc_id": ["000_8d3096f3f0fa6a76"], **{f"count_{i}": [i] for i in range(1, 10)},
+                          "note": ["<script>x</script>"]})
+    page = show_table(table)._repr_html_()
+    # By hand (report.PAGE_EM = 68 em): nine numbers at 0.65 × 5 + 1 = 4.25 em, six text paddings, and text
+    # columns of 4 × 16 (sentences), 13 (doc_id: 20 characters) and 12 (note: 18) em are 65.25 em too many.
+    # Sentences down to 8 em (−32), doc_id to 7 (−6), note to 7 (−5): still 22.25 over. Folding note costs the
+    # 16 em of "other columns" and gives back its width; each folded count gives back 4.25 em. With count_3 …
+    # count_9 folded too, 4.25 × 2 + 5 + 16 + 4 × 8 + 7 = 68.5 em is still 0.5 over; with count_2 also folded,
+    # 4.25 + 5 + 16 + 77 = 102.25 em need 34.25 less: three sentence columns give 8 em each, the fourth 8 of 8
+    # (2.25 left), and doc_id 3 of its 13 em: 10 em.
+    assert re.findall(r"<th[^>]*>([^<]+(?:<wbr>[^<]+)?)</th>", page) == [
+        "sentence", "title", "quote", "evidence", "doc_<wbr>id", "count_<wbr>1", "other columns"]
+    assert page.count("min-width:8em;max-width:36em;white-space:normal;overflow-wrap:anywhere") == 4  # the cells
+    assert page.count("white-space:normal;min-width:8em") == 4  # and their headings
+    assert page.count("min-width:10em;max-width:36em;white-space:normal;overflow-wrap:anywhere") == 1  # doc_id
+    assert ">" + "<br>".join(f"count_{i}: {i}" for i in range(2, 10)) + \
+        "<br>note: &lt;script&gt;x&lt;/script&gt;</td></tr>" in page  # every value is still there, escaped
+    assert "<script>" not in page
 
 
 def test_with_titles_adds_the_shortened_title_after_doc_id():

@@ -20,9 +20,17 @@ from .findings import count, number, short_title
 
 MAX_HTML_ROWS = 2000  # beyond this the report shows the first rows and the CSV has them all
 TEXT_STYLE = "text-align:left;vertical-align:top;min-width:{min}em;max-width:36em;white-space:normal;" \
-             "overflow-wrap:break-word"
+             "overflow-wrap:{wrap}"
 NUMBER_STYLE = "text-align:right;vertical-align:top;white-space:nowrap"
-
+HEAD_STYLE = "text-align:{align};vertical-align:bottom;white-space:normal"  # a heading wraps after "_"
+# The room a table may take, in em of its text (13 px), cell padding (1 em a column) included: a report's output
+# area is about 926 pixels, 71 em, wide. ``column_widths`` fits a table into it.
+PAGE_EM = 68
+WIDE_FLOOR = 8  # em: a sentence column narrower than this reads as a column of single words
+ID_FLOOR = 7  # em: about 10 characters; longer identifiers (doc_id) may then break anywhere
+RIGID = 10  # characters: words up to this long (dates, labels) are never broken
+FOLDED_EM = 15  # the width of the column that holds the columns a page has no room for
+CHAR_EM = 0.65  # about the width of a character, in em
 
 class Note:
     """A warning as a reader sees it: its message in a box, no file path, no code."""
@@ -78,26 +86,90 @@ def with_titles(table: pd.DataFrame, documents: pd.DataFrame, width: int = 48) -
 WIDE_COLUMNS = ("title", "sentence", "text", "removed", "left", "right", "quote", "evidence", "example", "predicate")
 
 
+def _longest(table: pd.DataFrame) -> dict:
+    """Column -> characters of its longest word and of its longest value, as displayed."""
+    lengths = {}
+    for column in table.columns:
+        shown = [format_cell(v, str(column)) for v in table[column].head(MAX_HTML_ROWS)]
+        lengths[column] = (max((len(w) for text in shown for w in text.split()), default=0),
+                           max(map(len, shown), default=0))
+    return lengths
+
+
+def column_widths(table: pd.DataFrame, numeric: dict, wide: tuple[str, ...] = WIDE_COLUMNS,
+                  reserved: float = 0, lengths: dict | None = None) -> tuple[dict[str, int], float]:
+    """The minimum width in em of each text column of ``table``, narrowed to fit ``PAGE_EM`` - ``reserved``; and
+    by how many em the table still exceeds it (0 when it fits).
+
+    A text column starts as wide as its longest word (up to 22 characters) or its heading's longest part; one of
+    the ``wide`` columns (sentences, titles) at 16 em. Numeric columns keep the width of their longest number. When
+    the sum exceeds the page, the wide columns give up room first, down to ``WIDE_FLOOR``, then the columns of long
+    identifiers, down to ``ID_FLOOR``; columns of short words (dates, labels) keep theirs.
+    """
+    lengths = lengths or _longest(table)
+
+    def heading(c) -> int:
+        return max(map(len, str(c).split("_")))
+
+    texts = [c for c in table.columns if not numeric[c]]
+    widths = {c: max(16 if c in wide else 4, math.ceil(CHAR_EM * min(max(lengths[c][0], heading(c)), 22)))
+              for c in texts}
+    fixed = sum(CHAR_EM * max(lengths[c][1], heading(c)) + 1
+                for c in table.columns if numeric[c]) + len(texts) + reserved
+    over = fixed + sum(widths.values()) - PAGE_EM
+    for group, floor in (([c for c in texts if c in wide], WIDE_FLOOR),
+                         ([c for c in texts if c not in wide and widths[c] > math.ceil(CHAR_EM * RIGID)], ID_FLOOR)):
+        for c in sorted(group, key=lambda c: -widths[c]):  # the widest first
+            cut = max(0, min(math.ceil(over), widths[c] - floor))
+            widths[c] -= cut
+            over -= cut
+    return widths, max(0.0, over)
+
+
+def _head(column: str) -> str:
+    """A column name that may wrap after each "_" ("share_<wbr>negative")."""
+    return "_<wbr>".join(html.escape(part) for part in column.split("_"))
+
+
 def table_html(table: pd.DataFrame, wide: tuple[str, ...] = WIDE_COLUMNS) -> str:
-    """An escaped HTML table: numeric columns right-aligned, text left-aligned, wide text columns wider."""
+    """An escaped HTML table that fits a report's width: numeric columns right-aligned, text left-aligned and
+    wrapped within the widths of ``column_widths``. When even then the columns do not fit, the last ones are
+    folded, as "name: value" lines, into one column "other columns" (callers put the columns a reader needs first):
+    every value stays in the table, and the page never scrolls sideways."""
     numeric = {c: pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
                for c in table.columns}
-    # A text column is at least as wide as its longest word (up to 22 characters), so that a date, an identifier
-    # or a heading is not broken at a hyphen; a character is about 0.65 em.
-    longest = {c: max((len(word) for v in table[c].head(MAX_HTML_ROWS) for word in format_cell(v, str(c)).split()),
-                      default=0) for c in table.columns if not numeric[c]}
-    widths = {c: max(16 if c in wide else 4, math.ceil(0.65 * min(max(n, len(str(c))), 22)))
-              for c, n in longest.items()}
+    lengths = _longest(table)
+    kept, folded = list(table.columns), []
+    widths, over = column_widths(table, numeric, wide, lengths=lengths)
+    while over > 0 and len(kept) > 2:
+        folded.insert(0, kept.pop())
+        widths, over = column_widths(table[kept], numeric, wide, FOLDED_EM + 1, lengths)
 
     def style(column):
-        return NUMBER_STYLE if numeric[column] else TEXT_STYLE.format(min=widths[column])
+        if numeric[column]:
+            return NUMBER_STYLE
+        # A column narrowed below its longest word must break inside words; others only at spaces.
+        narrowed = widths[column] < math.ceil(CHAR_EM * min(lengths[column][0], 22))
+        return TEXT_STYLE.format(min=widths[column], wrap="anywhere" if narrowed or column in wide else "break-word")
 
-    head = "".join(f'<th style="{style(c)}">{html.escape(str(c))}</th>' for c in table.columns)
-    body = "".join("<tr>" + "".join(f'<td style="{style(c)}">{html.escape(format_cell(v, str(c)))}</td>'
-                                    for c, v in zip(table.columns, row)) + "</tr>"
-                   for row in table.itertuples(index=False, name=None))
+    styles = {c: style(c) for c in kept}
+
+    head = "".join(f'<th style="{HEAD_STYLE.format(align="right" if numeric[c] else "left")}'
+                   + ("" if numeric[c] else f";min-width:{widths[c]}em") + f'">{_head(str(c))}</th>' for c in kept)
+    rest = f"{TEXT_STYLE.format(min=FOLDED_EM, wrap='anywhere')}"
+    if folded:
+        head += f'<th style="{HEAD_STYLE.format(align="left")};min-width:{FOLDED_EM}em">other columns</th>'
+    rows = []
+    for row in table.itertuples(index=False, name=None):
+        values = dict(zip(table.columns, row))
+        cells = "".join(f'<td style="{styles[c]}">{html.escape(format_cell(values[c], str(c)))}</td>' for c in kept)
+        if folded:
+            lines = [f"{html.escape(str(c))}: {html.escape(format_cell(values[c], str(c)))}" for c in folded
+                     if format_cell(values[c], str(c))]
+            cells += f'<td style="{rest}">{"<br>".join(lines)}</td>'
+        rows.append(f"<tr>{cells}</tr>")
     return (f'<table class="dataframe newslens-table tex2jax_ignore"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 class Table:
