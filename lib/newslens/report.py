@@ -32,6 +32,7 @@ RIGID = 10  # characters: words up to this long (dates, labels) are never broken
 FOLDED_EM = 15  # the width of the column that holds the columns a page has no room for
 CHAR_EM = 0.65  # about the width of a character, in em
 
+
 class Note:
     """A warning as a reader sees it: its message in a box, no file path, no code."""
 
@@ -153,10 +154,9 @@ def table_html(table: pd.DataFrame, wide: tuple[str, ...] = WIDE_COLUMNS) -> str
         return TEXT_STYLE.format(min=widths[column], wrap="anywhere" if narrowed or column in wide else "break-word")
 
     styles = {c: style(c) for c in kept}
-
     head = "".join(f'<th style="{HEAD_STYLE.format(align="right" if numeric[c] else "left")}'
                    + ("" if numeric[c] else f";min-width:{widths[c]}em") + f'">{_head(str(c))}</th>' for c in kept)
-    rest = f"{TEXT_STYLE.format(min=FOLDED_EM, wrap='anywhere')}"
+    rest = TEXT_STYLE.format(min=FOLDED_EM, wrap="anywhere")
     if folded:
         head += f'<th style="{HEAD_STYLE.format(align="left")};min-width:{FOLDED_EM}em">other columns</th>'
     rows = []

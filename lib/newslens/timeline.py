@@ -104,15 +104,20 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-LABEL_CHARACTERS = 110  # an event's label fits the figure's width (FIGURE_WIDTH) at LABEL_SIZE
+# The figure is drawn for the width of a report page (about 1,000 pixels, so a 120 dpi PNG is shown at nearly its
+# own size): its text stays readable there. The height grows with the number of events.
+FIGURE_WIDTH = 9.5  # inches
+ROW_HEIGHT = 0.6  # inches per event: its label above, its marks below
+LABEL_SIZE = 10  # points
+LABEL_CHARACTERS = 110  # an event's label fits the figure's width at LABEL_SIZE
 
 
-def _label(number, row, limit: int = LABEL_CHARACTERS) -> str:
-    """"#3  2025-11-23  <the sentence, shortened> — <actors> (2 articles)", at most about ``limit`` characters."""
+def _label(number, row) -> str:
+    """"#3  2025-11-23  <the sentence, shortened> — <actors> (2 articles)", about LABEL_CHARACTERS long at most."""
     actors = ", ".join(row.actors[:3]) + (f" +{len(row.actors) - 3}" if len(row.actors) > 3 else "")
     sources = f" ({len(row.sources)} article{'s' if len(row.sources) > 1 else ''})"
     head, tail = f"#{number}  {row.date}  ", (f" — {actors}" if actors else "") + sources
-    return head + _shorten(row.text, max(40, limit - len(head) - len(tail))) + tail
+    return head + _shorten(row.text, max(40, LABEL_CHARACTERS - len(head) - len(tail))) + tail
 
 
 def _segments(spans: list[tuple[dt.date, dt.date]], max_segments: int) -> list[tuple[dt.date, dt.date]]:
@@ -176,13 +181,6 @@ def _article_marks(sources, marks) -> list[tuple[str, dt.date | None, dt.date | 
         return found
     days = [d for _, earliest, latest in found for d in (earliest, latest) if d]
     return [("range", min(days), max(days))]
-
-
-# The figure is drawn for the width of a report page (about 1,000 pixels, so a 120 dpi PNG is shown at nearly its
-# own size): its text stays readable there. The height grows with the number of events.
-FIGURE_WIDTH = 9.5  # inches
-ROW_HEIGHT = 0.6  # inches per event: its label above, its marks below
-LABEL_SIZE = 10  # points
 
 
 def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, max_events: int = 40,
