@@ -44,7 +44,7 @@ def test_lock_pins_every_dependency_within_its_range():
 
 
 # Import name -> distribution name, where they differ.
-DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "vaderSentiment": "vadersentiment"}
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "vaderSentiment": "vadersentiment", "PIL": "pillow"}
 
 
 def test_every_third_party_import_of_the_library_is_declared():
