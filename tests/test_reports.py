@@ -47,6 +47,25 @@ def test_actor_findings_take_the_most_mentioned_of_the_method():
     assert "in 2 of 3 articles" in found[0].text  # document c has no mention
 
 
+def test_method_agreement_finding_names_the_actors_where_the_methods_disagree():
+    actors = pd.DataFrame({
+        "actor": ["Putin", "Putin", "Witkoff", "Witkoff", "Kallas", "Kallas", "Rubio", "Rubio"],
+        "method": ["model", "vader"] * 4,
+        "mentions": [40, 40, 12, 12, 9, 9, 2, 2], "scored": [34, 34, 10, 10, 8, 8, 2, 2],
+        "mean_sentiment": [-0.13, 0.09, 0.30, -0.05, 0.2, 0.1, -0.5, 0.5],
+        "ci_low": [-0.25, 0.005, 0.1, -0.2, 0.0, -0.1, -0.9, 0.1],
+        "ci_high": [-0.02, 0.18, 0.5, 0.1, 0.4, 0.3, -0.1, 0.9]})
+    finding = findings.method_agreement_finding(actors, "model")
+    # Rubio has 2 scored mentions (< 3): not compared. Kallas: same sign. Putin: both intervals exclude 0.
+    assert finding.text == (
+        "The model and vader methods disagree on the sign of the tone for 2 of the 3 actors compared, most "
+        "mentioned first: Putin (model −0.13, vader 0.09) and Witkoff (model 0.30, vader −0.05). For 1 actor "
+        "(Putin) both intervals exclude 0 on opposite sides: read the evidence sentences before trusting either.")
+    agree = findings.method_agreement_finding(actors[actors["actor"] == "Kallas"], "model")
+    assert agree.text.startswith("The model and vader methods agree on the sign of the tone for every actor compared "
+                                 "(1 actor with at least 3 scored mentions")
+    assert findings.method_agreement_finding(actors, "vader") is None
+
 
 def test_corpus_finding():
     documents = pd.DataFrame({"outlet": ["BBC", "", "BBC"], "published": ["2025-11-23T10:00", "", "2025-11-20"],

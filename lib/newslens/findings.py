@@ -217,6 +217,41 @@ def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents:
 
 
 
+def method_agreement_finding(actors: pd.DataFrame, method: str, baseline: str = "vader", min_mentions: int = 3,
+                             top: int = 5) -> Finding | None:
+    """Where ``method`` and ``baseline`` disagree on the sign of an actor's tone (``actors.csv``), say so.
+
+    Actors with at least ``min_mentions`` scored mentions under both methods are compared. A contradiction is when
+    both intervals exclude 0 on opposite sides; a disagreement when only the signs of the means differ. ``None``
+    when the methods are the same or nothing can be compared."""
+    if method == baseline:
+        return None
+    wide = actors[actors["scored"] >= max(min_mentions, 1)].pivot_table(
+        index="actor", columns="method", values=["mean_sentiment", "ci_low", "ci_high", "mentions"], aggfunc="first")
+    if wide.empty or method not in wide["mean_sentiment"] or baseline not in wide["mean_sentiment"]:
+        return None
+    wide = wide.dropna(subset=[("mean_sentiment", method), ("mean_sentiment", baseline)])
+    wide = wide.sort_values(("mentions", method), ascending=False, kind="stable")
+    a, b = wide["mean_sentiment"][method], wide["mean_sentiment"][baseline]
+    differ = wide[(a * b) < 0]
+    contradict = differ[((differ["ci_high"][method] < 0) & (differ["ci_low"][baseline] > 0))
+                        | ((differ["ci_low"][method] > 0) & (differ["ci_high"][baseline] < 0))]
+    compared = count(len(wide), "actor")
+    if differ.empty:
+        return Finding(f"The {method} and {baseline} methods agree on the sign of the tone for every actor compared "
+                       f"({compared} with at least {min_mentions} scored mentions; a mean of exactly 0 agrees with "
+                       "either sign).")
+    named = listing([f"{actor} ({method} {number(r[('mean_sentiment', method)])}, {baseline} "
+                     f"{number(r[('mean_sentiment', baseline)])})" for actor, r in differ.head(top).iterrows()])
+    text = (f"The {method} and {baseline} methods disagree on the sign of the tone for {len(differ):,} of the "
+            f"{compared} compared, most mentioned first: {named}.")
+    if len(contradict):
+        text += (f" For {count(len(contradict), 'actor')} ({listing(list(contradict.index[:top]))}) both intervals "
+                 "exclude 0 on opposite sides: read the evidence sentences before trusting either.")
+    return Finding(text, f"{baseline} scores words of a lexicon in the clause; {method} reads the sentence toward the "
+                         "mention. Where they differ, the sentences show which one is right.")
+
+
 _KIND_PLURALS = {"person": "people", "country": "countries"}
 
 
