@@ -29,6 +29,17 @@ def test_one_window_holds_every_target_of_a_short_sentence(tokenizer):
     assert window.targets == (0, 1)
 
 
+def test_marked_windows_bracket_one_target_each(tokenizer):
+    # [unused0] and [unused1] (ids 1 and 2) around the target's pieces; the target is the pieces and the brackets.
+    first, second = encoder.encode(tokenizer, "Kallas praised Witkoff.", [(0, 6), (15, 22)], marked=True)
+    assert pieces(tokenizer, first) == ["[CLS]", "[unused0]", "ka", "##llas", "[unused1]", "praised", "wit", "##koff",
+                                        ".", "[SEP]"]
+    np.testing.assert_array_equal(first.target_mask, [[0, .25, .25, .25, .25, 0, 0, 0, 0, 0]])
+    assert pieces(tokenizer, second)[4:8] == ["[unused0]", "wit", "##koff", "[unused1]"]
+    np.testing.assert_array_equal(np.flatnonzero(second.target_mask[0]), [4, 5, 6, 7])
+    assert (first.targets, second.targets) == ((0,), (1,))
+
+
 def test_a_long_sentence_gets_one_window_per_target_centred_on_it(tokenizer):
     # 50 × "house", "dog", 50 × "house": [CLS] + 101 pieces + [SEP]. With 16 pieces per window, 14 are text.
     sentence = " ".join(["house"] * 50 + ["dog"] + ["house"] * 50)

@@ -30,6 +30,9 @@ TOKENIZER_FILE = DATA_DIR / "target_encoder_tokenizer.json"
 META_FILE = DATA_DIR / "target_encoder.json"
 # Word pieces per window, [CLS] and [SEP] included. Longer sentences get one window per target, centred on it.
 MAX_TOKENS = 128
+# Vocabulary ids of [unused0] and [unused1]: the tokenizer never produces them; a marked model learns them as the
+# brackets around the target.
+MARK_START, MARK_END = 1, 2
 
 
 @dataclass(frozen=True)
@@ -64,34 +67,56 @@ def _window(ids: list[int], rows: list[list[int]], targets: list[int]) -> Window
     return Window(np.asarray(ids, dtype=np.int64), mask, tuple(targets))
 
 
-def encode(tokenizer, sentence: str, spans: list[tuple[int, int]], max_tokens: int = MAX_TOKENS) -> list[Window]:
+def _crop(ids: list[int], pieces: list[int], max_tokens: int) -> tuple[list[int], list[int]]:
+    """At most ``max_tokens`` pieces ([CLS] and [SEP] kept) centred on ``pieces``, and their new positions."""
+    if len(ids) <= max_tokens:
+        return ids, pieces
+    cls, sep, body = ids[0], ids[-1], ids[1:-1]
+    room = max_tokens - 2
+    centre = (pieces[0] + pieces[-1]) // 2 - 1  # index into body
+    first = min(max(0, centre - room // 2), len(body) - room)
+    kept = [p - first for p in pieces if 1 <= p - first <= room] or [0]
+    return [cls, *body[first:first + room], sep], kept
+
+
+def _marked(ids: list[int], pieces: list[int]) -> tuple[list[int], list[int]]:
+    """``ids`` with the target's pieces between [unused0] and [unused1]; the target's positions, brackets included."""
+    if pieces == [0]:  # no word piece to bracket
+        return ids, pieces
+    first, last = pieces[0], pieces[-1]
+    return ([*ids[:first], MARK_START, *ids[first:last + 1], MARK_END, *ids[last + 1:]],
+            list(range(first, last + 3)))
+
+
+def encode(tokenizer, sentence: str, spans: list[tuple[int, int]], max_tokens: int = MAX_TOKENS,
+           marked: bool = False) -> list[Window]:
     """The windows the model reads for the targets ``sentence[start:end]`` of one sentence.
 
-    A sentence of at most ``max_tokens`` word pieces is one window holding all its targets; a longer one gives one
-    window per target, ``max_tokens`` pieces centred on the target.
+    Unmarked, a sentence of at most ``max_tokens`` word pieces is one window holding all its targets, and a longer
+    one gives one window per target, ``max_tokens`` pieces centred on the target. ``marked`` gives one window per
+    target, its pieces bracketed by two marker pieces (the model then knows which mention it is asked about).
     """
     encoding = tokenizer.encode(sentence)
     ids, offsets, special = encoding.ids, encoding.offsets, encoding.special_tokens_mask
     rows = [_target_pieces(offsets, special, s, e) for s, e in spans]
-    if len(ids) <= max_tokens:
+    if not marked and len(ids) <= max_tokens:
         return [_window(ids, rows, list(range(len(spans))))]
-    cls, sep, body = ids[0], ids[-1], ids[1:-1]
-    room = max_tokens - 2
     windows = []
     for k, pieces in enumerate(rows):
-        centre = (pieces[0] + pieces[-1]) // 2 - 1  # index into body
-        first = min(max(0, centre - room // 2), len(body) - room)
-        kept = [p - first for p in pieces if 1 <= p - first <= room] or [0]
-        windows.append(_window([cls, *body[first:first + room], sep], [kept], [k]))
+        window_ids, window_pieces = _crop(*(_marked(ids, pieces) if marked else (ids, pieces)), max_tokens)
+        windows.append(_window(window_ids, [window_pieces], [k]))
     return windows
 
 
 class TargetEncoder:
     """The shipped ONNX model and its tokenizer."""
 
-    def __init__(self, model_path: Path = MODEL_FILE, tokenizer_path: Path = TOKENIZER_FILE):
+    def __init__(self, model_path: Path = MODEL_FILE, tokenizer_path: Path = TOKENIZER_FILE,
+                 marked: bool | None = None):
         import onnxruntime as ort
 
+        # Whether the model was trained on marked windows is recorded by the training script.
+        self.marked = bool(model_meta()["hyperparameters"].get("marked", False)) if marked is None else marked
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -108,7 +133,7 @@ class TargetEncoder:
     def predict_proba(self, sentence: str, spans: list[tuple[int, int]]) -> np.ndarray:
         """Class probabilities (negative, neutral, positive) for each target span of one sentence."""
         result = np.zeros((len(spans), 3), dtype=np.float64)
-        for window in encode(self.tokenizer, sentence, spans):
+        for window in encode(self.tokenizer, sentence, spans, marked=self.marked):
             logits = self.logits(window).astype(np.float64)
             logits -= logits.max(axis=1, keepdims=True)
             p = np.exp(logits)

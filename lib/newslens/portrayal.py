@@ -33,7 +33,7 @@ _BOOT_BLOCK = 2_000_000
 def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame,
                       method: str | None = None,
                       scorer: Callable[..., pd.DataFrame] | None = None,
-                      cache_dir: str | Path | None = None, progress: bool = False) -> pd.DataFrame:
+                      cache_dir: str | Path | None = None, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
     """Mentions (as from ``find_mentions``) with the tone toward each one.
 
     Adds the columns of ``newslens.sentiment.score_targets`` (label, score in [-1, 1], p_negative, p_neutral,
@@ -45,18 +45,19 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
                     referring to themself inside their own quote, "stating that she fears"), else ""
     ``scorer`` replaces ``score_targets`` (same signature), e.g. in tests. With ``cache_dir`` (and the default
     scorer) scores are kept on disk per document text, span and method (``newslens.cache``): a rerun scores only
-    mentions it has not scored before, with identical results. ``progress`` shows a progress bar while scoring.
+    mentions it has not scored before, with identical results. ``progress`` shows a progress bar while scoring;
+    ``jobs`` is the number of processes for the encoder on large corpora (the same results for any number).
     """
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     out = mentions.reset_index(drop=True).copy()
     spans = list(zip(out["doc_id"], out["start"].astype(int), out["end"].astype(int)))
     if scorer is None and cache_dir:
-        scores = _cached_scores(texts, spans, method, cache_dir, progress)
+        scores = _cached_scores(texts, spans, method, cache_dir, progress, jobs)
     else:
         if scorer is None:
             from newslens.sentiment import score_targets as scorer
         items = [(texts[d], s, e) for d, s, e in spans]
-        kwargs = {"progress": progress} if progress else {}
+        kwargs = {"progress": progress, "jobs": jobs} if progress or jobs > 1 else {}
         scores = scorer(items, method=method, **kwargs) if items else pd.DataFrame(columns=SCORE_COLUMNS)
     for column in SCORE_COLUMNS:
         out[column] = scores[column].to_numpy() if len(scores) else pd.Series(dtype=float)
@@ -88,7 +89,7 @@ _SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p
 
 
 def _cached_scores(texts: dict[str, str], spans: list[tuple[str, int, int]], method: str | None,
-                   cache_dir: str | Path, progress: bool = False) -> pd.DataFrame:
+                   cache_dir: str | Path, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
     """``score_targets`` for each (doc_id, start, end), reading and extending the per-document cache."""
     from newslens.cache import DocumentCache, text_key
     from newslens.sentiment import method_fingerprint, score_targets
@@ -100,7 +101,8 @@ def _cached_scores(texts: dict[str, str], spans: list[tuple[str, int, int]], met
              for key, frame in cache.get(set(keys.values())).items()}
     missing = list(dict.fromkeys((d, s, e) for d, s, e in spans if (s, e) not in known.get(keys[d], {})))
     if missing:
-        fresh = score_targets([(texts[d], s, e) for d, s, e in missing], method=method, progress=progress)
+        fresh = score_targets([(texts[d], s, e) for d, s, e in missing], method=method, progress=progress,
+                              jobs=jobs)
         for (d, s, e), row in zip(missing, fresh.itertuples(index=False, name=None)):
             known.setdefault(keys[d], {})[(s, e)] = row
         changed = {keys[d] for d, _, _ in missing}

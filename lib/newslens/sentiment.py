@@ -474,8 +474,8 @@ def method_fingerprint(method: str | None = None) -> str:
     return digest.hexdigest()
 
 
-def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = None,
-                  progress: bool = False) -> pd.DataFrame:
+def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = None, progress: bool = False,
+                  jobs: int = 1) -> pd.DataFrame:
     """One row per ``(text, start, end)``, in order: label, score, class probabilities and the span looked at.
 
     Parameters
@@ -487,6 +487,9 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
         See the module docstring; ``None`` is ``"model"``.
     progress : bool
         Show a progress bar over the sentences to score (for interactive use).
+    jobs : int
+        Processes for ``"model"`` when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score. Each
+        sentence is scored alone, so the results are the same bytes for any ``jobs``.
     """
     method = _check_method(method)
     # Every method looks only at the sentence that holds the mention, so each distinct sentence is scored once, with
@@ -499,15 +502,10 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
         sentence = text[s0:s1]
         located.append((sentence, start - s0, end - s0, s0))
         targets.setdefault(sentence, {})[(start - s0, end - s0)] = None
-    rows_for = _sentence_rows(method)
+    work = [(sentence, list(spans)) for sentence, spans in targets.items()]
     scored: dict[tuple[str, int, int], dict] = {}
-    sentences = targets.items()
-    if progress:
-        from tqdm.auto import tqdm
-
-        sentences = tqdm(sentences, total=len(targets), desc=f"tone ({method})", unit="sentence")
-    for sentence, spans in sentences:
-        for (start, end), row in zip(spans, rows_for(sentence, list(spans))):
+    for (sentence, spans), rows in zip(work, _score_sentences(method, work, progress, jobs)):
+        for (start, end), row in zip(spans, rows):
             scored[(sentence, start, end)] = row
     rows = []
     for sentence, start, end, offset in located:
@@ -516,3 +514,45 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     frame = pd.DataFrame(rows, columns=_COLUMNS)
     return frame.astype({"label": object, "score": float, "p_negative": float, "p_neutral": float,
                          "p_positive": float, "clause_start": np.int64, "clause_end": np.int64})
+
+
+# Below this many sentences, starting processes (each loads the model, about 2 s) costs more than it saves.
+PARALLEL_MIN_SENTENCES = 2000
+_CHUNK = 500
+
+
+def _score_chunk(method: str, chunk: list[tuple[str, list[tuple[int, int]]]]) -> list[list[dict]]:
+    rows_for = _sentence_rows(method)
+    return [rows_for(sentence, spans) for sentence, spans in chunk]
+
+
+def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list[list[dict]]:
+    """The rows of each (sentence, spans) of ``work``, in order; in ``jobs`` processes for large encoder runs."""
+    chunks = [work[i:i + _CHUNK] for i in range(0, len(work), _CHUNK)]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(work), desc=f"tone ({method})", unit="sentence")
+    results = []
+    try:
+        if jobs > 1 and method == "model" and len(work) >= PARALLEL_MIN_SENTENCES:
+            import concurrent.futures
+            import multiprocessing
+
+            # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
+            with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+                scored = pool.map(_score_chunk, [method] * len(chunks), chunks)
+                for chunk, rows in zip(chunks, scored):
+                    results.extend(rows)
+                    if bar is not None:
+                        bar.update(len(chunk))
+        else:
+            for chunk in chunks:
+                results.extend(_score_chunk(method, chunk))
+                if bar is not None:
+                    bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    return results

@@ -42,6 +42,7 @@ HYPERPARAMETERS = {
     "sentences_per_batch": 16,
     "dropout": 0.1,
     "max_tokens": encoder.MAX_TOKENS,
+    "marked": True,
     "seed": 13,
     "threads": 2,
 }
@@ -73,7 +74,7 @@ def windows_with_labels(tokenizer, grouped) -> list[tuple[encoder.Window, list[i
     """Every model input of a split, with the label of each of its rows."""
     out = []
     for sentence, spans, labels in grouped:
-        for window in encoder.encode(tokenizer, sentence, spans):
+        for window in encoder.encode(tokenizer, sentence, spans, marked=HYPERPARAMETERS["marked"]):
             out.append((window, [labels[k] for k in window.targets]))
     return out
 
@@ -216,14 +217,26 @@ def export_onnx(model, graph_class, path: Path) -> None:
 
 
 def quantise(source: Path, target: Path) -> None:
+    """int8 weights for the encoder (dynamic quantisation, per channel); the pooling and the classification layer
+    stay fp32.
+
+    Dynamic quantisation scales a layer's input by its range over the whole tensor: quantised, the pooling of the
+    target's pieces and the head would give a mention a score that depends on the other mentions scored with it in
+    the same sentence. Only products with a weight matrix are quantised (MatMulConstBOnly)."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    # The quantiser first splits a Gemm into "<name>_MatMul" and "<name>_Add": exclude both names.
+    head = [name for node in onnx.load(str(source)).graph.node
+            if any(weight.startswith("classifier.head.") for weight in node.input)
+            for name in (node.name, f"{node.name}_MatMul")]
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=head,
+                     extra_options={"MatMulConstBOnly": True})
 
 
 def score_onnx(model_path: Path, tokenizer_path: Path, grouped) -> float:
     """Macro-F1 of a shipped-form model on a split, through ``newslens.encoder`` exactly as at run time."""
-    model = encoder.TargetEncoder(model_path, tokenizer_path)
+    model = encoder.TargetEncoder(model_path, tokenizer_path, marked=HYPERPARAMETERS["marked"])
     gold, predicted = [], []
     for sentence, spans, labels in grouped:
         predicted.extend(model.predict_proba(sentence, spans).argmax(axis=1).tolist())
