@@ -221,8 +221,9 @@ def method_agreement_finding(actors: pd.DataFrame, method: str, baseline: str = 
                              top: int = 5) -> Finding | None:
     """Where ``method`` and ``baseline`` disagree on the sign of an actor's tone (``actors.csv``), say so.
 
-    Actors with at least ``min_mentions`` scored mentions under both methods are compared. A contradiction is when
-    both intervals exclude 0 on opposite sides; a disagreement when only the signs of the means differ. ``None``
+    Actors with at least ``min_mentions`` scored mentions under both methods are compared. They disagree when the
+    means have opposite signs and at least one method's 95% interval excludes 0 (two means near 0 on either side
+    are not a disagreement); they contradict each other when both intervals exclude 0, on opposite sides. ``None``
     when the methods are the same or nothing can be compared."""
     if method == baseline:
         return None
@@ -233,18 +234,19 @@ def method_agreement_finding(actors: pd.DataFrame, method: str, baseline: str = 
     wide = wide.dropna(subset=[("mean_sentiment", method), ("mean_sentiment", baseline)])
     wide = wide.sort_values(("mentions", method), ascending=False, kind="stable")
     a, b = wide["mean_sentiment"][method], wide["mean_sentiment"][baseline]
-    differ = wide[(a * b) < 0]
-    contradict = differ[((differ["ci_high"][method] < 0) & (differ["ci_low"][baseline] > 0))
-                        | ((differ["ci_low"][method] > 0) & (differ["ci_high"][baseline] < 0))]
+    sure = {m: (wide["ci_low"][m] > 0) | (wide["ci_high"][m] < 0) for m in (method, baseline)}
+    differ = wide[((a * b) < 0) & (sure[method] | sure[baseline])]
+    contradict = differ[sure[method] & sure[baseline]]
     compared = count(len(wide), "actor")
     if differ.empty:
-        return Finding(f"The {method} and {baseline} methods agree on the sign of the tone for every actor compared "
-                       f"({compared} with at least {min_mentions} scored mentions; a mean of exactly 0 agrees with "
-                       "either sign).")
+        return Finding(f"The {method} and {baseline} methods do not disagree on the sign of the tone toward any "
+                       f"of the {compared} with at least {min_mentions} scored mentions (a disagreement: means of "
+                       "opposite signs, at least one of them with an interval that excludes 0).")
     named = listing([f"{actor} ({method} {number(r[('mean_sentiment', method)])}, {baseline} "
                      f"{number(r[('mean_sentiment', baseline)])})" for actor, r in differ.head(top).iterrows()])
     text = (f"The {method} and {baseline} methods disagree on the sign of the tone for {len(differ):,} of the "
-            f"{compared} compared, most mentioned first: {named}.")
+            f"{compared} compared (means of opposite signs, at least one interval excluding 0), most mentioned "
+            f"first: {named}.")
     if len(contradict):
         text += (f" For {count(len(contradict), 'actor')} ({listing(list(contradict.index[:top]))}) both intervals "
                  "exclude 0 on opposite sides: read the evidence sentences before trusting either.")

@@ -16,7 +16,8 @@ Methods (all offline, all deterministic):
 
 ``"fast"``
     A class-balanced multinomial logistic regression trained on NewsMTSC (``python -m newslens.train_sentiment``),
-    for very large corpora: about ten times faster and about ten points of macro-F1 worse than ``"model"``.
+    for very large corpora: about 25 times faster and 7 to 13 points of macro-F1 worse than ``"model"`` on the
+    NewsMTSC dev sets (README).
     The features are relative to the target (see ``target_features``): words and bigrams of the sentence with the
     mention masked and of the clause that holds it, the words left and right of it by distance, VADER lexicon hits
     (negation-aware) by side, distance, clause and nearest name, and whether the target is the one speaking. The
