@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup outputs test bench lab lock clean
+.PHONY: setup outputs test bench lab lock clean train-sentiment
 
 setup: $(STAMP)
 
@@ -32,6 +32,12 @@ bench: setup
 	$(PY) benchmarks/bench_dates.py
 	$(PY) benchmarks/bench_actors.py
 	$(PY) benchmarks/bench_attribution.py
+
+# Development step: rebuild the shipped sentiment encoder (lib/newslens/data/target_encoder.*) from NewsMTSC in
+# ../shared. Installs the training extra (torch, transformers) into the venv; about 25 minutes on 2 cores.
+train-sentiment: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-train.lock
+	$(PY) -m newslens.train_encoder
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

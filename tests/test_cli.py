@@ -121,7 +121,7 @@ def test_1_a_parameters_file_error_stops_the_run_before_a_kernel(tmp_path, capsy
     out = tmp_path / "out"
     code = runner.main(["run", "02_actor_sentiment", "--corpus", str(MINI), "--out", str(out), "-f", str(params)])
     assert code == 2 and not out.exists()
-    assert capsys.readouterr().err == (f"error: {params}: parameter 'method': expected one of: model, vader, "
+    assert capsys.readouterr().err == (f"error: {params}: parameter 'method': expected one of: model, fast, vader, "
                                        "got 'bert'\n")
 
 
@@ -131,7 +131,7 @@ def test_1_params_lists_names_types_defaults_and_help(capsys):
     assert listing.splitlines()[0] == "02_actor_sentiment: parameters (set with -p NAME VALUE, or NAME: VALUE in a -f file)"
     for line in ('  actors_file: str = ""; the path of an existing file or folder',
                  "      empty: actors.yaml beside the corpus",
-                 '  method: str = "model"; one of: model, vader',
+                 '  method: str = "model"; one of: model, fast, vader',
                  "  min_mentions: int = 3; a whole number (int) of at least 0",
                  "  rollup: bool = False; true/false, yes/no or 1/0",
                  "      count people under their affiliation (Putin -> Russia)",

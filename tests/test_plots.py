@@ -49,8 +49,10 @@ def test_heatmap_and_interval_plot_cope_with_empty_and_cut_tables():
     assert interval_plot(empty, "none").axes[0].get_title() == "none"
     summary = pd.DataFrame({"actor": ["A", "A", "B"], "method": ["model", "vader", "model"],
                             "mean_sentiment": [0.5, 0.1, -0.2], "ci_low": [0.2, -0.1, -0.5],
-                            "ci_high": [0.8, 0.3, 0.1]})
+                            "ci_high": [0.8, 0.3, 0.1], "scored": [1200, 1100, 4]})
     ax = interval_plot(summary, "tone").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A (n = 1,200 / 1,100)", "B (n = 4)"]
+    ax = interval_plot(summary, "tone", count=None).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B"]
     assert len(ax.get_legend().get_texts()) == 2
     plt.close("all")

@@ -120,6 +120,17 @@ def test_evidence_picks_strongest_sentences():
     assert both[both["polarity"] == "negative"]["sentence"].tolist() == ["Putin lied again.", "Putin lied."]
 
 
+def test_evidence_goes_by_label_not_by_sign():
+    # A mention scored +0.1 but labelled neutral (P(neutral) highest) is not positive evidence.
+    text = "Putin waited. Putin smiled."
+    documents = pd.DataFrame({"doc_id": ["a"], "text": [text]})
+    scored = table([("Vladimir Putin", "a", 0.1), ("Vladimir Putin", "a", 0.7)])
+    scored.loc[0, "label"] = "neutral"
+    scored["sent_start"], scored["sent_end"] = zip(*[(0, 13), (14, 27)])
+    found = evidence(scored, documents, n=3)
+    assert found[["polarity", "score", "sentence"]].values.tolist() == [["positive", 0.7, "Putin smiled."]]
+
+
 def test_speaker_target_matrix_by_hand():
     scored = table([("Vladimir Putin", "a", -0.5, False, "Kaja Kallas"),
                     ("Vladimir Putin", "a", -1.0, False, "Kaja Kallas"),

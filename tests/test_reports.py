@@ -47,6 +47,27 @@ def test_actor_findings_take_the_most_mentioned_of_the_method():
     assert "in 2 of 3 articles" in found[0].text  # document c has no mention
 
 
+def test_method_agreement_finding_names_the_actors_where_the_methods_disagree():
+    actors = pd.DataFrame({
+        "actor": ["Putin", "Putin", "Witkoff", "Witkoff", "Kallas", "Kallas", "Rubio", "Rubio", "EU", "EU"],
+        "method": ["model", "vader"] * 5,
+        "mentions": [40, 40, 12, 12, 9, 9, 2, 2, 8, 8], "scored": [34, 34, 10, 10, 8, 8, 2, 2, 8, 8],
+        "mean_sentiment": [-0.13, 0.09, 0.30, -0.05, 0.2, 0.1, -0.5, 0.5, 0.02, -0.03],
+        "ci_low": [-0.25, 0.005, 0.1, -0.2, 0.0, -0.1, -0.9, 0.1, -0.1, -0.2],
+        "ci_high": [-0.02, 0.18, 0.5, 0.1, 0.4, 0.3, -0.1, 0.9, 0.1, 0.1]})
+    finding = findings.method_agreement_finding(actors, "model")
+    # Rubio has 2 scored mentions (< 3): not compared. Kallas: same sign. EU: opposite signs, but both intervals
+    # include 0. Witkoff: the model's interval excludes 0. Putin: both intervals exclude 0, on opposite sides.
+    assert finding.text == (
+        "The model and vader methods disagree on the sign of the tone for 2 of the 4 actors compared (means of "
+        "opposite signs, at least one interval excluding 0), most mentioned first: Putin (model −0.13, vader 0.09) "
+        "and Witkoff (model 0.30, vader −0.05). For 1 actor (Putin) both intervals exclude 0 on opposite sides: read "
+        "the evidence sentences before trusting either.")
+    agree = findings.method_agreement_finding(actors[actors["actor"].isin(["Kallas", "EU"])], "model")
+    assert agree.text.startswith("The model and vader methods do not disagree on the sign of the tone toward any of "
+                                 "the 2 actors with at least 3 scored mentions")
+    assert findings.method_agreement_finding(actors, "vader") is None
+
 
 def test_corpus_finding():
     documents = pd.DataFrame({"outlet": ["BBC", "", "BBC"], "published": ["2025-11-23T10:00", "", "2025-11-20"],

@@ -134,19 +134,22 @@ UNAMBIGUOUS = [
 ]
 
 
+@pytest.mark.parametrize("method", ["model", "fast"])
 @pytest.mark.parametrize("text, mention, expected", UNAMBIGUOUS)
-def test_model_on_unambiguous_sentences(text, mention, expected):
-    assert classify_target(text, *span(text, mention)) == expected
+def test_models_on_unambiguous_sentences(text, mention, expected, method):
+    assert classify_target(text, *span(text, mention), method=method) == expected
 
 
-def test_model_tells_two_targets_apart():
-    assert classify_target(KALLAS, *span(KALLAS, "Putin"), method="model") == "negative"
-    assert classify_target(KALLAS, *span(KALLAS, "Witkoff"), method="model") == "positive"
+@pytest.mark.parametrize("method", ["model", "fast"])
+def test_models_tell_two_targets_apart(method):
+    assert classify_target(KALLAS, *span(KALLAS, "Putin"), method=method) == "negative"
+    assert classify_target(KALLAS, *span(KALLAS, "Witkoff"), method=method) == "positive"
 
 
-def test_model_frame():
+@pytest.mark.parametrize("method", ["model", "fast"])
+def test_model_frame(method):
     items = [(KALLAS, 45, 50), (KALLAS, 15, 22), ("Smith will travel to Boston on Tuesday.", 0, 5)]
-    frame = score_targets(items)
+    frame = score_targets(items, method=method)
     assert len(frame) == 3
     p = frame[["p_negative", "p_neutral", "p_positive"]].to_numpy()
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
@@ -156,11 +159,11 @@ def test_model_frame():
     assert list(frame["clause_end"]) == [71, 71, 39]
 
 
-def test_both_methods_look_only_at_the_sentence_of_the_target():
+def test_all_methods_look_only_at_the_sentence_of_the_target():
     # "Smith is a brilliant and kind leader." is 0..37; "Jones is a corrupt liar." is 38..62.
     text = "Smith is a brilliant and kind leader. Jones is a corrupt liar."
     items = [(text, 0, 5), (text, 38, 43)]
-    for method in ("model", "vader"):
+    for method in sentiment.METHODS:
         frame = score_targets(items, method=method)
         assert list(frame["label"]) == ["positive", "negative"], method
         assert list(frame["clause_start"]) == [0, 38], method
@@ -184,20 +187,20 @@ def test_score_targets_empty_and_generator():
 
 
 def test_unknown_method_names_the_allowed_ones():
-    with pytest.raises(ValueError, match="model.*vader"):
+    with pytest.raises(ValueError, match="model, fast, vader"):
         classify_target(KALLAS, 45, 50, method="bert")
-    with pytest.raises(ValueError, match="model.*vader"):
+    with pytest.raises(ValueError, match="model, fast, vader"):
         score_targets([(KALLAS, 45, 50)], method="roberta")
 
 
 @pytest.mark.parametrize("start, end", [(5, 5), (6, 2), (-1, 3), (60, 72), (80, 90)])
-@pytest.mark.parametrize("method", [None, "vader"])
+@pytest.mark.parametrize("method", [None, "fast", "vader"])
 def test_invalid_spans(start, end, method):
     with pytest.raises(ValueError, match="invalid target span"):
         classify_target(KALLAS, start, end, method=method)
 
 
-# --- the shipped model --------------------------------------------------------------------------------------------
+# --- the shipped fast model --------------------------------------------------------------------------------------------
 
 
 def test_model_files_load_without_pickle_and_are_small():
@@ -230,7 +233,7 @@ def test_shipped_model_fits_its_training_data():
     from newslens import train_sentiment
 
     rows = train_sentiment.read_split(NEWSMTSC / "train.jsonl")[:300]
-    frame = score_targets([(t, s, e) for t, s, e, _ in rows])
+    frame = score_targets([(t, s, e) for t, s, e, _ in rows], method="fast")
     accuracy = np.mean([LABELS[label] == got for (*_, label), got in zip(rows, frame["label"])])
     assert accuracy >= 0.8
     assert not math.isnan(accuracy)

@@ -217,6 +217,43 @@ def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents:
 
 
 
+def method_agreement_finding(actors: pd.DataFrame, method: str, baseline: str = "vader", min_mentions: int = 3,
+                             top: int = 5) -> Finding | None:
+    """Where ``method`` and ``baseline`` disagree on the sign of an actor's tone (``actors.csv``), say so.
+
+    Actors with at least ``min_mentions`` scored mentions under both methods are compared. They disagree when the
+    means have opposite signs and at least one method's 95% interval excludes 0 (two means near 0 on either side
+    are not a disagreement); they contradict each other when both intervals exclude 0, on opposite sides. ``None``
+    when the methods are the same or nothing can be compared."""
+    if method == baseline:
+        return None
+    wide = actors[actors["scored"] >= max(min_mentions, 1)].pivot_table(
+        index="actor", columns="method", values=["mean_sentiment", "ci_low", "ci_high", "mentions"], aggfunc="first")
+    if wide.empty or method not in wide["mean_sentiment"] or baseline not in wide["mean_sentiment"]:
+        return None
+    wide = wide.dropna(subset=[("mean_sentiment", method), ("mean_sentiment", baseline)])
+    wide = wide.sort_values(("mentions", method), ascending=False, kind="stable")
+    a, b = wide["mean_sentiment"][method], wide["mean_sentiment"][baseline]
+    sure = {m: (wide["ci_low"][m] > 0) | (wide["ci_high"][m] < 0) for m in (method, baseline)}
+    differ = wide[((a * b) < 0) & (sure[method] | sure[baseline])]
+    contradict = differ[sure[method] & sure[baseline]]
+    compared = count(len(wide), "actor")
+    if differ.empty:
+        return Finding(f"The {method} and {baseline} methods do not disagree on the sign of the tone toward any "
+                       f"of the {compared} with at least {min_mentions} scored mentions (a disagreement: means of "
+                       "opposite signs, at least one of them with an interval that excludes 0).")
+    named = listing([f"{actor} ({method} {number(r[('mean_sentiment', method)])}, {baseline} "
+                     f"{number(r[('mean_sentiment', baseline)])})" for actor, r in differ.head(top).iterrows()])
+    text = (f"The {method} and {baseline} methods disagree on the sign of the tone for {len(differ):,} of the "
+            f"{compared} compared (means of opposite signs, at least one interval excluding 0), most mentioned "
+            f"first: {named}.")
+    if len(contradict):
+        text += (f" For {count(len(contradict), 'actor')} ({listing(list(contradict.index[:top]))}) both intervals "
+                 "exclude 0 on opposite sides: read the evidence sentences before trusting either.")
+    return Finding(text, f"{baseline} scores words of a lexicon in the clause; {method} reads the sentence toward the "
+                         "mention. Where they differ, the sentences show which one is right.")
+
+
 _KIND_PLURALS = {"person": "people", "country": "countries"}
 
 

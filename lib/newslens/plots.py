@@ -254,9 +254,19 @@ def heatmap(table, title: str, value_label: str, diverging: bool = False, annota
     return fig
 
 
+def _counted(summary, labels: list, label: str, group: str, count: str) -> list[str]:
+    """Each label with the count behind it: "Putin (n = 34)", or "Putin (n = 34 / 30)" when the groups differ."""
+    out = []
+    for name in labels:
+        ns = list(dict.fromkeys(int(n) for n in summary.loc[summary[label] == name].sort_values(group)[count]))
+        out.append(f"{name} (n = {' / '.join(f'{n:,}' for n in ns)})")
+    return out
+
+
 def interval_plot(summary, title: str, value: str = "mean_sentiment", low: str = "ci_low", high: str = "ci_high",
-                  label: str = "actor", group: str = "method") -> Figure:
-    """One row per ``label``, a dot with its interval per ``group`` (e.g. sentiment method), side by side."""
+                  label: str = "actor", group: str = "method", count: str | None = "scored") -> Figure:
+    """One row per ``label``, a dot with its interval per ``group`` (e.g. sentiment method), side by side; with
+    ``count``, each row's label says how many items are behind it ("n = 34", or "n = 34 / 30" per group)."""
     labels = list(dict.fromkeys(summary[label]))
     groups = sorted(summary[group].unique()) if len(summary) else []
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.38 * len(labels) + 1.5)))
@@ -274,7 +284,7 @@ def interval_plot(summary, title: str, value: str = "mean_sentiment", low: str =
         ax.errorbar(part[value], y, xerr=[part[value] - part[low], part[high] - part[value]], fmt="o",
                     color=colors[k % len(colors)], label=str(name), capsize=2, markersize=4)
     ax.axvline(0, color="#999999", linewidth=0.8)
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), _counted(summary, labels, label, group, count) if count else labels)
     ax.invert_yaxis()
     ax.set_xlim(-1.05, 1.05)
     ax.set_xlabel("mean sentiment toward the actor (−1 negative … +1 positive), 95% bootstrap interval")

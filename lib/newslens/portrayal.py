@@ -33,7 +33,7 @@ _BOOT_BLOCK = 2_000_000
 def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame,
                       method: str | None = None,
                       scorer: Callable[..., pd.DataFrame] | None = None,
-                      cache_dir: str | Path | None = None) -> pd.DataFrame:
+                      cache_dir: str | Path | None = None, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
     """Mentions (as from ``find_mentions``) with the tone toward each one.
 
     Adds the columns of ``newslens.sentiment.score_targets`` (label, score in [-1, 1], p_negative, p_neutral,
@@ -45,18 +45,20 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
                     referring to themself inside their own quote, "stating that she fears"), else ""
     ``scorer`` replaces ``score_targets`` (same signature), e.g. in tests. With ``cache_dir`` (and the default
     scorer) scores are kept on disk per document text, span and method (``newslens.cache``): a rerun scores only
-    mentions it has not scored before, with identical results.
+    mentions it has not scored before, with identical results. ``progress`` shows a progress bar while scoring;
+    ``jobs`` is the number of processes for the encoder on large corpora (the same results for any number).
     """
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     out = mentions.reset_index(drop=True).copy()
     spans = list(zip(out["doc_id"], out["start"].astype(int), out["end"].astype(int)))
     if scorer is None and cache_dir:
-        scores = _cached_scores(texts, spans, method, cache_dir)
+        scores = _cached_scores(texts, spans, method, cache_dir, progress, jobs)
     else:
         if scorer is None:
             from newslens.sentiment import score_targets as scorer
         items = [(texts[d], s, e) for d, s, e in spans]
-        scores = scorer(items, method=method) if items else pd.DataFrame(columns=SCORE_COLUMNS)
+        kwargs = {"progress": progress, "jobs": jobs} if progress or jobs > 1 else {}
+        scores = scorer(items, method=method, **kwargs) if items else pd.DataFrame(columns=SCORE_COLUMNS)
     for column in SCORE_COLUMNS:
         out[column] = scores[column].to_numpy() if len(scores) else pd.Series(dtype=float)
     out["method"] = method or "model"
@@ -87,7 +89,7 @@ _SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p
 
 
 def _cached_scores(texts: dict[str, str], spans: list[tuple[str, int, int]], method: str | None,
-                   cache_dir: str | Path) -> pd.DataFrame:
+                   cache_dir: str | Path, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
     """``score_targets`` for each (doc_id, start, end), reading and extending the per-document cache."""
     from newslens.cache import DocumentCache, text_key
     from newslens.sentiment import method_fingerprint, score_targets
@@ -99,7 +101,8 @@ def _cached_scores(texts: dict[str, str], spans: list[tuple[str, int, int]], met
              for key, frame in cache.get(set(keys.values())).items()}
     missing = list(dict.fromkeys((d, s, e) for d, s, e in spans if (s, e) not in known.get(keys[d], {})))
     if missing:
-        fresh = score_targets([(texts[d], s, e) for d, s, e in missing], method=method)
+        fresh = score_targets([(texts[d], s, e) for d, s, e in missing], method=method, progress=progress,
+                              jobs=jobs)
         for (d, s, e), row in zip(missing, fresh.itertuples(index=False, name=None)):
             known.setdefault(keys[d], {})[(s, e)] = row
         changed = {keys[d] for d, _, _ in missing}
@@ -239,8 +242,9 @@ def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.Da
     """The most negative and most positive sentences for each actor (and method), excluded mentions left out.
 
     Columns: actor, method, polarity ("negative" / "positive"), rank (1 = strongest), score, doc_id, surface,
-    sentence. A sentence appears once per actor and polarity (its strongest mention); only negative scores are
-    negative evidence and only positive ones positive.
+    sentence. A sentence appears once per actor and polarity (its strongest mention). Only mentions labelled
+    negative are negative evidence and only those labelled positive are positive: a neutral mention with a score
+    of +0.02 is not evidence of anything.
     """
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     data = scored[~scored["excluded"].astype(bool)] if "excluded" in scored else scored
@@ -251,8 +255,8 @@ def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.Da
     # One sort per polarity over all actors (stable, so ties keep table order), not one per actor: thousands of
     # discovered actors make per-group pandas calls the slowest part.
     picked = []
-    for order, (polarity, ascending, keep) in enumerate((("negative", True, data["score"] < 0),
-                                                         ("positive", False, data["score"] > 0))):
+    for order, (polarity, ascending) in enumerate((("negative", True), ("positive", False))):
+        keep = data["label"] == polarity
         best = (data[keep].sort_values(["actor", "method", "score", "doc_id", "start"],
                                        ascending=[True, True, ascending, True, True], kind="stable")
                 .drop_duplicates(["actor", "method", "doc_id", "sent_start"]))

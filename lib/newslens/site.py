@@ -167,9 +167,11 @@ def provenance() -> dict[str, str]:
 
     commit = _git("rev-parse", "HEAD")
     changed = _git("status", "--porcelain", "--", "lib", "notebooks", "pyproject.toml", "requirements.lock")
+    from .encoder import files_fingerprint
+
     data = importlib.resources.files("newslens").joinpath("data")
-    sentiment = hashlib.sha256(b"".join(data.joinpath(n).read_bytes()
-                                        for n in ("target_sentiment.json", "target_sentiment.npy"))).hexdigest()
+    fast = hashlib.sha256(b"".join(data.joinpath(n).read_bytes()
+                                   for n in ("target_sentiment.json", "target_sentiment.npy"))).hexdigest()
     try:
         from .nlp import MODEL_PACKAGE, model_fingerprint
         spacy_model = f"{MODEL_PACKAGE}, sha256 {model_fingerprint()[:16]}"
@@ -179,7 +181,9 @@ def provenance() -> dict[str, str]:
             "commit": (commit + (" with uncommitted changes to the code" if changed else "")) if commit
             else "not a git checkout",
             "date": _git("show", "-s", "--format=%cs", "HEAD") or "unknown",
-            "sentiment model": f"target_sentiment, sha256 {sentiment[:16]}",
+            "sentiment model": f"target_encoder (all-MiniLM-L6-v2 fine-tuned on NewsMTSC, int8), "
+                               f"sha256 {files_fingerprint()[:16]}",
+            "fast sentiment model": f"target_sentiment, sha256 {fast[:16]}",
             "spaCy model": spacy_model}
 
 
@@ -332,6 +336,7 @@ def index_page(out: Path, reports: dict[str, tuple[str, ...]], failures: dict[st
                                                             ("git commit", made["commit"]),
                                                             ("commit date", made["date"]),
                                                             ("sentiment model", made["sentiment model"]),
+                                                            ("fast sentiment model", made["fast sentiment model"]),
                                                             ("spaCy model", made["spaCy model"])])
             + "<p>Each report is an executed notebook (HTML and .ipynb) with its figures (PNG, SVG) and tables (CSV, "
               "full precision; the reports round for display). In the CSV tables, a text cell that starts with =, "

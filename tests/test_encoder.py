@@ -1,0 +1,108 @@
+"""The sentiment encoder: its input windows (worked out by hand from the word pieces), determinism, the shipped files
+and their provenance, and its accuracy on the NewsMTSC dev sets."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from conftest import shared_path
+from newslens import encoder, sentiment
+from newslens.train_sentiment import macro_f1, read_split
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return encoder.load_tokenizer()
+
+
+def pieces(tokenizer, window: encoder.Window) -> list[str]:
+    return [tokenizer.id_to_token(int(i)) for i in window.input_ids]
+
+
+def test_one_window_holds_every_target_of_a_short_sentence(tokenizer):
+    # Word pieces: [CLS] ka ##llas praised wit ##koff . [SEP] -> Kallas is pieces 1-2, Witkoff pieces 4-5.
+    (window,) = encoder.encode(tokenizer, "Kallas praised Witkoff.", [(0, 6), (15, 22)])
+    assert pieces(tokenizer, window) == ["[CLS]", "ka", "##llas", "praised", "wit", "##koff", ".", "[SEP]"]
+    np.testing.assert_array_equal(window.target_mask, [[0, .5, .5, 0, 0, 0, 0, 0], [0, 0, 0, 0, .5, .5, 0, 0]])
+    assert window.targets == (0, 1)
+
+
+def test_marked_windows_bracket_one_target_each(tokenizer):
+    # [unused0] and [unused1] (ids 1 and 2) around the target's pieces; the target is the pieces and the brackets.
+    first, second = encoder.encode(tokenizer, "Kallas praised Witkoff.", [(0, 6), (15, 22)], marked=True)
+    assert pieces(tokenizer, first) == ["[CLS]", "[unused0]", "ka", "##llas", "[unused1]", "praised", "wit", "##koff",
+                                        ".", "[SEP]"]
+    np.testing.assert_array_equal(first.target_mask, [[0, .25, .25, .25, .25, 0, 0, 0, 0, 0]])
+    assert pieces(tokenizer, second)[4:8] == ["[unused0]", "wit", "##koff", "[unused1]"]
+    np.testing.assert_array_equal(np.flatnonzero(second.target_mask[0]), [4, 5, 6, 7])
+    assert (first.targets, second.targets) == ((0,), (1,))
+
+
+def test_a_long_sentence_gets_one_window_per_target_centred_on_it(tokenizer):
+    # 50 × "house", "dog", 50 × "house": [CLS] + 101 pieces + [SEP]. With 16 pieces per window, 14 are text.
+    sentence = " ".join(["house"] * 50 + ["dog"] + ["house"] * 50)
+    dog = sentence.index("dog")
+    last = len(sentence) - 5
+    first, middle, end = encoder.encode(tokenizer, sentence, [(0, 5), (dog, dog + 3), (last, last + 5)],
+                                        max_tokens=16)
+    for window, target in ((first, 0), (middle, 1), (end, 2)):
+        assert len(window.input_ids) == 16 and window.targets == (target,)
+        assert pieces(tokenizer, window)[0] == "[CLS]" and pieces(tokenizer, window)[-1] == "[SEP]"
+    # The first "house" is piece 1 of the sentence: the window starts at the sentence start.
+    assert np.flatnonzero(first.target_mask[0]).tolist() == [1]
+    # "dog" is text piece 50; the window's text starts at piece 50 - 7 = 43, so "dog" is window piece 8.
+    assert np.flatnonzero(middle.target_mask[0]).tolist() == [8]
+    assert pieces(tokenizer, middle)[8] == "dog"
+    # The last "house" is text piece 100; the window ends with the text: it is window piece 14.
+    assert np.flatnonzero(end.target_mask[0]).tolist() == [14]
+
+
+def test_a_span_without_word_pieces_falls_back_to_the_sentence_start(tokenizer):
+    (window,) = encoder.encode(tokenizer, "Smith  spoke.", [(5, 6)])  # the second of two spaces
+    np.testing.assert_array_equal(window.target_mask[0], [1, 0, 0, 0, 0])
+
+
+def test_scores_do_not_depend_on_what_else_is_scored():
+    alone = sentiment.score_targets([("Kallas praised Witkoff.", 15, 22)])
+    text = "Putin rejected the plan. Kallas praised Witkoff."
+    among = sentiment.score_targets([(text, 0, 5), (text, 40, 47), (text, 25, 31)])
+    assert alone.loc[0, "p_positive"] == among.loc[1, "p_positive"]  # bit for bit
+    assert alone.loc[0, "score"] == among.loc[1, "score"]
+    fresh = encoder.TargetEncoder().predict_proba("Kallas praised Witkoff.", [(15, 22)])
+    assert fresh[0, 2] == alone.loc[0, "p_positive"]
+
+
+def test_progress_bar_while_scoring(capsys):
+    sentiment.score_targets([("Smith will travel to Boston on Tuesday.", 0, 5)], progress=True)
+    assert "tone (model)" in capsys.readouterr().err
+
+
+def test_shipped_files_are_small_and_are_the_ones_trained():
+    meta = encoder.model_meta()
+    assert encoder.MODEL_FILE.stat().st_size <= 30 * 1024 * 1024
+    for path in (encoder.MODEL_FILE, encoder.TOKENIZER_FILE):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == meta["files"][path.name], path.name
+
+
+def test_provenance_of_the_base_model_is_recorded():
+    meta = encoder.model_meta()
+    assert meta["base_sha256"] == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    assert "all-MiniLM-L6-v2" in meta["base"] and "Apache-2.0" in meta["base"]
+    assert meta["shipped"] == "int8"
+
+
+def test_the_fingerprint_changes_with_the_method():
+    prints = {m: sentiment.method_fingerprint(m) for m in sentiment.METHODS}
+    assert len(set(prints.values())) == len(sentiment.METHODS)
+    assert sentiment.method_fingerprint(None) == prints["model"]
+
+
+@pytest.mark.parametrize("split", ["dev_mt", "dev_rw"])
+def test_macro_f1_on_newsmtsc_dev_beats_the_fast_model(split):
+    # The fast model scores 67.4 / 67.9 here (README); the issue's target, 78, is met on dev_rw only (README).
+    rows = read_split(shared_path("data", "newsmtsc", f"{split}.jsonl"))
+    frame = sentiment.score_targets([(t, s, e) for t, s, e, _ in rows])
+    predicted = frame["label"].map({label: i for i, label in enumerate(sentiment.LABELS)}).to_numpy()
+    assert 100 * macro_f1(np.array([label for *_, label in rows]), predicted) >= 72
