@@ -239,6 +239,62 @@ def test_bare_year_bounds_respect_the_corpus_year():
     assert (clue.earliest, clue.latest) == (None, D(2017, 12, 31))
 
 
+# --- embedded posts in page markup ----------------------------------------------------------------------------------
+# 3 December 2025 15:00 UTC is 1,764,774,000 Unix seconds; a Twitter id made then is (1764774000000 - 1288834974657)
+# = 475,939,025,343 ms after Twitter's epoch, shifted left by 22 bits: 1996232957752246272.
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<tweet id="1996232957752246272" author="@annberg">The bridge is open.</tweet>',
+        '<blockquote class="twitter-tweet"><p>The bridge is open.</p>'
+        '<a href="https://twitter.com/annberg/status/1996232957752246272">link</a></blockquote>',
+        "See https://x.com/annberg/status/1996232957752246272 for the post.",
+        '<tweet tweet_id="12" timestamp="1764774000">The bridge is open.</tweet>',  # id too small: the timestamp
+        '<tweet author="@annberg" datetime="2025-12-03">The bridge is open.</tweet>',
+        '<tweet tweet-author="@annberg" tweet-date="December 3, 2025">The bridge is open.<tweet/>',
+    ],
+)
+def test_embedded_post_markup_is_a_stamp_of_its_day(markup):
+    stamps = find_stamps("The mayor cut the ribbon.\n" + markup)
+    assert {(s.kind, s.value) for s in stamps} == {("embedded post", "2025-12-03")}
+
+
+def test_embedded_post_bounds_the_article_from_below_with_a_day_for_time_zones():
+    # posted on 3 December (UTC), quoted by the article: written on or after 2 December in any time zone; the date
+    # inside the markup is not read as a date the prose reports
+    text = 'Ann Berg was pleased.\n<tweet author="@annberg" datetime="2025-12-03">Open at last!</tweet>'
+    (clue,) = article_clues(text, None)
+    assert (clue.earliest, clue.latest, clue.anchor) == (D(2025, 12, 2), None, D(2025, 12, 3))
+
+
+def test_old_sequential_post_ids_and_other_tags_give_no_stamp():
+    assert find_stamps('<tweet id="20">Just setting up.</tweet>') == []
+    assert find_stamps('<div id="1996232957752246272">The bridge is open.</div>') == []
+
+
+# --- sentence edges and years used as modifiers ---------------------------------------------------------------------
+
+def test_abbreviations_do_not_end_the_sentence_of_a_date():
+    # "Mr." is no sentence edge: the past tense "came" after it governs "In 2014"
+    guess = YearGuess([], 2025)
+    (clue,) = article_clues("In 2014, most of the money to Mr. Berg came from small donors.", guess)
+    assert (clue.earliest, clue.latest) == (D(2014, 1, 1), None)
+    (clue,) = article_clues("Voters backed Sen. Berg in 2019.", guess)
+    assert (clue.earliest, clue.latest) == (D(2019, 1, 1), None)
+
+
+def test_an_old_year_as_a_modifier_in_a_past_report_bounds_from_below():
+    guess = YearGuess([], 2025)  # years up to 2023 are history to the corpus
+    (clue,) = article_clues("The 2008 housing collapse ruined him.", guess)
+    assert (clue.earliest, clue.latest) == (D(2008, 1, 1), None)
+    # the corpus's year or the one before may still be to come ("the 2024 race was heating up" in 2023)
+    assert article_clues("The 2024 race was close.", guess) == []
+    # a modifier without a past tense bounds nothing
+    assert article_clues("Historians will study the 2008 housing collapse.", guess) == []
+    assert article_clues("The 2008 housing collapse haunts him.", guess) == []
+
+
 # --- the benchmark's scorer ------------------------------------------------------------------------------------------
 
 def _bench_dates():

@@ -14,10 +14,16 @@ contradicting stronger ones is dropped):
     2025", "By Ann Lee | Dec 3, 2025", a line of the page top that is only a date ("Thursday, 27 November, 2025"):
     the publication day, a day either side for time zones and republished wire copy ("Updated" and a date-only
     line further down only bound it from above). The signature of an embedded post ("— Ann Lee (@annlee) July 5,
-    2016") bounds it from below (0.6). Stamps are evidence for the article's date and never events.
+    2016") bounds it from below (0.6), and so does a post embedded in the page's markup ("<tweet id=...>",
+    "<blockquote class="twitter-tweet">", a "twitter.com/name/status/ID" link): its day from the post's id (Twitter
+    ids from November 2010 on carry their creation time), a Unix "timestamp" or a "datetime" / "tweet-date"
+    attribute, a day before it for time zones. Stamps are evidence for the article's date and never events.
   * an **explicit date** (0.6): reported in the past ("talks began on 23 November 2025") the article was written on
     or after it; announced ("will vote on Nov. 8", "the primary is June 14", "ahead of the May 3 primary") on or
-    before it. A date used as a modifier ("the 2016 election") or after "by", "until", "before" bounds nothing.
+    before it. A date used as a modifier ("the 2016 election") or after "by", "until", "before" bounds nothing,
+    except a year at least two before the corpus's year in a past-tense report ("the 2008 collapse was ..."):
+    history, so on or after its first day (0.3). Abbreviations ("Mr.", "Sen.", "U.S.") do not end the sentence
+    whose tense is read.
   * a **month or year** reported as past (0.3): on or after its first day ("since March 2019"); announced: on or
     before its last day. A bare year only when that is plausible for the corpus's year (below). A month without a
     year ("in June", 0.15) is placed in the corpus's year and taken a year out on the safe side: on or after its
@@ -43,7 +49,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from newslens.text import word_forms
+from newslens.text import ABBREVIATIONS, word_forms
 from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
@@ -58,7 +64,7 @@ class Stamp:
     end: int
     kind: str  # dateline | published | updated | byline | header | later line | embedded post
     value: str  # TimeML day value of the stamp: "2025-11-24", or "XXXX-11-24" without a year
-    text: str
+    text: str  # the stamp as written; for post markup, what it says ("id 7566… of a post: 2016-07-23")
 
 
 # --- stamps and furniture -------------------------------------------------------------------------------------------
@@ -77,6 +83,15 @@ _DATELINE_DATE_FIRST = re.compile(
 )
 # "— Paul Ryan (@SpeakerRyan) July 5, 2016": the signature of an embedded social-media post, posted before the article.
 _EMBEDDED = re.compile(r"\(@\w{1,15}\)\s*$")
+# Embedded posts in the markup of a page ("<tweet id=... datetime=...>", "<blockquote class="twitter-tweet">") and
+# links to a post ("twitter.com/name/status/ID"): the post existed before the article was written.
+_POST_TAG = re.compile(r"<(?:tweet\b|blockquote\b[^>]*twitter)[^>]*>", re.I)
+_POST_URL = re.compile(r"\b(?:twitter|x)\.com/\w{1,15}/status(?:es)?/(?P<id>\d{15,20})\b", re.I)
+_POST_ID = re.compile(r"\b(?:tweet[-_])?id\s*=\s*[\"']?(?P<id>\d{15,20})\b", re.I)
+_POST_EPOCH = re.compile(r"\btimestamp\s*=\s*[\"']?(?P<seconds>\d{9,10})\b", re.I)
+_POST_DATE = re.compile(r"\b(?:datetime|tweet-date|date)\s*=\s*[\"'](?P<date>[^\"'<>]{6,40})[\"']", re.I)
+SNOWFLAKE_EPOCH_MS = 1288834974657  # Twitter's ids since 4 November 2010 carry their creation time in ms from this
+SNOWFLAKE_MIN = 10 ** 15  # older, sequential ids stayed below 3 * 10**10; larger ones are all time-stamped
 _STAMP_WORDS = re.compile(
     r"^\W{0,3}(?P<word>(?:first\s+)?published|posted|(?:last\s+)?updated|last\s+modified|date|by\s+[A-Z][\w.'’-]+"
     r"(?:\s+[A-Z][\w.'’-]+){0,3})\b\s*(?:on|at)?\s*[:|,–—-]?\s*",
@@ -131,7 +146,33 @@ def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
         handle = _EMBEDDED.search(text, max(0, t.start - 20), t.start)
         if handle and _DAY_VALUE.match(t.value):
             stamps.append(Stamp(handle.start(), t.end, "embedded post", t.value[:10], text[handle.start():t.end]))
+    stamps += _post_markup(text)
     return sorted(stamps, key=lambda s: s.start)
+
+
+def _post_markup(text: str) -> list[Stamp]:
+    """Embedded posts in page markup: the day (UTC) a post was made, from its id (Twitter's ids from November 2010
+    on carry their creation time), a "timestamp" (Unix seconds) or a "datetime" / "tweet-date" attribute."""
+    stamps = []
+    for m in list(_POST_TAG.finditer(text)) + list(_POST_URL.finditer(text)):
+        tag = m.group()
+        post_id = m["id"] if m.re is _POST_URL else (_POST_ID.search(tag) or {"id": None})["id"]
+        epoch = _POST_EPOCH.search(tag)
+        attribute = _POST_DATE.search(tag)
+        day = value = None
+        if post_id and int(post_id) >= SNOWFLAKE_MIN:
+            seconds = ((int(post_id) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000
+            day, how = dt.datetime.fromtimestamp(seconds, dt.timezone.utc).date(), f"id {post_id}"
+        elif epoch:
+            day, how = dt.datetime.fromtimestamp(int(epoch["seconds"]), dt.timezone.utc).date(), "timestamp"
+        elif attribute:
+            found = [t.value[:10] for t in find_timexes(attribute["date"]) if re.match(r"^\d{4}-\d\d-\d\d", t.value)]
+            value, how = (found[0], "date attribute") if found else (None, "")
+        if day:
+            value = day.isoformat()
+        if value:
+            stamps.append(Stamp(m.start(), m.end(), "embedded post", value, f"{how} of a post: {value}"))
+    return stamps
 
 
 def furniture_spans(text: str) -> list[tuple[int, int]]:
@@ -180,6 +221,18 @@ _SCHEDULE_BEFORE = re.compile(
     r"\b(?:is|are|votes?|vote|holds?|begins?|starts?|opens?|closes?|ends?|expires?|takes?\s+place)"
     r"(?:\s+[a-z]+){0,2}\s+(?:on\s+|in\s+)?$", re.I)
 _EDGE = re.compile(r"[.!?]\s|\n")
+_WORD_BEFORE_DOT = re.compile(r"[\w.]+$")
+
+
+def _edges(text: str, start: int, end: int) -> list[int]:
+    """Sentence edges in ``text[start:end]`` (the start of each ". ", "! ", "? " or line break), not after an
+    abbreviation ("Mr. Obama", "Sen. Cruz", "U.S. troops", "Nov. 8")."""
+    found = []
+    for m in _EDGE.finditer(text, start, end):
+        word = _WORD_BEFORE_DOT.search(text, max(0, m.start() - 12), m.start()) if text[m.start()] == "." else None
+        if not (word and word.group().lower() in ABBREVIATIONS):
+            found.append(m.start())
+    return found
 _ATTRIBUTIVE_BEFORE = re.compile(r"(?:\b(?:the|a|an|this|that|its|their|his|her|our)|['’]s)\s*$", re.I)
 _NOT_A_NOUN = frozenset(
     "was were is are has had have will would could should can may might did does do and or but to in at on by for "
@@ -190,28 +243,27 @@ _OPEN_BEFORE = re.compile(r"\b(?:by|until|till|before|ahead\s+of|through|due|dea
 NEAR = 100  # characters within which a tense marker governs a date
 
 
-def _tense(text: str, timex: Timex) -> int:
+def _tense(text: str, timex: Timex, modifier: bool = False) -> int:
     """-1 reported as past, +1 announced as still to come, 0 no clear sign (then the date is no clue).
 
     Past: the nearest tense marker in the sentence, within NEAR characters, is a past-tense verb (not a participle
     after "is/are/be"). Future: an outright future ("will", "is due to", "is scheduled for") or a scheduled day in the
     present ("the primary is June 14"). A date used as a modifier ("the 2016 election", "the March 15 primary") or
-    after "by", "until", "before", "ahead of" ... says nothing about when the article was written."""
+    after "by", "until", "before", "ahead of" ... says nothing about when the article was written; ``modifier=True``
+    reads such a modifier by the tense around it all the same (for ``_old_year``)."""
     before = text[max(0, timex.start - 40):timex.start]
-    after = re.match(r"[\s-]+([A-Za-z]+)", text[timex.end:timex.end + 30])
     head = timex.text.lower()
     if head.startswith(("last ", "past ", "previous ")):
         return -1
     if head.startswith(("next ", "coming ", "this coming ")):
         return 1
-    left = max([m.end() for m in _EDGE.finditer(text, max(0, timex.start - NEAR), timex.start)], default=None)
-    left = max(0, timex.start - NEAR) if left is None else left
-    edge = _EDGE.search(text, timex.end, timex.end + NEAR)
-    right = edge.start() if edge else min(len(text), timex.end + NEAR)
+    before_edges = _edges(text, max(0, timex.start - NEAR), timex.start)
+    left = before_edges[-1] + 1 if before_edges else max(0, timex.start - NEAR)
+    after_edges = _edges(text, timex.end, timex.end + NEAR)
+    right = after_edges[0] if after_edges else min(len(text), timex.end + NEAR)
     if _AHEAD_OF.search(before):
         return 0 if _past_before(text, left, right) else 1
-    if (head.startswith("the ") or _ATTRIBUTIVE_BEFORE.search(before)) and after and after.group(1).islower() \
-            and after.group(1) not in _NOT_A_NOUN:
+    if not modifier and _is_modifier(text, timex):
         return 0
     if _SCHEDULE_BEFORE.search(text[left:timex.start]):
         return 1
@@ -228,6 +280,26 @@ def _tense(text: str, timex: Timex) -> int:
     if sign < 0 and _OPEN_BEFORE.search(before):
         return 0
     return sign
+
+
+def _is_modifier(text: str, timex: Timex) -> bool:
+    """Whether ``timex`` modifies the noun after it: "the 2016 election", "the March 15 primary", "Iowa's 2008 caucus"."""
+    before = text[max(0, timex.start - 40):timex.start]
+    after = re.match(r"[\s-]+([A-Za-z]+)", text[timex.end:timex.end + 30])
+    return bool((timex.text.lower().startswith("the ") or _ATTRIBUTIVE_BEFORE.search(before)) and after
+                and after.group(1).islower() and after.group(1) not in _NOT_A_NOUN)
+
+
+OLD_YEAR = 2  # a year at least this much before the corpus's year is history to its articles
+
+
+def _old_year(text: str, timex: Timex, rough: int | None) -> bool:
+    """A bare year used as a modifier in a past-tense report ("the 2008 housing collapse was ...") and at least
+    ``OLD_YEAR`` years before the corpus's year: an event of the past, so the article was written on or after its
+    first day. (A modifier of the corpus's own year or the next is often still to come: "the 2016 race was
+    heating up" in a 2015 article.)"""
+    return (rough is not None and bool(re.fullmatch(r"\d{4}", timex.value)) and int(timex.value) <= rough - OLD_YEAR
+            and _is_modifier(text, timex) and _tense(text, timex, modifier=True) < 0)
 
 
 def _past_before(text: str, left: int, right: int) -> bool:
@@ -435,7 +507,10 @@ def article_clues(text: str, guess: YearGuess | None, timexes: list[Timex] | Non
     clues = _stamp_clues(stamps, guess)
     rough = guess.rough if guess else None
     for timex in timexes:
-        if timex.type not in ("DATE", "TIME") or _inside(skip, timex) or not (direction := _tense(text, timex)):
+        if timex.type not in ("DATE", "TIME") or _inside(skip, timex):
+            continue
+        direction = _tense(text, timex) or (-1 if _old_year(text, timex, rough) else 0)
+        if not direction:
             continue
         if re.search(r"\d", timex.text) and _DAY_VALUE.match(timex.value):
             clue = _day_clue(text, timex, direction, guess)
@@ -522,7 +597,8 @@ def same_event(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def _sentence_around(text: str, timex: Timex) -> tuple[int, int]:
     """The sentence holding ``timex``, cut at ". ", "! ", "? " and line breaks: cheap, and close enough for comparing
-    words (abbreviations such as "Sen." cut it short, which only loses words)."""
+    words (abbreviations such as "Sen." cut it short, which only loses words; not cutting there, as ``_edges`` does
+    for the tense, was measured on PolNeAR train: one more wrong match and two right ones lost)."""
     starts = [m.end() for m in _EDGE.finditer(text, max(0, timex.start - 400), timex.start)]
     edge = _EDGE.search(text, timex.end, timex.end + 400)
     return (starts[-1] if starts else max(0, timex.start - 400)), (edge.start() + 1 if edge else len(text))
