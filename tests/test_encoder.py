@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import shared_path
@@ -72,6 +73,17 @@ def test_scores_do_not_depend_on_what_else_is_scored():
     assert alone.loc[0, "score"] == among.loc[1, "score"]
     fresh = encoder.TargetEncoder().predict_proba("Kallas praised Witkoff.", [(15, 22)])
     assert fresh[0, 2] == alone.loc[0, "p_positive"]
+
+
+def test_scores_are_the_same_bytes_with_several_processes(monkeypatch):
+    # Three sentences, two of them repeated: with the threshold lowered, jobs=2 scores in two spawned processes.
+    texts = ["Kallas praised Witkoff.", "Putin rejected the plan.", "Smith will travel to Boston on Tuesday."]
+    items = [(t, 0, 5) for t in texts] + [(texts[0], 15, 22), (texts[1], 0, 5)]
+    alone = sentiment.score_targets(items)
+    monkeypatch.setattr(sentiment, "PARALLEL_MIN_SENTENCES", 2)
+    monkeypatch.setattr(sentiment, "_CHUNK", 1)
+    parallel = sentiment.score_targets(items, jobs=2)
+    pd.testing.assert_frame_equal(alone, parallel, check_exact=True)
 
 
 def test_progress_bar_while_scoring(capsys):
