@@ -371,7 +371,7 @@ def test_7_list_booleans_and_ranges_are_checked():
     with pytest.raises(ParameterError, match=r"^parameter 'top_n': expected a whole number \(int\) of at least 1, "
                                              r"got '0'$"):
         check_parameters(notebook, [("top_n", "0")])
-    with pytest.raises(ParameterError, match=r"^parameter 'method': expected one of: model, vader, got 'bert'$"):
+    with pytest.raises(ParameterError, match=r"^parameter 'method': expected one of: model, fast, vader, got 'bert'$"):
         check_parameters([NOTEBOOKS / "02_actor_sentiment.ipynb"], [("method", "bert")])
 
 
