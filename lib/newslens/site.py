@@ -318,7 +318,7 @@ def report_section(out: Path, stem: str, files: list[str], failure: str | None) 
 
 STYLE = ("body{font-family:sans-serif;max-width:64em;margin:2em auto;padding:0 1em;line-height:1.45}"
          "section{border-top:1px solid #ccc;margin-top:1.5em;overflow:auto}dt{font-weight:bold;float:left;"
-         "clear:left;width:9em}dd{margin-left:10em}.thumbnail{float:right;margin:0 0 1em 1em;border:1px solid #ddd}"
+         "clear:left;width:11em}dd{margin-left:12em}.thumbnail{float:right;margin:0 0 1em 1em;border:1px solid #ddd}"
          ".failed{color:#a00}.finding{border-left:4px solid #4C72B0;padding-left:.6em}"
          "table{border-collapse:collapse}td,th{text-align:left;vertical-align:top;padding:.2em .6em;"
          "border-bottom:1px solid #eee}details{margin:.3em 0}")
