@@ -41,6 +41,15 @@ def test_marked_windows_bracket_one_target_each(tokenizer):
     assert (first.targets, second.targets) == ((0,), (1,))
 
 
+def test_pair_windows_repeat_the_target_as_a_second_segment(tokenizer):
+    # The marked sentence, [SEP], then the target's own pieces and [SEP] with token type 1.
+    (window,) = encoder.encode(tokenizer, "Kallas praised Witkoff.", [(15, 22)], marked=True, pair=True)
+    assert pieces(tokenizer, window) == ["[CLS]", "ka", "##llas", "praised", "[unused0]", "wit", "##koff", "[unused1]",
+                                         ".", "[SEP]", "wit", "##koff", "[SEP]"]
+    assert window.token_type_ids.tolist() == [0] * 10 + [1] * 3
+    np.testing.assert_array_equal(np.flatnonzero(window.target_mask[0]), [4, 5, 6, 7])
+
+
 def test_a_long_sentence_gets_one_window_per_target_centred_on_it(tokenizer):
     # 50 × "house", "dog", 50 × "house": [CLS] + 101 pieces + [SEP]. With 16 pieces per window, 14 are text.
     sentence = " ".join(["house"] * 50 + ["dog"] + ["house"] * 50)

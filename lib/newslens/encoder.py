@@ -2,17 +2,19 @@
 
 Public surface:
     encode(tokenizer, sentence, spans) -> list[Window]   the model's input for the targets of one sentence
-    TargetEncoder.load() / load_encoder()               the shipped model
+    TargetEncoder(model, tokenizer) / load_encoder()    a model / the shipped model, loaded once
     TargetEncoder.predict_proba(sentence, spans)        (len(spans), 3) class probabilities, in sentiment.LABELS order
 
 The model (built by ``python -m newslens.train_encoder``, ``make train-sentiment``) is all-MiniLM-L6-v2 fine-tuned on
-NewsMTSC. A sentence is encoded once for all the targets in it: each target is represented by the encoder's state of
-the sentence start ([CLS]) beside the mean of the states of the target's own word pieces, and a linear layer maps
-that to negative / neutral / positive. The graph takes ``input_ids`` (1, T) and ``target_mask`` (K, T), whose row k
-holds 1/n on the n word pieces of target k, and returns ``logits`` (K, 3).
+NewsMTSC. How a sentence is turned into windows (``encode``) is recorded with the model (``marked``, ``pair`` in its
+metadata): the shipped model reads one window per target, the sentence with the target bracketed by [unused0] and
+[unused1], then the target's pieces again as a second segment. A target is represented by the state of [CLS]
+beside the mean of the states of its bracketed pieces, and a linear layer maps that to negative / neutral /
+positive. The graph takes ``input_ids`` (1, T), ``target_mask`` (K, T), whose row k holds 1/n on the n pieces of
+target k, and for pairs ``token_type_ids`` (1, T); it returns ``logits`` (K, 3).
 
-Determinism: one sentence per call and one thread per session, so a sentence's scores do not depend on what else is
-scored with it, on the batch, or on ``--jobs``.
+Determinism: one window per call and one thread per session (and the pooling and the head in fp32), so a target's
+scores do not depend on what else is scored with it, on the batch, or on ``--jobs``.
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ class Window:
     input_ids: np.ndarray  # (T,) int64, [CLS] ... [SEP]
     target_mask: np.ndarray  # (K, T) float32, each row sums to 1
     targets: tuple[int, ...]  # the index of each row's target in the ``spans`` given to ``encode``
+    token_type_ids: np.ndarray | None = None  # (T,) int64: 0 for the sentence, 1 for the target repeated (pairs)
 
 
 def load_tokenizer(path: Path = TOKENIZER_FILE):
@@ -60,11 +63,16 @@ def _target_pieces(offsets, special, start: int, end: int) -> list[int]:
     return pieces or [0]
 
 
-def _window(ids: list[int], rows: list[list[int]], targets: list[int]) -> Window:
+def _window(ids: list[int], rows: list[list[int]], targets: list[int], second: list[int] | None = None) -> Window:
+    """A window; with ``second``, those pieces and a [SEP] follow as the second segment (token type 1)."""
+    types = None
+    if second is not None:
+        types = np.asarray([0] * len(ids) + [1] * (len(second) + 1), dtype=np.int64)
+        ids = [*ids, *second, ids[-1]]
     mask = np.zeros((len(rows), len(ids)), dtype=np.float32)
     for k, pieces in enumerate(rows):
         mask[k, pieces] = np.float32(1.0 / len(pieces))
-    return Window(np.asarray(ids, dtype=np.int64), mask, tuple(targets))
+    return Window(np.asarray(ids, dtype=np.int64), mask, tuple(targets), types)
 
 
 def _crop(ids: list[int], pieces: list[int], max_tokens: int) -> tuple[list[int], list[int]]:
@@ -89,22 +97,25 @@ def _marked(ids: list[int], pieces: list[int]) -> tuple[list[int], list[int]]:
 
 
 def encode(tokenizer, sentence: str, spans: list[tuple[int, int]], max_tokens: int = MAX_TOKENS,
-           marked: bool = False) -> list[Window]:
+           marked: bool = False, pair: bool = False) -> list[Window]:
     """The windows the model reads for the targets ``sentence[start:end]`` of one sentence.
 
     Unmarked, a sentence of at most ``max_tokens`` word pieces is one window holding all its targets, and a longer
     one gives one window per target, ``max_tokens`` pieces centred on the target. ``marked`` gives one window per
-    target, its pieces bracketed by two marker pieces (the model then knows which mention it is asked about).
+    target, its pieces bracketed by two marker pieces (the model then knows which mention it is asked about);
+    ``pair`` also repeats the target's pieces after the sentence as a second segment.
     """
     encoding = tokenizer.encode(sentence)
     ids, offsets, special = encoding.ids, encoding.offsets, encoding.special_tokens_mask
     rows = [_target_pieces(offsets, special, s, e) for s, e in spans]
-    if not marked and len(ids) <= max_tokens:
+    if not (marked or pair) and len(ids) <= max_tokens:
         return [_window(ids, rows, list(range(len(spans))))]
     windows = []
     for k, pieces in enumerate(rows):
-        window_ids, window_pieces = _crop(*(_marked(ids, pieces) if marked else (ids, pieces)), max_tokens)
-        windows.append(_window(window_ids, [window_pieces], [k]))
+        second = [ids[p] for p in pieces if p != 0][:16] if pair else None
+        room = max_tokens - (len(second) + 1 if second is not None else 0)
+        window_ids, window_pieces = _crop(*(_marked(ids, pieces) if marked else (ids, pieces)), room)
+        windows.append(_window(window_ids, [window_pieces], [k], second))
     return windows
 
 
@@ -112,11 +123,12 @@ class TargetEncoder:
     """The shipped ONNX model and its tokenizer."""
 
     def __init__(self, model_path: Path = MODEL_FILE, tokenizer_path: Path = TOKENIZER_FILE,
-                 marked: bool | None = None):
+                 marked: bool | None = None, pair: bool = False):
         import onnxruntime as ort
 
         # Whether the model was trained on marked windows is recorded by the training script.
-        self.marked = bool(model_meta()["hyperparameters"].get("marked", False)) if marked is None else marked
+        settings = model_meta()["hyperparameters"] if marked is None else {"marked": marked, "pair": pair}
+        self.marked, self.pair = bool(settings.get("marked", False)), bool(settings.get("pair", False))
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -126,14 +138,16 @@ class TargetEncoder:
         self.tokenizer = load_tokenizer(tokenizer_path)
 
     def logits(self, window: Window) -> np.ndarray:
-        (out,) = self.session.run(["logits"], {"input_ids": window.input_ids[None, :],
-                                               "target_mask": window.target_mask})
+        feed = {"input_ids": window.input_ids[None, :], "target_mask": window.target_mask}
+        if window.token_type_ids is not None:
+            feed["token_type_ids"] = window.token_type_ids[None, :]
+        (out,) = self.session.run(["logits"], feed)
         return out
 
     def predict_proba(self, sentence: str, spans: list[tuple[int, int]]) -> np.ndarray:
         """Class probabilities (negative, neutral, positive) for each target span of one sentence."""
         result = np.zeros((len(spans), 3), dtype=np.float64)
-        for window in encode(self.tokenizer, sentence, spans, marked=self.marked):
+        for window in encode(self.tokenizer, sentence, spans, marked=self.marked, pair=self.pair):
             logits = self.logits(window).astype(np.float64)
             logits -= logits.max(axis=1, keepdims=True)
             p = np.exp(logits)

@@ -9,9 +9,10 @@ Methods (all offline, all deterministic):
 
 ``"model"`` (the default)
     all-MiniLM-L6-v2 fine-tuned on NewsMTSC and run with onnxruntime (``newslens.encoder``; built by
-    ``make train-sentiment``). A sentence is encoded once for all its mentions; each mention is read as the
-    sentence's [CLS] state beside the mean state of its own word pieces. Weights are int8; one thread, one sentence
-    per call, so scores are the same bytes on every run and with any number of jobs. ``score`` is
+    ``make train-sentiment``). Each mention is its own input: its sentence with the mention bracketed by two marker
+    pieces, then the mention again as a second segment; it is read as the [CLS] state beside the mean state of the
+    bracketed mention. Weights are int8; one thread and one input per call, so scores are the same bytes on every
+    run and with any number of jobs. ``score`` is
     P(positive) - P(negative); the span the model looked at is the sentence.
 
 ``"fast"``

