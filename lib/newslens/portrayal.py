@@ -246,6 +246,17 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
     documents, mentions, quotes, methods and code (and, for the summaries, registry, ``n_boot`` and ``rollup``)
     made it before.
 
+    Parameters
+    ----------
+    documents, mentions, quotes
+        As for ``mention_sentiment``.
+    registry, n_boot, rollup
+        As for ``actor_summary``.
+    methods : sequence of str
+        The sentiment methods, e.g. ``("model", "vader")``.
+    cache_dir : path, optional
+        Cache folder (per-document scores and these tables); None: compute everything.
+
     Returns
     -------
     (scored, summary, by_document)
