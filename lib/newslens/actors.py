@@ -14,6 +14,7 @@ Public surface (plain data in, plain data out):
     registry_yaml(actors) -> str                                          the registry format, to edit and pass back
     actors_for_corpus(documents, corpus, actors_file="", discover=True, ...) -> ActorSetup
     cached_attributions(documents, jobs=1, cache_dir=None) -> list[list[Attribution]]
+    actor_tables(documents, corpus, actors_file="", ...) -> ActorTables   all of the above, cached per corpus
 
 ``documents`` is a DataFrame with columns ``doc_id`` and ``text``; every span is a character offset into ``text``.
 
@@ -38,7 +39,7 @@ import difflib
 import functools
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -641,8 +642,11 @@ ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 _LABEL_KINDS = {"PERSON": "person", "GPE": "country", "ORG": "organisation"}
 # Bump when find_entities changes what it stores: cached entities of older code are then never read.
 ENTITY_CODE_VERSION = "entities-1"
-# Only the tokeniser, tok2vec and the entity recogniser: discovery needs no parse, tags or lemmas.
-NER_EXCLUDE = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+# Only the tokeniser and the entity recogniser: discovery needs no parse, tags or lemmas. The recogniser of
+# en_core_web_sm embeds its own tok2vec layer; the pipeline's shared "tok2vec" component feeds only the tagger and
+# the parser, so without them it would be run for nothing (it cost a sixth of the recogniser's time; the entities
+# are the same).
+NER_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 
 
 def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None,
@@ -1331,3 +1335,77 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
                                      columns=list(_ATTRIBUTION_FIELDS)) for key, items in fresh.items()})
         known.update(fresh)
     return [known[key] for key in keys]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The corpus-level tables of the actor analysis, cached on disk as a whole
+
+
+@dataclass(frozen=True)
+class ActorTables:
+    """What notebook 02 computes from the documents before any tone is scored: the actors (``setup``), their
+    ``mentions`` (``find_mentions``), the ``quotes`` (``find_quotes``) and the ``unknown`` names
+    (``unknown_names``)."""
+
+    setup: ActorSetup
+    mentions: pd.DataFrame
+    quotes: pd.DataFrame
+    unknown: pd.DataFrame
+
+
+def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path = "", discover: bool = True,
+                 min_mentions: int = 1, jobs: int = 1, cache_dir: str | Path | None = None) -> ActorTables:
+    """``actors_for_corpus``, then the mentions, quotes and unknown names, read from the corpus-level cache
+    (``newslens.cache.TableCache``) when the same documents, registry, parameters, model and code made them before.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    corpus, actors_file, discover, min_mentions, jobs
+        As for ``actors_for_corpus``.
+    cache_dir : path, optional
+        Cache folder: per-document parses (entities, attributions) and these tables; None: compute everything.
+
+    Returns
+    -------
+    ActorTables
+    """
+    from newslens.cache import cached_tables, code_version, documents_key
+    from newslens.nlp import model_fingerprint
+
+    registry, source = registry_for_corpus(corpus, actors_file)
+    key = {"documents": documents_key(documents), "registry": [asdict(a) for a in registry],
+           "registry_source": source, "discover": bool(discover), "min_mentions": int(min_mentions),
+           "model": model_fingerprint(), "code": code_version()} if cache_dir else {}
+
+    def compute() -> tuple[dict[str, pd.DataFrame], dict]:
+        setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
+                                  jobs=jobs, cache_dir=cache_dir)
+        mentions = find_mentions(documents, setup.registry)
+        quotes = find_quotes(documents, setup.registry, mentions,
+                             cached_attributions(documents, jobs=jobs, cache_dir=cache_dir))
+        tables = {"discovered_table": setup.table, "mentions": mentions, "quotes": quotes,
+                  "unknown": unknown_names(documents, setup.registry)}
+        values = {"registry": [asdict(a) for a in setup.registry],
+                  "discovered": [asdict(a) for a in setup.discovered], "message": setup.message}
+        return tables, values
+
+    tables, values = cached_tables(cache_dir, "actors", key, compute, check=lambda t, _: _fits(documents, t))
+    setup = ActorSetup([_actor_from_json(a) for a in values["registry"]],
+                       [_actor_from_json(a) for a in values["discovered"]], tables["discovered_table"],
+                       values["message"])
+    return ActorTables(setup, tables["mentions"], tables["quotes"], tables["unknown"])
+
+
+def _actor_from_json(data: dict) -> Actor:
+    return Actor(**{field: tuple(value) if isinstance(value, list) else value for field, value in data.items()})
+
+
+def _fits(documents: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> bool:
+    """Every mention spells its surface in its document's text: cached tables that do not are not these
+    documents'."""
+    texts = dict(_documents(documents))
+    mentions = tables["mentions"]
+    return all(doc_id in texts and texts[doc_id][start:end] == surface for doc_id, start, end, surface in
+               zip(mentions["doc_id"], mentions["start"], mentions["end"], mentions["surface"]))

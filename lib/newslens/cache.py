@@ -1,8 +1,14 @@
-"""An on-disk cache of per-document parse results, so that a rerun parses only what changed.
+"""On-disk caches: per-document parse results, so that a rerun parses only what changed, and corpus-level tables,
+so that a rerun that changes only how results are shown does no document-level work at all.
 
 Public surface:
     DocumentCache(folder, namespace, version, columns)
+    TableCache(folder, namespace, key)
+    cached_tables(cache_dir, namespace, key, compute, check=None) -> (tables, values)
     text_key(text) -> str
+    documents_key(documents) -> str
+    frame_key(frame) -> str
+    code_version() -> str
     default_cache_dir() -> Path | None
 
 One cache holds one kind of result (``namespace``, e.g. "entities") as a table with fixed ``columns``, a group of
@@ -12,15 +18,27 @@ stale, and simply left behind in their own folder). Rows are stored in 256 Parqu
 digits; a shard is rewritten whole, through a temporary file and an atomic rename, so a reader never sees half a
 file. A shard that cannot be read, or lacks a column, is corrupt: it is deleted with a warning and its documents are
 parsed again.
+
+A ``TableCache`` entry holds the tables computed from a whole corpus (e.g. the actors, mentions and quotes of
+notebook 02). Its key is a mapping of everything they depend on — the documents' ids and text hashes
+(``documents_key``), the model fingerprint, the code version (``code_version``: every file of the package) and the
+parameters that change the result — and the sha256 of that mapping names the entry's folder, so an entry of other
+documents, code or parameters is never read. The entry is written into a temporary folder and renamed into place,
+its manifest (the full key, each table's columns and row count) written last. On reading, a manifest whose key
+differs (a stale entry) or a table that cannot be read or does not match its manifest (a corrupt entry) is deleted
+with a warning and the tables are computed again; so is an entry the caller's own check rejects.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
+import shutil
 import uuid
 import warnings
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -116,3 +134,133 @@ class DocumentCache:
             partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
             new[[KEY, *self.columns]].to_parquet(partial, index=False)
             os.replace(partial, path)
+
+
+def documents_key(documents: pd.DataFrame) -> str:
+    """sha256 over the ids and text hashes of ``documents`` (columns ``doc_id``, ``text``), in order."""
+    digest = hashlib.sha256()
+    for doc_id, text in zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)):
+        digest.update(f"{doc_id}\0{text_key(text)}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def frame_key(frame: pd.DataFrame) -> str:
+    """sha256 over a table's column names, dtypes and values (row order included)."""
+    digest = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """sha256 over every file of the ``newslens`` package (names and bytes): any change of code or shipped data
+    makes new corpus-level cache entries."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class TableCache:
+    """Corpus-level tables (and a few JSON values) stored on disk under one key.
+
+    Parameters
+    ----------
+    folder : path
+        The cache root.
+    namespace : str
+        The kind of result, e.g. ``"actors"``.
+    key : mapping
+        JSON-serialisable: everything the tables depend on (see the module's docstring).
+    """
+
+    MANIFEST = "manifest.json"
+
+    def __init__(self, folder: str | Path, namespace: str, key: dict):
+        self.key = json.dumps(key, sort_keys=True, ensure_ascii=True)
+        self.digest = hashlib.sha256(self.key.encode()).hexdigest()
+        self.folder = Path(folder) / f"{namespace}-tables" / self.digest[:32]
+
+    def get(self, check: Callable[[dict[str, pd.DataFrame], dict], bool] | None = None
+            ) -> tuple[dict[str, pd.DataFrame], dict] | None:
+        """The stored tables and values, or None when there is no usable entry (a stale or corrupt one is deleted
+        with a warning). ``check(tables, values)`` may reject an entry that does not fit its inputs."""
+        manifest_path = self.folder / self.MANIFEST
+        if not manifest_path.exists():
+            return None
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if manifest.get("key") != self.key:
+                return self._discard("stale (made for other inputs)")
+            tables = {name: _read_table(self.folder / f"{name}.parquet", dtypes, rows)
+                      for name, (dtypes, rows) in manifest["tables"].items()}
+            values = manifest["values"]
+        except Exception as error:  # unreadable manifest or table, wrong columns or rows: rebuilt
+            return self._discard(f"corrupt ({type(error).__name__}: {error})")
+        if check is not None and not check(tables, values):
+            return self._discard("stale (does not fit the documents)")
+        return tables, values
+
+    def _discard(self, why: str) -> None:
+        warnings.warn(f"table cache: {self.folder} is {why}; it is deleted and the tables are computed again",
+                      stacklevel=3)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return None
+
+    def put(self, tables: dict[str, pd.DataFrame], values: dict | None = None) -> None:
+        """Store ``tables`` and the JSON-serialisable ``values``, replacing any entry of this key atomically."""
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.folder.with_name(f"{self.folder.name}.{uuid.uuid4().hex}.partial")
+        partial.mkdir()
+        try:
+            for name, frame in tables.items():
+                frame.to_parquet(partial / f"{name}.parquet", index=False)
+            manifest = {"key": self.key, "values": values or {},
+                        "tables": {name: [{str(c): str(t) for c, t in frame.dtypes.items()}, len(frame)]
+                                   for name, frame in tables.items()}}
+            (partial / self.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            shutil.rmtree(self.folder, ignore_errors=True)
+            try:
+                os.replace(partial, self.folder)
+            except OSError:  # another run placed an entry of the same key in the meantime
+                pass
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _read_table(path: Path, dtypes: dict[str, str], rows: int) -> pd.DataFrame:
+    """A stored table with the columns, dtypes and row count its manifest names. Parquet gives text columns back
+    as pandas' string dtype: a column that was ``object`` is made so again, missing values as None."""
+    frame = pd.read_parquet(path)
+    if list(map(str, frame.columns)) != list(dtypes) or len(frame) != rows:
+        raise ValueError(f"{path.name} does not match the manifest")
+    for column, dtype in zip(frame.columns, dtypes.values()):
+        if str(frame[column].dtype) == dtype:
+            continue
+        if dtype == "object":
+            frame[column] = pd.Series([None if pd.isna(v) else v for v in frame[column]], index=frame.index,
+                                      dtype=object)
+        else:
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict,
+                  compute: Callable[[], tuple[dict[str, pd.DataFrame], dict]],
+                  check: Callable[[dict[str, pd.DataFrame], dict], bool] | None = None
+                  ) -> tuple[dict[str, pd.DataFrame], dict]:
+    """``compute()`` (tables and JSON values), read from the ``TableCache`` entry of ``key`` when there is a usable
+    one, else computed and stored. What is returned after computing is read back from the cache, so a first run
+    and a rerun see the very same tables (dtypes included). Without ``cache_dir``: ``compute()``."""
+    if not cache_dir:
+        return compute()
+    cache = TableCache(cache_dir, namespace, key)
+    found = cache.get(check)
+    if found is not None:
+        return found
+    tables, values = compute()
+    cache.put(tables, values)
+    found = cache.get()
+    return found if found is not None else (tables, values)

@@ -2,6 +2,8 @@
 
 Public surface (plain data in, plain data out):
     mention_sentiment(documents, mentions, quotes, method=None, scorer=None) -> DataFrame
+    actor_tone(documents, mentions, quotes, registry, methods, n_boot=2000, rollup=False, cache_dir=None)
+        -> (scored, summary, by_document)                   the three, cached per corpus
     actor_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     actor_document_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     evidence(scored, n=3) -> DataFrame
@@ -14,6 +16,7 @@ article lets them be portrayed) and also feed the speaker -> target matrix.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -236,6 +239,48 @@ def actor_document_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_bo
                            rollup: bool = False) -> pd.DataFrame:
     """As ``actor_summary``, one row per actor, document and method; an extra ``doc_id`` column."""
     return _summarise(scored, registry, ["actor", "doc_id"], n_boot, seed, rollup)
+
+
+def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Sequence[Actor],
+               methods: Sequence[str], n_boot: int = 2000, rollup: bool = False,
+               cache_dir: str | Path | None = None, jobs: int = 1,
+               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``mention_sentiment`` by each of ``methods`` (one table), its ``actor_summary`` and its
+    ``actor_document_summary``, each read from the corpus-level cache (``newslens.cache.TableCache``) when the same
+    documents, mentions, quotes, methods and code (and, for the summaries, registry, ``n_boot`` and ``rollup``)
+    made it before.
+
+    Parameters
+    ----------
+    documents, mentions, quotes
+        As for ``mention_sentiment``.
+    registry, n_boot, rollup
+        As for ``actor_summary``.
+    methods : sequence of str
+        The sentiment methods, e.g. ``("model", "vader")``.
+    cache_dir : path, optional
+        Cache folder (per-document scores and these tables); None: compute everything.
+    jobs, progress
+        As for ``mention_sentiment`` (neither changes a result, so neither is in a key).
+
+    Returns
+    -------
+    (scored, summary, by_document)
+    """
+    from newslens.cache import cached_tables, code_version, documents_key, frame_key
+    from newslens.sentiment import method_fingerprint
+
+    key = {"documents": documents_key(documents), "mentions": frame_key(mentions), "quotes": frame_key(quotes),
+           "methods": [[m, method_fingerprint(m)] for m in methods], "code": code_version()} if cache_dir else {}
+    scored = cached_tables(cache_dir, "tone", key, lambda: ({"scored": pd.concat(
+        [mention_sentiment(documents, mentions, quotes, method=m, cache_dir=cache_dir, jobs=jobs, progress=progress)
+         for m in methods],
+        ignore_index=True)}, {}))[0]["scored"]
+    key = {**key, "registry": [asdict(a) for a in registry], "n_boot": int(n_boot), "rollup": bool(rollup)}
+    summaries = cached_tables(cache_dir, "tone-summaries", key, lambda: (
+        {"summary": actor_summary(scored, registry, n_boot=n_boot, rollup=rollup),
+         "by_document": actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup)}, {}))[0]
+    return scored, summaries["summary"], summaries["by_document"]
 
 
 def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.DataFrame:

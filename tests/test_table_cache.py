@@ -1,0 +1,186 @@
+"""The corpus-level table cache: tables read back exactly, stale and corrupt entries rebuilt, and notebook 02's
+tables (actors, mentions, quotes, tone, summaries) read back with no document-level work."""
+import json
+import warnings
+
+import pandas as pd
+import pytest
+
+from newslens import actors as act
+from newslens import portrayal
+from newslens.cache import TableCache, cached_tables, documents_key, frame_key
+
+from conftest import SEEDS
+
+KEY = {"documents": "abc", "min_mentions": 1}
+
+
+def mixed_tables() -> dict[str, pd.DataFrame]:
+    """The dtypes notebook 02's tables hold: nullable integers with missing values, strings with None, booleans,
+    floats with NaN, and a table without rows."""
+    return {
+        "mentions": pd.DataFrame({"doc_id": ["a", "b"], "start": [0, 7],
+                                  "antecedent_start": pd.array([None, 3], dtype="Int64"),
+                                  "quoted_by": pd.Series([None, "Putin"], dtype="object"),
+                                  "excluded": [False, True], "score": [0.25, float("nan")]}),
+        "empty": pd.DataFrame({"name": pd.Series(dtype="object"), "count": pd.Series(dtype="int64")}),
+    }
+
+
+def test_tables_and_values_read_back_exactly(tmp_path):
+    cache = TableCache(tmp_path, "t", KEY)
+    assert cache.get() is None  # nothing stored yet: a miss, without a warning
+    cache.put(mixed_tables(), {"message": "No actor registry", "registry": [{"name": "Kaja Kallas"}]})
+    tables, values = TableCache(tmp_path, "t", dict(KEY)).get()
+    for name, frame in mixed_tables().items():
+        pd.testing.assert_frame_equal(tables[name], frame)
+    assert values == {"message": "No actor registry", "registry": [{"name": "Kaja Kallas"}]}
+    # Other inputs (another parameter value, other documents) never read this entry.
+    assert TableCache(tmp_path, "t", {**KEY, "min_mentions": 2}).get() is None
+    assert TableCache(tmp_path, "t", {**KEY, "documents": "abd"}).get() is None
+
+
+def test_stale_entry_is_deleted_and_rebuilt(tmp_path):
+    cache = TableCache(tmp_path, "t", KEY)
+    cache.put(mixed_tables())
+    manifest = cache.folder / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["key"] = data["key"].replace('"abc"', '"old"')  # an entry made for other inputs, in this key's folder
+    manifest.write_text(json.dumps(data))
+    with pytest.warns(UserWarning, match="is stale"):
+        assert cache.get() is None
+    assert not cache.folder.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated table", "table of another entry", "manifest not JSON",
+                                    "table missing"])
+def test_corrupt_entry_is_deleted_and_rebuilt(tmp_path, damage):
+    cache = TableCache(tmp_path, "t", KEY)
+    cache.put(mixed_tables())
+    table = cache.folder / "mentions.parquet"
+    if damage == "truncated table":
+        table.write_bytes(table.read_bytes()[:50])
+    elif damage == "table of another entry":  # readable, but not the rows the manifest names
+        pd.DataFrame({"doc_id": ["a"]}).to_parquet(table)
+    elif damage == "manifest not JSON":
+        (cache.folder / "manifest.json").write_text('{"key": ')
+    else:
+        table.unlink()
+    with pytest.warns(UserWarning, match="is corrupt"):
+        assert cache.get() is None
+    assert not cache.folder.exists()
+    calls = []
+    tables, _ = cached_tables(tmp_path, "t", KEY, lambda: (calls.append(1), (mixed_tables(), {}))[1])
+    assert calls == [1]
+    pd.testing.assert_frame_equal(tables["mentions"], mixed_tables()["mentions"])
+
+
+def test_cached_tables_computes_once_and_honours_the_check(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return mixed_tables(), {"n": len(calls)}
+
+    assert cached_tables(tmp_path, "t", KEY, compute)[1] == {"n": 1}
+    assert cached_tables(tmp_path, "t", KEY, compute)[1] == {"n": 1} and calls == [1]
+    # An entry the caller's check rejects (it does not fit the documents) is rebuilt.
+    with pytest.warns(UserWarning, match="does not fit"):
+        assert cached_tables(tmp_path, "t", KEY, compute, check=lambda tables, values: False)[1] == {"n": 2}
+    assert cached_tables(None, "t", KEY, compute)[1] == {"n": 3}  # no cache folder: always computed
+
+
+def test_keys_change_with_any_text_id_or_value():
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "text": ["Putin spoke.", "Kallas replied."]})
+    assert documents_key(documents) == documents_key(documents.copy())
+    assert documents_key(documents) != documents_key(documents.assign(text=["Putin spoke!", "Kallas replied."]))
+    assert documents_key(documents) != documents_key(documents.assign(doc_id=["a", "c"]))
+    assert documents_key(documents) != documents_key(documents.iloc[::-1])
+    frame = pd.DataFrame({"start": [0, 5], "actor": ["Putin", "Kallas"]})
+    assert frame_key(frame) == frame_key(frame.copy())
+    assert frame_key(frame) != frame_key(frame.assign(start=[0, 6]))
+    assert frame_key(frame) != frame_key(frame.astype({"start": "float64"}))
+
+
+# --- notebook 02's tables ------------------------------------------------------------------------------------------
+
+def assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Equal tables; in a column of Python objects a missing value may be None or NaN (Parquet keeps one kind)."""
+    def canonical(frame):
+        frame = frame.copy()
+        for column in frame.columns[frame.dtypes == object]:
+            frame[column] = [None if v is None or v != v else v for v in frame[column]]
+        return frame
+
+    pd.testing.assert_frame_equal(canonical(got), canonical(expected))
+
+
+def _forbid(monkeypatch, module, *names):
+    def refuse(*args, **kwargs):
+        raise AssertionError("document-level work on a rerun")
+
+    for name in names:
+        monkeypatch.setattr(module, name, refuse)
+
+
+def test_actor_tables_warm_run_does_no_document_work(tmp_path, seed_corpus, monkeypatch):
+    documents = seed_corpus.documents.head(2)
+    corpus = tmp_path / "corpus"  # no actors.yaml: every actor is discovered
+    corpus.mkdir()
+    plain = act.actor_tables(documents, corpus)  # no cache
+    cold = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
+    with monkeypatch.context() as patched:
+        _forbid(patched, act, "find_entities", "discover_actors", "find_mentions", "find_quotes",
+                "cached_attributions", "unknown_names")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warm = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
+    for run in (cold, warm):
+        assert run.setup.registry == plain.setup.registry and run.setup.discovered == plain.setup.discovered
+        assert run.setup.message == plain.setup.message
+        for name in ("mentions", "quotes", "unknown"):
+            assert_same(getattr(run, name), getattr(plain, name))
+        assert_same(run.setup.table, plain.setup.table)
+    assert "Vladimir Putin" in {a.name for a in warm.setup.registry}
+    assert (warm.mentions["actor"] == "Vladimir Putin").any() and len(warm.quotes) > 0
+    # A parameter that changes the actors is part of the key: computed again (so the forbidden steps would fail).
+    with monkeypatch.context() as patched:
+        _forbid(patched, act, "find_mentions")
+        with pytest.raises(AssertionError, match="document-level work"):
+            act.actor_tables(documents, corpus, min_mentions=2, cache_dir=tmp_path / "cache")
+
+
+def test_actor_tables_that_do_not_fit_the_text_are_rebuilt(tmp_path, seed_corpus):
+    documents = seed_corpus.documents.head(2)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    cold = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
+    table = next((tmp_path / "cache").glob("actors-tables/*/mentions.parquet"))
+    frame = pd.read_parquet(table)
+    frame["start"] = frame["start"] + 1  # offsets that no longer spell the surfaces
+    frame.to_parquet(table, index=False)
+    with pytest.warns(UserWarning, match="does not fit the documents"):
+        again = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
+    pd.testing.assert_frame_equal(again.mentions, cold.mentions)
+
+
+def test_actor_tone_warm_run_reads_scores_and_summaries(tmp_path, seed_corpus, monkeypatch):
+    documents = seed_corpus.documents.head(2)
+    tables = act.actor_tables(documents, SEEDS)
+    registry = tables.setup.registry
+    args = (documents, tables.mentions, tables.quotes, registry, ("model", "vader"))
+    plain = portrayal.actor_tone(*args, n_boot=50)
+    cold = portrayal.actor_tone(*args, n_boot=50, cache_dir=tmp_path)
+    with monkeypatch.context() as patched:
+        _forbid(patched, portrayal, "mention_sentiment", "actor_summary", "actor_document_summary")
+        warm = portrayal.actor_tone(*args, n_boot=50, cache_dir=tmp_path)
+    for run in (cold, warm):
+        for got, expected in zip(run, plain):
+            assert_same(got, expected)
+    assert set(warm[0]["method"]) == {"model", "vader"} and len(warm[1]) > 0
+    # Another number of resamples: the summaries are computed again, the scores are read back.
+    with monkeypatch.context() as patched:
+        _forbid(patched, portrayal, "mention_sentiment")
+        other = portrayal.actor_tone(*args, n_boot=60, cache_dir=tmp_path)
+    assert_same(other[0], plain[0])
+    assert_same(other[1], portrayal.actor_summary(plain[0], registry, n_boot=60))
