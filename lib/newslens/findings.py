@@ -235,8 +235,9 @@ def method_agreement_finding(actors: pd.DataFrame, method: str, baseline: str = 
     wide = wide.sort_values(("mentions", method), ascending=False, kind="stable")
     a, b = wide["mean_sentiment"][method], wide["mean_sentiment"][baseline]
     sure = {m: (wide["ci_low"][m] > 0) | (wide["ci_high"][m] < 0) for m in (method, baseline)}
-    differ = wide[((a * b) < 0) & (sure[method] | sure[baseline])]
-    contradict = differ[sure[method] & sure[baseline]]
+    opposite = (a * b) < 0
+    differ = wide[opposite & (sure[method] | sure[baseline])]
+    contradict = wide[opposite & sure[method] & sure[baseline]]
     compared = count(len(wide), "actor")
     if differ.empty:
         return Finding(f"The {method} and {baseline} methods do not disagree on the sign of the tone toward any "
