@@ -1,5 +1,6 @@
 """Loading and cleaning: hand-checked expectations on the seeds, and every kind of bad input."""
 import json
+import warnings
 
 import pandas as pd
 import pytest
@@ -289,11 +290,25 @@ def test_metadata_rows_that_cannot_be_trusted_are_ignored(tmp_path):
         corpus = newslens.load_corpus(tmp_path)
     assert [str(w.message) for w in caught] == [
         "metadata.csv line 2: has 4 values for 3 columns (an unquoted comma?) (ignored)",
-        "metadata.csv line 4: a value runs over several lines (an unclosed quote?); this row and the rows it "
-        "swallowed are ignored (ignored)",
+        "metadata.csv line 4: a value runs over several lines and swallows the rows after it (an unclosed quote?); "
+        "this row and the rows it swallowed are ignored (ignored)",
     ]
     docs = corpus.documents.set_index("doc_id")
     assert list(docs["title"]) == ["A title", "Other", "Third"] and set(docs["outlet"]) == {""}
+
+
+def test_a_quoted_title_with_line_breaks_is_valid_csv(tmp_path):
+    # Python's csv module and spreadsheets quote a value that holds line breaks; the breaks become spaces.
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "b.txt", "Other\nDifferent text here.\n")
+    write(tmp_path, "metadata.csv", 'file,title,outlet\r\na.txt,"Asked about the plan,\n\nPutin said",Wire\r\n'
+                                    "b.txt,Second,Post\r\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CorpusWarning)
+        corpus = newslens.load_corpus(tmp_path)
+    docs = corpus.documents.set_index("doc_id")
+    assert docs.loc["a", "title"] == "Asked about the plan, Putin said" and docs.loc["a", "outlet"] == "Wire"
+    assert docs.loc["b", "title"] == "Second" and docs.loc["b", "outlet"] == "Post"
 
 
 def test_table_cells_missing_ids_and_extra_values(tmp_path):

@@ -64,6 +64,9 @@ EARLIEST_DATE = dt.date(1600, 1, 1)  # before the first printed newspapers: a ty
 _KNOWN_PAST = dt.date(2026, 11, 30)
 DOCUMENT_COLUMNS = ["doc_id", "file", "title", "outlet", "cited_source", "published", "text", "raw_text", "encoding",
                     "language", "n_words", "n_chars_raw", "n_chars_clean", "n_removed"]
+# The start of a metadata row ("name.txt,"): a line inside a quoted value that starts like this was swallowed by an
+# unclosed quote.
+_ROW_START = re.compile(r"[^,\n]*\.txt\s*,", re.IGNORECASE)
 
 
 class CorpusError(ValueError):
@@ -359,9 +362,13 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
         if not any(value.strip() for value in values):
             continue
         if any("\n" in value for value in values):
-            problems.add(where, "a value runs over several lines (an unclosed quote?); this row and the rows it "
-                                "swallowed are ignored", "ignored")
-            continue
+            # A quoted value may hold line breaks (valid CSV; spreadsheets and Python's csv write them). An unclosed
+            # quote shows as a value whose later lines start like rows of this file: "b.txt,...".
+            if any(_ROW_START.match(part) for value in values for part in value.split("\n")[1:]):
+                problems.add(where, "a value runs over several lines and swallows the rows after it (an unclosed "
+                                    "quote?); this row and the rows it swallowed are ignored", "ignored")
+                continue
+            values = [" ".join(value.split()) if "\n" in value else value for value in values]
         if len(values) > len(header):
             problems.add(where, f"has {len(values)} values for {len(header)} columns (an unquoted comma?)", "ignored")
             continue
