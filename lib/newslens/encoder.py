@@ -19,7 +19,6 @@ scores do not depend on what else is scored with it, on the batch, or on ``--job
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,14 +162,6 @@ def load_encoder() -> TargetEncoder:
             raise FileNotFoundError(f"the sentiment encoder is missing ({path.name} in {DATA_DIR}); "
                                     "rebuild it with `make train-sentiment`")
     return TargetEncoder()
-
-
-def files_fingerprint() -> str:
-    """sha256 over the model and tokenizer files: part of the key of cached scores."""
-    digest = hashlib.sha256()
-    for path in (MODEL_FILE, TOKENIZER_FILE):
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def model_meta() -> dict:

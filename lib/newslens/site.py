@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import csv
 import functools
-import hashlib
 import html
 import importlib.resources
 import json
@@ -167,11 +166,7 @@ def provenance() -> dict[str, str]:
 
     commit = _git("rev-parse", "HEAD")
     changed = _git("status", "--porcelain", "--", "lib", "notebooks", "pyproject.toml", "requirements.lock")
-    from .encoder import files_fingerprint
-
-    data = importlib.resources.files("newslens").joinpath("data")
-    fast = hashlib.sha256(b"".join(data.joinpath(n).read_bytes()
-                                   for n in ("target_sentiment.json", "target_sentiment.npy"))).hexdigest()
+    from .sentiment import method_fingerprint  # the same fingerprints key the cached scores
     try:
         from .nlp import MODEL_PACKAGE, model_fingerprint
         spacy_model = f"{MODEL_PACKAGE}, sha256 {model_fingerprint()[:16]}"
@@ -182,8 +177,8 @@ def provenance() -> dict[str, str]:
             else "not a git checkout",
             "date": _git("show", "-s", "--format=%cs", "HEAD") or "unknown",
             "sentiment model": f"target_encoder (all-MiniLM-L6-v2 fine-tuned on NewsMTSC, int8), "
-                               f"sha256 {files_fingerprint()[:16]}",
-            "fast sentiment model": f"target_sentiment, sha256 {fast[:16]}",
+                               f"sha256 {method_fingerprint('model')[:16]}",
+            "fast sentiment model": f"target_sentiment, sha256 {method_fingerprint('fast')[:16]}",
             "spaCy model": spacy_model}
 
 
