@@ -149,6 +149,17 @@ def test_3_the_csv_writer_makes_formula_cells_text(tmp_path):
         b"Plain = fine,0.5\n")
 
 
+def test_3_formula_cells_are_caught_in_columns_that_mix_text_with_other_values(tmp_path):
+    table = pd.DataFrame({"mixed": [7, "=1+1", None, "safe"], "no_text": pd.Series([1, 2, 3, 4], dtype=object),
+                          "string": pd.Series(["@x", "y", None, "-1"], dtype="string")})
+    assert write_table(table, "t", tmp_path).read_bytes() == (
+        b"mixed,no_text,string\n"
+        b"7,1,'@x\n"
+        b"'=1+1,2,y\n"
+        b",3,\n"
+        b"safe,4,-1\n")
+
+
 def test_3_no_other_csv_writer_in_the_library_or_notebooks():
     sources = [*(REPO / "lib" / "newslens").glob("*.py"), *NOTEBOOKS.glob("*.ipynb")]
     writers = sorted(p.name for p in sources if ".to_csv(" in p.read_text(encoding="utf-8") or
