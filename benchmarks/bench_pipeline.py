@@ -1,0 +1,157 @@
+"""All four notebooks end to end on corpora of growing size: first run (empty cache) and a rerun that changes only
+display parameters, in this machine's processes and on a two-worker Dask cluster; wall time and the peak memory of
+each process.
+
+    python benchmarks/bench_pipeline.py [--articles 1000 10000 [100000]] [--backend local dask]
+                                        [--maker PATH/make_big_corpus.py]
+
+Each corpus is built once with the shared corpus maker and kept in .bench/corpus_<articles>/ (git-ignored), as in
+bench_frequency.py. A run is ``python -m newslens run --corpus DIR --out .bench/out_pipeline --cache
+.bench/cache_pipeline`` (the runner's defaults otherwise: all four notebooks, one per core, no actors file, actor
+discovery on, the encoder for tone); the cache is emptied before the first run. The rerun changes only display
+parameters (``-p top_n 20 -p min_mentions 4 -p max_events_in_figure 30``). For the Dask rows a scheduler and two
+single-threaded workers (``dask scheduler``, ``dask worker --nworkers 2 --nthreads 1``) are started on this machine
+and the runs get ``--scheduler``. Memory: every process of the run (runner, kernels, pool or Dask workers) is
+sampled every half second (psutil); the table shows the largest resident set of any one of them.
+
+Targets on the 2-core machine, 10,000 articles: first run <= 12 minutes, rerun <= 1 minute, <= 2 GB per process;
+100,000 articles with no more memory per process than at 10,000. The last column, seconds per 1,000 articles, shows
+whether time grows linearly with the corpus.
+
+Skips (exit 0) when ../shared is absent.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_frequency import DEFAULT_MAKER, build_corpus  # noqa: E402
+
+TARGET_FIRST = 12 * 60
+TARGET_RERUN = 60
+TARGET_MB = 2048
+RERUN_PARAMETERS = ["-p", "top_n", "20", "-p", "min_mentions", "4", "-p", "max_events_in_figure", "30"]
+
+
+class PeakMemory:
+    """The largest resident set (MB) seen in any descendant of this process, sampled every ``interval`` seconds."""
+
+    def __init__(self, interval: float = 0.5):
+        self.interval = interval
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            for process in me.children(recursive=True):
+                try:
+                    self.peak = max(self.peak, process.memory_info().rss / 2**20)
+                except psutil.Error:  # ended between the listing and the reading
+                    pass
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_all(corpus: Path, parameters: list[str], scheduler: str | None) -> tuple[float, float]:
+    """Wall seconds and peak MB of one run of the four notebooks."""
+    command = [sys.executable, "-m", "newslens", "run", "--corpus", str(corpus), "--out",
+               str(ROOT / ".bench" / "out_pipeline"), "--cache", str(ROOT / ".bench" / "cache_pipeline"),
+               *parameters, *(["--scheduler", scheduler] if scheduler else [])]
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+    return seconds, memory.peak
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def dask_cluster(workers: int = 2):
+    """A scheduler and ``workers`` single-threaded worker processes on this machine; yields the address."""
+    dask = str(Path(sys.executable).with_name("dask"))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    port = address.rsplit(":", 1)[1]
+    logs = open(ROOT / ".bench" / "dask.log", "w")
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", port,
+                                   "--dashboard-address", ":0"], stdout=logs, stderr=logs)]
+    time.sleep(3)
+    processes.append(subprocess.Popen([dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
+                                       "--memory-limit", "0"], stdout=logs, stderr=logs, cwd=ROOT))
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=60)
+        logs.close()
+
+
+def measure(corpus: Path, backend: str) -> list[tuple[str, float, float]]:
+    shutil.rmtree(ROOT / ".bench" / "cache_pipeline", ignore_errors=True)
+    if backend == "dask":
+        with dask_cluster() as address:
+            first = run_all(corpus, [], address)
+            rerun = run_all(corpus, RERUN_PARAMETERS, address)
+    else:
+        first = run_all(corpus, [], None)
+        rerun = run_all(corpus, RERUN_PARAMETERS, None)
+    return [("first run", *first), ("rerun, display parameters", *rerun)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--backend", nargs="+", choices=("local", "dask"), default=["local", "dask"])
+    parser.add_argument("--maker", type=Path, default=DEFAULT_MAKER)
+    args = parser.parse_args()
+    if not args.maker.exists():
+        print(f"skipped: needs the shared corpus maker ({args.maker})")
+        return 0
+    print("| articles | backend | run | seconds | peak MB per process | s per 1,000 articles |")
+    print("|---:|---|---|---:|---:|---:|")
+    ok = True
+    for articles in args.articles:
+        corpus = build_corpus(articles, args.maker)
+        for backend in args.backend:
+            load = os.getloadavg()[0]
+            for run, seconds, peak in measure(corpus, backend):
+                print(f"| {articles:,} | {backend} | {run} (load {load:.1f}) | {seconds:.0f} | {peak:,.0f} | "
+                      f"{seconds / articles * 1000:.1f} |", flush=True)
+                if articles == 10_000:
+                    ok &= peak <= TARGET_MB and seconds <= (TARGET_FIRST if run == "first run" else TARGET_RERUN)
+    print("\nwithin target" if ok else "\nTARGET MISSED (10,000 articles)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
