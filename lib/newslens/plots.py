@@ -115,8 +115,12 @@ def save_figure(fig: Figure, name: str, output_dir: str | Path = ".", alt: str |
     folder.mkdir(parents=True, exist_ok=True)
     alt = alt if alt is not None else describe_figure(fig)
     saved = SavedFigure(folder / f"{name}.png", folder / f"{name}.svg", alt, main)
-    fig.savefig(saved.png, metadata=PNG_METADATA, bbox_inches="tight")
-    fig.savefig(saved.svg, metadata=SVG_METADATA, bbox_inches="tight")
+    # The tight bounding box, computed once: bbox_inches="tight" would lay the figure out again for each format
+    # (a third of the time of saving). Both files are then cropped alike.
+    fig.draw_without_rendering()  # lays the text out, as savefig does before measuring
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    fig.savefig(saved.png, metadata=PNG_METADATA, bbox_inches=bbox)
+    fig.savefig(saved.svg, metadata=SVG_METADATA, bbox_inches=bbox)
     plt.close(fig)
     return saved
 
