@@ -30,8 +30,10 @@ def test_article_dates_columns(seeds):
 
 def test_weekday_qualified_date_dates_the_geneva_article(seed_dates):
     row = seed_dates.loc["000"]
-    # "On Sunday, 23 November, negotiations ... began": published on or after that Sunday, 2025.
-    assert (row.source, row.earliest, row.anchor, row.latest) == ("inferred", "2025-11-23", "2025-11-23", "")
+    # "On Sunday, 23 November, negotiations ... began": published on or after that Sunday, 2025, and, a weekday
+    # being named with the date, within six days after it (23-29 November).
+    assert (row.source, row.earliest, row.anchor, row.latest) == ("inferred", "2025-11-23", "2025-11-23",
+                                                                  "2025-11-29")
     assert "Sunday" in row.evidence
 
 

@@ -147,9 +147,43 @@ def test_day_without_year_is_bounded_a_year_out_and_anchored_on_the_guess():
 
 
 def test_weekday_beside_a_day_fixes_the_year():
-    # 23 November is a Sunday in 2025 (and 2014, 2031): 2025 is the nearest to the corpus year 2024.
-    (clue,) = article_clues("On Sunday, 23 November, the talks began.", YearGuess([], 2024))
-    assert (clue.earliest, clue.pinned) == (D(2025, 11, 23), True)
+    # 23 November is a Sunday in 2025 (and 2014, 2031): 2025 is the nearest to the corpus year 2024. The weekday
+    # named with the date also puts the writing within six days after it (23-29 November 2025).
+    clue, near = article_clues("On Sunday, 23 November, the talks began.", YearGuess([], 2024))
+    assert (clue.earliest, clue.latest, clue.pinned) == (D(2025, 11, 23), None, True)
+    assert (near.earliest, near.latest, near.confidence) == (D(2025, 11, 23), D(2025, 11, 29), 0.45)
+
+
+@pytest.mark.parametrize(
+    "text, earliest, latest, named",
+    [
+        # 2 December 2025 is a Tuesday: reported as past, written 2-8 December
+        ("The mayor said on Tuesday, Dec. 2, 2025, that the bridge was finished.", "2025-12-02", "2025-12-08", True),
+        # 5 December 2025 is a Friday: announced, written 29 November - 5 December
+        ("The council will vote on Friday, Dec. 5, 2025, on the budget.", "2025-11-29", "2025-12-05", True),
+        # both in one article: the dates' own bounds already close it on 2-5 December, inside both windows, so
+        # the windows narrow nothing and the evidence does not list them
+        ("The mayor said on Tuesday, Dec. 2, 2025, that the council will vote on Friday, Dec. 5, 2025.",
+         "2025-12-02", "2025-12-05", False),
+        # the weekday does not agree with the date (2 December 2025 is no Monday): only the date's own bound
+        ("The mayor said on Monday, Dec. 2, 2025, that the bridge was finished.", "2025-12-02", "", False),
+        # no weekday with the date: only the date's own bound
+        ("The mayor said on Dec. 2, 2025, that the bridge was finished.", "2025-12-02", "", False),
+    ],
+)
+def test_weekday_named_with_a_date_puts_the_writing_within_six_days(text, earliest, latest, named):
+    row = _dates(text).loc["d0"]
+    assert (row.source, row.earliest, row.latest) == ("inferred", earliest, latest)
+    assert ("names the weekday with the date" in row.evidence) == named
+
+
+def test_weekday_with_a_day_whose_year_is_only_guessed_gives_no_window():
+    # "3 March" has no weekday: its year is a guess from the corpus, so no week window (only the date's bound a
+    # year out). With "Monday" the weekday pins the year: 3 March 2025 is a Monday (the nearest such year to 2025).
+    guess = YearGuess([], 2025)
+    assert len(article_clues("The minister resigned on 3 March.", guess)) == 1
+    _, near = article_clues("The minister resigned on Monday, 3 March.", guess)
+    assert (near.earliest, near.latest) == (D(2025, 3, 3), D(2025, 3, 9))
 
 
 def test_year_guess_counts_pinned_days_near_the_day():
