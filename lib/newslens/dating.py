@@ -24,6 +24,11 @@ contradicting stronger ones is dropped):
     except a year at least two before the corpus's year in a past-tense report ("the 2008 collapse was ..."):
     history, so on or after its first day (0.3). Abbreviations ("Mr.", "Sen.", "U.S.") do not end the sentence
     whose tense is read.
+  * a **day written with its weekday** (0.45), the weekday agreeing with the date ("said on Tuesday, Sept. 27",
+    "will vote on Friday, Dec. 5"): news names the weekday of the days around the writing, so reported as past the
+    article was written within six days after that day, announced within six days before it. A habit of writing,
+    not the date's meaning, hence below the date's own bound (on PolNeAR train 6 of 7 were within six days; a death
+    notice named the weekday of a death a week before). A weekday named elsewhere in the article is not used.
   * a **month or year** reported as past (0.3): on or after its first day ("since March 2019"); announced: on or
     before its last day. A bare year only when that is plausible for the corpus's year (below). A month without a
     year ("in June", 0.15) is placed in the corpus's year and taken a year out on the safe side: on or after its
