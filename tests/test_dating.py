@@ -177,7 +177,7 @@ def test_weekday_named_with_a_date_puts_the_writing_within_six_days(text, earlie
     assert ("names the weekday with the date" in row.evidence) == named
 
 
-def test_weekday_with_a_day_whose_year_is_only_guessed_gives_no_window():
+def test_a_week_window_needs_a_weekday_that_pins_the_year():
     # "3 March" has no weekday: its year is a guess from the corpus, so no week window (only the date's bound a
     # year out). With "Monday" the weekday pins the year: 3 March 2025 is a Monday (the nearest such year to 2025).
     guess = YearGuess([], 2025)
