@@ -110,6 +110,20 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
         map_chunks(pause_then_sum, CHUNKS, scheduler="no-port")
 
 
+def test_workers_with_other_newslens_are_refused(cluster, monkeypatch):
+    # This process pretends to run other code: the workers' fingerprints (computed by them) differ from its own.
+    from newslens import cache
+
+    monkeypatch.setattr(cache, "code_version", lambda: "other code")
+    parallel.installed_fingerprint.cache_clear()
+    try:
+        with pytest.raises(SchedulerError, match=f"the Dask workers of '{cluster.scheduler_address}' at tcp://.*, "
+                                                 "tcp://.* run other newslens code or models than this machine"):
+            map_chunks(pause_then_sum, CHUNKS, scheduler=cluster.scheduler_address)
+    finally:
+        parallel.installed_fingerprint.cache_clear()
+
+
 def test_runner_refuses_an_unreachable_scheduler(tmp_path, monkeypatch, no_scheduler, capsys):
     monkeypatch.setattr(parallel, "CONNECT_SECONDS", 1.0)
     address = free_address()

@@ -4,7 +4,9 @@ Public surface:
     map_chunks(function, chunks, jobs=None, scheduler=None, progress=False, label="", unit="item") -> list
     default_jobs(jobs=None) -> int                 0 or None: every core of this machine
     default_scheduler() -> str                     $NEWSLENS_SCHEDULER, else $DASK_SCHEDULER_ADDRESS, else ""
-    check_scheduler(address)                       raises SchedulerError when the scheduler cannot be reached
+    check_scheduler(address)                       raises SchedulerError when the scheduler cannot be reached, or
+                                                   its workers run other newslens code or models than this process
+    installed_fingerprint() -> str                 what the check compares
     chunked(items, size) -> list[list]             consecutive pieces of ``size`` items
     SchedulerError
 
@@ -16,7 +18,8 @@ kept in a module-level ``functools.lru_cache``, which serves local pool workers 
 Backends, in order:
 * a Dask cluster (``dask.distributed.Client``) when a scheduler address is given, or named by the environment
   (the batch runner's ``--scheduler`` sets ``$NEWSLENS_SCHEDULER``, so no report shows the address); it is used
-  whatever the amount of work, and whatever ``jobs`` says. Dask reruns the chunks of a worker that dies.
+  whatever the amount of work, and whatever ``jobs`` says. Dask reruns the chunks of a worker that dies. The
+  workers connected when the work starts must run the same newslens code and models as this process.
 * a pool of ``jobs`` local processes, started with "spawn" (a forked copy of a process that runs onnxruntime's
   threads can hang);
 * this process, when ``jobs`` is 1 or there is a single chunk.
@@ -26,6 +29,7 @@ workers, so the tables built from it are the same bytes.
 """
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import Future
 from typing import Callable, Sequence
@@ -82,7 +86,7 @@ def map_chunks(function: Callable, chunks: Sequence[Sequence], jobs: int | None 
     Raises
     ------
     SchedulerError
-        When the scheduler cannot be reached.
+        When the scheduler cannot be reached, or its workers run other newslens code or models.
     """
     chunks = list(chunks)
     if not chunks:
@@ -148,15 +152,37 @@ def _connect(address: str):
         raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: {problem}") from None
 
 
+@functools.lru_cache(maxsize=1)
+def installed_fingerprint() -> str:
+    """The newslens code and shipped data (``newslens.cache.code_version``) and the spaCy model's fingerprint of
+    this process: what a worker's results depend on besides its chunk."""
+    from newslens.cache import code_version
+    from newslens.nlp import model_fingerprint
+
+    return f"{code_version()}|{model_fingerprint()}"
+
+
+def _check_workers(client, address: str) -> None:
+    """Every worker runs the newslens code and models of this process, or its results could differ."""
+    mine = installed_fingerprint()
+    others = sorted(worker for worker, theirs in client.run(installed_fingerprint).items() if theirs != mine)
+    if others:
+        raise SchedulerError(f"the Dask workers of {address!r} at {', '.join(others)} run other newslens code or "
+                             f"models than this machine: install the same newslens on every machine")
+
+
 def check_scheduler(address: str) -> None:
-    """Connect to the Dask scheduler at ``address`` and disconnect; ``SchedulerError`` if that fails."""
-    _connect(address).close()
+    """Connect to the Dask scheduler at ``address``, check its workers' newslens, and disconnect;
+    ``SchedulerError`` if that fails."""
+    with _connect(address) as client:
+        _check_workers(client, address)
 
 
 def _on_cluster(function: Callable, chunks: list, address: str, bar) -> list:
     from dask.distributed import as_completed
 
     with _connect(address) as client:
+        _check_workers(client, address)
         # pure=False: no hashing of the chunks into task keys (each call is its own work).
         futures = client.map(function, chunks, pure=False)
         return _gather(futures, chunks, as_completed(futures, loop=client.loop), bar)
