@@ -63,9 +63,10 @@ MIN_UNATTRIBUTED_WORDS = 4
 # A "sentence" longer than this is no sentence (a table or a run of text without punctuation): it is not parsed,
 # which keeps the parser's time and memory bounded; its quotations are still found.
 MAX_SENTENCE_CHARS = 3000
-# Worker processes each load the model (about two seconds): only worth it for this much text to parse. A chunk is a
-# whole number of ``nlp.pipe`` batches, so every sentence is parsed in the same batch as in one process.
-PARALLEL_MIN_CHARS = 300_000
+# Worker processes each load the model (about two seconds): only worth it for this much text to parse (one process
+# parses about 55,000 characters a second, PolNeAR dev on the shared 2-core machine). A chunk is a whole number of
+# ``nlp.pipe`` batches, so every sentence is parsed in the same batch as in one process.
+PARALLEL_MIN_CHARS = 1_000_000
 CHUNK_BATCHES = 4
 
 # Penn Treebank tags (the tagger's own output; the attribute ruler that maps them to coarse tags is not loaded).
