@@ -173,7 +173,7 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
                        if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end])])
     pieces = list(piece_index)
     chunks = chunked(pieces, batch_size * CHUNK_BATCHES)
-    jobs = jobs if sum(map(len, pieces)) >= PARALLEL_MIN_CHARS else 1
+    jobs = jobs if sum(map(len, pieces)) > PARALLEL_MIN_CHARS else 1
     cued = [items for found in map_chunks(functools.partial(_cue_attributions, batch_size=batch_size), chunks,
                                           jobs=jobs)
             for items in found]
