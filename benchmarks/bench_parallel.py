@@ -88,7 +88,7 @@ def main() -> int:
     os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
     alone, _ = timed("one process", notebook_work, documents, corpus, 1)
     pool, _ = timed(f"{args.jobs} local processes", notebook_work, documents, corpus, args.jobs)
-    with LocalCluster(n_workers=args.jobs, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=args.jobs, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster.scheduler_address, set_as_default=False) as client:
         started = client.run(worker_memory)
         os.environ["NEWSLENS_SCHEDULER"] = cluster.scheduler_address

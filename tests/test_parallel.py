@@ -29,7 +29,7 @@ MINI_CORPUS = FIXTURES / "mini_corpus"
 def cluster():
     from dask.distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as local:
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as local:
         yield local
 
 
@@ -122,6 +122,15 @@ def test_workers_with_other_newslens_are_refused(cluster, monkeypatch):
             map_chunks(pause_then_sum, CHUNKS, scheduler=cluster.scheduler_address)
     finally:
         parallel.installed_fingerprint.cache_clear()
+
+
+def test_a_scheduler_without_workers_is_refused():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as empty:
+        with pytest.raises(SchedulerError, match=f"the Dask scheduler at '{empty.scheduler_address}' has no "
+                                                 f"workers: start some with `dask worker {empty.scheduler_address}`"):
+            parallel.check_scheduler(empty.scheduler_address)
 
 
 def test_runner_refuses_an_unreachable_scheduler(tmp_path, monkeypatch, no_scheduler, capsys):

@@ -4,8 +4,8 @@ Public surface:
     map_chunks(function, chunks, jobs=None, scheduler=None, progress=False, label="", unit="item") -> list
     default_jobs(jobs=None) -> int                 0 or None: every core of this machine
     default_scheduler() -> str                     $NEWSLENS_SCHEDULER, else $DASK_SCHEDULER_ADDRESS, else ""
-    check_scheduler(address)                       raises SchedulerError when the scheduler cannot be reached, or
-                                                   its workers run other newslens code or models than this process
+    check_scheduler(address)                       raises SchedulerError when the scheduler cannot be reached, has
+                                                   no workers, or its workers run other newslens code or models
     installed_fingerprint() -> str                 what the check compares
     chunked(items, size) -> list[list]             consecutive pieces of ``size`` items
     SchedulerError
@@ -172,9 +172,12 @@ def _check_workers(client, address: str) -> None:
 
 
 def check_scheduler(address: str) -> None:
-    """Connect to the Dask scheduler at ``address``, check its workers' newslens, and disconnect;
-    ``SchedulerError`` if that fails."""
+    """Connect to the Dask scheduler at ``address``, check that it has workers and that they run this process's
+    newslens, and disconnect; ``SchedulerError`` if not."""
     with _connect(address) as client:
+        if not client.scheduler_info().get("workers"):
+            raise SchedulerError(f"the Dask scheduler at {address!r} has no workers: start some with "
+                                 f"`dask worker {address}`")
         _check_workers(client, address)
 
 
