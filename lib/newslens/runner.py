@@ -23,7 +23,7 @@ Notebooks are independent (each loads the corpus itself), so ``--jobs`` of them 
 Parse results are cached on disk in ``--cache`` (default ``.newslens-cache/`` in the working directory), passed to
 the kernels as ``$NEWSLENS_CACHE_DIR`` so that no report shows the path; a rerun parses only new or changed texts.
 ``--scheduler`` reaches them the same way, as ``$NEWSLENS_SCHEDULER`` (``newslens.parallel``), after a check that
-the scheduler answers.
+the scheduler answers and that its workers run this newslens.
 
 Kernels run with ``NEWSLENS_BATCH=1`` (``newslens.explore`` then shows static views instead of widgets), and their
 own log (transport warnings, "KeyboardInterrupt caught in kernel" at shutdown) goes to a file: shown only for lines
@@ -519,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         from .cache import ENV_VARIABLE as CACHE_ENV  # here: newslens.cache imports pandas, `params` needs none
 
         os.environ[CACHE_ENV] = str(Path(args.cache).resolve()) if args.cache else ""
-        # So does the Dask scheduler's address, checked first: a scheduler that cannot be reached stops the run here.
+        # So does the Dask scheduler's address, checked first: a scheduler that cannot serve stops the run here.
         if args.scheduler:
             os.environ[SCHEDULER_ENV] = args.scheduler
         if default_scheduler():
