@@ -658,7 +658,8 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     documents : DataFrame
         Columns ``doc_id`` and ``text``.
     jobs : int
-        Processes for ``nlp.pipe`` (worth it from about a megabyte of text to parse).
+        Worker processes (``newslens.parallel.map_chunks``), used from ``PARALLEL_MIN_CHARS`` of text to parse;
+        0: every core. A Dask scheduler named in the environment takes the parsing whatever its size.
     cache_dir : path, optional
         Folder of the on-disk parse cache (``newslens.cache``); None: parse everything, cache nothing.
     batch_size : int
@@ -712,11 +713,17 @@ def _entities_fit(text: str, frame: pd.DataFrame) -> bool:
         return False
 
 
+# Worker processes each load the model (about two seconds): only worth it for a large amount of text. A chunk is a
+# whole number of ``nlp.pipe`` batches, so every sentence is parsed in the same batch as in one process.
+PARALLEL_MIN_CHARS = 1_000_000
+ENTITY_CHUNK_BATCHES = 8
+
+
 def _parse_entities(texts: list[str], jobs: int, batch_size: int) -> list[list[tuple]]:
     """Per text, (start, end, label, surface) of its entities; every distinct sentence is parsed once."""
     if not texts:
         return []
-    from newslens.nlp import load_pipeline
+    from newslens.parallel import chunked, map_chunks
 
     unit_index: dict[str, int] = {}
     layout = []
@@ -724,17 +731,26 @@ def _parse_entities(texts: list[str], jobs: int, batch_size: int) -> list[list[t
         spans = _sentences(text) or [(0, len(text))]
         layout.append([(start, unit_index.setdefault(text[start:end], len(unit_index))) for start, end in spans])
     units = list(unit_index)
-    nlp = load_pipeline(NER_EXCLUDE)
-    # Worker processes each load the model (about two seconds): only worth it for a large amount of text.
-    processes = max(1, jobs) if sum(map(len, units)) > 1_000_000 else 1
-    unit_entities = [[(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in ENTITY_LABELS]
-                     for doc in nlp.pipe(units, batch_size=batch_size, n_process=processes)]
+    chunks = chunked(units, batch_size * ENTITY_CHUNK_BATCHES)
+    jobs = jobs if sum(map(len, units)) > PARALLEL_MIN_CHARS else 1
+    unit_entities = [entities for found in map_chunks(functools.partial(_sentence_entities, batch_size=batch_size),
+                                                      chunks, jobs=jobs)
+                     for entities in found]
     results = []
     for text, placed in zip(texts, layout):
         rows = [(offset + s, offset + e, label, text[offset + s:offset + e])
                 for offset, unit in placed for s, e, label in unit_entities[unit]]
         results.append(rows)
     return results
+
+
+def _sentence_entities(sentences: list[str], batch_size: int) -> list[list[tuple[int, int, str]]]:
+    """(start, end, label) of the actor entities of each sentence: the work of one chunk, in any process."""
+    from newslens.nlp import load_pipeline
+
+    nlp = load_pipeline(NER_EXCLUDE)
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in ENTITY_LABELS]
+            for doc in nlp.pipe(sentences, batch_size=batch_size)]
 
 
 # Similarity of two spellings of one name. Both must hold: the phonetic key (consonant classes, as in Soundex,
@@ -1299,7 +1315,7 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     documents : DataFrame
         Columns ``doc_id`` and ``text``.
     jobs : int
-        Processes for the parser.
+        Worker processes for the parser (``find_attributions_many``); 0: every core.
     cache_dir : path, optional
         Folder of the parse cache; None: parse everything.
 
@@ -1313,7 +1329,7 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     texts = [text for _, text in _documents(documents)]
     if not cache_dir:
         return [items for first in range(0, len(texts), ATTRIBUTION_CHUNK)
-                for items in find_attributions_many(texts[first:first + ATTRIBUTION_CHUNK], n_process=jobs)]
+                for items in find_attributions_many(texts[first:first + ATTRIBUTION_CHUNK], jobs=jobs)]
     cache = DocumentCache(cache_dir, "attributions", _attribution_version(), _ATTRIBUTION_FIELDS)
     keys = [text_key(text) for text in texts]
     text_of = dict(zip(keys, texts))
@@ -1330,7 +1346,7 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     # sentences bound the memory (the parses themselves are not kept, see find_attributions_many).
     for first in range(0, len(missing), ATTRIBUTION_CHUNK):
         chunk = missing[first:first + ATTRIBUTION_CHUNK]
-        fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], n_process=jobs)))
+        fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs)))
         cache.put({key: pd.DataFrame([[getattr(a, f) for f in _ATTRIBUTION_FIELDS] for a in items],
                                      columns=list(_ATTRIBUTION_FIELDS)) for key, items in fresh.items()})
         known.update(fresh)

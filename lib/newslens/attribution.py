@@ -3,7 +3,7 @@
 Public surface:
     Attribution                                   a frozen dataclass of character offsets and a kind
     find_attributions(text) -> list[Attribution]
-    find_attributions_many(texts, n_process=1, batch_size=256) -> list[list[Attribution]]
+    find_attributions_many(texts, jobs=1, batch_size=256) -> list[list[Attribution]]
     cue_forms() -> frozenset[str]                 the reporting-cue word forms in use
     KINDS = ("direct", "reported", "according_to", "passive", "headline")
 
@@ -63,6 +63,11 @@ MIN_UNATTRIBUTED_WORDS = 4
 # A "sentence" longer than this is no sentence (a table or a run of text without punctuation): it is not parsed,
 # which keeps the parser's time and memory bounded; its quotations are still found.
 MAX_SENTENCE_CHARS = 3000
+# Worker processes each load the model (about two seconds): only worth it for this much text to parse (one process
+# parses about 55,000 characters a second, PolNeAR dev on the shared 2-core machine). A chunk is a whole number of
+# ``nlp.pipe`` batches, so every sentence is parsed in the same batch as in one process.
+PARALLEL_MIN_CHARS = 1_000_000
+CHUNK_BATCHES = 4
 
 # Penn Treebank tags (the tagger's own output; the attribute ruler that maps them to coarse tags is not loaded).
 _NOMINAL_TAGS = {"NN", "NNS", "NNP", "NNPS", "PRP"}
@@ -137,15 +142,17 @@ def find_attributions(text: str) -> list[Attribution]:
     return find_attributions_many([text])[0]
 
 
-def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size: int = 256
+def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_size: int = 256
                            ) -> list[list[Attribution]]:
     """``find_attributions`` for many texts, parsing their selected sentences together with ``nlp.pipe``.
 
     Parameters
     ----------
     texts : iterable of str
-    n_process : int
-        Worker processes for spaCy (each loads its own copy of the model).
+    jobs : int, optional
+        Worker processes (``newslens.parallel.map_chunks``; each loads its own copy of the model), used from
+        ``PARALLEL_MIN_CHARS`` of sentences to parse; 0 or None: every core. A Dask scheduler named in the
+        environment takes the work whatever its size.
     batch_size : int
         Sentences per batch.
 
@@ -153,7 +160,7 @@ def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size:
     -------
     list of list of Attribution, one list per text, in order.
     """
-    from newslens.nlp import load_pipeline
+    from newslens.parallel import chunked, map_chunks
 
     texts = [text or "" for text in texts]
     # Each distinct selected sentence is parsed once (syndicated copy and boilerplate repeat across articles); a
@@ -164,14 +171,24 @@ def find_attributions_many(texts: Iterable[str], n_process: int = 1, batch_size:
         layout.append([(start, piece_index.setdefault(text[start:end], len(piece_index)))
                        for start, end in sentence_spans(text)
                        if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end])])
-    # The cue attributions of each piece, at offset 0, taken as the parses stream by: no parse is kept in memory.
-    cued: list[list[Attribution]] = []
-    if piece_index:
-        nlp = load_pipeline(PIPELINE_EXCLUDE)
-        cued = [[item for item in map(_from_cue, doc) if item is not None]
-                for doc in nlp.pipe(piece_index, n_process=n_process, batch_size=batch_size)]
+    pieces = list(piece_index)
+    chunks = chunked(pieces, batch_size * CHUNK_BATCHES)
+    jobs = jobs if sum(map(len, pieces)) > PARALLEL_MIN_CHARS else 1
+    cued = [items for found in map_chunks(functools.partial(_cue_attributions, batch_size=batch_size), chunks,
+                                          jobs=jobs)
+            for items in found]
     return [_document_attributions(text, [(start, cued[piece]) for start, piece in placed])
             for text, placed in zip(texts, layout)]
+
+
+def _cue_attributions(sentences: list[str], batch_size: int) -> list[list[Attribution]]:
+    """The cue attributions of each sentence, at offset 0: the work of one chunk, in any process. They are taken as
+    the parses stream by, so no parse is kept in memory (and none crosses processes)."""
+    from newslens.nlp import load_pipeline
+
+    nlp = load_pipeline(PIPELINE_EXCLUDE)
+    return [[item for item in map(_from_cue, doc) if item is not None]
+            for doc in nlp.pipe(sentences, batch_size=batch_size)]
 
 
 # --------------------------------------------------------------------------------------------------------------

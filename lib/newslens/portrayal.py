@@ -49,7 +49,8 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     ``scorer`` replaces ``score_targets`` (same signature), e.g. in tests. With ``cache_dir`` (and the default
     scorer) scores are kept on disk per document text, span and method (``newslens.cache``): a rerun scores only
     mentions it has not scored before, with identical results. ``progress`` shows a progress bar while scoring;
-    ``jobs`` is the number of processes for the encoder on large corpora (the same results for any number).
+    ``jobs`` is the number of processes for the encoder on large corpora (0: every core; the same results for any
+    number).
     """
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     out = mentions.reset_index(drop=True).copy()
@@ -60,7 +61,7 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
         if scorer is None:
             from newslens.sentiment import score_targets as scorer
         items = [(texts[d], s, e) for d, s, e in spans]
-        kwargs = {"progress": progress, "jobs": jobs} if progress or jobs > 1 else {}
+        kwargs = {"progress": progress, "jobs": jobs} if progress or jobs != 1 else {}
         scores = scorer(items, method=method, **kwargs) if items else pd.DataFrame(columns=SCORE_COLUMNS)
     for column in SCORE_COLUMNS:
         out[column] = scores[column].to_numpy() if len(scores) else pd.Series(dtype=float)

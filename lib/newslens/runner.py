@@ -1,6 +1,7 @@
 """Run the notebooks in batch into an output folder with an index.
 
-``newslens run [NOTEBOOK…] --corpus PATH [--out DIR] [-p NAME VALUE]… [-f params.yaml] [--jobs N] [--cache DIR]``;
+``newslens run [NOTEBOOK…] --corpus PATH [--out DIR] [-p NAME VALUE]… [-f params.yaml] [--jobs N] [--cache DIR]
+[--scheduler ADDRESS]``;
 ``newslens params NOTEBOOK`` lists a notebook's parameters.
 
 The notebooks are found wherever newslens is installed (``notebooks_folder``), so the command works from any folder;
@@ -21,6 +22,8 @@ other files of the folder. The HTML reports leave the code out unless ``--show-c
 Notebooks are independent (each loads the corpus itself), so ``--jobs`` of them run at once, each in its own kernel.
 Parse results are cached on disk in ``--cache`` (default ``.newslens-cache/`` in the working directory), passed to
 the kernels as ``$NEWSLENS_CACHE_DIR`` so that no report shows the path; a rerun parses only new or changed texts.
+``--scheduler`` reaches them the same way, as ``$NEWSLENS_SCHEDULER`` (``newslens.parallel``), after a check that
+the scheduler answers and that its workers run this newslens.
 
 Kernels run with ``NEWSLENS_BATCH=1`` (``newslens.explore`` then shows static views instead of widgets), and their
 own log (transport warnings, "KeyboardInterrupt caught in kernel" at shutdown) goes to a file: shown only for lines
@@ -57,6 +60,7 @@ import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from . import site  # noqa: E402
+from .parallel import SCHEDULER_ENV, SchedulerError, check_scheduler, default_scheduler  # noqa: E402
 from .parameters import BATCH_ENV, REPORTS_NAME, ParameterError, check_parameters, declared_parameters, describe  # noqa: E402
 
 # "python3" is ipykernel's own spec, whose "python" jupyter_client replaces by the runner's interpreter: the kernel
@@ -433,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cache", default=DEFAULT_CACHE, metavar="DIR",
                      help=f"folder of the parse cache, shared by the notebooks (default: {DEFAULT_CACHE}); "
                           "an empty string turns the cache off")
+    run.add_argument("--scheduler", default="", metavar="ADDRESS",
+                     help="a Dask scheduler (tcp://HOST:8786): the per-document parsing and scoring run on its "
+                          "workers, the same results (default: $NEWSLENS_SCHEDULER or $DASK_SCHEDULER_ADDRESS when "
+                          "set, else this machine)")
     return parser
 
 
@@ -511,9 +519,14 @@ def main(argv: list[str] | None = None) -> int:
         from .cache import ENV_VARIABLE as CACHE_ENV  # here: newslens.cache imports pandas, `params` needs none
 
         os.environ[CACHE_ENV] = str(Path(args.cache).resolve()) if args.cache else ""
+        # So does the Dask scheduler's address, checked first: a scheduler that cannot serve stops the run here.
+        if args.scheduler:
+            os.environ[SCHEDULER_ENV] = args.scheduler
+        if default_scheduler():
+            check_scheduler(default_scheduler())
         with locked(out):
             return _run_all(notebooks, parameters, corpus, out, args.jobs, args.show_code)
-    except (ParameterError, RunRefused) as error:
+    except (ParameterError, RunRefused, SchedulerError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -490,8 +490,9 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     progress : bool
         Show a progress bar over the sentences to score (for interactive use).
     jobs : int
-        Processes for ``"model"`` when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score. Each
-        sentence is scored alone, so the results are the same bytes for any ``jobs``.
+        Processes for ``"model"`` when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score; 0: every
+        core (``newslens.parallel.map_chunks``; a Dask scheduler named in the environment takes the work whatever
+        its size). Each sentence is scored alone, so the results are the same bytes for any ``jobs``.
     """
     method = _check_method(method)
     # Every method looks only at the sentence that holds the mention, so each distinct sentence is scored once, with
@@ -529,32 +530,11 @@ def _score_chunk(method: str, chunk: list[tuple[str, list[tuple[int, int]]]]) ->
 
 
 def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list[list[dict]]:
-    """The rows of each (sentence, spans) of ``work``, in order; in ``jobs`` processes for large encoder runs."""
-    chunks = [work[i:i + _CHUNK] for i in range(0, len(work), _CHUNK)]
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    """The rows of each (sentence, spans) of ``work``, in order; in ``jobs`` processes for large encoder runs (or on
+    the Dask cluster named in the environment, see ``newslens.parallel``)."""
+    from newslens.parallel import chunked, map_chunks
 
-        bar = tqdm(total=len(work), desc=f"tone ({method})", unit="sentence")
-    results = []
-    try:
-        if jobs > 1 and method == "model" and len(work) >= PARALLEL_MIN_SENTENCES:
-            import concurrent.futures
-            import multiprocessing
-
-            # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
-            with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-                scored = pool.map(_score_chunk, [method] * len(chunks), chunks)
-                for chunk, rows in zip(chunks, scored):
-                    results.extend(rows)
-                    if bar is not None:
-                        bar.update(len(chunk))
-        else:
-            for chunk in chunks:
-                results.extend(_score_chunk(method, chunk))
-                if bar is not None:
-                    bar.update(len(chunk))
-    finally:
-        if bar is not None:
-            bar.close()
-    return results
+    jobs = jobs if method == "model" and len(work) >= PARALLEL_MIN_SENTENCES else 1
+    scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK), jobs=jobs, progress=progress,
+                        label=f"tone ({method})", unit="sentence")
+    return [rows for chunk in scored for rows in chunk]

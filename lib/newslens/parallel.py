@@ -1,0 +1,191 @@
+"""Run a function over chunks of work: in this process, in local worker processes, or on a Dask cluster.
+
+Public surface:
+    map_chunks(function, chunks, jobs=None, scheduler=None, progress=False, label="", unit="item") -> list
+    default_jobs(jobs=None) -> int                 0 or None: every core of this machine
+    default_scheduler() -> str                     $NEWSLENS_SCHEDULER, else $DASK_SCHEDULER_ADDRESS, else ""
+    check_scheduler(address)                       raises SchedulerError when the scheduler cannot be reached, has
+                                                   no workers, or its workers run other newslens code or models
+    installed_fingerprint() -> str                 what the check compares
+    chunked(items, size) -> list[list]             consecutive pieces of ``size`` items
+    SchedulerError
+
+This is the one place where newslens runs work in parallel. The callers (entities, attributions, tone scores) cut
+their work into chunks, each a list whose result does not depend on the other chunks, and pass a module-level
+function (so that it can be pickled by reference). What a worker loads once (the spaCy pipeline, the encoder) is
+kept in a module-level ``functools.lru_cache``, which serves local pool workers and Dask workers alike.
+
+Backends, in order:
+* a Dask cluster (``dask.distributed.Client``) when a scheduler address is given, or named by the environment
+  (the batch runner's ``--scheduler`` sets ``$NEWSLENS_SCHEDULER``, so no report shows the address); it is used
+  whatever the amount of work, and whatever ``jobs`` says. Dask reruns the chunks of a worker that dies. The
+  workers connected when the work starts must run the same newslens code and models as this process.
+* a pool of ``jobs`` local processes, started with "spawn" (a forked copy of a process that runs onnxruntime's
+  threads can hang);
+* this process, when ``jobs`` is 1 or there is a single chunk.
+
+The result is the list of ``function(chunk)`` in the order of ``chunks``, whatever the backend and the number of
+workers, so the tables built from it are the same bytes.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from concurrent.futures import Future
+from typing import Callable, Sequence
+
+SCHEDULER_ENV = "NEWSLENS_SCHEDULER"
+DASK_SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+# How long to try to reach a scheduler before giving up (Dask's own default is 30 s).
+CONNECT_SECONDS = 10.0
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler cannot be reached; the message names its address and the problem."""
+
+
+def default_jobs(jobs: int | None = None) -> int:
+    """Worker processes to use: ``jobs``, or every core of this machine for 0 or None."""
+    return max(1, int(jobs)) if jobs else os.cpu_count() or 1
+
+
+def default_scheduler() -> str:
+    """The Dask scheduler address from ``$NEWSLENS_SCHEDULER``, else ``$DASK_SCHEDULER_ADDRESS``; "" for none."""
+    return (os.environ.get(SCHEDULER_ENV, "").strip() or os.environ.get(DASK_SCHEDULER_ENV, "").strip())
+
+
+def chunked(items: Sequence, size: int) -> list[list]:
+    """``items`` cut into consecutive lists of ``size`` (the last one shorter)."""
+    return [list(items[first:first + size]) for first in range(0, len(items), size)]
+
+
+def map_chunks(function: Callable, chunks: Sequence[Sequence], jobs: int | None = None,
+               scheduler: str | None = None, progress: bool = False, label: str = "", unit: str = "item") -> list:
+    """``[function(chunk) for chunk in chunks]``, computed in parallel where asked.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (or a ``functools.partial`` of one) of one chunk; its result must depend on that
+        chunk only.
+    chunks : sequence of sequences
+        The work; ``len(chunk)`` items each (for the progress bar).
+    jobs : int, optional
+        Local worker processes; 0 or None: every core (``default_jobs``); 1: this process.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://HOST:8786``); None: ``default_scheduler()``; "": none.
+    progress : bool
+        Show a progress bar (tqdm): items done, rate, time left.
+    label, unit : str
+        The bar's description and the name of an item ("sentence").
+
+    Returns
+    -------
+    list, one result per chunk, in order.
+
+    Raises
+    ------
+    SchedulerError
+        When the scheduler cannot be reached, or its workers run other newslens code or models.
+    """
+    chunks = list(chunks)
+    if not chunks:
+        return []
+    address = default_scheduler() if scheduler is None else scheduler.strip()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(map(len, chunks)), desc=label or None, unit=unit)
+    try:
+        if address:
+            return _on_cluster(function, chunks, address, bar)
+        workers = min(default_jobs(jobs), len(chunks))
+        if workers > 1:
+            return _in_pool(function, chunks, workers, bar)
+        results = []
+        for chunk in chunks:
+            results.append(function(chunk))
+            _advance(bar, chunk)
+        return results
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _advance(bar, chunk: Sequence) -> None:
+    if bar is not None:
+        bar.update(len(chunk))
+
+
+def _gather(futures: list, chunks: list, completed, bar) -> list:
+    """The futures' results in order, advancing the bar as each finishes (``completed``: their completion order)."""
+    chunk_of = {id(future): chunk for future, chunk in zip(futures, chunks)}
+    for future in completed:
+        future.result()  # the first failure is raised at once
+        _advance(bar, chunk_of[id(future)])
+    return [future.result() for future in futures]
+
+
+def _in_pool(function: Callable, chunks: list, workers: int, bar) -> list:
+    import concurrent.futures
+    import multiprocessing
+
+    # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures: list[Future] = [pool.submit(function, chunk) for chunk in chunks]
+        try:
+            return _gather(futures, chunks, concurrent.futures.as_completed(futures), bar)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _connect(address: str):
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        problem = " ".join(str(error).split()) or type(error).__name__
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: {problem}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def installed_fingerprint() -> str:
+    """The newslens code and shipped data (``newslens.cache.code_version``) and the spaCy model's fingerprint of
+    this process: what a worker's results depend on besides its chunk."""
+    from newslens.cache import code_version
+    from newslens.nlp import model_fingerprint
+
+    return f"{code_version()}|{model_fingerprint()}"
+
+
+def _check_workers(client, address: str) -> None:
+    """Every worker runs the newslens code and models of this process, or its results could differ."""
+    mine = installed_fingerprint()
+    others = sorted(worker for worker, theirs in client.run(installed_fingerprint).items() if theirs != mine)
+    if others:
+        raise SchedulerError(f"the Dask workers of {address!r} at {', '.join(others)} run other newslens code or "
+                             f"models than this machine: install the same newslens on every machine")
+
+
+def check_scheduler(address: str) -> None:
+    """Connect to the Dask scheduler at ``address``, check that it has workers and that they run this process's
+    newslens, and disconnect; ``SchedulerError`` if not."""
+    with _connect(address) as client:
+        if not client.scheduler_info().get("workers"):
+            raise SchedulerError(f"the Dask scheduler at {address!r} has no workers: start some with "
+                                 f"`dask worker {address}`")
+        _check_workers(client, address)
+
+
+def _on_cluster(function: Callable, chunks: list, address: str, bar) -> list:
+    from dask.distributed import as_completed
+
+    with _connect(address) as client:
+        _check_workers(client, address)
+        # pure=False: no hashing of the chunks into task keys (each call is its own work).
+        futures = client.map(function, chunks, pure=False)
+        return _gather(futures, chunks, as_completed(futures, loop=client.loop), bar)

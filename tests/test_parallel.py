@@ -1,0 +1,232 @@
+"""newslens.parallel: the same results in this process, in local processes and on a Dask cluster, and clear errors.
+
+One two-worker ``LocalCluster`` serves the whole module. The functions mapped are module-level, as the library's
+are: a worker process imports them by name.
+"""
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, SEEDS
+from newslens import actors as act
+from newslens import parallel, portrayal
+from newslens.parallel import SchedulerError, chunked, default_jobs, default_scheduler, map_chunks
+from newslens.plots import write_table
+from newslens.runner import main
+from parallel_tasks import pause_then_sum, slow_sum
+
+MINI_CORPUS = FIXTURES / "mini_corpus"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as local:
+        yield local
+
+
+@pytest.fixture
+def no_scheduler(monkeypatch):
+    """No scheduler from the environment (monkeypatch puts back whatever a test or the runner sets)."""
+    monkeypatch.setenv(parallel.SCHEDULER_ENV, "")
+    monkeypatch.setenv(parallel.DASK_SCHEDULER_ENV, "")
+
+
+def free_address() -> str:
+    """A local address where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# map_chunks on a trivial function
+
+
+def test_default_jobs_and_scheduler(monkeypatch, no_scheduler):
+    assert default_jobs(0) == default_jobs(None) == os.cpu_count()
+    assert default_jobs(3) == 3 and default_jobs(1) == 1
+    assert default_scheduler() == ""
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://dask-host:8786")
+    assert default_scheduler() == "tcp://dask-host:8786"
+    monkeypatch.setenv("NEWSLENS_SCHEDULER", "tcp://newslens-host:8786")  # newslens's own variable wins
+    assert default_scheduler() == "tcp://newslens-host:8786"
+
+
+def test_chunked():
+    assert chunked([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
+    assert chunked([], 3) == []
+
+
+CHUNKS = [[3, 1], [0, 2], [1, 1, 1]]
+SUMS = [4, 2, 3]
+
+
+def test_in_process(no_scheduler, capsys):
+    results = map_chunks(pause_then_sum, CHUNKS, jobs=1, progress=True, label="sums", unit="number")
+    assert results == [(4, os.getpid()), (2, os.getpid()), (3, os.getpid())]
+    err = capsys.readouterr().err
+    assert "sums" in err and "7/7" in err  # the bar counts items: 2 + 2 + 3
+    assert map_chunks(pause_then_sum, [], jobs=2) == []
+
+
+def test_local_processes_keep_the_order(no_scheduler, capsys):
+    results = map_chunks(pause_then_sum, CHUNKS, jobs=2, progress=True, label="sums", unit="number")
+    assert [total for total, _ in results] == SUMS  # the first chunk finished last
+    workers = {pid for _, pid in results}
+    assert os.getpid() not in workers and 1 <= len(workers) <= 2
+    assert "7/7" in capsys.readouterr().err
+
+
+def test_dask_cluster_keeps_the_order(cluster, no_scheduler, monkeypatch, capsys):
+    from dask.distributed import Client
+
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        worker_pids = set(client.run(os.getpid).values())
+    results = map_chunks(pause_then_sum, CHUNKS, scheduler=cluster.scheduler_address, progress=True, label="sums")
+    assert [total for total, _ in results] == SUMS
+    assert {pid for _, pid in results} <= worker_pids and os.getpid() not in worker_pids
+    assert "7/7" in capsys.readouterr().err
+    # From the environment, as the runner passes it; jobs=1 does not keep the work in this process.
+    monkeypatch.setenv("NEWSLENS_SCHEDULER", cluster.scheduler_address)
+    results = map_chunks(pause_then_sum, CHUNKS, jobs=1)
+    assert [total for total, _ in results] == SUMS and {pid for _, pid in results} <= worker_pids
+
+
+def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(parallel, "CONNECT_SECONDS", 1.0)
+    address = free_address()
+    with pytest.raises(SchedulerError, match=f"cannot reach the Dask scheduler at '{address}': .*{address}"):
+        map_chunks(pause_then_sum, CHUNKS, scheduler=address)
+    with pytest.raises(SchedulerError, match="cannot reach the Dask scheduler at 'no-port': .*port"):
+        map_chunks(pause_then_sum, CHUNKS, scheduler="no-port")
+
+
+def test_workers_with_other_newslens_are_refused(cluster, monkeypatch):
+    # This process pretends to run other code: the workers' fingerprints (computed by them) differ from its own.
+    from newslens import cache
+
+    monkeypatch.setattr(cache, "code_version", lambda: "other code")
+    parallel.installed_fingerprint.cache_clear()
+    try:
+        with pytest.raises(SchedulerError, match=f"the Dask workers of '{cluster.scheduler_address}' at tcp://.*, "
+                                                 "tcp://.* run other newslens code or models than this machine"):
+            map_chunks(pause_then_sum, CHUNKS, scheduler=cluster.scheduler_address)
+    finally:
+        parallel.installed_fingerprint.cache_clear()
+
+
+def test_a_scheduler_without_workers_is_refused():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as empty:
+        with pytest.raises(SchedulerError, match=f"the Dask scheduler at '{empty.scheduler_address}' has no "
+                                                 f"workers: start some with `dask worker {empty.scheduler_address}`"):
+            parallel.check_scheduler(empty.scheduler_address)
+
+
+def test_runner_refuses_an_unreachable_scheduler(tmp_path, monkeypatch, no_scheduler, capsys):
+    monkeypatch.setattr(parallel, "CONNECT_SECONDS", 1.0)
+    address = free_address()
+    out = tmp_path / "out"
+    assert main(["run", "00_corpus", "--corpus", str(SEEDS), "--out", str(out), "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot reach the Dask scheduler at '{address}': ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and not (out / "00_corpus").exists()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Notebook 02's tables on the cluster
+
+
+def _tables(documents: pd.DataFrame, corpus: Path) -> dict[str, pd.DataFrame]:
+    """Notebook 02's document-level tables: actors, mentions, quotes, unknown names, and the tone by two methods."""
+    tables = act.actor_tables(documents, corpus)
+    scored, summary, by_document = portrayal.actor_tone(documents, tables.mentions, tables.quotes,
+                                                        tables.setup.registry, ("model", "vader"), n_boot=200)
+    return {"discovered": tables.setup.table, "mentions": tables.mentions, "quotes": tables.quotes,
+            "unknown": tables.unknown, "scored": scored, "summary": summary, "by_document": by_document}
+
+
+def _refuse_local_models(monkeypatch):
+    """Parsing or scoring in this process fails: on the cluster, all of it must run on the workers."""
+    from newslens import encoder, nlp
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was loaded in the calling process")
+
+    monkeypatch.setattr(nlp, "load_pipeline", refuse)
+    monkeypatch.setattr(encoder, "load_encoder", refuse)
+
+
+@pytest.mark.parametrize("corpus, least", [(SEEDS, 10), (MINI_CORPUS, 1)], ids=["seeds", "fixture"])
+def test_notebook_tables_are_the_same_bytes_on_the_cluster(corpus, least, cluster, tmp_path, monkeypatch,
+                                                            no_scheduler):
+    import newslens
+
+    documents = newslens.load_corpus(corpus).documents
+    alone = _tables(documents, corpus)
+    with monkeypatch.context() as patched:
+        patched.setenv("NEWSLENS_SCHEDULER", cluster.scheduler_address)
+        _refuse_local_models(patched)
+        distributed = _tables(documents, corpus)
+    assert len(alone["mentions"]) >= least and len(alone["scored"]) >= least
+    for name, table in alone.items():
+        pd.testing.assert_frame_equal(distributed[name], table, check_exact=True)
+        assert (write_table(distributed[name], name, tmp_path / "cluster").read_bytes()
+                == write_table(table, name, tmp_path / "alone").read_bytes()), name
+
+
+def test_the_scheduler_reaches_the_kernels(cluster, tmp_path, monkeypatch, no_scheduler):
+    # A notebook that maps a sum on whatever scheduler its environment names, as notebook 02's library calls do.
+    notebook = tmp_path / "99_scheduler.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python (newslens)", "language": "python", "name": "newslens"}
+    parameters = nbformat.v4.new_code_cell('corpus: str = ""\noutput_dir: str = "."')
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell(
+        "import os\nfrom newslens.parallel import default_scheduler, map_chunks\n"
+        "print(map_chunks(sum, [[1, 2], [3]], jobs=1), default_scheduler() == os.environ['EXPECTED'])")]
+    nbformat.write(nb, notebook)
+    monkeypatch.setenv("EXPECTED", cluster.scheduler_address)
+    out = tmp_path / "out"
+    assert main(["run", str(notebook), "--corpus", str(MINI_CORPUS), "--out", str(out), "--cache", "",
+                 "--scheduler", cluster.scheduler_address]) == 0
+    executed = nbformat.read(out / "99_scheduler" / "99_scheduler.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "[3, 3] True\n"
+    assert cluster.scheduler_address not in (out / "99_scheduler" / "99_scheduler.html").read_text(encoding="utf-8")
+
+
+def test_a_worker_killed_mid_run_changes_nothing(cluster, no_scheduler):
+    from dask.distributed import Client
+
+    chunks = [[i, i + 1] for i in range(0, 16, 2)]
+    expected = [1, 5, 9, 13, 17, 21, 25, 29]
+    result = {}
+    with Client(cluster.scheduler_address, set_as_default=False) as watcher:
+        pids = watcher.run(os.getpid)  # worker address -> process id
+        run = threading.Thread(target=lambda: result.update(
+            sums=map_chunks(slow_sum, chunks, scheduler=cluster.scheduler_address)))
+        run.start()
+        busy = {}
+        for _ in range(300):  # a worker is running a chunk (at most 30 s)
+            busy = {worker: keys for worker, keys in watcher.processing().items() if keys}
+            if busy:
+                break
+            time.sleep(0.1)
+        assert busy, "no chunk started on the cluster"
+        victim = pids[next(iter(busy))]
+        os.kill(victim, signal.SIGKILL)
+        run.join(timeout=120)
+        assert not run.is_alive()
+        watcher.wait_for_workers(2, timeout=60)  # the nanny starts a new process in its place
+        assert victim not in watcher.run(os.getpid).values()
+    assert result["sums"] == expected
