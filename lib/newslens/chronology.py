@@ -1,9 +1,16 @@
 """A chronology of a news corpus: when each article was written, and the dated events it reports.
 
 Public surface:
-    article_dates(documents) -> DataFrame      doc_id, anchor, earliest, latest, source, confidence, evidence
-    timex_table(documents, anchors) -> DataFrame   every time expression, resolved against its article's anchor
-    events(documents, anchors, actor_mentions=None, timexes=None) -> DataFrame
+    article_dates(documents, cache_dir=None) -> DataFrame   doc_id, anchor, earliest, latest, source, confidence,
+                                                            evidence
+    timex_table(documents, anchors, cache_dir=None) -> DataFrame   every time expression, resolved against its
+                                                                   article's anchor
+    actor_mentions(documents, registry, cache_dir=None) -> DataFrame   ``actors.find_mentions``, cached
+    events(documents, anchors, actor_mentions=None, timexes=None, cache_dir=None) -> DataFrame
+
+With ``cache_dir`` (``newslens.cache``) the time expressions are kept per document (text and anchor), and the
+article dates, mentions and events per corpus (keyed by the documents, the tables they are computed from and the
+code version): a rerun that changes only which events are shown does no document-level work.
 
 Publication dates come from metadata when there is any, else from the text (``newslens.dating``: datelines and
 other stamps, past and future dates, the rest of the corpus), never from the wall clock. An event is a dated clause:
@@ -14,13 +21,17 @@ are never events. The same event reported by several articles is one row with al
 """
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
 from newslens.text import line_sentence_spans
-from newslens.timex import Timex, find_timexes
+from newslens.timex import Timex, find_timexes, find_timexes_many
 
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
 EVENT_COLUMNS = [
@@ -33,26 +44,35 @@ MERGE_SHARED = 2  # ... with at least this many content words in common
 ALONE_JACCARD = 0.4  # without actors on both sides, the words alone must agree this much
 
 
-def article_dates(documents: pd.DataFrame) -> pd.DataFrame:
+def article_dates(documents: pd.DataFrame, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Publication date of each article (``ARTICLE_COLUMNS``): ``published`` from metadata when given, else an
     interval inferred from the text and the rest of the corpus, with evidence and confidence (see
-    ``newslens.dating``)."""
-    return infer_dates(documents)
+    ``newslens.dating``). With ``cache_dir``: read from the cache when the same documents (texts and published
+    dates) and code made it before."""
+    from newslens.cache import cached_tables, code_version, documents_key, frame_key
+
+    published = documents[["doc_id", "published"]] if "published" in documents else documents[["doc_id"]]
+    key = {"documents": documents_key(documents), "published": frame_key(published.astype(str)),
+           "code": code_version()} if cache_dir else {}
+    tables, _ = cached_tables(cache_dir, "article-dates", key,
+                              lambda: ({"anchors": infer_dates(documents, cache_dir=cache_dir)}, {}))
+    return tables["anchors"]
 
 
 def _precision(value: str) -> str:
     return {4: "year", 7: "month", 10: "day"}[len(value)]
 
 
-def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame) -> pd.DataFrame:
+def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Every time expression of every article, resolved against the article's ``anchor`` (from ``article_dates``;
-    none for an undated article), sorted by doc_id and offset."""
+    none for an undated article), sorted by doc_id and offset. With ``cache_dir``: each article's expressions are
+    read from the cache when its text and anchor were tagged before (``timex.find_timexes_many``)."""
     anchor_of = dict(zip(anchors["doc_id"], anchors["anchor"])) if len(anchors) else {}
-    rows = []
-    for doc_id, text in sorted(zip(documents["doc_id"], documents["text"])):
-        anchor = anchor_of.get(doc_id, "")
-        for t in find_timexes(text or "", _published(anchor)):
-            rows.append([doc_id, t.start, t.end, t.text, t.type, t.value, t.anchored, t.mod, anchor])
+    documents = sorted((doc_id, text or "", anchor_of.get(doc_id, ""))
+                       for doc_id, text in zip(documents["doc_id"], documents["text"]))
+    tagged = find_timexes_many([(text, _published(anchor)) for _, text, anchor in documents], cache_dir)
+    rows = [[doc_id, t.start, t.end, t.text, t.type, t.value, t.anchored, t.mod, anchor]
+            for (doc_id, _, anchor), found in zip(documents, tagged) for t in found]
     return pd.DataFrame(rows, columns=TIMEX_COLUMNS)
 
 
@@ -181,13 +201,36 @@ def _merge(found: list[dict]) -> list[dict]:
 
 
 def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None = None,
-           timexes: pd.DataFrame | None = None) -> pd.DataFrame:
+           timexes: pd.DataFrame | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Every clause with a DATE resolved to at least a year, one row per event (``EVENT_COLUMNS``); the same event
     told by several articles is merged into one row listing all ``sources`` and their number ``n_sources``.
     A corpus without any datable clause gives an empty table with these columns.
 
     ``timexes``: the ``timex_table`` of the same documents and anchors, when it is at hand (tagging twice is slow).
+    ``cache_dir``: the table is read from the cache when the same documents, anchors, mentions, time expressions and
+    code made it before.
     """
+    from newslens.cache import cached_tables, code_version, documents_key, frame_key
+
+    key = {"documents": documents_key(documents), "anchors": frame_key(anchors),
+           "mentions": None if actor_mentions is None else frame_key(actor_mentions),
+           "timexes": None if timexes is None else frame_key(timexes), "code": code_version()} if cache_dir else {}
+
+    def compute() -> tuple[dict[str, pd.DataFrame], dict]:
+        table = _events(documents, anchors, actor_mentions, timexes)
+        # Parquet gives lists back as arrays: the list columns are kept as JSON text.
+        return {"events": table.assign(**{c: table[c].map(json.dumps) for c in _LISTS})}, {}
+
+    table = cached_tables(cache_dir, "events", key, compute)[0]["events"]
+    return table.assign(**{c: table[c].map(json.loads) for c in _LISTS})
+
+
+_LISTS = ("actors", "sources")
+
+
+def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,
+            timexes: pd.DataFrame | None) -> pd.DataFrame:
+    """``events`` without the cache."""
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
     given: dict[str, list[Timex]] | None = None
     if timexes is not None:
@@ -225,3 +268,30 @@ def _datable(t: Timex) -> bool:
     if t.type == "DATE":
         return bool(RESOLVED_DATE.match(t.value))
     return t.type == "TIME" and bool(re.match(r"^\d{4}-\d\d-\d\dT", t.value)) and bool(_CLOCK.sub("", t.text))
+
+
+def actor_mentions(documents: pd.DataFrame, registry: Sequence, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """``newslens.actors.find_mentions(documents, registry)``, read from the cache when the same documents,
+    registry and code made it before.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    registry : sequence of newslens.actors.Actor
+    cache_dir : path, optional
+        Cache folder (``newslens.cache``); None: computed.
+
+    Returns
+    -------
+    DataFrame
+        As ``find_mentions``.
+    """
+    from newslens import actors
+    from newslens.cache import cached_tables, code_version, documents_key
+
+    key = {"documents": documents_key(documents), "registry": [asdict(a) for a in registry],
+           "code": code_version()} if cache_dir else {}
+    tables, _ = cached_tables(cache_dir, "chronology-mentions", key,
+                              lambda: ({"mentions": actors.find_mentions(documents, registry)}, {}))
+    return tables["mentions"]
