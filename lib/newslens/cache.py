@@ -134,14 +134,19 @@ class DocumentCache:
 
     def put(self, results: dict[str, pd.DataFrame]) -> None:
         """Store the rows of each key (an empty frame is stored as "no rows"), replacing its shard atomically."""
-        by_prefix: dict[str, list[pd.DataFrame]] = {}
-        for key, frame in results.items():
-            frame = frame[self.columns] if len(frame) else pd.DataFrame([[None] * len(self.columns)],
-                                                                         columns=self.columns)
-            by_prefix.setdefault(key[:2], []).append(frame.assign(**{KEY: key}))
+        frames = [frame[self.columns].assign(**{KEY: key}) for key, frame in results.items() if len(frame)]
+        self.put_rows(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[KEY, *self.columns]),
+                      results)
+
+    def put_rows(self, rows: pd.DataFrame, keys: Iterable[str]) -> None:
+        """Store ``rows`` (column ``text_sha256`` and the columns) as the rows of ``keys`` (a key without rows is
+        stored as "no rows"), replacing each shard atomically."""
+        empty = sorted(set(keys) - set(rows[KEY]))
+        table = pd.concat([rows[[KEY, *self.columns]],
+                           pd.DataFrame({KEY: empty, **{c: [None] * len(empty) for c in self.columns}})],
+                          ignore_index=True)
         self.folder.mkdir(parents=True, exist_ok=True)
-        for prefix, frames in sorted(by_prefix.items()):
-            new = pd.concat(frames, ignore_index=True)
+        for prefix, new in table.groupby(table[KEY].str[:2], sort=True):
             old = self._read_shard(prefix)
             if old is not None:
                 new = pd.concat([old[~old[KEY].isin(set(new[KEY]))], new], ignore_index=True)
@@ -291,18 +296,17 @@ def source_version(*modules, extra: str = "") -> str:
 
 
 def cached_rows(cache: DocumentCache | None, inputs: dict[str, object],
-                compute: Callable[[list], list[pd.DataFrame]], columns: Iterable[str]) -> pd.DataFrame:
-    """The rows of every key of ``inputs`` as one table (column ``text_sha256``, then the rows' columns; the rows
-    of a key together): read from ``cache`` where present, the others computed — all at once, ``compute([input,
-    …])`` returning one frame of ``columns`` per input — and stored. Without a cache: all computed."""
+                compute: Callable[[list], Iterable[list[tuple]]], columns: Iterable[str]) -> pd.DataFrame:
+    """The rows of every key of ``inputs`` as one table (column ``text_sha256``, then ``columns``; the rows of a
+    key together): read from ``cache`` where present, the others computed — all at once, ``compute([input, …])``
+    giving one list of row tuples per input — and stored. Without a cache: all computed."""
+    columns = list(columns)
     found, present = cache.rows(inputs) if cache is not None else (None, set())
     missing = [key for key in inputs if key not in present]
-    fresh = dict(zip(missing, compute([inputs[key] for key in missing]))) if missing else {}
-    if cache is not None and fresh:
-        cache.put(fresh)
-    frames = [frame.assign(**{KEY: key}) for key, frame in fresh.items() if len(frame)]
-    if found is not None:
-        frames.insert(0, found)
-    if not frames:
-        return pd.DataFrame(columns=[KEY, *columns])
-    return pd.concat(frames, ignore_index=True)
+    computed = compute([inputs[key] for key in missing]) if missing else []
+    fresh = pd.DataFrame([(key, *row) for key, rows in zip(missing, computed) for row in rows], columns=[KEY, *columns])
+    if cache is not None and missing:
+        cache.put_rows(fresh, missing)
+    if found is None or not len(found):
+        return fresh
+    return pd.concat([found, fresh], ignore_index=True) if len(fresh) else found

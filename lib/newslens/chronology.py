@@ -68,11 +68,11 @@ def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str |
     none for an undated article), sorted by doc_id and offset. With ``cache_dir``: each article's expressions are
     read from the cache when its text and anchor were tagged before (``timex.find_timexes_many``)."""
     anchor_of = dict(zip(anchors["doc_id"], anchors["anchor"])) if len(anchors) else {}
-    documents = sorted((doc_id, text or "", anchor_of.get(doc_id, ""))
-                       for doc_id, text in zip(documents["doc_id"], documents["text"]))
-    tagged = find_timexes_many([(text, _published(anchor)) for _, text, anchor in documents], cache_dir)
+    ordered = sorted((doc_id, text or "", anchor_of.get(doc_id, ""))
+                     for doc_id, text in zip(documents["doc_id"], documents["text"]))
+    tagged = find_timexes_many([(text, _published(anchor)) for _, text, anchor in ordered], cache_dir)
     rows = [[doc_id, t.start, t.end, t.text, t.type, t.value, t.anchored, t.mod, anchor]
-            for (doc_id, _, anchor), found in zip(documents, tagged) for t in found]
+            for (doc_id, _, anchor), found in zip(ordered, tagged) for t in found]
     return pd.DataFrame(rows, columns=TIMEX_COLUMNS)
 
 

@@ -493,11 +493,10 @@ def _read_jsonl(path: Path, problems: _Problems) -> pd.DataFrame:
 _CLEANED_COLUMNS = {"text": "object", "removals": "object", "language": "object", "n_words": "int64"}
 
 
-def _clean_one(raw: str) -> pd.DataFrame:
+def _clean_one(raw: str) -> list[tuple]:
     clean, removals = clean_text(raw)
-    return pd.DataFrame([[clean, json.dumps([[r.step, r.line, r.removed, r.reason] for r in removals]),
-                          detect_language(clean) if clean.strip() else "", len(WORD_PATTERN.findall(clean))]],
-                        columns=list(_CLEANED_COLUMNS))
+    return [(clean, json.dumps([[r.step, r.line, r.removed, r.reason] for r in removals]),
+             detect_language(clean) if clean.strip() else "", len(WORD_PATTERN.findall(clean)))]
 
 
 def _cleaned(raw_texts: list[str], cache_dir: str | Path | None) -> dict[str, tuple[str, list[Removal], str, int]]:

@@ -236,7 +236,7 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
 _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 
 
-def _document_words(texts: list[str]) -> list[pd.DataFrame]:
+def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
     """Per text, one row: its distinct word forms in order of first occurrence (JSON) and, per raw token, the
     index of its form or -1 for punctuation, numbers and line breaks (int32 bytes)."""
     form_of: dict[str, str | None] = {}  # normalisation runs once per distinct raw token, not per token
@@ -250,8 +250,7 @@ def _document_words(texts: list[str]) -> list[pd.DataFrame]:
     for text in texts:
         local: dict[str, int] = {}
         ids = array("i", (-1 if (f := form(t)) is None else local.setdefault(f, len(local)) for t in tokens(text)))
-        rows.append(pd.DataFrame([[json.dumps(list(local), ensure_ascii=False), ids.tobytes()]],
-                                 columns=list(_TOKEN_FIELDS)))
+        rows.append([(json.dumps(list(local), ensure_ascii=False), ids.tobytes())])
     return rows
 
 

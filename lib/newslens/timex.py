@@ -1153,11 +1153,9 @@ def find_timexes_many(items: list[tuple[str, dt.date | None]], cache_dir=None) -
     keys = [text_key(f"{anchor.isoformat() if anchor else ''}\0{text_key(text)}") for text, anchor in items]
     inputs = dict(zip(keys, items))
 
-    def tag(pairs: list[tuple[str, dt.date | None]]) -> list:
-        import pandas as pd
-
-        return [pd.DataFrame([[getattr(t, f) for f in _CACHED_FIELDS] for t in find_timexes(text, anchor)],
-                             columns=list(_CACHED_FIELDS)) for text, anchor in pairs]
+    def tag(pairs: list[tuple[str, dt.date | None]]) -> list[list[tuple]]:
+        return [[tuple(getattr(t, f) for f in _CACHED_FIELDS) for t in find_timexes(text, anchor)]
+                for text, anchor in pairs]
 
     rows = cached_rows(cache, inputs, tag, _CACHED_FIELDS)
     found: dict[str, list[Timex]] = {}
