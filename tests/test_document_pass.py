@@ -177,11 +177,13 @@ def test_chronology_rerun_does_no_document_level_work(undated_seeds, tmp_path, m
 def test_a_new_article_is_the_only_one_tagged(undated_seeds, tmp_path, monkeypatch):
     chronology_tables(undated_seeds.head(4), tmp_path)
     calls = counting(monkeypatch, timex, "find_timexes")
+    clause_calls = counting(monkeypatch, chronology, "_document_events")
     chronology_tables(undated_seeds, tmp_path)
     new_text = undated_seeds["text"].iloc[4]
-    # The new article is tagged without an anchor (to date it) and against its anchor; no other text is tagged,
-    # unless an older article's anchor moved (none does here: 004 dates no other article).
+    # The new article is tagged without an anchor (to date it) and against its anchor, and only its clauses are
+    # read; no other text is, unless an older article's anchor moved (none does here: 004 dates no other article).
     assert set(calls) == {new_text}
+    assert len(clause_calls) == 1
 
 
 def test_stale_or_corrupt_events_entry_is_rebuilt(undated_seeds, tmp_path):

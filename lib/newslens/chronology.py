@@ -217,7 +217,7 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
            "timexes": None if timexes is None else frame_key(timexes), "code": code_version()} if cache_dir else {}
 
     def compute() -> tuple[dict[str, pd.DataFrame], dict]:
-        table = _events(documents, anchors, actor_mentions, timexes)
+        table = _events(documents, anchors, actor_mentions, timexes, cache_dir)
         # Parquet gives lists back as arrays: the list columns are kept as JSON text.
         return {"events": table.assign(**{c: table[c].map(json.dumps) for c in _LISTS})}, {}
 
@@ -229,8 +229,9 @@ _LISTS = ("actors", "sources")
 
 
 def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,
-            timexes: pd.DataFrame | None) -> pd.DataFrame:
-    """``events`` without the cache."""
+            timexes: pd.DataFrame | None, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """``events`` without the corpus-level cache: each article's dated clauses (read from the per-document cache
+    where there), then merged."""
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
     given: dict[str, list[Timex]] | None = None
     if timexes is not None:
@@ -246,7 +247,7 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
         for doc_id, actor, s, e in zip(actor_mentions["doc_id"], actor_mentions["actor"], actor_mentions["start"],
                                        actor_mentions["end"]):
             mentions_by_doc.setdefault(doc_id, []).append((actor, s, e))
-    found = []
+    inputs = []
     for row in documents.sort_values("doc_id").itertuples():
         text = row.text if isinstance(row.text, str) else ""
         anchor_value, article_source = info.get(row.doc_id, ("", "undated"))
@@ -254,9 +255,46 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
             dated = [t for t in find_timexes(text, _published(anchor_value)) if _datable(t)]
         else:
             dated = sorted((t for t in given.get(row.doc_id, []) if _datable(t)), key=lambda t: t.start)
-        found += _document_events(row.doc_id, text, dated, article_source, mentions_by_doc.get(row.doc_id, []))
+        mentions = [(a, int(s), int(e)) for a, s, e in mentions_by_doc.get(row.doc_id, [])]
+        inputs.append((row.doc_id, (text, dated, article_source, mentions)))
+    found = _cached_document_events(inputs, cache_dir)
     table = pd.DataFrame(_merge(found), columns=EVENT_COLUMNS + ["_words"]).drop(columns="_words")
     return table.reset_index(drop=True)
+
+
+# An article's dated clauses as kept in the per-document cache (lists and word sets as JSON; no doc_id: two
+# articles with the same text, dates and mentions share an entry).
+_EVENT_FIELDS = {"date": "object", "precision": "object", "date_source": "object", "actors": "object",
+                 "predicate": "object", "text": "object", "sent_start": "int64", "sent_end": "int64",
+                 "timex": "object", "words": "object"}
+
+
+def _cached_document_events(inputs: list[tuple[str, tuple]], cache_dir: str | Path | None) -> list[dict]:
+    """``_document_events`` of each (doc_id, (text, dated, article_source, mentions)), read from the per-document
+    cache when the same text, dated expressions, date source and mentions were seen before."""
+    import nltk
+
+    from newslens.cache import KEY, DocumentCache, cached_rows, code_version, text_key
+
+    cache = DocumentCache(cache_dir, "events", f"{code_version()}|{nltk.__version__}",
+                          _EVENT_FIELDS) if cache_dir else None
+    keys = [text_key(json.dumps([text_key(text), [list(vars(t).values()) for t in dated], source, mentions]))
+            for _, (text, dated, source, mentions) in inputs]
+
+    def compute(items: list[tuple]) -> list[list[tuple]]:
+        return [[(e["date"], e["precision"], e["date_source"], json.dumps(e["actors"]), e["predicate"], e["text"],
+                  e["sent_start"], e["sent_end"], e["timex"], json.dumps(sorted(e["_words"])))
+                 for e in _document_events("", *item)] for item in items]
+
+    rows = cached_rows(cache, dict(zip(keys, (item for _, item in inputs))), compute, _EVENT_FIELDS)
+    by_key: dict[str, list[dict]] = {}
+    for key, *values in zip(rows[KEY], *(rows[f] for f in _EVENT_FIELDS)):
+        event = dict(zip(_EVENT_FIELDS, values))
+        words = json.loads(event.pop("words"))
+        by_key.setdefault(key, []).append({**event, "actors": json.loads(event["actors"]), "_words": frozenset(words),
+                                           "sent_start": int(event["sent_start"]), "sent_end": int(event["sent_end"])})
+    return [{**event, "doc_id": doc_id, "sources": [doc_id]} for (doc_id, _), key in zip(inputs, keys)
+            for event in by_key.get(key, [])]
 
 
 _CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?\s?m\b\.?)?|\bat\b|\b[A-Z]{2,4}T?\b|\b(?:noon|midnight)\b|[\s,/|–-]")
