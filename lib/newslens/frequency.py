@@ -239,18 +239,31 @@ _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
     """Per text, one row: its distinct word forms in order of first occurrence (JSON) and, per raw token, the
     index of its form or -1 for punctuation, numbers and line breaks (int32 bytes)."""
-    form_of: dict[str, str | None] = {}  # normalisation runs once per distinct raw token, not per token
+    forms: list[str] = []
+    form_index: dict[str, int] = {}
 
-    def form(token: str) -> str | None:
-        if token not in form_of:
-            form_of[token] = normalize_token(token)
-        return form_of[token]
+    class _FormIds(dict):
+        # Raw token → form id among all these texts, filled on first sight: normalisation runs once per distinct raw
+        # token, and the per-token lookup stays in C.
+        def __missing__(self, token: str) -> int:
+            form = normalize_token(token)
+            index = self[token] = -1 if form is None else form_index.setdefault(form, len(form_index))
+            if index == len(forms):
+                forms.append(form)
+            return index
 
+    form_ids = _FormIds()
     rows = []
     for text in texts:
-        local: dict[str, int] = {}
-        ids = array("i", (-1 if (f := form(t)) is None else local.setdefault(f, len(local)) for t in tokens(text)))
-        rows.append([(json.dumps(list(local), ensure_ascii=False), ids.tobytes())])
+        ids = np.frombuffer(array("i", map(form_ids.__getitem__, tokens(text))), dtype=np.int32)
+        is_word = ids >= 0
+        distinct, first, inverse = np.unique(ids[is_word], return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # the text's forms in order of first occurrence
+        rank = np.empty(len(distinct), dtype=np.int32)
+        rank[order] = np.arange(len(distinct), dtype=np.int32)
+        local = np.full(len(ids), -1, dtype=np.int32)
+        local[is_word] = rank[inverse]
+        rows.append([(json.dumps([forms[i] for i in distinct[order]], ensure_ascii=False), local.tobytes())])
     return rows
 
 
