@@ -114,14 +114,15 @@ def test_2_a_parameter_name_is_checked_not_run(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err == ("error: no notebook of this run has a parameter '__import__(\"os\").system(\"touch pwned\"); x' "
-                   "(they have none that -p can set)\n")
+                   "(their parameters: cache_dir)\n")
     assert not (tmp_path / "pwned").exists() and not out.exists()  # nothing ran, nothing was written
 
 
 def test_2_unknown_names_list_the_declared_ones_and_go_only_where_declared():
     notebooks = [NOTEBOOKS / "00_corpus.ipynb", NOTEBOOKS / "01_word_frequency.ipynb"]
     with pytest.raises(ParameterError, match=r"no notebook of this run has a parameter 'topn' \(their parameters: "
-                                             r"extra_stopwords, include_other_languages, kwic_terms, min_count, "
+                                             r"cache_dir, extra_stopwords, include_other_languages, kwic_terms, "
+                                             r"min_count, "
                                              r"ngram_max, ngram_min, per_document_min_count, reference_size, "
                                              r"stemming, top_n, use_reference\)"):
         check_parameters(notebooks, [("topn", "5")])
@@ -347,7 +348,8 @@ def test_7_english_only_notebooks_select_english_documents():
 
     for stem in ("01_word_frequency", "02_actor_sentiment", "03_chronology"):
         source = "".join("".join(c["source"]) for c in json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text())["cells"])
-        assert "english_documents(newslens.load_corpus(corpus).documents, include_other_languages)" in source, stem
+        assert re.search(r"english_documents\(newslens\.load_corpus\(corpus(, cache_dir=cache)?\)\.documents, "
+                         r"include_other_languages\)", source), stem
 
 
 def test_7_future_and_impossible_dates_are_refused_naming_file_and_row(tmp_path):

@@ -5,6 +5,8 @@ Public surface:
     DocumentCache(folder, namespace, version, columns)
     TableCache(folder, namespace, key)
     cached_tables(cache_dir, namespace, key, compute, check=None) -> (tables, values)
+    cached_rows(cache, inputs, compute, columns) -> rows   a DocumentCache read, the missing keys computed and stored
+    source_version(*modules, extra="") -> str              the version of rows computed by those modules
     text_key(text) -> str
     documents_key(documents) -> str
     frame_key(frame) -> str
@@ -100,7 +102,18 @@ class DocumentCache:
 
     def get(self, keys: Iterable[str]) -> dict[str, pd.DataFrame]:
         """The cached rows of each key that is present (keys with no rows, e.g. no entities, are present too)."""
-        found: dict[str, pd.DataFrame] = {}
+        rows, present = self.rows(keys)
+        starts = {}
+        for position, key in enumerate(rows[KEY]):
+            starts.setdefault(key, [position, position])[1] = position + 1
+        empty = rows.iloc[0:0][self.columns]
+        return {key: rows.iloc[starts[key][0]:starts[key][1]][self.columns].reset_index(drop=True) if key in starts
+                else empty.copy() for key in present}
+
+    def rows(self, keys: Iterable[str]) -> tuple[pd.DataFrame, set[str]]:
+        """The cached rows of ``keys`` as one table (column ``text_sha256`` and the columns), the rows of a key
+        together, and the set of keys that are present (a key may be present without rows)."""
+        frames, present = [], set()
         by_prefix: dict[str, set[str]] = {}
         for key in keys:
             by_prefix.setdefault(key[:2], set()).add(key)
@@ -108,25 +121,32 @@ class DocumentCache:
             frame = self._read_shard(prefix)
             if frame is None:
                 continue
-            for key, group in frame[frame[KEY].isin(wanted)].groupby(KEY, sort=False):
-                found[key] = group[self.columns].reset_index(drop=True)
+            frame = frame[frame[KEY].isin(wanted)]
+            present.update(frame[KEY])
+            frames.append(frame)
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[KEY, *self.columns])
         # A document with no rows at all is stored as one row of missing values, so that it counts as cached.
-        for key, group in found.items():
-            found[key] = group.dropna(how="all").astype(self.dtypes).reset_index(drop=True)
-        self.hits += len(found)
-        self.misses += sum(len(w) for w in by_prefix.values()) - len(found)
-        return found
+        rows = rows[~rows[self.columns].isna().all(axis=1)].astype(self.dtypes)
+        rows = rows.sort_values(KEY, kind="stable").reset_index(drop=True)
+        self.hits += len(present)
+        self.misses += sum(len(w) for w in by_prefix.values()) - len(present)
+        return rows, present
 
     def put(self, results: dict[str, pd.DataFrame]) -> None:
         """Store the rows of each key (an empty frame is stored as "no rows"), replacing its shard atomically."""
-        by_prefix: dict[str, list[pd.DataFrame]] = {}
-        for key, frame in results.items():
-            frame = frame[self.columns] if len(frame) else pd.DataFrame([[None] * len(self.columns)],
-                                                                         columns=self.columns)
-            by_prefix.setdefault(key[:2], []).append(frame.assign(**{KEY: key}))
+        frames = [frame[self.columns].assign(**{KEY: key}) for key, frame in results.items() if len(frame)]
+        self.put_rows(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[KEY, *self.columns]),
+                      results)
+
+    def put_rows(self, rows: pd.DataFrame, keys: Iterable[str]) -> None:
+        """Store ``rows`` (column ``text_sha256`` and the columns) as the rows of ``keys`` (a key without rows is
+        stored as "no rows"), replacing each shard atomically."""
+        empty = sorted(set(keys) - set(rows[KEY]))
+        table = pd.concat([rows[[KEY, *self.columns]],
+                           pd.DataFrame({KEY: empty, **{c: [None] * len(empty) for c in self.columns}})],
+                          ignore_index=True)
         self.folder.mkdir(parents=True, exist_ok=True)
-        for prefix, frames in sorted(by_prefix.items()):
-            new = pd.concat(frames, ignore_index=True)
+        for prefix, new in table.groupby(table[KEY].str[:2], sort=True):
             old = self._read_shard(prefix)
             if old is not None:
                 new = pd.concat([old[~old[KEY].isin(set(new[KEY]))], new], ignore_index=True)
@@ -264,3 +284,29 @@ def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict,
     cache.put(tables, values)
     found = cache.get()
     return found if found is not None else (tables, values)
+
+
+def source_version(*modules, extra: str = "") -> str:
+    """sha256 over the source files of ``modules`` (and ``extra``, e.g. a library's version): the ``version`` of a
+    ``DocumentCache`` whose rows those modules compute, so that a change of that code alone starts afresh."""
+    digest = hashlib.sha256(extra.encode())
+    for module in modules:
+        digest.update(hashlib.sha256(Path(module.__file__).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def cached_rows(cache: DocumentCache | None, inputs: dict[str, object],
+                compute: Callable[[list], Iterable[list[tuple]]], columns: Iterable[str]) -> pd.DataFrame:
+    """The rows of every key of ``inputs`` as one table (column ``text_sha256``, then ``columns``; the rows of a
+    key together): read from ``cache`` where present, the others computed — all at once, ``compute([input, …])``
+    giving one list of row tuples per input — and stored. Without a cache: all computed."""
+    columns = list(columns)
+    found, present = cache.rows(inputs) if cache is not None else (None, set())
+    missing = [key for key in inputs if key not in present]
+    computed = compute([inputs[key] for key in missing]) if missing else []
+    fresh = pd.DataFrame([(key, *row) for key, rows in zip(missing, computed) for row in rows], columns=[KEY, *columns])
+    if cache is not None and missing:
+        cache.put_rows(fresh, missing)
+    if found is None or not len(found):
+        return fresh
+    return pd.concat([found, fresh], ignore_index=True) if len(fresh) else found

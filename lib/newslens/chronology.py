@@ -1,9 +1,16 @@
 """A chronology of a news corpus: when each article was written, and the dated events it reports.
 
 Public surface:
-    article_dates(documents) -> DataFrame      doc_id, anchor, earliest, latest, source, confidence, evidence
-    timex_table(documents, anchors) -> DataFrame   every time expression, resolved against its article's anchor
-    events(documents, anchors, actor_mentions=None, timexes=None) -> DataFrame
+    article_dates(documents, cache_dir=None) -> DataFrame   doc_id, anchor, earliest, latest, source, confidence,
+                                                            evidence
+    timex_table(documents, anchors, cache_dir=None) -> DataFrame   every time expression, resolved against its
+                                                                   article's anchor
+    actor_mentions(documents, registry, cache_dir=None) -> DataFrame   ``actors.find_mentions``, cached
+    events(documents, anchors, actor_mentions=None, timexes=None, cache_dir=None) -> DataFrame
+
+With ``cache_dir`` (``newslens.cache``) the time expressions are kept per document (text and anchor), and the
+article dates, mentions and events per corpus (keyed by the documents, the tables they are computed from and the
+code version): a rerun that changes only which events are shown does no document-level work.
 
 Publication dates come from metadata when there is any, else from the text (``newslens.dating``: datelines and
 other stamps, past and future dates, the rest of the corpus), never from the wall clock. An event is a dated clause:
@@ -14,13 +21,17 @@ are never events. The same event reported by several articles is one row with al
 """
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
 from newslens.text import line_sentence_spans
-from newslens.timex import Timex, find_timexes
+from newslens.timex import Timex, find_timexes, find_timexes_many
 
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
 EVENT_COLUMNS = [
@@ -33,26 +44,35 @@ MERGE_SHARED = 2  # ... with at least this many content words in common
 ALONE_JACCARD = 0.4  # without actors on both sides, the words alone must agree this much
 
 
-def article_dates(documents: pd.DataFrame) -> pd.DataFrame:
+def article_dates(documents: pd.DataFrame, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Publication date of each article (``ARTICLE_COLUMNS``): ``published`` from metadata when given, else an
     interval inferred from the text and the rest of the corpus, with evidence and confidence (see
-    ``newslens.dating``)."""
-    return infer_dates(documents)
+    ``newslens.dating``). With ``cache_dir``: read from the cache when the same documents (texts and published
+    dates) and code made it before."""
+    from newslens.cache import cached_tables, code_version, documents_key, frame_key
+
+    published = documents[["doc_id", "published"]] if "published" in documents else documents[["doc_id"]]
+    key = {"documents": documents_key(documents), "published": frame_key(published.astype(str)),
+           "code": code_version()} if cache_dir else {}
+    tables, _ = cached_tables(cache_dir, "article-dates", key,
+                              lambda: ({"anchors": infer_dates(documents, cache_dir=cache_dir)}, {}))
+    return tables["anchors"]
 
 
 def _precision(value: str) -> str:
     return {4: "year", 7: "month", 10: "day"}[len(value)]
 
 
-def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame) -> pd.DataFrame:
+def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Every time expression of every article, resolved against the article's ``anchor`` (from ``article_dates``;
-    none for an undated article), sorted by doc_id and offset."""
+    none for an undated article), sorted by doc_id and offset. With ``cache_dir``: each article's expressions are
+    read from the cache when its text and anchor were tagged before (``timex.find_timexes_many``)."""
     anchor_of = dict(zip(anchors["doc_id"], anchors["anchor"])) if len(anchors) else {}
-    rows = []
-    for doc_id, text in sorted(zip(documents["doc_id"], documents["text"])):
-        anchor = anchor_of.get(doc_id, "")
-        for t in find_timexes(text or "", _published(anchor)):
-            rows.append([doc_id, t.start, t.end, t.text, t.type, t.value, t.anchored, t.mod, anchor])
+    ordered = sorted((doc_id, text or "", anchor_of.get(doc_id, ""))
+                     for doc_id, text in zip(documents["doc_id"], documents["text"]))
+    tagged = find_timexes_many([(text, _published(anchor)) for _, text, anchor in ordered], cache_dir)
+    rows = [[doc_id, t.start, t.end, t.text, t.type, t.value, t.anchored, t.mod, anchor]
+            for (doc_id, _, anchor), found in zip(ordered, tagged) for t in found]
     return pd.DataFrame(rows, columns=TIMEX_COLUMNS)
 
 
@@ -181,13 +201,37 @@ def _merge(found: list[dict]) -> list[dict]:
 
 
 def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None = None,
-           timexes: pd.DataFrame | None = None) -> pd.DataFrame:
+           timexes: pd.DataFrame | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Every clause with a DATE resolved to at least a year, one row per event (``EVENT_COLUMNS``); the same event
     told by several articles is merged into one row listing all ``sources`` and their number ``n_sources``.
     A corpus without any datable clause gives an empty table with these columns.
 
     ``timexes``: the ``timex_table`` of the same documents and anchors, when it is at hand (tagging twice is slow).
+    ``cache_dir``: the table is read from the cache when the same documents, anchors, mentions, time expressions and
+    code made it before.
     """
+    from newslens.cache import cached_tables, code_version, documents_key, frame_key
+
+    key = {"documents": documents_key(documents), "anchors": frame_key(anchors),
+           "mentions": None if actor_mentions is None else frame_key(actor_mentions),
+           "timexes": None if timexes is None else frame_key(timexes), "code": code_version()} if cache_dir else {}
+
+    def compute() -> tuple[dict[str, pd.DataFrame], dict]:
+        table = _events(documents, anchors, actor_mentions, timexes, cache_dir)
+        # Parquet gives lists back as arrays: the list columns are kept as JSON text.
+        return {"events": table.assign(**{c: table[c].map(json.dumps) for c in _LISTS})}, {}
+
+    table = cached_tables(cache_dir, "events", key, compute)[0]["events"]
+    return table.assign(**{c: table[c].map(json.loads) for c in _LISTS})
+
+
+_LISTS = ("actors", "sources")
+
+
+def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,
+            timexes: pd.DataFrame | None, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """``events`` without the corpus-level cache: each article's dated clauses (read from the per-document cache
+    where there), then merged."""
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
     given: dict[str, list[Timex]] | None = None
     if timexes is not None:
@@ -203,7 +247,7 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
         for doc_id, actor, s, e in zip(actor_mentions["doc_id"], actor_mentions["actor"], actor_mentions["start"],
                                        actor_mentions["end"]):
             mentions_by_doc.setdefault(doc_id, []).append((actor, s, e))
-    found = []
+    inputs = []
     for row in documents.sort_values("doc_id").itertuples():
         text = row.text if isinstance(row.text, str) else ""
         anchor_value, article_source = info.get(row.doc_id, ("", "undated"))
@@ -211,9 +255,46 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
             dated = [t for t in find_timexes(text, _published(anchor_value)) if _datable(t)]
         else:
             dated = sorted((t for t in given.get(row.doc_id, []) if _datable(t)), key=lambda t: t.start)
-        found += _document_events(row.doc_id, text, dated, article_source, mentions_by_doc.get(row.doc_id, []))
+        mentions = [(a, int(s), int(e)) for a, s, e in mentions_by_doc.get(row.doc_id, [])]
+        inputs.append((row.doc_id, (text, dated, article_source, mentions)))
+    found = _cached_document_events(inputs, cache_dir)
     table = pd.DataFrame(_merge(found), columns=EVENT_COLUMNS + ["_words"]).drop(columns="_words")
     return table.reset_index(drop=True)
+
+
+# An article's dated clauses as kept in the per-document cache (lists and word sets as JSON; no doc_id: two
+# articles with the same text, dates and mentions share an entry).
+_EVENT_FIELDS = {"date": "object", "precision": "object", "date_source": "object", "actors": "object",
+                 "predicate": "object", "text": "object", "sent_start": "int64", "sent_end": "int64",
+                 "timex": "object", "words": "object"}
+
+
+def _cached_document_events(inputs: list[tuple[str, tuple]], cache_dir: str | Path | None) -> list[dict]:
+    """``_document_events`` of each (doc_id, (text, dated, article_source, mentions)), read from the per-document
+    cache when the same text, dated expressions, date source and mentions were seen before."""
+    import nltk
+
+    from newslens.cache import KEY, DocumentCache, cached_rows, code_version, text_key
+
+    cache = DocumentCache(cache_dir, "events", f"{code_version()}|{nltk.__version__}",
+                          _EVENT_FIELDS) if cache_dir else None
+    keys = [text_key(json.dumps([text_key(text), [list(vars(t).values()) for t in dated], source, mentions]))
+            for _, (text, dated, source, mentions) in inputs]
+
+    def compute(items: list[tuple]) -> list[list[tuple]]:
+        return [[(e["date"], e["precision"], e["date_source"], json.dumps(e["actors"]), e["predicate"], e["text"],
+                  e["sent_start"], e["sent_end"], e["timex"], json.dumps(sorted(e["_words"])))
+                 for e in _document_events("", *item)] for item in items]
+
+    rows = cached_rows(cache, dict(zip(keys, (item for _, item in inputs))), compute, _EVENT_FIELDS)
+    by_key: dict[str, list[dict]] = {}
+    for key, *values in zip(rows[KEY], *(rows[f] for f in _EVENT_FIELDS)):
+        event = dict(zip(_EVENT_FIELDS, values))
+        words = json.loads(event.pop("words"))
+        by_key.setdefault(key, []).append({**event, "actors": json.loads(event["actors"]), "_words": frozenset(words),
+                                           "sent_start": int(event["sent_start"]), "sent_end": int(event["sent_end"])})
+    return [{**event, "doc_id": doc_id, "sources": [doc_id]} for (doc_id, _), key in zip(inputs, keys)
+            for event in by_key.get(key, [])]
 
 
 _CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?\s?m\b\.?)?|\bat\b|\b[A-Z]{2,4}T?\b|\b(?:noon|midnight)\b|[\s,/|–-]")
@@ -225,3 +306,30 @@ def _datable(t: Timex) -> bool:
     if t.type == "DATE":
         return bool(RESOLVED_DATE.match(t.value))
     return t.type == "TIME" and bool(re.match(r"^\d{4}-\d\d-\d\dT", t.value)) and bool(_CLOCK.sub("", t.text))
+
+
+def actor_mentions(documents: pd.DataFrame, registry: Sequence, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """``newslens.actors.find_mentions(documents, registry)``, read from the cache when the same documents,
+    registry and code made it before.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    registry : sequence of newslens.actors.Actor
+    cache_dir : path, optional
+        Cache folder (``newslens.cache``); None: computed.
+
+    Returns
+    -------
+    DataFrame
+        As ``find_mentions``.
+    """
+    from newslens import actors
+    from newslens.cache import cached_tables, code_version, documents_key
+
+    key = {"documents": documents_key(documents), "registry": [asdict(a) for a in registry],
+           "code": code_version()} if cache_dir else {}
+    tables, _ = cached_tables(cache_dir, "chronology-mentions", key,
+                              lambda: ({"mentions": actors.find_mentions(documents, registry)}, {}))
+    return tables["mentions"]

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cleaning import clean_text
+from .cleaning import Removal, clean_text
 from .language import detect_language, is_english
 from .text import WORD_PATTERN
 
@@ -96,7 +96,22 @@ class _Problems:
         return pd.DataFrame(self.rows, columns=["file", "problem", "action"])
 
 
-def load_corpus(path: str | Path) -> Corpus:
+def load_corpus(path: str | Path, cache_dir: str | Path | None = None) -> Corpus:
+    """The documents of ``path`` (a folder or a table, see the module's docstring), cleaned.
+
+    Parameters
+    ----------
+    path : path
+        A folder of .txt files (+ metadata.csv) or a .csv / .jsonl / .parquet table.
+    cache_dir : path, optional
+        Folder of the on-disk cache (``newslens.cache``): each text's cleaning and language, keyed by the sha256 of
+        the text as read, are kept there, so a rerun cleans only new or changed texts; None: clean everything.
+
+    Returns
+    -------
+    Corpus
+        The same with or without a cache, warnings included (every file is still read and checked).
+    """
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
@@ -107,7 +122,7 @@ def load_corpus(path: str | Path) -> Corpus:
         records = _read_table(path, problems)
     else:
         raise CorpusError(f"{path}: not a folder of .txt files nor a .csv, .jsonl or .parquet table")
-    return _build(records, problems, path)
+    return _build(records, problems, path, cache_dir)
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -474,11 +489,43 @@ def _read_jsonl(path: Path, problems: _Problems) -> pd.DataFrame:
 
 # --- cleaning and the final tables ---------------------------------------------------------------------------------
 
-def _build(records: list[dict], problems: _Problems, path: Path) -> Corpus:
+# What cleaning gives for one text as read: kept per text in the cache (``_cleaned``).
+_CLEANED_COLUMNS = {"text": "object", "removals": "object", "language": "object", "n_words": "int64"}
+
+
+def _clean_one(raw: str) -> list[tuple]:
+    clean, removals = clean_text(raw)
+    return [(clean, json.dumps([[r.step, r.line, r.removed, r.reason] for r in removals]),
+             detect_language(clean) if clean.strip() else "", len(WORD_PATTERN.findall(clean)))]
+
+
+def _cleaned(raw_texts: list[str], cache_dir: str | Path | None) -> dict[str, tuple[str, list[Removal], str, int]]:
+    """Cleaned text, removals, language and word count of each text as read, by its ``text_key``: read from the
+    cache where it is there, else computed (and stored)."""
+    from newslens import cleaning, language, text
+    from newslens.cache import KEY, DocumentCache, cached_rows, source_version, text_key
+
+    cache = None
+    if cache_dir:
+        import py3langid
+
+        version = source_version(cleaning, language, text, extra=getattr(py3langid, "__version__", ""))
+        cache = DocumentCache(cache_dir, "cleaned", version, _CLEANED_COLUMNS)
+    inputs = {text_key(raw): raw for raw in raw_texts}
+    rows = cached_rows(cache, inputs, lambda raws: [_clean_one(raw) for raw in raws], _CLEANED_COLUMNS)
+    return {key: (str(clean), [Removal(*r) for r in json.loads(removals)], str(language_code), int(n_words))
+            for key, clean, removals, language_code, n_words
+            in zip(rows[KEY], rows["text"], rows["removals"], rows["language"], rows["n_words"])}
+
+
+def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str | Path | None = None) -> Corpus:
+    from newslens.cache import text_key
+
     rows, report = [], []
     first_with_text: dict[str, str] = {}
+    cleaned = _cleaned([record["raw_text"] for record in records], cache_dir)
     for record in sorted(records, key=lambda r: r["doc_id"]):
-        clean, removals = clean_text(record["raw_text"])
+        clean, removals, language, n_words = cleaned[text_key(record["raw_text"])]
         if not clean.strip():
             problems.add(record["where"], "nothing left after cleaning (only boilerplate)", "skipped")
             continue
@@ -494,12 +541,11 @@ def _build(records: list[dict], problems: _Problems, path: Path) -> Corpus:
             title = ""
         cited = record["cited_source"] or "; ".join(
             r.removed.split(":", 1)[1].strip() for r in removals if r.reason == "source line")
-        language = detect_language(clean)
         if not is_english(language):
             problems.add(record["where"], f"language detected: '{language}', not English; left out of the "
                                           "English-only analyses unless include_other_languages is set", "flagged")
         rows.append({**record, "title": title, "cited_source": cited, "text": clean, "language": language,
-                     "n_words": len(WORD_PATTERN.findall(clean)), "n_chars_raw": len(record["raw_text"]),
+                     "n_words": n_words, "n_chars_raw": len(record["raw_text"]),
                      "n_chars_clean": len(clean), "n_removed": len(removals)})
         report.extend({"doc_id": record["doc_id"], "step": r.step, "line": r.line, "removed": r.removed,
                        "reason": r.reason} for r in removals)

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from newslens.text import ABBREVIATIONS, word_forms
-from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes
+from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes, find_timexes_many
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
 STAMP_CONFIDENCE, DATE_CONFIDENCE, CORPUS_CONFIDENCE, PERIOD_CONFIDENCE = 0.9, 0.6, 0.4, 0.3
@@ -747,8 +747,9 @@ def _published(value) -> dt.date | None:
         return None
 
 
-def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
+def infer_dates(documents: pd.DataFrame, cache_dir=None) -> pd.DataFrame:
     """Publication date of each article: ``published`` (metadata) when given, else the interval of its clues.
+    ``cache_dir``: the texts' time expressions are read from (and kept in) that cache (``find_timexes_many``).
 
     Columns (``ARTICLE_COLUMNS``): ``earliest`` / ``latest`` bound the interval (ISO days; one may be empty: open),
     ``anchor`` is the day relative expressions are counted from (the latest day when known, else the earliest),
@@ -758,10 +759,13 @@ def infer_dates(documents: pd.DataFrame) -> pd.DataFrame:
     texts = {row.doc_id: row.text if isinstance(row.text, str) else "" for row in documents.itertuples()}
     published = {row.doc_id: _published(getattr(row, "published", None)) for row in documents.itertuples()}
     undated = [d for d in texts if not published[d]]
-    tagged = {d: find_timexes(texts[d]) for d in undated}  # tagged once, used by every pass below
+    tagged = dict(zip(undated, find_timexes_many([(texts[d], None) for d in undated], cache_dir)))  # used by every pass
     guess = corpus_years([texts[d] for d in undated], [d for d in published.values() if d], [tagged[d] for d in undated])
     found = {d: combine(article_clues(texts[d], guess, tagged[d])) for d in undated}
     open_ended = [d for d in undated if not (found[d] and found[d].earliest and found[d].latest)]
+    if open_ended and cache_dir:  # the corpus pass reads every text's expressions: those of the dated ones too
+        dated = [d for d in texts if published[d]]
+        tagged.update(zip(dated, find_timexes_many([(texts[d], None) for d in dated], cache_dir)))
     borrowed = borrow_from_corpus(texts, {d: day for d, day in published.items() if day}, open_ended, guess.rough,
                                   tagged)
     clues = {d: combine([c for c in (found[d], borrowed.get(d)) if c]) for d in undated}

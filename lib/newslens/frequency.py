@@ -20,6 +20,10 @@ Tokenise once, then compute any table from the result::
     kwic(corpus, ["ceasefire"])     # doc_id, query, left, keyword, right, position, start, end
     dispersion(corpus, ["putin"])   # query, doc_id, doc_index, position, relative_position, corpus_position
 
+With ``tokenize_documents(documents, options, cache_dir=…)`` each text's word forms are cached on disk, and
+``cached(corpus, ngrams)`` (any table, with its arguments) reads a table computed before from the same documents,
+options and code: a rerun tokenises only new texts and recomputes only the tables whose arguments changed.
+
 Definitions used throughout:
 * A *word* is a normalised word form from ``newslens.text`` (case folded, possessive 's dropped, hyphenated words
   whole, "U.S."/"US" → "u.s."; numbers and punctuation are not words).
@@ -33,11 +37,14 @@ Definitions used throughout:
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import importlib.resources
+import json
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,7 +61,7 @@ from .text import normalize_token, token_spans, tokens, word_forms
 __all__ = [
     "FrequencyOptions", "TokenizedCorpus", "STOPWORDS_VERSION", "load_stopwords", "tokenize_documents",
     "term_frequencies", "document_term_counts", "ngrams", "collocations", "distinctive_terms", "keyness", "kwic",
-    "dispersion", "concordance_terms", "log_likelihood", "log_ratio",
+    "dispersion", "concordance_terms", "log_likelihood", "log_ratio", "cached",
 ]
 
 _STOPWORDS_FILE = "stopwords_en.txt"
@@ -132,6 +139,8 @@ class TokenizedCorpus:
     term_of_word: np.ndarray
     counts: sp.csr_matrix
     _cache: dict = field(default_factory=dict, repr=False)
+    cache_dir: str | Path | None = None  # the on-disk cache of ``cached`` (None: no cache)
+    cache_key: dict = field(default_factory=dict)  # what its tables depend on: documents, options, code
 
     @property
     def n_words(self) -> int:
@@ -172,38 +181,31 @@ def _check_documents(documents: pd.DataFrame) -> None:
         raise ValueError(f"doc_id must be unique; repeated: {', '.join(duplicated[:5])}")
 
 
-def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None = None) -> TokenizedCorpus:
-    """Tokenise every document once (see the module doc for what words and terms are)."""
+def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None = None,
+                       cache_dir: str | Path | None = None) -> TokenizedCorpus:
+    """Tokenise every document once (see the module doc for what words and terms are).
+
+    Parameters
+    ----------
+    documents : DataFrame
+        Columns ``doc_id`` and ``text``.
+    options : FrequencyOptions, optional
+    cache_dir : path, optional
+        Folder of the on-disk cache (``newslens.cache``): each text's word forms are kept there (keyed by the text's
+        sha256 and the tokeniser's code; stopwords and stemming apply afterwards, so they are in no key), and the
+        tables of ``cached`` are keyed by these documents, options and code. None: tokenise every text.
+
+    Returns
+    -------
+    TokenizedCorpus
+    """
+    from newslens.cache import code_version, documents_key
+
     _check_documents(documents)
     options = options or FrequencyOptions()
     stopwords = options.stopword_set()
     texts = ["" if pd.isna(t) else str(t) for t in documents["text"]]
-    words: list[str] = []
-    word_index: dict[str, int] = {}
-
-    class _RawTokenIds(dict):
-        # Raw token → word id, filled on first sight: normalisation runs once per distinct raw token, not per token.
-        def __missing__(self, token: str) -> int:
-            form = normalize_token(token)
-            if form is None:
-                wid = -1
-            else:
-                wid = word_index.get(form)
-                if wid is None:
-                    wid = word_index[form] = len(words)
-                    words.append(form)
-            self[token] = wid
-            return wid
-
-    raw_ids = _RawTokenIds()
-    ids = array("i")
-    starts = [0]
-    for text in texts:
-        ids.extend(map(raw_ids.__getitem__, tokens(text)))
-        ids.append(-1)
-        starts.append(len(ids))
-    word_ids = np.frombuffer(ids, dtype=np.int32).copy() if len(ids) else np.zeros(0, np.int32)
-    doc_starts = np.asarray(starts, dtype=np.int64)
+    words, word_ids, doc_starts = _word_ids(texts, cache_dir)
     doc_of_token = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(doc_starts))
 
     term_forms = [_term_of(w, stopwords, options.stem) for w in words]
@@ -221,11 +223,96 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
         shape=(len(texts), len(terms)),
     ).tocsr()
     counts.sum_duplicates()
+    cache_key = {"documents": documents_key(documents), "stopwords": sorted(stopwords),
+                 "options": {k: v for k, v in vars(options).items() if k not in ("stopwords", "extra_stopwords")},
+                 "code": code_version(), "wordfreq": importlib.metadata.version("wordfreq")} if cache_dir else {}
     return TokenizedCorpus(
         doc_ids=[str(d) for d in documents["doc_id"]], texts=texts, options=options, stopwords=stopwords,
         words=words, word_ids=word_ids, doc_starts=doc_starts, doc_words=doc_words, terms=terms,
-        term_of_word=term_of_word, counts=counts,
+        term_of_word=term_of_word, counts=counts, cache_dir=cache_dir, cache_key=cache_key,
     )
+
+
+_TOKEN_FIELDS = {"forms": "object", "ids": "object"}
+
+
+def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
+    """Per text, one row: its distinct word forms in order of first occurrence (JSON) and, per raw token, the
+    index of its form or -1 for punctuation, numbers and line breaks (int32 bytes)."""
+    forms: list[str] = []
+    form_index: dict[str, int] = {}
+
+    class _FormIds(dict):
+        # Raw token → form id among all these texts, filled on first sight: normalisation runs once per distinct raw
+        # token, and the per-token lookup stays in C.
+        def __missing__(self, token: str) -> int:
+            form = normalize_token(token)
+            index = self[token] = -1 if form is None else form_index.setdefault(form, len(form_index))
+            if index == len(forms):
+                forms.append(form)
+            return index
+
+    form_ids = _FormIds()
+    rows = []
+    for text in texts:
+        ids = np.frombuffer(array("i", map(form_ids.__getitem__, tokens(text))), dtype=np.int32)
+        is_word = ids >= 0
+        distinct, first, inverse = np.unique(ids[is_word], return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # the text's forms in order of first occurrence
+        rank = np.empty(len(distinct), dtype=np.int32)
+        rank[order] = np.arange(len(distinct), dtype=np.int32)
+        local = np.full(len(ids), -1, dtype=np.int32)
+        local[is_word] = rank[inverse]
+        rows.append([(json.dumps([forms[i] for i in distinct[order]], ensure_ascii=False), local.tobytes())])
+    return rows
+
+
+def _word_ids(texts: list[str], cache_dir: str | Path | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The word vocabulary (in order of first occurrence), every raw token's word id (-1: not a word; one -1 after
+    each document) and each document's offset, from each text's word forms (read from the cache where there)."""
+    from newslens import text as text_module
+    from newslens.cache import KEY, DocumentCache, cached_rows, source_version, text_key
+
+    cache = DocumentCache(cache_dir, "tokens", source_version(text_module), _TOKEN_FIELDS) if cache_dir else None
+    keys = [text_key(text) for text in texts]
+    rows = cached_rows(cache, dict(zip(keys, texts)), _document_words, _TOKEN_FIELDS)
+    per_text = {key: (forms, ids) for key, forms, ids in zip(rows[KEY], rows["forms"], rows["ids"])}
+    word_index: dict[str, int] = {}  # in order of first occurrence
+    parts, starts = [], [0]
+    for key in keys:
+        forms, ids = per_text[key]
+        # Local form index -> word id; the extra last entry maps -1 (not a word) to -1.
+        mapping = np.asarray([word_index.setdefault(f, len(word_index)) for f in json.loads(forms)] + [-1],
+                             dtype=np.int32)
+        parts += [mapping[np.frombuffer(ids, dtype=np.int32)], np.full(1, -1, dtype=np.int32)]
+        starts.append(starts[-1] + len(parts[-2]) + 1)
+    word_ids = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    return list(word_index), word_ids, np.asarray(starts, dtype=np.int64)
+
+
+def cached(corpus: TokenizedCorpus, table: Callable[..., pd.DataFrame], *args, **kwargs) -> pd.DataFrame:
+    """``table(corpus, *args, **kwargs)`` — one of this module's tables, e.g. ``cached(corpus, ngrams)`` — read from
+    the cache of ``corpus`` (``tokenize_documents(…, cache_dir=…)``) when the same documents, options, arguments and
+    code made it before; computed and stored otherwise. Without a cache: computed.
+
+    Parameters
+    ----------
+    corpus : TokenizedCorpus
+    table : callable
+        A table function of this module taking the corpus first.
+    *args, **kwargs
+        Its other arguments (JSON-serialisable values: they are part of the key).
+
+    Returns
+    -------
+    DataFrame
+    """
+    from newslens.cache import cached_tables
+
+    key = {**corpus.cache_key, "table": table.__name__, "args": list(args), "kwargs": kwargs}
+    tables, _ = cached_tables(corpus.cache_dir, f"frequency-{table.__name__}", key,
+                              lambda: ({"table": table(corpus, *args, **kwargs)}, {}))
+    return tables["table"]
 
 
 def _opt(value, default):

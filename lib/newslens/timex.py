@@ -9,6 +9,7 @@ calendar arithmetic in the standard library, cover the expressions news actually
 Public surface:
     Timex                                  one expression: offsets, type, TimeML value, anchored, mod
     find_timexes(text, anchor=None)        sorted, non-overlapping, longest match wins
+    find_timexes_many(items, cache_dir=None)   the same for many (text, anchor) pairs, cached on disk per pair
 
 Resolution rules (the anchor is the article's publication date; nothing is ever resolved against the wall clock):
   * Relative expressions ("yesterday", "last week", "two weeks ago", "this year") count from the anchor.
@@ -1123,3 +1124,43 @@ def _attach_times(text: str, found: list[Timex]) -> list[Timex]:
     if last and last.type == "DATE" and _DAY_VALUE.match(last.value):
         result[-1] = _time_after(text, last) or last
     return result
+
+
+_CACHED_FIELDS = {"start": "int64", "end": "int64", "text": "object", "type": "object", "value": "object",
+                  "anchored": "bool", "mod": "object"}
+
+
+def find_timexes_many(items: list[tuple[str, dt.date | None]], cache_dir=None) -> list[list[Timex]]:
+    """``find_timexes(text, anchor)`` of each (text, anchor) pair.
+
+    Parameters
+    ----------
+    items : list of (str, date or None)
+        The texts and the anchors to resolve them against.
+    cache_dir : path, optional
+        Folder of the on-disk cache (``newslens.cache``): the expressions of each pair are kept there, keyed by the
+        sha256 of the text and the anchor, in a folder named after this module's code; a rerun tags only new pairs.
+        None: tag every text.
+
+    Returns
+    -------
+    list of list of Timex, one list per pair, in order.
+    """
+    from newslens import timex
+    from newslens.cache import KEY, DocumentCache, cached_rows, source_version, text_key
+
+    cache = DocumentCache(cache_dir, "timexes", source_version(timex), _CACHED_FIELDS) if cache_dir else None
+    keys = [text_key(f"{anchor.isoformat() if anchor else ''}\0{text_key(text)}") for text, anchor in items]
+    inputs = dict(zip(keys, items))
+
+    def tag(pairs: list[tuple[str, dt.date | None]]) -> list[list[tuple]]:
+        return [[tuple(getattr(t, f) for f in _CACHED_FIELDS) for t in find_timexes(text, anchor)]
+                for text, anchor in pairs]
+
+    rows = cached_rows(cache, inputs, tag, _CACHED_FIELDS)
+    found: dict[str, list[Timex]] = {}
+    for key, *values in zip(rows[KEY], *(rows[f] for f in _CACHED_FIELDS)):
+        start, end, text, kind, value, anchored, mod = values
+        found.setdefault(key, []).append(Timex(int(start), int(end), str(text), str(kind), str(value),
+                                               bool(anchored), str(mod)))
+    return [found.get(key, []) for key in keys]
