@@ -55,6 +55,7 @@ def warm_kernel_runs(real: list[Path], folder: Path, passes: int = 2) -> list[fl
     This floor leaves out what the runner adds on purpose (a fresh kernel per notebook, HTML export, index)."""
     from jupyter_client.manager import start_new_kernel
 
+    folder.mkdir(parents=True, exist_ok=True)
     kernel, client = start_new_kernel(kernel_name="newslens", cwd=str(folder))
     seconds = []
     try:
