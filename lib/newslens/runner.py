@@ -163,8 +163,18 @@ class Progress:
             lines = [f"{label}: " + (f"cell {cell} of {cells}" if cell else "starting its kernel")
                      + f", {time.perf_counter() - started:.0f} s"
                      for label, (cell, cells, started) in sorted(self.running.items())]
-        for line in lines:
-            print(line, file=sys.stderr, flush=True)
+        _tell(*lines)
+
+
+_TELL_LOCK = threading.Lock()
+
+
+def _tell(*lines: str) -> None:
+    """Progress lines on stderr, each written whole: the notebooks' threads report at once, and print() writes a
+    line's text and its end apart, so two "started" lines could share one line."""
+    with _TELL_LOCK:
+        sys.stderr.write("".join(f"{line}\n" for line in lines))
+        sys.stderr.flush()
 
 
 @contextlib.contextmanager
@@ -268,7 +278,7 @@ def run_notebook(notebook: Path, out: Path, parameters: dict, progress: Progress
         shutil.rmtree(staging, ignore_errors=True)
         kernel_log.unlink(missing_ok=True)
     for line in messages:  # what the kernel said outside the notebook's cells, other than known noise
-        print(f"{label}: kernel: {line}", file=sys.stderr, flush=True)
+        _tell(f"{label}: kernel: {line}")
     return RunResult(stem, time.perf_counter() - started, files)
 
 
@@ -544,18 +554,18 @@ def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: Path, 
     def run_one(numbered: tuple[int, Path]) -> RunResult | tuple[str, str]:
         """Run one notebook and report it; its result, or its stem and the reason if it failed."""
         number, notebook = numbered
-        print(f"[{number}/{total}] {notebook.stem}: started", file=sys.stderr, flush=True)
+        _tell(f"[{number}/{total}] {notebook.stem}: started")
         try:
             result = run_notebook(notebook, out, {**parameters[notebook], "corpus": corpus}, progress,
                                   f"[{number}/{total}] {notebook.stem}", show_code)
         except NotebookFailed as error:
-            print(f"[{number}/{total}] {notebook.stem}: FAILED: {error}\n  previous outputs in "
-                  f"{out / notebook.stem} left untouched", file=sys.stderr, flush=True)
+            _tell(f"[{number}/{total}] {notebook.stem}: FAILED: {error}\n  previous outputs in "
+                  f"{out / notebook.stem} left untouched")
             # The reason goes into the shared outputs: the corpus by its name, no folder of this machine.
             return notebook.stem, site.public_reason(str(error).split(": ", 1)[-1],
                                                      {corpus: site.corpus_name(corpus), out: "the output folder"})
-        print(f"[{number}/{total}] {notebook.stem}: done in {result.seconds:.1f} s, {len(result.files)} files in "
-              f"{out / result.stem}", file=sys.stderr, flush=True)
+        _tell(f"[{number}/{total}] {notebook.stem}: done in {result.seconds:.1f} s, {len(result.files)} files in "
+              f"{out / result.stem}")
         return result
 
     # Threads are enough: each notebook's work runs in its own kernel process, and nbclient gives every thread
