@@ -658,7 +658,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     documents : DataFrame
         Columns ``doc_id`` and ``text``.
     jobs : int
-        Worker processes (``newslens.parallel.map_chunks``), used from ``PARALLEL_MIN_CHARS`` of text to parse;
+        Worker processes (``newslens.parallel.map_chunks``), used from ``nlp.PARALLEL_MIN_CHARS`` of text to parse;
         0: every core. A Dask scheduler named in the environment takes the parsing whatever its size.
     cache_dir : path, optional
         Folder of the on-disk parse cache (``newslens.cache``); None: parse everything, cache nothing.
@@ -713,9 +713,8 @@ def _entities_fit(text: str, frame: pd.DataFrame) -> bool:
         return False
 
 
-# Worker processes each load the model (about two seconds): only worth it for a large amount of text. A chunk is a
-# whole number of ``nlp.pipe`` batches, so every sentence is parsed in the same batch as in one process.
-PARALLEL_MIN_CHARS = 1_000_000
+# A chunk of parallel work is a whole number of ``nlp.pipe`` batches, so every sentence is parsed in the same batch
+# as in one process.
 ENTITY_CHUNK_BATCHES = 8
 
 
@@ -723,6 +722,7 @@ def _parse_entities(texts: list[str], jobs: int, batch_size: int) -> list[list[t
     """Per text, (start, end, label, surface) of its entities; every distinct sentence is parsed once."""
     if not texts:
         return []
+    from newslens.nlp import parse_jobs
     from newslens.parallel import chunked, map_chunks
 
     unit_index: dict[str, int] = {}
@@ -732,9 +732,8 @@ def _parse_entities(texts: list[str], jobs: int, batch_size: int) -> list[list[t
         layout.append([(start, unit_index.setdefault(text[start:end], len(unit_index))) for start, end in spans])
     units = list(unit_index)
     chunks = chunked(units, batch_size * ENTITY_CHUNK_BATCHES)
-    jobs = jobs if sum(map(len, units)) > PARALLEL_MIN_CHARS else 1
     unit_entities = [entities for found in map_chunks(functools.partial(_sentence_entities, batch_size=batch_size),
-                                                      chunks, jobs=jobs)
+                                                      chunks, jobs=parse_jobs(jobs, units))
                      for entities in found]
     results = []
     for text, placed in zip(texts, layout):

