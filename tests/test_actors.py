@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from newslens.actors import (Actor, RegistryError, find_mentions, find_quotes, load_registry, parse_registry,
-                             unknown_names)
+from newslens.actors import (Actor, RegistryError, find_mentions, find_quotes, load_registry, mention_counts,
+                             parse_registry, unknown_names)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -383,3 +383,22 @@ def test_seed_quotes(registry):
     for row in table.itertuples():
         assert texts[row.doc_id][row.quote_start:row.quote_end] == row.quote
         assert row.quote
+
+
+def test_mention_counts_orders_actors_by_mentions_and_keeps_every_document_as_a_column():
+    mentions = pd.DataFrame({"actor": ["Blinken", "Adams", "Blinken", "Cruz", "Adams", "Blinken"],
+                             "doc_id": ["d2", "d1", "d1", "d3", "d1", "d2"]})
+    counts = mention_counts(mentions)
+    assert list(counts.index) == ["Blinken", "Adams", "Cruz"]  # 3, 2 and 1 mentions
+    assert list(counts.columns) == ["d1", "d2", "d3"]
+    assert counts.loc["Blinken"].tolist() == [1, 2, 0]
+    assert counts.loc["Adams"].tolist() == [2, 0, 0]
+    # The two most mentioned only, but still every document that has a mention (d3 has only Cruz).
+    top = mention_counts(mentions, max_actors=2)
+    assert list(top.index) == ["Blinken", "Adams"] and list(top.columns) == ["d1", "d2", "d3"]
+    assert top.loc["Adams"].tolist() == [2, 0, 0]
+
+
+def test_mention_counts_breaks_ties_by_name():
+    mentions = pd.DataFrame({"actor": ["Zelensky", "Macron"], "doc_id": ["d1", "d1"]})
+    assert list(mention_counts(mentions).index) == ["Macron", "Zelensky"]

@@ -213,3 +213,16 @@ def test_cue_list_is_what_the_build_script_writes(tmp_path):
     assert build_cues.main(["--out", str(out)]) == 0
     shipped = Path(build_cues.OUTPUT).read_text(encoding="utf-8")
     assert out.read_text(encoding="utf-8") == shipped
+
+
+def test_sentences_already_parsed_are_not_parsed_again_and_new_ones_are_remembered():
+    said = "The minister said the talks had failed."
+    # A made-up attribution for the remembered sentence (a parse would call it "reported"): it is used as given, so
+    # the sentence was not parsed again.
+    remembered = Attribution(0, 12, 13, 17, 18, 38, "according_to", 4, 12)
+    parsed = {said: [remembered]}
+    other = "Officials told reporters that the deal was close."
+    found = find_attributions_many([f"{said}\n{other}"], parsed=parsed)[0]
+    assert remembered in found
+    assert other in parsed and parsed[other]  # the new sentence was parsed and remembered
+    assert [item.kind for item in parsed[other]] == [item.kind for item in find_attributions(other)]

@@ -5,6 +5,7 @@ Public surface (plain data in, plain data out):
     load_registry(path) -> list[Actor]
     parse_registry(data, source) -> list[Actor]
     find_mentions(documents, registry) -> DataFrame
+    mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
     unknown_names(documents, registry, min_count=2, ignore=()) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
   Discovery (actors proposed from the text, no registry needed):
@@ -43,6 +44,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -288,6 +290,20 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor]) -> pd.Data
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     frame["antecedent_start"] = frame["antecedent_start"].astype("Int64")
     return frame
+
+
+def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.DataFrame:
+    """Mentions per actor (rows, the most mentioned first, ties by name) and document (columns: every document with
+    a mention, in ``doc_id`` order).
+
+    With ``max_actors``, only the rows of that many most mentioned actors: thousands of discovered actors by
+    thousands of documents would otherwise be a table of hundreds of megabytes for a figure that shows forty rows.
+    """
+    totals = mentions.groupby("actor").size()
+    order = totals.sort_values(ascending=False, kind="stable").index[:max_actors]
+    kept = mentions[mentions["actor"].isin(set(order))]
+    counts = kept.groupby(["actor", "doc_id"]).size().unstack(fill_value=0)
+    return counts.reindex(index=order, columns=sorted(set(mentions["doc_id"])), fill_value=0)
 
 
 def _document_mentions(text: str, matcher: _Matcher) -> list[tuple]:
@@ -642,6 +658,10 @@ ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 _LABEL_KINDS = {"PERSON": "person", "GPE": "country", "ORG": "organisation"}
 # Bump when find_entities changes what it stores: cached entities of older code are then never read.
 ENTITY_CODE_VERSION = "entities-1"
+ENTITY_CHUNK = 2000  # documents parsed at a time
+# Distinct sentences whose entities or attributions are remembered from one chunk of documents to the next (wire
+# copy repeats sentences across a corpus); past this many the memory is emptied, so it stays bounded on any corpus.
+SENTENCE_MEMO = 200_000
 # Only the tokeniser and the entity recogniser: discovery needs no parse, tags or lemmas. The recogniser of
 # en_core_web_sm embeds its own tok2vec layer; the pipeline's shared "tok2vec" component feeds only the tagger and
 # the parser, so without them it would be run for nothing (it cost a sixth of the recogniser's time; the entities
@@ -677,38 +697,54 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     syndicated copy and boilerplate repeated across articles are parsed once. Its context is a few words either
     side, so a sentence parses the same alone as inside its article.
     """
-    from newslens.cache import DocumentCache, text_key
+    from newslens.cache import KEY, DocumentCache, text_key
     from newslens.nlp import model_fingerprint
 
     docs = list(_documents(documents))
     keys = [text_key(text) for _, text in docs]
-    cache = None
-    cached: dict[str, pd.DataFrame] = {}
-    if cache_dir:
-        cache = DocumentCache(cache_dir, "entities", f"{model_fingerprint()}|{ENTITY_CODE_VERSION}",
-                              {"start": "int64", "end": "int64", "label": "str", "surface": "str"})
-        cached = cache.get(set(keys))
-    # An entry whose spans do not spell the cached surfaces in this text is stale or damaged: parse again.
     text_of = {key: text for key, (_, text) in zip(keys, docs)}
-    cached = {key: frame for key, frame in cached.items() if _entities_fit(text_of[key], frame)}
-    missing = list(dict.fromkeys(key for key in keys if key not in cached))
-    parsed = _parse_entities([text_of[key] for key in missing], jobs, batch_size)
-    fresh = {key: pd.DataFrame(rows, columns=ENTITY_COLUMNS[1:]) for key, rows in zip(missing, parsed)}
-    if cache is not None and fresh:
-        cache.put(fresh)
-    found = {**cached, **fresh}
-    frames = [found[key].assign(doc_id=doc_id) for key, (doc_id, _) in zip(keys, docs) if len(found[key])]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("start", "end") else "str")
-                             for c in ENTITY_COLUMNS})
-    frame = pd.concat(frames, ignore_index=True)[ENTITY_COLUMNS]
-    return frame.astype({"start": "int64", "end": "int64"})
+    columns = {"start": "int64", "end": "int64", "label": "str", "surface": "str"}
+    cache = DocumentCache(cache_dir, "entities", f"{model_fingerprint()}|{ENTITY_CODE_VERSION}", columns) \
+        if cache_dir else None
+    found, present = cache.rows(set(keys)) if cache is not None else (pd.DataFrame(columns=[KEY, *columns]), set())
+    # An entry whose spans do not spell the cached surfaces in its text is stale or damaged: parse it again.
+    damaged = {key for key, start, end, label, surface in found[[KEY, *columns]].itertuples(index=False, name=None)
+               if not _entity_fits(text_of[key], start, end, label, surface)}
+    found = found[~found[KEY].isin(damaged)]
+    missing = list(dict.fromkeys(key for key in keys if key not in present or key in damaged))
+    tables = [found]
+    parsed: dict[str, list] = {}  # distinct sentences already parsed, across chunks
+    for first in range(0, len(missing), ENTITY_CHUNK):  # each chunk cached as soon as it is parsed
+        chunk = missing[first:first + ENTITY_CHUNK]
+        if len(parsed) > SENTENCE_MEMO:
+            parsed.clear()
+        rows = _parse_entities([text_of[key] for key in chunk], jobs, batch_size, parsed)
+        fresh = pd.DataFrame([(key, *row) for key, found_in in zip(chunk, rows) for row in found_in],
+                             columns=[KEY, *columns]).astype(columns)
+        if cache is not None:
+            cache.put_rows(fresh, chunk)
+        tables.append(fresh)
+    return _rows_by_document(pd.concat(tables, ignore_index=True), [doc_id for doc_id, _ in docs], keys)
 
 
-def _entities_fit(text: str, frame: pd.DataFrame) -> bool:
+def _rows_by_document(rows: pd.DataFrame, doc_ids: list[str], keys: list[str]) -> pd.DataFrame:
+    """The rows of each document's text key (column ``text_sha256``), document by document, with its ``doc_id``."""
+    from newslens.cache import KEY
+
+    key_column = rows[KEY].to_numpy(dtype=object)
+    order = np.argsort(key_column, kind="stable")  # rows of one key stay in text order
+    sorted_keys = key_column[order]
+    lows = np.searchsorted(sorted_keys, np.asarray(keys, dtype=object), side="left")
+    highs = np.searchsorted(sorted_keys, np.asarray(keys, dtype=object), side="right")
+    taken = np.concatenate([order[low:high] for low, high in zip(lows, highs)] or [np.zeros(0, dtype=int)])
+    frame = rows.iloc[taken].drop(columns=KEY).reset_index(drop=True)
+    frame.insert(0, "doc_id", np.repeat(np.asarray(doc_ids, dtype=object), highs - lows))
+    return frame[ENTITY_COLUMNS].astype({"start": "int64", "end": "int64", "label": "str", "surface": "str"})
+
+
+def _entity_fits(text: str, start, end, label, surface) -> bool:
     try:
-        return all(0 <= s < e <= len(text) and text[s:e] == surface and label in ENTITY_LABELS
-                   for s, e, label, surface in zip(frame["start"], frame["end"], frame["label"], frame["surface"]))
+        return 0 <= start < end <= len(text) and text[start:end] == surface and label in ENTITY_LABELS
     except (TypeError, ValueError):
         return False
 
@@ -718,29 +754,24 @@ def _entities_fit(text: str, frame: pd.DataFrame) -> bool:
 ENTITY_CHUNK_BATCHES = 8
 
 
-def _parse_entities(texts: list[str], jobs: int, batch_size: int) -> list[list[tuple]]:
-    """Per text, (start, end, label, surface) of its entities; every distinct sentence is parsed once."""
-    if not texts:
-        return []
+def _parse_entities(texts: list[str], jobs: int, batch_size: int,
+                    parsed: dict[str, list] | None = None) -> list[list[tuple]]:
+    """Per text, (start, end, label, surface) of its entities; every distinct sentence is parsed once, and not at
+    all when it is in ``parsed`` (sentence -> its entities, extended here)."""
     from newslens.nlp import parse_jobs
     from newslens.parallel import chunked, map_chunks
 
-    unit_index: dict[str, int] = {}
-    layout = []
-    for text in texts:
-        spans = _sentences(text) or [(0, len(text))]
-        layout.append([(start, unit_index.setdefault(text[start:end], len(unit_index))) for start, end in spans])
-    units = list(unit_index)
+    parsed = {} if parsed is None else parsed
+    layout = [[(start, text[start:end]) for start, end in (_sentences(text) or [(0, len(text))])] for text in texts]
+    units = list(dict.fromkeys(unit for placed in layout for _, unit in placed if unit not in parsed))
     chunks = chunked(units, batch_size * ENTITY_CHUNK_BATCHES)
-    unit_entities = [entities for found in map_chunks(functools.partial(_sentence_entities, batch_size=batch_size),
-                                                      chunks, jobs=parse_jobs(jobs, units))
-                     for entities in found]
-    results = []
-    for text, placed in zip(texts, layout):
-        rows = [(offset + s, offset + e, label, text[offset + s:offset + e])
-                for offset, unit in placed for s, e, label in unit_entities[unit]]
-        results.append(rows)
-    return results
+    parsed.update(zip(units, (entities for found in map_chunks(functools.partial(_sentence_entities,
+                                                                                  batch_size=batch_size),
+                                                                chunks, jobs=parse_jobs(jobs, units))
+                              for entities in found)))
+    return [[(offset + s, offset + e, label, text[offset + s:offset + e])
+             for offset, unit in placed for s, e, label in parsed[unit]]
+            for text, placed in zip(texts, layout)]
 
 
 def _sentence_entities(sentences: list[str], batch_size: int) -> list[list[tuple[int, int, str]]]:
@@ -1323,31 +1354,38 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     list of list of Attribution, one list per document (for ``find_quotes``).
     """
     from newslens.attribution import Attribution, find_attributions_many
-    from newslens.cache import DocumentCache, text_key
+    from newslens.cache import KEY, DocumentCache, text_key
 
     texts = [text for _, text in _documents(documents)]
-    if not cache_dir:
-        return [items for first in range(0, len(texts), ATTRIBUTION_CHUNK)
-                for items in find_attributions_many(texts[first:first + ATTRIBUTION_CHUNK], jobs=jobs)]
-    cache = DocumentCache(cache_dir, "attributions", _attribution_version(), _ATTRIBUTION_FIELDS)
     keys = [text_key(text) for text in texts]
     text_of = dict(zip(keys, texts))
-    known = {}
-    for key, frame in cache.get(set(keys)).items():
-        items = [Attribution(*(None if pd.isna(v) else (v if isinstance(v, str) else int(v)) for v in row))
-                 for row in frame.itertuples(index=False, name=None)]
-        known[key] = items
+    cache = DocumentCache(cache_dir, "attributions", _attribution_version(), _ATTRIBUTION_FIELDS) if cache_dir \
+        else None
+    known: dict[str, list] = {}
+    if cache is not None:
+        rows, present = cache.rows(set(keys))
+        known = {key: [] for key in present}
+        # Column by column to plain Python values (missing -> None): a conversion per value is far slower.
+        fields = [rows[f].astype(object).where(rows[f].notna(), None).tolist() for f in _ATTRIBUTION_FIELDS]
+        for key, *row in zip(rows[KEY].tolist(), *fields):
+            known[key].append(Attribution(*row))
     # An entry whose spans do not fit its text is damaged: parse again.
     known = {key: items for key, items in known.items()
              if all(0 <= a.content_start <= a.content_end <= len(text_of[key]) for a in items)}
     missing = list(dict.fromkeys(key for key in keys if key not in known))
     # In chunks: each finished chunk is in the cache even if the run is stopped, and the chunk's texts and distinct
-    # sentences bound the memory (the parses themselves are not kept, see find_attributions_many).
+    # sentences bound the memory (the parses themselves are not kept, see find_attributions_many), with the
+    # sentences remembered across chunks (``parsed``, emptied past SENTENCE_MEMO).
+    parsed: dict[str, list] = {}
     for first in range(0, len(missing), ATTRIBUTION_CHUNK):
         chunk = missing[first:first + ATTRIBUTION_CHUNK]
-        fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs)))
-        cache.put({key: pd.DataFrame([[getattr(a, f) for f in _ATTRIBUTION_FIELDS] for a in items],
-                                     columns=list(_ATTRIBUTION_FIELDS)) for key, items in fresh.items()})
+        if len(parsed) > SENTENCE_MEMO:
+            parsed.clear()
+        fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs, parsed=parsed)))
+        if cache is not None:
+            cache.put_rows(pd.DataFrame([[key, *(getattr(a, f) for f in _ATTRIBUTION_FIELDS)]
+                                         for key, items in fresh.items() for a in items],
+                                        columns=[KEY, *_ATTRIBUTION_FIELDS]), fresh)
         known.update(fresh)
     return [known[key] for key in keys]
 

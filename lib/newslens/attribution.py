@@ -140,8 +140,8 @@ def find_attributions(text: str) -> list[Attribution]:
     return find_attributions_many([text])[0]
 
 
-def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_size: int = 256
-                           ) -> list[list[Attribution]]:
+def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_size: int = 256,
+                           parsed: dict[str, list[Attribution]] | None = None) -> list[list[Attribution]]:
     """``find_attributions`` for many texts, parsing their selected sentences together with ``nlp.pipe``.
 
     Parameters
@@ -153,6 +153,9 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
         environment takes the work whatever its size.
     batch_size : int
         Sentences per batch.
+    parsed : dict, optional
+        Sentence -> its attributions (at offset 0), from earlier calls: read, and extended with this call's
+        sentences, so that a caller working through a corpus in chunks parses a repeated sentence once.
 
     Returns
     -------
@@ -170,11 +173,14 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
         layout.append([(start, piece_index.setdefault(text[start:end], len(piece_index)))
                        for start, end in sentence_spans(text)
                        if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end])])
-    pieces = list(piece_index)
+    parsed = {} if parsed is None else parsed
+    pieces = [piece for piece in piece_index if piece not in parsed]
     chunks = chunked(pieces, batch_size * CHUNK_BATCHES)
-    cued = [items for found in map_chunks(functools.partial(_cue_attributions, batch_size=batch_size), chunks,
-                                          jobs=parse_jobs(jobs, pieces))
-            for items in found]
+    parsed.update(zip(pieces, (items for found in map_chunks(functools.partial(_cue_attributions,
+                                                                                batch_size=batch_size),
+                                                               chunks, jobs=parse_jobs(jobs, pieces))
+                               for items in found)))
+    cued = [parsed[piece] for piece in piece_index]
     return [_document_attributions(text, [(start, cued[piece]) for start, piece in placed])
             for text, placed in zip(texts, layout)]
 

@@ -198,9 +198,11 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + "someone" + text[end:]
 
 
-def _vader_row(text: str, start: int, end: int) -> dict:
-    c_start, c_end = clause_span(text, start, end)
-    clause = _blank(text[c_start:c_end], start - c_start, end - c_start)
+def _vader_row(sentence: str, start: int, end: int) -> dict:
+    # ``score_targets`` gives the sentence that holds the mention; splitting it again would find the same sentence
+    # (and cost more than VADER itself).
+    c_start, c_end = _clause_in_sentence(sentence, start, end)
+    clause = _blank(sentence[c_start:c_end], start - c_start, end - c_start)
     # VADER spots negation by "n't" with a straight apostrophe; news text mostly has the curly one ("didn’t").
     clause = clause.replace("’", "'")
     compound = float(_vader().polarity_scores(clause)["compound"])
@@ -490,7 +492,7 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     progress : bool
         Show a progress bar over the sentences to score (for interactive use).
     jobs : int
-        Processes for ``"model"`` when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score; 0: every
+        Processes when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score; 0: every
         core (``newslens.parallel.map_chunks``; a Dask scheduler named in the environment takes the work whatever
         its size). Each sentence is scored alone, so the results are the same bytes for any ``jobs``.
     """
@@ -534,7 +536,7 @@ def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list
     the Dask cluster named in the environment, see ``newslens.parallel``)."""
     from newslens.parallel import chunked, map_chunks
 
-    jobs = jobs if method == "model" and len(work) >= PARALLEL_MIN_SENTENCES else 1
+    jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES else 1
     scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK), jobs=jobs, progress=progress,
                         label=f"tone ({method})", unit="sentence")
     return [rows for chunk in scored for rows in chunk]
