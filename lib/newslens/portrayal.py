@@ -100,22 +100,23 @@ def _cached_scores(texts: dict[str, str], spans: list[tuple[str, int, int]], met
 
     cache = DocumentCache(cache_dir, f"sentiment-{method or 'model'}", method_fingerprint(method),
                           {"start": "int64", "end": "int64", **_SCORE_DTYPES})
-    keys = {doc_id: text_key(texts[doc_id]) for doc_id in dict.fromkeys(d for d, _, _ in spans)}
-    # The cache is read as one table and indexed by (text key, start, end): a table per document is far slower for
-    # 10,000 documents.
-    cached, _ = cache.rows(set(keys.values()))
-    known = dict(zip(zip(cached[KEY].tolist(), cached["start"].tolist(), cached["end"].tolist()),
-                     zip(*(cached[column].tolist() for column in SCORE_COLUMNS))))
-    missing = list(dict.fromkeys((d, s, e) for d, s, e in spans if (keys[d], s, e) not in known))
-    if missing:
-        fresh = score_targets([(texts[d], s, e) for d, s, e in missing], method=method, progress=progress,
-                              jobs=jobs)
-        known.update(zip(((keys[d], s, e) for d, s, e in missing), fresh.itertuples(index=False, name=None)))
-        changed = {keys[d] for d, _, _ in missing}
-        stored = [(key, s, e, *row) for (key, s, e), row in known.items() if key in changed]
-        cache.put_rows(pd.DataFrame(stored, columns=[KEY, *cache.columns]), changed)
-    rows = [known[(keys[d], s, e)] for d, s, e in spans]
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS).astype(_SCORE_DTYPES)
+    span = [KEY, "start", "end"]
+    wanted = pd.DataFrame(spans, columns=["doc_id", "start", "end"]).astype({"start": "int64", "end": "int64"})
+    key_of = {doc_id: text_key(texts[doc_id]) for doc_id in dict.fromkeys(wanted["doc_id"])}
+    wanted[KEY] = wanted["doc_id"].map(key_of)
+    # Tables joined on (text key, start, end), not a Python object per mention: a large corpus has hundreds of
+    # thousands of mentions.
+    cached = cache.rows(set(key_of.values()))[0].drop_duplicates(span, keep="last")
+    found = wanted.merge(cached, on=span, how="left", sort=False)
+    todo = found.loc[found["label"].isna(), ["doc_id", *span]].drop_duplicates(span)
+    if len(todo):
+        fresh = score_targets([(texts[d], s, e) for d, s, e in zip(todo["doc_id"], todo["start"], todo["end"])],
+                              method=method, progress=progress, jobs=jobs)
+        fresh = pd.concat([todo[span].reset_index(drop=True), fresh], axis=1)
+        changed = set(todo[KEY])
+        cache.put_rows(pd.concat([cached[cached[KEY].isin(changed)], fresh], ignore_index=True), changed)
+        found = wanted.merge(pd.concat([cached, fresh], ignore_index=True), on=span, how="left", sort=False)
+    return found[SCORE_COLUMNS].astype(_SCORE_DTYPES)
 
 
 def bootstrap_mean(scores: Sequence[float], n_boot: int = 2000, seed: int = 0,

@@ -499,23 +499,24 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     method = _check_method(method)
     # Every method looks only at the sentence that holds the mention, so each distinct sentence is scored once, with
     # all its mentions (wire copy and boilerplate repeat sentences), and the offsets are moved back afterwards.
+    # Per mention: the scores of its sentence's targets (filled in below), its span in the sentence and the
+    # sentence's offset. Not a copy of the sentence: a large corpus has hundreds of thousands of mentions.
     located = []
-    targets: dict[str, dict[tuple[int, int], None]] = {}
+    targets: dict[str, dict[tuple[int, int], dict | None]] = {}
     for text, start, end in items:
         _check_span(text, start, end)
         s0, s1 = sentence_span(text, start, end)
-        sentence = text[s0:s1]
-        located.append((sentence, start - s0, end - s0, s0))
-        targets.setdefault(sentence, {})[(start - s0, end - s0)] = None
-    work = [(sentence, list(spans)) for sentence, spans in targets.items()]
-    scored: dict[tuple[str, int, int], dict] = {}
+        scores = targets.setdefault(text[s0:s1], {})
+        scores[(start - s0, end - s0)] = None
+        located.append((scores, start - s0, end - s0, s0))
+    work = [(sentence, list(scores)) for sentence, scores in targets.items()]
     for (sentence, spans), rows in zip(work, _score_sentences(method, work, progress, jobs)):
-        for (start, end), row in zip(spans, rows):
-            scored[(sentence, start, end)] = row
+        targets[sentence].update(zip(spans, rows))
     rows = []
-    for sentence, start, end, offset in located:
-        row = scored[(sentence, start, end)]
-        rows.append(dict(row, clause_start=row["clause_start"] + offset, clause_end=row["clause_end"] + offset))
+    for scores, start, end, offset in located:
+        row = scores[(start, end)]
+        rows.append((*(row[column] for column in _COLUMNS[:-2]), row["clause_start"] + offset,
+                     row["clause_end"] + offset))
     frame = pd.DataFrame(rows, columns=_COLUMNS)
     return frame.astype({"label": object, "score": float, "p_negative": float, "p_neutral": float,
                          "p_positive": float, "clause_start": np.int64, "clause_end": np.int64})
