@@ -402,3 +402,19 @@ def test_mention_counts_orders_actors_by_mentions_and_keeps_every_document_as_a_
 def test_mention_counts_breaks_ties_by_name():
     mentions = pd.DataFrame({"actor": ["Zelensky", "Macron"], "doc_id": ["d1", "d1"]})
     assert list(mention_counts(mentions).index) == ["Macron", "Zelensky"]
+
+
+def test_unknown_names_merged_from_chunks_keep_the_corpus_first_example(monkeypatch):
+    import newslens.actors as actors
+
+    documents = pd.DataFrame({"doc_id": ["d1", "d2", "d3"],
+                              "text": ["Talks stalled, said Boris Rotenberg on Monday.",
+                                       "Boris Rotenberg flew to Geneva. Rotenberg met Geneva officials.",
+                                       "Nothing new in Geneva."]})
+    monkeypatch.setattr(actors, "_MATCH_CHUNK", 1)  # one document per chunk: the merge is what is tested
+    table = unknown_names(documents, [], jobs=1)
+    rows = {row.name: (row.count, row.documents, row.example) for row in table.itertuples()}
+    assert rows["Geneva"][:2] == (3, 2)
+    assert rows["Boris Rotenberg"][:2] == (2, 2)
+    assert "Talks stalled" in rows["Boris Rotenberg"][2]  # its first occurrence is in d1
+    assert list(table["name"][:2]) == ["Geneva", "Boris Rotenberg"]  # 3 occurrences before 2

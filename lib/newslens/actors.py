@@ -6,7 +6,7 @@ Public surface (plain data in, plain data out):
     parse_registry(data, source) -> list[Actor]
     find_mentions(documents, registry) -> DataFrame
     mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
-    unknown_names(documents, registry, min_count=2, ignore=()) -> DataFrame
+    unknown_names(documents, registry, min_count=2, ignore=(), jobs=1) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
   Discovery (actors proposed from the text, no registry needed):
     find_entities(documents, jobs=1, cache_dir=None) -> DataFrame        spaCy's PERSON / ORG / GPE / NORP entities
@@ -428,23 +428,62 @@ _NOT_NAMES = frozenset(
 )
 
 
+# Matching the registry costs about half a microsecond a character: worker processes (each starts Python and
+# compiles the registry's patterns, a few seconds) repay themselves only on this much text.
+MATCH_PARALLEL_CHARS = 10_000_000
+_MATCH_CHUNK = 500  # documents
+
+
+def _map_documents(function, docs: list[tuple[str, str]], jobs: int) -> list:
+    """``function`` over consecutive chunks of (doc_id, text), in worker processes for large corpora."""
+    from newslens.parallel import chunked, map_chunks
+
+    jobs = jobs if sum(len(text) for _, text in docs) >= MATCH_PARALLEL_CHARS else 1
+    return map_chunks(function, chunked(docs, _MATCH_CHUNK), jobs=jobs)
+
+
 def unknown_names(documents: pd.DataFrame, registry: Sequence[Actor], min_count: int = 2,
-                  ignore: Iterable[str] = ()) -> pd.DataFrame:
+                  ignore: Iterable[str] = (), jobs: int = 1) -> pd.DataFrame:
     """Frequent capitalised names that no registry entry covers, most frequent first, to help extend the registry.
 
     Columns: name, count (occurrences), documents (number of documents), example (one sentence-sized snippet).
     Skipped: words inside a registry mention, titles, months and days, adjectives and demonyms of registered
     countries ("Russian", "Ukrainians"), and a capitalised first word of a sentence that also occurs in lower case
-    in the corpus (an ordinary word that happens to open the sentence).
+    in the corpus (an ordinary word that happens to open the sentence). ``jobs``: worker processes
+    (``newslens.parallel.map_chunks``) from ``MATCH_PARALLEL_CHARS`` of text; 0: every core.
     """
-    matcher = _matcher(tuple(registry))
-    skip = set(_NOT_NAMES) | {word for word in ignore} | _demonyms(registry)
+    skip = frozenset(_NOT_NAMES) | frozenset(ignore) | _demonyms(registry)
     counts: Counter = Counter()
     docs: dict[str, set] = defaultdict(set)
     examples: dict[str, str] = {}
     sentence_openers: Counter = Counter()
     lower_words: set[str] = set()
-    for doc_id, text in _documents(documents):
+    # Chunks in document order, so the example of a name is its first occurrence in the corpus.
+    for found in _map_documents(functools.partial(_chunk_names, tuple(registry), skip), list(_documents(documents)),
+                                jobs):
+        for name, doc_id, opener, example in found["names"]:
+            counts[name] += 1
+            docs[name].add(doc_id)
+            sentence_openers[name] += opener
+            if example is not None:
+                examples.setdefault(name, example)
+        lower_words |= found["lower_words"]
+    rows = []
+    for name, count in counts.items():
+        if name.lower() in lower_words and sentence_openers[name] == count:
+            continue
+        if count >= min_count:
+            rows.append((name, count, len(docs[name]), examples[name]))
+    rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
+    return pd.DataFrame(rows, columns=UNKNOWN_COLUMNS)
+
+
+def _chunk_names(registry: tuple[Actor, ...], skip: frozenset[str], docs: list[tuple[str, str]]) -> dict:
+    """The uncovered capitalised names of some documents, each as (name, doc_id, whether it is a one-word sentence
+    opener, example snippet), and the lower-case words of the documents."""
+    matcher = _matcher(registry)
+    names, lower_words, seen = [], set(), set()
+    for doc_id, text in docs:
         covered = bytearray(len(text))
         for start, end in _name_and_descriptor_spans(text, matcher):
             covered[start:end] = b"\x01" * (end - start)
@@ -459,23 +498,12 @@ def unknown_names(documents: pd.DataFrame, registry: Sequence[Actor], min_count:
                 opener = False
             if len(words) > 1:
                 words = [w for w in words if w not in skip]
-            if not words:
-                continue
-            name = " ".join(words)
-            if len(words) == 1 and opener:
-                sentence_openers[name] += 1
-            counts[name] += 1
-            docs[name].add(doc_id)
-            if name not in examples:
-                examples[name] = _snippet(text, start, end)
-    rows = []
-    for name, count in counts.items():
-        if name.lower() in lower_words and sentence_openers[name] == count:
-            continue
-        if count >= min_count:
-            rows.append((name, count, len(docs[name]), examples[name]))
-    rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
-    return pd.DataFrame(rows, columns=UNKNOWN_COLUMNS)
+            if words:
+                name = " ".join(words)
+                example = None if name in seen else _snippet(text, start, end)  # the chunk's first only
+                seen.add(name)
+                names.append((name, doc_id, len(words) == 1 and opener, example))
+    return {"names": names, "lower_words": lower_words}
 
 
 def _name_spans(text: str) -> Iterable[tuple[int, int]]:
@@ -1439,7 +1467,7 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
         quotes = find_quotes(documents, setup.registry, mentions,
                              cached_attributions(documents, jobs=jobs, cache_dir=cache_dir))
         tables = {"discovered_table": setup.table, "mentions": mentions, "quotes": quotes,
-                  "unknown": unknown_names(documents, setup.registry)}
+                  "unknown": unknown_names(documents, setup.registry, jobs=jobs)}
         values = {"registry": [asdict(a) for a in setup.registry],
                   "discovered": [asdict(a) for a in setup.discovered], "message": setup.message}
         return tables, values
