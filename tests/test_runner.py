@@ -303,3 +303,20 @@ def test_show_code_keeps_the_code_in_the_report(tmp_path):
     page = (out / "00_corpus" / "00_corpus.html").read_text(encoding="utf-8")
     assert 'jp-InputArea-editor" data-type="inline"' in page and "setup_report" in page  # only in code
     assert page.count('<h2 id="Parameters-of-this-run">') == 1  # still one parameters block, not the code cells
+
+
+def test_the_costliest_notebooks_start_first_and_ties_keep_their_order(tmp_path):
+    from newslens.runner import start_order
+
+    paths = []
+    for name, metadata in (("a", {}), ("b", {"newslens": {"cost": 3}}), ("c", {"newslens": {"cost": 2}}),
+                           ("d", {}), ("e", {"newslens": {"cost": "much"}})):
+        notebook = nbformat.v4.new_notebook(metadata=metadata)
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(notebook, path)
+        paths.append(path)
+    broken = tmp_path / "f.ipynb"
+    broken.write_text("{not json", encoding="utf-8")
+    numbered = list(enumerate([*paths, broken], start=1))
+    # b (3), c (2), then a, d, e (an unreadable cost counts as 1) and f (unreadable) in their given order.
+    assert [path.stem for _, path in start_order(numbered)] == ["b", "c", "a", "d", "e", "f"]

@@ -541,6 +541,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def start_order(numbered: list[tuple[int, Path]]) -> list[tuple[int, Path]]:
+    """The (number, notebook) pairs in the order to start them: the costliest first (the notebook's metadata
+    ``"newslens": {"cost": N}``, 1 when absent or unreadable; ties in the given order). With fewer kernels than
+    notebooks, a long notebook started last would make the whole run wait for it alone."""
+    def cost(notebook: Path) -> float:
+        try:
+            value = nbformat.read(notebook, as_version=4).metadata.get("newslens", {}).get("cost", 1)
+            return float(value)
+        except Exception:  # a notebook that cannot be read fails with a clear message when it is run
+            return 1.0
+
+    costs = {number: cost(notebook) for number, notebook in numbered}
+    return sorted(numbered, key=lambda item: -costs[item[0]])
+
+
 def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: Path, out: Path, jobs: int,
              show_code: bool = False) -> int:
     """Run the notebooks (``jobs`` at a time) into ``out``, which this process has locked; the exit code."""
@@ -570,8 +585,10 @@ def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: Path, 
 
     # Threads are enough: each notebook's work runs in its own kernel process, and nbclient gives every thread
     # its own event loop.
+    numbered = list(enumerate(notebooks, start=1))
     with reporting(progress), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
-        results = list(pool.map(run_one, enumerate(notebooks, start=1)))
+        done = dict(zip(start_order(numbered), pool.map(run_one, start_order(numbered))))
+    results = [done[item] for item in numbered]
     reports = read_reports(out)
     reports.update({r.stem: r.files for r in results if isinstance(r, RunResult)})
     failures = {stem: reason for stem, reason in read_failures(out).items() if stem not in
