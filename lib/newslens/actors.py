@@ -723,7 +723,9 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     -----
     The recogniser runs sentence by sentence (the project's sentence splitter), and each distinct sentence once:
     syndicated copy and boilerplate repeated across articles are parsed once. Its context is a few words either
-    side, so a sentence parses the same alone as inside its article.
+    side, so a sentence parses the same alone as inside its article. Documents are parsed ``ENTITY_CHUNK`` at a
+    time, each chunk cached as soon as it is parsed, and up to ``SENTENCE_MEMO`` sentences are remembered from one
+    chunk to the next.
     """
     from newslens.cache import KEY, DocumentCache, text_key
     from newslens.nlp import model_fingerprint
