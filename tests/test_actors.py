@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from newslens.actors import (Actor, RegistryError, find_mentions, find_quotes, load_registry, mention_counts,
-                             parse_registry, unknown_names)
+from newslens.actors import (Actor, RegistryError, actors_by_mentions, find_mentions, find_quotes, load_registry,
+                             mention_counts, parse_registry, unknown_names)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -400,8 +400,9 @@ def test_mention_counts_orders_actors_by_mentions_and_keeps_every_document_as_a_
 
 
 def test_mention_counts_breaks_ties_by_name():
-    mentions = pd.DataFrame({"actor": ["Zelensky", "Macron"], "doc_id": ["d1", "d1"]})
-    assert list(mention_counts(mentions).index) == ["Macron", "Zelensky"]
+    mentions = pd.DataFrame({"actor": ["Zelensky", "Macron", "Witkoff", "Witkoff"], "doc_id": ["d1", "d1", "d2", "d2"]})
+    assert list(actors_by_mentions(mentions)) == ["Witkoff", "Macron", "Zelensky"]
+    assert list(mention_counts(mentions).index) == ["Witkoff", "Macron", "Zelensky"]
 
 
 def test_unknown_names_merged_from_chunks_keep_the_corpus_first_example(monkeypatch):

@@ -224,5 +224,6 @@ def test_sentences_already_parsed_are_not_parsed_again_and_new_ones_are_remember
     other = "Officials told reporters that the deal was close."
     found = find_attributions_many([f"{said}\n{other}"], parsed=parsed)[0]
     assert remembered in found
-    assert other in parsed and parsed[other]  # the new sentence was parsed and remembered
-    assert [item.kind for item in parsed[other]] == [item.kind for item in find_attributions(other)]
+    # The new sentence was parsed and remembered: "Officials" reported "the deal was close".
+    assert [(other[a.source_start:a.source_end], other[a.content_start:a.content_end], a.kind)
+            for a in parsed[other]] == [("Officials", "the deal was close", "reported")]

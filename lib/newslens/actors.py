@@ -5,6 +5,7 @@ Public surface (plain data in, plain data out):
     load_registry(path) -> list[Actor]
     parse_registry(data, source) -> list[Actor]
     find_mentions(documents, registry) -> DataFrame
+    actors_by_mentions(mentions) -> Index                                  the most mentioned first
     mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
     unknown_names(documents, registry, min_count=2, ignore=(), jobs=1) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
@@ -292,6 +293,11 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor]) -> pd.Data
     return frame
 
 
+def actors_by_mentions(mentions: pd.DataFrame) -> pd.Index:
+    """The actors of ``mentions``, the most mentioned first, ties by name."""
+    return mentions.groupby("actor").size().sort_values(ascending=False, kind="stable").index
+
+
 def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.DataFrame:
     """Mentions per actor (rows, the most mentioned first, ties by name) and document (columns: every document with
     a mention, in ``doc_id`` order).
@@ -299,8 +305,7 @@ def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.
     With ``max_actors``, only the rows of that many most mentioned actors: thousands of discovered actors by
     thousands of documents would otherwise be a table of hundreds of megabytes for a figure that shows forty rows.
     """
-    totals = mentions.groupby("actor").size()
-    order = totals.sort_values(ascending=False, kind="stable").index[:max_actors]
+    order = actors_by_mentions(mentions)[:max_actors]
     kept = mentions[mentions["actor"].isin(set(order))]
     counts = kept.groupby(["actor", "doc_id"]).size().unstack(fill_value=0)
     return counts.reindex(index=order, columns=sorted(set(mentions["doc_id"])), fill_value=0)
@@ -1383,7 +1388,6 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     -------
     list of list of Attribution, one list per document (for ``find_quotes``).
     """
-    from newslens.attribution import Attribution, find_attributions_many
     from newslens.cache import KEY, DocumentCache, text_key
 
     texts = [text for _, text in _documents(documents)]

@@ -587,7 +587,8 @@ def _run_all(notebooks: list[Path], parameters: dict[Path, dict], corpus: Path, 
     # its own event loop.
     numbered = list(enumerate(notebooks, start=1))
     with reporting(progress), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
-        done = dict(zip(start_order(numbered), pool.map(run_one, start_order(numbered))))
+        order = start_order(numbered)
+        done = dict(zip(order, pool.map(run_one, order)))
     results = [done[item] for item in numbered]
     reports = read_reports(out)
     reports.update({r.stem: r.files for r in results if isinstance(r, RunResult)})
