@@ -500,3 +500,30 @@ def test_every_data_dictionary_row_has_exactly_its_four_fields():
     assert bad == []
     assert site.describe_column("terms", "per_10k") == ("occurrences per 10,000 words of the corpus (or of the "
                                                         "document)", "per 10,000 words")
+
+
+def test_show_table_keeps_only_the_rows_it_can_show_and_counts_them_all():
+    # A notebook keeps every displayed result in its output history: a long table must not be kept whole.
+    table = pd.DataFrame({"doc_id": [f"d{i}" for i in range(1200)], "count": range(1200)})
+    shown = show_table(table, rows=15, first=["count"])
+    assert len(shown.table) == 500 and list(shown.table.columns) == ["count", "doc_id"]
+    html = shown._repr_html_()
+    assert "The first 500 of 1,200 rows" in html and ">d499<" in html and ">d500<" not in html
+    assert repr(shown) == "<table of 1200 rows>"
+
+
+def test_setup_report_gives_memory_back_after_each_cell_registered_once(monkeypatch):
+    from types import SimpleNamespace
+
+    from IPython.core.events import EventManager, available_events
+
+    from newslens import report
+
+    shell = SimpleNamespace(events=EventManager(None, available_events))
+    released = []
+    monkeypatch.setattr(report, "_notebook_shell", lambda: shell)
+    monkeypatch.setattr(report, "release_free_memory", lambda: released.append(1))
+    report.setup_report()
+    report.setup_report()  # a notebook run twice in one kernel: still one hook
+    shell.events.trigger("post_run_cell", None)
+    assert released == [1]

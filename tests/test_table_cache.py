@@ -177,10 +177,17 @@ def test_actor_tone_warm_run_reads_scores_and_summaries(tmp_path, seed_corpus, m
     for run in (cold, warm):
         for got, expected in zip(run, plain):
             assert_same(got, expected)
-    assert set(warm[0]["method"]) == {"model", "vader"} and len(warm[1]) > 0
+    # The scored mentions are those of the first method only; the summaries are of both, sorted by method.
+    assert set(warm[0]["method"]) == {"model"} and len(warm[0]) == len(tables.mentions)
+    assert list(dict.fromkeys(warm[1]["method"])) == ["model", "vader"]
+    assert list(dict.fromkeys(warm[2]["method"])) == ["model", "vader"]
     # Another number of resamples: the summaries are computed again, the scores are read back.
     with monkeypatch.context() as patched:
         _forbid(patched, portrayal, "mention_sentiment")
         other = portrayal.actor_tone(*args, n_boot=60, cache_dir=tmp_path)
     assert_same(other[0], plain[0])
-    assert_same(other[1], portrayal.actor_summary(plain[0], registry, n_boot=60))
+    # Summarised one method at a time, as if from one table of both methods' scores.
+    both = pd.concat([plain[0], portrayal.mention_sentiment(documents, tables.mentions, tables.quotes, method="vader")],
+                     ignore_index=True)
+    assert_same(other[1], portrayal.actor_summary(both, registry, n_boot=60))
+    assert_same(other[2], portrayal.actor_document_summary(both, registry, n_boot=60))

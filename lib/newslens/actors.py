@@ -261,13 +261,6 @@ def _matcher(registry: tuple[Actor, ...]) -> _Matcher:
     return _Matcher(registry)
 
 
-@functools.lru_cache(maxsize=16384)
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, remembered: find_mentions and find_quotes both need them for the same texts, and splitting
-    is the slowest step. Callers must not modify the returned list."""
-    return sentence_spans(text)
-
-
 def _documents(documents: pd.DataFrame) -> Iterable[tuple[str, str]]:
     return zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str))
 
@@ -312,7 +305,7 @@ def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.
 
 
 def _document_mentions(text: str, matcher: _Matcher) -> list[tuple]:
-    sentences = _sentences(text)
+    sentences = sentence_spans(text)
     starts = [s for s, _ in sentences]
 
     def sentence_of(position: int) -> int:
@@ -604,7 +597,7 @@ def find_quotes(documents: pd.DataFrame, registry: Sequence[Actor], mentions: pd
 
 
 def _document_quotes(text: str, found: Sequence[Attribution], mentions: list[tuple[int, int, str]]) -> list[tuple]:
-    starts = [start for start, _ in _sentences(text)]
+    starts = [start for start, _ in sentence_spans(text)]
     rows = []
     for item in found:
         if item.source_start is None:
@@ -797,7 +790,7 @@ def _parse_entities(texts: list[str], jobs: int, batch_size: int,
     from newslens.parallel import chunked, map_chunks
 
     parsed = {} if parsed is None else parsed
-    layout = [[(start, text[start:end]) for start, end in (_sentences(text) or [(0, len(text))])] for text in texts]
+    layout = [[(start, text[start:end]) for start, end in (sentence_spans(text) or [(0, len(text))])] for text in texts]
     units = list(dict.fromkeys(unit for placed in layout for _, unit in placed if unit not in parsed))
     chunks = chunked(units, batch_size * ENTITY_CHUNK_BATCHES)
     parsed.update(zip(units, (entities for found in map_chunks(functools.partial(_sentence_entities,

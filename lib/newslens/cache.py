@@ -44,6 +44,8 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from newslens.memory import release_free_memory
+
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
 KEY = "text_sha256"
 
@@ -283,6 +285,7 @@ def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict,
     tables, values = compute()
     cache.put(tables, values)
     found = cache.get()
+    release_free_memory()  # computing a corpus-level table frees as much as it keeps
     return found if found is not None else (tables, values)
 
 

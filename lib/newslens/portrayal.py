@@ -3,7 +3,7 @@
 Public surface (plain data in, plain data out):
     mention_sentiment(documents, mentions, quotes, method=None, scorer=None) -> DataFrame
     actor_tone(documents, mentions, quotes, registry, methods, n_boot=2000, rollup=False, cache_dir=None)
-        -> (scored, summary, by_document)                   the three, cached per corpus
+        -> (scored, summary, by_document)                   scored by methods[0]; summaries of every method; cached
     actor_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     actor_document_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     evidence(scored, n=3) -> DataFrame
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from newslens.actors import Actor
+from newslens.memory import release_free_memory
 
 LABELS = ("negative", "neutral", "positive")
 SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
@@ -54,13 +55,12 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     """
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     out = mentions.reset_index(drop=True).copy()
-    spans = list(zip(out["doc_id"], out["start"].astype(int), out["end"].astype(int)))
     if scorer is None and cache_dir:
-        scores = _cached_scores(texts, spans, method, cache_dir, progress, jobs)
+        scores = _cached_scores(texts, out[["doc_id", "start", "end"]], method, cache_dir, progress, jobs)
     else:
         if scorer is None:
             from newslens.sentiment import score_targets as scorer
-        items = [(texts[d], s, e) for d, s, e in spans]
+        items = [(texts[d], s, e) for d, s, e in zip(out["doc_id"], out["start"].astype(int), out["end"].astype(int))]
         kwargs = {"progress": progress, "jobs": jobs} if progress or jobs != 1 else {}
         scores = scorer(items, method=method, **kwargs) if items else pd.DataFrame(columns=SCORE_COLUMNS)
     for column in SCORE_COLUMNS:
@@ -92,30 +92,35 @@ _SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p
                  "p_positive": "float64", "clause_start": "int64", "clause_end": "int64"}
 
 
-def _cached_scores(texts: dict[str, str], spans: list[tuple[str, int, int]], method: str | None,
-                   cache_dir: str | Path, progress: bool = False, jobs: int = 1) -> pd.DataFrame:
-    """``score_targets`` for each (doc_id, start, end), reading and extending the per-document cache."""
+def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | None, cache_dir: str | Path,
+                   progress: bool = False, jobs: int = 1) -> pd.DataFrame:
+    """``score_targets`` for each row (doc_id, start, end) of ``spans``, reading and extending the per-document
+    cache."""
     from newslens.cache import KEY, DocumentCache, text_key
     from newslens.sentiment import method_fingerprint, score_targets
 
     cache = DocumentCache(cache_dir, f"sentiment-{method or 'model'}", method_fingerprint(method),
                           {"start": "int64", "end": "int64", **_SCORE_DTYPES})
-    span = [KEY, "start", "end"]
-    wanted = pd.DataFrame(spans, columns=["doc_id", "start", "end"]).astype({"start": "int64", "end": "int64"})
-    key_of = {doc_id: text_key(texts[doc_id]) for doc_id in dict.fromkeys(wanted["doc_id"])}
-    wanted[KEY] = wanted["doc_id"].map(key_of)
-    # Tables joined on (text key, start, end), not a Python object per mention: a large corpus has hundreds of
-    # thousands of mentions.
-    cached = cache.rows(set(key_of.values()))[0].drop_duplicates(span, keep="last")
-    found = wanted.merge(cached, on=span, how="left", sort=False)
+    wanted = spans.astype({"start": "int64", "end": "int64"})
+    key_of = {doc_id: text_key(texts[doc_id]) for doc_id in wanted["doc_id"].unique()}
+    # Tables joined on (text, start, end) with the text as a small integer, not a Python object per mention nor the
+    # 64-character key: a large corpus has hundreds of thousands of mentions.
+    code = {key: number for number, key in enumerate(dict.fromkeys(key_of.values()))}
+    wanted["text"] = wanted["doc_id"].map({doc_id: code[key] for doc_id, key in key_of.items()})
+    span = ["text", "start", "end"]
+    cached = cache.rows(set(code))[0]
+    cached = cached.assign(text=cached[KEY].map(code)).drop_duplicates(span, keep="last")
+    found = wanted.merge(cached.drop(columns=KEY), on=span, how="left", sort=False)
     todo = found.loc[found["label"].isna(), ["doc_id", *span]].drop_duplicates(span)
     if len(todo):
-        fresh = score_targets([(texts[d], s, e) for d, s, e in zip(todo["doc_id"], todo["start"], todo["end"])],
+        fresh = score_targets(((texts[d], s, e) for d, s, e in zip(todo["doc_id"], todo["start"], todo["end"])),
                               method=method, progress=progress, jobs=jobs)
         fresh = pd.concat([todo[span].reset_index(drop=True), fresh], axis=1)
-        changed = set(todo[KEY])
+        fresh[KEY] = todo["doc_id"].map(key_of).to_numpy()
+        changed = set(fresh[KEY])
         cache.put_rows(pd.concat([cached[cached[KEY].isin(changed)], fresh], ignore_index=True), changed)
-        found = wanted.merge(pd.concat([cached, fresh], ignore_index=True), on=span, how="left", sort=False)
+        found = wanted.merge(pd.concat([cached, fresh], ignore_index=True).drop(columns=KEY), on=span, how="left",
+                             sort=False)
     return found[SCORE_COLUMNS].astype(_SCORE_DTYPES)
 
 
@@ -249,10 +254,13 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
                methods: Sequence[str], n_boot: int = 2000, rollup: bool = False,
                cache_dir: str | Path | None = None, jobs: int = 1,
                progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """``mention_sentiment`` by each of ``methods`` (one table), its ``actor_summary`` and its
-    ``actor_document_summary``, each read from the corpus-level cache (``newslens.cache.TableCache``) when the same
-    documents, mentions, quotes, methods and code (and, for the summaries, registry, ``n_boot`` and ``rollup``)
-    made it before.
+    """The mentions scored by the first of ``methods`` (``mention_sentiment``), and the ``actor_summary`` and
+    ``actor_document_summary`` of every method, each read from the corpus-level cache
+    (``newslens.cache.TableCache``) when the same documents, mentions, quotes, method and code (and, for the
+    summaries, methods, registry, ``n_boot`` and ``rollup``) made it before.
+
+    One method's scored mentions are in memory at a time: a large corpus has hundreds of thousands of mentions, and
+    the other methods are only needed for their summaries.
 
     Parameters
     ----------
@@ -261,7 +269,7 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
     registry, n_boot, rollup
         As for ``actor_summary``.
     methods : sequence of str
-        The sentiment methods, e.g. ``("model", "vader")``.
+        The sentiment methods, e.g. ``("model", "vader")``; the first is the one whose scored mentions are returned.
     cache_dir : path, optional
         Cache folder (per-document scores and these tables); None: compute everything.
     jobs, progress
@@ -270,21 +278,41 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
     Returns
     -------
     (scored, summary, by_document)
+        ``scored``: the mentions scored by ``methods[0]``; the summaries: one row per actor (and document) and method.
     """
     from newslens.cache import cached_tables, code_version, documents_key, frame_key
     from newslens.sentiment import method_fingerprint
 
     key = {"documents": documents_key(documents), "mentions": frame_key(mentions), "quotes": frame_key(quotes),
-           "methods": [[m, method_fingerprint(m)] for m in methods], "code": code_version()} if cache_dir else {}
-    scored = cached_tables(cache_dir, "tone", key, lambda: ({"scored": pd.concat(
-        [mention_sentiment(documents, mentions, quotes, method=m, cache_dir=cache_dir, jobs=jobs, progress=progress)
-         for m in methods],
-        ignore_index=True)}, {}))[0]["scored"]
-    key = {**key, "registry": [asdict(a) for a in registry], "n_boot": int(n_boot), "rollup": bool(rollup)}
-    summaries = cached_tables(cache_dir, "tone-summaries", key, lambda: (
-        {"summary": actor_summary(scored, registry, n_boot=n_boot, rollup=rollup),
-         "by_document": actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup)}, {}))[0]
+           "code": code_version()} if cache_dir else {}
+
+    def scored_by(method: str) -> pd.DataFrame:
+        return cached_tables(cache_dir, "tone", {**key, "method": [method, method_fingerprint(method)]}, lambda: (
+            {"scored": mention_sentiment(documents, mentions, quotes, method=method, cache_dir=cache_dir, jobs=jobs,
+                                         progress=progress)}, {}))[0]["scored"]
+
+    scored = scored_by(methods[0])
+
+    def summarise() -> tuple[dict[str, pd.DataFrame], dict]:
+        tables: dict[str, list[pd.DataFrame]] = {"summary": [], "by_document": []}
+        for method in sorted(set(methods)):  # the order of the summaries: by method, as ``_summarise`` sorts
+            by_method = scored if method == methods[0] else scored_by(method)
+            tables["summary"].append(actor_summary(by_method, registry, n_boot=n_boot, rollup=rollup))
+            tables["by_document"].append(actor_document_summary(by_method, registry, n_boot=n_boot, rollup=rollup))
+            del by_method
+            release_free_memory()
+        return {name: _stacked(parts) for name, parts in tables.items()}, {}
+
+    summary_key = {**key, "methods": [[m, method_fingerprint(m)] for m in methods],
+                   "registry": [asdict(a) for a in registry], "n_boot": int(n_boot), "rollup": bool(rollup)}
+    summaries = cached_tables(cache_dir, "tone-summaries", summary_key, summarise)[0]
     return scored, summaries["summary"], summaries["by_document"]
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The tables one under the other; the first (with its columns) when all are empty."""
+    filled = [part for part in parts if len(part)]
+    return pd.concat(filled, ignore_index=True) if filled else parts[0]
 
 
 def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .findings import count, number, short_title
+from .memory import release_free_memory
 
 # Beyond this the report shows the first rows and the CSV has them all. At 2,000 the reports of 1,000 articles
 # were 3–16 MB of HTML each (and a rerun spent most of its time writing and converting them).
@@ -57,9 +58,25 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def setup_report() -> None:
-    """Prepare a notebook's output for readers: warnings as notes, no MathJax in tables."""
+    """Prepare a notebook's output for readers: warnings as notes, no MathJax in tables; in a notebook, the memory
+    freed by a cell is given back to the system after it (``newslens.memory``)."""
     pd.set_option("display.html.use_mathjax", False)  # "$5 billion" in an article is money, not maths
     warnings.showwarning = _show_warning
+    shell = _notebook_shell()
+    if shell is not None and _release_after_cell not in shell.events.callbacks["post_run_cell"]:
+        shell.events.register("post_run_cell", _release_after_cell)
+
+
+def _notebook_shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _release_after_cell(result=None) -> None:
+    release_free_memory()
 
 
 def format_cell(value, column: str) -> str:
@@ -175,13 +192,20 @@ def table_html(table: pd.DataFrame, wide: tuple[str, ...] = WIDE_COLUMNS) -> str
 
 
 class Table:
-    """A DataFrame shown for reading (see ``show_table``)."""
+    """A DataFrame shown for reading (see ``show_table``).
 
-    def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15, empty: str = ""):
-        self.table, self.csv, self.rows, self.empty = table, csv, rows, empty
+    Only the rows that can be shown are kept, with the count of all: a notebook keeps every displayed result in its
+    output history, and a table of a large corpus has hundreds of thousands of rows."""
+
+    def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15, empty: str = "",
+                 first: list[str] | None = None):
+        self.n, self.csv, self.rows, self.empty = len(table), csv, rows, empty
+        self.table = table.head(max(rows, MAX_HTML_ROWS))
+        if first:
+            self.table = self.table[list(first) + [c for c in table.columns if c not in first]]
 
     def _repr_html_(self) -> str:
-        n = len(self.table)
+        n = self.n
         if n == 0 and self.empty:  # nothing to show: say so in words, not as an empty table
             return f'<p class="tex2jax_ignore">{html.escape(self.empty)}</p>'
         link = ""
@@ -198,7 +222,7 @@ class Table:
                 f"<p><small>{note}.</small></p>")
 
     def __repr__(self) -> str:
-        return self.empty if len(self.table) == 0 and self.empty else f"<table of {len(self.table)} rows>"
+        return self.empty if self.n == 0 and self.empty else f"<table of {self.n} rows>"
 
 
 def show_table(table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15,
@@ -208,6 +232,4 @@ def show_table(table: pd.DataFrame, csv: str | Path | None = None, rows: int = 1
     Up to ``rows`` rows the table is shown as it is; a longer one is shown complete in a scrollable block.
     ``first``: columns a reader needs first, in this order; the others follow as they are (the CSV is unchanged).
     ``empty``: the sentence shown instead when the table has no rows ("No quote is attributed to any actor.")."""
-    if first:
-        table = table[list(first) + [c for c in table.columns if c not in first]]
-    return Table(table, csv, rows, empty)
+    return Table(table, csv, rows, empty, first)

@@ -48,6 +48,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -120,17 +121,10 @@ def clause_pieces(text: str, start: int = 0, end: int = 0) -> list[tuple[int, in
     return pieces
 
 
-@functools.lru_cache(maxsize=16384)
-def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    # Cached, for as many articles as a large corpus has: both methods score every mention of every article, and
-    # sentence splitting costs more than scoring.
-    return tuple(sentence_spans(text))
-
-
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence(s) of ``text`` (``newslens.text.sentence_spans``) that hold the mention ``text[start:end]``."""
     _check_span(text, start, end)
-    overlapping = [(s, e) for s, e in _sentence_spans(text) if s < end and e > start]
+    overlapping = [(s, e) for s, e in sentence_spans(text) if s < end and e > start]
     if not overlapping:
         return 0, len(text)
     return min(overlapping[0][0], start), max(overlapping[-1][1], end)
@@ -499,27 +493,34 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     method = _check_method(method)
     # Every method looks only at the sentence that holds the mention, so each distinct sentence is scored once, with
     # all its mentions (wire copy and boilerplate repeat sentences), and the offsets are moved back afterwards.
-    # Per mention: the scores of its sentence's targets (filled in below), its span in the sentence and the
-    # sentence's offset. Not a copy of the sentence: a large corpus has hundreds of thousands of mentions.
-    located = []
-    targets: dict[str, dict[tuple[int, int], dict | None]] = {}
+    # Per distinct sentence, the number of each distinct span in it; per mention, that number and the sentence's
+    # offset, as machine integers: a large corpus has hundreds of thousands of mentions and far fewer distinct
+    # (sentence, span) pairs.
+    targets: dict[str, dict[tuple[int, int], int]] = {}
+    row_of, offset_of = array("q"), array("q")
+    distinct = 0
     for text, start, end in items:
         _check_span(text, start, end)
         s0, s1 = sentence_span(text, start, end)
-        scores = targets.setdefault(text[s0:s1], {})
-        scores[(start - s0, end - s0)] = None
-        located.append((scores, start - s0, end - s0, s0))
-    work = [(sentence, list(scores)) for sentence, scores in targets.items()]
-    for (sentence, spans), rows in zip(work, _score_sentences(method, work, progress, jobs)):
-        targets[sentence].update(zip(spans, rows))
-    rows = []
-    for scores, start, end, offset in located:
-        row = scores[(start, end)]
-        rows.append((*(row[column] for column in _COLUMNS[:-2]), row["clause_start"] + offset,
-                     row["clause_end"] + offset))
-    frame = pd.DataFrame(rows, columns=_COLUMNS)
-    return frame.astype({"label": object, "score": float, "p_negative": float, "p_neutral": float,
-                         "p_positive": float, "clause_start": np.int64, "clause_end": np.int64})
+        numbers = targets.setdefault(text[s0:s1], {})
+        number = numbers.get((start - s0, end - s0))
+        if number is None:
+            number = numbers[(start - s0, end - s0)] = distinct
+            distinct += 1
+        row_of.append(number)
+        offset_of.append(s0)
+    work = [(sentence, list(numbers)) for sentence, numbers in targets.items()]
+    rows: list[dict | None] = [None] * distinct
+    for (sentence, _), scored in zip(work, _score_sentences(method, work, progress, jobs)):
+        for number, row in zip(targets[sentence].values(), scored):
+            rows[number] = row
+    mention_rows, offsets = np.frombuffer(row_of, dtype=np.int64), np.frombuffer(offset_of, dtype=np.int64)
+    columns = {"label": np.array([row["label"] for row in rows], dtype=object)[mention_rows]}
+    for column in _COLUMNS[1:5]:
+        columns[column] = np.array([row[column] for row in rows], dtype=float)[mention_rows]
+    for column in _COLUMNS[5:]:
+        columns[column] = np.array([row[column] for row in rows], dtype=np.int64)[mention_rows] + offsets
+    return pd.DataFrame(columns, columns=_COLUMNS).astype({"label": object})
 
 
 # Below this many sentences, starting processes (each loads the model, about 2 s) costs more than it saves.
