@@ -10,7 +10,7 @@ import pytest
 
 from newslens.actors import find_mentions, find_quotes, load_registry
 from newslens.portrayal import (actor_document_summary, actor_summary, bootstrap_mean, evidence, mention_sentiment,
-                                speaker_target_matrix)
+                                speaker_target_grid, speaker_target_matrix)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -142,9 +142,15 @@ def test_speaker_target_matrix_by_hand():
     got = {(r.speaker, r.target): (r.mentions, r.mean_sentiment) for r in long.itertuples()}
     assert got == {("Kaja Kallas", "Vladimir Putin"): (2, -0.75), ("Kaja Kallas", "Russia"): (1, 0.5),
                    ("Vladimir Putin", "Ukraine"): (1, 0.2)}
-    wide = speaker_target_matrix(scored, wide=True)
-    assert wide.loc["Kaja Kallas", "Vladimir Putin"] == -0.75
-    assert np.isnan(wide.loc["Vladimir Putin", "Russia"])
+    wide, counts = speaker_target_grid(long)
+    assert wide.loc["Kaja Kallas", "Vladimir Putin"] == -0.75 and counts.loc["Kaja Kallas", "Vladimir Putin"] == 2
+    assert np.isnan(wide.loc["Vladimir Putin", "Russia"]) and np.isnan(counts.loc["Vladimir Putin", "Russia"])
+    assert list(wide.index) == ["Kaja Kallas", "Vladimir Putin"]
+    assert list(wide.columns) == ["Russia", "Ukraine", "Vladimir Putin"]
+    # One speaker and one target at most: Kallas (3 mentions of others) and, of what she says, Putin (2).
+    top, top_counts = speaker_target_grid(long, top=1)
+    assert top.to_dict() == {"Vladimir Putin": {"Kaja Kallas": -0.75}} and top_counts.to_dict() == {
+        "Vladimir Putin": {"Kaja Kallas": 2}}
 
 
 def fake_scorer(calls):

@@ -7,7 +7,7 @@ Public surface (plain data in, plain data out):
     actor_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     actor_document_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     evidence(scored, n=3) -> DataFrame
-    speaker_target_matrix(scored, wide=False) -> DataFrame
+    speaker_target_matrix(scored) -> DataFrame, speaker_target_grid(pairs, top=None) -> (DataFrame, DataFrame)
 
 What an actor says is not sentiment toward that actor. The mention that attributes speech ("said Kallas", "according
 to her") is scored, but excluded from the speaker's own figures: its clause is what Kallas says about someone else.
@@ -324,11 +324,17 @@ def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.Da
     of +0.02 is not evidence of anything.
     """
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
-    data = scored[~scored["excluded"].astype(bool)] if "excluded" in scored else scored
-    data = data[data["score"].notna()]
+    # One copy, of the candidate rows and the columns used: the scored mentions of a large corpus are hundreds of
+    # thousands of rows.
+    keep = scored["score"].notna() & scored["actor"].notna() & scored["label"].isin(["negative", "positive"])
+    if "excluded" in scored:
+        keep &= ~scored["excluded"].astype(bool)
+    if "method" in scored:
+        keep &= scored["method"].notna()
+    data = scored.loc[keep, [c for c in ("actor", "method", "label", "score", "doc_id", "start", "surface",
+                                         "sent_start", "sent_end") if c in scored]]
     if "method" not in data:
         data = data.assign(method="model")
-    data = data[data["actor"].notna() & data["method"].notna()]
     # One sort per polarity over all actors (stable, so ties keep table order), not one per actor: thousands of
     # discovered actors make per-group pandas calls the slowest part.
     picked = []
@@ -350,24 +356,41 @@ def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.Da
                                        "sentence"])
 
 
-def speaker_target_matrix(scored: pd.DataFrame, registry: Sequence[Actor] | None = None, rollup: bool = False,
-                          wide: bool = False) -> pd.DataFrame:
+def speaker_target_matrix(scored: pd.DataFrame, registry: Sequence[Actor] | None = None,
+                          rollup: bool = False) -> pd.DataFrame:
     """The tone of what each actor says about each other actor.
 
-    Long form (default) columns: speaker, target, method, mentions (mentions of the target inside the speaker's
-    quotes), mean_sentiment. ``wide=True`` gives speakers as rows and targets as columns of mean_sentiment (for a
-    single method; with several, the method becomes the outer row level). Self-references are left out.
+    Columns: speaker, target, method, mentions (mentions of the target inside the speaker's quotes),
+    mean_sentiment. Self-references are left out. ``speaker_target_grid`` lays it out as speakers × targets.
     """
     data = _rolled(scored, registry or [], rollup)
     if "method" not in data:
         data = data.assign(method="model")
     data = data[data["quoted_by"].notna() & data["score"].notna() & data["quoted_by"].ne(data["actor"])]
-    long = (data.groupby(["quoted_by", "actor", "method"], sort=True)["score"].agg(["size", "mean"]).reset_index()
+    return (data.groupby(["quoted_by", "actor", "method"], sort=True)["score"].agg(["size", "mean"]).reset_index()
             .set_axis(["speaker", "target", "method", "mentions", "mean_sentiment"], axis=1))
-    if not wide:
-        return long
-    index = ["speaker"] if long["method"].nunique() <= 1 else ["method", "speaker"]
-    return long.pivot_table(index=index, columns="target", values="mean_sentiment", aggfunc="first")
+
+
+def speaker_target_grid(pairs: pd.DataFrame, top: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pairs of ``speaker_target_matrix`` as two speakers × targets tables, (mean_sentiment, mentions), missing
+    where a speaker never mentions the target; names in alphabetical order (with several methods, the method is the
+    outer row level).
+
+    With ``top``: at most that many speakers, those with the most mentions of others in their quotes, and among what
+    they say at most that many targets, the most mentioned (ties by name). A large corpus has thousands of each, and
+    the table of all of them would be built to show a few dozen.
+    """
+    if top is not None:
+        pairs = pairs[pairs["speaker"].isin(_most_mentioned(pairs, "speaker", top))]
+        pairs = pairs[pairs["target"].isin(_most_mentioned(pairs, "target", top))]
+    index = ["speaker"] if pairs["method"].nunique() <= 1 else ["method", "speaker"]
+    return tuple(pairs.pivot_table(index=index, columns="target", values=values, aggfunc="first")
+                 for values in ("mean_sentiment", "mentions"))
+
+
+def _most_mentioned(pairs: pd.DataFrame, column: str, top: int) -> pd.Index:
+    totals = pairs.groupby(column)["mentions"].sum().sort_index()
+    return totals.sort_values(ascending=False, kind="stable").index[:top]
 
 
 def scored_for_export(scored: pd.DataFrame, columns: Iterable[str] = ("doc_id", "actor", "surface", "start", "end",
