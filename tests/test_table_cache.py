@@ -90,6 +90,21 @@ def test_cached_tables_computes_once_and_honours_the_check(tmp_path):
     assert cached_tables(None, "t", KEY, compute)[1] == {"n": 3}  # no cache folder: always computed
 
 
+def test_an_entry_that_cannot_be_read_back_is_computed_again(tmp_path, monkeypatch):
+    # The computed tables are dropped once stored (not kept beside their copy read back); if the entry then cannot
+    # be read, they are computed again rather than lost.
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return mixed_tables(), {"n": len(calls)}
+
+    monkeypatch.setattr(TableCache, "get", lambda self, check=None: None)
+    tables, values = cached_tables(tmp_path, "t", KEY, compute)
+    assert values == {"n": 2} and calls == [1, 1]
+    pd.testing.assert_frame_equal(tables["mentions"], mixed_tables()["mentions"])
+
+
 def test_keys_change_with_any_text_id_or_value():
     documents = pd.DataFrame({"doc_id": ["a", "b"], "text": ["Putin spoke.", "Kallas replied."]})
     assert documents_key(documents) == documents_key(documents.copy())

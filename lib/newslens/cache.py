@@ -284,9 +284,11 @@ def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict,
         return found
     tables, values = compute()
     cache.put(tables, values)
-    found = cache.get()
+    del tables  # read back instead: the computed tables and their copy would be in memory together
     release_free_memory()  # computing a corpus-level table frees as much as it keeps
-    return found if found is not None else (tables, values)
+    found = cache.get()
+    # An entry that cannot be read back right after it was written (a failing disk) is computed again, unstored.
+    return found if found is not None else compute()
 
 
 def source_version(*modules, extra: str = "") -> str:

@@ -291,14 +291,16 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
             {"scored": mention_sentiment(documents, mentions, quotes, method=method, cache_dir=cache_dir, jobs=jobs,
                                          progress=progress)}, {}))[0]["scored"]
 
-    scored = scored_by(methods[0])
+    kept: dict[str, pd.DataFrame] = {}
 
     def summarise() -> tuple[dict[str, pd.DataFrame], dict]:
         tables: dict[str, list[pd.DataFrame]] = {"summary": [], "by_document": []}
         for method in sorted(set(methods)):  # the order of the summaries: by method, as ``_summarise`` sorts
-            by_method = scored if method == methods[0] else scored_by(method)
+            by_method = scored_by(method)
             tables["summary"].append(actor_summary(by_method, registry, n_boot=n_boot, rollup=rollup))
             tables["by_document"].append(actor_document_summary(by_method, registry, n_boot=n_boot, rollup=rollup))
+            if method == methods[0] and not cache_dir:  # nowhere to read it back from
+                kept[method] = by_method
             del by_method
             release_free_memory()
         return {name: _stacked(parts) for name, parts in tables.items()}, {}
@@ -306,6 +308,9 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
     summary_key = {**key, "methods": [[m, method_fingerprint(m)] for m in methods],
                    "registry": [asdict(a) for a in registry], "n_boot": int(n_boot), "rollup": bool(rollup)}
     summaries = cached_tables(cache_dir, "tone-summaries", summary_key, summarise)[0]
+    # Summarised first and the scores of the first method read back after, so that no two methods' scored mentions
+    # are in memory together.
+    scored = kept[methods[0]] if methods[0] in kept else scored_by(methods[0])
     return scored, summaries["summary"], summaries["by_document"]
 
 
