@@ -51,15 +51,18 @@ class PeakMemory:
     def __init__(self, interval: float = 0.5):
         self.interval = interval
         self.peak = 0.0
+        self.where = (0.0, "")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        me = psutil.Process()
+        me, started = psutil.Process(), time.perf_counter()
         while not self._stop.is_set():
             for process in me.children(recursive=True):
                 try:
-                    self.peak = max(self.peak, process.memory_info().rss / 2**20)
+                    rss = process.memory_info().rss / 2**20
+                    if rss > self.peak:  # which process, and when: a kernel, a worker, the runner
+                        self.peak, self.where = rss, (time.perf_counter() - started, " ".join(process.cmdline())[:120])
                 except psutil.Error:  # ended between the listing and the reading
                     pass
             self._stop.wait(self.interval)
@@ -82,6 +85,7 @@ def run_all(corpus: Path, parameters: list[str], scheduler: str | None) -> tuple
         started = time.perf_counter()
         subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
+    print(f"peak {memory.peak:,.0f} MB at {memory.where[0]:.0f} s in: {memory.where[1]}", file=sys.stderr)
     return seconds, memory.peak
 
 
