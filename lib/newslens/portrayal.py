@@ -7,7 +7,8 @@ Public surface (plain data in, plain data out):
     actor_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     actor_document_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     evidence(scored, n=3) -> DataFrame
-    speaker_target_matrix(scored) -> DataFrame, speaker_target_grid(pairs, top=None) -> (DataFrame, DataFrame)
+    speaker_target_matrix(scored) -> DataFrame                the speaker -> target pairs
+    speaker_target_grid(pairs, top=None) -> (DataFrame, DataFrame)    as speakers x targets, for a heatmap
 
 What an actor says is not sentiment toward that actor. The mention that attributes speech ("said Kallas", "according
 to her") is scored, but excluded from the speaker's own figures: its clause is what Kallas says about someone else.
