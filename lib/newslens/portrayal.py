@@ -395,7 +395,7 @@ def speaker_target_grid(pairs: pd.DataFrame, top: int | None = None) -> tuple[pd
 
 
 def _most_mentioned(pairs: pd.DataFrame, column: str, top: int) -> pd.Index:
-    totals = pairs.groupby(column)["mentions"].sum().sort_index()
+    totals = pairs.groupby(column)["mentions"].sum()  # in name order: the stable sort keeps ties by name
     return totals.sort_values(ascending=False, kind="stable").index[:top]
 
 
