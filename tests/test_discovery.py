@@ -229,6 +229,20 @@ def test_cache_hit_miss_and_empty_documents(tmp_path):
     assert DocumentCache(tmp_path, "entities", "model-b|v1", COLUMNS).get(["k1"]) == {}
 
 
+def test_rows_of_the_keys_asked_for_across_shards(tmp_path):
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    putin = pd.DataFrame({"start": [0, 10], "end": [5, 15], "label": ["PERSON"] * 2, "surface": ["Putin", "Putin"]})
+    trump = pd.DataFrame({"start": [3], "end": [8], "label": ["PERSON"], "surface": ["Trump"]})
+    # "aa1" and "aa2" share a shard; "ab1" has a shard of its own that holds only "no rows".
+    cache.put({"aa1": putin, "aa2": trump, "ab1": pd.DataFrame(columns=list(COLUMNS))})
+    rows, present = cache.rows(["aa2", "ab1", "zz9"])
+    assert present == {"aa2", "ab1"} and (cache.hits, cache.misses) == (2, 1)
+    assert list(rows["text_sha256"]) == ["aa2"] and list(rows["surface"]) == ["Trump"]
+    assert rows["start"].dtype == "int64" and rows["start"].tolist() == [3]
+    rows, _ = cache.rows(["ab1", "aa1"])
+    assert rows["start"].tolist() == [0, 10]  # a key's rows together, in their stored order
+
+
 def test_corrupt_shard_is_deleted_and_rebuilt(tmp_path):
     cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
     key = text_key("Putin spoke.")

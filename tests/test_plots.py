@@ -1,5 +1,6 @@
 """Saving figures reproducibly, and the shared figure helpers on empty and small inputs."""
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from newslens.plots import heatmap, interval_plot, length_figure, save_figure, write_table
@@ -39,6 +40,13 @@ def test_write_table_rounds_floats_to_twelve_significant_digits(tmp_path):
                           "n": [1, 2, 3, 4, 5, 6]})
     assert write_table(table, "t", tmp_path).read_text() == (
         "x,n\n0.3,1\n0.3,2\n82.4175824176,3\n-0.0864870778975,4\n1e-20,5\n,6\n")
+    # Single precision, pandas' nullable floats, infinities; a row whose only cell is missing is quoted, as the csv
+    # module writes an empty row.
+    table = pd.DataFrame({"f32": np.array([0.1, 2.5, np.nan], dtype=np.float32),
+                          "nullable": pd.array([1.25, None, -0.0], dtype="Float64"), "big": [np.inf, -np.inf, 1e300]})
+    assert write_table(table, "t", tmp_path).read_text() == (
+        "f32,nullable,big\n0.10000000149,1.25,inf\n2.5,,-inf\n,-0,1e+300\n")
+    assert write_table(pd.DataFrame({"x": [np.nan, 1.0]}), "t", tmp_path).read_text() == 'x\n""\n1\n'
 
 
 def test_heatmap_and_interval_plot_cope_with_empty_and_cut_tables():

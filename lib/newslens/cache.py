@@ -43,6 +43,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from newslens.memory import release_free_memory
 
@@ -86,13 +89,13 @@ class DocumentCache:
     def _shard(self, prefix: str) -> Path:
         return self.folder / f"{prefix}.parquet"
 
-    def _read_shard(self, prefix: str) -> pd.DataFrame | None:
+    def _read_shard(self, prefix: str) -> pa.Table | None:
         path = self._shard(prefix)
         if not path.exists():
             return None
         try:
-            frame = pd.read_parquet(path)
-            missing = [c for c in [KEY, *self.columns] if c not in frame.columns]
+            table = pq.read_table(path)
+            missing = [c for c in [KEY, *self.columns] if c not in table.column_names]
             if missing:
                 raise ValueError(f"missing column {missing[0]!r}")
         except Exception as error:  # any unreadable shard (truncated, not Parquet, wrong schema) is rebuilt
@@ -100,7 +103,7 @@ class DocumentCache:
                           f"documents are parsed again", stacklevel=3)
             path.unlink(missing_ok=True)
             return None
-        return frame[[KEY, *self.columns]]
+        return table.select([KEY, *self.columns])
 
     def get(self, keys: Iterable[str]) -> dict[str, pd.DataFrame]:
         """The cached rows of each key that is present (keys with no rows, e.g. no entities, are present too)."""
@@ -115,23 +118,22 @@ class DocumentCache:
     def rows(self, keys: Iterable[str]) -> tuple[pd.DataFrame, set[str]]:
         """The cached rows of ``keys`` as one table (column ``text_sha256`` and the columns), the rows of a key
         together, and the set of keys that are present (a key may be present without rows)."""
-        frames, present = [], set()
-        by_prefix: dict[str, set[str]] = {}
-        for key in keys:
-            by_prefix.setdefault(key[:2], set()).add(key)
-        for prefix, wanted in sorted(by_prefix.items()):
-            frame = self._read_shard(prefix)
-            if frame is None:
-                continue
-            frame = frame[frame[KEY].isin(wanted)]
-            present.update(frame[KEY])
-            frames.append(frame)
-        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[KEY, *self.columns])
+        wanted = set(keys)
+        # The shards are joined as Arrow tables and made one DataFrame at the end: a DataFrame per shard cost
+        # seconds on a 10,000-document rerun.
+        shards = [table for table in map(self._read_shard, sorted({key[:2] for key in wanted})) if table is not None]
+        if shards:
+            table = pa.concat_tables(shards, promote_options="permissive")  # a shard of "no rows" only has nulls
+            table = table.filter(pc.is_in(table[KEY], value_set=pa.array(sorted(wanted), pa.string())))
+            rows = table.to_pandas()
+        else:
+            rows = pd.DataFrame(columns=[KEY, *self.columns])
+        present = set(rows[KEY])
         # A document with no rows at all is stored as one row of missing values, so that it counts as cached.
         rows = rows[~rows[self.columns].isna().all(axis=1)].astype(self.dtypes)
         rows = rows.sort_values(KEY, kind="stable").reset_index(drop=True)
         self.hits += len(present)
-        self.misses += sum(len(w) for w in by_prefix.values()) - len(present)
+        self.misses += len(wanted) - len(present)
         return rows, present
 
     def put(self, results: dict[str, pd.DataFrame]) -> None:
@@ -151,6 +153,7 @@ class DocumentCache:
         for prefix, new in table.groupby(table[KEY].str[:2], sort=True):
             old = self._read_shard(prefix)
             if old is not None:
+                old = old.to_pandas()
                 new = pd.concat([old[~old[KEY].isin(set(new[KEY]))], new], ignore_index=True)
             path = self._shard(prefix)
             partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")

@@ -40,6 +40,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
 import unicodedata
 import warnings
@@ -251,24 +252,36 @@ def _list_folder(folder: Path, problems: _Problems) -> list[tuple[str, Path]]:
     """(name, path) of every visible file of the corpus, links refused where they leave it (with a warning)."""
     entries, hidden = [], []
     root = folder.resolve()
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+    # os.scandir, not Path.rglob: a folder's listing tells which entries are links, files and folders, without
+    # several stat calls per file (1.4 s of a 10,000-file rerun).
+    for name, path, is_link, is_file in sorted(_walk(folder), key=lambda entry: entry[0].split("/")):
+        if any(part.startswith(".") for part in name.split("/")):
             hidden += [name] if path.suffix.lower() == ".txt" else []
-        elif path.is_symlink() and not path.exists():
+        elif is_link and not path.exists():
             problems.add(name, "a link to a file that does not exist", "skipped")
-        elif path.is_symlink() and not path.resolve().is_relative_to(root):
+        elif is_link and not path.resolve().is_relative_to(root):
             # Never name the target: the warning reaches the shared problems table.
             problems.add(name, "a link to a file or folder outside the corpus folder; not read", "skipped")
-        elif path.is_symlink() and path.is_dir():
+        elif is_link and path.is_dir():
             problems.add(name, "a link to a folder of the corpus; links to folders are not followed, so its files "
                                "are read only where they really are", "ignored")
-        elif path.is_file():
+        elif is_file:
             entries.append((name, path))
     if hidden:  # editor backups and notebook checkpoints (".ipynb_checkpoints/a-checkpoint.txt") are not articles
         problems.add(hidden[0], f"hidden: {len(hidden)} .txt file(s) in hidden folders or with hidden names, "
                                 "e.g. this one, are not read", "ignored")
     return entries
+
+
+def _walk(folder: str | Path, prefix: str = ""):
+    """(name relative to the corpus folder, path, is a link, is a file or a link to one) of everything in
+    ``folder`` and its subfolders; links to folders are not entered."""
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            name = prefix + entry.name
+            yield name, Path(entry.path), entry.is_symlink(), entry.is_file()
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(entry.path, name + "/")
 
 
 def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
@@ -490,18 +503,25 @@ def _read_jsonl(path: Path, problems: _Problems) -> pd.DataFrame:
 # --- cleaning and the final tables ---------------------------------------------------------------------------------
 
 # What cleaning gives for one text as read: kept per text in the cache (``_cleaned``).
-_CLEANED_COLUMNS = {"text": "object", "removals": "object", "language": "object", "n_words": "int64"}
+_CLEANED_COLUMNS = {"text": "object", "removals": "object", "language": "object", "n_words": "int64",
+                    "fingerprint": "object"}
 
 
 def _clean_one(raw: str) -> list[tuple]:
     clean, removals = clean_text(raw)
     return [(clean, json.dumps([[r.step, r.line, r.removed, r.reason] for r in removals]),
-             detect_language(clean) if clean.strip() else "", len(WORD_PATTERN.findall(clean)))]
+             detect_language(clean) if clean.strip() else "", len(WORD_PATTERN.findall(clean)), _fingerprint(clean))]
 
 
-def _cleaned(raw_texts: list[str], cache_dir: str | Path | None) -> dict[str, tuple[str, list[Removal], str, int]]:
-    """Cleaned text, removals, language and word count of each text as read, by its ``text_key``: read from the
-    cache where it is there, else computed (and stored)."""
+def _fingerprint(clean: str) -> str:
+    """Equal for two texts that differ only in case and spacing: what makes a document a duplicate."""
+    return hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
+
+
+def _cleaned(raw_texts: list[str], cache_dir: str | Path | None
+             ) -> dict[str, tuple[str, list[Removal], str, int, str]]:
+    """Cleaned text, removals, language, word count and duplicate fingerprint of each text as read, by its
+    ``text_key``: read from the cache where it is there, else computed (and stored)."""
     from newslens import cleaning, language, text
     from newslens.cache import KEY, DocumentCache, cached_rows, source_version, text_key
 
@@ -509,13 +529,15 @@ def _cleaned(raw_texts: list[str], cache_dir: str | Path | None) -> dict[str, tu
     if cache_dir:
         import py3langid
 
-        version = source_version(cleaning, language, text, extra=getattr(py3langid, "__version__", ""))
+        version = source_version(cleaning, language, text,
+                                 extra=" ".join([getattr(py3langid, "__version__", ""), *_CLEANED_COLUMNS]))
         cache = DocumentCache(cache_dir, "cleaned", version, _CLEANED_COLUMNS)
     inputs = {text_key(raw): raw for raw in raw_texts}
     rows = cached_rows(cache, inputs, lambda raws: [_clean_one(raw) for raw in raws], _CLEANED_COLUMNS)
-    return {key: (str(clean), [Removal(*r) for r in json.loads(removals)], str(language_code), int(n_words))
-            for key, clean, removals, language_code, n_words
-            in zip(rows[KEY], rows["text"], rows["removals"], rows["language"], rows["n_words"])}
+    return {key: (str(clean), [Removal(*r) for r in json.loads(removals)], str(language_code), int(n_words),
+                  str(fingerprint))
+            for key, clean, removals, language_code, n_words, fingerprint
+            in zip(rows[KEY], rows["text"], rows["removals"], rows["language"], rows["n_words"], rows["fingerprint"])}
 
 
 def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str | Path | None = None) -> Corpus:
@@ -525,11 +547,10 @@ def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str 
     first_with_text: dict[str, str] = {}
     cleaned = _cleaned([record["raw_text"] for record in records], cache_dir)
     for record in sorted(records, key=lambda r: r["doc_id"]):
-        clean, removals, language, n_words = cleaned[text_key(record["raw_text"])]
+        clean, removals, language, n_words, fingerprint = cleaned[text_key(record["raw_text"])]
         if not clean.strip():
             problems.add(record["where"], "nothing left after cleaning (only boilerplate)", "skipped")
             continue
-        fingerprint = hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
         if fingerprint in first_with_text:
             problems.add(record["where"], f"duplicate of document '{first_with_text[fingerprint]}'", "skipped")
             continue
