@@ -3,6 +3,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from newslens import plots
 from newslens.plots import heatmap, interval_plot, length_figure, save_figure, write_table
 
 
@@ -47,6 +48,25 @@ def test_write_table_rounds_floats_to_twelve_significant_digits(tmp_path):
     assert write_table(table, "t", tmp_path).read_text() == (
         "f32,nullable,big\n0.10000000149,1.25,inf\n2.5,,-inf\n,-0,1e+300\n")
     assert write_table(pd.DataFrame({"x": [np.nan, 1.0]}), "t", tmp_path).read_text() == 'x\n""\n1\n'
+
+
+def test_write_table_quotes_only_what_needs_quoting(tmp_path, monkeypatch):
+    monkeypatch.setattr(plots, "_CSV_BATCH_ROWS", 2)  # rows made into text two at a time: same bytes
+    table = pd.DataFrame({"text": ["plain", "a,b", 'say "no"', "two\nlines", "cr\rhere", "", None, "=HYPERLINK()",
+                                   "-3", "Zelenskyy’s"],
+                          "n": pd.array([1, None, -3, 4, 5, 6, 7, 8, 9, 10], dtype="Int64"),
+                          "ok": [True, False] * 5, "a,b": ["x"] * 10})
+    assert write_table(table, "t", tmp_path).read_bytes().decode("utf-8") == (
+        'text,n,ok,"a,b"\nplain,1,True,x\n"a,b",,False,x\n"say ""no""",-3,True,x\n"two\nlines",4,False,x\n'
+        '"cr\rhere",5,True,x\n,6,False,x\n,7,True,x\n\'=HYPERLINK(),8,False,x\n-3,9,True,x\nZelenskyy’s,10,False,x\n')
+    one = pd.DataFrame({"x": ["", None, "a"]})  # a row of one empty field is quoted, or it would read as a blank line
+    assert write_table(one, "t", tmp_path).read_text() == 'x\n""\n""\na\n'
+    assert write_table(pd.DataFrame({"a": [], "n": []}), "t", tmp_path).read_text() == "a,n\n"
+
+
+def test_write_table_writes_dates_and_lists_as_pandas_does(tmp_path):
+    table = pd.DataFrame({"day": pd.to_datetime(["2025-02-28", "2025-03-01"]), "names": [["Putin"], []]})
+    assert write_table(table, "t", tmp_path).read_text() == "day,names\n2025-02-28,['Putin']\n2025-03-01,[]\n"
 
 
 def test_heatmap_and_interval_plot_cope_with_empty_and_cut_tables():

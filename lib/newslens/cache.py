@@ -265,8 +265,8 @@ def _read_table(path: Path, dtypes: dict[str, str], rows: int) -> pd.DataFrame:
         if str(frame[column].dtype) == dtype:
             continue
         if dtype == "object":
-            frame[column] = pd.Series([None if pd.isna(v) else v for v in frame[column]], index=frame.index,
-                                      dtype=object)
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
         else:
             frame[column] = frame[column].astype(dtype)
     return frame
