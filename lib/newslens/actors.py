@@ -301,7 +301,7 @@ def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.
     order = actors_by_mentions(mentions)[:max_actors]
     kept = mentions[mentions["actor"].isin(set(order))]
     counts = kept.groupby(["actor", "doc_id"]).size().unstack(fill_value=0)
-    return counts.reindex(index=order, columns=sorted(set(mentions["doc_id"])), fill_value=0)
+    return counts.reindex(index=order, columns=sorted(mentions["doc_id"].unique()), fill_value=0)
 
 
 def _document_mentions(text: str, matcher: _Matcher) -> list[tuple]:

@@ -20,14 +20,17 @@ import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .frequency import TokenizedCorpus, concordance_terms, dispersion, kwic
 from .parameters import BATCH_ENV, ParameterError
 from .plots import read_table
 from .report import table_html
 from .timeline import select_events
+
+if TYPE_CHECKING:  # the frequency module (nltk, scipy) is imported where a concordance is made, not by 02 or 03
+    from .frequency import TokenizedCorpus
 
 ROWS = 20  # rows of each table in a report's static view (the whole tables are the CSV files)
 LIVE_ROWS = 200  # rows of each table in a live explorer
@@ -100,6 +103,8 @@ def concordance_view(corpus: TokenizedCorpus, term: str, max_lines: int = 200) -
     """KWIC lines and dispersion (occurrences per document, and where in it) of one word or phrase.
 
     A term that does not occur gives a view saying so, with the closest words of the corpus."""
+    from .frequency import concordance_terms, dispersion, kwic
+
     term = term.strip()
     try:
         concordance_terms(corpus, [term])
@@ -119,6 +124,8 @@ def concordance_view(corpus: TokenizedCorpus, term: str, max_lines: int = 200) -
 
 def concordance_explorer(corpus: TokenizedCorpus, term: str = ""):
     """Type a word or phrase: its KWIC lines and dispersion. ``term`` defaults to the most frequent term."""
+    from .frequency import concordance_terms
+
     term = term or (concordance_terms(corpus, [], n_default=1) or [""])[0]
     if not interactive():
         view = concordance_view(corpus, term, max_lines=ROWS)
