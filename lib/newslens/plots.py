@@ -188,7 +188,7 @@ _NEEDS_QUOTES = '[,"\r\n]'
 _CSV_BATCH_ROWS = 1_000_000  # rows made into text at a time: Arrow's copy of a batch, not of the whole table
 
 
-def _TEXT(value: str) -> pa.Scalar:
+def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())  # 64-bit offsets: a batch's text may pass 2 GB
 
 
@@ -211,9 +211,9 @@ def _write_csv(table: pd.DataFrame, path: Path) -> bool:
 def _csv_lines(fields: list[pa.Array]) -> memoryview:
     """The rows of ``fields`` (one array of CSV fields per column) as CSV lines, a view of the text Arrow made."""
     if len(fields) == 1:  # a row of one empty field is written "", or it would read as a blank line
-        fields = [pc.if_else(pc.equal(fields[0], ""), _TEXT('""'), fields[0])]
-    rows = pc.binary_join_element_wise(*fields, _TEXT(",")) if len(fields) > 1 else fields[0]
-    lines = pc.binary_join_element_wise(rows, _TEXT("\n"), _TEXT(""))
+        fields = [pc.if_else(pc.equal(fields[0], ""), _text('""'), fields[0])]
+    rows = pc.binary_join_element_wise(*fields, _text(",")) if len(fields) > 1 else fields[0]
+    lines = pc.binary_join_element_wise(rows, _text("\n"), _text(""))
     # Each line's text, "\n" included, lies in the array's data buffer right after the one before.
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
     return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
@@ -224,7 +224,7 @@ def _csv_fields(column: pd.Series) -> pa.Array | None:
     dtype = column.dtype
     try:
         if pd.api.types.is_bool_dtype(dtype):
-            text = pc.if_else(pa.array(column, type=pa.bool_(), from_pandas=True), _TEXT("True"), _TEXT("False"))
+            text = pc.if_else(pa.array(column, type=pa.bool_(), from_pandas=True), _text("True"), _text("False"))
         elif pd.api.types.is_integer_dtype(dtype):
             text = pc.cast(pa.array(column, from_pandas=True), pa.large_string())
         elif pd.api.types.is_float_dtype(dtype):
@@ -237,7 +237,7 @@ def _csv_fields(column: pd.Series) -> pa.Array | None:
             return None
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # an object column of numbers, lists, dates, …
         return None
-    return _one_chunk(pc.fill_null(text, _TEXT("")))
+    return _one_chunk(pc.fill_null(text, _text("")))
 
 
 def _one_chunk(values: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -249,9 +249,9 @@ def _quoted(values: pa.Array) -> pa.Array:
     needs = pc.fill_null(pc.match_substring_regex(values, _NEEDS_QUOTES), False)
     if not pc.any(needs).as_py():
         return values
-    quote = _TEXT('"')
+    quote = _text('"')
     quoted = pc.binary_join_element_wise(quote, pc.replace_substring(values.filter(needs), '"', '""'), quote,
-                                         _TEXT(""))
+                                         _text(""))
     return pc.replace_with_mask(values, needs, quoted)
 
 
