@@ -37,9 +37,9 @@ Definitions used throughout:
 from __future__ import annotations
 
 import functools
-import itertools
 import importlib.metadata
 import importlib.resources
+import itertools
 import json
 import re
 from array import array
