@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from newslens.chronology import ARTICLE_COLUMNS, EVENT_COLUMNS, article_dates, events
+from newslens.chronology import ARTICLE_COLUMNS, EVENT_COLUMNS, _merge, article_dates, events
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -196,6 +196,27 @@ def test_without_actors_only_close_wording_merges():
     docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in zip("abc", (a, b, c))])
     table = events(docs, article_dates(docs))
     assert [(r.sources, r.n_sources) for r in table.itertuples()] == [(["a", "b"], 2), (["c"], 1)]
+
+
+def _report(doc_id: str, date: str, words: set[str], actors=("Norway",)) -> dict:
+    return {"date": date, "doc_id": doc_id, "sent_start": 0, "_words": set(words), "actors": list(actors),
+            "sources": [doc_id], "text": f"report {doc_id}"}
+
+
+def test_merge_joins_the_first_agreeing_row_and_learns_its_words():
+    merged = _merge([
+        _report("a", "2025-12", {"treaty", "fisheries", "signed"}),
+        _report("b", "2025-12-02", {"treaty", "fisheries", "signed", "oslo", "ministers"}),
+        # shares only the words "b" brought to the row of "a" (2 of 6: enough with a shared actor)
+        _report("c", "2025-12-02", {"oslo", "ministers", "ceremony"}),
+        _report("d", "2025-12-02", {"treaty", "football", "match"}),  # one word in common: another event
+        _report("x", "2025-11-01", {"alpha", "beta"}),
+        _report("y", "2025-11-01", {"alpha", "beta"}, actors=("Chile",)),  # no actor in common with "x"
+        _report("z", "2025-11-01", {"alpha", "beta"}, actors=("Chile", "Norway")),  # agrees with both: joins "x"
+    ])
+    assert [(row["date"], row["text"], row["sources"], row["n_sources"]) for row in merged] == [
+        ("2025-11-01", "report x", ["x", "z"], 2), ("2025-11-01", "report y", ["y"], 1),
+        ("2025-12-02", "report b", ["a", "b", "c"], 3), ("2025-12-02", "report d", ["d"], 1)]
 
 
 def test_dateline_and_header_are_never_events():

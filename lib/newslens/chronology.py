@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
@@ -178,14 +179,12 @@ def _merge(found: list[dict]) -> list[dict]:
     """One row per event: a report agreeing with an earlier row in date (at the coarser precision), actors and
     content words joins it (its article added to ``sources``; the more precise date kept)."""
     merged: list[dict] = []
-    by_month: dict[str, list[dict]] = {}  # only dates of one month (or year) can agree; a scan of all is quadratic
+    months = _MonthIndex()
     for event in sorted(found, key=lambda e: (e["date"], e["doc_id"], e["sent_start"])):
-        keys = {event["date"][:4], event["date"][:7]}
-        candidates = [m for key in sorted(keys) for m in by_month.get(key, [])]
-        same = next((m for m in candidates if _same_event(m, event)), None)
+        same = next((m for m in months.candidates(event) if _same_event(m, event)), None)
         if same is None:
             merged.append(event)
-            by_month.setdefault(event["date"][:7], []).append(event)
+            months.add(event, event["date"][:7])
             continue
         sources = sorted(set(same["sources"]) | {event["doc_id"]})
         actors = sorted(set(same["actors"]) | set(event["actors"]))
@@ -193,11 +192,41 @@ def _merge(found: list[dict]) -> list[dict]:
         if len(event["date"]) > len(same["date"]):
             # The more precise report tells the event: its date, sentence and predicate.
             same.update({k: v for k, v in event.items() if k not in ("sources", "actors", "_words")})
-            by_month.setdefault(event["date"][:7], []).append(same)
+            months.add(same, event["date"][:7])
+        months.more_words(same, words - same["_words"])
         same.update(sources=sources, actors=actors, _words=words)
     for event in merged:
         event["n_sources"] = len(event["sources"])
     return merged
+
+
+class _MonthIndex:
+    """The rows of each month (or year, for dates of a year only), in the order they joined it, indexed by content
+    word. Only dates of one month can agree, and ``_same_event`` asks for ``MERGE_SHARED`` content words in common,
+    so a row's candidates are the earlier rows of its year and its month that share as many, in that order:
+    scanning every row of the month instead took minutes on 10,000 articles and hours on 100,000."""
+
+    def __init__(self):
+        self.rows: dict[str, list[dict]] = {}
+        self.by_word: dict[tuple[str, str], list[int]] = {}
+        self.places: dict[int, list[tuple[str, int]]] = {}  # id(row) -> (month, position) of each of its places
+
+    def add(self, row: dict, month: str) -> None:
+        position = len(self.rows.setdefault(month, []))
+        self.rows[month].append(row)
+        self.places.setdefault(id(row), []).append((month, position))
+        for word in row["_words"]:
+            self.by_word.setdefault((month, word), []).append(position)
+
+    def more_words(self, row: dict, words: set[str]) -> None:
+        for month, position in self.places[id(row)]:
+            for word in words:
+                self.by_word.setdefault((month, word), []).append(position)
+
+    def candidates(self, event: dict):
+        for month in sorted({event["date"][:4], event["date"][:7]}):
+            shared = Counter(p for word in event["_words"] for p in self.by_word.get((month, word), ()))
+            yield from (self.rows[month][p] for p in sorted(p for p, n in shared.items() if n >= MERGE_SHARED))
 
 
 def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None = None,
