@@ -32,7 +32,9 @@ def test_seed_002_repeated_body_counts_once(seed_corpus):
     # 13 lines in the file: the lead line, six paragraphs, then the same six again (lines 8-13 = lines 2-7).
     assert len(doc["text"].split("\n")) == 7
     assert doc["text"].count("Witkoff is expected to meet with Putin in Moscow") == 1
-    assert doc["raw_text"].count("Witkoff is expected to meet with Putin in Moscow") == 2
+    raw = (SEEDS / "002_5da2c3bbd95e10c4.txt").read_text(encoding="utf-8")
+    assert raw.count("Witkoff is expected to meet with Putin in Moscow") == 2
+    assert "raw_text" not in seed_corpus.documents.columns  # the text as read is not kept (memory)
     assert removals(seed_corpus, "002_5da2c3bbd95e10c4") == [("repeated paragraph", n, f"same as line {n - 6}")
                                                               for n in range(8, 14)]
 
@@ -74,7 +76,8 @@ def test_seed_003_and_004_links_and_bio(seed_corpus):
 def test_seed_000_is_untouched_and_metadata_is_read(seed_corpus):
     docs = seed_corpus.documents.set_index("doc_id")
     assert removals(seed_corpus, "000_8d3096f3f0fa6a76") == []
-    assert docs.loc["000_8d3096f3f0fa6a76", "text"] == docs.loc["000_8d3096f3f0fa6a76", "raw_text"]
+    assert docs.loc["000_8d3096f3f0fa6a76", "text"] == (SEEDS / "000_8d3096f3f0fa6a76.txt").read_text(encoding="utf-8")
+    assert docs.loc["000_8d3096f3f0fa6a76", "n_chars_raw"] == docs.loc["000_8d3096f3f0fa6a76", "n_chars_clean"]
     assert docs.loc["003_412d1c09e69c2b39", "cited_source"] == "BBC"
     assert (docs["published"] == "").all()  # no seed has a known date: none may be invented
     assert docs.loc["004_758a5824e923800f", "title"] == 'Putin sees "positive changes" in his talks with Ukraine'

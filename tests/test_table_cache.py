@@ -206,3 +206,28 @@ def test_actor_tone_warm_run_reads_scores_and_summaries(tmp_path, seed_corpus, m
                      ignore_index=True)
     assert_same(other[1], portrayal.actor_summary(both, registry, n_boot=60))
     assert_same(other[2], portrayal.actor_document_summary(both, registry, n_boot=60))
+
+
+# --- per-document rows, one shard group at a time ---------------------------------------------------------------------
+
+def test_rows_are_read_computed_and_stored_one_shard_group_at_a_time(tmp_path):
+    from newslens.cache import DocumentCache, cached_row_groups, cached_rows, shard_groups
+
+    assert shard_groups(["b2", "a1", "b1", "0f"]) == [["0f"], ["a1"], ["b2", "b1"]]
+    cache = DocumentCache(tmp_path, "lengths", "v1", {"length": "int64"})
+    computed = []
+
+    def lengths(texts):
+        computed.append(list(texts))
+        return [[(len(text),)] if text else [] for text in texts]  # an empty text has no rows
+
+    inputs = {"a1": "four", "b2": "", "b1": "seven!!"}
+    groups = [(keys, rows.to_dict("records")) for keys, rows in cached_row_groups(cache, inputs, lengths, ["length"])]
+    assert groups == [(["a1"], [{"text_sha256": "a1", "length": 4}]),
+                      (["b2", "b1"], [{"text_sha256": "b1", "length": 7}])]
+    assert computed == [["four"], ["", "seven!!"]]  # one call per group
+    # A rerun reads every key back (the empty text counts as cached) and computes only the new one.
+    computed.clear()
+    rows = cached_rows(cache, {**inputs, "c3": "ab"}, lengths, ["length"])
+    assert computed == [["ab"]]
+    assert sorted(zip(rows["text_sha256"], rows["length"])) == [("a1", 4), ("b1", 7), ("c3", 2)]

@@ -6,6 +6,8 @@ Public surface:
     TableCache(folder, namespace, key)
     cached_tables(cache_dir, namespace, key, compute, check=None) -> (tables, values)
     cached_rows(cache, inputs, compute, columns) -> rows   a DocumentCache read, the missing keys computed and stored
+    cached_row_groups(cache, inputs, compute, columns)     the same, one shard group at a time: (keys, rows) …
+    shard_groups(keys) -> list[list[str]]                  keys grouped by their first hex digit
     source_version(*modules, extra="") -> str              the version of rows computed by those modules
     text_key(text) -> str
     documents_key(documents) -> str
@@ -40,7 +42,7 @@ import shutil
 import uuid
 import warnings
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -118,16 +120,9 @@ class DocumentCache:
     def rows(self, keys: Iterable[str]) -> tuple[pd.DataFrame, set[str]]:
         """The cached rows of ``keys`` as one table (column ``text_sha256`` and the columns), the rows of a key
         together, and the set of keys that are present (a key may be present without rows)."""
-        wanted = set(keys)
-        # The shards are joined as Arrow tables and made one DataFrame at the end: a DataFrame per shard cost
-        # seconds on a 10,000-document rerun.
-        shards = [table for table in map(self._read_shard, sorted({key[:2] for key in wanted})) if table is not None]
-        if shards:
-            table = pa.concat_tables(shards, promote_options="permissive")  # a shard of "no rows" only has nulls
-            table = table.filter(pc.is_in(table[KEY], value_set=pa.array(sorted(wanted), pa.string())))
-            rows = table.to_pandas()
-        else:
-            rows = pd.DataFrame(columns=[KEY, *self.columns])
+        wanted = sorted(set(keys))
+        frames = [frame for frame in map(self._group_rows, shard_groups(wanted)) if len(frame)]
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[KEY, *self.columns])
         present = set(rows[KEY])
         # A document with no rows at all is stored as one row of missing values, so that it counts as cached.
         rows = rows[~rows[self.columns].isna().all(axis=1)].astype(self.dtypes)
@@ -135,6 +130,15 @@ class DocumentCache:
         self.hits += len(present)
         self.misses += len(wanted) - len(present)
         return rows, present
+
+    def _group_rows(self, keys: list[str]) -> pd.DataFrame:
+        # The shards are joined as Arrow tables and made one DataFrame per group: a DataFrame per shard cost seconds
+        # on a 10,000-document rerun, and all shards at once held the Arrow copy of 100,000 texts beside pandas'.
+        shards = [table for table in map(self._read_shard, sorted({key[:2] for key in keys})) if table is not None]
+        if not shards:
+            return pd.DataFrame()
+        table = pa.concat_tables(shards, promote_options="permissive")  # a shard of "no rows" only has nulls
+        return table.filter(pc.is_in(table[KEY], value_set=pa.array(keys, pa.string()))).to_pandas()
 
     def put(self, results: dict[str, pd.DataFrame]) -> None:
         """Store the rows of each key (an empty frame is stored as "no rows"), replacing its shard atomically."""
@@ -303,18 +307,37 @@ def source_version(*modules, extra: str = "") -> str:
     return digest.hexdigest()
 
 
+def shard_groups(keys: Iterable[str]) -> list[list[str]]:
+    """``keys`` (hex digests) in groups by their first digit, in order: the unit in which cached rows are read,
+    computed and stored, so that one sixteenth of a corpus's rows is in flight at a time."""
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(key[:1], []).append(key)
+    return [groups[digit] for digit in sorted(groups)]
+
+
+def cached_row_groups(cache: DocumentCache | None, inputs: dict[str, object],
+                      compute: Callable[[list], Iterable[list[tuple]]], columns: Iterable[str]
+                      ) -> Iterator[tuple[list[str], pd.DataFrame]]:
+    """``cached_rows`` one shard group at a time (``shard_groups``): yields the group's keys and their rows (column
+    ``text_sha256``, then ``columns``; the rows of a key together), read from ``cache`` where present, the others
+    computed — ``compute([input, …])`` giving one list of row tuples per input — and stored."""
+    columns = list(columns)
+    for keys in shard_groups(inputs):
+        found, present = cache.rows(keys) if cache is not None else (None, set())
+        missing = [key for key in keys if key not in present]
+        computed = compute([inputs[key] for key in missing]) if missing else []
+        fresh = pd.DataFrame([(key, *row) for key, rows in zip(missing, computed) for row in rows],
+                             columns=[KEY, *columns])
+        if cache is not None and missing:
+            cache.put_rows(fresh, missing)
+        yield keys, (pd.concat([found, fresh], ignore_index=True) if found is not None and len(found) else fresh)
+
+
 def cached_rows(cache: DocumentCache | None, inputs: dict[str, object],
                 compute: Callable[[list], Iterable[list[tuple]]], columns: Iterable[str]) -> pd.DataFrame:
     """The rows of every key of ``inputs`` as one table (column ``text_sha256``, then ``columns``; the rows of a
-    key together): read from ``cache`` where present, the others computed — all at once, ``compute([input, …])``
-    giving one list of row tuples per input — and stored. Without a cache: all computed."""
-    columns = list(columns)
-    found, present = cache.rows(inputs) if cache is not None else (None, set())
-    missing = [key for key in inputs if key not in present]
-    computed = compute([inputs[key] for key in missing]) if missing else []
-    fresh = pd.DataFrame([(key, *row) for key, rows in zip(missing, computed) for row in rows], columns=[KEY, *columns])
-    if cache is not None and missing:
-        cache.put_rows(fresh, missing)
-    if found is None or not len(found):
-        return fresh
-    return pd.concat([found, fresh], ignore_index=True) if len(fresh) else found
+    key together): read from ``cache`` where present, the others computed and stored (``cached_row_groups``).
+    Without a cache: all computed."""
+    frames = [rows for _, rows in cached_row_groups(cache, inputs, compute, columns) if len(rows)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[KEY, *columns])

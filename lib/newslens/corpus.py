@@ -10,8 +10,8 @@
     outlet, cited_source, published
                   from metadata (published as ISO "YYYY-MM-DD", "" where unknown — never guessed);
                   cited_source falls back to a "Source: …" line found in the text
-    text          cleaned text (title as its first line) — what every analysis reads
-    raw_text      the text as read (decoded), kept for checking the cleaning
+    text          cleaned text (title as its first line) — what every analysis reads (the text as read is not kept:
+                  ``Corpus.cleaning`` says what was removed from it, and 100,000 texts held twice cost 0.4 GB more)
     encoding      "utf-8"; "cp1252" or "latin-1" for a file in that encoding; "cp1251" or "koi8-r" for Cyrillic text
                   in a Windows or KOI8 code page (told apart from cp1252 by charset-normalizer); "utf-16" (with or
                   without a byte-order mark); "utf-8+cp1252" for a UTF-8 file with a few stray cp1252 bytes (only
@@ -63,8 +63,8 @@ MAX_DOCUMENT_BYTES = 5_000_000
 EARLIEST_DATE = dt.date(1600, 1, 1)  # before the first printed newspapers: a typo, not a publication date
 # A clock set in the past must not refuse real dates: no date up to this day is ever "in the future".
 _KNOWN_PAST = dt.date(2026, 11, 30)
-DOCUMENT_COLUMNS = ["doc_id", "file", "title", "outlet", "cited_source", "published", "text", "raw_text", "encoding",
-                    "language", "n_words", "n_chars_raw", "n_chars_clean", "n_removed"]
+DOCUMENT_COLUMNS = ["doc_id", "file", "title", "outlet", "cited_source", "published", "text", "encoding", "language",
+                    "n_words", "n_chars_raw", "n_chars_clean", "n_removed"]
 # The start of a metadata row ("name.txt,"): a line inside a quoted value that starts like this was swallowed by an
 # unclosed quote.
 _ROW_START = re.compile(r"[^,\n]*\.txt\s*,", re.IGNORECASE)
@@ -320,10 +320,17 @@ def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
             problems.add(name, "looks like an HTML page, not article text (convert it to plain text first)", "skipped")
             continue
         meta = metadata.get(name, {})
-        records.append({"doc_id": doc_id, "file": name, "where": name, "raw_text": text, "encoding": encoding,
+        records.append({"doc_id": doc_id, "file": name, "where": name, **_raw(text), "encoding": encoding,
                         "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
                         "cited_source": meta.get("cited_source", ""), "published": meta.get("published", "")})
     return records
+
+
+def _raw(text: str) -> dict:
+    """A text as read, as a record keeps it until it is cleaned: UTF-8 bytes (a Python string of news text with one
+    curly quote takes two bytes per character, so 100,000 articles held as strings cost twice as much) and its
+    length in characters."""
+    return {"raw_utf8": text.encode("utf-8", "surrogatepass"), "n_chars_raw": len(text)}
 
 
 def _parse_date(value: str) -> str | None:
@@ -475,7 +482,7 @@ def _read_table(path: Path, problems: _Problems) -> list[dict]:
             problems.add(where, f"{len(text):,} characters, over the {MAX_DOCUMENT_BYTES / 1e6:g} MB limit for one "
                                 "article (a whole archive or book?); split it into articles", "skipped")
             continue
-        records.append({"doc_id": doc_id, "file": path.name, "where": where, "raw_text": text, "encoding": "utf-8",
+        records.append({"doc_id": doc_id, "file": path.name, "where": where, **_raw(text), "encoding": "utf-8",
                         "title": _cell(row.get("title")), "outlet": _cell(row.get("outlet")),
                         "cited_source": _cell(row.get("cited_source")),
                         "published": _published(_cell(row.get("published")), where, problems)})
@@ -518,12 +525,12 @@ def _fingerprint(clean: str) -> str:
     return hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
 
 
-def _cleaned(raw_texts: list[str], cache_dir: str | Path | None
-             ) -> dict[str, tuple[str, list[Removal], str, int, str]]:
-    """Cleaned text, removals, language, word count and duplicate fingerprint of each text as read, by its
-    ``text_key``: read from the cache where it is there, else computed (and stored)."""
+def _cleaned(raw_texts: dict[str, bytes], cache_dir: str | Path | None) -> dict[str, tuple[str, str, str, int, str]]:
+    """Cleaned text, removals (JSON), language, word count and duplicate fingerprint of each text as read (UTF-8),
+    by its ``text_key``: read from the cache where it is there, else computed (and stored). ``raw_texts`` (by key) is
+    emptied on the way, one shard group at a time, so that a text as read is freed once it is cleaned."""
     from newslens import cleaning, language, text
-    from newslens.cache import KEY, DocumentCache, cached_rows, source_version, text_key
+    from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version
 
     cache = None
     if cache_dir:
@@ -532,22 +539,32 @@ def _cleaned(raw_texts: list[str], cache_dir: str | Path | None
         version = source_version(cleaning, language, text,
                                  extra=" ".join([getattr(py3langid, "__version__", ""), *_CLEANED_COLUMNS]))
         cache = DocumentCache(cache_dir, "cleaned", version, _CLEANED_COLUMNS)
-    inputs = {text_key(raw): raw for raw in raw_texts}
-    rows = cached_rows(cache, inputs, lambda raws: [_clean_one(raw) for raw in raws], _CLEANED_COLUMNS)
-    return {key: (str(clean), [Removal(*r) for r in json.loads(removals)], str(language_code), int(n_words),
-                  str(fingerprint))
-            for key, clean, removals, language_code, n_words, fingerprint
-            in zip(rows[KEY], rows["text"], rows["removals"], rows["language"], rows["n_words"], rows["fingerprint"])}
+    cleaned = {}
+    def clean(raws: list[bytes]) -> list[list[tuple]]:
+        return [_clean_one(raw.decode("utf-8", "surrogatepass")) for raw in raws]
+
+    for keys, rows in cached_row_groups(cache, raw_texts, clean, _CLEANED_COLUMNS):
+        cleaned.update((key, (str(clean), str(removals), str(language_code), int(n_words), str(fingerprint)))
+                       for key, clean, removals, language_code, n_words, fingerprint
+                       in zip(rows[KEY], rows["text"], rows["removals"], rows["language"], rows["n_words"],
+                              rows["fingerprint"]))
+        for key in keys:
+            del raw_texts[key]
+    return cleaned
 
 
 def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str | Path | None = None) -> Corpus:
-    from newslens.cache import text_key
-
     rows, report = [], []
     first_with_text: dict[str, str] = {}
-    cleaned = _cleaned([record["raw_text"] for record in records], cache_dir)
+    raw_texts = {}
+    for record in records:  # the texts as read leave the records: only their key (``text_key``) stays
+        raw = record.pop("raw_utf8")
+        record["key"] = hashlib.sha256(raw).hexdigest()
+        raw_texts[record["key"]] = raw
+    cleaned = _cleaned(raw_texts, cache_dir)
     for record in sorted(records, key=lambda r: r["doc_id"]):
-        clean, removals, language, n_words, fingerprint = cleaned[text_key(record["raw_text"])]
+        clean, removals_json, language, n_words, fingerprint = cleaned[record.pop("key")]
+        removals = [Removal(*r) for r in json.loads(removals_json)]
         if not clean.strip():
             problems.add(record["where"], "nothing left after cleaning (only boilerplate)", "skipped")
             continue
@@ -566,7 +583,7 @@ def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str 
             problems.add(record["where"], f"language detected: '{language}', not English; left out of the "
                                           "English-only analyses unless include_other_languages is set", "flagged")
         rows.append({**record, "title": title, "cited_source": cited, "text": clean, "language": language,
-                     "n_words": n_words, "n_chars_raw": len(record["raw_text"]),
+                     "n_words": n_words,
                      "n_chars_clean": len(clean), "n_removed": len(removals)})
         report.extend({"doc_id": record["doc_id"], "step": r.step, "line": r.line, "removed": r.removed,
                        "reason": r.reason} for r in removals)
