@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from newslens import frequency as freq
 from newslens.frequency import (STOPWORDS_VERSION, FrequencyOptions, collocations, dispersion, distinctive_terms,
                                 document_term_counts, keyness, kwic, load_stopwords, log_likelihood, log_ratio,
                                 ngrams, term_frequencies, tokenize_documents)
@@ -27,8 +28,10 @@ TEXT_A = "Peace talks.\nThe U.S. envoy met Putin’s team; peace talks resumed."
 TEXT_B = "Talks failed. Putin said: no ceasefire, no peace! End the war."
 
 
-@pytest.fixture
-def tiny():
+@pytest.fixture(params=[1, 2_000], ids=["a chunk per document", "one chunk"])
+def tiny(request, monkeypatch):
+    # Counts and distinctive terms are computed a chunk of documents at a time: the same by-hand numbers either way.
+    monkeypatch.setattr(freq, "_COUNT_CHUNK", request.param)
     documents = pd.DataFrame({"doc_id": ["a", "b"], "text": [TEXT_A, TEXT_B]})
     return tokenize_documents(documents, FrequencyOptions(min_count=1))
 

@@ -56,6 +56,7 @@ from nltk.probability import FreqDist
 from nltk.stem.snowball import SnowballStemmer
 from scipy.stats import chi2
 
+from .memory import release_free_memory
 from .parameters import check_values
 from .text import normalize_token, token_spans, tokens, word_forms
 
@@ -129,7 +130,7 @@ class TokenizedCorpus:
     """
 
     doc_ids: list[str]
-    texts: list[str]
+    texts: Sequence[str]  # the documents' texts (their Arrow column: indexing gives a str)
     options: FrequencyOptions
     stopwords: frozenset[str]
     words: list[str]
@@ -205,25 +206,16 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
     _check_documents(documents)
     options = options or FrequencyOptions()
     stopwords = options.stopword_set()
-    texts = ["" if pd.isna(t) else str(t) for t in documents["text"]]
+    # The texts stay in the documents' column (Arrow strings): a list of Python strings would hold them twice.
+    texts = documents["text"].fillna("").astype(str).array
     words, word_ids, doc_starts = _word_ids(texts, cache_dir)
-    doc_of_token = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(doc_starts))
+    release_free_memory()  # the cached rows of every text were freed
 
     term_forms = [_term_of(w, stopwords, options.stem) for w in words]
     terms = sorted({t for t in term_forms if t is not None})
     term_index = {t: i for i, t in enumerate(terms)}
     term_of_word = np.asarray([term_index[t] if t is not None else -1 for t in term_forms], dtype=np.int32)
-
-    is_word = word_ids >= 0
-    doc_words = np.bincount(doc_of_token[is_word], minlength=len(texts)).astype(np.int64)
-    token_terms = np.full(len(word_ids), -1, dtype=np.int32)
-    token_terms[is_word] = term_of_word[word_ids[is_word]]
-    is_term = token_terms >= 0
-    counts = sp.coo_matrix(
-        (np.ones(int(is_term.sum()), dtype=np.int64), (doc_of_token[is_term], token_terms[is_term])),
-        shape=(len(texts), len(terms)),
-    ).tocsr()
-    counts.sum_duplicates()
+    counts, doc_words = _count_matrix(word_ids, doc_starts, term_of_word, len(terms))
     cache_key = {"documents": documents_key(documents), "stopwords": sorted(stopwords),
                  "options": {k: v for k, v in vars(options).items() if k not in ("stopwords", "extra_stopwords")},
                  "code": code_version(), "wordfreq": importlib.metadata.version("wordfreq")} if cache_dir else {}
@@ -235,7 +227,31 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
 
 
 _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
-_WORD_ID_CHUNK = 500  # texts whose word forms are held at once (all 10,000 texts' forms: 250 MB more)
+
+
+_COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
+
+
+def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np.ndarray, n_terms: int
+                  ) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The documents × terms count matrix (CSR, int64) and each document's number of words (stopwords
+    included), counted ``_COUNT_CHUNK`` documents at a time."""
+    blocks, doc_words = [], []
+    for first in range(0, len(doc_starts) - 1, _COUNT_CHUNK):
+        starts = doc_starts[first:first + _COUNT_CHUNK + 1]
+        ids = word_ids[starts[0]:starts[-1]]
+        doc_of_token = np.repeat(np.arange(len(starts) - 1, dtype=np.int32), np.diff(starts))
+        is_word = ids >= 0
+        doc_words.append(np.bincount(doc_of_token[is_word], minlength=len(starts) - 1))
+        token_terms = np.full(len(ids), -1, dtype=np.int32)
+        token_terms[is_word] = term_of_word[ids[is_word]]
+        is_term = token_terms >= 0
+        block = sp.csr_matrix((np.ones(int(is_term.sum()), dtype=np.int64),
+                               (doc_of_token[is_term], token_terms[is_term])), shape=(len(starts) - 1, n_terms))
+        block.sum_duplicates()
+        blocks.append(block)
+    counts = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_terms), dtype=np.int64)
+    return counts, np.concatenate(doc_words).astype(np.int64) if doc_words else np.zeros(0, np.int64)
 
 
 def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
@@ -269,35 +285,59 @@ def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
     return rows
 
 
-def _word_ids(texts: list[str], cache_dir: str | Path | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _word_ids(texts: Sequence[str], cache_dir: str | Path | None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The word vocabulary (in order of first occurrence), every raw token's word id (-1: not a word; one -1 after
     each document) and each document's offset, from each text's word forms (read from the cache where there)."""
     from newslens import text as text_module
-    from newslens.cache import KEY, DocumentCache, cached_rows, source_version, text_key
+    from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version, text_key
 
     cache = DocumentCache(cache_dir, "tokens", source_version(text_module), _TOKEN_FIELDS) if cache_dir else None
     keys = [text_key(text) for text in texts]
-    rows = cached_rows(cache, dict(zip(keys, texts)), _document_words, _TOKEN_FIELDS)
-    per_text = {key: (forms, ids) for key, forms, ids in zip(rows[KEY], rows["forms"], rows["ids"])}
-    word_index: dict[str, int] = {}  # in order of first occurrence
-    parts, starts = [], [0]
-    for chunk in range(0, len(keys), _WORD_ID_CHUNK):
-        chunk_keys = keys[chunk:chunk + _WORD_ID_CHUNK]
-        forms_of_text = [json.loads(per_text[key][0]) for key in chunk_keys]
-        # The chunk's forms factorized at once (hashing in C), then only its distinct forms looked up in the
-        # vocabulary: a dict lookup per form of every text cost seconds for 10,000 texts.
+    # Word forms get a provisional id per distinct form, one shard group of texts at a time (only that group's
+    # rows in memory); each text keeps its forms' provisional ids and its tokens' local form indexes.
+    provisional: dict[str, int] = {}
+    per_text: dict[str, tuple[np.ndarray, bytes]] = {}
+
+    def compute(positions: list[int]) -> list[list[tuple[str, bytes]]]:
+        return _document_words([texts[i] for i in positions])
+
+    for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _TOKEN_FIELDS):
+        forms_of_text = [json.loads(forms) for forms in rows["forms"]]
+        # Factorized at once (hashing in C), then only the distinct forms looked up: a dict lookup per form of
+        # every text cost seconds for 10,000 texts.
         codes, distinct = pd.factorize(np.fromiter(itertools.chain.from_iterable(forms_of_text), dtype=object,
                                                    count=sum(map(len, forms_of_text))))
-        word_of_code = np.asarray([word_index.setdefault(form, len(word_index)) for form in distinct], dtype=np.int32)
-        offset = 0
-        for key, forms in zip(chunk_keys, forms_of_text):
-            # Local form index -> word id; the extra last entry maps -1 (not a word) to -1.
-            mapping = np.append(word_of_code[codes[offset:offset + len(forms)]], np.int32(-1))
-            offset += len(forms)
-            parts += [mapping[np.frombuffer(per_text[key][1], dtype=np.int32)], np.full(1, -1, dtype=np.int32)]
-            starts.append(starts[-1] + len(parts[-2]) + 1)
-    word_ids = np.concatenate(parts) if parts else np.zeros(0, np.int32)
-    return list(word_index), word_ids, np.asarray(starts, dtype=np.int64)
+        id_of_code = np.asarray([provisional.setdefault(form, len(provisional)) for form in distinct], dtype=np.int32)
+        ends = np.cumsum([len(forms) for forms in forms_of_text])
+        for key, ids, end, n_forms in zip(rows[KEY], rows["ids"], ends, map(len, forms_of_text)):
+            per_text[key] = (id_of_code[codes[end - n_forms:end]], ids)
+    return _renumbered(keys, per_text, list(provisional))
+
+
+def _renumbered(keys: list[str], per_text: dict[str, tuple[np.ndarray, bytes]], forms: list[str]
+                ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Word ids in order of first occurrence in the documents (in their order), and the token array filled in
+    place: each text's provisional ids (one per local form, in the text's order of first occurrence) renumbered."""
+    word_of = np.full(len(forms), -1, dtype=np.int32)  # provisional id -> word id
+    sizes = [len(per_text[key][1]) // 4 + 1 for key in keys]  # int32 tokens, and the -1 after each document
+    starts = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    word_ids = np.empty(int(starts[-1]), dtype=np.int32)
+    n_words = 0
+    for key, start, end in zip(keys, starts[:-1], starts[1:]):
+        form_ids, local = per_text[key]
+        new = form_ids[word_of[form_ids] < 0]
+        word_of[new] = np.arange(n_words, n_words + len(new), dtype=np.int32)
+        n_words += len(new)
+        # Local form index -> word id; index -1 (not a word) takes the last entry, -1.
+        mapping = np.append(word_of[form_ids], np.int32(-1))
+        word_ids[start:end - 1] = mapping[np.frombuffer(local, dtype=np.int32)]
+        word_ids[end - 1] = -1
+    words = [None] * n_words
+    for form, word in zip(forms, word_of.tolist()):
+        if word >= 0:
+            words[word] = form
+    return words, word_ids, starts
 
 
 def cached(corpus: TokenizedCorpus, table: Callable[..., pd.DataFrame], *args, **kwargs) -> pd.DataFrame:
@@ -593,16 +633,25 @@ def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_cou
         raise ValueError('by must be "g2" or "tfidf"')
     top_n = _opt(top_n, corpus.options.top_n)
     min_count = _opt(min_count, corpus.options.min_count)
-    coo = corpus.counts.tocoo()
-    rows, cols, a = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float)
-    n_docs = len(corpus.doc_ids)
+    idf = np.log((1 + len(corpus.doc_ids)) / (1 + np.bincount(corpus.counts.indices, minlength=len(corpus.terms)))) + 1
+    # Each document is compared with the corpus's totals only, so documents are ranked a chunk at a time: the
+    # float arrays of all 33 million (document, term) pairs of 100,000 articles at once took 4 GB.
+    chunks = [_distinctive_chunk(corpus, first, idf, top_n, min_count, by)
+              for first in range(0, max(len(corpus.doc_ids), 1), _COUNT_CHUNK)]
+    return pd.DataFrame({column: np.concatenate([chunk[column] for chunk in chunks]) for column in chunks[0]})
+
+
+def _distinctive_chunk(corpus: TokenizedCorpus, first: int, idf: np.ndarray, top_n: int | None, min_count: int,
+                       by: str) -> dict[str, np.ndarray]:
+    """The columns of ``distinctive_terms`` for documents ``first`` … ``first + _COUNT_CHUNK - 1``."""
+    coo = corpus.counts[first:first + _COUNT_CHUNK].tocoo()
+    rows, cols, a = coo.row.astype(np.int64) + first, coo.col.astype(np.int64), coo.data.astype(float)
     c = corpus.doc_words[rows].astype(float)
     d = corpus.n_words - c
     b = corpus.term_counts()[cols] - a
-    idf = np.log((1 + n_docs) / (1 + np.bincount(cols, minlength=len(corpus.terms)))) + 1
     weights = a * idf[cols]
-    norms = np.sqrt(np.bincount(rows, weights=weights ** 2, minlength=n_docs))
-    tfidf = weights / norms[rows]
+    norms = np.sqrt(np.bincount(rows - first, weights=weights ** 2, minlength=coo.shape[0]))
+    tfidf = weights / norms[rows - first]
     with np.errstate(divide="ignore", invalid="ignore"):
         g2 = log_likelihood(a, b, c, d)
         lr = log_ratio(a, b, c, d)
@@ -621,12 +670,10 @@ def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_cou
         idx, rank = idx[rank <= top_n], rank[rank <= top_n]
     doc_ids = np.asarray(corpus.doc_ids, dtype=object)
     terms = np.asarray(corpus.terms, dtype=object)
-    return pd.DataFrame({
-        "doc_id": doc_ids[rows[idx]], "rank": rank.astype(np.int64), "term": terms[cols[idx]],
-        "count": a[idx].astype(np.int64), "per_10k": _per_10k(a[idx], c[idx]),
-        "rest_count": b[idx].astype(np.int64), "rest_per_10k": _per_10k(b[idx], d[idx]),
-        "g2": g2[idx], "p_value": _p_value(g2[idx]), "log_ratio": lr[idx], "tfidf": tfidf[idx],
-    })
+    return {"doc_id": doc_ids[rows[idx]], "rank": rank.astype(np.int64), "term": terms[cols[idx]],
+            "count": a[idx].astype(np.int64), "per_10k": _per_10k(a[idx], c[idx]),
+            "rest_count": b[idx].astype(np.int64), "rest_per_10k": _per_10k(b[idx], d[idx]),
+            "g2": g2[idx], "p_value": _p_value(g2[idx]), "log_ratio": lr[idx], "tfidf": tfidf[idx]}
 
 
 def _reference_frequency(word: str, language: str) -> tuple[float, str]:
