@@ -61,6 +61,7 @@ class PeakMemory:
         self.interval = interval
         self.peak = 0.0
         self.where = (0.0, "")
+        self.per_process: dict[int, tuple[float, str]] = {}  # pid -> (peak MB, folder and command line)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -72,6 +73,9 @@ class PeakMemory:
                     rss = process.memory_info().rss / 2**20
                     if rss > self.peak:  # which process, and when: a kernel, a worker, the runner
                         self.peak, self.where = rss, (time.perf_counter() - started, " ".join(process.cmdline())[:120])
+                    if rss > self.per_process.get(process.pid, (0.0, ""))[0]:
+                        # A kernel's folder names its notebook (the runner starts each in its own output folder).
+                        self.per_process[process.pid] = (rss, f"{process.cwd()} {' '.join(process.cmdline())[:80]}")
                 except psutil.Error:  # ended between the listing and the reading
                     pass
             self._stop.wait(self.interval)
@@ -96,6 +100,8 @@ def run_all(corpus: Path, parameters: list[str], scheduler: str | None, notebook
         subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
     print(f"peak {memory.peak:,.0f} MB at {memory.where[0]:.0f} s in: {memory.where[1]}", file=sys.stderr)
+    for peak, label in sorted(memory.per_process.values(), reverse=True)[:6]:
+        print(f"  {peak:7,.0f} MB  {label}", file=sys.stderr)
     return seconds, memory.peak
 
 

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -262,33 +263,42 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
     """``events`` without the corpus-level cache: each article's dated clauses (read from the per-document cache
     where there), then merged."""
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
-    given: dict[str, list[Timex]] | None = None
-    if timexes is not None:
-        given = {}
-        dated = timexes[timexes["type"].isin(["DATE", "TIME"])
-                        & timexes["value"].astype(str).str.match(r"^\d{4}(?:-\d\d(?:-\d\d)?)?(?:T|$)")]
-        for row in dated.itertuples():
-            given.setdefault(row.doc_id, []).append(
-                Timex(int(row.start), int(row.end), row.text, row.type, row.value, bool(row.anchored), row.mod))
+    ordered = documents.sort_values("doc_id")
+    doc_ids, texts = ordered["doc_id"].tolist(), ordered["text"].array  # Arrow strings: indexing gives one str
+    dated_of = _dated_expressions(doc_ids, texts, info, timexes)
     # Grouped once: filtering the mention table per document is quadratic on a large corpus.
     mentions_by_doc: dict[str, list] = {}
     if actor_mentions is not None and len(actor_mentions):
         for doc_id, actor, s, e in zip(actor_mentions["doc_id"], actor_mentions["actor"], actor_mentions["start"],
                                        actor_mentions["end"]):
-            mentions_by_doc.setdefault(doc_id, []).append((actor, s, e))
-    inputs = []
-    for row in documents.sort_values("doc_id").itertuples():
-        text = row.text if isinstance(row.text, str) else ""
-        anchor_value, article_source = info.get(row.doc_id, ("", "undated"))
-        if given is None:
-            dated = [t for t in find_timexes(text, _published(anchor_value)) if _datable(t)]
-        else:
-            dated = sorted((t for t in given.get(row.doc_id, []) if _datable(t)), key=lambda t: t.start)
-        mentions = [(a, int(s), int(e)) for a, s, e in mentions_by_doc.get(row.doc_id, [])]
-        inputs.append((row.doc_id, (text, dated, article_source, mentions)))
-    found = _cached_document_events(inputs, cache_dir)
+            mentions_by_doc.setdefault(doc_id, []).append((actor, int(s), int(e)))
+
+    def document_input(position: int) -> tuple[str, list[Timex], str, list]:
+        # Built when needed, one document at a time: the texts of 100,000 articles as Python strings cost 0.4 GB.
+        doc_id, text = doc_ids[position], texts[position]
+        return (text if isinstance(text, str) else "", dated_of.get(doc_id, []), info.get(doc_id, ("", "undated"))[1],
+                mentions_by_doc.get(doc_id, []))
+
+    found = _cached_document_events(doc_ids, document_input, cache_dir)
     table = pd.DataFrame(_merge(found), columns=EVENT_COLUMNS + ["_words"]).drop(columns="_words")
     return table.reset_index(drop=True)
+
+
+def _dated_expressions(doc_ids: list[str], texts: Sequence, info: dict[str, tuple[str, str]],
+                       timexes: pd.DataFrame | None) -> dict[str, list[Timex]]:
+    """The datable expressions (``_datable``) of each document, in text order: from ``timexes`` (a
+    ``timex_table``) when given, else tagged here."""
+    if timexes is None:
+        return {doc_id: [t for t in find_timexes(text if isinstance(text, str) else "",
+                                                 _published(info.get(doc_id, ("", ""))[0])) if _datable(t)]
+                for doc_id, text in zip(doc_ids, texts)}
+    given: dict[str, list[Timex]] = {}
+    dated = timexes[timexes["type"].isin(["DATE", "TIME"])
+                    & timexes["value"].astype(str).str.match(r"^\d{4}(?:-\d\d(?:-\d\d)?)?(?:T|$)")]
+    for row in dated.itertuples():
+        given.setdefault(row.doc_id, []).append(
+            Timex(int(row.start), int(row.end), row.text, row.type, row.value, bool(row.anchored), row.mod))
+    return {doc_id: sorted(filter(_datable, found), key=lambda t: t.start) for doc_id, found in given.items()}
 
 
 # An article's dated clauses as kept in the per-document cache (lists and word sets as JSON; no doc_id: two
@@ -298,32 +308,43 @@ _EVENT_FIELDS = {"date": "object", "precision": "object", "date_source": "object
                  "timex": "object", "words": "object"}
 
 
-def _cached_document_events(inputs: list[tuple[str, tuple]], cache_dir: str | Path | None) -> list[dict]:
-    """``_document_events`` of each (doc_id, (text, dated, article_source, mentions)), read from the per-document
-    cache when the same text, dated expressions, date source and mentions were seen before."""
+def _cached_document_events(doc_ids: list[str], document_input: Callable[[int], tuple], cache_dir: str | Path | None
+                            ) -> list[dict]:
+    """``_document_events`` of each document, ``document_input(i)`` giving the (text, dated, article_source,
+    mentions) of ``doc_ids[i]``: read from the per-document cache when the same text, dated expressions, date
+    source and mentions were seen before, one shard group at a time."""
     import nltk
 
-    from newslens.cache import KEY, DocumentCache, cached_rows, code_version, text_key
+    from newslens.cache import KEY, DocumentCache, cached_row_groups, code_version, text_key
 
     cache = DocumentCache(cache_dir, "events", f"{code_version()}|{nltk.__version__}",
                           _EVENT_FIELDS) if cache_dir else None
     keys = [text_key(json.dumps([text_key(text), [list(vars(t).values()) for t in dated], source, mentions]))
-            for _, (text, dated, source, mentions) in inputs]
+            for text, dated, source, mentions in map(document_input, range(len(doc_ids)))]
 
-    def compute(items: list[tuple]) -> list[list[tuple]]:
+    def compute(positions: list[int]) -> list[list[tuple]]:
         return [[(e["date"], e["precision"], e["date_source"], json.dumps(e["actors"]), e["predicate"], e["text"],
                   e["sent_start"], e["sent_end"], e["timex"], json.dumps(sorted(e["_words"])))
-                 for e in _document_events("", *item)] for item in items]
+                 for e in _document_events("", *document_input(position))] for position in positions]
 
-    rows = cached_rows(cache, dict(zip(keys, (item for _, item in inputs))), compute, _EVENT_FIELDS)
     by_key: dict[str, list[dict]] = {}
-    for key, *values in zip(rows[KEY], *(rows[f] for f in _EVENT_FIELDS)):
-        event = dict(zip(_EVENT_FIELDS, values))
-        words = json.loads(event.pop("words"))
-        by_key.setdefault(key, []).append({**event, "actors": json.loads(event["actors"]), "_words": frozenset(words),
-                                           "sent_start": int(event["sent_start"]), "sent_end": int(event["sent_end"])})
-    return [{**event, "doc_id": doc_id, "sources": [doc_id]} for (doc_id, _), key in zip(inputs, keys)
-            for event in by_key.get(key, [])]
+    for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _EVENT_FIELDS):
+        for key, *values in zip(rows[KEY], *(rows[f] for f in _EVENT_FIELDS)):
+            event = dict(zip(_EVENT_FIELDS, values))
+            # Interned: the same content words recur in thousands of events of a large corpus.
+            words = frozenset(map(sys.intern, json.loads(event.pop("words"))))
+            by_key.setdefault(key, []).append({**event, "actors": json.loads(event["actors"]), "_words": words,
+                                               "sent_start": int(event["sent_start"]),
+                                               "sent_end": int(event["sent_end"])})
+    found, used = [], set()
+    for doc_id, key in zip(doc_ids, keys):
+        for event in by_key.get(key, []):
+            # An entry shared by two documents (the same text and dates) is copied for the second one.
+            event = event if key not in used else dict(event)
+            event.update(doc_id=doc_id, sources=[doc_id])
+            found.append(event)
+        used.add(key)
+    return found
 
 
 _CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?\s?m\b\.?)?|\bat\b|\b[A-Z]{2,4}T?\b|\b(?:noon|midnight)\b|[\s,/|–-]")
