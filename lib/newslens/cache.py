@@ -331,7 +331,10 @@ def cached_row_groups(cache: DocumentCache | None, inputs: dict[str, object],
                              columns=[KEY, *columns])
         if cache is not None and missing:
             cache.put_rows(fresh, missing)
-        yield keys, (pd.concat([found, fresh], ignore_index=True) if found is not None and len(found) else fresh)
+        if found is None or not len(found):
+            yield keys, fresh
+        else:
+            yield keys, pd.concat([found, fresh], ignore_index=True) if len(fresh) else found
 
 
 def cached_rows(cache: DocumentCache | None, inputs: dict[str, object],

@@ -29,11 +29,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
 from newslens.text import line_sentence_spans
-from newslens.timex import Timex, find_timexes, find_timexes_many
+from newslens.timex import Timex, find_timexes, timex_rows
 
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
 EVENT_COLUMNS = [
@@ -70,12 +71,15 @@ def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str |
     none for an undated article), sorted by doc_id and offset. With ``cache_dir``: each article's expressions are
     read from the cache when its text and anchor were tagged before (``timex.find_timexes_many``)."""
     anchor_of = dict(zip(anchors["doc_id"], anchors["anchor"])) if len(anchors) else {}
-    ordered = sorted((doc_id, text or "", anchor_of.get(doc_id, ""))
-                     for doc_id, text in zip(documents["doc_id"], documents["text"]))
-    tagged = find_timexes_many([(text, _published(anchor)) for _, text, anchor in ordered], cache_dir)
-    rows = [[doc_id, t.start, t.end, t.text, t.type, t.value, t.anchored, t.mod, anchor]
-            for (doc_id, _, anchor), found in zip(ordered, tagged) for t in found]
-    return pd.DataFrame(rows, columns=TIMEX_COLUMNS)
+    # Loaded corpora are sorted by doc_id already: sorting would copy every text.
+    ordered = documents if documents["doc_id"].is_monotonic_increasing else documents.sort_values("doc_id")
+    doc_ids = ordered["doc_id"].to_numpy(dtype=object)
+    anchor_values = np.asarray([anchor_of.get(doc_id, "") for doc_id in doc_ids], dtype=object)
+    texts = ordered["text"].fillna("").array
+    rows = timex_rows(texts, [_published(anchor) for anchor in anchor_values], cache_dir)
+    items = rows["item"].to_numpy()
+    return pd.DataFrame({"doc_id": doc_ids[items], **{c: rows[c].to_numpy() for c in TIMEX_COLUMNS[1:-1]},
+                         "anchor": anchor_values[items]})
 
 
 # A clause ends at a semicolon, a dash, or a comma before a conjunction or a relative word.

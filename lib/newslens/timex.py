@@ -10,6 +10,7 @@ Public surface:
     Timex                                  one expression: offsets, type, TimeML value, anchored, mod
     find_timexes(text, anchor=None)        sorted, non-overlapping, longest match wins
     find_timexes_many(items, cache_dir=None)   the same for many (text, anchor) pairs, cached on disk per pair
+    timex_rows(texts, anchors, cache_dir=None) the same as one table (column ``item``: the pair's index)
 
 Resolution rules (the anchor is the article's publication date; nothing is ever resolved against the wall clock):
   * Relative expressions ("yesterday", "last week", "two weeks ago", "this year") count from the anchor.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["Timex", "find_timexes"]
@@ -1146,21 +1148,45 @@ def find_timexes_many(items: list[tuple[str, dt.date | None]], cache_dir=None) -
     -------
     list of list of Timex, one list per pair, in order.
     """
+    rows = timex_rows([text for text, _ in items], [anchor for _, anchor in items], cache_dir)
+    found: list[list[Timex]] = [[] for _ in items]
+    for item, *values in zip(rows["item"], *(rows[f] for f in _CACHED_FIELDS)):
+        start, end, text, kind, value, anchored, mod = values
+        found[item].append(Timex(int(start), int(end), str(text), str(kind), str(value), bool(anchored), str(mod)))
+    return found
+
+
+def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_dir=None) -> pd.DataFrame:
+    """``find_timexes(texts[i], anchors[i])`` of every i as one table: column ``item`` (i), then the fields of
+    ``Timex``; in order of ``item``, then of the text. Read from the cache of ``find_timexes_many`` where there,
+    one shard group at a time; a text is taken from ``texts`` only when it is tagged or hashed (an Arrow column
+    stays as it is)."""
+    import pandas as pd
+
     from newslens import timex
-    from newslens.cache import KEY, DocumentCache, cached_rows, source_version, text_key
+    from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version, text_key
 
     cache = DocumentCache(cache_dir, "timexes", source_version(timex), _CACHED_FIELDS) if cache_dir else None
-    keys = [text_key(f"{anchor.isoformat() if anchor else ''}\0{text_key(text)}") for text, anchor in items]
-    inputs = dict(zip(keys, items))
+    keys = [text_key(f"{anchor.isoformat() if anchor else ''}\0{text_key(text)}")
+            for text, anchor in zip(texts, anchors)]
+    items_of: dict[str, list[int]] = {}
+    for item, key in enumerate(keys):
+        items_of.setdefault(key, []).append(item)
 
-    def tag(pairs: list[tuple[str, dt.date | None]]) -> list[list[tuple]]:
-        return [[tuple(getattr(t, f) for f in _CACHED_FIELDS) for t in find_timexes(text, anchor)]
-                for text, anchor in pairs]
+    def tag(items: list[int]) -> list[list[tuple]]:
+        return [[tuple(getattr(t, f) for f in _CACHED_FIELDS) for t in find_timexes(texts[i], anchors[i])]
+                for i in items]
 
-    rows = cached_rows(cache, inputs, tag, _CACHED_FIELDS)
-    found: dict[str, list[Timex]] = {}
-    for key, *values in zip(rows[KEY], *(rows[f] for f in _CACHED_FIELDS)):
-        start, end, text, kind, value, anchored, mod = values
-        found.setdefault(key, []).append(Timex(int(start), int(end), str(text), str(kind), str(value),
-                                               bool(anchored), str(mod)))
-    return [found.get(key, []) for key in keys]
+    frames = []
+    for _, rows in cached_row_groups(cache, {key: items[0] for key, items in items_of.items()}, tag, _CACHED_FIELDS):
+        # Each row once per item with that text and anchor (usually one).
+        if not len(rows):
+            continue
+        repeats = [len(items_of[key]) for key in rows[KEY]]
+        frames.append(rows.loc[rows.index.repeat(repeats), list(_CACHED_FIELDS)].assign(
+            item=[item for key in rows[KEY] for item in items_of[key]]))
+    columns = ["item", *_CACHED_FIELDS]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "item" else _CACHED_FIELDS[c]) for c in columns})
+    table = pd.concat(frames, ignore_index=True)[columns]
+    return table.sort_values("item", kind="stable").reset_index(drop=True)
