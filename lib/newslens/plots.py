@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import matplotlib
 import numpy as np
@@ -170,17 +171,23 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     UTF-8, no index, '\\n' line ends, floats to 12 significant digits, and every text cell that would start a
     spreadsheet formula made text with a leading ``'`` (``spreadsheet_safe``; article text is untrusted). A field
     is quoted when it holds a comma, a double quote or a line break (``\\n`` or ``\\r``), as RFC 4180 asks.
+    ``table`` may also be an iterable of DataFrames with the same columns, written one after the other under one
+    header: a table too large to hold (every term of every document of 100,000 articles) is never whole in memory.
     """
     folder = output_folder(output_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    safe = table.copy()
-    for column in safe.columns:
-        if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column])):
-            safe[column] = _spreadsheet_safe_column(safe[column])
-    safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
-    if not _write_csv(safe, path):  # a kind of column the fast path does not write (dates, lists, …)
-        safe.to_csv(path, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+    parts = [table] if isinstance(table, pd.DataFrame) else table
+    with open(path, "wb") as out:
+        for number, part in enumerate(parts):
+            safe = part.copy(deep=False)  # copy-on-write: the caller's table is never changed
+            for column in safe.columns:
+                if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column])):
+                    safe[column] = _spreadsheet_safe_column(safe[column])
+            safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
+            if not _write_csv(safe, out, header=number == 0):  # a kind of column the fast path does not write
+                out.truncate(out.tell())
+                safe.to_csv(out, index=False, header=number == 0, lineterminator="\n", float_format=FLOAT_FORMAT)
     return path
 
 
@@ -192,19 +199,21 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())  # 64-bit offsets: a batch's text may pass 2 GB
 
 
-def _write_csv(table: pd.DataFrame, path: Path) -> bool:
-    """Write ``table`` (integers, booleans and text only, as ``write_table`` prepares it) as CSV with Arrow's
-    compute functions; pandas' ``to_csv`` goes through Python's csv module cell by cell (4 s for 3.3 million rows
-    of a few columns). False when a column holds anything else (what was written is then overwritten)."""
+def _write_csv(table: pd.DataFrame, out: BinaryIO, header: bool = True) -> bool:
+    """Write ``table`` (integers, booleans and text only, as ``write_table`` prepares it) as CSV to ``out`` with
+    Arrow's compute functions; pandas' ``to_csv`` goes through Python's csv module cell by cell (4 s for 3.3 million
+    rows of a few columns). False, with ``out`` back where it was, when a column holds anything else."""
     if not len(table.columns):
         return False
-    with open(path, "wb") as out:
+    start = out.tell()
+    if header:
         out.write(_csv_lines([_csv_fields(pd.Series([name], dtype=object)) for name in table.columns]))
-        for start in range(0, len(table), _CSV_BATCH_ROWS):
-            fields = [_csv_fields(table[column].iloc[start:start + _CSV_BATCH_ROWS]) for column in table.columns]
-            if any(field is None for field in fields):
-                return False
-            out.write(_csv_lines(fields))
+    for first in range(0, len(table), _CSV_BATCH_ROWS):
+        fields = [_csv_fields(table[column].iloc[first:first + _CSV_BATCH_ROWS]) for column in table.columns]
+        if any(field is None for field in fields):
+            out.seek(start)
+            return False
+        out.write(_csv_lines(fields))
     return True
 
 
