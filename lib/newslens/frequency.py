@@ -444,13 +444,17 @@ def term_frequencies(corpus: TokenizedCorpus, top_n: int | None = None, min_coun
     top_n = _opt(top_n, corpus.options.top_n)
     min_count = _opt(min_count, corpus.options.min_count)
     counts = corpus.term_counts()
-    coo = corpus.counts.tocoo()
-    documents = np.bincount(coo.col, minlength=len(corpus.terms))
+    documents = np.bincount(corpus.counts.indices, minlength=len(corpus.terms))
     size_share = corpus.doc_words / max(corpus.n_words, 1)
     # Documents without the term contribute |0 − sᵢ| = sᵢ; adding 1 − Σ(sᵢ of documents with it) covers them all.
-    share_rows = size_share[coo.row]
-    deviation = np.abs(coo.data / counts[coo.col] - share_rows) - share_rows
-    dp = 0.5 * (np.bincount(coo.col, weights=deviation, minlength=len(corpus.terms)) + 1.0)
+    # Summed a chunk of documents at a time: float arrays over all (document, term) pairs took 1.5 GB at 100,000.
+    deviations = np.zeros(len(corpus.terms))
+    for first in range(0, len(corpus.doc_ids), _COUNT_CHUNK):
+        coo = corpus.counts[first:first + _COUNT_CHUNK].tocoo()
+        share_rows = size_share[coo.row + first]
+        deviation = np.abs(coo.data / counts[coo.col] - share_rows) - share_rows
+        deviations += np.bincount(coo.col, weights=deviation, minlength=len(corpus.terms))
+    dp = 0.5 * (deviations + 1.0)
     table = pd.DataFrame({
         "term": corpus.terms, "count": counts, "per_10k": _per_10k(counts, corpus.n_words),
         "documents": documents.astype(np.int64), "dp": dp,
@@ -496,12 +500,11 @@ def _document_term_chunk(corpus: TokenizedCorpus, first: int, min_count: int) ->
 
 # --- n-grams and collocations ----------------------------------------------------------------------------------
 
-def _ngram_positions(corpus: TokenizedCorpus, n: int) -> np.ndarray:
-    """Start positions (in ``word_ids``) of n-grams of words that start and end with a non-stopword."""
-    ids = corpus.word_ids
+def _ngram_positions(ids: np.ndarray, is_stop: np.ndarray, n: int) -> np.ndarray:
+    """Start positions (in ``ids``, a stretch of ``word_ids``) of n-grams of words that start and end with a
+    non-stopword."""
     if len(ids) < n:
         return np.zeros(0, dtype=np.int64)
-    is_stop = np.asarray([w in corpus.stopwords for w in corpus.words], dtype=bool)
     span = len(ids) - n + 1
     ok = np.ones(span, dtype=bool)
     for k in range(n):
@@ -526,16 +529,33 @@ def _grouped_counts(codes: np.ndarray, docs: np.ndarray):
     return codes[starts], counts, documents
 
 
+def _chunk_ngram_counts(corpus: TokenizedCorpus, n: int, first: int, is_stop: np.ndarray, vocab: int):
+    """``_grouped_counts`` of the n-grams of documents ``first`` … ``first + _COUNT_CHUNK - 1``."""
+    starts = corpus.doc_starts[first:first + _COUNT_CHUNK + 1]
+    ids = corpus.word_ids[starts[0]:starts[-1]]  # documents end with -1: no n-gram crosses into the next chunk
+    positions = _ngram_positions(ids, is_stop, n)
+    codes = np.zeros(len(positions), dtype=np.int64)
+    for k in range(n):
+        codes = codes * vocab + ids[positions + k]
+    return _grouped_counts(codes, np.searchsorted(starts - starts[0], positions, side="right") - 1)
+
+
 def _ngram_table(corpus: TokenizedCorpus, n: int, min_count: int) -> pd.DataFrame:
-    positions = _ngram_positions(corpus, n)
     vocab = max(len(corpus.words), 1)
     if vocab ** n >= 2 ** 63:
         raise ValueError(f"vocabulary too large to encode {n}-grams as 64-bit integers")
-    codes = np.zeros(len(positions), dtype=np.int64)
-    for k in range(n):
-        codes = codes * vocab + corpus.word_ids[positions + k]
-    docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
-    codes, counts, documents = _grouped_counts(codes, docs)
+    is_stop = np.asarray([w in corpus.stopwords for w in corpus.words], dtype=bool)
+    # Counted a chunk of documents at a time (all n-gram positions of 100,000 articles at once took 1.5 GB), then
+    # added up: the chunks hold different documents, so document counts add up too.
+    chunks = [_chunk_ngram_counts(corpus, n, first, is_stop, vocab)
+              for first in range(0, max(len(corpus.doc_ids), 1), _COUNT_CHUNK)]
+    codes, counts, documents = (np.concatenate(column) for column in zip(*chunks))
+    del chunks
+    if len(codes):
+        order = np.argsort(codes, kind="stable")
+        codes, counts, documents = codes[order], counts[order], documents[order]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        codes, counts, documents = codes[starts], np.add.reduceat(counts, starts), np.add.reduceat(documents, starts)
     keep = counts >= min_count
     codes, counts, documents = codes[keep], counts[keep], documents[keep]
     parts = []
