@@ -127,7 +127,7 @@ class TokenizedCorpus:
     doc_words     number of words (stopwords included) per document
     terms         term vocabulary, sorted alphabetically (so term id order is alphabetical order)
     term_of_word  term id of each word id, -1 for stopwords
-    counts        documents × terms sparse matrix of term counts (CSR)
+    counts        documents × terms sparse matrix of term counts (CSR, int32)
     """
 
     doc_ids: list[str]
@@ -235,7 +235,8 @@ _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100
 
 def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np.ndarray, n_terms: int
                   ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The documents × terms count matrix (CSR, int64) and each document's number of words (stopwords
+    """The documents × terms count matrix (CSR, int32: no term occurs 2³¹ times in one document, and the 33 million
+    counts of 100,000 articles take half the memory of int64) and each document's number of words (stopwords
     included), counted ``_COUNT_CHUNK`` documents at a time."""
     blocks, doc_words = [], []
     for first in range(0, len(doc_starts) - 1, _COUNT_CHUNK):
@@ -247,11 +248,11 @@ def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np
         token_terms = np.full(len(ids), -1, dtype=np.int32)
         token_terms[is_word] = term_of_word[ids[is_word]]
         is_term = token_terms >= 0
-        block = sp.csr_matrix((np.ones(int(is_term.sum()), dtype=np.int64),
+        block = sp.csr_matrix((np.ones(int(is_term.sum()), dtype=np.int32),
                                (doc_of_token[is_term], token_terms[is_term])), shape=(len(starts) - 1, n_terms))
         block.sum_duplicates()
         blocks.append(block)
-    counts = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_terms), dtype=np.int64)
+    counts = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_terms), dtype=np.int32)
     return counts, np.concatenate(doc_words).astype(np.int64) if doc_words else np.zeros(0, np.int64)
 
 
