@@ -71,8 +71,7 @@ def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str |
     none for an undated article), sorted by doc_id and offset. With ``cache_dir``: each article's expressions are
     read from the cache when its text and anchor were tagged before (``timex.find_timexes_many``)."""
     anchor_of = dict(zip(anchors["doc_id"], anchors["anchor"])) if len(anchors) else {}
-    # Loaded corpora are sorted by doc_id already: sorting would copy every text.
-    ordered = documents if documents["doc_id"].is_monotonic_increasing else documents.sort_values("doc_id")
+    ordered = _by_doc_id(documents)
     doc_ids = ordered["doc_id"].to_numpy(dtype=object)
     anchor_values = np.asarray([anchor_of.get(doc_id, "") for doc_id in doc_ids], dtype=object)
     texts = ordered["text"].fillna("").array
@@ -80,6 +79,11 @@ def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str |
     items = rows["item"].to_numpy()
     return pd.DataFrame({"doc_id": doc_ids[items], **{c: rows[c].to_numpy() for c in TIMEX_COLUMNS[1:-1]},
                          "anchor": anchor_values[items]})
+
+
+def _by_doc_id(documents: pd.DataFrame) -> pd.DataFrame:
+    # A loaded corpus is sorted by doc_id already: sorting it again would copy every text.
+    return documents if documents["doc_id"].is_monotonic_increasing else documents.sort_values("doc_id")
 
 
 # A clause ends at a semicolon, a dash, or a comma before a conjunction or a relative word.
@@ -267,7 +271,7 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
     """``events`` without the corpus-level cache: each article's dated clauses (read from the per-document cache
     where there), then merged."""
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
-    ordered = documents.sort_values("doc_id")
+    ordered = _by_doc_id(documents)
     doc_ids, texts = ordered["doc_id"].tolist(), ordered["text"].array  # Arrow strings: indexing gives one str
     dated_of = _dated_expressions(doc_ids, texts, info, timexes)
     # Grouped once: filtering the mention table per document is quadratic on a large corpus.

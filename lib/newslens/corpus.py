@@ -541,11 +541,12 @@ def _cleaned(raw_texts: dict[str, bytes], cache_dir: str | Path | None) -> dict[
         version = source_version(cleaning, language, text,
                                  extra=" ".join([getattr(py3langid, "__version__", ""), *_CLEANED_COLUMNS]))
         cache = DocumentCache(cache_dir, "cleaned", version, _CLEANED_COLUMNS)
-    cleaned = {}
-    def clean(raws: list[bytes]) -> list[list[tuple]]:
+
+    def clean_all(raws: list[bytes]) -> list[list[tuple]]:
         return [_clean_one(raw.decode("utf-8", "surrogatepass")) for raw in raws]
 
-    for keys, rows in cached_row_groups(cache, raw_texts, clean, _CLEANED_COLUMNS):
+    cleaned = {}
+    for keys, rows in cached_row_groups(cache, raw_texts, clean_all, _CLEANED_COLUMNS):
         cleaned.update((key, (str(clean), str(removals), str(language_code), int(n_words), str(fingerprint)))
                        for key, clean, removals, language_code, n_words, fingerprint
                        in zip(rows[KEY], rows["text"], rows["removals"], rows["language"], rows["n_words"],
@@ -585,8 +586,7 @@ def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str 
             problems.add(record["where"], f"language detected: '{language}', not English; left out of the "
                                           "English-only analyses unless include_other_languages is set", "flagged")
         texts.append(clean)
-        rows.append({**record, "title": title, "cited_source": cited, "language": language,
-                     "n_words": n_words,
+        rows.append({**record, "title": title, "cited_source": cited, "language": language, "n_words": n_words,
                      "n_chars_clean": len(clean), "n_removed": len(removals)})
         report.extend({"doc_id": record["doc_id"], "step": r.step, "line": r.line, "removed": r.removed,
                        "reason": r.reason} for r in removals)
