@@ -875,7 +875,9 @@ def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None
         start, end             character offsets of the keyword in the document's text
     """
     width = _opt(width, corpus.options.kwic_width)
-    rows = []
+    columns = ["doc_id", "query", "left", "keyword", "right", "position", "start", "end"]
+    # Column lists, not a dict per line: the three most frequent terms of 100,000 articles give millions of lines.
+    rows: dict[str, list] = {column: [] for column in columns}
     for query in terms:
         positions, n = _matches(corpus, query)
         if max_lines is not None:
@@ -897,14 +899,12 @@ def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None
                 last_word = word_tokens[w + n - 1]
                 last = word_tokens[min(len(word_tokens) - 1, w + n - 1 + width)]
                 k_start, k_end = spans[position][0], spans[last_word][1]
-                rows.append({
-                    "doc_id": corpus.doc_ids[doc], "query": query,
-                    "left": " ".join(text[spans[first][0]:k_start].split()),
-                    "keyword": " ".join(text[k_start:k_end].split()),
-                    "right": " ".join(text[k_end:spans[last][1]].split()),
-                    "position": w, "start": k_start, "end": k_end,
-                })
-    return pd.DataFrame(rows, columns=["doc_id", "query", "left", "keyword", "right", "position", "start", "end"])
+                for column, value in zip(columns, (
+                        corpus.doc_ids[doc], query, " ".join(text[spans[first][0]:k_start].split()),
+                        " ".join(text[k_start:k_end].split()), " ".join(text[k_end:spans[last][1]].split()),
+                        w, k_start, k_end)):
+                    rows[column].append(value)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def concordance_terms(corpus: TokenizedCorpus, terms: Sequence[str], n_default: int = 3,
@@ -937,13 +937,12 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
         corpus_position     index among all words of the corpus, documents concatenated in corpus order
     """
     is_word = corpus.word_ids >= 0
-    word_rank = np.cumsum(is_word) - 1
     doc_first_word = np.r_[0, np.cumsum(corpus.doc_words)[:-1]]
     frames = []
     for query in terms:
         positions, _ = _matches(corpus, query)
         docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
-        global_position = word_rank[positions]
+        global_position = _words_before(is_word, positions)
         local = global_position - doc_first_word[docs]
         frames.append(pd.DataFrame({
             "query": query, "doc_id": np.asarray(corpus.doc_ids, dtype=object)[docs],
@@ -955,3 +954,13 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _words_before(is_word: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """How many words come before each of ``positions`` (ascending token positions): a running count between
+    consecutive positions, not a running count of every token (640 MB for the 80 million tokens of 100,000
+    articles)."""
+    if not len(positions):
+        return np.zeros(0, dtype=np.int64)
+    between = np.add.reduceat(is_word, positions, dtype=np.int64)[:-1]  # words from one position to the next
+    return np.count_nonzero(is_word[:positions[0]]) + np.r_[0, np.cumsum(between)]
