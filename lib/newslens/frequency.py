@@ -233,6 +233,12 @@ _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
 
 
+def _chunk_starts(corpus: TokenizedCorpus) -> range:
+    """The first document of each chunk of ``_COUNT_CHUNK`` documents (one chunk for an empty corpus, so that a
+    table made of chunks always has its columns)."""
+    return range(0, max(len(corpus.doc_ids), 1), _COUNT_CHUNK)
+
+
 def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np.ndarray, n_terms: int
                   ) -> tuple[sp.csr_matrix, np.ndarray]:
     """The documents × terms count matrix (CSR, int32: no term occurs 2³¹ times in one document, and the 33 million
@@ -450,7 +456,7 @@ def term_frequencies(corpus: TokenizedCorpus, top_n: int | None = None, min_coun
     # Documents without the term contribute |0 − sᵢ| = sᵢ; adding 1 − Σ(sᵢ of documents with it) covers them all.
     # Summed a chunk of documents at a time: float arrays over all (document, term) pairs took 1.5 GB at 100,000.
     deviations = np.zeros(len(corpus.terms))
-    for first in range(0, len(corpus.doc_ids), _COUNT_CHUNK):
+    for first in _chunk_starts(corpus):
         coo = corpus.counts[first:first + _COUNT_CHUNK].tocoo()
         share_rows = size_share[coo.row + first]
         deviation = np.abs(coo.data / counts[coo.col] - share_rows) - share_rows
@@ -483,7 +489,7 @@ def document_term_count_parts(corpus: TokenizedCorpus, min_count: int = 1) -> It
     """``document_term_counts`` in consecutive parts of ``_COUNT_CHUNK`` documents (at least one part), to write
     with ``plots.write_table`` without holding the whole table: 33 million rows for 100,000 articles, 2 GB or more
     in memory."""
-    for first in range(0, max(len(corpus.doc_ids), 1), _COUNT_CHUNK):
+    for first in _chunk_starts(corpus):
         yield _document_term_chunk(corpus, first, min_count)
 
 
@@ -549,7 +555,7 @@ def _ngram_table(corpus: TokenizedCorpus, n: int, min_count: int) -> pd.DataFram
     # Counted a chunk of documents at a time (all n-gram positions of 100,000 articles at once took 1.5 GB), then
     # added up: the chunks hold different documents, so document counts add up too.
     chunks = [_chunk_ngram_counts(corpus, n, first, is_stop, vocab)
-              for first in range(0, max(len(corpus.doc_ids), 1), _COUNT_CHUNK)]
+              for first in _chunk_starts(corpus)]
     codes, counts, documents = (np.concatenate(column) for column in zip(*chunks))
     del chunks
     if len(codes):
@@ -669,7 +675,7 @@ def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_cou
     # Each document is compared with the corpus's totals only, so documents are ranked a chunk at a time: the
     # float arrays of all 33 million (document, term) pairs of 100,000 articles at once took 4 GB.
     chunks = [_distinctive_chunk(corpus, first, idf, top_n, min_count, by)
-              for first in range(0, max(len(corpus.doc_ids), 1), _COUNT_CHUNK)]
+              for first in _chunk_starts(corpus)]
     return pd.DataFrame({column: np.concatenate([chunk[column] for chunk in chunks]) for column in chunks[0]})
 
 
@@ -700,9 +706,8 @@ def _distinctive_chunk(corpus: TokenizedCorpus, first: int, idf: np.ndarray, top
     rank = np.arange(len(idx)) - np.repeat(group_start, np.diff(np.r_[group_start, len(idx)])) + 1
     if top_n is not None:
         idx, rank = idx[rank <= top_n], rank[rank <= top_n]
-    doc_ids = np.asarray(corpus.doc_ids, dtype=object)
-    terms = np.asarray(corpus.terms, dtype=object)
-    return {"doc_id": doc_ids[rows[idx]], "rank": rank.astype(np.int64), "term": terms[cols[idx]],
+    return {"doc_id": np.asarray([corpus.doc_ids[i] for i in rows[idx]], dtype=object), "rank": rank.astype(np.int64),
+            "term": np.asarray([corpus.terms[i] for i in cols[idx]], dtype=object),
             "count": a[idx].astype(np.int64), "per_10k": _per_10k(a[idx], c[idx]),
             "rest_count": b[idx].astype(np.int64), "rest_per_10k": _per_10k(b[idx], d[idx]),
             "g2": g2[idx], "p_value": _p_value(g2[idx]), "log_ratio": lr[idx], "tfidf": tfidf[idx]}

@@ -1179,9 +1179,9 @@ def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_di
 
     frames = []
     for _, rows in cached_row_groups(cache, {key: items[0] for key, items in items_of.items()}, tag, _CACHED_FIELDS):
-        # Each row once per item with that text and anchor (usually one).
         if not len(rows):
             continue
+        # Each row once per item with that text and anchor (usually one).
         repeats = [len(items_of[key]) for key in rows[KEY]]
         frames.append(rows.loc[rows.index.repeat(repeats), list(_CACHED_FIELDS)].assign(
             item=[item for key in rows[KEY] for item in items_of[key]]))
