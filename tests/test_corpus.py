@@ -178,6 +178,32 @@ def test_bom_and_duplicate_documents(tmp_path):
     assert corpus.documents.iloc[0]["text"].startswith("A title")
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_files_with_the_same_bytes_share_one_cleaned_text(tmp_path, cached):
+    # a.txt and c.txt are byte for byte the same (one cleaning, one cache entry): the first is kept, the other is a
+    # duplicate, and b.txt between them is read as itself.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write(folder, "a.txt", GOOD)
+    write(folder, "b.txt", "Other\nDifferent text here.\n")
+    write(folder, "c.txt", GOOD)
+    with pytest.warns(CorpusWarning, match=r"c\.txt: duplicate of document 'a' \(skipped\)"):
+        corpus = newslens.load_corpus(folder, cache_dir=tmp_path / "cache" if cached else None)
+    assert list(corpus.documents["doc_id"]) == ["a", "b"]
+    assert list(corpus.documents["text"]) == [GOOD.strip(), "Other\nDifferent text here."]
+
+
+def test_text_column_is_the_texts_in_order_whatever_the_chunk():
+    from newslens.corpus import _TextColumn
+
+    texts = ["one", "", "trois é", "four", "five"]
+    for chunk in (1, 2, 5, 10):
+        column = _TextColumn(chunk)
+        for text in texts:
+            column.append(text)
+        assert list(column.series()) == texts
+
+
 def test_metadata_missing_file_and_bad_dates(tmp_path):
     write(tmp_path, "a.txt", GOOD)
     write(tmp_path, "b.txt", "Other\nDifferent text here.\n")
