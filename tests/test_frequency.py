@@ -277,6 +277,16 @@ def test_kwic_tiny(tiny):
     assert "nothing" not in set(table["query"])
 
 
+def test_kwic_max_lines_spreads_the_sample_over_the_corpus():
+    documents = pd.DataFrame({"doc_id": list("vwxyz"), "text": ["Peace and peace."] * 5})
+    corpus = tokenize_documents(documents, FrequencyOptions(min_count=1))
+    # 10 occurrences, two per document (words 0 and 2); 4 lines: occurrences 0, 10//4 = 2, 20//4 = 5, 30//4 = 7,
+    # i.e. the first of v, the first of w, the second of x, the second of y.
+    sample = kwic(corpus, ["peace"], max_lines=4)
+    assert list(zip(sample["doc_id"], sample["position"])) == [("v", 0), ("w", 0), ("x", 2), ("y", 2)]
+    assert len(kwic(corpus, ["peace"], max_lines=10)) == len(kwic(corpus, ["peace"])) == 10
+
+
 def test_dispersion_tiny(tiny):
     table = dispersion(tiny, ["putin"])
     # a: word 6 of 11 (corpus word 6); b: word 2 of 11 (talks failed PUTIN), corpus word 11 + 2 = 13
@@ -376,6 +386,31 @@ def test_figures_are_drawn_from_the_tables(seeds):
     assert [t.get_text() for t in figures[0].axes[0].get_yticklabels()][:3] == terms["term"].head(3).tolist()
     for fig in figures:
         plt.close(fig)
+
+
+def test_dispersion_plot_merges_ticks_only_beyond_its_resolution():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from newslens.frequency_plots import DISPERSION_COLUMNS, plot_dispersion
+
+    assert DISPERSION_COLUMNS == 2_400
+    # "dense": 3,000 occurrences at words 0..2999 of a 3,000-word extent: word p falls in column p·2400 // 3000,
+    # so every column 0..2399 holds one and there are 2,400 ticks, the first at (0 + 0.5)·3000/2400 = 0.625.
+    # "rare": 3 occurrences, drawn where they are.
+    table = pd.DataFrame({"query": ["dense"] * 3000 + ["rare"] * 3,
+                          "corpus_position": list(range(3000)) + [5, 700, 2999]})
+    fig = plot_dispersion(table)
+    dense, rare = fig.axes[0].lines
+    assert len(dense.get_xdata()) == 2400 and dense.get_xdata()[0] == pytest.approx(0.625)
+    assert list(rare.get_xdata()) == [5, 700, 2999]
+    assert "drawn as one tick" in fig.axes[0].get_xlabel()
+    plt.close(fig)
+    fig = plot_dispersion(table[table["query"] == "rare"])
+    assert "drawn as one tick" not in fig.axes[0].get_xlabel()
+    plt.close(fig)
 
 
 def test_word_cloud_svg_is_vector_text_with_article_words_escaped(tmp_path):

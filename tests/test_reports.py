@@ -145,9 +145,14 @@ def test_word_frequency_findings():
     assert findings.top_terms_finding(terms, 5, top=2).text == (
         "The most frequent terms are “russia” (45 times, 209.9 per 10,000 words, in 5 of 5 documents) and "
         "“ukraine” (28 times, 130.6 per 10,000 words, in 4 of 5 documents).")
-    concordance = pd.DataFrame({"query": ["ceasefire"] * 3, "doc_id": ["a", "a", "b"]})
-    assert findings.concordance_finding(concordance, ["ceasefire", "truce"]).text == \
+    occurrences = pd.DataFrame({"query": ["ceasefire"] * 3, "doc_id": ["a", "a", "b"]})
+    assert findings.concordance_finding(occurrences, ["ceasefire", "truce"]).text == \
         "“ceasefire” occurs 3 times in 2 documents and “truce” does not occur."
+    assert findings.concordance_finding(occurrences, ["ceasefire"], occurrences).text == \
+        "“ceasefire” occurs 3 times in 2 documents."
+    sample = occurrences.iloc[[0, 2]]
+    assert findings.concordance_finding(occurrences, ["ceasefire"], sample).text == \
+        "“ceasefire” occurs 3 times in 2 documents (2 concordance lines show a sample spread evenly over them)."
     distinctive = pd.DataFrame({"doc_id": ["a", "a", "b"], "term": ["geneva", "american", "kaia"]})
     text = findings.distinctive_finding(distinctive, {"a": "Talks in Geneva", "b": "Kallas speaks"}).text
     assert text == "Most distinctive of each document: “Talks in Geneva”: “geneva” and “american”; " \

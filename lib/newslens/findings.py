@@ -142,12 +142,13 @@ def distinctive_finding(distinctive: pd.DataFrame, titles: dict[str, str], top: 
                         max_documents: int = 3) -> Finding:
     """For the first ``max_documents`` documents, their ``top`` distinctive terms, naming each by its title."""
     parts = []
-    for doc_id, rows in list(distinctive.groupby("doc_id", sort=False))[:max_documents]:
-        terms = listing([_quoted(t) for t in rows.head(top)["term"]])
+    doc_ids = pd.unique(distinctive["doc_id"])  # not a group per document: 100,000 of them for three
+    for doc_id in doc_ids[:max_documents]:
+        terms = listing([_quoted(t) for t in distinctive.loc[distinctive["doc_id"] == doc_id, "term"].head(top)])
         parts.append(f"{_quoted(short_title(titles.get(doc_id, doc_id)))}: {terms}")
     if not parts:
         return Finding("No document has a term that sets it apart from the rest of the corpus.")
-    n_docs = distinctive["doc_id"].nunique()
+    n_docs = len(doc_ids)
     more = f" (the other {n_docs - len(parts)} in the table)" if n_docs > len(parts) else ""
     return Finding("Most distinctive of each document" + more + ": " + "; ".join(parts) + ".",
                    "With few, short documents a term used three times in one article is already distinctive.")
@@ -163,14 +164,21 @@ def keyness_finding(keyness: pd.DataFrame, top: int = 5) -> Finding:
                    "The reference is wordfreq's list up to 2021, with an assumed size: read G² as a ranking.")
 
 
-def concordance_finding(concordance: pd.DataFrame, queries: list[str]) -> Finding:
-    """How often each concordance query occurs, and in how many documents."""
+def concordance_finding(occurrences: pd.DataFrame, queries: list[str], lines: pd.DataFrame | None = None) -> Finding:
+    """How often each concordance query occurs, and in how many documents, from ``occurrences`` (one row per
+    occurrence with ``query`` and ``doc_id``: ``frequency.dispersion``); with ``lines`` (the ``kwic`` table), how
+    many concordance lines show a query when they are a sample of its occurrences."""
     parts = []
     for query in queries:
-        rows = concordance[concordance["query"] == query]
-        documents = count(rows["doc_id"].nunique(), "document")
-        parts.append(f"{_quoted(query)} occurs {count(len(rows), 'time')} in {documents}" if len(rows)
-                     else f"{_quoted(query)} does not occur")
+        rows = occurrences[occurrences["query"] == query]
+        if not len(rows):
+            parts.append(f"{_quoted(query)} does not occur")
+            continue
+        part = f"{_quoted(query)} occurs {count(len(rows), 'time')} in {count(rows['doc_id'].nunique(), 'document')}"
+        shown = len(rows) if lines is None else int((lines["query"] == query).sum())
+        if shown < len(rows):
+            part += f" ({count(shown, 'concordance line')} show a sample spread evenly over them)"
+        parts.append(part)
     return Finding(listing(parts) + "." if parts else "No concordance term was given.")
 
 

@@ -871,7 +871,9 @@ def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None
     """Keyword-in-context lines for each query in ``terms`` (a word or a phrase, normalised like the text; with
     stemming on, "negotiate" also finds "negotiations"; phrases match adjacent words, not across punctuation).
 
-    Rows: in the order of ``terms``, then corpus order, then position; at most ``max_lines`` per query.
+    Rows: in the order of ``terms``, then corpus order, then position. With ``max_lines``, at most that many per
+    query, spread evenly over its occurrences (every k-th in corpus order), so that a sample of a large corpus's
+    lines comes from all of it, not from its first documents.
     Columns:
         doc_id, query (as given)
         left, keyword, right   the original text: ``width`` words of context on each side (within the document,
@@ -885,8 +887,8 @@ def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None
     rows: dict[str, list] = {column: [] for column in columns}
     for query in terms:
         positions, n = _matches(corpus, query)
-        if max_lines is not None:
-            positions = positions[:max_lines]
+        if max_lines is not None and len(positions) > max_lines:
+            positions = positions[np.arange(max_lines) * len(positions) // max_lines]
         docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
         for doc in np.unique(docs):
             text = corpus.texts[doc]
