@@ -343,6 +343,26 @@ def test_7_languages_are_detected_and_other_languages_kept_out_unless_asked():
         english_documents(documents[documents["doc_id"] == "b"])
 
 
+def test_7_english_documents_share_the_texts_of_a_loaded_corpus(tmp_path):
+    import pyarrow as pa
+
+    # Documents a, c, e in English; b and d in German: the English ones keep their texts and their order, and
+    # their text column is made of slices of the loaded one (the same buffers, not a copy).
+    for name, text in zip("abcde", (ENGLISH, GERMAN, ENGLISH + " More.", GERMAN + " Noch.", ENGLISH + " Again.")):
+        write(tmp_path, f"{name}.txt", text)
+    documents = newslens.load_corpus(tmp_path).documents
+    with pytest.warns(UserWarning, match="2 document"):
+        english = english_documents(documents)
+    assert list(english["doc_id"]) == ["a", "c", "e"] and list(english.columns) == list(documents.columns)
+    assert list(english["text"]) == [documents["text"][0], documents["text"][2], documents["text"][4]]
+    assert english["text"].dtype == documents["text"].dtype and list(english.index) == [0, 1, 2]
+    def buffers(column):
+        data = pa.array(column.array)
+        return {chunk.buffers()[2].address for chunk in getattr(data, "chunks", [data])}
+
+    assert buffers(english["text"]) <= buffers(documents["text"])
+
+
 def test_7_english_only_notebooks_select_english_documents():
     import json
 

@@ -16,7 +16,9 @@ import functools
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 MIN_LETTERS = 100
 MIN_CONFIDENCE = 0.9
@@ -64,12 +66,29 @@ def english_documents(documents: pd.DataFrame, include_other_languages: bool = F
             warnings.warn(f"{len(other)} document(s) not in English are analysed with English word lists and "
                           f"models (include_other_languages is set): {_listing(other)}", UserWarning)
         return documents
-    kept = documents[documents["language"].map(is_english)].reset_index(drop=True)
+    kept = _rows(documents, documents["language"].map(is_english).to_numpy(dtype=bool))
     if kept.empty:
         raise ValueError(f"no document is in English ({_listing(other)}); this analysis uses English word lists and "
                          "models: set include_other_languages = True to run it anyway")
     warnings.warn(f"{len(other)} document(s) not in English left out of this English-only analysis: "
                   f"{_listing(other)} (set include_other_languages = True to include them)", UserWarning)
+    return kept
+
+
+def _rows(documents: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``documents`` where ``keep``, renumbered from 0; a text column in Arrow shares the original's
+    memory (zero-copy slices of each run of kept rows) instead of being copied: the texts of 100,000 articles held
+    twice cost 0.4 GB more at the peak of every notebook."""
+    column = documents["text"].array if "text" in documents else None
+    if not isinstance(column, pd.arrays.ArrowStringArray):
+        return documents[keep].reset_index(drop=True)
+    kept = documents.drop(columns="text")[keep].reset_index(drop=True)
+    texts = pa.array(column)  # the column's own Arrow data, not a copy (an Array when it is one chunk)
+    texts = texts if isinstance(texts, pa.ChunkedArray) else pa.chunked_array([texts])
+    edges = np.flatnonzero(np.diff(np.r_[0, keep.astype(np.int8), 0]))  # starts and ends of the runs kept
+    runs = [texts.slice(start, end - start) for start, end in zip(edges[::2], edges[1::2])]
+    pieces = pa.chunked_array([chunk for run in runs for chunk in run.chunks], type=texts.type)
+    kept.insert(documents.columns.get_loc("text"), "text", pd.array(pieces, dtype=column.dtype))
     return kept
 
 
