@@ -121,7 +121,7 @@ def test_2_a_parameter_name_is_checked_not_run(tmp_path, monkeypatch, capsys):
 def test_2_unknown_names_list_the_declared_ones_and_go_only_where_declared():
     notebooks = [NOTEBOOKS / "00_corpus.ipynb", NOTEBOOKS / "01_word_frequency.ipynb"]
     with pytest.raises(ParameterError, match=r"no notebook of this run has a parameter 'topn' \(their parameters: "
-                                             r"cache_dir, extra_stopwords, include_other_languages, kwic_terms, "
+                                             r"cache_dir, extra_stopwords, include_other_languages, kwic_max_lines, kwic_terms, "
                                              r"min_count, "
                                              r"ngram_max, ngram_min, per_document_min_count, reference_size, "
                                              r"stemming, top_n, use_reference\)"):
