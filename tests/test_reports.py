@@ -261,8 +261,11 @@ def test_a_wide_table_fits_the_page_by_narrowing_then_folding_its_last_columns()
 
 def test_with_titles_adds_the_shortened_title_after_doc_id():
     documents = pd.DataFrame({"doc_id": ["a"], "title": ["A very long title about the peace talks in Geneva"]})
-    shown = with_titles(pd.DataFrame({"doc_id": ["a", "a"], "term": ["x", "y"]}), documents, width=20)
+    table = pd.DataFrame({"doc_id": ["a", "a"], "term": ["x", "y"]})
+    shown = with_titles(table, documents, width=20)
     assert list(shown.columns) == ["doc_id", "title", "term"] and list(shown["title"]) == ["A very long title…"] * 2
+    shown.loc[0, "term"] = "changed"  # the shown table shares the columns but never writes into the original
+    assert list(table.columns) == ["doc_id", "term"] and list(table["term"]) == ["x", "y"]
 
 
 # --- what the corpus supports ---------------------------------------------------------------------------------------

@@ -676,7 +676,10 @@ def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_cou
     # float arrays of all 33 million (document, term) pairs of 100,000 articles at once took 4 GB.
     chunks = [_distinctive_chunk(corpus, first, idf, top_n, min_count, by)
               for first in _chunk_starts(corpus)]
-    return pd.DataFrame({column: np.concatenate([chunk[column] for chunk in chunks]) for column in chunks[0]})
+    # Column by column, each column's pieces freed once joined, and not copied again into the frame: 2.5 million
+    # rows at 100,000 articles.
+    columns = {column: np.concatenate([chunk.pop(column) for chunk in chunks]) for column in list(chunks[0])}
+    return pd.DataFrame(columns, copy=False)
 
 
 def _distinctive_chunk(corpus: TokenizedCorpus, first: int, idf: np.ndarray, top_n: int | None, min_count: int,

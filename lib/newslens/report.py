@@ -98,7 +98,7 @@ def format_cell(value, column: str) -> str:
 def with_titles(table: pd.DataFrame, documents: pd.DataFrame, width: int = 48) -> pd.DataFrame:
     """``table`` with a ``title`` column (shortened) after ``doc_id``, for display; the CSV keeps the doc_id only."""
     titles = dict(zip(documents["doc_id"], documents["title"].map(lambda t: short_title(t, width))))
-    shown = table.copy()
+    shown = table.copy(deep=False)  # a view of the columns (copy-on-write): a table may have millions of rows
     shown.insert(list(shown.columns).index("doc_id") + 1, "title", shown["doc_id"].map(titles).fillna(""))
     return shown
 
