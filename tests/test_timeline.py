@@ -176,7 +176,18 @@ def test_write_timelinejs_is_sorted_and_unescaped_unicode(tmp_path):
     assert body.index('"events"') < body.index('"title"')  # keys sorted
     assert json.loads(body) == timelinejs(pd.DataFrame([_event("2014", "year", text="Kyiv’s view")]), "T")
     assert write_timelinejs(pd.DataFrame(columns=list(_event("2014", "year"))), tmp_path / "e.json", "T").read_text(
-        encoding="utf-8").startswith('{\n "events": [],')
+        encoding="utf-8") == '{\n "events": [],\n "title": {\n  "text": {\n   "headline": "T",\n   "text": ""\n  }\n }\n}\n'
+
+
+def test_write_timelinejs_writes_each_slide_at_its_depth(tmp_path):
+    # Two slides, written one at a time: each nested two levels in, one space per level, as json.dumps(indent=1).
+    table = pd.DataFrame([_event("2014", "year", text="A"), _event("2015", "year", text="B")])
+    body = write_timelinejs(table, tmp_path / "t.json", "T").read_text(encoding="utf-8")
+    lines = body.splitlines()
+    assert lines[:4] == ['{', ' "events": [', '  {', '   "group": "explicit",']
+    # "  }," ends the first slide; "  }" the second one and the title's "text" object.
+    assert lines.count('  },') == 1 and lines.count('  }') == 2 and ' ],' in lines
+    assert json.loads(body) == timelinejs(table, "T")
 
 
 # --- figure ----------------------------------------------------------------------------------------------------------
