@@ -320,11 +320,11 @@ def _start_date(date: str, precision: str) -> dict[str, str]:
 def timelinejs(events: pd.DataFrame, title: str, text: str = "") -> dict:
     """A TimelineJS 3 document: one slide per event, month and day left out when the date is coarser; the group
     is how the date was obtained. All text is HTML-escaped (article text is untrusted)."""
-    return {**_timelinejs_title(title, text), "events": list(_slides(events))}
+    return {"title": _title_slide(title, text), "events": list(_slides(events))}
 
 
-def _timelinejs_title(title: str, text: str) -> dict:
-    return {"title": {"text": {"headline": html.escape(title), "text": html.escape(text)}}}
+def _title_slide(title: str, text: str) -> dict:
+    return {"text": {"headline": html.escape(title), "text": html.escape(text)}}
 
 
 def _slides(events: pd.DataFrame) -> Iterator[dict]:
@@ -361,5 +361,5 @@ def write_timelinejs(events: pd.DataFrame, path: str | Path, title: str, text: s
             out.write(("," if written else "") + "\n  " + nested(slide, 2))
             written += 1
         out.write(("\n ]" if written else "]") + ',\n "title": '
-                  + nested(_timelinejs_title(title, text)["title"], 1) + "\n}\n")
+                  + nested(_title_slide(title, text), 1) + "\n}\n")
     return path
