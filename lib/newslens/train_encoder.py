@@ -218,6 +218,11 @@ def export_onnx(model, graph_class, path: Path) -> None:
     import torch
 
     model.eval()
+    # Exported with the plain ("eager") attention, not torch's fused scaled_dot_product_attention that training
+    # uses: the same weights and the same dev scores, but onnxruntime runs the plain graph about 1.5 times faster
+    # on one core (measured: 168 -> 264 targets/s on dev_mt, int8). The fused one exports as a chain of small
+    # operators that the quantiser and onnxruntime's own fusions do not improve.
+    model.bert.set_attn_implementation("eager")
     graph = graph_class(model)
     ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
     mask = torch.tensor([[0, 0.5, 0.5, 0, 0, 0], [0, 0, 0, 1.0, 0, 0]])
