@@ -105,3 +105,32 @@ def test_line_sentence_spans_splits_only_the_lines_asked_for():
     assert [text[s:e] for s, e in line_sentence_spans(text, [(60, 62), (2, 5)])] == [
         "A first line.", "It has two sentences.", "A third line.", "With two."]
     assert line_sentence_spans(text, []) == []
+
+
+def test_split_sentences_in_workers_are_remembered(monkeypatch):
+    from newslens import text as tx
+
+    texts = ["One. Two? Three!", "A line\nand another. End.", "One. Two? Three!", ""]
+    monkeypatch.setattr(tx, "_split_memo", {})
+    monkeypatch.setattr(tx, "SPLIT_PARALLEL_CHARS", 0)  # worker processes whatever the amount of text
+    monkeypatch.setattr(tx, "_SPLIT_CHUNK", 1)
+    tx._sentence_spans.cache_clear()
+    tx.split_sentences(texts, jobs=2)
+    assert len(tx._split_memo) == 3  # the repeated text is split once
+    monkeypatch.setattr(tx, "_punkt_spans", lambda text: (_ for _ in ()).throw(AssertionError("split again")))
+    assert tx.sentence_spans(texts[0]) == [(0, 4), (5, 9), (10, 16)]
+    assert tx.sentence_spans(texts[1]) == [(0, 6), (7, 19), (20, 24)]  # a line break ends a sentence
+    assert tx.sentence_spans("") == []
+    tx._sentence_spans.cache_clear()
+
+
+def test_sentence_memory_keeps_the_newest_texts(monkeypatch):
+    from newslens import text as tx
+
+    monkeypatch.setattr(tx, "_split_memo", {})
+    monkeypatch.setattr(tx, "SENTENCE_MEMO_TEXTS", 2)
+    tx._sentence_spans.cache_clear()
+    for text in ("First one.", "Second one.", "Third one. Yes."):
+        tx.sentence_spans(text)
+    assert list(tx._split_memo.values()) == [tx.array("l", [0, 11]), tx.array("l", [0, 10, 11, 15])]
+    tx._sentence_spans.cache_clear()

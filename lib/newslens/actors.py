@@ -50,7 +50,7 @@ import pandas as pd
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
-from newslens.text import sentence_spans
+from newslens.text import sentence_spans, split_sentences
 
 KINDS = ("person", "country", "organisation")
 GENDERS = ("male", "female")
@@ -1460,6 +1460,8 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
            "model": model_fingerprint(), "code": code_version()} if cache_dir else {}
 
     def compute() -> tuple[dict[str, pd.DataFrame], dict]:
+        # Every step below (and the tone scores after) reads every text's sentences: split them once, in parallel.
+        split_sentences((text for _, text in _documents(documents)), jobs=jobs)
         setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
                                   jobs=jobs, cache_dir=cache_dir)
         mentions = find_mentions(documents, setup.registry)
