@@ -114,6 +114,7 @@ def test_split_sentences_in_workers_are_remembered(monkeypatch):
     monkeypatch.setattr(tx, "_split_memo", {})
     monkeypatch.setattr(tx, "SPLIT_PARALLEL_CHARS", 0)  # worker processes whatever the amount of text
     monkeypatch.setattr(tx, "_SPLIT_CHUNK", 1)
+    monkeypatch.setattr(tx, "_SPLIT_BATCH", 2)  # two batches: the repeat falls in the second
     tx._sentence_spans.cache_clear()
     tx.split_sentences(texts, jobs=2)
     assert len(tx._split_memo) == 3  # the repeated text is split once

@@ -83,6 +83,7 @@ _split_memo: dict[bytes, array] = {}
 # 1.6 MB a second).
 SPLIT_PARALLEL_CHARS = 5_000_000
 _SPLIT_CHUNK = 500  # texts
+_SPLIT_BATCH = 20_000  # texts (about 80 MB of news)
 
 
 def _digest(text: str) -> bytes:
@@ -104,18 +105,24 @@ def split_sentences(texts: Iterable[str], jobs: int = 1) -> None:
     core) from ``SPLIT_PARALLEL_CHARS`` of text, and remember the spans in this process, so that every later
     ``sentence_spans`` of these texts reads them. Each text is split alone: the spans are the same for any
     ``jobs``."""
-    from newslens.parallel import chunked, map_chunks
-
-    todo: dict[bytes, str] = {}
+    # In batches of texts, so that a large corpus's texts are never all held as Python strings at once.
+    batch: dict[bytes, str] = {}
     for text in texts:
         digest = _digest(text)
         if digest not in _split_memo:
-            todo.setdefault(digest, text)
-    if not todo:
-        return
-    jobs = jobs if sum(map(len, todo.values())) >= SPLIT_PARALLEL_CHARS else 1
-    found = map_chunks(_split_chunk, chunked(list(todo.values()), _SPLIT_CHUNK), jobs=jobs)
-    for digest, flat in zip(todo, (flat for chunk in found for flat in chunk)):
+            batch.setdefault(digest, text)
+        if len(batch) == _SPLIT_BATCH:
+            _split_batch(batch, jobs)
+            batch = {}
+    _split_batch(batch, jobs)
+
+
+def _split_batch(batch: dict[bytes, str], jobs: int) -> None:
+    from newslens.parallel import chunked, map_chunks
+
+    jobs = jobs if sum(map(len, batch.values())) >= SPLIT_PARALLEL_CHARS else 1
+    found = map_chunks(_split_chunk, chunked(list(batch.values()), _SPLIT_CHUNK), jobs=jobs)
+    for digest, flat in zip(batch, (flat for chunk in found for flat in chunk)):
         _remember(digest, flat)
 
 
