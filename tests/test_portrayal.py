@@ -176,11 +176,14 @@ def test_what_kallas_says_about_putin_is_not_a_judgement_of_kallas(registry):
     calls = []
     scored = scored_text(text, registry, calls)
     items, method = calls[0]
-    assert method == "vader" and [text[s:e] for _, s, e in items] == ["Putin", "his", "he", "Kallas"]
+    # "Kallas" attributes the quote: excluded, so never given to the scorer.
+    assert method == "vader" and [text[s:e] for _, s, e in items] == ["Putin", "his", "he"]
     got = list(zip(scored["surface"], scored["quoted_by"], scored["excluded"], scored["reason"]))
     assert got == [("Putin", "Kaja Kallas", False, ""), ("his", "Kaja Kallas", False, ""),
                    ("he", "Kaja Kallas", False, ""), ("Kallas", None, True, "speaker")]
-    assert (scored["method"] == "vader").all() and (scored["score"] == -0.5).all()
+    assert (scored["method"] == "vader").all() and scored["score"].tolist()[:3] == [-0.5] * 3
+    assert np.isnan(scored["score"].iloc[3]) and pd.isna(scored["label"].iloc[3])
+    assert pd.isna(scored["clause_start"].iloc[3]) and scored["clause_start"].iloc[0] == 1
     summary = actor_summary(scored, registry).set_index("actor")
     assert summary.loc["Kaja Kallas", "scored"] == 0 and np.isnan(summary.loc["Kaja Kallas", "mean_sentiment"])
     assert summary.loc["Vladimir Putin", "scored"] == 3

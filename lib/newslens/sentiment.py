@@ -45,6 +45,7 @@ left to merge. Boundaries inside the mention itself are ignored.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
@@ -124,10 +125,12 @@ def clause_pieces(text: str, start: int = 0, end: int = 0) -> list[tuple[int, in
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence(s) of ``text`` (``newslens.text.sentence_spans``) that hold the mention ``text[start:end]``."""
     _check_span(text, start, end)
-    overlapping = [(s, e) for s, e in sentence_spans(text) if s < end and e > start]
-    if not overlapping:
+    spans = sentence_spans(text)  # in order and disjoint: sorted by start and by end alike
+    first = bisect.bisect_right(spans, start, key=lambda span: span[1])  # the first that ends after ``start``
+    last = bisect.bisect_left(spans, end, key=lambda span: span[0]) - 1  # the last that starts before ``end``
+    if first > last:
         return 0, len(text)
-    return min(overlapping[0][0], start), max(overlapping[-1][1], end)
+    return min(spans[first][0], start), max(spans[last][1], end)
 
 
 def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -525,7 +528,10 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
 
 # Below this many sentences, starting processes (each loads the model, about 2 s) costs more than it saves.
 PARALLEL_MIN_SENTENCES = 2000
-_CHUNK = 500
+# Sentences per piece of parallel work: the encoder takes about 20 ms a sentence, so its pieces are smaller, or the
+# last piece keeps one process busy long after the other has finished.
+_CHUNK = {"model": 100}
+_DEFAULT_CHUNK = 500
 
 
 def _score_chunk(method: str, chunk: list[tuple[str, list[tuple[int, int]]]]) -> list[list[dict]]:
@@ -539,6 +545,6 @@ def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list
     from newslens.parallel import chunked, map_chunks
 
     jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES else 1
-    scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK), jobs=jobs, progress=progress,
+    scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK.get(method, _DEFAULT_CHUNK)), jobs=jobs, progress=progress,
                         label=f"tone ({method})", unit="sentence")
     return [rows for chunk in scored for rows in chunk]
