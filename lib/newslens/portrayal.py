@@ -85,22 +85,33 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
 
 def _excluded_marks(out: pd.DataFrame, quotes: pd.DataFrame) -> pd.DataFrame:
     """The columns quoted_by, excluded and reason of ``mention_sentiment`` for the mentions ``out``."""
-    speakers = set(zip(quotes["doc_id"], quotes["speaker_start"])) if len(quotes) else set()
-    # Per document, the quote spans shortest first (ties in table order): the first that holds a mention is the
-    # innermost. Plain tuples, because a pandas filter per mention is far too slow for 10,000 articles.
-    spans_by_doc: dict[str, list[tuple[int, int, int, int, str]]] = {}
-    if len(quotes):
-        for order, (doc_id, q_start, q_end, speaker) in enumerate(zip(quotes["doc_id"], quotes["quote_start"],
-                                                                       quotes["quote_end"], quotes["speaker"])):
-            spans_by_doc.setdefault(doc_id, []).append((q_end - q_start, order, q_start, q_end, speaker))
-        for spans in spans_by_doc.values():
-            spans.sort()
-    quoted_by = [next((speaker for _, _, q_start, q_end, speaker in spans_by_doc.get(doc_id, ())
-                       if q_start <= start and end <= q_end), None)
-                 for doc_id, start, end in zip(out["doc_id"], out["start"], out["end"])]
+    quoted_by = np.full(len(out), None, dtype=object)
+    is_speaker = np.zeros(len(out), dtype=bool)
+    if len(quotes) and len(out):
+        doc_ids = out["doc_id"].to_numpy(dtype=object)
+        starts, ends = out["start"].to_numpy(dtype=np.int64), out["end"].to_numpy(dtype=np.int64)
+        speaker_at = quotes.loc[quotes["speaker_start"].notna(), ["doc_id", "speaker_start"]]
+        is_speaker = pd.MultiIndex.from_arrays([doc_ids, starts]).isin(pd.MultiIndex.from_arrays(
+            [speaker_at["doc_id"].to_numpy(dtype=object), speaker_at["speaker_start"].to_numpy(dtype=np.int64)]))
+        # Per document, its quotes shortest first (ties in table order): the first that holds a mention is the
+        # innermost. One containment matrix (mentions × quotes) per document, not a scan per mention.
+        ordered = quotes.assign(length=quotes["quote_end"] - quotes["quote_start"], order=np.arange(len(quotes)))
+        ordered = ordered.sort_values(["doc_id", "length", "order"], kind="stable")
+        q_docs = ordered["doc_id"].to_numpy(dtype=object)
+        q_starts, q_ends = ordered["quote_start"].to_numpy(np.int64), ordered["quote_end"].to_numpy(np.int64)
+        q_speakers = ordered["speaker"].to_numpy(dtype=object)
+        bounds = np.flatnonzero(np.r_[True, q_docs[1:] != q_docs[:-1], True])
+        rows_of = pd.Series(np.arange(len(out))).groupby(doc_ids, sort=False).indices
+        for first, stop in zip(bounds[:-1], bounds[1:]):
+            rows = rows_of.get(q_docs[first])
+            if rows is None:
+                continue
+            inside = ((q_starts[None, first:stop] <= starts[rows, None])
+                      & (ends[rows, None] <= q_ends[None, first:stop]))
+            held = inside.any(axis=1)
+            quoted_by[rows[held]] = q_speakers[first + inside.argmax(axis=1)[held]]
     marks = pd.DataFrame({"quoted_by": pd.Series(quoted_by, dtype="object", index=out.index)})
-    is_speaker = pd.Series([(d, s) in speakers for d, s in zip(out["doc_id"], out["start"])], dtype=bool,
-                           index=out.index)
+    is_speaker = pd.Series(is_speaker, dtype=bool, index=out.index)
     own_quote = marks["quoted_by"].eq(out["actor"]).fillna(False).astype(bool)
     marks["excluded"] = is_speaker | own_quote
     marks["reason"] = np.where(is_speaker, "speaker", np.where(own_quote, "own_quote", ""))
