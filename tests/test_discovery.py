@@ -243,6 +243,21 @@ def test_rows_of_the_keys_asked_for_across_shards(tmp_path):
     assert rows["start"].tolist() == [0, 10]  # a key's rows together, in their stored order
 
 
+def test_a_later_put_replaces_a_keys_rows_and_keeps_its_shard_neighbours(tmp_path):
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    putin = pd.DataFrame({"start": [0, 10], "end": [5, 15], "label": ["PERSON"] * 2, "surface": ["Putin", "Putin"]})
+    trump = pd.DataFrame({"start": [3], "end": [8], "label": ["PERSON"], "surface": ["Trump"]})
+    none = pd.DataFrame(columns=list(COLUMNS))
+    cache.put({"ab1": none})  # a shard of "no rows" only: its columns have no type yet
+    cache.put({"ab2": trump, "aa1": none, "aa2": trump})
+    cache.put({"aa1": putin})  # replaces aa1's "no rows"; aa2 stays
+    cache.put({"aa2": none})  # aa2 now has no rows
+    rows, present = cache.rows(["aa1", "aa2", "ab1", "ab2"])
+    assert present == {"aa1", "aa2", "ab1", "ab2"}
+    assert rows["text_sha256"].tolist() == ["aa1", "aa1", "ab2"]
+    assert rows["surface"].tolist() == ["Putin", "Putin", "Trump"] and rows["end"].tolist() == [5, 15, 8]
+
+
 def test_corrupt_shard_is_deleted_and_rebuilt(tmp_path):
     cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
     key = text_key("Putin spoke.")

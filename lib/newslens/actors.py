@@ -50,6 +50,7 @@ import pandas as pd
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
+from newslens.parallel import kept_workers
 from newslens.text import sentence_spans, split_sentences
 
 KINDS = ("person", "country", "organisation")
@@ -742,16 +743,17 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     missing = list(dict.fromkeys(key for key in keys if key not in present or key in damaged))
     tables = [found]
     parsed: dict[str, list] = {}  # distinct sentences already parsed, across chunks
-    for first in range(0, len(missing), ENTITY_CHUNK):  # each chunk cached as soon as it is parsed
-        chunk = missing[first:first + ENTITY_CHUNK]
-        if len(parsed) > SENTENCE_MEMO:
-            parsed.clear()
-        rows = _parse_entities([text_of[key] for key in chunk], jobs, batch_size, parsed)
-        fresh = pd.DataFrame([(key, *row) for key, found_in in zip(chunk, rows) for row in found_in],
-                             columns=[KEY, *columns]).astype(columns)
-        if cache is not None:
-            cache.put_rows(fresh, chunk)
-        tables.append(fresh)
+    with kept_workers():  # the recogniser is loaded once per worker, not once per chunk
+        for first in range(0, len(missing), ENTITY_CHUNK):  # each chunk cached as soon as it is parsed
+            chunk = missing[first:first + ENTITY_CHUNK]
+            if len(parsed) > SENTENCE_MEMO:
+                parsed.clear()
+            rows = _parse_entities([text_of[key] for key in chunk], jobs, batch_size, parsed)
+            fresh = pd.DataFrame([(key, *row) for key, found_in in zip(chunk, rows) for row in found_in],
+                                 columns=[KEY, *columns]).astype(columns)
+            if cache is not None:
+                cache.put_rows(fresh, chunk)
+            tables.append(fresh)
     return _rows_by_document(pd.concat(tables, ignore_index=True), [doc_id for doc_id, _ in docs], keys)
 
 
@@ -1404,16 +1406,18 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     # sentences bound the memory (the parses themselves are not kept, see find_attributions_many), with the
     # sentences remembered across chunks (``parsed``, emptied past SENTENCE_MEMO).
     parsed: dict[str, list] = {}
-    for first in range(0, len(missing), ATTRIBUTION_CHUNK):
-        chunk = missing[first:first + ATTRIBUTION_CHUNK]
-        if len(parsed) > SENTENCE_MEMO:
-            parsed.clear()
-        fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs, parsed=parsed)))
-        if cache is not None:
-            cache.put_rows(pd.DataFrame([[key, *(getattr(a, f) for f in _ATTRIBUTION_FIELDS)]
-                                         for key, items in fresh.items() for a in items],
-                                        columns=[KEY, *_ATTRIBUTION_FIELDS]), fresh)
-        known.update(fresh)
+    with kept_workers():  # the parser is loaded once per worker, not once per chunk
+        for first in range(0, len(missing), ATTRIBUTION_CHUNK):
+            chunk = missing[first:first + ATTRIBUTION_CHUNK]
+            if len(parsed) > SENTENCE_MEMO:
+                parsed.clear()
+            fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs,
+                                                           parsed=parsed)))
+            if cache is not None:
+                cache.put_rows(pd.DataFrame([[key, *(getattr(a, f) for f in _ATTRIBUTION_FIELDS)]
+                                             for key, items in fresh.items() for a in items],
+                                            columns=[KEY, *_ATTRIBUTION_FIELDS]), fresh)
+            known.update(fresh)
     return [known[key] for key in keys]
 
 

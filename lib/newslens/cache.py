@@ -154,14 +154,23 @@ class DocumentCache:
                            pd.DataFrame({KEY: empty, **{c: [None] * len(empty) for c in self.columns}})],
                           ignore_index=True)
         self.folder.mkdir(parents=True, exist_ok=True)
-        for prefix, new in table.groupby(table[KEY].str[:2], sort=True):
-            old = self._read_shard(prefix)
+        # Merged with the old shards as Arrow tables: a pandas round trip per shard cost most of the time of caching
+        # a chunk of 2,000 documents (256 shards).
+        table = table.assign(_prefix=table[KEY].str[:2]).sort_values("_prefix", kind="stable")
+        prefixes = table.pop("_prefix").to_numpy(dtype=object)
+        arrow = pa.Table.from_pandas(table[[KEY, *self.columns]], preserve_index=False)
+        bounds = [0, *(i for i in range(1, len(prefixes)) if prefixes[i] != prefixes[i - 1]), len(prefixes)]
+        if not len(prefixes):
+            return
+        for first, stop in zip(bounds[:-1], bounds[1:]):
+            new = arrow.slice(first, stop - first)
+            old = self._read_shard(prefixes[first])
             if old is not None:
-                old = old.to_pandas()
-                new = pd.concat([old[~old[KEY].isin(set(new[KEY]))], new], ignore_index=True)
-            path = self._shard(prefix)
+                old = old.filter(pc.invert(pc.is_in(old[KEY], value_set=new[KEY])))
+                new = pa.concat_tables([old, new], promote_options="permissive")
+            path = self._shard(prefixes[first])
             partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
-            new[[KEY, *self.columns]].to_parquet(partial, index=False)
+            pq.write_table(new, partial)
             os.replace(partial, path)
 
 

@@ -8,6 +8,7 @@ Public surface:
                                                    no workers, or its workers run other newslens code or models
     installed_fingerprint() -> str                 what the check compares
     chunked(items, size) -> list[list]             consecutive pieces of ``size`` items
+    kept_workers()                                 a block within which local workers are started once and reused
     SchedulerError
 
 This is the one place where newslens runs work in parallel. The callers (entities, attributions, tone scores) cut
@@ -29,6 +30,7 @@ workers, so the tables built from it are the same bytes.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from concurrent.futures import Future
@@ -38,6 +40,10 @@ SCHEDULER_ENV = "NEWSLENS_SCHEDULER"
 DASK_SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 # How long to try to reach a scheduler before giving up (Dask's own default is 30 s).
 CONNECT_SECONDS = 10.0
+
+
+# The pools of the current ``kept_workers`` block, by number of workers; None outside any block.
+_KEPT_POOLS: dict | None = None
 
 
 class SchedulerError(RuntimeError):
@@ -127,19 +133,54 @@ def _gather(futures: list, chunks: list, completed, bar) -> list:
     return [future.result() for future in futures]
 
 
-def _in_pool(function: Callable, chunks: list, workers: int, bar) -> list:
+@contextlib.contextmanager
+def kept_workers():
+    """Within this block, the local worker processes of ``map_chunks`` are started once and reused by every call.
+
+    A caller that parses a corpus chunk by chunk (to cache each chunk as soon as it is done) would otherwise start
+    new workers for each chunk, and each would load the model again (two to three seconds for spaCy). The workers
+    stop at the end of the block (of the outermost one, when blocks are nested). Results are the same either way.
+    """
+    global _KEPT_POOLS
+    if _KEPT_POOLS is not None:
+        yield
+        return
+    _KEPT_POOLS = {}
+    try:
+        yield
+    finally:
+        pools, _KEPT_POOLS = _KEPT_POOLS, None
+        for pool in pools.values():
+            pool.shutdown(cancel_futures=True)
+
+
+def _new_pool(workers: int):
     import concurrent.futures
     import multiprocessing
 
     # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures: list[Future] = [pool.submit(function, chunk) for chunk in chunks]
-        try:
-            return _gather(futures, chunks, concurrent.futures.as_completed(futures), bar)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _in_pool(function: Callable, chunks: list, workers: int, bar) -> list:
+    if _KEPT_POOLS is None:
+        with _new_pool(workers) as pool:
+            return _submitted(pool, function, chunks, bar)
+    if workers not in _KEPT_POOLS:
+        _KEPT_POOLS[workers] = _new_pool(workers)
+    return _submitted(_KEPT_POOLS[workers], function, chunks, bar)
+
+
+def _submitted(pool, function: Callable, chunks: list, bar) -> list:
+    import concurrent.futures
+
+    futures: list[Future] = [pool.submit(function, chunk) for chunk in chunks]
+    try:
+        return _gather(futures, chunks, concurrent.futures.as_completed(futures), bar)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
 
 
 def _connect(address: str):
