@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from newslens import portrayal
 from newslens.actors import find_mentions, find_quotes, load_registry
 from newslens.portrayal import (actor_document_summary, actor_summary, bootstrap_mean, evidence, mention_sentiment,
                                 speaker_target_grid, speaker_target_matrix)
@@ -68,6 +69,19 @@ def test_all_equal_scores_give_a_point_interval():
 def test_bootstrap_of_two_values():
     # Resampling [0, 1] gives means 0, 0.5, 1 with chances 1/4, 1/2, 1/4: the 95% interval is [0, 1].
     assert bootstrap_mean([0.0, 1.0], n_boot=4000) == (0.5, 0.0, 1.0)
+
+
+def test_bootstrap_in_worker_processes(registry, monkeypatch):
+    monkeypatch.setattr(portrayal, "PARALLEL_BOOT_NUMBERS", 0)  # every bootstrap goes to the workers
+    monkeypatch.delenv("NEWSLENS_SCHEDULER", raising=False)
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    scored = table([("Russia", "a", 0.0), ("Russia", "a", 1.0), ("Russia", "b", -0.5), ("Russia", "b", 0.5),
+                    ("Russia", "b", 0.5), ("Kaja Kallas", "a", 0.25)])
+    in_workers = actor_document_summary(scored, registry, n_boot=4000, jobs=2).set_index(["actor", "doc_id"])
+    # [0, 1]: resampled means 0, 0.5, 1 with chances 1/4, 1/2, 1/4, so the 95% interval is [0, 1].
+    assert tuple(in_workers.loc[("Russia", "a"), ["mean_sentiment", "ci_low", "ci_high"]]) == (0.5, 0.0, 1.0)
+    assert tuple(in_workers.loc[("Kaja Kallas", "a"), ["mean_sentiment", "ci_low", "ci_high"]]) == (0.25,) * 3
+    pd.testing.assert_frame_equal(in_workers.reset_index(), actor_document_summary(scored, registry, n_boot=4000))
 
 
 def test_excluded_mentions_are_counted_but_not_scored(registry):
