@@ -246,6 +246,20 @@ def test_mention_columns_and_sentences(registry):
     assert find_mentions(docs(""), registry).empty
 
 
+def test_mentions_found_in_worker_processes(registry, monkeypatch):
+    from newslens import actors
+
+    monkeypatch.setattr(actors, "MATCH_PARALLEL_CHARS", 0)
+    monkeypatch.setattr(actors, "_MATCH_CHUNK", 1)  # one document per piece of work
+    monkeypatch.delenv("NEWSLENS_SCHEDULER", raising=False)
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "text": ["Kallas spoke.\nPutin listened.", "Then she left."]})
+    found = find_mentions(documents, registry, jobs=2)
+    assert found[["doc_id", "surface", "start", "sent_start", "sent_end"]].values.tolist() == [
+        ["a", "Kallas", 0, 0, 13], ["a", "Putin", 14, 14, 29]]  # "she" in b has no antecedent in b
+    pd.testing.assert_frame_equal(found, find_mentions(documents, registry))
+
+
 # --- unknown names -----------------------------------------------------------------------------------------------
 
 

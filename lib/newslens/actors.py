@@ -4,7 +4,7 @@ Public surface (plain data in, plain data out):
     Actor, RegistryError
     load_registry(path) -> list[Actor]
     parse_registry(data, source) -> list[Actor]
-    find_mentions(documents, registry) -> DataFrame
+    find_mentions(documents, registry, jobs=1) -> DataFrame
     actors_by_mentions(mentions) -> Index                                  the most mentioned first
     mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
     unknown_names(documents, registry, min_count=2, ignore=(), jobs=1) -> DataFrame
@@ -40,6 +40,7 @@ import bisect
 import difflib
 import functools
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -270,18 +271,21 @@ def _documents(documents: pd.DataFrame) -> Iterable[tuple[str, str]]:
 # Mentions
 
 
-def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor]) -> pd.DataFrame:
+def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int = 1) -> pd.DataFrame:
     """Every mention of a registry actor, in document and text order.
 
     Columns: doc_id, actor (canonical name), surface (the text as written), start, end (character span in the
     document text), sent_start, sent_end (span of the sentence holding it), found_by ("name", "alias",
     "descriptor" or "pronoun") and antecedent_start (for pronouns, the start of the mention it was resolved to;
-    otherwise missing).
+    otherwise missing). ``jobs``: worker processes (``newslens.parallel.map_chunks``) from
+    ``MATCH_PARALLEL_CHARS`` of text; 0: every core; the same rows for any number.
     """
-    matcher = _matcher(tuple(registry))
-    rows: list[tuple] = []
-    for doc_id, text in _documents(documents):
-        rows.extend((doc_id, *row) for row in _document_mentions(text, matcher))
+    # Each document goes with its sentences (as one flat array of offsets: a large corpus has millions of
+    # sentences), so that no worker splits a text again; this process has them.
+    docs = [(doc_id, text, array("q", (offset for span in sentence_spans(text) for offset in span)))
+            for doc_id, text in _documents(documents)]
+    rows = [row for found in _map_documents(functools.partial(_chunk_mentions, tuple(registry)), docs, jobs)
+            for row in found]
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     frame["antecedent_start"] = frame["antecedent_start"].astype("Int64")
     return frame
@@ -305,8 +309,15 @@ def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.
     return counts.reindex(index=order, columns=sorted(mentions["doc_id"].unique()), fill_value=0)
 
 
-def _document_mentions(text: str, matcher: _Matcher) -> list[tuple]:
-    sentences = sentence_spans(text)
+def _chunk_mentions(registry: tuple[Actor, ...], docs: list[tuple[str, str, array]]) -> list[tuple]:
+    """The mention rows of some (doc_id, text, sentence offsets start, end, start, ...): the work of one chunk, in
+    any process."""
+    matcher = _matcher(registry)
+    return [(doc_id, *row) for doc_id, text, offsets in docs
+            for row in _document_mentions(text, matcher, list(zip(offsets[::2], offsets[1::2])))]
+
+
+def _document_mentions(text: str, matcher: _Matcher, sentences: list[tuple[int, int]]) -> list[tuple]:
     starts = [s for s, _ in sentences]
 
     def sentence_of(position: int) -> int:
@@ -433,11 +444,11 @@ MATCH_PARALLEL_CHARS = 10_000_000
 _MATCH_CHUNK = 500  # documents
 
 
-def _map_documents(function, docs: list[tuple[str, str]], jobs: int) -> list:
-    """``function`` over consecutive chunks of (doc_id, text), in worker processes for large corpora."""
+def _map_documents(function, docs: list[tuple], jobs: int) -> list:
+    """``function`` over consecutive chunks of (doc_id, text, ...), in worker processes for large corpora."""
     from newslens.parallel import chunked, map_chunks
 
-    jobs = jobs if sum(len(text) for _, text in docs) >= MATCH_PARALLEL_CHARS else 1
+    jobs = jobs if sum(len(doc[1]) for doc in docs) >= MATCH_PARALLEL_CHARS else 1
     return map_chunks(function, chunked(docs, _MATCH_CHUNK), jobs=jobs)
 
 
@@ -1468,7 +1479,7 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
         split_sentences((text for _, text in _documents(documents)), jobs=jobs)
         setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
                                   jobs=jobs, cache_dir=cache_dir)
-        mentions = find_mentions(documents, setup.registry)
+        mentions = find_mentions(documents, setup.registry, jobs=jobs)
         quotes = find_quotes(documents, setup.registry, mentions,
                              cached_attributions(documents, jobs=jobs, cache_dir=cache_dir))
         tables = {"discovered_table": setup.table, "mentions": mentions, "quotes": quotes,
