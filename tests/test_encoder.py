@@ -90,7 +90,7 @@ def test_scores_are_the_same_bytes_with_several_processes(monkeypatch):
     items = [(t, 0, 5) for t in texts] + [(texts[0], 15, 22), (texts[1], 0, 5)]
     alone = sentiment.score_targets(items)
     monkeypatch.setattr(sentiment, "PARALLEL_MIN_SENTENCES", 2)
-    monkeypatch.setattr(sentiment, "_CHUNK", 1)
+    monkeypatch.setattr(sentiment, "_CHUNK", {"model": 1})
     parallel = sentiment.score_targets(items, jobs=2)
     pd.testing.assert_frame_equal(alone, parallel, check_exact=True)
 

@@ -530,8 +530,7 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
 PARALLEL_MIN_SENTENCES = 2000
 # Sentences per piece of parallel work: the encoder takes about 20 ms a sentence, so its pieces are smaller, or the
 # last piece keeps one process busy long after the other has finished.
-_CHUNK = {"model": 100}
-_DEFAULT_CHUNK = 500
+_CHUNK = {"model": 100, "fast": 500, "vader": 500}
 
 
 def _score_chunk(method: str, chunk: list[tuple[str, list[tuple[int, int]]]]) -> list[list[dict]]:
@@ -545,6 +544,6 @@ def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list
     from newslens.parallel import chunked, map_chunks
 
     jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES else 1
-    scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK.get(method, _DEFAULT_CHUNK)), jobs=jobs, progress=progress,
+    scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK[method]), jobs=jobs, progress=progress,
                         label=f"tone ({method})", unit="sentence")
     return [rows for chunk in scored for rows in chunk]
