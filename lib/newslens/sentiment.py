@@ -544,6 +544,6 @@ def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list
     from newslens.parallel import chunked, map_chunks
 
     jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES else 1
-    scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK[method]), jobs=jobs, progress=progress,
-                        label=f"tone ({method})", unit="sentence")
+    scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK[method]), jobs=jobs,
+                        progress=progress, label=f"tone ({method})", unit="sentence")
     return [rows for chunk in scored for rows in chunk]
