@@ -159,9 +159,9 @@ class DocumentCache:
         table = table.assign(_prefix=table[KEY].str[:2]).sort_values("_prefix", kind="stable")
         prefixes = table.pop("_prefix").to_numpy(dtype=object)
         arrow = pa.Table.from_pandas(table[[KEY, *self.columns]], preserve_index=False)
-        bounds = [0, *(i for i in range(1, len(prefixes)) if prefixes[i] != prefixes[i - 1]), len(prefixes)]
         if not len(prefixes):
             return
+        bounds = [0, *(i for i in range(1, len(prefixes)) if prefixes[i] != prefixes[i - 1]), len(prefixes)]
         for first, stop in zip(bounds[:-1], bounds[1:]):
             new = arrow.slice(first, stop - first)
             old = self._read_shard(prefixes[first])
