@@ -135,3 +135,12 @@ def test_sentence_memory_keeps_the_newest_texts(monkeypatch):
         tx.sentence_spans(text)
     assert list(tx._split_memo.values()) == [tx.array("l", [0, 11]), tx.array("l", [0, 10, 11, 15])]
     tx._sentence_spans.cache_clear()
+
+
+def test_flat_spans_and_back():
+    from newslens.text import flat_spans, paired_spans
+
+    flat = flat_spans([(0, 13), (14, 34)])
+    assert list(flat) == [0, 13, 14, 34]
+    assert paired_spans(flat) == ((0, 13), (14, 34))
+    assert paired_spans(flat_spans([])) == ()

@@ -40,7 +40,6 @@ import bisect
 import difflib
 import functools
 import re
-from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -52,7 +51,7 @@ import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
 from newslens.parallel import kept_workers
-from newslens.text import sentence_spans, split_sentences
+from newslens.text import flat_spans, paired_spans, sentence_spans, split_sentences
 
 KINDS = ("person", "country", "organisation")
 GENDERS = ("male", "female")
@@ -282,8 +281,7 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int 
     """
     # Each document goes with its sentences (as one flat array of offsets: a large corpus has millions of
     # sentences), so that no worker splits a text again; this process has them.
-    docs = [(doc_id, text, array("q", (offset for span in sentence_spans(text) for offset in span)))
-            for doc_id, text in _documents(documents)]
+    docs = [(doc_id, text, flat_spans(sentence_spans(text))) for doc_id, text in _documents(documents)]
     rows = [row for found in _map_documents(functools.partial(_chunk_mentions, tuple(registry)), docs, jobs)
             for row in found]
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
@@ -309,15 +307,15 @@ def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.
     return counts.reindex(index=order, columns=sorted(mentions["doc_id"].unique()), fill_value=0)
 
 
-def _chunk_mentions(registry: tuple[Actor, ...], docs: list[tuple[str, str, array]]) -> list[tuple]:
-    """The mention rows of some (doc_id, text, sentence offsets start, end, start, ...): the work of one chunk, in
-    any process."""
+def _chunk_mentions(registry: tuple[Actor, ...], docs: list[tuple]) -> list[tuple]:
+    """The mention rows of some (doc_id, text, ``flat_spans`` of its sentences): the work of one chunk, in any
+    process."""
     matcher = _matcher(registry)
     return [(doc_id, *row) for doc_id, text, offsets in docs
-            for row in _document_mentions(text, matcher, list(zip(offsets[::2], offsets[1::2])))]
+            for row in _document_mentions(text, matcher, paired_spans(offsets))]
 
 
-def _document_mentions(text: str, matcher: _Matcher, sentences: list[tuple[int, int]]) -> list[tuple]:
+def _document_mentions(text: str, matcher: _Matcher, sentences: Sequence[tuple[int, int]]) -> list[tuple]:
     starts = [s for s, _ in sentences]
 
     def sentence_of(position: int) -> int:

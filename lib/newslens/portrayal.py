@@ -74,8 +74,8 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
         kwargs = {"progress": progress, "jobs": jobs} if progress or jobs != 1 else {}
         scores = scorer(items, method=method, **kwargs) if items else pd.DataFrame(columns=SCORE_COLUMNS)
     for column in SCORE_COLUMNS:
-        dtype = _UNSCORED_DTYPES.get(column, "float64")
-        full = pd.Series({"object": None, "Int64": pd.NA}.get(dtype, np.nan), index=out.index, dtype=dtype)
+        missing, dtype = _UNSCORED.get(column, (np.nan, "float64"))
+        full = pd.Series(missing, index=out.index, dtype=dtype)
         if len(scores):
             full[kept] = scores[column].to_numpy()
         out[column] = full
@@ -120,8 +120,8 @@ def _excluded_marks(out: pd.DataFrame, quotes: pd.DataFrame) -> pd.DataFrame:
     return marks
 
 
-# The score columns of a mention that is not scored: missing values of these types (numbers: NaN).
-_UNSCORED_DTYPES = {"label": "object", "clause_start": "Int64", "clause_end": "Int64"}
+# The score columns of a mention that is not scored: (missing value, dtype); the other columns are NaN (float64).
+_UNSCORED = {"label": (None, "object"), "clause_start": (pd.NA, "Int64"), "clause_end": (pd.NA, "Int64")}
 
 _SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p_neutral": "float64",
                  "p_positive": "float64", "clause_start": "int64", "clause_end": "int64"}

@@ -7,6 +7,7 @@ scraped news puts headlines, bylines and bullet points on lines of their own, wi
 Public surface:
     sentence_spans(text) -> list[(start, end)]       character offsets into ``text``
     split_sentences(texts, jobs=1)                    split many texts at once (worker processes), remembered
+    flat_spans(spans) -> array / paired_spans(flat)   spans as one compact array (start, end, start, ...) and back
     sentences(text) -> list[str]
     word_spans(text) -> list[(start, end)]           word-like tokens with offsets
     tokens(text) -> list[str]                        raw tokens: words, numbers, punctuation, line breaks
@@ -90,8 +91,15 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
-def _flat(spans) -> array:
+def flat_spans(spans: Iterable[tuple[int, int]]) -> array:
+    """``spans`` as one array of machine integers, start, end, start, end, ...: far smaller than tuples, for
+    keeping or sending the sentences of many texts."""
     return array("l", [offset for span in spans for offset in span])
+
+
+def paired_spans(flat: array) -> tuple[tuple[int, int], ...]:
+    """The (start, end) pairs of ``flat_spans``."""
+    return tuple(zip(flat[::2], flat[1::2]))
 
 
 def _remember(digest: bytes, flat: array) -> None:
@@ -128,7 +136,7 @@ def _split_batch(batch: dict[bytes, str], jobs: int) -> None:
 
 def _split_chunk(texts: list[str]) -> list[array]:
     """The spans of each text as a flat array: the work of one chunk, in any process."""
-    return [_flat(_punkt_spans(text)) for text in texts]
+    return [flat_spans(_punkt_spans(text)) for text in texts]
 
 
 @functools.lru_cache(maxsize=16384)
@@ -137,9 +145,9 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     flat = _split_memo.get(digest)
     if flat is None:
         spans = _punkt_spans(text)
-        _remember(digest, _flat(spans))
+        _remember(digest, flat_spans(spans))
         return spans
-    return tuple(zip(flat[::2], flat[1::2]))
+    return paired_spans(flat)
 
 
 def _punkt_spans(text: str) -> tuple[tuple[int, int], ...]:
