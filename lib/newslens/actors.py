@@ -50,6 +50,7 @@ import pandas as pd
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
+from newslens.memory import release_free_memory
 from newslens.parallel import kept_workers
 from newslens.text import flat_spans, paired_spans, sentence_spans, split_sentences
 
@@ -1477,9 +1478,13 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
         split_sentences((text for _, text in _documents(documents)), jobs=jobs)
         setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
                                   jobs=jobs, cache_dir=cache_dir)
+        # Discovery frees about as much as the tables below keep (measured at 10,000 articles: 570 MB of free heap
+        # held after it): give it back before the next step, whose peak would stand on it.
+        release_free_memory()
         mentions = find_mentions(documents, setup.registry, jobs=jobs)
         quotes = find_quotes(documents, setup.registry, mentions,
                              cached_attributions(documents, jobs=jobs, cache_dir=cache_dir))
+        release_free_memory()  # the attributions of every document
         tables = {"discovered_table": setup.table, "mentions": mentions, "quotes": quotes,
                   "unknown": unknown_names(documents, setup.registry, jobs=jobs)}
         values = {"registry": [asdict(a) for a in setup.registry],

@@ -15,7 +15,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 import sys
+import warnings
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,8 +29,15 @@ def _malloc_trim():
 
 
 def release_free_memory() -> None:
-    """Return the free pages of the C heap to the operating system (glibc's ``malloc_trim(0)``), between the large
-    steps of a corpus; live data is not touched and results do not change."""
+    """Collect cyclic garbage and return the free pages of the C heap to the operating system (glibc's
+    ``malloc_trim(0)``), between the large steps of a corpus; live data is not touched and results do not change."""
+    # Garbage in reference cycles first: it holds large buffers until Python's collector happens to reach its
+    # oldest generation (measured: notebook 02's actor tables of 10,000 articles held 370 MB of such garbage).
+    with warnings.catch_warnings():
+        # Collecting finalises objects that other code dropped (an unclosed event loop of a kernel's library):
+        # their ResourceWarnings are not about this corpus and must not become notes of a report.
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
