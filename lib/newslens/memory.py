@@ -8,7 +8,7 @@ freed blocks in its heap for reuse: measured on notebook 02 with 10,000 articles
 heap after scoring and summarising the mentions, which counts toward its memory like live data and raises the peak
 of the next step. ``malloc_trim`` returns the free pages. Where the C library has no ``malloc_trim`` (macOS,
 Windows, musl) this does nothing for the C heap. Arrow's memory pool (Parquet, the text column) is asked to do the
-same.
+same. Garbage in reference cycles is collected first, so that what it held is freed too.
 """
 from __future__ import annotations
 
