@@ -8,16 +8,14 @@ freed blocks in its heap for reuse: measured on notebook 02 with 10,000 articles
 heap after scoring and summarising the mentions, which counts toward its memory like live data and raises the peak
 of the next step. ``malloc_trim`` returns the free pages. Where the C library has no ``malloc_trim`` (macOS,
 Windows, musl) this does nothing for the C heap. Arrow's memory pool (Parquet, the text column) is asked to do the
-same. Garbage in reference cycles is collected first, so that what it held is freed too.
+same.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import functools
-import gc
 import sys
-import warnings
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,15 +27,8 @@ def _malloc_trim():
 
 
 def release_free_memory() -> None:
-    """Collect cyclic garbage and return the free pages of the C heap to the operating system (glibc's
-    ``malloc_trim(0)``), between the large steps of a corpus; live data is not touched and results do not change."""
-    # Garbage in reference cycles first: it holds large buffers until Python's collector happens to reach its
-    # oldest generation (measured: notebook 02's actor tables of 10,000 articles held 370 MB of such garbage).
-    with warnings.catch_warnings():
-        # Collecting finalises objects that other code dropped (an unclosed event loop of a kernel's library):
-        # their ResourceWarnings are not about this corpus and must not become notes of a report.
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+    """Return the free pages of the C heap to the operating system (glibc's ``malloc_trim(0)``), between the large
+    steps of a corpus; live data is not touched and results do not change."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
