@@ -23,4 +23,3 @@ def test_arrow_pool_is_asked_to_release_only_when_arrow_is_in_use(monkeypatch):
     monkeypatch.delitem(sys.modules, "pyarrow")
     memory.release_free_memory()  # pyarrow not imported: not imported for this
     assert calls == ["released"] and "pyarrow" not in sys.modules
-
