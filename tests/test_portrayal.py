@@ -220,3 +220,53 @@ def test_no_mentions_no_scoring(registry):
     calls = []
     scored = scored_text("Nothing to see here.", registry, calls)
     assert scored.empty and calls == []
+
+
+# --- scores cached batch by batch ---------------------------------------------------------------------------------
+
+def test_shard_batches_group_consecutive_shards_up_to_the_batch_size():
+    assert portrayal._shard_batches({0: 3, 5: 1, 9: 4, 200: 1}, 4) == [[0, 5], [9], [200]]
+    assert portrayal._shard_batches({7: 10}, 4) == [[7]]
+    assert portrayal._shard_batches({}, 4) == []
+
+
+def test_cached_scores_are_stored_batch_by_batch_so_a_stopped_run_keeps_them(registry, tmp_path, monkeypatch):
+    from newslens import sentiment
+    from newslens.cache import text_key
+
+    texts = [f"Putin met Zelensky in town number {i}." for i in range(6)]
+    assert len({text_key(text)[:2] for text in texts}) == 6  # six texts in six cache shards
+    documents = pd.DataFrame({"doc_id": [f"d{i}" for i in range(6)], "text": texts})
+    mentions = find_mentions(documents, registry)
+    quotes = find_quotes(documents, registry, mentions)
+    assert len(mentions) == 12  # Putin and Zelensky in each
+    plain = mention_sentiment(documents, mentions, quotes, method="vader")
+    monkeypatch.setattr(portrayal, "SCORE_BATCH_MENTIONS", 2)  # a batch per shard: a text's two mentions
+    real, calls = sentiment.score_targets, []
+
+    def stopped_after_first_batch(items, method=None, jobs=1, memo=None):
+        if calls:
+            raise KeyboardInterrupt
+        items = list(items)
+        calls.append(len(items))
+        return real(items, method=method, jobs=jobs, memo=memo)
+
+    monkeypatch.setattr(sentiment, "score_targets", stopped_after_first_batch)
+    with pytest.raises(KeyboardInterrupt):
+        mention_sentiment(documents, mentions, quotes, method="vader", cache_dir=tmp_path)
+    assert calls == [2]
+
+    def counted(items, method=None, jobs=1, memo=None):
+        items = list(items)
+        calls.append(len(items))
+        return real(items, method=method, jobs=jobs, memo=memo)
+
+    calls.clear()
+    monkeypatch.setattr(sentiment, "score_targets", counted)
+    resumed = mention_sentiment(documents, mentions, quotes, method="vader", cache_dir=tmp_path)
+    assert calls == [2, 2, 2, 2, 2]  # the five texts not scored before the stop, one batch each
+    pd.testing.assert_frame_equal(resumed, plain)
+    calls.clear()
+    pd.testing.assert_frame_equal(mention_sentiment(documents, mentions, quotes, method="vader", cache_dir=tmp_path),
+                                  plain)
+    assert calls == []  # everything read back

@@ -246,3 +246,26 @@ def test_shipped_model_fits_its_training_data():
     accuracy = np.mean([LABELS[label] == got for (*_, label), got in zip(rows, frame["label"])])
     assert accuracy >= 0.8
     assert not math.isnan(accuracy)
+
+
+def test_a_sentence_remembered_from_an_earlier_call_is_not_scored_again(monkeypatch):
+    text = "Putin praised Zelensky. Kallas met Putin."
+    memo: dict = {}
+    score_targets([(text, 0, 5)], method="vader", memo=memo)  # "Putin" of the first sentence
+    scored, real = [], sentiment._score_sentences
+
+    def recorded(method, work, progress, jobs):
+        scored.extend(work)
+        return real(method, work, progress, jobs)
+
+    monkeypatch.setattr(sentiment, "_score_sentences", recorded)
+    items = [(text, 14, 22), (text, 0, 5), (text, 35, 40)]  # Zelensky, Putin again, the second sentence's Putin
+    again = score_targets(items, method="vader", memo=memo)
+    # Only what the memo lacks is scored: Zelensky beside the remembered Putin, and the other sentence.
+    assert scored == [("Putin praised Zelensky.", [(14, 22)]), ("Kallas met Putin.", [(11, 16)])]
+    assert set(memo) == {"Putin praised Zelensky.", "Kallas met Putin."}
+    assert set(memo["Putin praised Zelensky."]) == {(0, 5), (14, 22)}
+    scored.clear()
+    fresh = score_targets(items, method="vader")
+    assert len(scored) == 2  # without a memo, every sentence is scored
+    assert again.equals(fresh)

@@ -476,7 +476,7 @@ def method_fingerprint(method: str | None = None) -> str:
 
 
 def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = None, progress: bool = False,
-                  jobs: int = 1) -> pd.DataFrame:
+                  jobs: int = 1, memo: dict | None = None) -> pd.DataFrame:
     """One row per ``(text, start, end)``, in order: label, score, class probabilities and the span looked at.
 
     Parameters
@@ -492,6 +492,11 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
         Processes when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score; 0: every
         core (``newslens.parallel.map_chunks``; a Dask scheduler named in the environment takes the work whatever
         its size). Each sentence is scored alone, so the results are the same bytes for any ``jobs``.
+    memo : dict, optional
+        Scores remembered across calls (sentence -> {span in the sentence: row}), read and extended: a caller that
+        scores a corpus batch by batch passes the same dict to each call, so that a sentence repeated in several
+        batches (wire copy, boilerplate) is scored once, and empties it when it grows too large. A target's scores
+        do not depend on what else is scored with it, so the results are the same with or without it.
     """
     method = _check_method(method)
     # Every method looks only at the sentence that holds the mention, so each distinct sentence is scored once, with
@@ -512,11 +517,20 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
             distinct += 1
         row_of.append(number)
         offset_of.append(s0)
-    work = [(sentence, list(numbers)) for sentence, numbers in targets.items()]
+    memo = {} if memo is None else memo
     rows: list[dict | None] = [None] * distinct
-    for (sentence, _), scored in zip(work, _score_sentences(method, work, progress, jobs)):
-        for number, row in zip(targets[sentence].values(), scored):
-            rows[number] = row
+    work = []
+    for sentence, numbers in targets.items():
+        remembered = memo.get(sentence, {})
+        for span, number in numbers.items():
+            rows[number] = remembered.get(span)
+        missing = [span for span in numbers if span not in remembered]
+        if missing:
+            work.append((sentence, missing))
+    for (sentence, spans), scored in zip(work, _score_sentences(method, work, progress, jobs)):
+        remembered = memo.setdefault(sentence, {})
+        for span, row in zip(spans, scored):
+            rows[targets[sentence][span]] = remembered[span] = row
     mention_rows, offsets = np.frombuffer(row_of, dtype=np.int64), np.frombuffer(offset_of, dtype=np.int64)
     columns = {"label": np.array([row["label"] for row in rows], dtype=object)[mention_rows]}
     for column in _COLUMNS[1:5]:
