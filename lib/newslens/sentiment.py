@@ -517,20 +517,20 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
             distinct += 1
         row_of.append(number)
         offset_of.append(s0)
-    memo = {} if memo is None else memo
     rows: list[dict | None] = [None] * distinct
     work = []
     for sentence, numbers in targets.items():
-        remembered = memo.get(sentence, {})
+        remembered = memo.get(sentence, {}) if memo is not None else {}
         for span, number in numbers.items():
             rows[number] = remembered.get(span)
         missing = [span for span in numbers if span not in remembered]
         if missing:
             work.append((sentence, missing))
     for (sentence, spans), scored in zip(work, _score_sentences(method, work, progress, jobs)):
-        remembered = memo.setdefault(sentence, {})
         for span, row in zip(spans, scored):
-            rows[targets[sentence][span]] = remembered[span] = row
+            rows[targets[sentence][span]] = row
+        if memo is not None:
+            memo.setdefault(sentence, {}).update(zip(spans, scored))
     mention_rows, offsets = np.frombuffer(row_of, dtype=np.int64), np.frombuffer(offset_of, dtype=np.int64)
     columns = {"label": np.array([row["label"] for row in rows], dtype=object)[mention_rows]}
     for column in _COLUMNS[1:5]:
