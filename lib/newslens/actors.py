@@ -947,7 +947,7 @@ def _form_key(form: str) -> str:
     return _normalise(form)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Occurrence:
     doc_id: str
     start: int
@@ -1020,12 +1020,22 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
 
 
 def _occurrences(texts: dict[str, str], entities: pd.DataFrame) -> list[_Occurrence]:
+    # One string object per distinct spelling, key, label and document, shared by its occurrences: a corpus of
+    # 100,000 articles has millions of occurrences of far fewer names (measured on 10,000 articles: 644k occurrences
+    # took 268 MB with a string per occurrence).
+    shared: dict[str, str] = {}
+    key_of: dict[str, str] = {}
     found = []
     for doc_id, start, end, label in zip(entities["doc_id"].astype(str), entities["start"], entities["end"],
                                          entities["label"]):
         form = _entity_form(texts[doc_id], int(start), int(end), label)
         if form is not None:
-            found.append(_Occurrence(doc_id, form[1], form[2], label, form[0], _form_key(form[0])))
+            spelling = shared.setdefault(form[0], form[0])
+            if spelling not in key_of:
+                key = _form_key(spelling)
+                key_of[spelling] = shared.setdefault(key, key)
+            found.append(_Occurrence(shared.setdefault(doc_id, doc_id), form[1], form[2],
+                                     shared.setdefault(label, label), spelling, key_of[spelling]))
     return found
 
 
