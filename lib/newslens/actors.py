@@ -15,7 +15,7 @@ Public surface (plain data in, plain data out):
     merge_registries(registry, discovered) -> list[Actor]                 the user's entries win
     registry_yaml(actors) -> str                                          the registry format, to edit and pass back
     actors_for_corpus(documents, corpus, actors_file="", discover=True, ...) -> ActorSetup
-    cached_attributions(documents, jobs=1, cache_dir=None) -> list[list[Attribution]]
+    cached_attributions(documents, jobs=1, cache_dir=None, parsed=None) -> list[list[Attribution]]
     actor_tables(documents, corpus, actors_file="", ...) -> ActorTables   all of the above, cached per corpus
 
 ``documents`` is a DataFrame with columns ``doc_id`` and ``text``; every span is a character offset into ``text``.
@@ -1398,7 +1398,8 @@ def _attribution_version() -> str:
     return digest.hexdigest()
 
 
-def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None) -> list:
+def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None,
+                        parsed: dict | None = None) -> list:
     """``newslens.attribution.find_attributions_many`` for every document, reading and filling the parse cache.
 
     Parameters
@@ -1409,6 +1410,9 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
         Worker processes for the parser (``find_attributions_many``); 0: every core.
     cache_dir : path, optional
         Folder of the parse cache; None: parse everything.
+    parsed : dict, optional
+        The sentences parsed so far (``find_attributions_many``'s memo), for a caller that asks for a corpus part by
+        part; emptied past ``SENTENCE_MEMO`` sentences.
 
     Returns
     -------
@@ -1436,7 +1440,7 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     # In chunks: each finished chunk is in the cache even if the run is stopped, and the chunk's texts and distinct
     # sentences bound the memory (the parses themselves are not kept, see find_attributions_many), with the
     # sentences remembered across chunks (``parsed``, emptied past SENTENCE_MEMO).
-    parsed: dict[str, list] = {}
+    parsed = {} if parsed is None else parsed
     with kept_workers():  # the parser is loaded once per worker, not once per chunk
         for first in range(0, len(missing), ATTRIBUTION_CHUNK):
             chunk = missing[first:first + ATTRIBUTION_CHUNK]
@@ -1503,9 +1507,8 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
         # held after it): give it back before the next step, whose peak would stand on it.
         release_free_memory()
         mentions = find_mentions(documents, setup.registry, jobs=jobs)
-        quotes = find_quotes(documents, setup.registry, mentions,
-                             cached_attributions(documents, jobs=jobs, cache_dir=cache_dir))
-        release_free_memory()  # the attributions of every document
+        quotes = _quotes_by_part(documents, setup.registry, mentions, jobs, cache_dir)
+        release_free_memory()
         tables = {"discovered_table": setup.table, "mentions": mentions, "quotes": quotes,
                   "unknown": unknown_names(documents, setup.registry, jobs=jobs)}
         values = {"registry": [asdict(a) for a in setup.registry],
@@ -1517,6 +1520,35 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
                        [_actor_from_json(a) for a in values["discovered"]], tables["discovered_table"],
                        values["message"])
     return ActorTables(setup, tables["mentions"], tables["quotes"], tables["unknown"])
+
+
+def _quotes_by_part(documents: pd.DataFrame, registry: Sequence[Actor], mentions: pd.DataFrame, jobs: int,
+                    cache_dir: str | Path | None) -> pd.DataFrame:
+    """``find_quotes`` with ``cached_attributions``, for one part of the documents at a time (those of one group of
+    cache shards, ``newslens.cache.shard_groups``), then in document order: the attributions of the whole corpus
+    are never in memory at once (measured on 10,000 articles: 235 MB for 196,509 attributions)."""
+    from newslens.cache import shard_groups, text_key
+
+    positions: dict[str, list[int]] = {}  # text key -> the positions of the documents with that text
+    position_of: dict[str, int] = {}
+    for position, (doc_id, text) in enumerate(_documents(documents)):
+        positions.setdefault(text_key(text), []).append(position)
+        position_of[doc_id] = position
+    parsed: dict[str, list] = {}  # sentences parsed in one part are not parsed again in the next
+    parts = []
+    with kept_workers():
+        for keys in shard_groups(positions):
+            part = documents.iloc[sorted(p for key in keys for p in positions[key])]
+            found = cached_attributions(part, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
+            part_mentions = mentions[mentions["doc_id"].isin(set(part["doc_id"].astype(str)))]
+            parts.append(find_quotes(part, registry, part_mentions, found))
+            del found
+    filled = [quotes for quotes in parts if len(quotes)]
+    if not filled:
+        return find_quotes(documents.iloc[0:0], registry, mentions.iloc[0:0], [])
+    quotes = pd.concat(filled, ignore_index=True)
+    order = np.argsort(quotes["doc_id"].map(position_of).to_numpy(), kind="stable")
+    return quotes.iloc[order].reset_index(drop=True)
 
 
 def _actor_from_json(data: dict) -> Actor:
