@@ -1359,6 +1359,9 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
                                          "and no actors_file parameter) and discovery is off "
                                          "(discover_actors = False). Turn discovery on, or give a registry.")
     entities = find_entities(documents, jobs=jobs, cache_dir=cache_dir)
+    # Reading the entities back (or parsing them) leaves freed heap under discovery's own peak: measured at 10,000
+    # articles, 613 MB held after it and 351 MB after releasing; discovery's peak 703 -> 543 MB.
+    release_free_memory()
     discovered, table = discover_actors(documents, entities, min_mentions=min_mentions)
     merged = merge_registries(registry, discovered)
     if not merged:
