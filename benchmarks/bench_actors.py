@@ -117,8 +117,8 @@ def notebook_steps(corpus: Path, jobs: int, cache: Path) -> tuple[list, list, di
     documents = rerun("load the corpus", lambda: english_documents(newslens.load_corpus(corpus).documents))
     tables = rerun("actor tables read (actor_tables)", act.actor_tables, documents, corpus, jobs=jobs,
                    cache_dir=cache)
-    rerun("tone and summaries read (actor_tone)", portrayal.actor_tone, documents, *_tables(tables),
-          ("model", "vader"), cache_dir=cache)
+    rerun("tone and summaries read (actor_tone, every part)", lambda: _read_parts(portrayal.actor_tone(
+        documents, *_tables(tables), ("model", "vader"), cache_dir=cache)))
     counts = {"documents": len(documents), "entities": len(entities), "actors": len(registry),
               "mentions": len(mentions), "quotes": len(quotes)}
     return first.rows, store.rows + rerun.rows, counts
@@ -126,6 +126,12 @@ def notebook_steps(corpus: Path, jobs: int, cache: Path) -> tuple[list, list, di
 
 def _tables(tables) -> tuple:
     return tables.mentions, tables.quotes, tables.setup.registry
+
+
+def _read_parts(tone: tuple) -> int:
+    """Rows read from the tables ``actor_tone`` gives part by part (it reads them only when asked)."""
+    scored, _, by_document = tone
+    return sum(len(part) for table in (scored, by_document) for part in table)
 
 
 def print_steps(title: str, rows: list) -> None:

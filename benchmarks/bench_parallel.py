@@ -50,7 +50,8 @@ def notebook_work(documents, corpus: Path, jobs: int) -> dict:
                                                         tables.setup.registry, ("model", "vader"), n_boot=200,
                                                         jobs=jobs)
     return {"mentions": tables.mentions, "quotes": tables.quotes, "unknown": tables.unknown,
-            "discovered": tables.setup.table, "scored": scored, "summary": summary, "by_document": by_document}
+            "discovered": tables.setup.table, "scored": scored.whole(), "summary": summary,
+            "by_document": by_document.whole()}
 
 
 def timed(label: str, function, *args) -> tuple[dict, float]:

@@ -168,7 +168,7 @@ def _tables(documents: pd.DataFrame, corpus: Path) -> dict[str, pd.DataFrame]:
     scored, summary, by_document = portrayal.actor_tone(documents, tables.mentions, tables.quotes,
                                                         tables.setup.registry, ("model", "vader"), n_boot=200)
     return {"discovered": tables.setup.table, "mentions": tables.mentions, "quotes": tables.quotes,
-            "unknown": tables.unknown, "scored": scored, "summary": summary, "by_document": by_document}
+            "unknown": tables.unknown, "scored": scored.whole(), "summary": summary, "by_document": by_document.whole()}
 
 
 def _refuse_local_models(monkeypatch):

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from newslens import portrayal
+from newslens import load_corpus, portrayal
 from newslens.actors import find_mentions, find_quotes, load_registry
-from newslens.portrayal import (actor_document_summary, actor_summary, bootstrap_mean, evidence, mention_sentiment,
-                                speaker_target_grid, speaker_target_matrix)
+from newslens.portrayal import (actor_document_summary, actor_summary, actor_tone, bootstrap_mean, evidence,
+                                mention_sentiment, speaker_target_grid, speaker_target_matrix)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -41,8 +41,8 @@ def test_mean_shares_and_interval_by_hand(registry):
     scored = table([("Vladimir Putin", "a", -1.0), ("Vladimir Putin", "a", 0.0), ("Vladimir Putin", "b", 1.0),
                     ("Vladimir Putin", "b", 1.0)])
     row = actor_summary(scored, registry).iloc[0]
-    assert (row["actor"], row["kind"], row["method"], row["mentions"], row["scored"]) == (
-        "Vladimir Putin", "person", "model", 4, 4)
+    assert (row["actor"], row["kind"], row["method"], row["mentions"], row["documents"], row["scored"]) == (
+        "Vladimir Putin", "person", "model", 4, 2, 4)
     assert row["mean_sentiment"] == pytest.approx(0.25)
     assert (row["share_negative"], row["share_neutral"], row["share_positive"]) == (0.25, 0.25, 0.5)
     assert -1 <= row["ci_low"] <= 0.25 <= row["ci_high"] <= 1
@@ -116,8 +116,8 @@ def test_per_document_and_per_method(registry):
 
 def test_summary_columns(registry):
     columns = list(actor_summary(table([("Russia", "a", 0.0)]), registry).columns)
-    assert columns == ["actor", "kind", "method", "mentions", "scored", "mean_sentiment", "ci_low", "ci_high",
-                       "share_negative", "share_neutral", "share_positive"]
+    assert columns == ["actor", "kind", "method", "mentions", "documents", "scored", "mean_sentiment", "ci_low",
+                       "ci_high", "share_negative", "share_neutral", "share_positive"]
 
 
 def test_evidence_picks_strongest_sentences():
@@ -270,3 +270,26 @@ def test_cached_scores_are_stored_batch_by_batch_so_a_stopped_run_keeps_them(reg
     pd.testing.assert_frame_equal(mention_sentiment(documents, mentions, quotes, method="vader", cache_dir=tmp_path),
                                   plain)
     assert calls == []  # everything read back
+
+
+def test_actor_tone_part_by_part_gives_the_tables_of_the_whole(registry, monkeypatch):
+    documents = load_corpus(SEEDS).documents
+    mentions = find_mentions(documents, registry)
+    quotes = find_quotes(documents, registry, mentions)
+    args = (documents, mentions, quotes, registry, ("vader", "fast"))
+    whole = actor_tone(*args, n_boot=200)
+    assert len(list(whole[0])) == 1  # the seeds are far below PART_MENTIONS
+    monkeypatch.setattr(portrayal, "PART_MENTIONS", 40)
+    parted = actor_tone(*args, n_boot=200)
+    assert len(list(parted[0])) >= 3 and len(parted[0]) == len(mentions)
+    pd.testing.assert_frame_equal(parted[0].whole(), whole[0].whole())
+    pd.testing.assert_frame_equal(parted[1], whole[1])
+    pd.testing.assert_frame_equal(parted[2].whole(), whole[2].whole())
+    # The one-part tables are those of the public functions on the whole table of each method.
+    by_method = [mention_sentiment(documents, mentions, quotes, method=m) for m in ("vader", "fast")]
+    pd.testing.assert_frame_equal(whole[0].whole(), by_method[0])
+    pd.testing.assert_frame_equal(whole[1], actor_summary(pd.concat(by_method, ignore_index=True), registry,
+                                                          n_boot=200))
+    # The strongest sentences and the speaker -> target pairs of the parts are those of the whole table.
+    pd.testing.assert_frame_equal(evidence(parted[0], documents), evidence(by_method[0], documents))
+    pd.testing.assert_frame_equal(speaker_target_matrix(parted[0]), speaker_target_matrix(by_method[0]))

@@ -36,15 +36,14 @@ def test_actor_finding_does_not_claim_a_tone_the_interval_does_not_support():
 
 def test_actor_findings_take_the_most_mentioned_of_the_method():
     actors = pd.DataFrame({"actor": ["Trump", "Putin", "Putin"], "method": ["model", "model", "vader"],
-                           "mentions": [5, 39, 39], "scored": [5, 34, 34], "mean_sentiment": [0.2, -0.31, 0.1],
-                           "ci_low": [0.1, -0.47, -0.2], "ci_high": [0.3, -0.15, 0.4]})
-    by_document = pd.DataFrame({"actor": ["Putin"] * 3 + ["Trump"], "method": ["model"] * 4,
-                                "doc_id": ["a", "b", "c", "a"], "mentions": [30, 9, 0, 5]})
-    found = findings.actor_findings(actors, by_document, n_documents=3, top=2)
+                           "mentions": [5, 39, 39], "documents": [1, 2, 2], "scored": [5, 34, 34],
+                           "mean_sentiment": [0.2, -0.31, 0.1], "ci_low": [0.1, -0.47, -0.2],
+                           "ci_high": [0.3, -0.15, 0.4]})
+    found = findings.actor_findings(actors, n_documents=3, top=2)
     assert [f.text.split(" is ")[0] for f in found] == ["Putin", "Trump"]
     assert found[0].key and not found[1].key
     assert "not of coverage in general" in found[0].caveat and found[1].caveat == ""  # said once, not per actor
-    assert "in 2 of 3 articles" in found[0].text  # document c has no mention
+    assert "in 2 of 3 articles" in found[0].text and "in 1 of 3 articles" in found[1].text
 
 
 def test_method_agreement_finding_names_the_actors_where_the_methods_disagree():

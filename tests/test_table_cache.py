@@ -180,32 +180,41 @@ def test_actor_tables_that_do_not_fit_the_text_are_rebuilt(tmp_path, seed_corpus
 
 
 def test_actor_tone_warm_run_reads_scores_and_summaries(tmp_path, seed_corpus, monkeypatch):
+    from newslens import sentiment
+
     documents = seed_corpus.documents.head(2)
     tables = act.actor_tables(documents, SEEDS)
     registry = tables.setup.registry
     args = (documents, tables.mentions, tables.quotes, registry, ("model", "vader"))
-    plain = portrayal.actor_tone(*args, n_boot=50)
+    plain = [table if isinstance(table, pd.DataFrame) else table.whole()
+             for table in portrayal.actor_tone(*args, n_boot=50)]
     cold = portrayal.actor_tone(*args, n_boot=50, cache_dir=tmp_path)
     with monkeypatch.context() as patched:
-        _forbid(patched, portrayal, "mention_sentiment", "actor_summary", "actor_document_summary")
+        _forbid(patched, portrayal, "_mention_sentiment", "actor_document_summary", "_summary_from_groups")
         warm = portrayal.actor_tone(*args, n_boot=50, cache_dir=tmp_path)
     for run in (cold, warm):
+        # The scored mentions and the per-document summaries are read from the cache part by part.
+        assert run[0].path is not None and run[2].path is not None
         for got, expected in zip(run, plain):
-            assert_same(got, expected)
+            assert_same(got if isinstance(got, pd.DataFrame) else got.whole(), expected)
     # The scored mentions are those of the first method only; the summaries are of both, sorted by method.
-    assert set(warm[0]["method"]) == {"model"} and len(warm[0]) == len(tables.mentions)
+    assert set(plain[0]["method"]) == {"model"} and len(warm[0]) == len(tables.mentions)
     assert list(dict.fromkeys(warm[1]["method"])) == ["model", "vader"]
-    assert list(dict.fromkeys(warm[2]["method"])) == ["model", "vader"]
-    # Another number of resamples: the summaries are computed again, the scores are read back.
+    # Another number of resamples: the summaries are computed again, the scores are read from the per-document cache.
     with monkeypatch.context() as patched:
-        _forbid(patched, portrayal, "mention_sentiment")
+        _forbid(patched, sentiment, "score_targets")
         other = portrayal.actor_tone(*args, n_boot=60, cache_dir=tmp_path)
-    assert_same(other[0], plain[0])
-    # Summarised one method at a time, as if from one table of both methods' scores.
+    assert_same(other[0].whole(), plain[0])
+    # Summarised as if from one table of both methods' scores; per document: by document, method, most mentioned.
     both = pd.concat([plain[0], portrayal.mention_sentiment(documents, tables.mentions, tables.quotes, method="vader")],
                      ignore_index=True)
     assert_same(other[1], portrayal.actor_summary(both, registry, n_boot=60))
-    assert_same(other[2], portrayal.actor_document_summary(both, registry, n_boot=60))
+    per_document = portrayal.actor_document_summary(both, registry, n_boot=60)
+    place = per_document["doc_id"].map({doc_id: i for i, doc_id in enumerate(documents["doc_id"])})
+    expected = (per_document.assign(place=place).sort_values(["place", "method", "mentions", "actor"],
+                                                             ascending=[True, True, False, True])
+                .drop(columns="place").reset_index(drop=True))
+    assert_same(other[2].whole(), expected)
 
 
 # --- per-document rows, one shard group at a time ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ so that a rerun that changes only how results are shown does no document-level w
 Public surface:
     DocumentCache(folder, namespace, version, columns)
     TableCache(folder, namespace, key)
-    cached_tables(cache_dir, namespace, key, compute, check=None) -> (tables, values)
+    cached_tables(cache_dir, namespace, key, compute, check=None, parted=False) -> (tables, values)
     cached_rows(cache, inputs, compute, columns) -> rows   a DocumentCache read, the missing keys computed and stored
     cached_row_groups(cache, inputs, compute, columns)     the same, one shard group at a time: (keys, rows) …
     shard_groups(keys) -> list[list[str]]                  keys grouped by their first hex digit
@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newslens.memory import release_free_memory
+from newslens.parts import Parts, PartsWriter, restored
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
 KEY = "text_sha256"
@@ -232,7 +233,9 @@ class TableCache:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             if manifest.get("key") != self.key:
                 return self._discard("stale (made for other inputs)")
-            tables = {name: _read_table(self.folder / f"{name}.parquet", dtypes, rows)
+            parted = set(manifest.get("parts", []))
+            tables = {name: (_stored_parts if name in parted else _read_table)(self.folder / f"{name}.parquet",
+                                                                                dtypes, rows)
                       for name, (dtypes, rows) in manifest["tables"].items()}
             values = manifest["values"]
         except Exception as error:  # unreadable manifest or table, wrong columns or rows: rebuilt
@@ -247,17 +250,36 @@ class TableCache:
         shutil.rmtree(self.folder, ignore_errors=True)
         return None
 
-    def put(self, tables: dict[str, pd.DataFrame], values: dict | None = None) -> None:
-        """Store ``tables`` and the JSON-serialisable ``values``, replacing any entry of this key atomically."""
+    def scratch(self) -> Path:
+        """A new empty folder beside the entry (same file system) for tables written part by part while they are
+        computed; ``put`` moves them into the entry. The caller deletes it."""
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.folder.with_name(f"{self.folder.name}.{uuid.uuid4().hex}.scratch")
+        folder.mkdir()
+        return folder
+
+    def put(self, tables: dict[str, pd.DataFrame | Parts], values: dict | None = None) -> None:
+        """Store ``tables`` (DataFrames, or ``Parts`` stored part by part) and the JSON-serialisable ``values``,
+        replacing any entry of this key atomically. A ``Parts`` table written to a file is moved, not copied."""
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         partial = self.folder.with_name(f"{self.folder.name}.{uuid.uuid4().hex}.partial")
         partial.mkdir()
         try:
             for name, frame in tables.items():
-                frame.to_parquet(partial / f"{name}.parquet", index=False)
+                path = partial / f"{name}.parquet"
+                if not isinstance(frame, Parts):
+                    frame.to_parquet(path, index=False)
+                elif frame.path is not None:
+                    os.replace(frame.path, path)
+                else:
+                    writer = PartsWriter(frame.empty, path)
+                    for part in frame:
+                        writer.add(part)
+                    writer.done()
             manifest = {"key": self.key, "values": values or {},
-                        "tables": {name: [{str(c): str(t) for c, t in frame.dtypes.items()}, len(frame)]
-                                   for name, frame in tables.items()}}
+                        "tables": {name: [{str(c): str(t) for c, t in _dtypes(frame).items()}, len(frame)]
+                                   for name, frame in tables.items()},
+                        "parts": sorted(name for name, frame in tables.items() if isinstance(frame, Parts))}
             (partial / self.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             shutil.rmtree(self.folder, ignore_errors=True)
             try:
@@ -268,43 +290,54 @@ class TableCache:
             shutil.rmtree(partial, ignore_errors=True)
 
 
+def _dtypes(table: pd.DataFrame | Parts) -> pd.Series:
+    return table.empty.dtypes if isinstance(table, Parts) else table.dtypes
+
+
 def _read_table(path: Path, dtypes: dict[str, str], rows: int) -> pd.DataFrame:
-    """A stored table with the columns, dtypes and row count its manifest names. Parquet gives text columns back
-    as pandas' string dtype: a column that was ``object`` is made so again, missing values as None."""
+    """A stored table with the columns, dtypes and row count its manifest names."""
     frame = pd.read_parquet(path)
     if list(map(str, frame.columns)) != list(dtypes) or len(frame) != rows:
         raise ValueError(f"{path.name} does not match the manifest")
-    for column, dtype in zip(frame.columns, dtypes.values()):
-        if str(frame[column].dtype) == dtype:
-            continue
-        if dtype == "object":
-            values = frame[column].astype(object)
-            frame[column] = values.where(values.notna(), None)
-        else:
-            frame[column] = frame[column].astype(dtype)
-    return frame
+    return restored(frame, dtypes)
 
 
-def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict,
-                  compute: Callable[[], tuple[dict[str, pd.DataFrame], dict]],
-                  check: Callable[[dict[str, pd.DataFrame], dict], bool] | None = None
-                  ) -> tuple[dict[str, pd.DataFrame], dict]:
+def _stored_parts(path: Path, dtypes: dict[str, str], rows: int) -> Parts:
+    """A table stored in parts, checked against its manifest from the file's footer; read part by part later."""
+    metadata = pq.read_metadata(path)
+    if metadata.schema.to_arrow_schema().names != list(dtypes) or metadata.num_rows != rows:
+        raise ValueError(f"{path.name} does not match the manifest")
+    template = restored(pq.read_schema(path).empty_table().to_pandas(), dtypes)
+    return Parts(template, path=path, rows=rows)
+
+
+def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict, compute: Callable[..., tuple[dict, dict]],
+                  check: Callable[[dict, dict], bool] | None = None, parted: bool = False) -> tuple[dict, dict]:
     """``compute()`` (tables and JSON values), read from the ``TableCache`` entry of ``key`` when there is a usable
     one, else computed and stored. What is returned after computing is read back from the cache, so a first run
-    and a rerun see the very same tables (dtypes included). Without ``cache_dir``: ``compute()``."""
+    and a rerun see the very same tables (dtypes included). Without ``cache_dir``: ``compute()``.
+
+    With ``parted``, ``compute(folder)`` is given a folder for the tables it writes part by part (``PartsWriter``;
+    None without a cache: keep them in memory) and those tables are read back as ``Parts``."""
+    arguments = () if not parted else (None,)
     if not cache_dir:
-        return compute()
+        return compute(*arguments)
     cache = TableCache(cache_dir, namespace, key)
     found = cache.get(check)
     if found is not None:
         return found
-    tables, values = compute()
-    cache.put(tables, values)
+    scratch = cache.scratch() if parted else None
+    try:
+        tables, values = compute(*(() if not parted else (scratch,)))
+        cache.put(tables, values)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     del tables  # read back instead: the computed tables and their copy would be in memory together
     release_free_memory()  # computing a corpus-level table frees as much as it keeps
     found = cache.get()
     # An entry that cannot be read back right after it was written (a failing disk) is computed again, unstored.
-    return found if found is not None else compute()
+    return found if found is not None else compute(*arguments)
 
 
 def source_version(*modules, extra: str = "") -> str:

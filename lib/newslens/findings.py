@@ -208,17 +208,16 @@ def actor_finding(actor: str, mentions: int, documents: int, n_documents: int, s
                    "description of these articles, not of coverage in general." if n_documents < 30 else "")
 
 
-def actor_findings(actors: pd.DataFrame, by_document: pd.DataFrame, n_documents: int, method: str = "model",
-                   min_mentions: int = 3, top: int = 5) -> list[Finding]:
-    """``actor_finding`` for the ``top`` most mentioned actors of ``actors.csv`` (for ``method``), documents from
-    ``actors_by_document.csv``. The first is marked ``key``; a caveat is given once, with the first it applies to."""
+def actor_findings(actors: pd.DataFrame, n_documents: int, method: str = "model", min_mentions: int = 3,
+                   top: int = 5) -> list[Finding]:
+    """``actor_finding`` for the ``top`` most mentioned actors of ``actors.csv`` (for ``method``; its ``documents``
+    column counts the documents that mention each). The first is marked ``key``; a caveat is given once, with the
+    first it applies to."""
     rows = actors[actors["method"] == method].sort_values("mentions", ascending=False, kind="stable").head(top)
     found = []
     for _, r in rows.iterrows():
-        docs = by_document[(by_document["actor"] == r.actor) & (by_document["method"] == method)
-                           & (by_document["mentions"] > 0)]["doc_id"].nunique()
-        finding = actor_finding(r.actor, int(r.mentions), docs, n_documents, int(r.scored), r.mean_sentiment,
-                                r.ci_low, r.ci_high, min_mentions)
+        finding = actor_finding(r.actor, int(r.mentions), int(r.documents), n_documents, int(r.scored),
+                                r.mean_sentiment, r.ci_low, r.ci_high, min_mentions)
         said = {f.caveat for f in found}  # a caveat is said once, under the first finding it applies to
         found.append(Finding(finding.text, "" if finding.caveat in said else finding.caveat, key=not found))
     return found

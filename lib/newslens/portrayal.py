@@ -3,11 +3,11 @@
 Public surface (plain data in, plain data out):
     mention_sentiment(documents, mentions, quotes, method=None, scorer=None) -> DataFrame
     actor_tone(documents, mentions, quotes, registry, methods, n_boot=2000, rollup=False, cache_dir=None)
-        -> (scored, summary, by_document)                   scored by methods[0]; summaries of every method; cached
+        -> (scored, summary, by_document)       scored by methods[0] and per-document summaries as Parts; cached
     actor_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
     actor_document_summary(scored, registry, n_boot=2000, seed=0, rollup=False) -> DataFrame
-    evidence(scored, n=3) -> DataFrame
-    speaker_target_matrix(scored) -> DataFrame                the speaker -> target pairs
+    evidence(scored, documents, n=3) -> DataFrame             scored: a DataFrame or Parts
+    speaker_target_matrix(scored) -> DataFrame                the speaker -> target pairs; a DataFrame or Parts
     speaker_target_grid(pairs, top=None) -> (DataFrame, DataFrame)    as speakers x targets, for a heatmap
 
 What an actor says is not sentiment toward that actor. The mention that attributes speech ("said Kallas", "according
@@ -29,11 +29,12 @@ import pandas as pd
 from newslens.actors import Actor
 from newslens.memory import release_free_memory
 from newslens.parallel import kept_workers
+from newslens.parts import Parts, PartsWriter
 
 LABELS = ("negative", "neutral", "positive")
 SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
 SUMMARY_COLUMNS = ["actor", "kind", "method", "mentions", "scored", "mean_sentiment", "ci_low", "ci_high",
-                   "share_negative", "share_neutral", "share_positive"]
+                   "share_negative", "share_neutral", "share_positive"]  # and "documents" after mentions, per actor
 # Bootstrap resamples are drawn in blocks of about this many numbers, so a much-mentioned actor fits in memory.
 _BOOT_BLOCK = 2_000_000
 
@@ -58,15 +59,22 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     ``jobs`` is the number of processes for the encoder on large corpora (0: every core; the same results for any
     number).
     """
+    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
+    return _mention_sentiment(texts, mentions, quotes, method, scorer, cache_dir, progress, jobs)
+
+
+def _mention_sentiment(texts: dict[str, str], mentions: pd.DataFrame, quotes: pd.DataFrame, method: str | None,
+                       scorer: Callable[..., pd.DataFrame] | None = None, cache_dir: str | Path | None = None,
+                       progress: bool = False, jobs: int = 1, memo: dict | None = None) -> pd.DataFrame:
+    """``mention_sentiment`` with the documents' texts by doc_id; ``memo`` as for ``score_targets``."""
     out = mentions.reset_index(drop=True).copy()
     marks = _excluded_marks(out, quotes)
     # Excluded mentions are not scored: they count toward no tone, and the encoder's time grows with every mention
     # it reads (one mention in seven of the 10,000-article benchmark corpus).
     kept = ~marks["excluded"].to_numpy()
-    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     spans = out.loc[kept, ["doc_id", "start", "end"]]
     if scorer is None and cache_dir:
-        scores = _cached_scores(texts, spans, method, cache_dir, progress, jobs)
+        scores = _cached_scores(texts, spans, method, cache_dir, progress, jobs, memo)
     else:
         if scorer is None:
             from newslens.sentiment import score_targets as scorer
@@ -140,7 +148,7 @@ SCORE_MEMO_SENTENCES = 200_000
 
 
 def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | None, cache_dir: str | Path,
-                   progress: bool = False, jobs: int = 1) -> pd.DataFrame:
+                   progress: bool = False, jobs: int = 1, memo: dict | None = None) -> pd.DataFrame:
     """``score_targets`` for each row (doc_id, start, end) of ``spans``, reading and extending the per-document
     cache, one batch of cache shards at a time (``_score_batches``)."""
     from newslens.cache import DocumentCache, text_key
@@ -162,7 +170,7 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
         bar = tqdm(total=len(wanted), desc=f"tone ({method or 'model'})", unit="mention")
     parts = []
     try:
-        for part in _score_batches(cache, wanted, code, texts, method, jobs):
+        for part in _score_batches(cache, wanted, code, texts, method, jobs, {} if memo is None else memo):
             parts.append(part)
             if bar is not None:
                 bar.update(len(part))
@@ -174,7 +182,7 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
 
 
 def _score_batches(cache, wanted: pd.DataFrame, code: dict[str, int], texts: dict[str, str], method: str | None,
-                   jobs: int) -> Iterator[pd.DataFrame]:
+                   jobs: int, memo: dict) -> Iterator[pd.DataFrame]:
     """The rows of ``wanted`` with their scores (column ``row`` kept), batch by batch of cache shards (whole shards,
     about ``SCORE_BATCH_MENTIONS`` mentions each): read from the cache, or scored and stored."""
     from newslens.cache import KEY
@@ -185,7 +193,6 @@ def _score_batches(cache, wanted: pd.DataFrame, code: dict[str, int], texts: dic
     # The shard of each row (the first two hex digits of its text's key, as a number): rows by shard, in order.
     shard_of_code = np.array([int(key[:2], 16) for key in code], dtype=np.int64)
     rows_by_shard = pd.Series(np.arange(len(wanted))).groupby(shard_of_code[wanted["text"].to_numpy()]).indices
-    memo: dict = {}
     for shards in _shard_batches({shard: len(rows) for shard, rows in sorted(rows_by_shard.items())},
                                  SCORE_BATCH_MENTIONS):
         batch = wanted.iloc[np.concatenate([rows_by_shard[shard] for shard in shards])]
@@ -324,9 +331,11 @@ def _rolled(scored: pd.DataFrame, registry: Sequence[Actor], rollup: bool) -> pd
     return out
 
 
-def _summarise(scored: pd.DataFrame, registry: Sequence[Actor], keys: list[str], n_boot: int, seed: int,
-               rollup: bool, jobs: int = 1) -> pd.DataFrame:
-    kinds = {actor.name: actor.kind for actor in registry}
+def _group_scores(scored: pd.DataFrame, registry: Sequence[Actor], keys: list[str], rollup: bool
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The groups of ``keys`` and method (sorted), as columns, with: mentions (rows), documents (with a mention;
+    only when ``doc_id`` is not a key), scored (counted scores) and n_negative, n_neutral, n_positive (counted
+    labels); and the counted scores of every group, group after group, in table order within a group."""
     data = _rolled(scored, registry, rollup)
     if "method" not in data:
         data = data.assign(method="model")
@@ -338,35 +347,73 @@ def _summarise(scored: pd.DataFrame, registry: Sequence[Actor], keys: list[str],
     # The counted scores of each group, in table order within the group, without a pandas operation per group.
     order = np.argsort(group_of[counted], kind="stable")
     scores = data["score"].to_numpy(dtype=float)[counted][order]
-    sizes = np.bincount(group_of[counted], minlength=groups.ngroups)
-    samples = np.split(scores, np.cumsum(sizes)[:-1]) if groups.ngroups else []
-    intervals = _bootstrap_means(samples, n_boot, seed, jobs=jobs)
-    labels = data["label"].to_numpy()[counted]
-    with np.errstate(invalid="ignore"):  # a group without a counted score has no shares (0 / 0 = nan)
-        shares = {f"share_{label}": np.bincount(group_of[counted][labels == label], minlength=groups.ngroups) / sizes
-                  for label in LABELS}
-    columns = SUMMARY_COLUMNS[:1] + [k for k in keys if k != "actor"] + SUMMARY_COLUMNS[1:]
-    if not groups.ngroups:
-        return pd.DataFrame(columns=columns)
     index = groups.size().index
-    frame = index.to_frame(index=False) if isinstance(index, pd.MultiIndex) else pd.DataFrame({index.name: index})
-    frame["kind"] = [kinds.get(actor) for actor in frame["actor"]]
+    frame = (index.to_frame(index=False) if isinstance(index, pd.MultiIndex)
+             else pd.DataFrame({index.name: index})).astype({key: "str" for key in keys + ["method"]})
     frame["mentions"] = groups.size().to_numpy()
-    frame["scored"] = sizes
-    for column, values in zip(("mean_sentiment", "ci_low", "ci_high"), zip(*intervals) if intervals else ([],) * 3):
+    if "doc_id" not in keys:
+        frame["documents"] = groups["doc_id"].nunique().to_numpy()
+    frame["scored"] = np.bincount(group_of[counted], minlength=groups.ngroups)
+    labels = data["label"].to_numpy()[counted]
+    for label in LABELS:
+        frame[f"n_{label}"] = np.bincount(group_of[counted][labels == label], minlength=groups.ngroups)
+    return frame, scores
+
+
+def _pooled_groups(parts: list[tuple[pd.DataFrame, np.ndarray]], keys: list[str]
+                   ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``_group_scores`` of consecutive parts of one table (in table order) as those of the whole table: counts
+    added up, and each group's scores put together part after part, so in table order as before."""
+    frames = [frame for frame, _ in parts]
+    pooled = pd.concat(frames, ignore_index=True)
+    flat = np.concatenate([scores for _, scores in parts]) if parts else np.zeros(0)
+    sizes = pooled["scored"].to_numpy()
+    starts = np.cumsum(sizes) - sizes  # where each part-group's scores begin in ``flat``
+    by = keys + ["method"]
+    final = pooled.groupby(by, sort=True).ngroup().to_numpy()
+    order = np.argsort(final, kind="stable")  # part order (the table's) within a group
+    take = np.repeat(starts[order], sizes[order]) + (np.arange(sizes.sum())
+                                                     - np.repeat(np.cumsum(sizes[order]) - sizes[order], sizes[order]))
+    counts = [c for c in pooled.columns if c not in by]
+    merged = pooled.groupby(by, sort=True)[counts].sum().reset_index()
+    return merged.astype({c: "int64" for c in counts}), flat[take]
+
+
+def _summary_from_groups(groups: pd.DataFrame, scores: np.ndarray, registry: Sequence[Actor], keys: list[str],
+                         n_boot: int, seed: int, jobs: int = 1) -> pd.DataFrame:
+    """The summary table of ``_group_scores``' groups: means and bootstrap intervals, shares of each label."""
+    columns = (SUMMARY_COLUMNS[:1] + [k for k in keys if k != "actor"] + SUMMARY_COLUMNS[1:4]
+               + (["documents"] if "documents" in groups else []) + SUMMARY_COLUMNS[4:])
+    if not len(groups):
+        return pd.DataFrame({c: pd.Series(dtype=_SUMMARY_DTYPES.get(c, "float64")) for c in columns})
+    sizes = groups["scored"].to_numpy()
+    intervals = _bootstrap_means(np.split(scores, np.cumsum(sizes)[:-1]), n_boot, seed, jobs=jobs)
+    kinds = {actor.name: actor.kind for actor in registry}
+    frame = groups.assign(kind=[kinds.get(actor) for actor in groups["actor"]])
+    for column, values in zip(("mean_sentiment", "ci_low", "ci_high"), zip(*intervals)):
         frame[column] = np.array(values, dtype=float)
-    for column, values in shares.items():
-        frame[column] = values
+    with np.errstate(invalid="ignore"):  # a group without a counted score has no shares (0 / 0 = nan)
+        for label in LABELS:
+            frame[f"share_{label}"] = frame[f"n_{label}"] / sizes
     frame = frame[columns]
     return frame.sort_values(["method", "mentions", "actor"], ascending=[True, False, True], ignore_index=True)
+
+
+_SUMMARY_DTYPES = {"actor": "str", "doc_id": "str", "kind": "str", "method": "str", "mentions": "int64",
+                   "documents": "int64", "scored": "int64"}
+
+
+def _summarise(scored: pd.DataFrame, registry: Sequence[Actor], keys: list[str], n_boot: int, seed: int,
+               rollup: bool, jobs: int = 1) -> pd.DataFrame:
+    return _summary_from_groups(*_group_scores(scored, registry, keys, rollup), registry, keys, n_boot, seed, jobs)
 
 
 def actor_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_boot: int = 2000, seed: int = 0,
                   rollup: bool = False, jobs: int = 1) -> pd.DataFrame:
     """One row per actor and method.
 
-    Columns: actor, kind, method, mentions (all mentions, excluded ones too), scored (mentions that count toward
-    the tone), mean_sentiment (mean score in [-1, 1]), ci_low, ci_high (seeded percentile bootstrap 95% interval of
+    Columns: actor, kind, method, mentions (all mentions, excluded ones too), documents (documents with a mention),
+    scored (mentions that count toward the tone), mean_sentiment (mean score in [-1, 1]), ci_low, ci_high (seeded percentile bootstrap 95% interval of
     the mean), share_negative, share_neutral, share_positive (of the scored mentions). With ``rollup`` people and
     institutions are counted under their affiliation, followed to the top (Peskov -> Russia).
     Actors without any mention do not appear. A large bootstrap runs in ``jobs`` processes (0: every core), with
@@ -377,75 +424,132 @@ def actor_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_boot: int =
 
 def actor_document_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_boot: int = 2000, seed: int = 0,
                            rollup: bool = False, jobs: int = 1) -> pd.DataFrame:
-    """As ``actor_summary``, one row per actor, document and method; an extra ``doc_id`` column."""
+    """As ``actor_summary``, one row per actor, document and method: an extra ``doc_id`` column, no ``documents``."""
     return _summarise(scored, registry, ["actor", "doc_id"], n_boot, seed, rollup, jobs)
+
+
+# Mentions per part of ``actor_tone``: what is scored, summarised and written at a time (about 150 MB of scored
+# mentions per method), so that the memory of the tone step does not grow with the corpus.
+PART_MENTIONS = 500_000
 
 
 def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Sequence[Actor],
                methods: Sequence[str], n_boot: int = 2000, rollup: bool = False,
                cache_dir: str | Path | None = None, jobs: int = 1,
-               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The mentions scored by the first of ``methods`` (``mention_sentiment``), and the ``actor_summary`` and
-    ``actor_document_summary`` of every method, each read from the corpus-level cache
-    (``newslens.cache.TableCache``) when the same documents, mentions, quotes, method and code (and, for the
-    summaries, methods, registry, ``n_boot`` and ``rollup``) made it before.
+               progress: bool = False) -> tuple[Parts, pd.DataFrame, Parts]:
+    """The mentions scored by the first of ``methods`` (``mention_sentiment``), the ``actor_summary`` of every
+    method and their ``actor_document_summary`` in document order, read from the corpus-level cache
+    (``newslens.cache.TableCache``) when the same documents, mentions, quotes, methods, registry, ``n_boot``,
+    ``rollup`` and code made them before.
 
-    One method's scored mentions are in memory at a time: a large corpus has hundreds of thousands of mentions, and
-    the other methods are only needed for their summaries.
+    The work goes part by part of consecutive documents (about ``PART_MENTIONS`` mentions each): each part is
+    scored by every method, its per-document summaries made and both written, and only its scores kept for the
+    per-actor summaries. The scored mentions and the per-document summaries come back as ``newslens.parts.Parts``
+    (read part by part; ``.whole()`` for one table); with a cache they are on disk, not in memory.
 
     Parameters
     ----------
     documents, mentions, quotes
-        As for ``mention_sentiment``.
+        As for ``mention_sentiment``; mentions and quotes of a document in that document's place (as
+        ``actor_tables`` gives them).
     registry, n_boot, rollup
         As for ``actor_summary``.
     methods : sequence of str
         The sentiment methods, e.g. ``("model", "vader")``; the first is the one whose scored mentions are returned.
     cache_dir : path, optional
-        Cache folder (per-document scores and these tables); None: compute everything.
+        Cache folder (per-document scores and these tables); None: compute everything and keep it in memory.
     jobs, progress
         As for ``mention_sentiment`` (neither changes a result, so neither is in a key).
 
     Returns
     -------
     (scored, summary, by_document)
-        ``scored``: the mentions scored by ``methods[0]``; the summaries: one row per actor (and document) and method.
+        ``scored``: the mentions scored by ``methods[0]``, in the order of ``mentions``; ``summary``: one row per
+        actor and method (by method, the most mentioned first); ``by_document``: one row per actor, document and
+        method, by document, then method, then the most mentioned actor first.
     """
     from newslens.cache import cached_tables, code_version, documents_key, frame_key
     from newslens.sentiment import method_fingerprint
 
     key = {"documents": documents_key(documents), "mentions": frame_key(mentions), "quotes": frame_key(quotes),
-           "code": code_version()} if cache_dir else {}
+           "code": code_version(), "methods": [[m, method_fingerprint(m)] for m in methods],
+           "registry": [asdict(a) for a in registry], "n_boot": int(n_boot), "rollup": bool(rollup)
+           } if cache_dir else {}
 
-    def scored_by(method: str) -> pd.DataFrame:
-        return cached_tables(cache_dir, "tone", {**key, "method": [method, method_fingerprint(method)]}, lambda: (
-            {"scored": mention_sentiment(documents, mentions, quotes, method=method, cache_dir=cache_dir, jobs=jobs,
-                                         progress=progress)}, {}))[0]["scored"]
+    def compute(folder: Path | None) -> tuple[dict, dict]:
+        return _tone_in_parts(documents, mentions, quotes, registry, methods, n_boot, rollup, cache_dir, jobs,
+                              progress, folder), {}
 
-    kept: dict[str, pd.DataFrame] = {}
+    tables = cached_tables(cache_dir, "tone", key, compute, parted=True)[0]
+    return tables["scored"], tables["summary"], tables["by_document"]
 
-    def summarise() -> tuple[dict[str, pd.DataFrame], dict]:
-        tables: dict[str, list[pd.DataFrame]] = {"summary": [], "by_document": []}
-        with kept_workers():  # one set of worker processes for the scores and the bootstrap of every method
-            for method in sorted(set(methods)):  # the order of the summaries: by method, as ``_summarise`` sorts
-                by_method = scored_by(method)
-                tables["summary"].append(actor_summary(by_method, registry, n_boot=n_boot, rollup=rollup,
-                                                       jobs=jobs))
-                tables["by_document"].append(actor_document_summary(by_method, registry, n_boot=n_boot,
-                                                                    rollup=rollup, jobs=jobs))
-                if method == methods[0] and not cache_dir:  # nowhere to read it back from
-                    kept[method] = by_method
-                del by_method
+
+def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame,
+                   registry: Sequence[Actor], methods: Sequence[str], n_boot: int, rollup: bool,
+                   cache_dir: str | Path | None, jobs: int, progress: bool, folder: Path | None
+                   ) -> dict[str, pd.DataFrame | Parts]:
+    """The tables of ``actor_tone``, part by part (``_document_parts``); ``folder``: where the parts are written
+    (None: kept in memory)."""
+    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
+    position = {doc_id: number for number, doc_id in enumerate(texts)}
+    memos: dict[str, dict] = {method: {} for method in methods}
+    writers: dict[str, PartsWriter] = {}
+    pooled: list[tuple[pd.DataFrame, np.ndarray]] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(mentions), desc="tone", unit="mention")
+    try:
+        with kept_workers():  # one set of worker processes for the scores and the bootstrap of every part
+            for part_mentions, part_quotes in _document_parts(mentions, quotes, position):
+                scored = {method: _mention_sentiment(texts, part_mentions, part_quotes, method, cache_dir=cache_dir,
+                                                     jobs=jobs, memo=memos[method]) for method in sorted(set(methods))}
+                by_document = _in_document_order(_stacked(
+                    [actor_document_summary(frame, registry, n_boot=n_boot, rollup=rollup, jobs=jobs)
+                     for frame in scored.values()]), position)
+                for name, table in (("scored", scored[methods[0]]), ("by_document", by_document)):
+                    if name not in writers:
+                        writers[name] = PartsWriter(table, None if folder is None else folder / f"{name}.parquet")
+                    writers[name].add(table)
+                pooled.append(_stacked_groups([_group_scores(frame, registry, ["actor"], rollup)
+                                               for frame in scored.values()]))
+                del scored, by_document
                 release_free_memory()
-        return {name: _stacked(parts) for name, parts in tables.items()}, {}
+                if bar is not None:
+                    bar.update(len(part_mentions))
+            summary = _summary_from_groups(*_pooled_groups(pooled, ["actor"]), registry, ["actor"], n_boot, 0, jobs)
+    finally:
+        if bar is not None:
+            bar.close()
+    return {"scored": writers["scored"].done(), "summary": summary, "by_document": writers["by_document"].done()}
 
-    summary_key = {**key, "methods": [[m, method_fingerprint(m)] for m in methods],
-                   "registry": [asdict(a) for a in registry], "n_boot": int(n_boot), "rollup": bool(rollup)}
-    summaries = cached_tables(cache_dir, "tone-summaries", summary_key, summarise)[0]
-    # Summarised first and the scores of the first method read back after, so that no two methods' scored mentions
-    # are in memory together.
-    scored = kept[methods[0]] if methods[0] in kept else scored_by(methods[0])
-    return scored, summaries["summary"], summaries["by_document"]
+
+def _document_parts(mentions: pd.DataFrame, quotes: pd.DataFrame, position: dict[str, int]
+                    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """The mentions and quotes of consecutive runs of documents (``position``: doc_id -> place), cut where the
+    running count of mentions passes a multiple of ``PART_MENTIONS`` (a document is never cut); one (empty) part at
+    least. Mentions and quotes keep their order."""
+    mention_place = mentions["doc_id"].map(position).to_numpy(dtype=np.int64)
+    quote_place = quotes["doc_id"].map(position).to_numpy(dtype=np.int64)
+    per_document = np.bincount(mention_place, minlength=len(position))
+    part_of_document = (np.cumsum(per_document) - per_document) // PART_MENTIONS  # by the mentions before it
+    mention_part, quote_part = part_of_document[mention_place], part_of_document[quote_place]
+    for part in np.unique(np.r_[0, mention_part]):
+        yield mentions[mention_part == part], quotes[quote_part == part]
+
+
+def _in_document_order(table: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame:
+    """A per-document summary by document (``position``), then method, then the most mentioned actor first."""
+    place = table["doc_id"].map(position).to_numpy()
+    return (table.assign(_place=place)
+            .sort_values(["_place", "method", "mentions", "actor"], ascending=[True, True, False, True],
+                         kind="stable").drop(columns="_place").reset_index(drop=True))
+
+
+def _stacked_groups(groups: list[tuple[pd.DataFrame, np.ndarray]]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``_group_scores`` of several methods' tables as one (their groups differ by method)."""
+    return _stacked([frame for frame, _ in groups]), np.concatenate([scores for _, scores in groups])
 
 
 def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -454,17 +558,35 @@ def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(filled, ignore_index=True) if filled else parts[0]
 
 
-def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+def _frames(table: pd.DataFrame | Parts) -> Iterable[pd.DataFrame]:
+    return [table] if isinstance(table, pd.DataFrame) else table
+
+
+def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     """The most negative and most positive sentences for each actor (and method), excluded mentions left out.
 
     Columns: actor, method, polarity ("negative" / "positive"), rank (1 = strongest), score, doc_id, surface,
     sentence. A sentence appears once per actor and polarity (its strongest mention). Only mentions labelled
     negative are negative evidence and only those labelled positive are positive: a neutral mention with a score
-    of +0.02 is not evidence of anything.
+    of +0.02 is not evidence of anything. ``scored`` may be in parts of whole documents (``actor_tone``): the
+    strongest of each part are kept, and the strongest of those are the strongest of all.
     """
     texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
-    # One copy, of the candidate rows and the columns used: the scored mentions of a large corpus are hundreds of
-    # thousands of rows.
+    best = _strongest(pd.concat([_strongest(part, n) for part in _frames(scored)]), n)
+    rows = [(actor, method, polarity, rank, float(score), doc_id, surface,
+             " ".join(texts[doc_id][sent_start:sent_end].split()))
+            for actor, method, polarity, rank, score, doc_id, surface, sent_start, sent_end
+            in zip(*(best[c] for c in ("actor", "method", "polarity", "rank", "score", "doc_id", "surface",
+                                        "sent_start", "sent_end")))]
+    return pd.DataFrame(rows, columns=["actor", "method", "polarity", "rank", "score", "doc_id", "surface",
+                                       "sentence"])
+
+
+def _strongest(scored: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` strongest candidate mentions of each actor, method and polarity (one per sentence), in that order,
+    with columns polarity and rank; ``scored`` may also be an earlier result (the polarity is then the label)."""
+    # One copy, of the candidate rows and the columns used: the scored mentions of a large corpus are millions of
+    # rows.
     keep = scored["score"].notna() & scored["actor"].notna() & scored["label"].isin(["negative", "positive"])
     if "excluded" in scored:
         keep &= ~scored["excluded"].astype(bool)
@@ -485,27 +607,24 @@ def evidence(scored: pd.DataFrame, documents: pd.DataFrame, n: int = 3) -> pd.Da
         best = best[best.groupby(["actor", "method"], sort=False).cumcount() < n]
         picked.append(best.assign(polarity=polarity, order=order,
                                   rank=best.groupby(["actor", "method"], sort=False).cumcount() + 1))
-    best = pd.concat(picked).sort_values(["actor", "method", "order", "rank"], kind="stable")
-    rows = [(actor, method, polarity, rank, float(score), doc_id, surface,
-             " ".join(texts[doc_id][sent_start:sent_end].split()))
-            for actor, method, polarity, rank, score, doc_id, surface, sent_start, sent_end
-            in zip(*(best[c] for c in ("actor", "method", "polarity", "rank", "score", "doc_id", "surface",
-                                        "sent_start", "sent_end")))]
-    return pd.DataFrame(rows, columns=["actor", "method", "polarity", "rank", "score", "doc_id", "surface",
-                                       "sentence"])
+    return pd.concat(picked).sort_values(["actor", "method", "order", "rank"], kind="stable").drop(columns="order")
 
 
-def speaker_target_matrix(scored: pd.DataFrame, registry: Sequence[Actor] | None = None,
+def speaker_target_matrix(scored: pd.DataFrame | Parts, registry: Sequence[Actor] | None = None,
                           rollup: bool = False) -> pd.DataFrame:
     """The tone of what each actor says about each other actor.
 
     Columns: speaker, target, method, mentions (mentions of the target inside the speaker's quotes),
     mean_sentiment. Self-references are left out. ``speaker_target_grid`` lays it out as speakers × targets.
+    ``scored`` may be in parts (``actor_tone``): only the mentions inside quotes are kept from each.
     """
-    data = _rolled(scored, registry or [], rollup)
-    if "method" not in data:
-        data = data.assign(method="model")
-    data = data[data["quoted_by"].notna() & data["score"].notna() & data["quoted_by"].ne(data["actor"])]
+    quoted = []
+    for part in _frames(scored):
+        data = _rolled(part, registry or [], rollup)
+        if "method" not in data:
+            data = data.assign(method="model")
+        quoted.append(data[data["quoted_by"].notna() & data["score"].notna() & data["quoted_by"].ne(data["actor"])])
+    data = pd.concat(quoted, ignore_index=True)
     return (data.groupby(["quoted_by", "actor", "method"], sort=True)["score"].agg(["size", "mean"]).reset_index()
             .set_axis(["speaker", "target", "method", "mentions", "mean_sentiment"], axis=1))
 

@@ -198,8 +198,8 @@ class Table:
     output history, and a table of a large corpus has hundreds of thousands of rows."""
 
     def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15, empty: str = "",
-                 first: list[str] | None = None):
-        self.n, self.csv, self.rows, self.empty = len(table), csv, rows, empty
+                 first: list[str] | None = None, total: int | None = None):
+        self.n, self.csv, self.rows, self.empty = len(table) if total is None else total, csv, rows, empty
         self.table = table.head(max(rows, MAX_HTML_ROWS))
         if first:
             self.table = self.table[list(first) + [c for c in table.columns if c not in first]]
@@ -226,10 +226,12 @@ class Table:
 
 
 def show_table(table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15,
-               first: list[str] | None = None, empty: str = "") -> Table:
+               first: list[str] | None = None, empty: str = "", total: int | None = None) -> Table:
     """Display ``table`` for reading; ``csv`` (e.g. what ``write_table`` returned) is linked as the full table.
 
     Up to ``rows`` rows the table is shown as it is; a longer one is shown complete in a scrollable block.
     ``first``: columns a reader needs first, in this order; the others follow as they are (the CSV is unchanged).
-    ``empty``: the sentence shown instead when the table has no rows ("No quote is attributed to any actor.")."""
-    return Table(table, csv, rows, empty, first)
+    ``empty``: the sentence shown instead when the table has no rows ("No quote is attributed to any actor.").
+    ``total``: the rows of the whole table when ``table`` is only its first ``MAX_HTML_ROWS`` (of a table kept in
+    parts, ``newslens.parts``)."""
+    return Table(table, csv, rows, empty, first, total)

@@ -1,0 +1,126 @@
+"""Tables too large to hold whole: kept as consecutive parts, in memory or as the row groups of one Parquet file.
+
+Public surface:
+    PartsWriter(template, path=None)   .add(frame) part by part, then .done() -> Parts
+    Parts                              len(), iteration (one DataFrame per part, in order; one empty part when
+                                       there are no rows), .head(n), .whole(), .empty (the columns and dtypes)
+    restored(frame, dtypes) -> DataFrame    a frame read from Parquet given back its pandas dtypes
+
+The scored mentions of 100,000 articles are 8.5 million rows: written part by part as they are computed and read
+back part by part, only one part is in memory at a time, and what is written from them (a CSV, a summary, the
+strongest sentences) is built as the parts go by.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+class Parts:
+    """A table as consecutive parts (see the module's docstring); make one with ``PartsWriter``."""
+
+    def __init__(self, template: pd.DataFrame, frames: list[pd.DataFrame] | None = None,
+                 path: Path | None = None, rows: int = 0):
+        self.empty = template.iloc[0:0]
+        self.path = path
+        self._frames = frames
+        self._rows = sum(map(len, frames)) if frames is not None else rows
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        if not self._rows:  # one empty part: what is made from the parts (a CSV's header) still has the columns
+            yield self.empty.copy()
+            return
+        if self._frames is not None:
+            yield from self._frames
+            return
+        dtypes = {str(c): str(t) for c, t in self.empty.dtypes.items()}
+        try:
+            file = pq.ParquetFile(self.path)
+            groups = range(file.num_row_groups)
+        except (OSError, pa.ArrowException) as error:
+            raise OSError(f"{self.path}: a cached table cannot be read ({error}); delete the cache folder's "
+                          f"{Path(self.path).parent.name} and run again") from error
+        for group in groups:
+            yield restored(file.read_row_group(group).to_pandas(), dtypes)
+
+    @property
+    def columns(self) -> pd.Index:
+        return self.empty.columns
+
+    def head(self, n: int) -> pd.DataFrame:
+        """The first ``n`` rows, reading only the parts that hold them."""
+        taken, count = [], 0
+        for frame in self:
+            if count >= n:
+                break
+            taken.append(frame.head(n - count))
+            count += len(taken[-1])
+        return pd.concat([self.empty, *taken], ignore_index=True) if taken else self.empty.copy()
+
+    def whole(self) -> pd.DataFrame:
+        """All parts as one DataFrame: for tables known to be small, and for tests."""
+        frames = [frame for frame in self if len(frame)]
+        return pd.concat(frames, ignore_index=True) if frames else self.empty.copy()
+
+
+class PartsWriter:
+    """Collects the parts of a table: into a list, or with ``path`` as the row groups of that Parquet file (one
+    part in memory at a time). ``template``: a frame with the table's columns and dtypes (its rows are ignored);
+    every part must have them."""
+
+    def __init__(self, template: pd.DataFrame, path: str | Path | None = None):
+        self.template = template.iloc[0:0]
+        self.path = Path(path) if path is not None else None
+        self._frames: list[pd.DataFrame] | None = None if self.path is not None else []
+        self._writer: pq.ParquetWriter | None = None
+        self._rows = 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if list(frame.columns) != list(self.template.columns):
+            raise ValueError(f"a part has the columns {list(frame.columns)}, not {list(self.template.columns)}")
+        if not len(frame):
+            return
+        self._rows += len(frame)
+        if self._frames is not None:
+            self._frames.append(frame.reset_index(drop=True))
+            return
+        table = _arrow(frame)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, _arrow(self.template).schema)
+        self._writer.write_table(table.cast(self._writer.schema), row_group_size=max(len(frame), 1))
+
+    def done(self) -> Parts:
+        if self._frames is not None:
+            return Parts(self.template, frames=self._frames)
+        if self._writer is None:  # no rows at all: a file with the columns only
+            self._writer = pq.ParquetWriter(self.path, _arrow(self.template).schema)
+        self._writer.close()
+        return Parts(self.template, path=self.path, rows=self._rows)
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    # Text in object columns (missing values as None) is stored as Arrow text whatever a part holds: a part whose
+    # column is all None would otherwise be of Arrow's null type, and parts of one file must agree.
+    text = {c: "str" for c, t in frame.dtypes.items() if t == object}
+    return pa.Table.from_pandas(frame.astype(text) if text else frame, preserve_index=False)
+
+
+def restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """``frame`` as read from Parquet, with the pandas ``dtypes`` it was written with: text comes back as pandas'
+    string dtype, so a column that was ``object`` is made so again, missing values as None."""
+    for column, dtype in zip(frame.columns, dtypes.values()):
+        if str(frame[column].dtype) == dtype:
+            continue
+        if dtype == "object":
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
+        else:
+            frame[column] = frame[column].astype(dtype)
+    return frame

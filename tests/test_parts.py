@@ -1,0 +1,55 @@
+"""Tables kept in parts (newslens.parts): written part by part, read back part by part with their dtypes."""
+import pandas as pd
+import pytest
+
+from newslens.parts import PartsWriter
+
+
+def frame(rows):
+    """Parts of a scored-mentions-like table: text, object text with None, nullable integers, booleans, floats."""
+    table = pd.DataFrame(rows, columns=["doc_id", "quoted_by", "clause_start", "excluded", "score"])
+    return table.astype({"doc_id": "str", "quoted_by": "object", "clause_start": "Int64", "excluded": "bool",
+                         "score": "float64"})
+
+
+FIRST = frame([("a", None, 3, False, 0.5), ("a", None, None, True, float("nan"))])  # quoted_by all None
+SECOND = frame([("b", "Putin", 7, False, -0.25)])
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
+def test_parts_come_back_in_order_with_their_dtypes(tmp_path, on_disk):
+    writer = PartsWriter(FIRST, tmp_path / "t.parquet" if on_disk else None)
+    for part in (FIRST, FIRST.iloc[0:0], SECOND):  # an empty part is skipped
+        writer.add(part)
+    parts = writer.done()
+    assert len(parts) == 3 and list(parts.columns) == list(FIRST.columns)
+    got = list(parts)
+    assert len(got) == 2
+    pd.testing.assert_frame_equal(got[0], FIRST)
+    pd.testing.assert_frame_equal(got[1], SECOND)
+    assert got[1]["quoted_by"].tolist() == ["Putin"] and got[0]["quoted_by"].tolist() == [None, None]
+    pd.testing.assert_frame_equal(parts.head(3), pd.concat([FIRST, SECOND], ignore_index=True))
+    pd.testing.assert_frame_equal(parts.head(1), FIRST.head(1))
+    pd.testing.assert_frame_equal(parts.whole(), pd.concat([FIRST, SECOND], ignore_index=True))
+
+
+def test_no_parts_give_one_empty_part_with_the_columns(tmp_path):
+    parts = PartsWriter(FIRST, tmp_path / "t.parquet").done()
+    assert len(parts) == 0
+    (only,) = list(parts)
+    assert len(only) == 0 and dict(only.dtypes) == dict(FIRST.dtypes)
+
+
+def test_a_part_with_other_columns_is_refused(tmp_path):
+    writer = PartsWriter(FIRST, tmp_path / "t.parquet")
+    with pytest.raises(ValueError, match="columns"):
+        writer.add(SECOND.drop(columns="score"))
+
+
+def test_an_unreadable_parts_file_names_the_file(tmp_path):
+    writer = PartsWriter(FIRST, tmp_path / "t.parquet")
+    writer.add(FIRST)
+    parts = writer.done()
+    (tmp_path / "t.parquet").write_bytes(b"not parquet")
+    with pytest.raises(OSError, match="t.parquet"):
+        list(parts)
