@@ -364,9 +364,8 @@ def _pooled_groups(parts: list[tuple[pd.DataFrame, np.ndarray]], keys: list[str]
                    ) -> tuple[pd.DataFrame, np.ndarray]:
     """The ``_group_scores`` of consecutive parts of one table (in table order) as those of the whole table: counts
     added up, and each group's scores put together part after part, so in table order as before."""
-    frames = [frame for frame, _ in parts]
-    pooled = pd.concat(frames, ignore_index=True)
-    flat = np.concatenate([scores for _, scores in parts]) if parts else np.zeros(0)
+    pooled = pd.concat([frame for frame, _ in parts], ignore_index=True)
+    flat = np.concatenate([scores for _, scores in parts])
     sizes = pooled["scored"].to_numpy()
     starts = np.cumsum(sizes) - sizes  # where each part-group's scores begin in ``flat``
     by = keys + ["method"]
