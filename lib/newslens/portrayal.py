@@ -59,8 +59,7 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     ``jobs`` is the number of processes for the encoder on large corpora (0: every core; the same results for any
     number).
     """
-    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
-    return _mention_sentiment(texts, mentions, quotes, method, scorer, cache_dir, progress, jobs)
+    return _mention_sentiment(_texts(documents), mentions, quotes, method, scorer, cache_dir, progress, jobs)
 
 
 def _mention_sentiment(texts: dict[str, str], mentions: pd.DataFrame, quotes: pd.DataFrame, method: str | None,
@@ -489,8 +488,6 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.D
                    ) -> dict[str, pd.DataFrame | Parts]:
     """The tables of ``actor_tone``, part by part (``_document_parts``); ``folder``: where the parts are written
     (None: kept in memory)."""
-    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
-    position = {doc_id: number for number, doc_id in enumerate(texts)}
     memos: dict[str, dict] = {method: {} for method in methods}
     writers: dict[str, PartsWriter] = {}
     pooled: list[tuple[pd.DataFrame, np.ndarray]] = []
@@ -501,7 +498,9 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.D
         bar = tqdm(total=len(mentions), desc="tone", unit="mention")
     try:
         with kept_workers():  # one set of worker processes for the scores and the bootstrap of every part
-            for part_mentions, part_quotes in _document_parts(mentions, quotes, position):
+            for part_documents, part_mentions, part_quotes in _document_parts(documents, mentions, quotes):
+                texts = _texts(part_documents)  # this part's only: 100,000 texts as Python strings are 450 MB
+                position = {doc_id: number for number, doc_id in enumerate(texts)}
                 scored = {method: _mention_sentiment(texts, part_mentions, part_quotes, method, cache_dir=cache_dir,
                                                      jobs=jobs, memo=memos[method]) for method in sorted(set(methods))}
                 by_document = _in_document_order(_stacked(
@@ -524,18 +523,23 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.D
     return {"scored": writers["scored"].done(), "summary": summary, "by_document": writers["by_document"].done()}
 
 
-def _document_parts(mentions: pd.DataFrame, quotes: pd.DataFrame, position: dict[str, int]
-                    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """The mentions and quotes of consecutive runs of documents (``position``: doc_id -> place), cut where the
-    running count of mentions passes a multiple of ``PART_MENTIONS`` (a document is never cut); one (empty) part at
-    least. Mentions and quotes keep their order."""
+def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame
+                    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """Consecutive runs of documents with their mentions and quotes, cut where the running count of mentions passes
+    a multiple of ``PART_MENTIONS`` (a document is never cut); one part at least. Rows keep their order."""
+    position = {doc_id: number for number, doc_id in enumerate(documents["doc_id"].astype(str))}
     mention_place = mentions["doc_id"].map(position).to_numpy(dtype=np.int64)
     quote_place = quotes["doc_id"].map(position).to_numpy(dtype=np.int64)
     per_document = np.bincount(mention_place, minlength=len(position))
     part_of_document = (np.cumsum(per_document) - per_document) // PART_MENTIONS  # by the mentions before it
     mention_part, quote_part = part_of_document[mention_place], part_of_document[quote_place]
-    for part in np.unique(np.r_[0, mention_part]):
-        yield mentions[mention_part == part], quotes[quote_part == part]
+    for part in np.unique(np.r_[0, part_of_document]):
+        yield (documents[part_of_document == part], mentions[mention_part == part], quotes[quote_part == part])
+
+
+def _texts(documents: pd.DataFrame) -> dict[str, str]:
+    """doc_id -> text of ``documents``."""
+    return dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
 
 
 def _in_document_order(table: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame:
@@ -570,8 +574,8 @@ def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) 
     of +0.02 is not evidence of anything. ``scored`` may be in parts of whole documents (``actor_tone``): the
     strongest of each part are kept, and the strongest of those are the strongest of all.
     """
-    texts = dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
     best = _strongest(pd.concat([_strongest(part, n) for part in _frames(scored)]), n)
+    texts = _texts(documents[documents["doc_id"].isin(set(best["doc_id"]))])
     rows = [(actor, method, polarity, rank, float(score), doc_id, surface,
              " ".join(texts[doc_id][sent_start:sent_end].split()))
             for actor, method, polarity, rank, score, doc_id, surface, sent_start, sent_end
