@@ -286,6 +286,19 @@ def test_find_entities_cold_warm_and_tampered_cache_agree(tmp_path, seed_corpus)
         pd.testing.assert_frame_equal(find_entities(documents, cache_dir=tmp_path), cold)
 
 
+def test_find_entities_gives_each_document_the_rows_of_its_text_in_document_order(tmp_path, seed_corpus):
+    first, second = seed_corpus.documents.head(2).itertuples()
+    documents = pd.DataFrame({"doc_id": ["z_first", "a_second", "m_copy_of_first"],
+                              "text": [first.text, second.text, first.text]})  # ids not in sorted order
+    for run in ("cold", "warm"):
+        found = find_entities(documents, cache_dir=tmp_path)
+        assert list(dict.fromkeys(found["doc_id"])) == ["z_first", "a_second", "m_copy_of_first"], run
+        rows = {doc_id: group.drop(columns="doc_id").reset_index(drop=True)
+                for doc_id, group in found.groupby("doc_id")}
+        pd.testing.assert_frame_equal(rows["m_copy_of_first"], rows["z_first"])
+        assert rows["z_first"]["start"].is_monotonic_increasing and rows["z_first"].loc[0, "surface"] == "Putin"
+
+
 # --- notebook 02 end to end ----------------------------------------------------------------------------------------
 
 

@@ -411,9 +411,10 @@ def actor_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_boot: int =
     """One row per actor and method.
 
     Columns: actor, kind, method, mentions (all mentions, excluded ones too), documents (documents with a mention),
-    scored (mentions that count toward the tone), mean_sentiment (mean score in [-1, 1]), ci_low, ci_high (seeded percentile bootstrap 95% interval of
-    the mean), share_negative, share_neutral, share_positive (of the scored mentions). With ``rollup`` people and
-    institutions are counted under their affiliation, followed to the top (Peskov -> Russia).
+    scored (mentions that count toward the tone), mean_sentiment (mean score in [-1, 1]), ci_low, ci_high (seeded
+    percentile bootstrap 95% interval of the mean), share_negative, share_neutral, share_positive (of the scored
+    mentions). With ``rollup`` people and institutions are counted under their affiliation, followed to the top
+    (Peskov -> Russia).
     Actors without any mention do not appear. A large bootstrap runs in ``jobs`` processes (0: every core), with
     the same results.
     """
