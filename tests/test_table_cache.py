@@ -9,6 +9,7 @@ import pytest
 from newslens import actors as act
 from newslens import portrayal
 from newslens.cache import TableCache, cached_tables, documents_key, frame_key
+from newslens.parts import PartsWriter
 
 from conftest import SEEDS
 
@@ -103,6 +104,34 @@ def test_an_entry_that_cannot_be_read_back_is_computed_again(tmp_path, monkeypat
     tables, values = cached_tables(tmp_path, "t", KEY, compute)
     assert values == {"n": 2} and calls == [1, 1]
     pd.testing.assert_frame_equal(tables["mentions"], mixed_tables()["mentions"])
+
+
+@pytest.mark.parametrize("damage", ["truncated table", "table of another entry", "table missing"])
+def test_a_table_stored_in_parts_is_read_part_by_part_and_rebuilt_when_corrupt(tmp_path, damage):
+    mentions = mixed_tables()["mentions"]  # its first row alone has quoted_by None only
+
+    def compute(folder):
+        writer = PartsWriter(mentions, folder / "mentions.parquet")
+        writer.add(mentions.iloc[:1])
+        writer.add(mentions.iloc[1:])
+        return {"mentions": writer.done()}, {"parts": 2}
+
+    tables, values = cached_tables(tmp_path, "t", KEY, compute, parted=True)
+    assert values == {"parts": 2} and [len(part) for part in tables["mentions"]] == [1, 1]
+    pd.testing.assert_frame_equal(tables["mentions"].whole(), mentions)
+    table = next(tmp_path.glob("t-tables/*/mentions.parquet"))
+    if damage == "truncated table":
+        table.write_bytes(table.read_bytes()[:50])
+    elif damage == "table of another entry":
+        pd.DataFrame({"doc_id": ["a"]}).to_parquet(table)
+    else:
+        table.unlink()
+    folders = []
+    with pytest.warns(UserWarning, match="is corrupt"):
+        again, _ = cached_tables(tmp_path, "t", KEY, lambda folder: (folders.append(folder), compute(folder))[1],
+                                 parted=True)
+    assert len(folders) == 1 and folders[0] is not None and not folders[0].exists()  # its scratch folder is gone
+    pd.testing.assert_frame_equal(again["mentions"].whole(), mentions)
 
 
 def test_keys_change_with_any_text_id_or_value():

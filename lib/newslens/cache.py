@@ -30,7 +30,10 @@ parameters that change the result — and the sha256 of that mapping names the e
 documents, code or parameters is never read. The entry is written into a temporary folder and renamed into place,
 its manifest (the full key, each table's columns and row count) written last. On reading, a manifest whose key
 differs (a stale entry) or a table that cannot be read or does not match its manifest (a corrupt entry) is deleted
-with a warning and the tables are computed again; so is an entry the caller's own check rejects.
+with a warning and the tables are computed again; so is an entry the caller's own check rejects. A table too large
+to hold is stored in parts (``newslens.parts``: the row groups of one Parquet file, written as they are computed) and
+given back as ``Parts`` read one part at a time; on reading the entry only its file's footer is checked against the
+manifest, and a part that cannot be read later raises an error naming the file.
 """
 from __future__ import annotations
 
@@ -319,16 +322,18 @@ def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict, compu
 
     With ``parted``, ``compute(folder)`` is given a folder for the tables it writes part by part (``PartsWriter``;
     None without a cache: keep them in memory) and those tables are read back as ``Parts``."""
-    arguments = () if not parted else (None,)
+    def run(folder: Path | None) -> tuple[dict, dict]:
+        return compute(folder) if parted else compute()
+
     if not cache_dir:
-        return compute(*arguments)
+        return run(None)
     cache = TableCache(cache_dir, namespace, key)
     found = cache.get(check)
     if found is not None:
         return found
     scratch = cache.scratch() if parted else None
     try:
-        tables, values = compute(*(() if not parted else (scratch,)))
+        tables, values = run(scratch)
         cache.put(tables, values)
     finally:
         if scratch is not None:
@@ -337,7 +342,7 @@ def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict, compu
     release_free_memory()  # computing a corpus-level table frees as much as it keeps
     found = cache.get()
     # An entry that cannot be read back right after it was written (a failing disk) is computed again, unstored.
-    return found if found is not None else compute(*arguments)
+    return found if found is not None else run(None)
 
 
 def source_version(*modules, extra: str = "") -> str:
