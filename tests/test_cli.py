@@ -366,6 +366,9 @@ def test_4_timeline_explorer_is_a_range_slider_and_an_actor_list(tmp_path, monke
 def test_4_read_table_undoes_what_write_table_protects(tmp_path):
     table = pd.DataFrame({"text": ["=1+2", "-cmd", "plain", ""], "n": [-3, 1, 2, 0]})
     assert read_table(write_table(table, "t", tmp_path)).to_dict("list") == table.to_dict("list")
+    # Only some columns (a column the table lacks is no error): the same values, unescaped too.
+    assert read_table(tmp_path / "tables" / "t.csv", ("text", "absent")).to_dict("list") == {
+        "text": ["=1+2", "-cmd", "plain", ""]}
 
 
 # --- 5. quiet, informative batch runs; 6. byte-identical streams ---------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterable
 
 import matplotlib
 import numpy as np
@@ -273,10 +273,12 @@ def document_labels(documents, width: int = 40) -> list[str]:
     return [f"{label} ({d})" if uses[label] > 1 else label for label, d in zip(labels, documents["doc_id"])]
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """A table written by ``write_table``, read back: the ``'`` put in front of formula-like text cells removed,
-    empty text cells as "" (not NaN)."""
-    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    empty text cells as "" (not NaN). ``columns``: read only these (those the table has), in the table's order."""
+    wanted = None if columns is None else set(columns)
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""],
+                        usecols=None if wanted is None else (lambda column: column in wanted))
     for column in table.columns:
         if pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
             table[column] = _unescaped_column(table[column]).fillna("")
