@@ -87,8 +87,11 @@ def test_local_processes_keep_the_order(no_scheduler, capsys):
 
 
 def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
+    assert not parallel.workers_running(2)
     with parallel.kept_workers():
+        assert not parallel.workers_running(2)  # none started yet
         first = map_chunks(pause_then_sum, CHUNKS, jobs=2)
+        assert parallel.workers_running(2) and not parallel.workers_running(1) and not parallel.workers_running(3)
         pool = parallel._KEPT_POOLS[2]
         with parallel.kept_workers():  # a nested block keeps the outer block's workers
             second = map_chunks(pause_then_sum, CHUNKS, jobs=2)
@@ -96,9 +99,22 @@ def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
         started = set(pool._processes)  # the pool's worker processes, by pid
     assert [total for total, _ in first] == [total for total, _ in second] == SUMS
     assert {pid for _, pid in first + second} <= started and len(started) <= 2 and os.getpid() not in started
-    assert parallel._KEPT_POOLS is None  # stopped at the end of the block
+    assert parallel._KEPT_POOLS is None and not parallel.workers_running(2)  # stopped at the end of the block
     third = map_chunks(pause_then_sum, CHUNKS, jobs=2)
     assert not started & {pid for _, pid in third}  # outside a block, new workers
+
+
+def test_a_small_tone_batch_goes_to_running_workers(no_scheduler, monkeypatch):
+    from newslens import sentiment
+
+    items = [("Putin met Zelensky in Geneva on Monday.", 0, 5), ("Kallas praised Ukraine.", 15, 22)]
+    assert len(items) < sentiment.PARALLEL_MIN_SENTENCES
+    with parallel.kept_workers():
+        map_chunks(pause_then_sum, CHUNKS, jobs=2)  # the workers run
+        with monkeypatch.context() as patched:
+            _refuse_local_models(patched)  # scoring here would load the encoder in this process: refused
+            in_workers = sentiment.score_targets(items, method="model", jobs=2)
+    pd.testing.assert_frame_equal(in_workers, sentiment.score_targets(items, method="model"))
 
 
 def test_dask_cluster_keeps_the_order(cluster, no_scheduler, monkeypatch, capsys):

@@ -9,6 +9,7 @@ Public surface:
     installed_fingerprint() -> str                 what the check compares
     chunked(items, size) -> list[list]             consecutive pieces of ``size`` items
     kept_workers()                                 a block within which local workers are started once and reused
+    workers_running(jobs) -> bool                  whether such a block has them running already
     SchedulerError
 
 This is the one place where newslens runs work in parallel. The callers (entities, attributions, tone scores) cut
@@ -77,7 +78,8 @@ def map_chunks(function: Callable, chunks: Sequence[Sequence], jobs: int | None 
     chunks : sequence of sequences
         The work; ``len(chunk)`` items each (for the progress bar).
     jobs : int, optional
-        Local worker processes; 0 or None: every core (``default_jobs``); 1: this process.
+        Local worker processes; 0 or None: every core (``default_jobs``); 1: this process. Fewer chunks than
+        workers run in this process, unless a ``kept_workers`` block has the workers running already.
     scheduler : str, optional
         Address of a Dask scheduler (``tcp://HOST:8786``); None: ``default_scheduler()``; "": none.
     progress : bool
@@ -106,6 +108,8 @@ def map_chunks(function: Callable, chunks: Sequence[Sequence], jobs: int | None 
     try:
         if address:
             return _on_cluster(function, chunks, address, bar)
+        if workers_running(jobs):  # started already: even one chunk goes to them, and nothing is loaded here
+            return _in_pool(function, chunks, default_jobs(jobs), bar)
         workers = min(default_jobs(jobs), len(chunks))
         if workers > 1:
             return _in_pool(function, chunks, workers, bar)
@@ -152,6 +156,12 @@ def kept_workers():
         pools, _KEPT_POOLS = _KEPT_POOLS, None
         for pool in pools.values():
             pool.shutdown(cancel_futures=True)
+
+
+def workers_running(jobs: int | None) -> bool:
+    """Whether a ``kept_workers`` block already has the worker processes of ``jobs`` running: work of any size can
+    then go to them without the cost of starting them."""
+    return _KEPT_POOLS is not None and default_jobs(jobs) > 1 and default_jobs(jobs) in _KEPT_POOLS
 
 
 def _new_pool(workers: int):
