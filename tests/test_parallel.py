@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FIXTURES, SEEDS
 from newslens import actors as act
-from newslens import parallel, portrayal
+from newslens import nlp, parallel, portrayal
 from newslens.parallel import SchedulerError, chunked, default_jobs, default_scheduler, map_chunks
 from newslens.plots import write_table
 from newslens.runner import main
@@ -92,6 +92,7 @@ def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
         assert not parallel.workers_running(2)  # none started yet
         first = map_chunks(pause_then_sum, CHUNKS, jobs=2)
         assert parallel.workers_running(2) and not parallel.workers_running(1) and not parallel.workers_running(3)
+        assert nlp.parse_jobs(2, ["A short sentence."]) == 2  # running workers take even a little text
         pool = parallel._KEPT_POOLS[2]
         with parallel.kept_workers():  # a nested block keeps the outer block's workers
             second = map_chunks(pause_then_sum, CHUNKS, jobs=2)
@@ -100,6 +101,7 @@ def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
     assert [total for total, _ in first] == [total for total, _ in second] == SUMS
     assert {pid for _, pid in first + second} <= started and len(started) <= 2 and os.getpid() not in started
     assert parallel._KEPT_POOLS is None and not parallel.workers_running(2)  # stopped at the end of the block
+    assert nlp.parse_jobs(2, ["A short sentence."]) == 1  # not worth starting workers for
     third = map_chunks(pause_then_sum, CHUNKS, jobs=2)
     assert not started & {pid for _, pid in third}  # outside a block, new workers
 

@@ -21,8 +21,10 @@ PARALLEL_MIN_CHARS = 250_000
 
 def parse_jobs(jobs: int | None, sentences: list[str]) -> int | None:
     """``jobs`` for parsing ``sentences`` in worker processes (``newslens.parallel``), or 1 when they are too little
-    text to repay loading the model in each worker."""
-    return jobs if sum(map(len, sentences)) > PARALLEL_MIN_CHARS else 1
+    text to repay loading the model in each worker — unless the workers run already (``kept_workers``)."""
+    from newslens.parallel import workers_running
+
+    return jobs if sum(map(len, sentences)) > PARALLEL_MIN_CHARS or workers_running(jobs) else 1
 
 
 @functools.lru_cache(maxsize=None)
