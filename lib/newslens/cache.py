@@ -308,9 +308,10 @@ def _read_table(path: Path, dtypes: dict[str, str], rows: int) -> pd.DataFrame:
 def _stored_parts(path: Path, dtypes: dict[str, str], rows: int) -> Parts:
     """A table stored in parts, checked against its manifest from the file's footer; read part by part later."""
     metadata = pq.read_metadata(path)
-    if metadata.schema.to_arrow_schema().names != list(dtypes) or metadata.num_rows != rows:
+    schema = metadata.schema.to_arrow_schema()
+    if schema.names != list(dtypes) or metadata.num_rows != rows:
         raise ValueError(f"{path.name} does not match the manifest")
-    template = restored(pq.read_schema(path).empty_table().to_pandas(), dtypes)
+    template = restored(schema.empty_table().to_pandas(), dtypes)
     return Parts(template, path=path, rows=rows)
 
 
