@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from newslens.actors import (Actor, RegistryError, actors_by_mentions, find_mentions, find_quotes, load_registry,
-                             mention_counts, parse_registry, unknown_names)
+from newslens.actors import (Actor, RegistryError, actors_by_mentions, find_mentions, find_quotes, found_by_counts,
+                             load_registry, mention_counts, parse_registry, unknown_names)
+from newslens.parts import PartsWriter
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -417,6 +418,27 @@ def test_mention_counts_breaks_ties_by_name():
     mentions = pd.DataFrame({"actor": ["Zelensky", "Macron", "Witkoff", "Witkoff"], "doc_id": ["d1", "d1", "d2", "d2"]})
     assert list(actors_by_mentions(mentions)) == ["Witkoff", "Macron", "Zelensky"]
     assert list(mention_counts(mentions).index) == ["Witkoff", "Macron", "Zelensky"]
+
+
+def test_counts_of_mentions_in_parts_are_those_of_the_whole_table():
+    mentions = pd.DataFrame({"actor": ["Blinken", "Adams", "Blinken", "Cruz", "Adams", "Blinken"],
+                             "doc_id": ["d1", "d1", "d1", "d2", "d3", "d3"],
+                             "found_by": ["name", "name", "pronoun", "name", "alias", "name"]})
+    writer = PartsWriter(mentions)
+    for part in (mentions.iloc[:3], mentions.iloc[3:4], mentions.iloc[0:0], mentions.iloc[4:]):  # one part empty
+        writer.add(part)
+    parts = writer.done()
+    expected = pd.DataFrame({"actor": ["Blinken", "Adams", "Cruz"], "alias": [0, 1, 0], "name": [2, 1, 1],
+                             "pronoun": [1, 0, 0]})
+    for table in (mentions, parts):
+        assert list(actors_by_mentions(table)) == ["Blinken", "Adams", "Cruz"]  # 3, 2 and 1 mentions
+        counts = mention_counts(table, max_actors=2)
+        assert list(counts.index) == ["Blinken", "Adams"] and list(counts.columns) == ["d1", "d2", "d3"]
+        assert counts.loc["Blinken"].tolist() == [2, 0, 1] and counts.loc["Adams"].tolist() == [1, 0, 1]
+        found_by = found_by_counts(table)
+        assert found_by["actor"].tolist() == expected["actor"].tolist()
+        assert {c: found_by[c].tolist() for c in ("alias", "name", "pronoun")} == \
+            {c: expected[c].tolist() for c in ("alias", "name", "pronoun")}
 
 
 def test_unknown_names_merged_from_chunks_keep_the_corpus_first_example(monkeypatch):

@@ -185,7 +185,7 @@ def _tables(documents: pd.DataFrame, corpus: Path) -> dict[str, pd.DataFrame]:
     tables = act.actor_tables(documents, corpus)
     scored, summary, by_document = portrayal.actor_tone(documents, tables.mentions, tables.quotes,
                                                         tables.setup.registry, ("model", "vader"), n_boot=200)
-    return {"discovered": tables.setup.table, "mentions": tables.mentions, "quotes": tables.quotes,
+    return {"discovered": tables.setup.table, "mentions": tables.mentions.whole(), "quotes": tables.quotes.whole(),
             "unknown": tables.unknown, "scored": scored.whole(), "summary": summary, "by_document": by_document.whole()}
 
 

@@ -19,15 +19,20 @@ SECOND = frame([("b", "Putin", 7, False, -0.25)])
 @pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
 def test_parts_come_back_in_order_with_their_dtypes(tmp_path, on_disk):
     writer = PartsWriter(FIRST, tmp_path / "t.parquet" if on_disk else None)
-    for part in (FIRST, FIRST.iloc[0:0], SECOND):  # an empty part is skipped
+    for part in (FIRST, FIRST.iloc[0:0], SECOND):  # an empty part is kept: parts of two tables stay aligned
         writer.add(part)
     parts = writer.done()
     assert len(parts) == 3 and list(parts.columns) == list(FIRST.columns)
     got = list(parts)
-    assert len(got) == 2
+    assert [len(part) for part in got] == [2, 0, 1]
     pd.testing.assert_frame_equal(got[0], FIRST)
-    pd.testing.assert_frame_equal(got[1], SECOND)
-    assert got[1]["quoted_by"].tolist() == ["Putin"] and got[0]["quoted_by"].tolist() == [None, None]
+    assert dict(got[1].dtypes) == dict(FIRST.dtypes)
+    pd.testing.assert_frame_equal(got[2], SECOND)
+    assert got[2]["quoted_by"].tolist() == ["Putin"] and got[0]["quoted_by"].tolist() == [None, None]
+    narrow = list(parts.frames(["doc_id", "score"]))
+    assert [list(part.columns) for part in narrow] == [["doc_id", "score"]] * 3
+    assert narrow[0]["doc_id"].tolist() == ["a", "a"] and narrow[2]["score"].tolist() == [-0.25]
+    assert parts.whole(["quoted_by"])["quoted_by"].tolist() == [None, None, "Putin"]
     pd.testing.assert_frame_equal(parts.head(3), pd.concat([FIRST, SECOND], ignore_index=True))
     pd.testing.assert_frame_equal(parts.head(1), FIRST.head(1))
     pd.testing.assert_frame_equal(parts.whole(), pd.concat([FIRST, SECOND], ignore_index=True))

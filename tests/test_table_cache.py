@@ -9,7 +9,7 @@ import pytest
 from newslens import actors as act
 from newslens import portrayal
 from newslens.cache import TableCache, cached_tables, documents_key, frame_key
-from newslens.parts import PartsWriter
+from newslens.parts import Parts, PartsWriter
 
 from conftest import SEEDS
 
@@ -148,10 +148,11 @@ def test_keys_change_with_any_text_id_or_value():
 
 # --- notebook 02's tables ------------------------------------------------------------------------------------------
 
-def assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
-    """Equal tables; in a column of Python objects a missing value may be None or NaN (Parquet keeps one kind)."""
+def assert_same(got: pd.DataFrame | Parts, expected: pd.DataFrame | Parts) -> None:
+    """Equal tables (``Parts`` as a whole); in a column of Python objects a missing value may be None or NaN
+    (Parquet keeps one kind)."""
     def canonical(frame):
-        frame = frame.copy()
+        frame = frame.whole() if isinstance(frame, Parts) else frame.copy()
         for column in frame.columns[frame.dtypes == object]:
             frame[column] = [None if v is None or v != v else v for v in frame[column]]
         return frame
@@ -175,7 +176,7 @@ def test_actor_tables_warm_run_does_no_document_work(tmp_path, seed_corpus, monk
     cold = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
     with monkeypatch.context() as patched:
         _forbid(patched, act, "find_entities", "discover_actors", "find_mentions", "find_quotes",
-                "cached_attributions", "unknown_names")
+                "cached_attributions", "_tables_in_runs")
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             warm = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
@@ -185,13 +186,42 @@ def test_actor_tables_warm_run_does_no_document_work(tmp_path, seed_corpus, monk
         for name in ("mentions", "quotes", "unknown"):
             assert_same(getattr(run, name), getattr(plain, name))
         assert_same(run.setup.table, plain.setup.table)
+        # Mentions and quotes in parts over the same runs of documents, read from the cache part by part.
+        assert run.mentions.path is not None and len(list(run.mentions)) == len(list(run.quotes)) == 1
     assert "Vladimir Putin" in {a.name for a in warm.setup.registry}
-    assert (warm.mentions["actor"] == "Vladimir Putin").any() and len(warm.quotes) > 0
+    assert (warm.mentions.whole()["actor"] == "Vladimir Putin").any() and len(warm.quotes) > 0
     # A parameter that changes the actors is part of the key: computed again (so the forbidden steps would fail).
     with monkeypatch.context() as patched:
         _forbid(patched, act, "find_mentions")
         with pytest.raises(AssertionError, match="document-level work"):
             act.actor_tables(documents, corpus, min_mentions=2, cache_dir=tmp_path / "cache")
+
+
+def test_actor_tables_in_runs_of_documents_are_the_tables_of_one_run(tmp_path, seed_corpus, monkeypatch):
+    documents = seed_corpus.documents
+    one_run = act.actor_tables(documents, SEEDS)
+    assert len(list(one_run.mentions)) == 1  # the seeds are far below PART_CHARS
+    monkeypatch.setattr(act, "PART_CHARS", 3000)  # a run per document or two
+    lengths = documents["text"].str.len().tolist()
+    runs = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "cache")
+    mention_parts, quote_parts = list(runs.mentions), list(runs.quotes)
+    # A run is cut where the characters before a document pass a multiple of 3,000; mentions and quotes alike.
+    cuts = [sum(lengths[:i]) // 3000 for i in range(len(lengths))]
+    assert len(mention_parts) == len(quote_parts) == len(set(cuts)) >= 3
+    for number, run in enumerate(sorted(set(cuts))):
+        in_run = {doc_id for doc_id, cut in zip(documents["doc_id"], cuts) if cut == run}
+        assert set(mention_parts[number]["doc_id"]) == in_run  # every seed names an actor
+        assert set(quote_parts[number]["doc_id"]) <= in_run
+    for name in ("mentions", "quotes", "unknown"):
+        assert_same(getattr(runs, name), getattr(one_run, name))
+    # The tone of actors from the parts is that from the whole tables.
+    registry = runs.setup.registry
+    from_parts = portrayal.actor_tone(documents, runs.mentions, runs.quotes, registry, ("vader",), n_boot=100)
+    from_whole = portrayal.actor_tone(documents, one_run.mentions.whole(), one_run.quotes.whole(), registry,
+                                      ("vader",), n_boot=100)
+    assert len(list(from_parts[0])) == len(mention_parts)
+    for got, expected in zip(from_parts, from_whole):
+        assert_same(got, expected)
 
 
 def test_actor_tables_that_do_not_fit_the_text_are_rebuilt(tmp_path, seed_corpus):
@@ -205,7 +235,7 @@ def test_actor_tables_that_do_not_fit_the_text_are_rebuilt(tmp_path, seed_corpus
     frame.to_parquet(table, index=False)
     with pytest.warns(UserWarning, match="does not fit the documents"):
         again = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
-    pd.testing.assert_frame_equal(again.mentions, cold.mentions)
+    pd.testing.assert_frame_equal(again.mentions.whole(), cold.mentions.whole())
 
 
 def test_actor_tone_warm_run_reads_scores_and_summaries(tmp_path, seed_corpus, monkeypatch):
@@ -235,8 +265,8 @@ def test_actor_tone_warm_run_reads_scores_and_summaries(tmp_path, seed_corpus, m
         other = portrayal.actor_tone(*args, n_boot=60, cache_dir=tmp_path)
     assert_same(other[0].whole(), plain[0])
     # Summarised as if from one table of both methods' scores; per document: by document, method, most mentioned.
-    both = pd.concat([plain[0], portrayal.mention_sentiment(documents, tables.mentions, tables.quotes, method="vader")],
-                     ignore_index=True)
+    both = pd.concat([plain[0], portrayal.mention_sentiment(documents, tables.mentions.whole(), tables.quotes.whole(),
+                                                            method="vader")], ignore_index=True)
     assert_same(other[1], portrayal.actor_summary(both, registry, n_boot=60))
     per_document = portrayal.actor_document_summary(both, registry, n_boot=60)
     place = per_document["doc_id"].map({doc_id: i for i, doc_id in enumerate(documents["doc_id"])})

@@ -6,6 +6,7 @@ Public surface (plain data in, plain data out):
     parse_registry(data, source) -> list[Actor]
     find_mentions(documents, registry, jobs=1) -> DataFrame
     actors_by_mentions(mentions) -> Index                                  the most mentioned first
+    found_by_counts(mentions) -> DataFrame                                actors × way found
     mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
     unknown_names(documents, registry, min_count=2, ignore=(), jobs=1) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
@@ -19,6 +20,7 @@ Public surface (plain data in, plain data out):
     actor_tables(documents, corpus, actors_file="", ...) -> ActorTables   all of the above, cached per corpus
 
 ``documents`` is a DataFrame with columns ``doc_id`` and ``text``; every span is a character offset into ``text``.
+Mentions may also be given as ``newslens.parts.Parts`` (as ``actor_tables`` keeps them) wherever they are counted.
 
 Rules worth knowing (the registry file explains the user-facing ones):
 * Names match longest first and ignore case, except short all-capital aliases ("US", "EU") which must match exactly,
@@ -43,7 +45,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,6 +56,7 @@ import yaml
 from newslens.attribution import Attribution, find_attributions_many
 from newslens.memory import release_free_memory
 from newslens.parallel import kept_workers
+from newslens.parts import Parts, PartsWriter
 from newslens.text import flat_spans, paired_spans, sentence_spans, split_sentences
 
 KINDS = ("person", "country", "organisation")
@@ -292,12 +295,19 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int 
     return pd.concat(frames, ignore_index=True) if frames else _mention_frame([])
 
 
-def actors_by_mentions(mentions: pd.DataFrame) -> pd.Index:
-    """The actors of ``mentions``, the most mentioned first, ties by name."""
-    return mentions.groupby("actor").size().sort_values(ascending=False, kind="stable").index
+def actors_by_mentions(mentions: pd.DataFrame | Parts) -> pd.Index:
+    """The actors of ``mentions`` (a table or its ``Parts``), the most mentioned first, ties by name."""
+    return _counted(mentions, ["actor"]).sort_values(ascending=False, kind="stable").index
 
 
-def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.DataFrame:
+def found_by_counts(mentions: pd.DataFrame | Parts) -> pd.DataFrame:
+    """Mentions per actor (rows, column ``actor``, the most mentioned first) and way found (a column per
+    ``found_by`` value: "name", "alias", "descriptor", "pronoun")."""
+    counts = _counted(mentions, ["actor", "found_by"]).unstack(fill_value=0)
+    return counts.reindex(actors_by_mentions(mentions)).reset_index()
+
+
+def mention_counts(mentions: pd.DataFrame | Parts, max_actors: int | None = None) -> pd.DataFrame:
     """Mentions per actor (rows, the most mentioned first, ties by name) and document (columns: every document with
     a mention, in ``doc_id`` order).
 
@@ -305,9 +315,22 @@ def mention_counts(mentions: pd.DataFrame, max_actors: int | None = None) -> pd.
     thousands of documents would otherwise be a table of hundreds of megabytes for a figure that shows forty rows.
     """
     order = actors_by_mentions(mentions)[:max_actors]
-    kept = mentions[mentions["actor"].isin(set(order))]
-    counts = kept.groupby(["actor", "doc_id"]).size().unstack(fill_value=0)
-    return counts.reindex(index=order, columns=sorted(mentions["doc_id"].unique()), fill_value=0)
+    wanted = set(order)
+    counts = _counted(mentions, ["actor", "doc_id"], lambda frame: frame[frame["actor"].isin(wanted)])
+    documents = set().union(*(frame["doc_id"].unique() for frame in _frames(mentions, ["doc_id"])))
+    return counts.unstack(fill_value=0).reindex(index=order, columns=sorted(documents), fill_value=0)
+
+
+def _frames(table: pd.DataFrame | Parts, columns: list[str]) -> Iterable[pd.DataFrame]:
+    """The ``columns`` of a table, or of each of its parts in turn."""
+    return [table[columns]] if isinstance(table, pd.DataFrame) else table.frames(columns)
+
+
+def _counted(table: pd.DataFrame | Parts, keys: list[str], rows=None) -> pd.Series:
+    """Rows per value of ``keys`` (sorted by them), summed over the parts; ``rows(frame)`` picks the rows to
+    count."""
+    sizes = [(frame if rows is None else rows(frame)).groupby(keys).size() for frame in _frames(table, keys)]
+    return pd.concat(sizes).groupby(level=list(range(len(keys)))).sum()
 
 
 def _chunk_mentions(registry: tuple[Actor, ...], docs: list[tuple]) -> pd.DataFrame:
@@ -469,30 +492,44 @@ def unknown_names(documents: pd.DataFrame, registry: Sequence[Actor], min_count:
     in the corpus (an ordinary word that happens to open the sentence). ``jobs``: worker processes
     (``newslens.parallel.map_chunks``) from ``MATCH_PARALLEL_CHARS`` of text; 0: every core.
     """
-    skip = frozenset(_NOT_NAMES) | frozenset(ignore) | _demonyms(registry)
-    counts: Counter = Counter()
-    docs: dict[str, set] = defaultdict(set)
-    examples: dict[str, str] = {}
-    sentence_openers: Counter = Counter()
-    lower_words: set[str] = set()
-    # Chunks in document order, so the example of a name is its first occurrence in the corpus.
-    for found in _map_documents(functools.partial(_chunk_names, tuple(registry), skip), list(_documents(documents)),
-                                jobs):
-        for name, doc_id, opener, example in found["names"]:
-            counts[name] += 1
-            docs[name].add(doc_id)
-            sentence_openers[name] += opener
-            if example is not None:
-                examples.setdefault(name, example)
-        lower_words |= found["lower_words"]
-    rows = []
-    for name, count in counts.items():
-        if name.lower() in lower_words and sentence_openers[name] == count:
-            continue
-        if count >= min_count:
-            rows.append((name, count, len(docs[name]), examples[name]))
-    rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
-    return pd.DataFrame(rows, columns=UNKNOWN_COLUMNS)
+    tally = _NameTally(registry, ignore)
+    tally.add(documents, jobs)
+    return tally.table(min_count)
+
+
+class _NameTally:
+    """The counts behind ``unknown_names``, added a run of documents at a time (in document order, so that the
+    example of a name is its first occurrence in the corpus)."""
+
+    def __init__(self, registry: Sequence[Actor], ignore: Iterable[str] = ()):
+        self.registry = tuple(registry)
+        self.skip = frozenset(_NOT_NAMES) | frozenset(ignore) | _demonyms(registry)
+        self.counts: Counter = Counter()
+        self.documents: Counter = Counter()  # documents per name: a document is in one chunk only
+        self.examples: dict[str, str] = {}
+        self.sentence_openers: Counter = Counter()
+        self.lower_words: set[str] = set()
+
+    def add(self, documents: pd.DataFrame, jobs: int = 1) -> None:
+        for found in _map_documents(functools.partial(_chunk_names, self.registry, self.skip),
+                                    list(_documents(documents)), jobs):
+            self.documents.update(name for name, _ in {(name, doc_id) for name, doc_id, *_ in found["names"]})
+            for name, doc_id, opener, example in found["names"]:
+                self.counts[name] += 1
+                self.sentence_openers[name] += opener
+                if example is not None:
+                    self.examples.setdefault(name, example)
+            self.lower_words |= found["lower_words"]
+
+    def table(self, min_count: int) -> pd.DataFrame:
+        rows = []
+        for name, count in self.counts.items():
+            if name.lower() in self.lower_words and self.sentence_openers[name] == count:
+                continue
+            if count >= min_count:
+                rows.append((name, count, self.documents[name], self.examples[name]))
+        rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
+        return pd.DataFrame(rows, columns=UNKNOWN_COLUMNS)
 
 
 def _chunk_names(registry: tuple[Actor, ...], skip: frozenset[str], docs: list[tuple[str, str]]) -> dict:
@@ -614,9 +651,9 @@ def find_quotes(documents: pd.DataFrame, registry: Sequence[Actor], mentions: pd
         doc_mentions = [] if where is None else sorted(zip(starts[where].tolist(), ends[where].tolist(),
                                                            actors[where].tolist()))
         rows.extend((doc_id, *row) for row in _document_quotes(text, found, doc_mentions))
-    frame = pd.DataFrame(rows, columns=QUOTE_COLUMNS)
-    for column in ("speaker_start", "speaker_end"):
-        frame[column] = frame[column].astype("Int64")
+    frame = pd.DataFrame(rows, columns=QUOTE_COLUMNS).astype(  # the same dtypes when there is no quote
+        {"quote_start": "int64", "quote_end": "int64", "sent_start": "int64", "speaker_start": "Int64",
+         "speaker_end": "Int64"})
     return frame.drop_duplicates(["doc_id", "source", "quote_start", "quote_end"]).reset_index(drop=True)
 
 
@@ -1466,25 +1503,31 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The corpus-level tables of the actor analysis, cached on disk as a whole
+# The corpus-level tables of the actor analysis, cached on disk
 
 
 @dataclass(frozen=True)
 class ActorTables:
     """What notebook 02 computes from the documents before any tone is scored: the actors (``setup``), their
-    ``mentions`` (``find_mentions``), the ``quotes`` (``find_quotes``) and the ``unknown`` names
-    (``unknown_names``)."""
+    ``mentions`` (``find_mentions``) and the ``quotes`` (``find_quotes``), both as ``newslens.parts.Parts`` made
+    over the same runs of consecutive documents, and the ``unknown`` names (``unknown_names``)."""
 
     setup: ActorSetup
-    mentions: pd.DataFrame
-    quotes: pd.DataFrame
+    mentions: Parts
+    quotes: Parts
     unknown: pd.DataFrame
+
+
+PART_CHARS = 20_000_000  # characters of text per run of documents: at 100,000 articles, ~400,000 mentions a run
 
 
 def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path = "", discover: bool = True,
                  min_mentions: int = 1, jobs: int = 1, cache_dir: str | Path | None = None) -> ActorTables:
     """``actors_for_corpus``, then the mentions, quotes and unknown names, read from the corpus-level cache
     (``newslens.cache.TableCache``) when the same documents, registry, parameters, model and code made them before.
+
+    The mentions and quotes are found one run of consecutive documents at a time (about ``PART_CHARS`` characters)
+    and kept in parts, one per run (on disk with a cache): 100,000 articles have 8.5 million mentions.
 
     Parameters
     ----------
@@ -1505,9 +1548,9 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
     registry, source = registry_for_corpus(corpus, actors_file)
     key = {"documents": documents_key(documents), "registry": [asdict(a) for a in registry],
            "registry_source": source, "discover": bool(discover), "min_mentions": int(min_mentions),
-           "model": model_fingerprint(), "code": code_version()} if cache_dir else {}
+           "model": model_fingerprint(), "code": code_version(), "part_chars": PART_CHARS} if cache_dir else {}
 
-    def compute() -> tuple[dict[str, pd.DataFrame], dict]:
+    def compute(folder: Path | None) -> tuple[dict, dict]:
         # Every step below (and the tone scores after) reads every text's sentences: split them once, in parallel.
         split_sentences((text for _, text in _documents(documents)), jobs=jobs)
         setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
@@ -1515,59 +1558,60 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
         # Discovery frees about as much as the tables below keep (measured at 10,000 articles: 570 MB of free heap
         # held after it): give it back before the next step, whose peak would stand on it.
         release_free_memory()
-        mentions = find_mentions(documents, setup.registry, jobs=jobs)
-        quotes = _quotes_by_part(documents, setup.registry, mentions, jobs, cache_dir)
-        release_free_memory()
-        tables = {"discovered_table": setup.table, "mentions": mentions, "quotes": quotes,
-                  "unknown": unknown_names(documents, setup.registry, jobs=jobs)}
+        tables = _tables_in_runs(documents, setup.registry, jobs, cache_dir, folder)
         values = {"registry": [asdict(a) for a in setup.registry],
                   "discovered": [asdict(a) for a in setup.discovered], "message": setup.message}
-        return tables, values
+        return {"discovered_table": setup.table, **tables}, values
 
-    tables, values = cached_tables(cache_dir, "actors", key, compute, check=lambda t, _: _fits(documents, t))
+    tables, values = cached_tables(cache_dir, "actors", key, compute, check=lambda t, _: _fits(documents, t),
+                                   parted=True)
     setup = ActorSetup([_actor_from_json(a) for a in values["registry"]],
                        [_actor_from_json(a) for a in values["discovered"]], tables["discovered_table"],
                        values["message"])
     return ActorTables(setup, tables["mentions"], tables["quotes"], tables["unknown"])
 
 
-def _quotes_by_part(documents: pd.DataFrame, registry: Sequence[Actor], mentions: pd.DataFrame, jobs: int,
-                    cache_dir: str | Path | None) -> pd.DataFrame:
-    """``find_quotes`` with ``cached_attributions``, for one part of the documents at a time (those of one group of
-    cache shards, ``newslens.cache.shard_groups``), then in document order: the attributions of the whole corpus
-    are never in memory at once (measured on 10,000 articles: 235 MB for 196,509 attributions)."""
-    from newslens.cache import shard_groups, text_key
+def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int,
+                    cache_dir: str | Path | None, folder: Path | None) -> dict:
+    """The mentions and quotes (``Parts``, written into ``folder``; None: kept in memory) and the unknown names,
+    one run of documents (``_document_runs``) at a time: neither a corpus's mentions nor its attributions (235 MB
+    for 196,509 at 10,000 articles) are ever whole in memory."""
+    writers: dict[str, PartsWriter] = {}
+    names = _NameTally(registry)
+    parsed: dict[str, list] = {}  # sentences parsed in one run are not parsed again in the next
+    with kept_workers():  # the matcher and the parser are loaded once per worker, not once per run
+        for run in _document_runs(documents):
+            mentions = find_mentions(run, registry, jobs=jobs)
+            found = cached_attributions(run, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
+            quotes = find_quotes(run, registry, mentions, found)
+            names.add(run, jobs)
+            for name, table in (("mentions", mentions), ("quotes", quotes)):
+                if name not in writers:
+                    writers[name] = PartsWriter(table, None if folder is None else folder / f"{name}.parquet")
+                writers[name].add(table)
+            del mentions, found, quotes
+            release_free_memory()
+    return {"mentions": writers["mentions"].done(), "quotes": writers["quotes"].done(),
+            "unknown": names.table(min_count=2)}
 
-    positions: dict[str, list[int]] = {}  # text key -> the positions of the documents with that text
-    position_of: dict[str, int] = {}
-    for position, (doc_id, text) in enumerate(_documents(documents)):
-        positions.setdefault(text_key(text), []).append(position)
-        position_of[doc_id] = position
-    parsed: dict[str, list] = {}  # sentences parsed in one part are not parsed again in the next
-    parts = []
-    with kept_workers():
-        for keys in shard_groups(positions):
-            part = documents.iloc[sorted(p for key in keys for p in positions[key])]
-            found = cached_attributions(part, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
-            part_mentions = mentions[mentions["doc_id"].isin(set(part["doc_id"].astype(str)))]
-            parts.append(find_quotes(part, registry, part_mentions, found))
-            del found
-    filled = [quotes for quotes in parts if len(quotes)]
-    if not filled:
-        return find_quotes(documents.iloc[0:0], registry, mentions.iloc[0:0], [])
-    quotes = pd.concat(filled, ignore_index=True)
-    order = np.argsort(quotes["doc_id"].map(position_of).to_numpy(), kind="stable")
-    return quotes.iloc[order].reset_index(drop=True)
+
+def _document_runs(documents: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """Consecutive runs of ``documents``, cut where the running count of characters passes a multiple of
+    ``PART_CHARS`` (a document is never cut); one run at least."""
+    lengths = documents["text"].fillna("").astype(str).str.len().to_numpy(dtype=np.int64)
+    run_of_document = (np.cumsum(lengths) - lengths) // PART_CHARS  # by the characters before it
+    for run in np.unique(np.r_[0, run_of_document]):
+        yield documents[run_of_document == run]
 
 
 def _actor_from_json(data: dict) -> Actor:
     return Actor(**{field: tuple(value) if isinstance(value, list) else value for field, value in data.items()})
 
 
-def _fits(documents: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> bool:
+def _fits(documents: pd.DataFrame, tables: dict) -> bool:
     """Every mention spells its surface in its document's text: cached tables that do not are not these
     documents'."""
     texts = dict(_documents(documents))
-    mentions = tables["mentions"]
-    return all(doc_id in texts and texts[doc_id][start:end] == surface for doc_id, start, end, surface in
-               zip(mentions["doc_id"], mentions["start"], mentions["end"], mentions["surface"]))
+    return all(doc_id in texts and texts[doc_id][start:end] == surface
+               for part in _frames(tables["mentions"], ["doc_id", "start", "end", "surface"])
+               for doc_id, start, end, surface in zip(part["doc_id"], part["start"], part["end"], part["surface"]))

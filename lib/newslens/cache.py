@@ -186,10 +186,17 @@ def documents_key(documents: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def frame_key(frame: pd.DataFrame) -> str:
-    """sha256 over a table's column names, dtypes and values (row order included)."""
-    digest = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+def frame_key(frame: pd.DataFrame | Parts) -> str:
+    """sha256 over a table's column names, dtypes and values (row order included). ``Parts`` that know what made
+    them (``fingerprint``: a stored table's entry and name) are keyed by that, without reading them; others part by
+    part, their boundaries included."""
+    if isinstance(frame, Parts) and frame.fingerprint:
+        return frame.fingerprint
+    digest = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in _dtypes(frame).items()]).encode())
+    for part in ([frame] if isinstance(frame, pd.DataFrame) else frame):
+        digest.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+        if isinstance(frame, Parts):
+            digest.update(f"\0{len(part)}\0".encode())
     return digest.hexdigest()
 
 
@@ -237,8 +244,9 @@ class TableCache:
             if manifest.get("key") != self.key:
                 return self._discard("stale (made for other inputs)")
             parted = set(manifest.get("parts", []))
-            tables = {name: (_stored_parts if name in parted else _read_table)(self.folder / f"{name}.parquet",
-                                                                                dtypes, rows)
+            tables = {name: _stored_parts(self.folder / f"{name}.parquet", dtypes, rows,
+                                          f"{self.digest}:{name}") if name in parted
+                      else _read_table(self.folder / f"{name}.parquet", dtypes, rows)
                       for name, (dtypes, rows) in manifest["tables"].items()}
             values = manifest["values"]
         except Exception as error:  # unreadable manifest or table, wrong columns or rows: rebuilt
@@ -305,14 +313,15 @@ def _read_table(path: Path, dtypes: dict[str, str], rows: int) -> pd.DataFrame:
     return restored(frame, dtypes)
 
 
-def _stored_parts(path: Path, dtypes: dict[str, str], rows: int) -> Parts:
-    """A table stored in parts, checked against its manifest from the file's footer; read part by part later."""
+def _stored_parts(path: Path, dtypes: dict[str, str], rows: int, fingerprint: str) -> Parts:
+    """A table stored in parts, checked against its manifest from the file's footer; read part by part later.
+    ``fingerprint``: the entry's key digest and the table's name (the entry's key determines its tables)."""
     metadata = pq.read_metadata(path)
     schema = metadata.schema.to_arrow_schema()
     if schema.names != list(dtypes) or metadata.num_rows != rows:
         raise ValueError(f"{path.name} does not match the manifest")
     template = restored(schema.empty_table().to_pandas(), dtypes)
-    return Parts(template, path=path, rows=rows)
+    return Parts(template, path=path, rows=rows, fingerprint=fingerprint)
 
 
 def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict, compute: Callable[..., tuple[dict, dict]],

@@ -1,14 +1,17 @@
 """Tables too large to hold whole: kept as consecutive parts, in memory or as the row groups of one Parquet file.
 
 Public surface:
-    PartsWriter(template, path=None)   .add(frame) part by part, then .done() -> Parts
-    Parts                              len(), iteration (one DataFrame per part, in order; one empty part when
-                                       there are no rows), .head(n), .whole(), .empty (the columns and dtypes)
+    PartsWriter(template, path=None)   .add(frame) part by part (an empty part is kept), then .done() -> Parts
+    Parts                              len() (rows), iteration (one DataFrame per part, in order; one empty part
+                                       when none was added), .frames(columns), .head(n), .whole(columns),
+                                       .empty (the columns and dtypes), .fingerprint (set by who made it, or None)
     restored(frame, dtypes) -> DataFrame    a frame read from Parquet given back its pandas dtypes
 
 The scored mentions of 100,000 articles are 8.5 million rows: written part by part as they are computed and read
 back part by part, only one part is in memory at a time, and what is written from them (a CSV, a summary, the
-strongest sentences) is built as the parts go by.
+strongest sentences) is built as the parts go by. Tables made part by part over the same runs of documents (the
+mentions and quotes of ``newslens.actors.actor_tables``) have the same number of parts, empty ones included, so that
+they can be zipped.
 """
 from __future__ import annotations
 
@@ -26,9 +29,10 @@ class Parts:
     """A table as consecutive parts (see the module's docstring); make one with ``PartsWriter``."""
 
     def __init__(self, template: pd.DataFrame, frames: list[pd.DataFrame] | None = None,
-                 path: Path | None = None, rows: int = 0):
+                 path: Path | None = None, rows: int = 0, fingerprint: str | None = None):
         self.empty = template.iloc[0:0]
         self.path = path
+        self.fingerprint = fingerprint  # what made these rows, when known (``newslens.cache.frame_key`` uses it)
         self._frames = frames
         self._rows = sum(map(len, frames)) if frames is not None else rows
 
@@ -36,21 +40,26 @@ class Parts:
         return self._rows
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
-        if not self._rows:  # one empty part: what is made from the parts (a CSV's header) still has the columns
-            yield self.empty.copy()
-            return
+        return self.frames()
+
+    def frames(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The parts in order, with only ``columns`` (all when None): a file is read for those columns only."""
+        empty = self.empty if columns is None else self.empty[columns]
         if self._frames is not None:
-            yield from self._frames
+            for frame in self._frames or [empty]:
+                yield frame if columns is None else frame[columns]
             return
-        dtypes = {str(c): str(t) for c, t in self.empty.dtypes.items()}
+        dtypes = {str(c): str(t) for c, t in empty.dtypes.items()}
         try:
             file = pq.ParquetFile(self.path)
             groups = range(file.num_row_groups)
         except (OSError, pa.ArrowException) as error:
             raise OSError(f"{self.path}: a cached table cannot be read ({error}); delete the cache folder's "
                           f"{Path(self.path).parent.name} and run again") from error
+        if not groups:  # one empty part: what is made from the parts (a CSV's header) still has the columns
+            yield empty.copy()
         for group in groups:
-            yield restored(file.read_row_group(group).to_pandas(), dtypes)
+            yield restored(file.read_row_group(group, columns=columns).to_pandas(), dtypes)
             # The heap a part used is given back before the next is read: measured on the 8.5 million scored
             # mentions of 100,000 articles, writing them and picking the evidence held 300-400 MB less after.
             release_free_memory()
@@ -69,10 +78,12 @@ class Parts:
             count += len(taken[-1])
         return pd.concat([self.empty, *taken], ignore_index=True) if taken else self.empty.copy()
 
-    def whole(self) -> pd.DataFrame:
-        """All parts as one DataFrame: for tables known to be small, and for tests."""
-        frames = [frame for frame in self if len(frame)]
-        return pd.concat(frames, ignore_index=True) if frames else self.empty.copy()
+    def whole(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """All parts as one DataFrame (with only ``columns``, all when None): for tables or columns known to be
+        small, and for tests."""
+        frames = [frame for frame in self.frames(columns) if len(frame)]
+        empty = self.empty if columns is None else self.empty[columns]
+        return pd.concat(frames, ignore_index=True) if frames else empty.copy()
 
 
 class PartsWriter:
@@ -90,8 +101,6 @@ class PartsWriter:
     def add(self, frame: pd.DataFrame) -> None:
         if list(frame.columns) != list(self.template.columns):
             raise ValueError(f"a part has the columns {list(frame.columns)}, not {list(self.template.columns)}")
-        if not len(frame):
-            return
         self._rows += len(frame)
         if self._frames is not None:
             self._frames.append(frame.reset_index(drop=True))
@@ -99,12 +108,13 @@ class PartsWriter:
         table = _arrow(frame)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, _arrow(self.template).schema)
+        # An empty part is written as an empty row group: parts made over the same runs of documents stay aligned.
         self._writer.write_table(table.cast(self._writer.schema), row_group_size=max(len(frame), 1))
 
     def done(self) -> Parts:
         if self._frames is not None:
             return Parts(self.template, frames=self._frames)
-        if self._writer is None:  # no rows at all: a file with the columns only
+        if self._writer is None:  # no part at all: a file with the columns only
             self._writer = pq.ParquetWriter(self.path, _arrow(self.template).schema)
         self._writer.close()
         return Parts(self.template, path=self.path, rows=self._rows)

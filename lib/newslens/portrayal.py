@@ -432,8 +432,8 @@ def actor_document_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_bo
 PART_MENTIONS = 500_000
 
 
-def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Sequence[Actor],
-               methods: Sequence[str], n_boot: int = 2000, rollup: bool = False,
+def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quotes: pd.DataFrame | Parts,
+               registry: Sequence[Actor], methods: Sequence[str], n_boot: int = 2000, rollup: bool = False,
                cache_dir: str | Path | None = None, jobs: int = 1,
                progress: bool = False) -> tuple[Parts, pd.DataFrame, Parts]:
     """The mentions scored by the first of ``methods`` (``mention_sentiment``), the ``actor_summary`` of every
@@ -449,8 +449,9 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
     Parameters
     ----------
     documents, mentions, quotes
-        As for ``mention_sentiment``; mentions and quotes of a document in that document's place (as
-        ``actor_tables`` gives them).
+        As for ``mention_sentiment``; mentions and quotes of a document in that document's place. Mentions and
+        quotes may be ``Parts`` made over the same runs of documents (as ``actor_tables`` gives them): the work
+        then goes by those parts.
     registry, n_boot, rollup
         As for ``actor_summary``.
     methods : sequence of str
@@ -483,7 +484,7 @@ def actor_tone(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataF
     return tables["scored"], tables["summary"], tables["by_document"]
 
 
-def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame,
+def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quotes: pd.DataFrame | Parts,
                    registry: Sequence[Actor], methods: Sequence[str], n_boot: int, rollup: bool,
                    cache_dir: str | Path | None, jobs: int, progress: bool, folder: Path | None
                    ) -> dict[str, pd.DataFrame | Parts]:
@@ -524,11 +525,17 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.D
     return {"scored": writers["scored"].done(), "summary": summary, "by_document": writers["by_document"].done()}
 
 
-def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: pd.DataFrame
+def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quotes: pd.DataFrame | Parts
                     ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
     """Consecutive runs of documents with their mentions and quotes, cut where the running count of mentions passes
-    a multiple of ``PART_MENTIONS`` (a document is never cut); one part at least. Rows keep their order."""
+    a multiple of ``PART_MENTIONS`` (a document is never cut); one part at least. Rows keep their order. Mentions
+    and quotes in ``Parts`` (``actor_tables``: made over the same runs of documents) keep their own parts."""
     position = {doc_id: number for number, doc_id in enumerate(documents["doc_id"].astype(str))}
+    if isinstance(mentions, Parts) or isinstance(quotes, Parts):
+        for part_mentions, part_quotes in zip(mentions, quotes, strict=True):
+            named = set(part_mentions["doc_id"]) | set(part_quotes["doc_id"])
+            yield documents.iloc[sorted(position[doc_id] for doc_id in named)], part_mentions, part_quotes
+        return
     mention_place = mentions["doc_id"].map(position).to_numpy(dtype=np.int64)
     quote_place = quotes["doc_id"].map(position).to_numpy(dtype=np.int64)
     per_document = np.bincount(mention_place, minlength=len(position))
