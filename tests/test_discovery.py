@@ -40,6 +40,16 @@ def seed_discovery(seed_corpus):
     return discover_actors(documents, find_entities(documents))
 
 
+def test_entities_given_run_by_run_discover_what_the_whole_table_does(seed_corpus, seed_discovery):
+    documents = seed_corpus.documents
+    entities = find_entities(documents)
+    runs = [entities[entities["doc_id"].isin(ids)] for ids in (documents["doc_id"][:2], documents["doc_id"][2:3],
+                                                                 [], documents["doc_id"][3:])]
+    actors, table = discover_actors(documents, iter(runs))  # read once, run after run
+    assert actors == seed_discovery[0]
+    pd.testing.assert_frame_equal(table, seed_discovery[1])
+
+
 def test_seed_actors_found_without_a_registry(seed_discovery):
     actors, _ = seed_discovery
     names_of = {actor.name: {actor.name, *actor.aliases} for actor in actors}

@@ -214,6 +214,9 @@ def test_actor_tables_in_runs_of_documents_are_the_tables_of_one_run(tmp_path, s
         assert set(quote_parts[number]["doc_id"]) <= in_run
     for name in ("mentions", "quotes", "unknown"):
         assert_same(getattr(runs, name), getattr(one_run, name))
+    # Discovery read the entities run by run: the same actors.
+    assert runs.setup.registry == one_run.setup.registry
+    assert_same(runs.setup.table, one_run.setup.table)
     # The tone of actors from the parts is that from the whole tables.
     registry = runs.setup.registry
     from_parts = portrayal.actor_tone(documents, runs.mentions, runs.quotes, registry, ("vader",), n_boot=100)

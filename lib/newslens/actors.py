@@ -42,6 +42,7 @@ import bisect
 import difflib
 import functools
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -757,7 +758,7 @@ NER_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "
 
 
 def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None,
-                  batch_size: int = 256) -> pd.DataFrame:
+                  batch_size: int = 256, parsed: dict | None = None) -> pd.DataFrame:
     """The PERSON, ORG, GPE and NORP entities of every document, from spaCy's named-entity recogniser.
 
     Parameters
@@ -771,6 +772,8 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
         Folder of the on-disk parse cache (``newslens.cache``); None: parse everything, cache nothing.
     batch_size : int
         Sentences per ``nlp.pipe`` batch.
+    parsed : dict, optional
+        The sentences parsed so far, for a caller that asks for a corpus part by part (see ``Notes``).
 
     Returns
     -------
@@ -802,7 +805,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     found = found[~found[KEY].isin(damaged)]
     missing = list(dict.fromkeys(key for key in keys if key not in present or key in damaged))
     tables = [found]
-    parsed: dict[str, list] = {}  # distinct sentences already parsed, across chunks
+    parsed = {} if parsed is None else parsed  # distinct sentences already parsed, across chunks
     with kept_workers():  # the recogniser is loaded once per worker, not once per chunk
         for first in range(0, len(missing), ENTITY_CHUNK):  # each chunk cached as soon as it is parsed
             chunk = missing[first:first + ENTITY_CHUNK]
@@ -815,6 +818,15 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
                 cache.put_rows(fresh, chunk)
             tables.append(fresh)
     return _rows_by_document(pd.concat(tables, ignore_index=True), [doc_id for doc_id, _ in docs], keys)
+
+
+def _entities_in_runs(documents: pd.DataFrame, jobs: int, cache_dir: str | Path | None) -> Iterator[pd.DataFrame]:
+    """``find_entities`` of one run of documents (``_document_runs``) at a time: the 6.7 million entities of
+    100,000 articles read back whole, with their text keys, took 2.6 GB at the peak."""
+    parsed: dict[str, list] = {}  # sentences parsed in one run are not parsed again in the next
+    for run in _document_runs(documents):
+        yield find_entities(run, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
+        release_free_memory()
 
 
 def _rows_by_document(rows: pd.DataFrame, doc_ids: list[str], keys: list[str]) -> pd.DataFrame:
@@ -995,17 +1007,65 @@ def _form_key(form: str) -> str:
     return _normalise(form)
 
 
-@dataclass(slots=True)
-class _Occurrence:
-    doc_id: str
-    start: int
-    end: int
-    label: str
-    form: str
-    key: str
+class _Occurrences:
+    """The entity occurrences discovery reads, kept compactly: 100,000 articles have 6.4 million, which as a Python
+    object each (with their offsets as Python integers) took about a gigabyte.
+
+    Per occurrence, in document and text order, four arrays of 32-bit integers: ``doc`` (a place in ``doc_ids``),
+    ``start``, ``end`` and ``key`` (a place in ``keys``, the name keys in the order the corpus first uses them). Per
+    name key, what discovery reads of its occurrences: ``labels`` (the recogniser's labels, counted), ``spellings``
+    (counted), ``full_labels`` (the labels of its multi-word spellings, counted) and ``first`` (doc_id, start, end
+    of its occurrence with the smallest doc_id and start). ``group_words``: the words (casefolded) of every name
+    not labelled PERSON.
+    """
+
+    def __init__(self):
+        self.doc_ids: list[str] = []
+        self.doc, self.start, self.end, self.key = array("i"), array("i"), array("i"), array("i")
+        self.keys: list[str] = []
+        self.labels: list[Counter] = []
+        self.spellings: list[Counter] = []
+        self.full_labels: list[Counter] = []
+        self.first: list[tuple[str, int, int]] = []
+        self.group_words: set[str] = set()
+        self._doc_place: dict[str, int] = {}
+        self._key_place: dict[str, int] = {}
+        self._key_of_spelling: dict[str, int] = {}
+        self._group_spellings: set[str] = set()
+
+    def add(self, doc_id: str, start: int, end: int, label: str, spelling: str) -> None:
+        key = self._key_of_spelling.get(spelling)
+        if key is None:
+            name_key = _form_key(spelling)
+            key = self._key_place.setdefault(name_key, len(self.keys))
+            if key == len(self.keys):
+                self.keys.append(name_key)
+                self.labels.append(Counter())
+                self.spellings.append(Counter())
+                self.full_labels.append(Counter())
+                self.first.append((doc_id, start, end))
+            self._key_of_spelling[spelling] = key
+        doc = self._doc_place.setdefault(doc_id, len(self.doc_ids))
+        if doc == len(self.doc_ids):
+            self.doc_ids.append(doc_id)
+        for column, value in ((self.doc, doc), (self.start, start), (self.end, end), (self.key, key)):
+            column.append(value)
+        self.labels[key][label] += 1
+        self.spellings[key][spelling] += 1
+        if " " in spelling:
+            self.full_labels[key][label] += 1
+        if (doc_id, start) < self.first[key][:2]:
+            self.first[key] = (doc_id, start, end)
+        if label != "PERSON" and spelling not in self._group_spellings:
+            self._group_spellings.add(spelling)
+            self.group_words.update(w.casefold() for w in spelling.split())
+
+    def column(self, name: str) -> np.ndarray:
+        """One of the per-occurrence arrays as numpy integers (no copy)."""
+        return np.frombuffer(getattr(self, name), dtype=np.intc)
 
 
-def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
+def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[pd.DataFrame],
                     min_mentions: int = 1) -> tuple[list[Actor], pd.DataFrame]:
     """Actors proposed from the named entities of the whole corpus.
 
@@ -1013,8 +1073,9 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
     ----------
     documents : DataFrame
         Columns ``doc_id`` and ``text``.
-    entities : DataFrame
-        As from ``find_entities``.
+    entities : DataFrame, or DataFrames
+        As from ``find_entities``; or one such table per consecutive run of the documents, in order (read one at a
+        time: the entities of a large corpus are never whole in memory).
     min_mentions : int
         Actors named fewer times (entity mentions) are left out.
 
@@ -1041,19 +1102,20 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
     goes to the one person of the corpus with that first name, unless it is also a surname.
     """
     texts = dict(_documents(documents))
-    occurrences = _occurrences(texts, entities)
+    occurrences = _occurrences(texts, [entities] if isinstance(entities, pd.DataFrame) else entities)
     root = _cluster_keys(texts, occurrences)
-    clusters: dict[str, list[_Occurrence]] = defaultdict(list)
-    for occurrence in occurrences:
-        if occurrence.key in root:
-            clusters[root[occurrence.key]].append(occurrence)
-    profiles = [_profile(members) for members in clusters.values() if len(members) >= min_mentions]
+    clusters: dict[str, list[int]] = defaultdict(list)  # in the order the corpus first names each actor
+    for key, name_key in enumerate(occurrences.keys):
+        if name_key in root:
+            clusters[root[name_key]].append(key)
+    profiles = [_profile(occurrences, keys) for keys in clusters.values()
+                if sum(sum(occurrences.labels[key].values()) for key in keys) >= min_mentions]
     for p in profiles:
-        p["example"] = _snippet(texts[p["first"].doc_id], p["first"].start, p["first"].end)
-    _add_gender(texts, profiles)
-    group_words = {w.casefold() for o in occurrences if o.label != "PERSON" for w in o.form.split()}
-    _add_descriptors(texts, profiles, group_words)
-    profiles.sort(key=lambda p: (-len(p["members"]), p["name"]))
+        p["example"] = _snippet(texts[p["first"][0]], *p["first"][1:])
+    _add_documents(occurrences, profiles)
+    _add_gender(texts, occurrences, profiles)
+    _add_descriptors(texts, occurrences, profiles)
+    profiles.sort(key=lambda p: (-p["mentions"], p["name"]))
     entries = []
     for p in profiles:
         entry = {"name": p["name"], "kind": p["kind"], "aliases": p["aliases"], "descriptors": p["descriptors"]}
@@ -1061,39 +1123,29 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame,
             entry["gender"] = p["gender"]
         entries.append(entry)
     actors = parse_registry(entries, source="<discovered>") if entries else []
-    rows = [(p["name"], p["kind"], p["gender"] or "", len(p["members"]), len({m.doc_id for m in p["members"]}),
+    rows = [(p["name"], p["kind"], p["gender"] or "", p["mentions"], p["documents"],
              "; ".join(p["aliases"]), "; ".join(p["descriptors"]), p["labels"], p["gender_evidence"], p["example"])
             for p in profiles]
     return actors, pd.DataFrame(rows, columns=DISCOVERED_COLUMNS)
 
 
-def _occurrences(texts: dict[str, str], entities: pd.DataFrame) -> list[_Occurrence]:
-    # One string object per distinct spelling, key, label and document, shared by its occurrences: a corpus of
-    # 100,000 articles has millions of occurrences of far fewer names (measured on 10,000 articles: 644k occurrences
-    # took 268 MB with a string per occurrence).
-    shared: dict[str, str] = {}
-    key_of: dict[str, str] = {}
-    found = []
-    for doc_id, start, end, label in zip(entities["doc_id"].astype(str), entities["start"], entities["end"],
-                                         entities["label"]):
-        form = _entity_form(texts[doc_id], int(start), int(end), label)
-        if form is not None:
-            spelling = shared.setdefault(form[0], form[0])
-            if spelling not in key_of:
-                key = _form_key(spelling)
-                key_of[spelling] = shared.setdefault(key, key)
-            found.append(_Occurrence(shared.setdefault(doc_id, doc_id), form[1], form[2],
-                                     shared.setdefault(label, label), spelling, key_of[spelling]))
+def _occurrences(texts: dict[str, str], entities: Iterable[pd.DataFrame]) -> _Occurrences:
+    """The occurrences of names that can be actors' (``_entity_form``), from tables of entities in document
+    order."""
+    found = _Occurrences()
+    for table in entities:
+        for doc_id, start, end, label in zip(table["doc_id"].astype(str), table["start"], table["end"],
+                                             table["label"]):
+            form = _entity_form(texts[doc_id], int(start), int(end), label)
+            if form is not None:
+                found.add(doc_id, form[1], form[2], label, form[0])
     return found
 
 
-def _cluster_keys(texts: dict[str, str], occurrences: list[_Occurrence]) -> dict[str, str]:
+def _cluster_keys(texts: dict[str, str], occurrences: _Occurrences) -> dict[str, str]:
     """Each name key that can be an actor -> the key representing its actor."""
-    labels: dict[str, Counter] = defaultdict(Counter)
-    spelling: dict[str, Counter] = defaultdict(Counter)
-    for o in occurrences:
-        labels[o.key][o.label] += 1
-        spelling[o.key][o.form] += 1
+    labels = dict(zip(occurrences.keys, occurrences.labels))
+    spelling = dict(zip(occurrences.keys, occurrences.spellings))
     # Demonyms: names the recogniser mostly labels NORP ("Russian", "Ukrainians").
     keys = [k for k, c in labels.items() if c["NORP"] * 2 < sum(c.values())]
     # Single words written more often in lower case than as a name are ordinary words ("State", "Censor").
@@ -1210,23 +1262,20 @@ def _link_acronyms(keys, majority, form, count, union) -> None:
             union(min(expansions[letters], key=lambda e: (-count[e], e)), k)
 
 
-def _profile(members: list[_Occurrence]) -> dict:
-    labels = Counter(m.label for m in members)
+def _profile(occurrences: _Occurrences, keys: list[int]) -> dict:
+    """An actor from the name keys (places in ``occurrences.keys``) of one cluster."""
+    labels = sum((occurrences.labels[key] for key in keys), Counter())
     # The kind is the majority label of the full names when there are any: the recogniser labels a full name far
     # more reliably than a lone surname ("Pence" is often ORG, "Mike Pence" PERSON). Ties go to a person when a
     # full name was labelled PERSON, else to an organisation ("POLITICO").
-    full = Counter(m.label for m in members if " " in m.form) or labels
+    full = sum((occurrences.full_labels[key] for key in keys), Counter()) or labels
     order = ("PERSON", "ORG", "GPE") if full["PERSON"] else ("ORG", "PERSON", "GPE")
     kind_label = max(order, key=lambda label: full[label])
     # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one;
     # ties go to the name the corpus uses first.
-    by_key: dict[str, Counter] = defaultdict(Counter)
-    first_use: dict[str, tuple[str, int]] = {}
-    for m in members:
-        by_key[m.key][m.form] += 1
-        first_use[m.key] = min(first_use.get(m.key, (m.doc_id, m.start)), (m.doc_id, m.start))
-    forms = sorted(((sum(c.values()), first_use[k], min(c.items(), key=lambda i: (-i[1], i[0]))[0])
-                    for k, c in by_key.items()), key=lambda item: (-item[0], item[1]))
+    spellings = [occurrences.spellings[key] for key in keys]
+    forms = sorted(((sum(c.values()), occurrences.first[key][:2], min(c.items(), key=lambda i: (-i[1], i[0]))[0])
+                    for key, c in zip(keys, spellings)), key=lambda item: (-item[0], item[1]))
     forms = [(n, f) for n, _, f in forms]
     # A spelling that is another of the actor's full names plus words around it ("Calls Donald Trump" in a
     # title-case headline) adds nothing: the shorter name already matches there.
@@ -1235,27 +1284,47 @@ def _profile(members: list[_Occurrence]) -> dict:
              if not any(other != f" {f.casefold()} " and other in f" {f.casefold()} " for other in padded)]
     multi = [f for _, f in forms if " " in f]
     name = multi[0] if multi else forms[0][1]
-    first = min(members, key=lambda m: (m.doc_id, m.start))
     return {
-        "members": members, "name": name, "kind": _LABEL_KINDS[kind_label],
+        "keys": keys, "mentions": sum(labels.values()), "name": name, "kind": _LABEL_KINDS[kind_label],
         "aliases": [f for _, f in forms if f != name],
         "labels": "; ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda i: (-i[1], i[0]))),
-        "first": first, "gender": None, "gender_evidence": "", "descriptors": [],
+        "first": min(occurrences.first[key] for key in keys), "gender": None, "gender_evidence": "",
+        "descriptors": [],
     }
 
 
-def _add_gender(texts: dict[str, str], profiles: list[dict]) -> None:
+def _profile_of_occurrences(occurrences: _Occurrences, profiles: list[dict], kind: str | None = None
+                            ) -> np.ndarray:
+    """The place in ``profiles`` of each occurrence's actor (of that ``kind`` only, when given); -1 for none."""
+    profile_of_key = np.full(len(occurrences.keys), -1, dtype=np.int64)
+    for number, p in enumerate(profiles):
+        if kind is None or p["kind"] == kind:
+            profile_of_key[p["keys"]] = number
+    return profile_of_key[occurrences.column("key")]
+
+
+def _add_documents(occurrences: _Occurrences, profiles: list[dict]) -> None:
+    """The number of documents naming each actor."""
+    profile = _profile_of_occurrences(occurrences, profiles)
+    named = profile >= 0
+    pairs = np.unique(profile[named] * len(occurrences.doc_ids) + occurrences.column("doc")[named])
+    counts = np.bincount(pairs // max(len(occurrences.doc_ids), 1), minlength=len(profiles))
+    for p, documents in zip(profiles, counts.tolist()):
+        p["documents"] = documents
+
+
+def _add_gender(texts: dict[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
     """The pronoun that refers back to each person's name: the first he- or she-family pronoun after a mention,
     before the next person is named, in that sentence or the next one."""
-    people = [p for p in profiles if p["kind"] == "person"]
-    by_doc: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for number, p in enumerate(people):
-        for m in p["members"]:
-            by_doc[m.doc_id].append((m.start, m.end, number))
-    votes = [Counter() for _ in people]
-    for doc_id, spans in by_doc.items():
-        text = texts[doc_id]
-        spans.sort()
+    profile = _profile_of_occurrences(occurrences, profiles, "person")
+    rows = np.nonzero(profile >= 0)[0]
+    doc_place, span_start, span_end = (occurrences.column(name)[rows] for name in ("doc", "start", "end"))
+    profile = profile[rows]
+    order = np.lexsort((profile, span_end, span_start, doc_place))  # by document, then span
+    votes = [Counter() for _ in profiles]
+    for group in np.split(order, np.flatnonzero(np.diff(doc_place[order])) + 1) if len(order) else []:
+        text = texts[occurrences.doc_ids[doc_place[group[0]]]]
+        spans = list(zip(span_start[group].tolist(), span_end[group].tolist(), profile[group].tolist()))
         for index, (_, end, number) in enumerate(spans):
             # The end of the next sentence, by its final punctuation (cheap; an abbreviation only shortens it).
             ends = _SENTENCE_END.finditer(text, end)
@@ -1266,7 +1335,9 @@ def _add_gender(texts: dict[str, str], profiles: list[dict]) -> None:
             pronoun = _GENDERED.search(text, end, max(end, limit))
             if pronoun is not None:
                 votes[number]["male" if pronoun.group(1) else "female"] += 1
-    for p, vote in zip(people, votes):
+    for p, vote in zip(profiles, votes):
+        if p["kind"] != "person":
+            continue
         total = sum(vote.values())
         p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}"
         for gender in GENDERS:
@@ -1274,42 +1345,43 @@ def _add_gender(texts: dict[str, str], profiles: list[dict]) -> None:
                 p["gender"] = gender
 
 
-def _add_descriptors(texts: dict[str, str], profiles: list[dict], group_words: set[str]) -> None:
+def _add_descriptors(texts: dict[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
     """Titles written right before a person's name ("Kremlin spokesman Dmitry Peskov" -> "Kremlin spokesman"),
     kept when they go with one person only and are not also a name.
 
     Before the head noun ("spokesman") a title may hold modifiers ("special", "Foreign") and words of the names of
-    countries, organisations and groups ("Kremlin", "US", "Russian", "EU's", ``group_words``); any other word ends
-    it, which keeps title-case headlines ("... Might Have Brain Damage US President") out.
+    countries, organisations and groups ("Kremlin", "US", "Russian", "EU's", ``occurrences.group_words``); any
+    other word ends it, which keeps title-case headlines ("... Might Have Brain Damage US President") out.
     """
-    heads, modifiers = set(_TITLE_HEADS), set(_TITLE_MODIFIERS)
+    heads, modifiers, group_words = set(_TITLE_HEADS), set(_TITLE_MODIFIERS), occurrences.group_words
     owners: dict[str, set[int]] = defaultdict(set)
     seen: dict[tuple[int, str], str] = {}
     names = {_normalise(f) for p in profiles for f in (p["name"], *p["aliases"])}
-    for number, p in enumerate(profiles):
-        if p["kind"] != "person":
+    profile = _profile_of_occurrences(occurrences, profiles, "person")
+    rows = np.nonzero(profile >= 0)[0]
+    rows = rows[np.argsort(profile[rows], kind="stable")]  # by actor, each actor's in the corpus's order
+    doc_place, span_start = occurrences.column("doc"), occurrences.column("start")
+    for number, doc, position in zip(profile[rows].tolist(), doc_place[rows].tolist(), span_start[rows].tolist()):
+        text = texts[occurrences.doc_ids[doc]]
+        before = text[max(text.rfind("\n", 0, position) + 1, position - 80):position].split()
+        head = next((i for i in range(len(before) - 1, max(len(before) - 5, -1), -1)
+                     if before[i].lower() in heads), None)
+        if head is None or (head < len(before) - 1 and before[head + 1] != "of"):
             continue
-        for m in p["members"]:
-            text = texts[m.doc_id]
-            before = text[max(text.rfind("\n", 0, m.start) + 1, m.start - 80):m.start].split()
-            head = next((i for i in range(len(before) - 1, max(len(before) - 5, -1), -1)
-                         if before[i].lower() in heads), None)
-            if head is None or (head < len(before) - 1 and before[head + 1] != "of"):
-                continue
-            start = head
-            while start > 0 and (before[start - 1].lower() in modifiers or before[start - 1][0].isupper() and
-                                 re.sub(r"['’]s?$", "", before[start - 1]).casefold() in group_words):
-                start -= 1
-            words = before[start:]
-            while words and words[0].lower() in ("of", "for"):
-                words.pop(0)
-            if len(words) < 2 or not _TITLE_BEFORE.search(text, max(0, m.start - 80), m.start):
-                continue
-            descriptor = " ".join(words)
-            key = _normalise(descriptor)
-            if key not in names:
-                owners[key].add(number)
-                seen.setdefault((number, key), descriptor)
+        start = head
+        while start > 0 and (before[start - 1].lower() in modifiers or before[start - 1][0].isupper() and
+                             re.sub(r"['’]s?$", "", before[start - 1]).casefold() in group_words):
+            start -= 1
+        words = before[start:]
+        while words and words[0].lower() in ("of", "for"):
+            words.pop(0)
+        if len(words) < 2 or not _TITLE_BEFORE.search(text, max(0, position - 80), position):
+            continue
+        descriptor = " ".join(words)
+        key = _normalise(descriptor)
+        if key not in names:
+            owners[key].add(number)
+            seen.setdefault((number, key), descriptor)
     for (number, key), descriptor in sorted(seen.items()):
         if len(owners[key]) == 1:
             profiles[number]["descriptors"].append(descriptor)
@@ -1401,11 +1473,9 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
         return ActorSetup([], [], table, "No actors to analyse: no actor registry (no actors.yaml beside the corpus "
                                          "and no actors_file parameter) and discovery is off "
                                          "(discover_actors = False). Turn discovery on, or give a registry.")
-    entities = find_entities(documents, jobs=jobs, cache_dir=cache_dir)
-    # Reading the entities back (or parsing them) leaves freed heap under discovery's own peak: measured at 10,000
-    # articles, 613 MB held after it and 351 MB after releasing; discovery's peak 703 -> 543 MB.
-    release_free_memory()
-    discovered, table = discover_actors(documents, entities, min_mentions=min_mentions)
+    with kept_workers():  # the recogniser is loaded once per worker, not once per run of documents
+        discovered, table = discover_actors(documents, _entities_in_runs(documents, jobs, cache_dir),
+                                            min_mentions=min_mentions)
     merged = merge_registries(registry, discovered)
     if not merged:
         return ActorSetup([], [], table, f"No actors to analyse: there is no actor registry, and the named-entity "
