@@ -27,6 +27,18 @@ def test_seed_ids_are_file_names_in_order(seed_corpus):
     assert seed_corpus.problems.empty
 
 
+def test_document_texts_by_id_read_one_text_at_a_time(seed_corpus):
+    from newslens.corpus import DocumentTexts
+
+    documents = seed_corpus.documents
+    texts = DocumentTexts(documents.iloc[1:3])
+    assert list(texts) == list(documents["doc_id"][1:3]) and len(texts) == 2
+    assert texts[documents["doc_id"][2]] == documents["text"][2] and isinstance(texts[documents["doc_id"][1]], str)
+    assert documents["doc_id"][0] not in texts
+    missing = DocumentTexts(pd.DataFrame({"doc_id": ["a", "b"], "text": ["Putin spoke.", None]}))
+    assert dict(missing) == {"a": "Putin spoke.", "b": ""}
+
+
 def test_seed_002_repeated_body_counts_once(seed_corpus):
     doc = seed_corpus.documents.set_index("doc_id").loc["002_5da2c3bbd95e10c4"]
     # 13 lines in the file: the lead line, six paragraphs, then the same six again (lines 8-13 = lines 2-7).

@@ -46,7 +46,7 @@ from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,7 @@ import pyarrow.compute as pc
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
+from newslens.corpus import DocumentTexts
 from newslens.memory import release_free_memory
 from newslens.parallel import kept_workers
 from newslens.parts import Parts, PartsWriter
@@ -1101,7 +1102,7 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     the next): at least two such pronouns and ``GENDER_SHARE`` of them, else unknown. A lone first name ("Bernie")
     goes to the one person of the corpus with that first name, unless it is also a surname.
     """
-    texts = dict(_documents(documents))
+    texts = DocumentTexts(documents)
     occurrences = _occurrences(texts, [entities] if isinstance(entities, pd.DataFrame) else entities)
     root = _cluster_keys(texts, occurrences)
     clusters: dict[str, list[int]] = defaultdict(list)  # in the order the corpus first names each actor
@@ -1129,7 +1130,7 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     return actors, pd.DataFrame(rows, columns=DISCOVERED_COLUMNS)
 
 
-def _occurrences(texts: dict[str, str], entities: Iterable[pd.DataFrame]) -> _Occurrences:
+def _occurrences(texts: Mapping[str, str], entities: Iterable[pd.DataFrame]) -> _Occurrences:
     """The occurrences of names that can be actors' (``_entity_form``), from tables of entities in document
     order."""
     found = _Occurrences()
@@ -1142,7 +1143,7 @@ def _occurrences(texts: dict[str, str], entities: Iterable[pd.DataFrame]) -> _Oc
     return found
 
 
-def _cluster_keys(texts: dict[str, str], occurrences: _Occurrences) -> dict[str, str]:
+def _cluster_keys(texts: Mapping[str, str], occurrences: _Occurrences) -> dict[str, str]:
     """Each name key that can be an actor -> the key representing its actor."""
     labels = dict(zip(occurrences.keys, occurrences.labels))
     spelling = dict(zip(occurrences.keys, occurrences.spellings))
@@ -1235,7 +1236,7 @@ def _name_words(form: str) -> list[str]:
     return [w for i, w in enumerate(words) if i in (0, len(words) - 1) or not re.fullmatch(r"[A-Z]\.?", w)]
 
 
-def _lower_case_counts(texts: dict[str, str], words: Iterable[str]) -> Counter:
+def _lower_case_counts(texts: Mapping[str, str], words: Iterable[str]) -> Counter:
     """How often each (lower-case) word is written in lower case in the corpus: one pass over the texts."""
     words = sorted(set(words))
     counts: Counter = Counter()
@@ -1313,7 +1314,7 @@ def _add_documents(occurrences: _Occurrences, profiles: list[dict]) -> None:
         p["documents"] = documents
 
 
-def _add_gender(texts: dict[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
+def _add_gender(texts: Mapping[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
     """The pronoun that refers back to each person's name: the first he- or she-family pronoun after a mention,
     before the next person is named, in that sentence or the next one."""
     profile = _profile_of_occurrences(occurrences, profiles, "person")
@@ -1345,7 +1346,7 @@ def _add_gender(texts: dict[str, str], occurrences: _Occurrences, profiles: list
                 p["gender"] = gender
 
 
-def _add_descriptors(texts: dict[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
+def _add_descriptors(texts: Mapping[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
     """Titles written right before a person's name ("Kremlin spokesman Dmitry Peskov" -> "Kremlin spokesman"),
     kept when they go with one person only and are not also a name.
 
@@ -1358,8 +1359,7 @@ def _add_descriptors(texts: dict[str, str], occurrences: _Occurrences, profiles:
     seen: dict[tuple[int, str], str] = {}
     names = {_normalise(f) for p in profiles for f in (p["name"], *p["aliases"])}
     profile = _profile_of_occurrences(occurrences, profiles, "person")
-    rows = np.nonzero(profile >= 0)[0]
-    rows = rows[np.argsort(profile[rows], kind="stable")]  # by actor, each actor's in the corpus's order
+    rows = np.nonzero(profile >= 0)[0]  # in the corpus's order: document by document
     doc_place, span_start = occurrences.column("doc"), occurrences.column("start")
     for number, doc, position in zip(profile[rows].tolist(), doc_place[rows].tolist(), span_start[rows].tolist()):
         text = texts[occurrences.doc_ids[doc]]
@@ -1668,10 +1668,13 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
 def _document_runs(documents: pd.DataFrame) -> Iterator[pd.DataFrame]:
     """Consecutive runs of ``documents``, cut where the running count of characters passes a multiple of
     ``PART_CHARS`` (a document is never cut); one run at least."""
-    lengths = documents["text"].fillna("").astype(str).str.len().to_numpy(dtype=np.int64)
+    lengths = documents["text"].str.len().fillna(0).to_numpy(dtype=np.int64)
     run_of_document = (np.cumsum(lengths) - lengths) // PART_CHARS  # by the characters before it
-    for run in np.unique(np.r_[0, run_of_document]):
-        yield documents[run_of_document == run]
+    # As slices of the table: selecting rows by a mask would join the text column's Arrow chunks (+425 MB at
+    # 100,000 articles, for every run).
+    edges = np.r_[0, np.flatnonzero(np.diff(run_of_document)) + 1, len(documents)]
+    for first, stop in zip(edges[:-1], edges[1:]):  # no documents: one empty run
+        yield documents.iloc[first:stop]
 
 
 def _actor_from_json(data: dict) -> Actor:
@@ -1681,7 +1684,7 @@ def _actor_from_json(data: dict) -> Actor:
 def _fits(documents: pd.DataFrame, tables: dict) -> bool:
     """Every mention spells its surface in its document's text: cached tables that do not are not these
     documents'."""
-    texts = dict(_documents(documents))
+    texts = DocumentTexts(documents)
     return all(doc_id in texts and texts[doc_id][start:end] == surface
                for part in _frames(tables["mentions"], ["doc_id", "start", "end", "surface"])
                for doc_id, start, end, surface in zip(part["doc_id"], part["start"], part["end"], part["surface"]))

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from newslens.actors import Actor
+from newslens.corpus import DocumentTexts
 from newslens.memory import release_free_memory
 from newslens.parallel import kept_workers
 from newslens.parts import Parts, PartsWriter
@@ -531,18 +532,22 @@ def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quo
     a multiple of ``PART_MENTIONS`` (a document is never cut); one part at least. Rows keep their order. Mentions
     and quotes in ``Parts`` (``actor_tables``: made over the same runs of documents) keep their own parts."""
     position = {doc_id: number for number, doc_id in enumerate(documents["doc_id"].astype(str))}
+    # The documents of a part as a slice of the table: selecting rows by a mask or by positions would join the text
+    # column's Arrow chunks (+425 MB at 100,000 articles, for every part).
     if isinstance(mentions, Parts) or isinstance(quotes, Parts):
         for part_mentions, part_quotes in zip(mentions, quotes, strict=True):
-            named = set(part_mentions["doc_id"]) | set(part_quotes["doc_id"])
-            yield documents.iloc[sorted(position[doc_id] for doc_id in named)], part_mentions, part_quotes
+            named = [position[doc_id] for table in (part_mentions, part_quotes) for doc_id in table["doc_id"].unique()]
+            yield documents.iloc[min(named, default=0):max(named, default=-1) + 1], part_mentions, part_quotes
         return
     mention_place = mentions["doc_id"].map(position).to_numpy(dtype=np.int64)
     quote_place = quotes["doc_id"].map(position).to_numpy(dtype=np.int64)
     per_document = np.bincount(mention_place, minlength=len(position))
     part_of_document = (np.cumsum(per_document) - per_document) // PART_MENTIONS  # by the mentions before it
     mention_part, quote_part = part_of_document[mention_place], part_of_document[quote_place]
-    for part in np.unique(np.r_[0, part_of_document]):
-        yield (documents[part_of_document == part], mentions[mention_part == part], quotes[quote_part == part])
+    edges = np.r_[0, np.flatnonzero(np.diff(part_of_document)) + 1, len(documents)]
+    for first, stop in zip(edges[:-1], edges[1:]):  # no documents: one empty part
+        number = part_of_document[first] if first < stop else 0
+        yield documents.iloc[first:stop], mentions[mention_part == number], quotes[quote_part == number]
 
 
 def _texts(documents: pd.DataFrame) -> dict[str, str]:
@@ -583,7 +588,7 @@ def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) 
     strongest of each part are kept, and the strongest of those are the strongest of all.
     """
     best = _strongest(pd.concat([_strongest(part, n) for part in _frames(scored)]), n)
-    texts = _texts(documents[documents["doc_id"].isin(set(best["doc_id"]))])
+    texts = DocumentTexts(documents)
     rows = [(actor, method, polarity, rank, float(score), doc_id, surface,
              " ".join(texts[doc_id][sent_start:sent_end].split()))
             for actor, method, polarity, rank, score, doc_id, surface, sent_start, sent_end
