@@ -144,6 +144,18 @@ def test_keys_change_with_any_text_id_or_value():
     assert frame_key(frame) == frame_key(frame.copy())
     assert frame_key(frame) != frame_key(frame.assign(start=[0, 6]))
     assert frame_key(frame) != frame_key(frame.astype({"start": "float64"}))
+    # Parts: by their values and boundaries, unless they carry the fingerprint of what made them.
+    def parts(*frames, fingerprint=None):
+        writer = PartsWriter(frame)
+        for piece in frames:
+            writer.add(piece)
+        made = writer.done()
+        made.fingerprint = fingerprint
+        return made
+
+    assert frame_key(parts(frame.iloc[:1], frame.iloc[1:])) == frame_key(parts(frame.iloc[:1], frame.iloc[1:]))
+    assert frame_key(parts(frame.iloc[:1], frame.iloc[1:])) != frame_key(parts(frame, frame.iloc[0:0]))
+    assert frame_key(parts(frame, fingerprint="entry:mentions")) == "entry:mentions"
 
 
 # --- notebook 02's tables ------------------------------------------------------------------------------------------
