@@ -189,6 +189,18 @@ def test_reports_agreeing_in_date_actors_and_words_merge():
         ("2025-12-02", ["a", "b"], 2), ("2025-12-02", ["c"], 1), ("2025-12-03", ["d"], 1)]
 
 
+def test_events_of_several_years_are_merged_year_by_year_in_date_order():
+    a = "On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
+    b = "On 2 December 2024, Norway and Chile signed a fisheries treaty in Oslo."  # a year earlier: another event
+    c = "Norway and Chile signed a fisheries treaty in Oslo on 2 December 2025."
+    d = "In 2024 Norway and Chile signed a fisheries treaty in Oslo."  # the year only: agrees with b
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in zip("abcd", (a, b, c, d))])
+    mentions = pd.DataFrame([m for k, t in zip("abcd", (a, b, c, d)) for m in _mentions(k, t, "Norway", "Chile")])
+    table = events(docs, article_dates(docs), mentions)
+    assert [(r.date, r.sources, r.n_sources) for r in table.itertuples()] == [
+        ("2024-12-02", ["b", "d"], 2), ("2025-12-02", ["a", "c"], 2)]
+
+
 def test_without_actors_only_close_wording_merges():
     a = "On 2 December 2025 the harbour of Bergen froze completely overnight."
     b = "The harbour of Bergen froze completely on 2 December 2025."
