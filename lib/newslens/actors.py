@@ -484,7 +484,10 @@ def _map_documents(function, docs: list[tuple], jobs: int) -> list:
     return map_chunks(function, chunked(docs, _MATCH_CHUNK), jobs=jobs)
 
 
-def unknown_names(documents: pd.DataFrame, registry: Sequence[Actor], min_count: int = 2,
+UNKNOWN_MIN_COUNT = 2  # occurrences a name needs to be listed by unknown_names (and in notebook 02)
+
+
+def unknown_names(documents: pd.DataFrame, registry: Sequence[Actor], min_count: int = UNKNOWN_MIN_COUNT,
                   ignore: Iterable[str] = (), jobs: int = 1) -> pd.DataFrame:
     """Frequent capitalised names that no registry entry covers, most frequent first, to help extend the registry.
 
@@ -1662,7 +1665,7 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
             del mentions, found, quotes
             release_free_memory()
     return {"mentions": writers["mentions"].done(), "quotes": writers["quotes"].done(),
-            "unknown": names.table(min_count=2)}
+            "unknown": names.table(UNKNOWN_MIN_COUNT)}
 
 
 def _document_runs(documents: pd.DataFrame) -> Iterator[pd.DataFrame]:

@@ -345,7 +345,7 @@ def _cached_document_events(doc_ids: list[str], document_input: Callable[[int], 
 
     groups = [rows for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _EVENT_FIELDS)
               if len(rows)]
-    rows = (pd.concat(groups, ignore_index=True) if groups else pd.DataFrame(columns=[KEY, *_EVENT_FIELDS]))
+    rows = pd.concat(groups, ignore_index=True) if groups else pd.DataFrame(columns=[KEY, *_EVENT_FIELDS])
     # Each document's rows (those of its text key, in their stored order), document by document; a key shared by
     # two documents (the same text and dates) gives its rows to both.
     rows_of = rows.groupby(KEY, sort=False).indices
