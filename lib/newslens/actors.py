@@ -299,14 +299,19 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int 
 
 def actors_by_mentions(mentions: pd.DataFrame | Parts) -> pd.Index:
     """The actors of ``mentions`` (a table or its ``Parts``), the most mentioned first, ties by name."""
-    return _counted(mentions, ["actor"]).sort_values(ascending=False, kind="stable").index
+    return _most_mentioned_first(_counted(mentions, ["actor"]))
 
 
 def found_by_counts(mentions: pd.DataFrame | Parts) -> pd.DataFrame:
     """Mentions per actor (rows, column ``actor``, the most mentioned first) and way found (a column per
     ``found_by`` value: "name", "alias", "descriptor", "pronoun")."""
     counts = _counted(mentions, ["actor", "found_by"]).unstack(fill_value=0)
-    return counts.reindex(actors_by_mentions(mentions)).reset_index()
+    return counts.reindex(_most_mentioned_first(counts.sum(axis=1))).reset_index()
+
+
+def _most_mentioned_first(per_actor: pd.Series) -> pd.Index:
+    """The actors of ``per_actor`` (mentions, indexed by actor in name order), the most mentioned first."""
+    return per_actor.sort_values(ascending=False, kind="stable").index
 
 
 def mention_counts(mentions: pd.DataFrame | Parts, max_actors: int | None = None) -> pd.DataFrame:
