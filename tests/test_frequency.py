@@ -296,6 +296,9 @@ def test_dispersion_tiny(tiny):
     assert table["position"].tolist() == [6, 2]
     assert table["corpus_position"].tolist() == [6, 13]
     assert table["relative_position"].tolist() == pytest.approx([6 / 11, 2 / 11])
+    # peace: words 0 and 8 of a (PEACE talks. ... team; PEACE talks resumed), word 7 of b (no PEACE!) = 11 + 7
+    peace = dispersion(tiny, ["peace"])
+    assert peace["position"].tolist() == [0, 8, 7] and peace["corpus_position"].tolist() == [0, 8, 18]
 
 
 # --- the seeds -------------------------------------------------------------------------------------------------

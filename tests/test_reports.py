@@ -11,7 +11,7 @@ from newslens import findings, site
 from newslens.corpus import support_statements
 from newslens.parameters import ParameterSpec
 from newslens.plots import describe_figure, heatmap, save_figure
-from newslens.report import format_cell, show_table, with_titles
+from newslens.report import MAX_HTML_ROWS, format_cell, show_table, with_titles
 
 from conftest import REPO
 
@@ -266,6 +266,18 @@ def test_with_titles_adds_the_shortened_title_after_doc_id():
     shown.loc[0, "term"] = "changed"  # the shown table shares the columns but never writes into the original
     assert list(table.columns) == ["doc_id", "term"] and list(table["term"]) == ["x", "y"]
 
+
+
+def test_show_table_adds_titles_to_the_shown_rows_only():
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "title": ["Talks in Geneva", "Ceasefire <b>holds</b>"]})
+    table = pd.DataFrame({"doc_id": ["a", "b"] * 400, "term": [f"t{i}" for i in range(800)]})  # 800 > 500 shown
+    shown = show_table(table, titles=documents, first=["term"])
+    assert shown.n == 800 and len(shown.table) == MAX_HTML_ROWS
+    assert list(shown.table.columns) == ["term", "doc_id", "title"]
+    assert list(shown.table["title"].head(2)) == ["Talks in Geneva", "Ceasefire <b>holds</b>"]
+    page = shown._repr_html_()
+    assert "Ceasefire &lt;b&gt;holds&lt;/b&gt;" in page and "The first 500 of 800 rows" in page
+    assert list(table.columns) == ["doc_id", "term"]  # the caller's table is not changed
 
 # --- what the corpus supports ---------------------------------------------------------------------------------------
 

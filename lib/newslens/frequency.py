@@ -867,15 +867,18 @@ def _matches(corpus: TokenizedCorpus, query: str) -> tuple[np.ndarray, int]:
     if span <= 0:
         return np.zeros(0, dtype=np.int64), len(keys)
     key_ids = _key_ids(corpus)
-    ok = np.ones(span, dtype=bool)
-    for k, key in enumerate(keys):
-        # The tokens compared with the few word ids of this key (a term's forms, or one stopword), one bool array
-        # at a time: looking up every token's key gathered 80 million int64 for 100,000 articles (0.9 GB).
-        window, hit = ids[k:k + span], np.zeros(span, dtype=bool)
-        for word in np.flatnonzero(key_ids == key).astype(ids.dtype):
-            hit |= window == word
-        ok &= hit
-    return np.flatnonzero(ok), len(keys)
+    words_of_keys = [np.flatnonzero(key_ids == key).astype(ids.dtype) for key in keys]
+    found = []
+    # The tokens compared with the few word ids of each key (a term's forms, or one stopword), a chunk of tokens
+    # at a time: looking up every token's key gathered 80 million int64 for 100,000 articles (0.9 GB), and bool
+    # arrays of all tokens took 240 MB.
+    for start in range(0, span, _TOKEN_CHUNK):
+        end = min(start + _TOKEN_CHUNK, span)
+        ok = np.ones(end - start, dtype=bool)
+        for k, words in enumerate(words_of_keys):
+            ok &= np.isin(ids[start + k:end + k], words)
+        found.append(np.flatnonzero(ok) + start)
+    return np.concatenate(found), len(keys)
 
 
 def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None,
@@ -955,13 +958,12 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
         relative_position   position / number of words of the document (0 = start, <1)
         corpus_position     index among all words of the corpus, documents concatenated in corpus order
     """
-    is_word = corpus.word_ids >= 0
     doc_first_word = np.r_[0, np.cumsum(corpus.doc_words)[:-1]]
     frames = []
     for query in terms:
         positions, _ = _matches(corpus, query)
         docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
-        global_position = _words_before(is_word, positions)
+        global_position = _words_before(corpus.word_ids, positions)
         local = global_position - doc_first_word[docs]
         frames.append(pd.DataFrame({
             "query": query, "doc_id": np.asarray(corpus.doc_ids, dtype=object)[docs],
@@ -975,11 +977,18 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def _words_before(is_word: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """How many words come before each of ``positions`` (ascending token positions): a running count between
-    consecutive positions, not a running count of every token (640 MB for the 80 million tokens of 100,000
-    articles)."""
-    if not len(positions):
-        return np.zeros(0, dtype=np.int64)
-    between = np.add.reduceat(is_word, positions, dtype=np.int64)[:-1]  # words from one position to the next
-    return np.count_nonzero(is_word[:positions[0]]) + np.r_[0, np.cumsum(between)]
+def _words_before(word_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """How many words come before each of ``positions`` (ascending token positions), counted ``_TOKEN_CHUNK``
+    tokens at a time: a running count of all 80 million tokens of 100,000 articles took 640 MB, and so did
+    ``np.add.reduceat`` between positions (it converts every token to int64 first)."""
+    before = np.zeros(len(positions), dtype=np.int64)
+    words_so_far = 0
+    for start in range(0, len(word_ids), _TOKEN_CHUNK):
+        is_word = word_ids[start:start + _TOKEN_CHUNK] >= 0
+        first, last = np.searchsorted(positions, [start, start + len(is_word)])
+        if last > first:
+            local = positions[first:last] - start
+            running = np.cumsum(is_word, dtype=np.int64)  # words up to and including each token
+            before[first:last] = words_so_far + running[local] - is_word[local]
+        words_so_far += int(np.count_nonzero(is_word))
+    return before

@@ -198,11 +198,13 @@ class Table:
     output history, and a table of a large corpus has hundreds of thousands of rows."""
 
     def __init__(self, table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15, empty: str = "",
-                 first: list[str] | None = None, total: int | None = None):
+                 first: list[str] | None = None, total: int | None = None, titles: pd.DataFrame | None = None):
         self.n, self.csv, self.rows, self.empty = len(table) if total is None else total, csv, rows, empty
         self.table = table.head(max(rows, MAX_HTML_ROWS))
+        if titles is not None:  # titles of the shown rows only: joining them to millions of rows took 1 GB
+            self.table = with_titles(self.table, titles)
         if first:
-            self.table = self.table[list(first) + [c for c in table.columns if c not in first]]
+            self.table = self.table[list(first) + [c for c in self.table.columns if c not in first]]
 
     def _repr_html_(self) -> str:
         n = self.n
@@ -226,12 +228,15 @@ class Table:
 
 
 def show_table(table: pd.DataFrame, csv: str | Path | None = None, rows: int = 15,
-               first: list[str] | None = None, empty: str = "", total: int | None = None) -> Table:
+               first: list[str] | None = None, empty: str = "", total: int | None = None,
+               titles: pd.DataFrame | None = None) -> Table:
     """Display ``table`` for reading; ``csv`` (e.g. what ``write_table`` returned) is linked as the full table.
 
     Up to ``rows`` rows the table is shown as it is; a longer one is shown complete in a scrollable block.
     ``first``: columns a reader needs first, in this order; the others follow as they are (the CSV is unchanged).
     ``empty``: the sentence shown instead when the table has no rows ("No quote is attributed to any actor.").
     ``total``: the rows of the whole table when ``table`` is only its first ``MAX_HTML_ROWS`` (of a table kept in
-    parts, ``newslens.parts``)."""
-    return Table(table, csv, rows, empty, first, total)
+    parts, ``newslens.parts``).
+    ``titles``: the documents (``doc_id``, ``title``); the shown rows get their document's shortened title after
+    ``doc_id`` (``with_titles``), for reading; the CSV keeps the doc_id only."""
+    return Table(table, csv, rows, empty, first, total, titles)
