@@ -38,6 +38,18 @@ def tiny(request, monkeypatch):
     return tokenize_documents(documents, FrequencyOptions(min_count=1))
 
 
+
+@pytest.mark.parametrize("cached", [False, True], ids=["no cache", "cache"])
+def test_two_documents_with_the_same_text_get_the_same_words(tmp_path, monkeypatch, cached):
+    monkeypatch.setattr(freq, "_RELEASE_EVERY", 1)  # freed memory given back after every text: same tokens
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [TEXT_A, TEXT_B, TEXT_A]})
+    corpus = tokenize_documents(documents, FrequencyOptions(min_count=1), cache_dir=tmp_path if cached else None)
+    a, c = (corpus.word_ids[corpus.doc_starts[i]:corpus.doc_starts[i + 1]] for i in (0, 2))
+    assert a.tolist() == c.tolist() and corpus.doc_words.tolist() == [11, 11, 11]
+    counts = corpus.counts.toarray()
+    assert counts[0].tolist() == counts[2].tolist()
+    assert counts[:, corpus.terms.index("peace")].tolist() == [2, 1, 2]  # PEACE talks … PEACE talks; no PEACE!
+
 # --- statistics ------------------------------------------------------------------------------------------------
 
 def test_log_likelihood_by_hand():

@@ -235,6 +235,7 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
 _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 
 
+_RELEASE_EVERY = 10_000  # texts renumbered between two returns of freed memory to the system
 _TOKEN_CHUNK = 8_000_000  # tokens counted at once by ``TokenizedCorpus.word_counts``
 _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
 
@@ -264,8 +265,24 @@ def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np
                                (doc_of_token[is_term], token_terms[is_term])), shape=(len(starts) - 1, n_terms))
         block.sum_duplicates()
         blocks.append(block)
-    counts = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_terms), dtype=np.int32)
+    counts = _stacked(blocks, n_terms)
     return counts, np.concatenate(doc_words).astype(np.int64) if doc_words else np.zeros(0, np.int64)
+
+
+def _stacked(blocks: list[sp.csr_matrix], n_columns: int) -> sp.csr_matrix:
+    """The CSR ``blocks`` one below the other, each freed (popped from ``blocks``) once copied: ``scipy.sparse.vstack``
+    holds the blocks and the result together (0.27 GB more for the 33 million counts of 100,000 articles)."""
+    nnz = sum(block.nnz for block in blocks)
+    index_dtype = np.int32 if max(nnz, n_columns) < 2**31 else np.int64
+    data, indices = np.empty(nnz, dtype=np.int32), np.empty(nnz, dtype=index_dtype)
+    indptr, n_rows = [np.zeros(1, dtype=index_dtype)], 0
+    while blocks:
+        block = blocks.pop(0)
+        start = int(indptr[-1][-1])
+        data[start:start + block.nnz], indices[start:start + block.nnz] = block.data, block.indices
+        indptr.append(block.indptr[1:].astype(index_dtype) + start)
+        n_rows += block.shape[0]
+    return sp.csr_matrix((data, indices, np.concatenate(indptr)), shape=(n_rows, n_columns))
 
 
 def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
@@ -338,8 +355,13 @@ def _renumbered(keys: list[str], per_text: dict[str, tuple[np.ndarray, bytes]], 
     np.cumsum(sizes, out=starts[1:])
     word_ids = np.empty(int(starts[-1]), dtype=np.int32)
     n_words = 0
-    for key, start, end in zip(keys, starts[:-1], starts[1:]):
-        form_ids, local = per_text[key]
+    # Each text's entry is freed after its last use, and the freed memory given back now and then: the entries of
+    # 100,000 texts (0.45 GB) beside the filled token array took 0.56 GB more than the array alone.
+    last_use = {key: number for number, key in enumerate(keys)}  # two documents may have the same text
+    for number, (key, start, end) in enumerate(zip(keys, starts[:-1], starts[1:])):
+        form_ids, local = per_text.pop(key) if last_use[key] == number else per_text[key]
+        if number % _RELEASE_EVERY == _RELEASE_EVERY - 1:
+            release_free_memory()
         new = form_ids[word_of[form_ids] < 0]
         word_of[new] = np.arange(n_words, n_words + len(new), dtype=np.int32)
         n_words += len(new)
