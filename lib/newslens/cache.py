@@ -307,7 +307,8 @@ def _dtypes(table: pd.DataFrame | Parts) -> pd.Series:
 
 def _read_table(path: Path, dtypes: dict[str, str], rows: int) -> pd.DataFrame:
     """A stored table with the columns, dtypes and row count its manifest names."""
-    frame = pd.read_parquet(path)
+    # Each Arrow column freed once converted: read whole, then converted, a table was briefly held twice.
+    frame = pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
     if list(map(str, frame.columns)) != list(dtypes) or len(frame) != rows:
         raise ValueError(f"{path.name} does not match the manifest")
     return restored(frame, dtypes)
