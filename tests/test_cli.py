@@ -332,6 +332,19 @@ def test_4_actor_explorer_defaults_to_the_most_mentioned_actor(tmp_path, monkeyp
     assert repr(empty) == "Actor explorer\nNo actor was found in this corpus: nothing to explore."
 
 
+
+def test_4_actor_explorer_lists_the_most_mentioned_first_ties_by_name(tmp_path, monkeypatch):
+    ipywidgets = pytest.importorskip("ipywidgets")
+    monkeypatch.delenv("NEWSLENS_BATCH", raising=False)
+    monkeypatch.setattr(explore, "interactive", lambda: True)
+    # Zelensky 2, then Putin and Kallas once each: Kallas before Putin by name, whatever the order of the rows.
+    write_table(pd.DataFrame({"doc_id": ["d1", "d2", "d2", "d3"],
+                              "actor": ["Vladimir Putin", "Zelensky", "Zelensky", "Kaja Kallas"]}), "mentions", tmp_path)
+    menu = explore.actor_explorer(tmp_path / "tables").children[0]
+    assert isinstance(menu, ipywidgets.Dropdown)
+    assert menu.options == ("Zelensky", "Kaja Kallas", "Vladimir Putin") and menu.value == "Zelensky"
+
+
 def _events(folder: Path) -> Path:
     write_table(pd.DataFrame({
         "date": ["2014", "2025-11", "2025-11-23"], "precision": ["year", "month", "day"],
@@ -369,6 +382,11 @@ def test_4_read_table_undoes_what_write_table_protects(tmp_path):
     # Only some columns (a column the table lacks is no error): the same values, unescaped too.
     assert read_table(tmp_path / "tables" / "t.csv", ("text", "absent")).to_dict("list") == {
         "text": ["=1+2", "-cmd", "plain", ""]}
+    # As categoricals: the same values, "" for the empty cell; labels unescaped and sorted.
+    read = read_table(tmp_path / "tables" / "t.csv", categories=("text",))
+    assert isinstance(read["text"].dtype, pd.CategoricalDtype)
+    assert read["text"].astype(str).tolist() == ["=1+2", "-cmd", "plain", ""]
+    assert list(read["text"].cat.categories) == ["", "-cmd", "=1+2", "plain"]
 
 
 # --- 5. quiet, informative batch runs; 6. byte-identical streams ---------------------------------------------------------

@@ -275,16 +275,30 @@ def document_labels(documents, width: int = 40) -> list[str]:
     return [f"{label} ({d})" if uses[label] > 1 else label for label, d in zip(labels, documents["doc_id"])]
 
 
-def read_table(path: str | Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, columns: Iterable[str] | None = None, categories: Iterable[str] = ()
+               ) -> pd.DataFrame:
     """A table written by ``write_table``, read back: the ``'`` put in front of formula-like text cells removed,
-    empty text cells as "" (not NaN). ``columns``: read only these (those the table has), in the table's order."""
+    empty text cells as "" (not NaN). ``columns``: read only these (those the table has), in the table's order.
+    ``categories``: text columns read as pandas categoricals, their labels sorted — for labels repeated over
+    millions of rows (the actor and doc_id of 8.5 million mentions: 90 MB so, 360 MB as text)."""
     wanted = None if columns is None else set(columns)
-    table = pd.read_csv(path, keep_default_na=False, na_values=[""],
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: "category" for c in categories},
                         usecols=None if wanted is None else (lambda column: column in wanted))
     for column in table.columns:
-        if pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
+        if isinstance(table[column].dtype, pd.CategoricalDtype):
+            table[column] = _unescaped_categories(table[column])
+        elif pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
             table[column] = _unescaped_column(table[column]).fillna("")
     return table
+
+
+def _unescaped_categories(column: pd.Series) -> pd.Series:
+    """A categorical column with its labels unescaped (``_unescape``) and sorted, a missing value as ""."""
+    labels = np.asarray([*map(_unescape, column.cat.categories.astype(str)), ""], dtype=object)  # "": missing
+    distinct, new_code = np.unique(labels, return_inverse=True)  # two labels may be one once unescaped
+    codes = new_code[column.cat.codes.to_numpy()]  # a missing value's code, -1, takes the last label
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(distinct, dtype=str)),
+                     index=column.index, name=column.name)
 
 
 def _unescaped_column(column: pd.Series) -> pd.Series:
