@@ -338,8 +338,9 @@ def test_4_actor_explorer_lists_the_most_mentioned_first_ties_by_name(tmp_path, 
     monkeypatch.delenv("NEWSLENS_BATCH", raising=False)
     monkeypatch.setattr(explore, "interactive", lambda: True)
     # Zelensky 2, then Putin and Kallas once each: Kallas before Putin by name, whatever the order of the rows.
-    write_table(pd.DataFrame({"doc_id": ["d1", "d2", "d2", "d3"],
-                              "actor": ["Vladimir Putin", "Zelensky", "Zelensky", "Kaja Kallas"]}), "mentions", tmp_path)
+    mentions = pd.DataFrame({"doc_id": ["d1", "d2", "d2", "d3"],
+                             "actor": ["Vladimir Putin", "Zelensky", "Zelensky", "Kaja Kallas"]})
+    write_table(mentions, "mentions", tmp_path)
     menu = explore.actor_explorer(tmp_path / "tables").children[0]
     assert isinstance(menu, ipywidgets.Dropdown)
     assert menu.options == ("Zelensky", "Kaja Kallas", "Vladimir Putin") and menu.value == "Zelensky"
