@@ -91,6 +91,26 @@ def _event(table: pd.DataFrame, date: str, doc_id: str, word: str) -> pd.Series:
     return rows.iloc[0]
 
 
+def test_events_found_in_worker_processes_are_the_same(seeds, seed_dates, seed_events, tmp_path, monkeypatch):
+    from newslens import chronology, parallel
+
+    # Every amount of text goes to two worker processes, a document per task; stored in a cache and read back.
+    monkeypatch.setattr(chronology, "SPLIT_PARALLEL_CHARS", 0)
+    monkeypatch.setattr(chronology, "_EVENT_CHUNK", 1)
+    monkeypatch.setattr(parallel, "default_jobs", lambda jobs=None: 2)
+    monkeypatch.setattr(parallel, "default_scheduler", lambda: "")
+    pools = []
+    in_pool = parallel._in_pool
+    monkeypatch.setattr(parallel, "_in_pool", lambda function, chunks, workers, bar: (
+        pools.append((function.__name__, len(chunks), workers)) or in_pool(function, chunks, workers, bar)))
+    in_workers = events(seeds, seed_dates.reset_index(), cache_dir=tmp_path)
+    assert pools and all(name == "_event_rows" and workers == 2 for name, _, workers in pools)
+    # A shard group of one document before the workers run stays in this process (map_chunks); the others go to
+    # the two workers, one task per document.
+    assert 2 <= sum(n for _, n, _ in pools) <= 5
+    pd.testing.assert_frame_equal(in_workers, seed_events)
+
+
 def test_event_columns_and_order(seed_events):
     assert list(seed_events.columns) == EVENT_COLUMNS
     assert list(seed_events.date) == sorted(seed_events.date)

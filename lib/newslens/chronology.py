@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
-from newslens.text import line_sentence_spans
+from newslens.parallel import chunked, kept_workers, map_chunks
+from newslens.text import SPLIT_PARALLEL_CHARS, line_sentence_spans
 from newslens.timex import Timex, find_timexes, timex_rows
 
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
@@ -338,12 +339,15 @@ def _cached_document_events(doc_ids: list[str], document_input: Callable[[int], 
             for text, dated, source, mentions in map(document_input, range(len(doc_ids)))]
 
     def compute(positions: list[int]) -> list[list[tuple]]:
-        return [[(e["date"], e["precision"], e["date_source"], json.dumps(e["actors"]), e["predicate"], e["text"],
-                  e["sent_start"], e["sent_end"], e["timex"], json.dumps(sorted(e["_words"])))
-                 for e in _document_events("", *document_input(position))] for position in positions]
+        inputs = [document_input(position) for position in positions]
+        # In worker processes from SPLIT_PARALLEL_CHARS of text (a worker starts in about a second), each document
+        # alone: the rows are the same either way.
+        jobs = None if sum(len(text) for text, *_ in inputs) >= SPLIT_PARALLEL_CHARS else 1
+        return [rows for chunk in map_chunks(_event_rows, chunked(inputs, _EVENT_CHUNK), jobs=jobs) for rows in chunk]
 
-    groups = [rows for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _EVENT_FIELDS)
-              if len(rows)]
+    with kept_workers():  # one set of workers for every shard group
+        groups = [rows for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute,
+                                                        _EVENT_FIELDS) if len(rows)]
     rows = pd.concat(groups, ignore_index=True) if groups else pd.DataFrame(columns=[KEY, *_EVENT_FIELDS])
     del groups
     # Each document's rows (those of its text key, in their stored order), document by document; a key shared by
@@ -360,6 +364,17 @@ def _cached_document_events(doc_ids: list[str], document_input: Callable[[int], 
     # held twice.
     found = {column: rows.pop(column).array.take(positions) for column in _EVENT_FIELDS}
     return pd.DataFrame({**found, "doc_id": order["doc_id"].to_numpy()}, copy=False)
+
+
+_EVENT_CHUNK = 200  # documents per task of a worker process
+
+
+def _event_rows(inputs: list[tuple]) -> list[list[tuple]]:
+    """The rows kept in the per-document cache (``_EVENT_FIELDS``) of each (text, dated, article_source, mentions):
+    the work of one chunk of documents, in any process."""
+    return [[(e["date"], e["precision"], e["date_source"], json.dumps(e["actors"]), e["predicate"], e["text"],
+              e["sent_start"], e["sent_end"], e["timex"], json.dumps(sorted(e["_words"])))
+             for e in _document_events("", *document)] for document in inputs]
 
 
 def _event_dicts(rows: pd.DataFrame) -> list[dict]:
