@@ -6,6 +6,7 @@ Public surface (plain data in, plain data out):
     parse_registry(data, source) -> list[Actor]
     find_mentions(documents, registry, jobs=1) -> DataFrame
     actors_by_mentions(mentions) -> Index                                  the most mentioned first
+    most_mentioned_first(per_actor) -> Index                              ties by name
     found_by_counts(mentions) -> DataFrame                                actors × way found
     mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
     unknown_names(documents, registry, min_count=2, ignore=(), jobs=1) -> DataFrame
@@ -299,17 +300,17 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int 
 
 def actors_by_mentions(mentions: pd.DataFrame | Parts) -> pd.Index:
     """The actors of ``mentions`` (a table or its ``Parts``), the most mentioned first, ties by name."""
-    return _most_mentioned_first(_counted(mentions, ["actor"]))
+    return most_mentioned_first(_counted(mentions, ["actor"]))
 
 
 def found_by_counts(mentions: pd.DataFrame | Parts) -> pd.DataFrame:
     """Mentions per actor (rows, column ``actor``, the most mentioned first) and way found (a column per
     ``found_by`` value: "name", "alias", "descriptor", "pronoun")."""
     counts = _counted(mentions, ["actor", "found_by"]).unstack(fill_value=0)
-    return counts.reindex(_most_mentioned_first(counts.sum(axis=1))).reset_index()
+    return counts.reindex(most_mentioned_first(counts.sum(axis=1))).reset_index()
 
 
-def _most_mentioned_first(per_actor: pd.Series) -> pd.Index:
+def most_mentioned_first(per_actor: pd.Series) -> pd.Index:
     """The actors of ``per_actor`` (mentions, indexed by actor in name order), the most mentioned first."""
     return per_actor.sort_values(ascending=False, kind="stable").index
 

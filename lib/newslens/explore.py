@@ -188,9 +188,11 @@ def actor_explorer(tables_folder: str | Path, actor: str = ""):
                          _ACTOR_VIEW_CATEGORIES)
     mentions = tables.get("mentions", pd.DataFrame(columns=["actor"]))
     actors = []
-    if "actor" in mentions.columns:  # the most mentioned first, ties by name (as notebook 02 orders them)
-        per_actor = mentions["actor"].value_counts(sort=False).sort_index()
-        actors = list(per_actor[per_actor > 0].sort_values(ascending=False, kind="stable").index)
+    if "actor" in mentions.columns:  # ordered as notebook 02 orders them
+        from .actors import most_mentioned_first
+
+        per_actor = mentions["actor"].value_counts(sort=False).sort_index()  # a categorical's labels: some unused
+        actors = list(most_mentioned_first(per_actor[per_actor > 0]))
     actors += sorted(set(tables.get("actors", pd.DataFrame(columns=["actor"]))["actor"]) - set(actors))
     if not actors:
         return StaticView("Actor explorer", (("", "No actor was found in this corpus: nothing to explore."),))
