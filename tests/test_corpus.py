@@ -205,15 +205,30 @@ def test_files_with_the_same_bytes_share_one_cleaned_text(tmp_path, cached):
     assert list(corpus.documents["text"]) == [GOOD.strip(), "Other\nDifferent text here."]
 
 
-def test_text_column_is_the_texts_in_order_whatever_the_chunk():
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_text_column_is_the_texts_in_order_whatever_the_chunk(tmp_path, on_disk):
     from newslens.corpus import _TextColumn
 
     texts = ["one", "", "trois é", "four", "five"]
     for chunk in (1, 2, 5, 10):
-        column = _TextColumn(chunk)
+        column = _TextColumn(tmp_path if on_disk else None, chunk=chunk)
         for text in texts:
             column.append(text)
         assert list(column.series()) == texts
+
+
+def test_with_a_cache_the_texts_are_read_from_a_mapped_file_not_held(tmp_path):
+    import pyarrow as pa
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for number in range(40):  # 40 texts of about 100 kB: 4 MB
+        write(folder, f"d{number:02d}.txt", f"Title {number}\n" + f"Talks went on in Geneva {number}. " * 3_000)
+    held = newslens.load_corpus(folder).documents
+    before = pa.total_allocated_bytes()
+    mapped = newslens.load_corpus(folder, cache_dir=tmp_path / "cache").documents
+    assert pa.total_allocated_bytes() - before < 1_000_000  # of the 4 MB of texts
+    pd.testing.assert_frame_equal(mapped, held)
 
 
 def test_metadata_missing_file_and_bad_dates(tmp_path):

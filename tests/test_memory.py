@@ -23,3 +23,62 @@ def test_arrow_pool_is_asked_to_release_only_when_arrow_is_in_use(monkeypatch):
     monkeypatch.delitem(sys.modules, "pyarrow")
     memory.release_free_memory()  # pyarrow not imported: not imported for this
     assert calls == ["released"] and "pyarrow" not in sys.modules
+
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024
+
+
+def test_a_mapped_column_gives_back_what_was_appended_without_holding_it_in_arrows_memory(tmp_path):
+    import pyarrow as pa
+
+    column = memory.MappedColumn(tmp_path, pa.large_string())
+    column.append(pa.array(["Kyiv", None, "«Женева»"], pa.large_string()))
+    column.append(pa.array(["x" * 3_000_000], pa.large_string()))
+    before = pa.total_allocated_bytes()
+    mapped = column.column()
+    assert mapped.to_pylist() == ["Kyiv", None, "«Женева»", "x" * 3_000_000]
+    assert mapped.num_chunks == 2 and mapped.type == pa.large_string()
+    # 3 MB of text, none of it allocated by Arrow: it is read from the file.
+    assert pa.total_allocated_bytes() - before < 100_000
+    assert list(tmp_path.iterdir()) == []  # the file has no name: nothing to clean up
+
+
+def test_a_column_without_a_folder_is_kept_in_memory_and_an_empty_one_works():
+    import pyarrow as pa
+
+    column = memory.MappedColumn(None, pa.large_string())
+    column.append(pa.array(["a", "b"], pa.large_string()))
+    assert column.column().to_pylist() == ["a", "b"]
+    assert memory.MappedColumn(None, pa.int64()).column().to_pylist() == []
+
+
+def test_an_empty_mapped_column_is_empty(tmp_path):
+    import pyarrow as pa
+
+    assert memory.MappedColumn(tmp_path, pa.large_string()).column().to_pylist() == []
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="reads the process's memory from /proc")
+def test_pages_read_from_a_mapped_column_leave_the_process_on_release(tmp_path):
+    import gc
+
+    import pyarrow as pa
+
+    column = memory.MappedColumn(tmp_path, pa.large_string())
+    for _ in range(8):
+        column.append(pa.array(["y" * 1_000_000] * 8, pa.large_string()))  # 8 MB a chunk, 64 MB in all
+    mapped = column.column()
+    memory.release_free_memory()
+    mapped_before = _status_mb("RssFile")
+    assert sum(len(text) for text in mapped.to_pylist()) == 64_000_000  # reads every page
+    assert _status_mb("RssFile") - mapped_before > 48
+    memory.release_free_memory()
+    assert _status_mb("RssFile") - mapped_before < 16
+    assert sum(len(text) for text in mapped.to_pylist()) == 64_000_000  # read again from the file
+    count = len(memory._MAPPINGS)
+    del mapped
+    gc.collect()
+    assert len(memory._MAPPINGS) == count - 1  # the mapping went with the last array over it

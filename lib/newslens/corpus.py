@@ -56,7 +56,7 @@ import pyarrow as pa
 
 from .cleaning import Removal, clean_text
 from .language import detect_language, is_english
-from .memory import release_free_memory
+from .memory import MappedColumn, release_free_memory
 from .text import WORD_PATTERN
 
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
@@ -595,7 +595,7 @@ def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str 
     cleaned = _cleaned(raw_texts, cache_dir)
     release_free_memory()  # the texts as read were freed
     uses = Counter(record["key"] for record in records)  # files with the same bytes share one cleaned text
-    texts = _TextColumn()
+    texts = _TextColumn(Path(cache_dir) / "columns" if cache_dir else None)
     for record in sorted(records, key=lambda r: r["doc_id"]):
         key = record.pop("key")
         uses[key] -= 1
@@ -638,10 +638,12 @@ class _TextColumn:
     the Python strings of a chunk are freed (and their pages given back) once Arrow holds them, instead of 100,000
     texts being held twice, as Python strings and in Arrow, at the end of loading (measured: 2.2 GB at the peak of
     loading 100,000 articles, of which 0.7 GB was the Arrow copy). One chunk at a time also keeps Arrow's builder
-    from doubling one buffer for the whole corpus."""
+    from doubling one buffer for the whole corpus. With a ``folder`` (the cache's) each chunk goes to a mapped file
+    (``memory.MappedColumn``) rather than staying in the process's memory."""
 
-    def __init__(self, chunk: int = 5_000):
-        self.chunk, self.pending, self.pieces = chunk, [], []
+    def __init__(self, folder: str | Path | None = None, chunk: int = 5_000):
+        self.chunk, self.pending = chunk, []
+        self.pieces = MappedColumn(folder, pa.large_string())
 
     def append(self, text: str) -> None:
         self.pending.append(text)
@@ -656,8 +658,8 @@ class _TextColumn:
 
     def series(self) -> pd.Series:
         self._convert()
-        pieces = pa.chunked_array(self.pieces, type=pa.large_string())
-        return pieces.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+        return self.pieces.column().to_pandas(
+            types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
 
 
 # What a comparison or a trend needs before the corpus can support it. Below these, a difference between outlets is
