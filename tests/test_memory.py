@@ -82,3 +82,13 @@ def test_pages_read_from_a_mapped_column_leave_the_process_on_release(tmp_path):
     del mapped
     gc.collect()
     assert len(memory._MAPPINGS) == count - 1  # the mapping went with the last array over it
+
+
+def test_dropping_gives_the_items_in_order_and_drops_mapped_pages_every_few_and_at_the_end(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "drop_mapped_pages", lambda: calls.append("drop"))
+    seen = []
+    for item in memory.dropping(["a", "b", "c", "d", "e"], every=2):
+        seen.append((item, len(calls)))
+    # dropped after b and d (before the next item is given), and once more at the end
+    assert seen == [("a", 0), ("b", 0), ("c", 1), ("d", 1), ("e", 2)] and len(calls) == 3

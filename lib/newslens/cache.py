@@ -10,6 +10,7 @@ Public surface:
     shard_groups(keys) -> list[list[str]]                  keys grouped by their first hex digit
     source_version(*modules, extra="") -> str              the version of rows computed by those modules
     text_key(text) -> str
+    mapped_folder(cache_dir) -> Path | None                where large columns of a process are kept on disk
     documents_key(documents) -> str
     frame_key(frame) -> str
     code_version() -> str
@@ -52,7 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newslens.memory import release_free_memory
+from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parts import Parts, PartsWriter, restored
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
@@ -178,10 +179,16 @@ class DocumentCache:
             os.replace(partial, path)
 
 
+def mapped_folder(cache_dir: str | Path | None) -> Path | None:
+    """Where the large columns a process keeps on disk (``memory.MappedColumn``, ``memory.mapped_array``) are
+    written: a folder of the cache (None without one: they are kept in memory). Their files have no names."""
+    return Path(cache_dir) / "mapped" if cache_dir else None
+
+
 def documents_key(documents: pd.DataFrame) -> str:
     """sha256 over the ids and text hashes of ``documents`` (columns ``doc_id``, ``text``), in order."""
     digest = hashlib.sha256()
-    for doc_id, text in zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)):
+    for doc_id, text in zip(documents["doc_id"].astype(str), dropping(documents["text"].fillna("").astype(str))):
         digest.update(f"{doc_id}\0{text_key(text)}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
@@ -385,6 +392,7 @@ def cached_row_groups(cache: DocumentCache | None, inputs: dict[str, object],
         found, present = cache.rows(keys) if cache is not None else (None, set())
         missing = [key for key in keys if key not in present]
         computed = compute([inputs[key] for key in missing]) if missing else []
+        drop_mapped_pages()  # of the texts read to compute them
         fresh = pd.DataFrame([(key, *row) for key, rows in zip(missing, computed) for row in rows],
                              columns=[KEY, *columns])
         if cache is not None and missing:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
+from newslens.memory import dropping
 from newslens.parallel import chunked, kept_workers, map_chunks
 from newslens.text import SPLIT_PARALLEL_CHARS, line_sentence_spans
 from newslens.timex import Timex, find_timexes, timex_rows
@@ -336,10 +337,10 @@ def _cached_document_events(doc_ids: list[str], document_input: Callable[[int], 
     cache = DocumentCache(cache_dir, "events", f"{code_version()}|{nltk.__version__}",
                           _EVENT_FIELDS) if cache_dir else None
     keys = [text_key(json.dumps([text_key(text), [list(vars(t).values()) for t in dated], source, mentions]))
-            for text, dated, source, mentions in map(document_input, range(len(doc_ids)))]
+            for text, dated, source, mentions in map(document_input, dropping(range(len(doc_ids))))]
 
     def compute(positions: list[int]) -> list[list[tuple]]:
-        inputs = [document_input(position) for position in positions]
+        inputs = [document_input(position) for position in dropping(positions)]
         # In worker processes from SPLIT_PARALLEL_CHARS of text (a worker starts in about a second), each document
         # alone: the rows are the same either way.
         jobs = None if sum(len(text) for text, *_ in inputs) >= SPLIT_PARALLEL_CHARS else 1

@@ -54,9 +54,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .cache import mapped_folder
 from .cleaning import Removal, clean_text
 from .language import detect_language, is_english
-from .memory import MappedColumn, release_free_memory
+from .memory import MappedColumn, drop_mapped_pages, release_free_memory
 from .text import WORD_PATTERN
 
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
@@ -80,17 +81,24 @@ class DocumentTexts(Mapping):
     """doc_id -> text of ``documents`` (``Corpus.documents`` or some of its rows), each text made a Python string
     only when asked for, the last one kept (callers ask document by document). The text column is Arrow: a dict of
     every text copies the corpus out of it (measured: +509 MB at 100,000 articles), and so does selecting scattered
-    rows of the table (Arrow joins the column's chunks first: +425 MB)."""
+    rows of the table (Arrow joins the column's chunks first: +425 MB). Texts mapped from disk (loaded with a cache)
+    leave the process's memory again after every ``_DROP_EVERY`` texts asked for (``memory.drop_mapped_pages``)."""
+
+    _DROP_EVERY = 32
 
     def __init__(self, documents: pd.DataFrame):
         self._column = documents["text"]
         self._place = {doc_id: place for place, doc_id in enumerate(documents["doc_id"].astype(str))}
         self._last: tuple[str | None, str] = (None, "")
+        self._asked = 0
 
     def __getitem__(self, doc_id: str) -> str:
         if self._last[0] != doc_id:
             text = self._column.iat[self._place[doc_id]]
             self._last = (doc_id, "" if pd.isna(text) else str(text))
+            self._asked += 1
+            if self._asked % self._DROP_EVERY == 0:
+                drop_mapped_pages()
         return self._last[1]
 
     def __iter__(self) -> Iterator[str]:
@@ -595,7 +603,7 @@ def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str 
     cleaned = _cleaned(raw_texts, cache_dir)
     release_free_memory()  # the texts as read were freed
     uses = Counter(record["key"] for record in records)  # files with the same bytes share one cleaned text
-    texts = _TextColumn(Path(cache_dir) / "columns" if cache_dir else None)
+    texts = _TextColumn(mapped_folder(cache_dir))
     for record in sorted(records, key=lambda r: r["doc_id"]):
         key = record.pop("key")
         uses[key] -= 1

@@ -57,7 +57,7 @@ from nltk.probability import FreqDist
 from nltk.stem.snowball import SnowballStemmer
 from scipy.stats import chi2
 
-from .memory import release_free_memory
+from .memory import dropping, mapped_array, release_free_memory
 from .parameters import check_values
 from .text import normalize_token, token_spans, tokens, word_forms
 
@@ -167,7 +167,7 @@ class TokenizedCorpus:
             # Counted 8 million tokens at a time: bincount of the whole token array copies it as int64 (0.6 GB for
             # the 80 million tokens of 100,000 articles).
             counts = np.zeros(len(self.words), dtype=np.int64)
-            for start in range(0, len(self.word_ids), _TOKEN_CHUNK):
+            for start in _in_chunks(len(self.word_ids)):
                 ids = self.word_ids[start:start + _TOKEN_CHUNK]
                 counts += np.bincount(ids[ids >= 0], minlength=len(self.words))
             self._cache["word_counts"] = counts
@@ -179,7 +179,7 @@ def _column_totals(counts: sp.csr_matrix, n_columns: int, weighted: bool) -> np.
     ``_TOKEN_CHUNK`` values at a time: at once, scipy and numpy copied the 33 million values or column indices of
     100,000 articles as 64-bit numbers (0.27 GB)."""
     totals = np.zeros(n_columns, dtype=np.int64)
-    for start in range(0, counts.nnz, _TOKEN_CHUNK):
+    for start in _in_chunks(counts.nnz):
         stop = start + _TOKEN_CHUNK
         # Weighted counts come back as floats: exact, counts being far below 2**53.
         totals += np.bincount(counts.indices[start:stop], weights=counts.data[start:stop] if weighted else None,
@@ -227,7 +227,7 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
     -------
     TokenizedCorpus
     """
-    from newslens.cache import code_version, documents_key
+    from newslens.cache import code_version, documents_key, mapped_folder
 
     _check_documents(documents)
     options = options or FrequencyOptions()
@@ -235,13 +235,20 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
     # The texts stay in the documents' column (Arrow strings): a list of Python strings would hold them twice.
     texts = documents["text"].fillna("").astype(str).array
     words, word_ids, doc_starts = _word_ids(texts, cache_dir)
-    release_free_memory()  # the cached rows of every text were freed
+    # The token array and the count matrix (0.6 GB at 100,000 articles) are kept on disk with a cache, as the
+    # texts are (``memory.mapped_array``): the tables read them a chunk at a time.
+    on_disk = mapped_folder(cache_dir)
+    word_ids = mapped_array(word_ids, on_disk)
+    release_free_memory()  # the cached rows of every text, and the token array, were freed
 
     term_forms = [_term_of(w, stopwords, options.stem) for w in words]
     terms = sorted({t for t in term_forms if t is not None})
     term_index = {t: i for i, t in enumerate(terms)}
     term_of_word = np.asarray([term_index[t] if t is not None else -1 for t in term_forms], dtype=np.int32)
     counts, doc_words = _count_matrix(word_ids, doc_starts, term_of_word, len(terms))
+    counts = sp.csr_matrix((mapped_array(counts.data, on_disk), mapped_array(counts.indices, on_disk),
+                            counts.indptr), shape=counts.shape)
+    release_free_memory()
     cache_key = {"documents": documents_key(documents), "stopwords": sorted(stopwords),
                  "options": {k: v for k, v in vars(options).items() if k not in ("stopwords", "extra_stopwords")},
                  "code": code_version(), "wordfreq": importlib.metadata.version("wordfreq")} if cache_dir else {}
@@ -260,10 +267,16 @@ _TOKEN_CHUNK = 8_000_000  # tokens counted at once by ``TokenizedCorpus.word_cou
 _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
 
 
-def _chunk_starts(corpus: TokenizedCorpus) -> range:
+def _chunk_starts(corpus: TokenizedCorpus) -> Iterator[int]:
     """The first document of each chunk of ``_COUNT_CHUNK`` documents (one chunk for an empty corpus, so that a
     table made of chunks always has its columns)."""
-    return range(0, max(len(corpus.doc_ids), 1), _COUNT_CHUNK)
+    return _in_chunks(max(len(corpus.doc_ids), 1), _COUNT_CHUNK)
+
+
+def _in_chunks(length: int, size: int | None = None) -> Iterator[int]:
+    """0, size, 2 size … below ``length`` (size: ``_TOKEN_CHUNK`` by default); the pages of the mapped arrays
+    (tokens, counts) that a chunk read leave the process before the next chunk (``memory.dropping``)."""
+    return dropping(range(0, length, size or _TOKEN_CHUNK), every=1)
 
 
 def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np.ndarray, n_terms: int
@@ -272,7 +285,7 @@ def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np
     counts of 100,000 articles take half the memory of int64) and each document's number of words (stopwords
     included), counted ``_COUNT_CHUNK`` documents at a time."""
     blocks, doc_words = [], []
-    for first in range(0, len(doc_starts) - 1, _COUNT_CHUNK):
+    for first in _in_chunks(len(doc_starts) - 1, _COUNT_CHUNK):
         starts = doc_starts[first:first + _COUNT_CHUNK + 1]
         ids = word_ids[starts[0]:starts[-1]]
         doc_of_token = np.repeat(np.arange(len(starts) - 1, dtype=np.int32), np.diff(starts))
@@ -343,14 +356,14 @@ def _word_ids(texts: Sequence[str], cache_dir: str | Path | None) -> tuple[list[
     from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version, text_key
 
     cache = DocumentCache(cache_dir, "tokens", source_version(text_module), _TOKEN_FIELDS) if cache_dir else None
-    keys = [text_key(text) for text in texts]
+    keys = [text_key(text) for text in dropping(texts)]
     # Word forms get a provisional id per distinct form, one shard group of texts at a time (only that group's
     # rows in memory); each text keeps its forms' provisional ids and its tokens' local form indexes.
     provisional: dict[str, int] = {}
     per_text: dict[str, tuple[np.ndarray, bytes]] = {}
 
     def compute(positions: list[int]) -> list[list[tuple[str, bytes]]]:
-        return _document_words([texts[i] for i in positions])
+        return _document_words([texts[i] for i in dropping(positions)])
 
     for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _TOKEN_FIELDS):
         forms_of_text = [json.loads(forms) for forms in rows["forms"]]
@@ -914,7 +927,7 @@ def _matches(corpus: TokenizedCorpus, query: str) -> tuple[np.ndarray, int]:
     # The tokens compared with the few word ids of each key (a term's forms, or one stopword), a chunk of tokens
     # at a time: looking up every token's key gathered 80 million int64 for 100,000 articles (0.9 GB), and bool
     # arrays of all tokens took 240 MB.
-    for start in range(0, span, _TOKEN_CHUNK):
+    for start in _in_chunks(span):
         end = min(start + _TOKEN_CHUNK, span)
         ok = np.ones(end - start, dtype=bool)
         for k, words in enumerate(words_of_keys):
@@ -947,7 +960,7 @@ def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None
         if max_lines is not None and len(positions) > max_lines:
             positions = positions[np.arange(max_lines) * len(positions) // max_lines]
         docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
-        for doc in np.unique(docs):
+        for doc in dropping(np.unique(docs)):  # the texts read leave the process (on disk with a cache)
             text = corpus.texts[doc]
             start = corpus.doc_starts[doc]
             local_ids = corpus.word_ids[start:corpus.doc_starts[doc + 1] - 1]
@@ -1025,7 +1038,7 @@ def _words_before(word_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
     ``np.add.reduceat`` between positions (it converts every token to int64 first)."""
     before = np.zeros(len(positions), dtype=np.int64)
     words_so_far = 0
-    for start in range(0, len(word_ids), _TOKEN_CHUNK):
+    for start in _in_chunks(len(word_ids)):
         is_word = word_ids[start:start + _TOKEN_CHUNK] >= 0
         first, last = np.searchsorted(positions, [start, start + len(is_word)])
         if last > first:

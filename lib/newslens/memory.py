@@ -2,7 +2,10 @@
 
 Public surface:
     release_free_memory() -> None
+    drop_mapped_pages() -> None
+    dropping(items, every=32) -> iterator over items, dropping mapped pages every ``every`` items
     MappedColumn(folder, type)  -- .append(array), .column() -> pyarrow.ChunkedArray
+    mapped_array(array, folder) -> numpy.ndarray
 
 pandas and numpy work on hundreds of thousands of rows frees as much memory as it keeps, but glibc's allocator keeps
 freed blocks in its heap for reuse: measured on notebook 02 with 10,000 articles, a process held 300-400 MB of free
@@ -21,6 +24,12 @@ import sys
 import tempfile
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+T = TypeVar("T")
 
 # The file mappings of MappedColumn still in use (weak: a mapping goes when the last array over it does).
 _MAPPINGS: weakref.WeakSet = weakref.WeakSet()
@@ -45,21 +54,64 @@ def release_free_memory() -> None:
         # Arrow's own allocator (mimalloc or jemalloc) keeps freed blocks too: measured 150 MB after tokenising
         # 100,000 articles.
         arrow.default_memory_pool().release_unused()
+    drop_mapped_pages()
+
+
+def drop_mapped_pages() -> None:
+    """The pages read from mapped columns and arrays (``MappedColumn``, ``mapped_array``) leave the process: they
+    stay in the operating system's file cache and are read from it again when next needed. Cheap: to be called
+    after each pass over a mapped column's data, such as hashing every text."""
     drop = getattr(mmap, "MADV_DONTNEED", None)  # Linux and macOS
     for mapping in list(_MAPPINGS) if drop is not None else ():
-        # The pages read from a mapped column leave the process (they stay in the OS's file cache, and are read
-        # again from it when next needed).
         mapping.madvise(drop)
+
+
+def dropping(items: Iterable[T], every: int = 32) -> Iterator[T]:
+    """``items`` one by one, with ``drop_mapped_pages()`` after every ``every`` of them and at the end: for a loop
+    that reads mapped data item by item, such as texts. The kernel maps a file's pages in blocks of up to 2 MB (its
+    page cache holds large folios), so reading 500 texts spread over a corpus's column, or hashing every text, would
+    otherwise bring the whole column into the process (0.4 GB at 100,000 articles)."""
+    for number, item in enumerate(items, 1):
+        yield item
+        if number % every == 0:
+            drop_mapped_pages()
+    drop_mapped_pages()
+
+
+def _nameless_file(folder: str | Path) -> BinaryIO:
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryFile(dir=folder, prefix="newslens-mapped-")
+
+
+def _mapping(file: BinaryIO) -> mmap.mmap:
+    """A read-only mapping of ``file``, written; the file is closed (the mapping keeps its data until it goes)."""
+    with file:
+        file.flush()
+        mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    _MAPPINGS.add(mapping)
+    return mapping
+
+
+def mapped_array(array: np.ndarray, folder: str | Path | None) -> np.ndarray:
+    """A read-only copy of ``array`` over a mapped file of ``folder`` (see ``MappedColumn``); ``array`` itself when
+    ``folder`` is None or the array is empty. The caller drops its reference to ``array`` to free its memory."""
+    import numpy as np
+
+    if folder is None or not array.size:
+        return array
+    file = _nameless_file(folder)
+    file.write(np.ascontiguousarray(array).data)
+    return np.frombuffer(_mapping(file), dtype=array.dtype).reshape(array.shape)
 
 
 class MappedColumn:
     """A column of Arrow arrays appended one at a time and kept in a file of ``folder`` mapped into memory rather
     than in the process's heap, as datasets libraries keep their Arrow tables: the process holds only the pages it
-    has read since the last ``release_free_memory()``, and the operating system reads them again from its file
-    cache when needed. The texts of 100,000 articles (0.4 GB) held by every notebook were the largest part of its
-    memory that did not need to be there. The file has no name (``tempfile.TemporaryFile``): it is gone when the
-    process ends or the column is no longer used, and no two processes share one. With ``folder`` None the arrays
-    are kept in memory.
+    has read since the last ``drop_mapped_pages()``, and the operating system reads them again from its file cache
+    when needed. The texts of 100,000 articles (0.4 GB) held by every notebook were the largest part of its memory
+    that did not need to be there. The file has no name (``tempfile.TemporaryFile``): it is gone when the process
+    ends or the column is no longer used, and no two processes share one. With ``folder`` None the arrays are kept
+    in memory.
 
     Parameters
     ----------
@@ -70,36 +122,27 @@ class MappedColumn:
     """
 
     def __init__(self, folder: str | Path | None, type):
-        self.type, self._arrays, self._file, self._writer = type, [], None, None
-        if folder is not None:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            self._file = tempfile.TemporaryFile(dir=folder, prefix="newslens-column-")
+        self.folder, self.type, self._arrays, self._file, self._writer = folder, type, [], None, None
 
     def append(self, array) -> None:
-        """Add ``array`` (of the column's type) at the end; written to the file at once when there is one."""
+        """Add ``array`` (of the column's type) at the end; written to the file at once with a folder."""
         import pyarrow as pa
 
-        if self._file is None:
+        if self.folder is None:
             self._arrays.append(array)
             return
-        batch = pa.record_batch([array], names=["values"])
-        if self._writer is None:
-            self._writer = pa.ipc.new_file(self._file, batch.schema)
-        self._writer.write_batch(batch)
+        if self._file is None:
+            self._file = _nameless_file(self.folder)
+            self._writer = pa.ipc.new_file(self._file, pa.schema([("values", self.type)]))
+        self._writer.write_batch(pa.record_batch([array], names=["values"]))
 
     def column(self):
         """All the arrays appended, as one ``pyarrow.ChunkedArray`` (over the mapped file when there is one)."""
         import pyarrow as pa
 
-        if self._writer is None:  # kept in memory, or nothing was appended
-            if self._file is not None:
-                self._file.close()
+        if self._file is None:  # kept in memory, or nothing was appended
             return pa.chunked_array(self._arrays, type=self.type)
         self._writer.close()
-        self._file.flush()
-        mapping = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        self._file.close()  # the mapping keeps the (nameless) file
-        _MAPPINGS.add(mapping)
-        reader = pa.ipc.open_file(pa.py_buffer(mapping))
+        reader = pa.ipc.open_file(pa.py_buffer(_mapping(self._file)))
         return pa.chunked_array([reader.get_batch(i).column(0) for i in range(reader.num_record_batches)],
                                 type=self.type)

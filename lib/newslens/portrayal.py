@@ -28,7 +28,7 @@ import pandas as pd
 
 from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
-from newslens.memory import release_free_memory
+from newslens.memory import dropping, release_free_memory
 from newslens.parallel import kept_workers
 from newslens.parts import Parts, PartsWriter
 
@@ -157,7 +157,7 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
     cache = DocumentCache(cache_dir, f"sentiment-{method or 'model'}", method_fingerprint(method),
                           {"start": "int64", "end": "int64", **_SCORE_DTYPES})
     wanted = spans.astype({"start": "int64", "end": "int64"}).reset_index(drop=True)
-    key_of = {doc_id: text_key(texts[doc_id]) for doc_id in wanted["doc_id"].unique()}
+    key_of = {doc_id: text_key(texts[doc_id]) for doc_id in dropping(wanted["doc_id"].unique())}
     # Tables joined on (text, start, end) with the text as a small integer, not a Python object per mention nor the
     # 64-character key: a large corpus has millions of mentions.
     code = {key: number for number, key in enumerate(dict.fromkeys(key_of.values()))}

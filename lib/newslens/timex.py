@@ -1165,17 +1165,18 @@ def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_di
 
     from newslens import timex
     from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version, text_key
+    from newslens.memory import dropping
 
     cache = DocumentCache(cache_dir, "timexes", source_version(timex), _CACHED_FIELDS) if cache_dir else None
     keys = [text_key(f"{anchor.isoformat() if anchor else ''}\0{text_key(text)}")
-            for text, anchor in zip(texts, anchors)]
+            for text, anchor in zip(dropping(texts), anchors)]
     items_of: dict[str, list[int]] = {}
     for item, key in enumerate(keys):
         items_of.setdefault(key, []).append(item)
 
     def tag(items: list[int]) -> list[list[tuple]]:
         return [[tuple(getattr(t, f) for f in _CACHED_FIELDS) for t in find_timexes(texts[i], anchors[i])]
-                for i in items]
+                for i in dropping(items)]
 
     frames = []
     for _, rows in cached_row_groups(cache, {key: items[0] for key, items in items_of.items()}, tag, _CACHED_FIELDS):
