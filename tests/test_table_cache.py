@@ -314,3 +314,23 @@ def test_rows_are_read_computed_and_stored_one_shard_group_at_a_time(tmp_path):
     rows = cached_rows(cache, {**inputs, "c3": "ab"}, lengths, ["length"])
     assert computed == [["ab"]]
     assert sorted(zip(rows["text_sha256"], rows["length"])) == [("a1", 4), ("b1", 7), ("c3", 2)]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_computed_rows_have_the_dtypes_rows_read_back_have(tmp_path, cached):
+    from newslens.cache import DocumentCache, cached_rows
+
+    columns = {"word": "str", "length": "int64"}
+    cache = DocumentCache(tmp_path, "words", "v1", columns) if cached else None
+    inputs = {"a1": "peace talks", "b1": "ceasefire"}
+
+    def words(texts):
+        return [[(word, len(word)) for word in text.split()] for text in texts]
+
+    first = cached_rows(cache, inputs, words, columns)
+    assert first["word"].dtype == "str" and first["length"].dtype == "int64"  # Arrow strings, not Python objects
+    assert sorted(first["word"]) == ["ceasefire", "peace", "talks"]
+    if cached:
+        again = cached_rows(cache, inputs, words, columns)
+        pd.testing.assert_frame_equal(again.sort_values("word", ignore_index=True),
+                                      first.sort_values("word", ignore_index=True))

@@ -46,14 +46,14 @@ import shutil
 import uuid
 import warnings
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newslens.memory import drop_mapped_pages, dropping, release_free_memory
+from newslens.memory import dropping, release_free_memory
 from newslens.parts import Parts, PartsWriter, restored
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
@@ -386,21 +386,29 @@ def cached_row_groups(cache: DocumentCache | None, inputs: dict[str, object],
                       ) -> Iterator[tuple[list[str], pd.DataFrame]]:
     """``cached_rows`` one shard group at a time (``shard_groups``): yields the group's keys and their rows (column
     ``text_sha256``, then ``columns``; the rows of a key together), read from ``cache`` where present, the others
-    computed — ``compute([input, …])`` giving one list of row tuples per input — and stored."""
+    computed — ``compute([input, …])`` giving one list of row tuples per input — and stored. With ``columns`` a
+    mapping of dtypes, computed rows have those dtypes, as rows read back do (Arrow strings for "str": the 630,000
+    clauses of 100,000 articles' events took 0.8 GB more as Python strings)."""
+    dtypes = dict(columns) if isinstance(columns, Mapping) else None
     columns = list(columns)
     for keys in shard_groups(inputs):
         found, present = cache.rows(keys) if cache is not None else (None, set())
         missing = [key for key in keys if key not in present]
         computed = compute([inputs[key] for key in missing]) if missing else []
-        drop_mapped_pages()  # of the texts read to compute them
         fresh = pd.DataFrame([(key, *row) for key, rows in zip(missing, computed) for row in rows],
                              columns=[KEY, *columns])
+        del computed
+        if dtypes:
+            fresh = fresh.astype(dtypes)
         if cache is not None and missing:
             cache.put_rows(fresh, missing)
         if found is None or not len(found):
             yield keys, fresh
         else:
             yield keys, pd.concat([found, fresh], ignore_index=True) if len(fresh) else found
+        if missing:
+            # The computed rows' Python objects were freed (and the pages of texts read to compute them).
+            release_free_memory()
 
 
 def cached_rows(cache: DocumentCache | None, inputs: dict[str, object],
