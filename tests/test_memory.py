@@ -92,3 +92,17 @@ def test_dropping_gives_the_items_in_order_and_drops_mapped_pages_every_few_and_
         seen.append((item, len(calls)))
     # dropped after b and d (before the next item is given), and once more at the end
     assert seen == [("a", 0), ("b", 0), ("c", 1), ("d", 1), ("e", 2)] and len(calls) == 3
+
+
+def test_a_mapped_empty_array_keeps_what_is_written_when_its_pages_are_dropped(tmp_path):
+    import numpy as np
+
+    array = memory.mapped_empty(3_000_000, np.int32, tmp_path)  # 12 MB
+    assert array.shape == (3_000_000,) and array.dtype == np.int32 and not array.any()
+    array[::1000] = np.arange(3_000, dtype=np.int32)
+    array[-1] = -7
+    memory.drop_mapped_pages()  # the pages leave the process; what was written stays in the file
+    assert array[::1000].tolist() == list(range(3_000)) and array[-1] == -7 and int(array.sum()) == 4_498_500 - 7
+    assert list(tmp_path.iterdir()) == []
+    in_memory = memory.mapped_empty(4, np.int64, None)
+    assert in_memory.shape == (4,) and in_memory.dtype == np.int64

@@ -180,7 +180,7 @@ class DocumentCache:
 
 
 def mapped_folder(cache_dir: str | Path | None) -> Path | None:
-    """Where the large columns a process keeps on disk (``memory.MappedColumn``, ``memory.mapped_array``) are
+    """Where the large columns a process keeps on disk (``memory.MappedColumn``, ``memory.mapped_empty``) are
     written: a folder of the cache (None without one: they are kept in memory). Their files have no names."""
     return Path(cache_dir) / "mapped" if cache_dir else None
 

@@ -57,7 +57,7 @@ from nltk.probability import FreqDist
 from nltk.stem.snowball import SnowballStemmer
 from scipy.stats import chi2
 
-from .memory import dropping, mapped_array, release_free_memory
+from .memory import dropping, mapped_empty, release_free_memory
 from .parameters import check_values
 from .text import normalize_token, token_spans, tokens, word_forms
 
@@ -234,21 +234,17 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
     stopwords = options.stopword_set()
     # The texts stay in the documents' column (Arrow strings): a list of Python strings would hold them twice.
     texts = documents["text"].fillna("").astype(str).array
-    words, word_ids, doc_starts = _word_ids(texts, cache_dir)
-    # The token array and the count matrix (0.6 GB at 100,000 articles) are kept on disk with a cache, as the
-    # texts are (``memory.mapped_array``): the tables read them a chunk at a time.
+    # The token array and the count matrix (0.6 GB at 100,000 articles) are made in files of the cache, as the
+    # texts are (``memory.mapped_empty``): the tables read them a chunk at a time.
     on_disk = mapped_folder(cache_dir)
-    word_ids = mapped_array(word_ids, on_disk)
-    release_free_memory()  # the cached rows of every text, and the token array, were freed
+    words, word_ids, doc_starts = _word_ids(texts, cache_dir, on_disk)
+    release_free_memory()  # the cached rows of every text were freed
 
     term_forms = [_term_of(w, stopwords, options.stem) for w in words]
     terms = sorted({t for t in term_forms if t is not None})
     term_index = {t: i for i, t in enumerate(terms)}
     term_of_word = np.asarray([term_index[t] if t is not None else -1 for t in term_forms], dtype=np.int32)
-    counts, doc_words = _count_matrix(word_ids, doc_starts, term_of_word, len(terms))
-    counts = sp.csr_matrix((mapped_array(counts.data, on_disk), mapped_array(counts.indices, on_disk),
-                            counts.indptr), shape=counts.shape)
-    release_free_memory()
+    counts, doc_words = _count_matrix(word_ids, doc_starts, term_of_word, len(terms), on_disk)
     cache_key = {"documents": documents_key(documents), "stopwords": sorted(stopwords),
                  "options": {k: v for k, v in vars(options).items() if k not in ("stopwords", "extra_stopwords")},
                  "code": code_version(), "wordfreq": importlib.metadata.version("wordfreq")} if cache_dir else {}
@@ -279,8 +275,8 @@ def _in_chunks(length: int, size: int | None = None) -> Iterator[int]:
     return dropping(range(0, length, size or _TOKEN_CHUNK), every=1)
 
 
-def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np.ndarray, n_terms: int
-                  ) -> tuple[sp.csr_matrix, np.ndarray]:
+def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np.ndarray, n_terms: int,
+                  on_disk: Path | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
     """The documents × terms count matrix (CSR, int32: no term occurs 2³¹ times in one document, and the 33 million
     counts of 100,000 articles take half the memory of int64) and each document's number of words (stopwords
     included), counted ``_COUNT_CHUNK`` documents at a time."""
@@ -298,18 +294,19 @@ def _count_matrix(word_ids: np.ndarray, doc_starts: np.ndarray, term_of_word: np
                                (doc_of_token[is_term], token_terms[is_term])), shape=(len(starts) - 1, n_terms))
         block.sum_duplicates()
         blocks.append(block)
-    counts = _stacked(blocks, n_terms)
+    counts = _stacked(blocks, n_terms, on_disk)
     return counts, np.concatenate(doc_words).astype(np.int64) if doc_words else np.zeros(0, np.int64)
 
 
-def _stacked(blocks: list[sp.csr_matrix], n_columns: int) -> sp.csr_matrix:
+def _stacked(blocks: list[sp.csr_matrix], n_columns: int, on_disk: Path | None = None) -> sp.csr_matrix:
     """The CSR ``blocks`` one below the other, each freed (popped from ``blocks``) once copied: ``scipy.sparse.vstack``
-    holds the blocks and the result together (0.27 GB more for the 33 million counts of 100,000 articles)."""
+    holds the blocks and the result together (0.27 GB more for the 33 million counts of 100,000 articles). With
+    ``on_disk`` (a folder), the values and column indices are in mapped files of it (``memory.mapped_empty``)."""
     nnz = sum(block.nnz for block in blocks)
     index_dtype = np.int32 if max(nnz, n_columns) < 2**31 else np.int64
-    data, indices = np.empty(nnz, dtype=np.int32), np.empty(nnz, dtype=index_dtype)
+    data, indices = mapped_empty(nnz, np.int32, on_disk), mapped_empty(nnz, index_dtype, on_disk)
     indptr, n_rows = [np.zeros(1, dtype=index_dtype)], 0
-    while blocks:
+    for _ in dropping(range(len(blocks)), every=1):  # the values copied so far leave the process
         block = blocks.pop(0)
         start = int(indptr[-1][-1])
         data[start:start + block.nnz], indices[start:start + block.nnz] = block.data, block.indices
@@ -349,9 +346,11 @@ def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
     return rows
 
 
-def _word_ids(texts: Sequence[str], cache_dir: str | Path | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _word_ids(texts: Sequence[str], cache_dir: str | Path | None, on_disk: Path | None = None
+              ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The word vocabulary (in order of first occurrence), every raw token's word id (-1: not a word; one -1 after
-    each document) and each document's offset, from each text's word forms (read from the cache where there)."""
+    each document; in a mapped file of ``on_disk`` when given) and each document's offset, from each text's word
+    forms (read from the cache where there)."""
     from newslens import text as text_module
     from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version, text_key
 
@@ -375,18 +374,19 @@ def _word_ids(texts: Sequence[str], cache_dir: str | Path | None) -> tuple[list[
         ends = np.cumsum([len(forms) for forms in forms_of_text])
         for key, ids, end, n_forms in zip(rows[KEY], rows["ids"], ends, map(len, forms_of_text)):
             per_text[key] = (id_of_code[codes[end - n_forms:end]], ids)
-    return _renumbered(keys, per_text, list(provisional))
+    return _renumbered(keys, per_text, list(provisional), on_disk)
 
 
-def _renumbered(keys: list[str], per_text: dict[str, tuple[np.ndarray, bytes]], forms: list[str]
-                ) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _renumbered(keys: list[str], per_text: dict[str, tuple[np.ndarray, bytes]], forms: list[str],
+                on_disk: Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Word ids in order of first occurrence in the documents (in their order), and the token array filled in
-    place: each text's provisional ids (one per local form, in the text's order of first occurrence) renumbered."""
+    place (in a mapped file of ``on_disk`` when given): each text's provisional ids (one per local form, in the
+    text's order of first occurrence) renumbered."""
     word_of = np.full(len(forms), -1, dtype=np.int32)  # provisional id -> word id
     sizes = [len(per_text[key][1]) // 4 + 1 for key in keys]  # int32 tokens, and the -1 after each document
     starts = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
-    word_ids = np.empty(int(starts[-1]), dtype=np.int32)
+    word_ids = mapped_empty(int(starts[-1]), np.int32, on_disk)
     n_words = 0
     # Each text's entry is freed after its last use, and the freed memory given back now and then: the entries of
     # 100,000 texts (0.45 GB) beside the filled token array took 0.56 GB more than the array alone.

@@ -5,7 +5,7 @@ Public surface:
     drop_mapped_pages() -> None
     dropping(items, every=32) -> iterator over items, dropping mapped pages every ``every`` items
     MappedColumn(folder, type)  -- .append(array), .column() -> pyarrow.ChunkedArray
-    mapped_array(array, folder) -> numpy.ndarray
+    mapped_empty(length, dtype, folder) -> numpy.ndarray
 
 pandas and numpy work on hundreds of thousands of rows frees as much memory as it keeps, but glibc's allocator keeps
 freed blocks in its heap for reuse: measured on notebook 02 with 10,000 articles, a process held 300-400 MB of free
@@ -58,7 +58,7 @@ def release_free_memory() -> None:
 
 
 def drop_mapped_pages() -> None:
-    """The pages read from mapped columns and arrays (``MappedColumn``, ``mapped_array``) leave the process: they
+    """The pages read from mapped columns and arrays (``MappedColumn``, ``mapped_empty``) leave the process: they
     stay in the operating system's file cache and are read from it again when next needed. Cheap: to be called
     after each pass over a mapped column's data, such as hashing every text."""
     drop = getattr(mmap, "MADV_DONTNEED", None)  # Linux and macOS
@@ -83,25 +83,26 @@ def _nameless_file(folder: str | Path) -> BinaryIO:
     return tempfile.TemporaryFile(dir=folder, prefix="newslens-mapped-")
 
 
-def _mapping(file: BinaryIO) -> mmap.mmap:
-    """A read-only mapping of ``file``, written; the file is closed (the mapping keeps its data until it goes)."""
+def _mapping(file: BinaryIO, access: int = mmap.ACCESS_READ) -> mmap.mmap:
+    """A mapping of ``file``, written; the file is closed (the mapping keeps its data until it goes)."""
     with file:
         file.flush()
-        mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        mapping = mmap.mmap(file.fileno(), 0, access=access)
     _MAPPINGS.add(mapping)
     return mapping
 
 
-def mapped_array(array: np.ndarray, folder: str | Path | None) -> np.ndarray:
-    """A read-only copy of ``array`` over a mapped file of ``folder`` (see ``MappedColumn``); ``array`` itself when
-    ``folder`` is None or the array is empty. The caller drops its reference to ``array`` to free its memory."""
+def mapped_empty(length: int, dtype, folder: str | Path | None) -> np.ndarray:
+    """A new one-dimensional array of ``length`` values of ``dtype`` (zeros) over a mapped file of ``folder`` (see
+    ``MappedColumn``), to be filled in place: the pages written leave the process at each ``drop_mapped_pages()``
+    and stay in the file (the mapping is shared with it). ``numpy.empty`` when ``folder`` is None or ``length`` 0."""
     import numpy as np
 
-    if folder is None or not array.size:
-        return array
+    if folder is None or not length:
+        return np.empty(length, dtype=dtype)
     file = _nameless_file(folder)
-    file.write(np.ascontiguousarray(array).data)
-    return np.frombuffer(_mapping(file), dtype=array.dtype).reshape(array.shape)
+    file.truncate(length * np.dtype(dtype).itemsize)
+    return np.frombuffer(_mapping(file, mmap.ACCESS_WRITE), dtype=dtype)
 
 
 class MappedColumn:
