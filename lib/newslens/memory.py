@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# The file mappings of MappedColumn still in use (weak: a mapping goes when the last array over it does).
+# The file mappings of MappedColumn and mapped_empty still in use (weak: a mapping goes with the last array over it).
 _MAPPINGS: weakref.WeakSet = weakref.WeakSet()
 
 
