@@ -45,7 +45,6 @@ import os
 import re
 import unicodedata
 import warnings
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -57,7 +56,7 @@ import pyarrow as pa
 from .cache import mapped_folder
 from .cleaning import Removal, clean_text
 from .language import detect_language, is_english
-from .memory import MappedColumn, drop_mapped_pages, release_free_memory
+from .memory import MappedColumn, drop_mapped_pages, dropping, release_free_memory
 from .text import WORD_PATTERN
 
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
@@ -563,10 +562,14 @@ def _fingerprint(clean: str) -> str:
     return hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
 
 
-def _cleaned(raw_texts: dict[str, bytes], cache_dir: str | Path | None) -> dict[str, tuple[str, str, str, int, str]]:
-    """Cleaned text, removals (JSON), language, word count and duplicate fingerprint of each text as read (UTF-8),
-    by its ``text_key``: read from the cache where it is there, else computed (and stored). ``raw_texts`` (by key) is
-    emptied on the way, one shard group at a time, so that a text as read is freed once it is cleaned."""
+def _cleaned(raw_texts: dict[str, bytes], cache_dir: str | Path | None
+             ) -> tuple[dict[str, tuple[int, str, str, int, str]], pa.ChunkedArray]:
+    """The place of the cleaned text in the column returned, removals (JSON), language, word count and duplicate
+    fingerprint of each text as read (UTF-8), by its ``text_key``: read from the cache where it is there, else
+    computed (and stored). ``raw_texts`` (by key) is emptied on the way, one shard group at a time, so that a text
+    as read is freed once it is cleaned; the cleaned texts go to a column on disk with a cache
+    (``memory.MappedColumn``): as Python strings, every cleaned text beside the texts as read not yet cleaned made
+    the peak of loading 100,000 articles."""
     from newslens import cleaning, language, text
     from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version
 
@@ -581,15 +584,17 @@ def _cleaned(raw_texts: dict[str, bytes], cache_dir: str | Path | None) -> dict[
     def clean_all(raws: list[bytes]) -> list[list[tuple]]:
         return [_clean_one(raw.decode("utf-8", "surrogatepass")) for raw in raws]
 
-    cleaned = {}
+    cleaned, column, placed = {}, MappedColumn(mapped_folder(cache_dir), pa.large_string()), 0
     for keys, rows in cached_row_groups(cache, raw_texts, clean_all, _CLEANED_COLUMNS):
-        cleaned.update((key, (str(clean), str(removals), str(language_code), int(n_words), str(fingerprint)))
-                       for key, clean, removals, language_code, n_words, fingerprint
-                       in zip(rows[KEY], rows["text"], rows["removals"], rows["language"], rows["n_words"],
-                              rows["fingerprint"]))
+        cleaned.update((key, (placed + place, str(removals), str(language_code), int(n_words), str(fingerprint)))
+                       for place, (key, removals, language_code, n_words, fingerprint)
+                       in enumerate(zip(rows[KEY], rows["removals"], rows["language"], rows["n_words"],
+                                        rows["fingerprint"])))
+        column.append(pa.array(rows["text"].tolist(), pa.large_string()))
+        placed += len(rows)
         for key in keys:
             del raw_texts[key]
-    return cleaned
+    return cleaned, column.column()
 
 
 def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str | Path | None = None) -> Corpus:
@@ -600,16 +605,12 @@ def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str 
         raw = record.pop("raw_utf8")
         record["key"] = hashlib.sha256(raw).hexdigest()
         raw_texts[record["key"]] = raw
-    cleaned = _cleaned(raw_texts, cache_dir)
+    cleaned, cleaned_texts = _cleaned(raw_texts, cache_dir)
     release_free_memory()  # the texts as read were freed
-    uses = Counter(record["key"] for record in records)  # files with the same bytes share one cleaned text
     texts = _TextColumn(mapped_folder(cache_dir))
-    for record in sorted(records, key=lambda r: r["doc_id"]):
-        key = record.pop("key")
-        uses[key] -= 1
-        # The last document to use a cleaned text takes it out of ``cleaned``, so that its Python string is freed
-        # once the text column holds it.
-        clean, removals_json, language, n_words, fingerprint = cleaned[key] if uses[key] else cleaned.pop(key)
+    for record in dropping(sorted(records, key=lambda r: r["doc_id"])):  # files with the same bytes share an entry
+        place, removals_json, language, n_words, fingerprint = cleaned[record.pop("key")]
+        clean = cleaned_texts[place].as_py() or ""
         removals = [Removal(*r) for r in json.loads(removals_json)]
         if not clean.strip():
             problems.add(record["where"], "nothing left after cleaning (only boilerplate)", "skipped")
