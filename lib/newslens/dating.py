@@ -760,8 +760,9 @@ def infer_dates(documents: pd.DataFrame, cache_dir=None) -> pd.DataFrame:
     # Each text made a Python string when read (``DocumentTexts``): a dict of every text, made through
     # ``itertuples`` twice, took 1.2 GB for a moment at 100,000 articles.
     texts = DocumentTexts(documents)
-    published = dict(zip(texts, map(_published, documents["published"]) if "published" in documents
-                         else [None] * len(texts)))
+    doc_ids = documents["doc_id"].astype(str)
+    published = dict(zip(doc_ids, map(_published, documents["published"]) if "published" in documents
+                         else [None] * len(doc_ids)))
     undated = [d for d in texts if not published[d]]
     tagged = dict(zip(undated, find_timexes_many([(texts[d], None) for d in undated], cache_dir)))  # used by every pass
     guess = corpus_years([texts[d] for d in undated], [d for d in published.values() if d], [tagged[d] for d in undated])
