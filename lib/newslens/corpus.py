@@ -56,7 +56,7 @@ import pyarrow as pa
 from .cache import mapped_folder
 from .cleaning import Removal, clean_text
 from .language import detect_language, is_english
-from .memory import MappedColumn, drop_mapped_pages, dropping, release_free_memory
+from .memory import DROP_EVERY, MappedColumn, drop_mapped_pages, dropping, release_free_memory
 from .text import WORD_PATTERN
 
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
@@ -81,9 +81,8 @@ class DocumentTexts(Mapping):
     only when asked for, the last one kept (callers ask document by document). The text column is Arrow: a dict of
     every text copies the corpus out of it (measured: +509 MB at 100,000 articles), and so does selecting scattered
     rows of the table (Arrow joins the column's chunks first: +425 MB). Texts mapped from disk (loaded with a cache)
-    leave the process's memory again after every ``_DROP_EVERY`` texts asked for (``memory.drop_mapped_pages``)."""
-
-    _DROP_EVERY = 32
+    leave the process's memory again after every ``memory.DROP_EVERY`` texts asked for, as ``memory.dropping``
+    does for a loop."""
 
     def __init__(self, documents: pd.DataFrame):
         self._column = documents["text"]
@@ -96,7 +95,7 @@ class DocumentTexts(Mapping):
             text = self._column.iat[self._place[doc_id]]
             self._last = (doc_id, "" if pd.isna(text) else str(text))
             self._asked += 1
-            if self._asked % self._DROP_EVERY == 0:
+            if self._asked % DROP_EVERY == 0:
                 drop_mapped_pages()
         return self._last[1]
 

@@ -3,7 +3,7 @@
 Public surface:
     release_free_memory() -> None
     drop_mapped_pages() -> None
-    dropping(items, every=32) -> iterator over items, dropping mapped pages every ``every`` items
+    dropping(items, every=DROP_EVERY) -> iterator over items, dropping mapped pages every ``every`` items
     MappedColumn(folder, type)  -- .append(array), .column() -> pyarrow.ChunkedArray
     mapped_empty(length, dtype, folder) -> numpy.ndarray
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 T = TypeVar("T")
+# Items (texts) read between two drops of the mapped pages: at most 2 MB each stays mapped until then.
+DROP_EVERY = 32
 
 # The file mappings of MappedColumn and mapped_empty still in use (weak: a mapping goes with the last array over it).
 _MAPPINGS: weakref.WeakSet = weakref.WeakSet()
@@ -66,7 +68,7 @@ def drop_mapped_pages() -> None:
         mapping.madvise(drop)
 
 
-def dropping(items: Iterable[T], every: int = 32) -> Iterator[T]:
+def dropping(items: Iterable[T], every: int = DROP_EVERY) -> Iterator[T]:
     """``items`` one by one, with ``drop_mapped_pages()`` after every ``every`` of them and at the end: for a loop
     that reads mapped data item by item, such as texts. The kernel maps a file's pages in blocks of up to 2 MB (its
     page cache holds large folios), so reading 500 texts spread over a corpus's column, or hashing every text, would
