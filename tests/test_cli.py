@@ -390,6 +390,21 @@ def test_4_read_table_undoes_what_write_table_protects(tmp_path):
     assert list(read["text"].cat.categories) == ["", "-cmd", "=1+2", "plain"]
 
 
+def test_4_read_table_in_blocks_keeps_the_rows_asked_for(tmp_path, monkeypatch):
+    from newslens import plots
+
+    monkeypatch.setattr(plots, "READ_CHUNK_ROWS", 3)  # blocks of rows 0-2, 3-5, 6
+    table = pd.DataFrame({"who": ["b", "", "=a", "c", "b", "", "d"], "n": [0, 1, 2, 3, 4, 5, 6]})
+    path = write_table(table, "t", tmp_path)
+    read = read_table(path, categories=("who",), keep=lambda rows: rows["who"] != "")
+    # Each block's labels differ; the table's are their sorted union, the rows kept numbered from 0.
+    assert list(read["who"].cat.categories) == ["", "=a", "b", "c", "d"]  # "" stands for an empty cell
+    assert read.to_dict("list") == {"who": ["b", "=a", "c", "b", "d"], "n": [0, 2, 3, 4, 6]}
+    assert list(read.index) == [0, 1, 2, 3, 4]
+    assert read_table(path, ("n",)).to_dict("list") == {"n": list(range(7))}  # blocks joined, no filter
+    assert len(read_table(path, keep=lambda rows: rows["n"] > 9)) == 0
+
+
 # --- 5. quiet, informative batch runs; 6. byte-identical streams ---------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from newslens.parts import PartsWriter
+from newslens.parts import PartsWriter, PartsWriters
 
 
 def frame(rows):
@@ -36,6 +36,18 @@ def test_parts_come_back_in_order_with_their_dtypes(tmp_path, on_disk):
     pd.testing.assert_frame_equal(parts.head(3), pd.concat([FIRST, SECOND], ignore_index=True))
     pd.testing.assert_frame_equal(parts.head(1), FIRST.head(1))
     pd.testing.assert_frame_equal(parts.whole(), pd.concat([FIRST, SECOND], ignore_index=True))
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
+def test_several_tables_written_together_each_in_its_file(tmp_path, on_disk):
+    writers = PartsWriters(tmp_path if on_disk else None)
+    for first, second in ((FIRST, SECOND), (SECOND, FIRST.iloc[0:0])):
+        writers.add("one", first)
+        writers.add("two", second)
+    one, two = writers.done("one"), writers.done("two")
+    assert [len(part) for part in one] == [2, 1] and [len(part) for part in two] == [1, 0]
+    pd.testing.assert_frame_equal(two.whole(), SECOND)
+    assert sorted(path.name for path in tmp_path.iterdir()) == (["one.parquet", "two.parquet"] if on_disk else [])
 
 
 def test_no_parts_give_one_empty_part_with_the_columns(tmp_path):

@@ -59,7 +59,7 @@ from newslens.attribution import Attribution, find_attributions_many
 from newslens.corpus import DocumentTexts
 from newslens.memory import release_free_memory
 from newslens.parallel import kept_workers
-from newslens.parts import Parts, PartsWriter
+from newslens.parts import Parts, PartsWriters
 from newslens.text import flat_spans, paired_spans, sentence_spans, split_sentences
 
 KINDS = ("person", "country", "organisation")
@@ -1655,7 +1655,7 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
     """The mentions and quotes (``Parts``, written into ``folder``; None: kept in memory) and the unknown names,
     one run of documents (``_document_runs``) at a time: neither a corpus's mentions nor its attributions (235 MB
     for 196,509 at 10,000 articles) are ever whole in memory."""
-    writers: dict[str, PartsWriter] = {}
+    writers = PartsWriters(folder)
     names = _NameTally(registry)
     parsed: dict[str, list] = {}  # sentences parsed in one run are not parsed again in the next
     with kept_workers():  # the matcher and the parser are loaded once per worker, not once per run
@@ -1664,13 +1664,11 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
             found = cached_attributions(run, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
             quotes = find_quotes(run, registry, mentions, found)
             names.add(run, jobs)
-            for name, table in (("mentions", mentions), ("quotes", quotes)):
-                if name not in writers:
-                    writers[name] = PartsWriter(table, None if folder is None else folder / f"{name}.parquet")
-                writers[name].add(table)
+            writers.add("mentions", mentions)
+            writers.add("quotes", quotes)
             del mentions, found, quotes
             release_free_memory()
-    return {"mentions": writers["mentions"].done(), "quotes": writers["quotes"].done(),
+    return {"mentions": writers.done("mentions"), "quotes": writers.done("quotes"),
             "unknown": names.table(UNKNOWN_MIN_COUNT)}
 
 

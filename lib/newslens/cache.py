@@ -139,11 +139,14 @@ class DocumentCache:
     def _group_rows(self, keys: list[str]) -> pd.DataFrame:
         # The shards are joined as Arrow tables and made one DataFrame per group: a DataFrame per shard cost seconds
         # on a 10,000-document rerun, and all shards at once held the Arrow copy of 100,000 texts beside pandas'.
-        shards = [table for table in map(self._read_shard, sorted({key[:2] for key in keys})) if table is not None]
+        # Each shard is cut to the keys as it is read: a group of keys spread over many shards (the mentions of a
+        # run of documents) would otherwise hold every row of those shards at once.
+        wanted = pa.array(keys, pa.string())
+        shards = [table.filter(pc.is_in(table[KEY], value_set=wanted))
+                  for table in map(self._read_shard, sorted({key[:2] for key in keys})) if table is not None]
         if not shards:
             return pd.DataFrame()
-        table = pa.concat_tables(shards, promote_options="permissive")  # a shard of "no rows" only has nulls
-        return table.filter(pc.is_in(table[KEY], value_set=pa.array(keys, pa.string()))).to_pandas()
+        return pa.concat_tables(shards, promote_options="permissive").to_pandas()  # a "no rows" shard: only nulls
 
     def put(self, results: dict[str, pd.DataFrame]) -> None:
         """Store the rows of each key (an empty frame is stored as "no rows"), replacing its shard atomically."""

@@ -2,6 +2,8 @@
 
 Public surface:
     PartsWriter(template, path=None)   .add(frame) part by part (an empty part is kept), then .done() -> Parts
+    PartsWriters(folder=None)          .add(name, frame) for several tables made part by part together, each
+                                       written as ``<folder>/<name>.parquet`` (None: in memory); .done(name) -> Parts
     Parts                              len() (rows), iteration (one DataFrame per part, in order; one empty part
                                        when none was added), .frames(columns), .head(n), .whole(columns),
                                        .empty (the columns and dtypes), .fingerprint (set by who made it, or None)
@@ -118,6 +120,23 @@ class PartsWriter:
             self._writer = pq.ParquetWriter(self.path, _arrow(self.template).schema)
         self._writer.close()
         return Parts(self.template, path=self.path, rows=self._rows)
+
+
+class PartsWriters:
+    """A ``PartsWriter`` per table name, made with the first part added to it (its template): the tables made part
+    by part together are written as ``<folder>/<name>.parquet``, or kept in memory when ``folder`` is None."""
+
+    def __init__(self, folder: str | Path | None = None):
+        self.folder = None if folder is None else Path(folder)
+        self._writers: dict[str, PartsWriter] = {}
+
+    def add(self, name: str, frame: pd.DataFrame) -> None:
+        if name not in self._writers:
+            self._writers[name] = PartsWriter(frame, None if self.folder is None else self.folder / f"{name}.parquet")
+        self._writers[name].add(frame)
+
+    def done(self, name: str) -> Parts:
+        return self._writers[name].done()
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:

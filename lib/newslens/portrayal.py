@@ -30,7 +30,7 @@ from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
 from newslens.memory import dropping, release_free_memory
 from newslens.parallel import kept_workers
-from newslens.parts import Parts, PartsWriter
+from newslens.parts import Parts, PartsWriters
 
 LABELS = ("negative", "neutral", "positive")
 SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
@@ -60,15 +60,17 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
     ``jobs`` is the number of processes for the encoder on large corpora (0: every core; the same results for any
     number).
     """
-    return _mention_sentiment(_texts(documents), mentions, quotes, method, scorer, cache_dir, progress, jobs)
+    mentions = mentions.reset_index(drop=True)
+    return _mention_sentiment(_texts(documents), mentions, _excluded_marks(mentions, quotes), method, scorer,
+                              cache_dir, progress, jobs)
 
 
-def _mention_sentiment(texts: dict[str, str], mentions: pd.DataFrame, quotes: pd.DataFrame, method: str | None,
+def _mention_sentiment(texts: dict[str, str], mentions: pd.DataFrame, marks: pd.DataFrame, method: str | None,
                        scorer: Callable[..., pd.DataFrame] | None = None, cache_dir: str | Path | None = None,
                        progress: bool = False, jobs: int = 1, memo: dict | None = None) -> pd.DataFrame:
-    """``mention_sentiment`` with the documents' texts by doc_id; ``memo`` as for ``score_targets``."""
+    """``mention_sentiment`` with the documents' texts by doc_id and the ``_excluded_marks`` of ``mentions`` (the
+    same for every method: found once); ``memo`` as for ``score_targets``."""
     out = mentions.reset_index(drop=True).copy()
-    marks = _excluded_marks(out, quotes)
     # Excluded mentions are not scored: they count toward no tone, and the encoder's time grows with every mention
     # it reads (one mention in seven of the 10,000-article benchmark corpus).
     kept = ~marks["excluded"].to_numpy()
@@ -106,7 +108,8 @@ def _excluded_marks(out: pd.DataFrame, quotes: pd.DataFrame) -> pd.DataFrame:
             [speaker_at["doc_id"].to_numpy(dtype=object), speaker_at["speaker_start"].to_numpy(dtype=np.int64)]))
         # Per document, its quotes shortest first (ties in table order): the first that holds a mention is the
         # innermost. One containment matrix (mentions × quotes) per document, not a scan per mention.
-        ordered = quotes.assign(length=quotes["quote_end"] - quotes["quote_start"], order=np.arange(len(quotes)))
+        ordered = quotes[["doc_id", "quote_start", "quote_end", "speaker"]]  # not the quote text: a copy is made
+        ordered = ordered.assign(length=ordered["quote_end"] - ordered["quote_start"], order=np.arange(len(quotes)))
         ordered = ordered.sort_values(["doc_id", "length", "order"], kind="stable")
         q_docs = ordered["doc_id"].to_numpy(dtype=object)
         q_starts, q_ends = ordered["quote_start"].to_numpy(np.int64), ordered["quote_end"].to_numpy(np.int64)
@@ -492,7 +495,7 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     """The tables of ``actor_tone``, part by part (``_document_parts``); ``folder``: where the parts are written
     (None: kept in memory)."""
     memos: dict[str, dict] = {method: {} for method in methods}
-    writers: dict[str, PartsWriter] = {}
+    writers = PartsWriters(folder)
     pooled: list[tuple[pd.DataFrame, np.ndarray]] = []
     bar = None
     if progress:
@@ -504,18 +507,21 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
             for part_documents, part_mentions, part_quotes in _document_parts(documents, mentions, quotes):
                 texts = _texts(part_documents)  # this part's only: 100,000 texts as Python strings are 450 MB
                 position = {doc_id: number for number, doc_id in enumerate(texts)}
-                scored = {method: _mention_sentiment(texts, part_mentions, part_quotes, method, cache_dir=cache_dir,
-                                                     jobs=jobs, memo=memos[method]) for method in sorted(set(methods))}
-                by_document = _in_document_order(_stacked(
-                    [actor_document_summary(frame, registry, n_boot=n_boot, rollup=rollup, jobs=jobs)
-                     for frame in scored.values()]), position)
-                for name, table in (("scored", scored[methods[0]]), ("by_document", by_document)):
-                    if name not in writers:
-                        writers[name] = PartsWriter(table, None if folder is None else folder / f"{name}.parquet")
-                    writers[name].add(table)
-                pooled.append(_stacked_groups([_group_scores(frame, registry, ["actor"], rollup)
-                                               for frame in scored.values()]))
-                del scored, by_document
+                part_mentions = part_mentions.reset_index(drop=True)
+                marks = _excluded_marks(part_mentions, part_quotes)
+                summaries, groups = [], []
+                for method in sorted(set(methods)):  # one method's scored mentions in memory at a time
+                    scored = _mention_sentiment(texts, part_mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
+                                                memo=memos[method])
+                    summaries.append(actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup,
+                                                            jobs=jobs))
+                    groups.append(_group_scores(scored, registry, ["actor"], rollup))
+                    if method == methods[0]:
+                        writers.add("scored", scored)
+                    del scored
+                writers.add("by_document", _in_document_order(_stacked(summaries), position))
+                pooled.append(_stacked_groups(groups))
+                del marks, summaries, groups
                 release_free_memory()
                 if bar is not None:
                     bar.update(len(part_mentions))
@@ -523,7 +529,7 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     finally:
         if bar is not None:
             bar.close()
-    return {"scored": writers["scored"].done(), "summary": summary, "by_document": writers["by_document"].done()}
+    return {"scored": writers.done("scored"), "summary": summary, "by_document": writers.done("by_document")}
 
 
 def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quotes: pd.DataFrame | Parts
