@@ -219,6 +219,22 @@ def test_distinctive_terms_g2_tiny(tiny):
     assert top2["term"].tolist() == ["envoy", "met", "ceasefire", "end"]
 
 
+def test_distinctive_term_parts_a_part_per_chunk_of_documents(tiny, tmp_path):
+    parts = freq.distinctive_term_parts(tiny, min_count=1, top_n=2, folder=tmp_path)
+    chunked = freq._COUNT_CHUNK == 1
+    assert [len(part) for part in parts] == ([2, 2] if chunked else [4])  # top 2 of a, then of b
+    assert parts.path == tmp_path / "distinctive_terms.parquet"
+    pd.testing.assert_frame_equal(parts.whole(), distinctive_terms(tiny, min_count=1, top_n=2))
+    # Cached: kept on disk as parts, read back without computing again.
+    corpus = tokenize_documents(pd.DataFrame({"doc_id": ["a", "b"], "text": [TEXT_A, TEXT_B]}),
+                                FrequencyOptions(min_count=1), cache_dir=tmp_path / "cache")
+    first = freq.cached(corpus, freq.distinctive_term_parts, top_n=2)
+    assert first.path.is_relative_to(tmp_path / "cache")
+    assert first.whole()["term"].tolist() == ["envoy", "met", "ceasefire", "end"]
+    again = freq.cached(corpus, freq.distinctive_term_parts, top_n=2)
+    pd.testing.assert_frame_equal(again.whole(), first.whole())
+
+
 def test_distinctive_terms_tfidf_tiny(tiny):
     table = distinctive_terms(tiny, min_count=1, by="tfidf")
     a = table[table["doc_id"] == "a"].set_index("term")

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from newslens.parts import PartsWriter, PartsWriters
+from newslens.parts import PartsWriter, PartsWriters, distinct_count, first_groups
 
 
 def frame(rows):
@@ -70,3 +70,20 @@ def test_an_unreadable_parts_file_names_the_file(tmp_path):
     (tmp_path / "t.parquet").write_bytes(b"not parquet")
     with pytest.raises(OSError, match="t.parquet"):
         list(parts)
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
+def test_first_groups_and_distinct_count_of_parts_and_frames(tmp_path, on_disk):
+    # Three parts of a per-document table: documents a, b | c | a (a again: counted once).
+    rows = [frame([(d, None, n, False, 0.0)]) for d, n in (("a", 1), ("a", 2), ("b", 3))]
+    writer = PartsWriter(FIRST, tmp_path / "t.parquet" if on_disk else None)
+    writer.add(pd.concat(rows, ignore_index=True))
+    writer.add(frame([("c", None, 4, False, 0.0)]))
+    writer.add(frame([("a", None, 5, False, 0.0)]))
+    parts = writer.done()
+    assert first_groups(parts, 1)["clause_start"].tolist() == [1, 2]
+    assert first_groups(parts, 2)["clause_start"].tolist() == [1, 2, 3]
+    assert first_groups(parts, 3)["clause_start"].tolist() == [1, 2, 3, 4]  # stops at the part that completes 3
+    assert first_groups(parts.head(4), 2)["doc_id"].tolist() == ["a", "a", "b"]  # a DataFrame: a, a, b, c
+    assert distinct_count(parts, "doc_id") == 3 and distinct_count(parts.whole(), "doc_id") == 3
+    assert len(first_groups(FIRST.iloc[0:0], 3)) == 0 and distinct_count(FIRST.iloc[0:0], "doc_id") == 0

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from newslens import findings, site
+from newslens.actors import tally_quotes
 from newslens.corpus import support_statements
 from newslens.parameters import ParameterSpec
+from newslens.parts import PartsWriter
 from newslens.plots import describe_figure, heatmap, save_figure
 from newslens.report import MAX_HTML_ROWS, format_cell, show_table, with_titles
 
@@ -98,12 +100,24 @@ def test_discovery_finding():
 def test_quotes_finding():
     quotes = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c"],
                            "speaker": ["Kaja Kallas", "", "Vladimir Putin", "Kaja Kallas", ""]})
-    finding = findings.quotes_finding(quotes, top=2)
+    tally = tally_quotes(quotes)
+    assert (tally.quotes, tally.documents, tally.unattributed) == (5, 3, 2)
+    assert tally.per_speaker.to_dict("list") == {"speaker": ["Kaja Kallas", "Vladimir Putin"], "quotes": [2, 1]}
+    finding = findings.quotes_finding(tally, top=2)
     assert finding.text == ("5 quotes in 3 documents: 3 attributed to 2 actors, most to Kaja Kallas (2) and Vladimir "
                             "Putin (1); 2 quotes from sources that are no actor.")
-    assert findings.quotes_finding(quotes.iloc[[1]]).text == \
+    assert findings.quotes_finding(tally_quotes(quotes.iloc[[1]])).text == \
         "1 quote in 1 document: none to an actor; 1 quote from a source that is no actor."
-    assert findings.quotes_finding(quotes.iloc[:0]).text == "No quote or reported speech was found."
+    assert findings.quotes_finding(tally_quotes(quotes.iloc[:0])).text == "No quote or reported speech was found."
+    # In parts, the same counts; speakers tied on quotes come by name.
+    writer = PartsWriter(quotes)
+    for rows in ([4, 0], [2, 3, 1]):  # c, a | b, b, a
+        writer.add(quotes.iloc[rows])
+    tied = tally_quotes(writer.done())
+    assert (tied.quotes, tied.documents, tied.unattributed) == (5, 3, 2)
+    assert tied.per_speaker.to_dict("list") == {"speaker": ["Kaja Kallas", "Vladimir Putin"], "quotes": [2, 1]}
+    one_each = tally_quotes(quotes.iloc[[2, 0]])  # Putin's quote first
+    assert one_each.per_speaker["speaker"].tolist() == ["Kaja Kallas", "Vladimir Putin"]
 
 
 def test_speaker_target_finding_reads_no_tone_from_a_few_mentions():

@@ -9,6 +9,7 @@ Public surface (plain data in, plain data out):
     most_mentioned_first(per_actor) -> Index                              ties by name
     found_by_counts(mentions) -> DataFrame                                actors × way found
     mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
+    tally_quotes(quotes) -> QuoteTally                                    quotes per speaker, documents, unattributed
     unknown_names(documents, registry, min_count=2, ignore=(), jobs=1) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
   Discovery (actors proposed from the text, no registry needed):
@@ -59,7 +60,7 @@ from newslens.attribution import Attribution, find_attributions_many
 from newslens.corpus import DocumentTexts
 from newslens.memory import release_free_memory
 from newslens.parallel import kept_workers
-from newslens.parts import Parts, PartsWriters
+from newslens.parts import Parts, PartsWriters, frames_of
 from newslens.text import flat_spans, paired_spans, sentence_spans, split_sentences
 
 KINDS = ("person", "country", "organisation")
@@ -325,19 +326,37 @@ def mention_counts(mentions: pd.DataFrame | Parts, max_actors: int | None = None
     order = actors_by_mentions(mentions)[:max_actors]
     wanted = set(order)
     counts = _counted(mentions, ["actor", "doc_id"], lambda frame: frame[frame["actor"].isin(wanted)])
-    documents = set().union(*(frame["doc_id"].unique() for frame in _frames(mentions, ["doc_id"])))
+    documents = set().union(*(frame["doc_id"].unique() for frame in frames_of(mentions, ["doc_id"])))
     return counts.unstack(fill_value=0).reindex(index=order, columns=sorted(documents), fill_value=0)
 
 
-def _frames(table: pd.DataFrame | Parts, columns: list[str]) -> Iterable[pd.DataFrame]:
-    """The ``columns`` of a table, or of each of its parts in turn."""
-    return [table[columns]] if isinstance(table, pd.DataFrame) else table.frames(columns)
+@dataclass(frozen=True)
+class QuoteTally:
+    """Who gets to speak, counted over a quotes table (``find_quotes``, or its parts)."""
+    quotes: int  # quotes and reported speech found
+    documents: int  # documents with at least one
+    unattributed: int  # from a source that is no actor (speaker "")
+    per_speaker: pd.DataFrame  # speaker, quotes: one row per actor quoted, the most quoted first, ties by name
+
+
+def tally_quotes(quotes: pd.DataFrame | Parts) -> QuoteTally:
+    """Quotes per speaker and in all, counted part by part (the 1.9 million quotes of 100,000 articles are never
+    held whole: their doc_id and speaker alone took 250 MB)."""
+    per_speaker: Counter = Counter()
+    documents: set = set()
+    for frame in frames_of(quotes, ["doc_id", "speaker"]):
+        per_speaker.update(frame["speaker"].fillna("").astype(str).value_counts().to_dict())
+        documents.update(frame["doc_id"].unique())
+    unattributed = per_speaker.pop("", 0)
+    table = pd.DataFrame(sorted(per_speaker.items(), key=lambda item: (-item[1], item[0])),
+                         columns=["speaker", "quotes"]).astype({"speaker": object, "quotes": "int64"})
+    return QuoteTally(len(quotes), len(documents), unattributed, table)
 
 
 def _counted(table: pd.DataFrame | Parts, keys: list[str], rows=None) -> pd.Series:
     """Rows per value of ``keys`` (sorted by them), summed over the parts; ``rows(frame)`` picks the rows to
     count."""
-    sizes = [(frame if rows is None else rows(frame)).groupby(keys).size() for frame in _frames(table, keys)]
+    sizes = [(frame if rows is None else rows(frame)).groupby(keys).size() for frame in frames_of(table, keys)]
     return pd.concat(sizes).groupby(level=list(range(len(keys)))).sum()
 
 
@@ -1693,5 +1712,5 @@ def _fits(documents: pd.DataFrame, tables: dict) -> bool:
     documents'."""
     texts = DocumentTexts(documents)
     return all(doc_id in texts and texts[doc_id][start:end] == surface
-               for part in _frames(tables["mentions"], ["doc_id", "start", "end", "surface"])
+               for part in frames_of(tables["mentions"], ["doc_id", "start", "end", "surface"])
                for doc_id, start, end, surface in zip(part["doc_id"], part["start"], part["end"], part["surface"]))

@@ -12,10 +12,15 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .chronology import RESOLVED_DATE
+from .parts import Parts, distinct_count, first_groups
+
+if TYPE_CHECKING:
+    from .actors import QuoteTally
 
 FINDING_MIME = "application/vnd.newslens.finding+json"
 
@@ -138,17 +143,18 @@ def collocation_finding(collocations: pd.DataFrame, top: int = 3) -> Finding:
         "G² ranks the pairs; with few documents it is not a test.")
 
 
-def distinctive_finding(distinctive: pd.DataFrame, titles: dict[str, str], top: int = 3,
+def distinctive_finding(distinctive: pd.DataFrame | Parts, titles: dict[str, str], top: int = 3,
                         max_documents: int = 3) -> Finding:
-    """For the first ``max_documents`` documents, their ``top`` distinctive terms, naming each by its title."""
+    """For the first ``max_documents`` documents, their ``top`` distinctive terms, naming each by its title
+    (``distinctive``: ``frequency.distinctive_terms``, or its parts)."""
     parts = []
-    doc_ids = pd.unique(distinctive["doc_id"])  # not a group per document: 100,000 of them for three
-    for doc_id in doc_ids[:max_documents]:
-        terms = listing([_quoted(t) for t in distinctive.loc[distinctive["doc_id"] == doc_id, "term"].head(top)])
+    first = first_groups(distinctive, max_documents)  # not a group per document: 100,000 of them for three
+    for doc_id in pd.unique(first["doc_id"]):
+        terms = listing([_quoted(t) for t in first.loc[first["doc_id"] == doc_id, "term"].head(top)])
         parts.append(f"{_quoted(short_title(titles.get(doc_id, doc_id)))}: {terms}")
     if not parts:
         return Finding("No document has a term that sets it apart from the rest of the corpus.")
-    n_docs = len(doc_ids)
+    n_docs = distinct_count(distinctive, "doc_id")
     more = f" (the other {n_docs - len(parts)} in the table)" if n_docs > len(parts) else ""
     return Finding("Most distinctive of each document" + more + ": " + "; ".join(parts) + ".",
                    "With few, short documents a term used three times in one article is already distinctive.")
@@ -281,17 +287,15 @@ def discovery_finding(discovered: pd.DataFrame, top: int = 3) -> Finding:
                    "actor's numbers, and pass a corrected actors_discovered.yaml back as actors_file.", key=True)
 
 
-def quotes_finding(quotes: pd.DataFrame, top: int = 3) -> Finding:
-    """How many quotes, how many attributed to actors and to whom most (``quotes.csv``: ``doc_id``, ``speaker``
-    = the actor or empty)."""
-    if quotes.empty:
+def quotes_finding(tally: QuoteTally, top: int = 3) -> Finding:
+    """How many quotes, how many attributed to actors and to whom most (``newslens.actors.tally_quotes``)."""
+    if not tally.quotes:
         return Finding("No quote or reported speech was found.")
-    speakers = quotes["speaker"].fillna("").astype(str)
-    by_actor = speakers[speakers != ""].value_counts(sort=False).sort_values(ascending=False, kind="stable")
-    most = listing([f"{actor} ({n:,})" for actor, n in by_actor.head(top).items()])
-    unlinked = int((speakers == "").sum())
-    return Finding(f"{count(len(quotes), 'quote')} in {count(quotes['doc_id'].nunique(), 'document')}: "
-                   + (f"{int(by_actor.sum()):,} attributed to "
+    by_actor = tally.per_speaker
+    most = listing([f"{row.speaker} ({row.quotes:,})" for row in by_actor.head(top).itertuples()])
+    unlinked = tally.unattributed
+    return Finding(f"{count(tally.quotes, 'quote')} in {count(tally.documents, 'document')}: "
+                   + (f"{int(by_actor['quotes'].sum()):,} attributed to "
                       f"{count(len(by_actor), 'actor')}, most to {most}" if len(by_actor) else "none to an actor")
                    + (f"; {count(unlinked, 'quote')} from {'a source' if unlinked == 1 else 'sources'} that "
                       f"{'is' if unlinked == 1 else 'are'} no actor" if unlinked else "") + ".",

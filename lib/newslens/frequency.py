@@ -16,6 +16,7 @@ Tokenise once, then compute any table from the result::
     collocations(corpus)            # collocation, word1, word2, count, word1_count, word2_count, g2, pmi, t_score
     distinctive_terms(corpus)       # doc_id, rank, term, count, per_10k, rest_count, rest_per_10k, g2, p_value,
                                     # log_ratio, tfidf
+    distinctive_term_parts(corpus)  # the same in parts of documents (newslens.parts.Parts), kept on disk by cached
     keyness(corpus)                 # term, count, per_10k, reference_per_10k, reference_count, g2, p_value,
                                     # log_ratio, direction, reference
     kwic(corpus, ["ceasefire"])     # doc_id, query, left, keyword, right, position, start, end
@@ -58,13 +59,14 @@ from nltk.stem.snowball import SnowballStemmer
 from scipy.stats import chi2
 
 from .memory import dropping, mapped_empty, release_free_memory
+from .parts import Parts, PartsWriters
 from .parameters import check_values
 from .text import normalize_token, token_spans, tokens, word_forms
 
 __all__ = [
     "FrequencyOptions", "TokenizedCorpus", "STOPWORDS_VERSION", "load_stopwords", "tokenize_documents",
-    "term_frequencies", "document_term_counts", "ngrams", "collocations", "distinctive_terms", "keyness", "kwic",
-    "dispersion", "concordance_terms", "log_likelihood", "log_ratio", "cached",
+    "term_frequencies", "document_term_counts", "ngrams", "collocations", "distinctive_terms",
+    "distinctive_term_parts", "keyness", "kwic", "dispersion", "concordance_terms", "log_likelihood", "log_ratio", "cached",
 ]
 
 _STOPWORDS_FILE = "stopwords_en.txt"
@@ -409,7 +411,8 @@ def _renumbered(keys: list[str], per_text: dict[str, tuple[np.ndarray, bytes]], 
     return words, word_ids, starts
 
 
-def cached(corpus: TokenizedCorpus, table: Callable[..., pd.DataFrame], *args, **kwargs) -> pd.DataFrame:
+def cached(corpus: TokenizedCorpus, table: Callable[..., pd.DataFrame | Parts], *args, **kwargs
+           ) -> pd.DataFrame | Parts:
     """``table(corpus, *args, **kwargs)`` — one of this module's tables, e.g. ``cached(corpus, ngrams)`` — read from
     the cache of ``corpus`` (``tokenize_documents(…, cache_dir=…)``) when the same documents, options, arguments and
     code made it before; computed and stored otherwise. Without a cache: computed.
@@ -424,13 +427,19 @@ def cached(corpus: TokenizedCorpus, table: Callable[..., pd.DataFrame], *args, *
 
     Returns
     -------
-    DataFrame
+    DataFrame, or ``Parts`` for a table made in parts (``distinctive_term_parts``; on disk with a cache)
     """
     from newslens.cache import cached_tables
 
     key = {**corpus.cache_key, "table": table.__name__, "args": list(args), "kwargs": kwargs}
-    tables, _ = cached_tables(corpus.cache_dir, f"frequency-{table.__name__}", key,
-                              lambda: ({"table": table(corpus, *args, **kwargs)}, {}))
+    if table in _PARTED_TABLES:  # written part by part into the cache entry and read back as Parts
+        def compute(folder):
+            return {"table": table(corpus, *args, folder=folder, **kwargs)}, {}
+    else:
+        def compute():
+            return {"table": table(corpus, *args, **kwargs)}, {}
+    tables, _ = cached_tables(corpus.cache_dir, f"frequency-{table.__name__}", key, compute,
+                              parted=table in _PARTED_TABLES)
     return tables["table"]
 
 
@@ -716,7 +725,8 @@ def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_cou
     over-used in the document (log_ratio > 0) with count >= min_count and ranks them by G² (see
     ``log_likelihood``), then log ratio, then alphabetically. ``by="tfidf"`` ranks all the document's terms with
     count >= min_count by TF-IDF, then alphabetically. ``top_n`` rows per document; documents in corpus order.
-    A one-document corpus has no "rest" and gives an empty table.
+    A one-document corpus has no "rest" and gives an empty table. The table whole: a large corpus's (3.5 million
+    rows at 100,000 articles) is better kept in parts, ``distinctive_term_parts``.
 
     Columns:
         doc_id, rank (1 = most distinctive), term
@@ -728,6 +738,14 @@ def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_cou
         tfidf                       raw count × idf, idf = ln((1 + n_docs) / (1 + documents)) + 1, each document's
                                     vector L2-normalised (scikit-learn's TfidfTransformer defaults)
     """
+    return distinctive_term_parts(corpus, top_n, min_count, by).whole()
+
+
+def distinctive_term_parts(corpus: TokenizedCorpus, top_n: int | None = None, min_count: int | None = None,
+                           by: str = "g2", folder: str | Path | None = None) -> Parts:
+    """``distinctive_terms`` as ``newslens.parts.Parts``, a part per chunk of documents, each written into
+    ``folder`` (``distinctive_terms.parquet``; None: kept in memory) as soon as it is made: the table is never whole
+    in memory. ``cached(corpus, distinctive_term_parts)`` keeps it in the cache."""
     if by not in ("g2", "tfidf"):
         raise ValueError('by must be "g2" or "tfidf"')
     top_n = _opt(top_n, corpus.options.top_n)
@@ -735,12 +753,15 @@ def distinctive_terms(corpus: TokenizedCorpus, top_n: int | None = None, min_cou
     idf = np.log((1 + len(corpus.doc_ids)) / (1 + corpus.document_counts())) + 1
     # Each document is compared with the corpus's totals only, so documents are ranked a chunk at a time: the
     # float arrays of all 33 million (document, term) pairs of 100,000 articles at once took 4 GB.
-    chunks = [_distinctive_chunk(corpus, first, idf, top_n, min_count, by)
-              for first in _chunk_starts(corpus)]
-    # Column by column, each column's pieces freed once joined, and not copied again into the frame: 2.5 million
-    # rows at 100,000 articles.
-    columns = {column: np.concatenate([chunk.pop(column) for chunk in chunks]) for column in list(chunks[0])}
-    return pd.DataFrame(columns, copy=False)
+    writers = PartsWriters(folder)
+    for first in _chunk_starts(corpus):
+        writers.add("distinctive_terms", pd.DataFrame(_distinctive_chunk(corpus, first, idf, top_n, min_count, by),
+                                                      copy=False))
+    return writers.done("distinctive_terms")
+
+
+# The tables made part by part (they take ``folder``): ``cached`` keeps them as ``Parts``.
+_PARTED_TABLES = {distinctive_term_parts}
 
 
 def _distinctive_chunk(corpus: TokenizedCorpus, first: int, idf: np.ndarray, top_n: int | None, min_count: int,

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import newslens.plots  # noqa: F401  (its rcParams: reproducible files, article text drawn as written)
+from newslens.parts import Parts, first_groups
 
 POSITIVE = "#4C72B0"
 NEGATIVE = "#C44E52"
@@ -69,13 +70,14 @@ def plot_top_ngrams(ngrams: pd.DataFrame, top_n: int = 15, title: str = "Most fr
     return fig
 
 
-def plot_distinctive_terms(distinctive: pd.DataFrame, top_n: int = 8, ncols: int = 3, max_documents: int = 12,
-                           value: str = "g2", labels: dict[str, str] | None = None,
+def plot_distinctive_terms(distinctive: pd.DataFrame | Parts, top_n: int = 8, ncols: int = 3,
+                           max_documents: int = 12, value: str = "g2", labels: dict[str, str] | None = None,
                            title: str = "Distinctive terms per document") -> Figure:
-    """Small multiples from ``distinctive_terms``: the ``top_n`` first terms of each of the first ``max_documents``
-    documents, bars of ``value`` ("g2", "log_ratio" or "tfidf"). ``labels`` maps doc_id to a panel title (e.g. the
-    article's title); the doc_id is used otherwise."""
-    documents = list(dict.fromkeys(distinctive["doc_id"]))[:max_documents]
+    """Small multiples from ``distinctive_terms`` (or its parts): the ``top_n`` first terms of each of the first
+    ``max_documents`` documents, bars of ``value`` ("g2", "log_ratio" or "tfidf"). ``labels`` maps doc_id to a
+    panel title (e.g. the article's title); the doc_id is used otherwise."""
+    distinctive = first_groups(distinctive, max_documents)
+    documents = list(dict.fromkeys(distinctive["doc_id"]))
     if not documents:
         return _empty(title)
     ncols = min(ncols, len(documents))

@@ -30,7 +30,7 @@ from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
 from newslens.memory import dropping, release_free_memory
 from newslens.parallel import kept_workers
-from newslens.parts import Parts, PartsWriters
+from newslens.parts import Parts, PartsWriters, frames_of
 
 LABELS = ("negative", "neutral", "positive")
 SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
@@ -580,10 +580,6 @@ def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(filled, ignore_index=True) if filled else parts[0]
 
 
-def _frames(table: pd.DataFrame | Parts) -> Iterable[pd.DataFrame]:
-    return [table] if isinstance(table, pd.DataFrame) else table
-
-
 def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     """The most negative and most positive sentences for each actor (and method), excluded mentions left out.
 
@@ -593,7 +589,7 @@ def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) 
     of +0.02 is not evidence of anything. ``scored`` may be in parts of whole documents (``actor_tone``): the
     strongest of each part are kept, and the strongest of those are the strongest of all.
     """
-    best = _strongest(pd.concat([_strongest(part, n) for part in _frames(scored)]), n)
+    best = _strongest(pd.concat([_strongest(part, n) for part in frames_of(scored)]), n)
     texts = DocumentTexts(documents)
     rows = [(actor, method, polarity, rank, float(score), doc_id, surface,
              " ".join(texts[doc_id][sent_start:sent_end].split()))
@@ -641,7 +637,7 @@ def speaker_target_matrix(scored: pd.DataFrame | Parts, registry: Sequence[Actor
     ``scored`` may be in parts (``actor_tone``): only the mentions inside quotes are kept from each.
     """
     quoted = []
-    for part in _frames(scored):
+    for part in frames_of(scored):
         data = _rolled(part, registry or [], rollup)
         if "method" not in data:
             data = data.assign(method="model")
