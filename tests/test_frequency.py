@@ -41,7 +41,6 @@ def tiny(request, monkeypatch):
 
 @pytest.mark.parametrize("cached", [False, True], ids=["no cache", "cache"])
 def test_two_documents_with_the_same_text_get_the_same_words(tmp_path, monkeypatch, cached):
-    monkeypatch.setattr(freq, "_RELEASE_EVERY", 1)  # freed memory given back after every text: same tokens
     documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [TEXT_A, TEXT_B, TEXT_A]})
     corpus = tokenize_documents(documents, FrequencyOptions(min_count=1), cache_dir=tmp_path if cached else None)
     a, c = (corpus.word_ids[corpus.doc_starts[i]:corpus.doc_starts[i + 1]] for i in (0, 2))
@@ -49,6 +48,19 @@ def test_two_documents_with_the_same_text_get_the_same_words(tmp_path, monkeypat
     counts = corpus.counts.toarray()
     assert counts[0].tolist() == counts[2].tolist()
     assert counts[:, corpus.terms.index("peace")].tolist() == [2, 1, 2]  # PEACE talks … PEACE talks; no PEACE!
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["no cache", "cache"])
+def test_texts_without_words(tmp_path, cached):
+    # No word at all in the first two texts: their tokens are all -1 (numbers, punctuation), then the -1 after each.
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": ["1,000 -- 2025!", "", "Peace, 12 peace."]})
+    corpus = tokenize_documents(documents, FrequencyOptions(min_count=1), cache_dir=tmp_path if cached else None)
+    assert corpus.words == ["peace"] and corpus.doc_words.tolist() == [0, 0, 2]
+    assert corpus.word_ids[corpus.doc_starts[2]:corpus.doc_starts[3]].tolist() == [0, -1, -1, 0, -1, -1]
+    assert set(corpus.word_ids[:corpus.doc_starts[2]].tolist()) == {-1}
+    only_numbers = tokenize_documents(documents.iloc[:2], FrequencyOptions(min_count=1),
+                                      cache_dir=tmp_path if cached else None)
+    assert only_numbers.words == [] and only_numbers.n_words == 0
 
 # --- statistics ------------------------------------------------------------------------------------------------
 

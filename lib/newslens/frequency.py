@@ -51,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 from nltk.collocations import BigramCollocationFinder
 from nltk.metrics import BigramAssocMeasures
@@ -58,7 +59,7 @@ from nltk.probability import FreqDist
 from nltk.stem.snowball import SnowballStemmer
 from scipy.stats import chi2
 
-from .memory import dropping, mapped_empty, release_free_memory
+from .memory import MappedColumn, dropping, mapped_empty, release_free_memory
 from .parts import Parts, PartsWriters
 from .parameters import check_values
 from .text import normalize_token, token_spans, tokens, word_forms
@@ -260,7 +261,6 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
 _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 
 
-_RELEASE_EVERY = 10_000  # texts renumbered between two returns of freed memory to the system
 _TOKEN_CHUNK = 8_000_000  # tokens counted at once by ``TokenizedCorpus.word_counts``
 _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
 
@@ -359,50 +359,60 @@ def _word_ids(texts: Sequence[str], cache_dir: str | Path | None, on_disk: Path 
     cache = DocumentCache(cache_dir, "tokens", source_version(text_module), _TOKEN_FIELDS) if cache_dir else None
     keys = [text_key(text) for text in dropping(texts)]
     # Word forms get a provisional id per distinct form, one shard group of texts at a time (only that group's
-    # rows in memory); each text keeps its forms' provisional ids and its tokens' local form indexes.
+    # rows in memory). Each text's tokens, as provisional ids, go to a spool (a mapped file of ``on_disk``) in the
+    # order the texts are read: holding them per text until renumbered took 0.45 GB at 100,000 articles.
     provisional: dict[str, int] = {}
-    per_text: dict[str, tuple[np.ndarray, bytes]] = {}
+    spool = MappedColumn(on_disk, pa.int32())
+    place: dict[str, tuple[int, int, int]] = {}  # text key -> (spooled array, first token, end)
 
     def compute(positions: list[int]) -> list[list[tuple[str, bytes]]]:
         return _document_words([texts[i] for i in dropping(positions)])
 
-    for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _TOKEN_FIELDS):
+    for group, (_, rows) in enumerate(cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute,
+                                                         _TOKEN_FIELDS)):
         forms_of_text = [json.loads(forms) for forms in rows["forms"]]
         # Factorized at once (hashing in C), then only the distinct forms looked up: a dict lookup per form of
         # every text cost seconds for 10,000 texts.
         codes, distinct = pd.factorize(np.fromiter(itertools.chain.from_iterable(forms_of_text), dtype=object,
                                                    count=sum(map(len, forms_of_text))))
         id_of_code = np.asarray([provisional.setdefault(form, len(provisional)) for form in distinct], dtype=np.int32)
-        ends = np.cumsum([len(forms) for forms in forms_of_text])
-        for key, ids, end, n_forms in zip(rows[KEY], rows["ids"], ends, map(len, forms_of_text)):
-            per_text[key] = (id_of_code[codes[end - n_forms:end]], ids)
-    return _renumbered(keys, per_text, list(provisional), on_disk)
+        form_ids = np.append(id_of_code[codes], np.int32(-1))  # each text's forms, one text after another
+        form_starts = np.cumsum([0, *map(len, forms_of_text)])[:-1]
+        local = [np.frombuffer(ids, dtype=np.int32) for ids in rows["ids"]]
+        token_ends = np.cumsum([len(ids) for ids in local], dtype=np.int64)
+        local = np.concatenate(local) if local else np.zeros(0, dtype=np.int32)
+        # A token's local form index made an index into form_ids; not a word (-1) takes its last entry, -1.
+        shift = np.repeat(form_starts, np.diff(token_ends, prepend=0))
+        spool.append(pa.array(form_ids[np.where(local >= 0, local + shift, len(form_ids) - 1)], type=pa.int32()))
+        del forms_of_text, codes, distinct, form_ids, local, shift
+        for key, end, length in zip(rows[KEY], token_ends, np.diff(token_ends, prepend=0)):
+            place[key] = (group, int(end - length), int(end))
+    return _renumbered(keys, place, spool, list(provisional), on_disk)
 
 
-def _renumbered(keys: list[str], per_text: dict[str, tuple[np.ndarray, bytes]], forms: list[str],
+def _renumbered(keys: list[str], place: dict[str, tuple[int, int, int]], spool: MappedColumn, forms: list[str],
                 on_disk: Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Word ids in order of first occurrence in the documents (in their order), and the token array filled in
-    place (in a mapped file of ``on_disk`` when given): each text's provisional ids (one per local form, in the
-    text's order of first occurrence) renumbered."""
+    place (in a mapped file of ``on_disk`` when given): each text's tokens, spooled as provisional ids (``place``:
+    where), renumbered."""
+    spooled = [chunk.to_numpy(zero_copy_only=False) for chunk in spool.column().chunks]
     word_of = np.full(len(forms), -1, dtype=np.int32)  # provisional id -> word id
-    sizes = [len(per_text[key][1]) // 4 + 1 for key in keys]  # int32 tokens, and the -1 after each document
+    sizes = [place[key][2] - place[key][1] + 1 for key in keys]  # the tokens, and the -1 after each document
     starts = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
     word_ids = mapped_empty(int(starts[-1]), np.int32, on_disk)
     n_words = 0
-    # Each text's entry is freed after its last use, and the freed memory given back now and then: the entries of
-    # 100,000 texts (0.45 GB) beside the filled token array took 0.56 GB more than the array alone.
-    last_use = {key: number for number, key in enumerate(keys)}  # two documents may have the same text
-    for number, (key, start, end) in enumerate(zip(keys, starts[:-1], starts[1:])):
-        form_ids, local = per_text.pop(key) if last_use[key] == number else per_text[key]
-        if number % _RELEASE_EVERY == _RELEASE_EVERY - 1:
-            release_free_memory()
-        new = form_ids[word_of[form_ids] < 0]
+    for key, start, end in dropping(zip(keys, starts[:-1], starts[1:])):
+        group, first, stop = place[key]
+        tokens = spooled[group][first:stop]
+        # A text's forms first occur in the order of their provisional ids' first occurrence (``_document_words``).
+        seen = pd.unique(tokens[tokens >= 0])
+        new = seen[word_of[seen] < 0]
         word_of[new] = np.arange(n_words, n_words + len(new), dtype=np.int32)
         n_words += len(new)
-        # Local form index -> word id; index -1 (not a word) takes the last entry, -1.
-        mapping = np.append(word_of[form_ids], np.int32(-1))
-        word_ids[start:end - 1] = mapping[np.frombuffer(local, dtype=np.int32)]
+        is_word = tokens >= 0
+        word_ids[start:end - 1][is_word] = word_of[tokens[is_word]]
+        word_ids[start:end - 1][~is_word] = -1
         word_ids[end - 1] = -1
     words = [None] * n_words
     for form, word in zip(forms, word_of.tolist()):
