@@ -1,8 +1,10 @@
 """Loading and cleaning: hand-checked expectations on the seeds, and every kind of bad input."""
+import hashlib
 import json
 import warnings
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import newslens
@@ -218,8 +220,6 @@ def test_text_column_is_the_texts_in_order_whatever_the_chunk(tmp_path, on_disk)
 
 
 def test_with_a_cache_the_texts_are_read_from_a_mapped_file_not_held(tmp_path):
-    import pyarrow as pa
-
     folder = tmp_path / "corpus"
     folder.mkdir()
     for number in range(40):  # 40 texts of about 100 kB: 4 MB
@@ -229,6 +229,23 @@ def test_with_a_cache_the_texts_are_read_from_a_mapped_file_not_held(tmp_path):
     mapped = newslens.load_corpus(folder, cache_dir=tmp_path / "cache").documents
     assert pa.total_allocated_bytes() - before < 1_000_000  # of the 4 MB of texts
     pd.testing.assert_frame_equal(mapped, held)
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["cache folder", "no cache"])
+def test_texts_as_read_kept_once_by_key_until_cleaned(tmp_path, on_disk):
+    from newslens.corpus import _RawTexts
+
+    texts = [f"Talks {n} went on in Genève. " * 20_000 for n in range(5)]  # 27 characters, 28 bytes ("è") x 20,000
+    before = pa.total_allocated_bytes()
+    raw = _RawTexts(tmp_path if on_disk else None, batch=2)
+    fields = [raw.add(text) for text in [*texts, texts[0]]]  # the first text read twice: kept once
+    held = pa.total_allocated_bytes() - before
+    assert held < 100_000 if on_disk else held > 2_200_000  # 4 of the 5 texts (560,000 bytes each) in Arrow arrays, the 5th pending
+    assert fields[0] == {"key": hashlib.sha256(texts[0].encode()).hexdigest(), "n_chars_raw": 540_000}
+    assert fields[5] == fields[0] and raw.keys() == [field["key"] for field in fields[:5]]
+    assert [raw.text(field["key"]) for field in fields[:5]] == texts
+    raw.close()
+    assert pa.total_allocated_bytes() - before < 100_000
 
 
 def test_metadata_missing_file_and_bad_dates(tmp_path):

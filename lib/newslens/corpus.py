@@ -153,13 +153,14 @@ def load_corpus(path: str | Path, cache_dir: str | Path | None = None) -> Corpus
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
     problems = _Problems()
+    raw_texts = _RawTexts(mapped_folder(cache_dir))
     if path.is_dir():
-        records = _read_folder(path, problems)
+        records = _read_folder(path, problems, raw_texts)
     elif path.suffix.lower() in (".csv", ".jsonl", ".parquet"):
-        records = _read_table(path, problems)
+        records = _read_table(path, problems, raw_texts)
     else:
         raise CorpusError(f"{path}: not a folder of .txt files nor a .csv, .jsonl or .parquet table")
-    return _build(records, problems, path, cache_dir)
+    return _build(records, raw_texts, problems, path, cache_dir)
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -320,7 +321,7 @@ def _walk(folder: str | Path, prefix: str = ""):
                 yield from _walk(entry.path, name + "/")
 
 
-def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
+def _read_folder(folder: Path, problems: _Problems, raw_texts: _RawTexts) -> list[dict]:
     entries = _list_folder(folder, problems)
     files = [(name, path) for name, path in entries if path.suffix.lower() == ".txt"]
     for name, path in entries:
@@ -356,17 +357,50 @@ def _read_folder(folder: Path, problems: _Problems) -> list[dict]:
             problems.add(name, "looks like an HTML page, not article text (convert it to plain text first)", "skipped")
             continue
         meta = metadata.get(name, {})
-        records.append({"doc_id": doc_id, "file": name, "where": name, **_raw(text), "encoding": encoding,
+        records.append({"doc_id": doc_id, "file": name, "where": name, **raw_texts.add(text), "encoding": encoding,
                         "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
                         "cited_source": meta.get("cited_source", ""), "published": meta.get("published", "")})
     return records
 
 
-def _raw(text: str) -> dict:
-    """A text as read, as a record keeps it until it is cleaned: UTF-8 bytes (a Python string of news text with one
-    curly quote takes two bytes per character, so 100,000 articles held as strings cost twice as much) and its
-    length in characters."""
-    return {"raw_utf8": text.encode("utf-8", "surrogatepass"), "n_chars_raw": len(text)}
+class _RawTexts:
+    """The texts as read, kept until they are cleaned as UTF-8 bytes (a Python string of news text with one curly
+    quote takes two bytes per character) by their ``text_key``, in a column on disk with a ``folder``
+    (``memory.MappedColumn``): held in memory, the texts of 100,000 articles (0.43 GB) were most of the peak of
+    loading them."""
+
+    def __init__(self, folder: Path | None, batch: int = 1_000):
+        self._column, self._batch = MappedColumn(folder, pa.large_binary()), batch
+        self._place: dict[str, int] = {}
+        self._pending: list[bytes] = []
+        self._read: pa.ChunkedArray | None = None
+
+    def add(self, text: str) -> dict:
+        """Keep ``text``; its record's fields: ``key`` (its ``text_key``) and ``n_chars_raw``."""
+        raw = text.encode("utf-8", "surrogatepass")
+        key = hashlib.sha256(raw).hexdigest()  # ``cache.text_key`` of the text as read
+        if key not in self._place:  # files with the same bytes are kept once
+            self._place[key] = len(self._place)
+            self._pending.append(raw)
+            if len(self._pending) == self._batch:
+                self._column.append(pa.array(self._pending, pa.large_binary()))
+                self._pending = []
+        return {"key": key, "n_chars_raw": len(text)}
+
+    def keys(self) -> list[str]:
+        return list(self._place)
+
+    def text(self, key: str) -> str:
+        if self._read is None:
+            if self._pending:
+                self._column.append(pa.array(self._pending, pa.large_binary()))
+                self._pending = []
+            self._read = self._column.column()
+        return self._read[self._place[key]].as_py().decode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
+        """Let the texts go (their file too, with a folder): every text is cleaned."""
+        self._column, self._read, self._pending, self._place = None, None, [], {}
 
 
 def _parse_date(value: str) -> str | None:
@@ -469,7 +503,7 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _read_table(path: Path, problems: _Problems) -> list[dict]:
+def _read_table(path: Path, problems: _Problems, raw_texts: _RawTexts) -> list[dict]:
     try:
         if path.suffix.lower() == ".csv":
             with warnings.catch_warnings():
@@ -518,7 +552,7 @@ def _read_table(path: Path, problems: _Problems) -> list[dict]:
             problems.add(where, f"{len(text):,} characters, over the {MAX_DOCUMENT_BYTES / 1e6:g} MB limit for one "
                                 "article (a whole archive or book?); split it into articles", "skipped")
             continue
-        records.append({"doc_id": doc_id, "file": path.name, "where": where, **_raw(text), "encoding": "utf-8",
+        records.append({"doc_id": doc_id, "file": path.name, "where": where, **raw_texts.add(text), "encoding": "utf-8",
                         "title": _cell(row.get("title")), "outlet": _cell(row.get("outlet")),
                         "cited_source": _cell(row.get("cited_source")),
                         "published": _published(_cell(row.get("published")), where, problems)})
@@ -561,14 +595,13 @@ def _fingerprint(clean: str) -> str:
     return hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
 
 
-def _cleaned(raw_texts: dict[str, bytes], cache_dir: str | Path | None
+def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None
              ) -> tuple[dict[str, tuple[int, str, str, int, str]], pa.ChunkedArray]:
     """The place of the cleaned text in the column returned, removals (JSON), language, word count and duplicate
-    fingerprint of each text as read (UTF-8), by its ``text_key``: read from the cache where it is there, else
-    computed (and stored). ``raw_texts`` (by key) is emptied on the way, one shard group at a time, so that a text
-    as read is freed once it is cleaned; the cleaned texts go to a column on disk with a cache
-    (``memory.MappedColumn``): as Python strings, every cleaned text beside the texts as read not yet cleaned made
-    the peak of loading 100,000 articles."""
+    fingerprint of each text as read, by its ``text_key``: read from the cache where it is there, else computed
+    (and stored). The cleaned texts go to a column on disk with a cache (``memory.MappedColumn``): as Python
+    strings, every cleaned text beside the texts as read not yet cleaned made the peak of loading 100,000
+    articles."""
     from newslens import cleaning, language, text
     from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version
 
@@ -580,32 +613,27 @@ def _cleaned(raw_texts: dict[str, bytes], cache_dir: str | Path | None
                                  extra=" ".join([getattr(py3langid, "__version__", ""), *_CLEANED_COLUMNS]))
         cache = DocumentCache(cache_dir, "cleaned", version, _CLEANED_COLUMNS)
 
-    def clean_all(raws: list[bytes]) -> list[list[tuple]]:
-        return [_clean_one(raw.decode("utf-8", "surrogatepass")) for raw in raws]
+    def clean_all(keys: list[str]) -> list[list[tuple]]:
+        return [_clean_one(raw_texts.text(key)) for key in dropping(keys)]
 
     cleaned, column, placed = {}, MappedColumn(mapped_folder(cache_dir), pa.large_string()), 0
-    for keys, rows in cached_row_groups(cache, raw_texts, clean_all, _CLEANED_COLUMNS):
+    for _, rows in cached_row_groups(cache, {key: key for key in raw_texts.keys()}, clean_all, _CLEANED_COLUMNS):
         cleaned.update((key, (placed + place, str(removals), str(language_code), int(n_words), str(fingerprint)))
                        for place, (key, removals, language_code, n_words, fingerprint)
                        in enumerate(zip(rows[KEY], rows["removals"], rows["language"], rows["n_words"],
                                         rows["fingerprint"])))
         column.append(pa.array(rows["text"].tolist(), pa.large_string()))
         placed += len(rows)
-        for key in keys:
-            del raw_texts[key]
     return cleaned, column.column()
 
 
-def _build(records: list[dict], problems: _Problems, path: Path, cache_dir: str | Path | None = None) -> Corpus:
+def _build(records: list[dict], raw_texts: _RawTexts, problems: _Problems, path: Path,
+           cache_dir: str | Path | None = None) -> Corpus:
     rows, report = [], []
     first_with_text: dict[str, str] = {}
-    raw_texts = {}
-    for record in records:  # the texts as read leave the records: only their key (``text_key``) stays
-        raw = record.pop("raw_utf8")
-        record["key"] = hashlib.sha256(raw).hexdigest()
-        raw_texts[record["key"]] = raw
     cleaned, cleaned_texts = _cleaned(raw_texts, cache_dir)
-    release_free_memory()  # the texts as read were freed
+    raw_texts.close()
+    release_free_memory()
     texts = _TextColumn(mapped_folder(cache_dir))
     for record in dropping(sorted(records, key=lambda r: r["doc_id"])):  # files with the same bytes share an entry
         place, removals_json, language, n_words, fingerprint = cleaned[record.pop("key")]
