@@ -4,6 +4,7 @@ Public surface:
     release_free_memory() -> None
     drop_mapped_pages() -> None
     dropping(items, every=DROP_EVERY) -> iterator over items, dropping mapped pages every ``every`` items
+    MappedTable(folder, schema=None)  -- .append(table), .table() -> pyarrow.Table
     MappedColumn(folder, type)  -- .append(array), .column() -> pyarrow.ChunkedArray
     mapped_empty(length, dtype, folder) -> numpy.ndarray
 
@@ -107,45 +108,69 @@ def mapped_empty(length: int, dtype, folder: str | Path | None) -> np.ndarray:
     return np.frombuffer(_mapping(file, mmap.ACCESS_WRITE), dtype=dtype)
 
 
-class MappedColumn:
-    """A column of Arrow arrays appended one at a time and kept in a file of ``folder`` mapped into memory rather
+class MappedTable:
+    """Arrow tables (of one schema) appended one at a time and kept in a file of ``folder`` mapped into memory rather
     than in the process's heap, as datasets libraries keep their Arrow tables: the process holds only the pages it
     has read since the last ``drop_mapped_pages()``, and the operating system reads them again from its file cache
     when needed. The texts of 100,000 articles (0.4 GB) held by every notebook were the largest part of its memory
     that did not need to be there. The file has no name (``tempfile.TemporaryFile``): it is gone when the process
-    ends or the column is no longer used, and no two processes share one. With ``folder`` None the arrays are kept
+    ends or the table is no longer used, and no two processes share one. With ``folder`` None the tables are kept
     in memory.
 
     Parameters
     ----------
     folder : path or None
         Where the file is written (a cache folder: on disk, not a memory file system such as /tmp may be).
-    type : pyarrow.DataType
-        The arrays' type.
+    schema : pyarrow.Schema, optional
+        The tables' schema; None: the first table's (every later one is cast to it).
     """
 
+    def __init__(self, folder: str | Path | None, schema=None):
+        self.folder, self.schema, self._tables, self._file, self._writer = folder, schema, [], None, None
+
+    def append(self, table) -> None:
+        """Add the rows of ``table`` (a ``pyarrow.Table``) at the end; written to the file at once with a folder."""
+        import pyarrow as pa
+
+        if self.schema is None:
+            self.schema = table.schema
+        table = table.cast(self.schema)
+        if self.folder is None:
+            self._tables.append(table)
+            return
+        if self._file is None:
+            self._file = _nameless_file(self.folder)
+            self._writer = pa.ipc.new_file(self._file, self.schema)
+        self._writer.write_table(table)
+
+    def table(self):
+        """All the rows appended, as one ``pyarrow.Table`` (over the mapped file when there is one; no rows and no
+        schema: None)."""
+        import pyarrow as pa
+
+        if self._file is None:  # kept in memory, or nothing was appended
+            if self.schema is None:
+                return None
+            return pa.concat_tables(self._tables) if self._tables else self.schema.empty_table()
+        self._writer.close()
+        return pa.ipc.open_file(pa.py_buffer(_mapping(self._file))).read_all()
+
+
+class MappedColumn(MappedTable):
+    """One column of a ``MappedTable``: Arrow arrays of ``type`` appended one at a time (``append``), read back as
+    one ``pyarrow.ChunkedArray`` (``column``)."""
+
     def __init__(self, folder: str | Path | None, type):
-        self.folder, self.type, self._arrays, self._file, self._writer = folder, type, [], None, None
+        import pyarrow as pa
+
+        super().__init__(folder, pa.schema([("values", type)]))
 
     def append(self, array) -> None:
         """Add ``array`` (of the column's type) at the end; written to the file at once with a folder."""
         import pyarrow as pa
 
-        if self.folder is None:
-            self._arrays.append(array)
-            return
-        if self._file is None:
-            self._file = _nameless_file(self.folder)
-            self._writer = pa.ipc.new_file(self._file, pa.schema([("values", self.type)]))
-        self._writer.write_batch(pa.record_batch([array], names=["values"]))
+        super().append(pa.table([array], schema=self.schema))
 
     def column(self):
         """All the arrays appended, as one ``pyarrow.ChunkedArray`` (over the mapped file when there is one)."""
-        import pyarrow as pa
-
-        if self._file is None:  # kept in memory, or nothing was appended
-            return pa.chunked_array(self._arrays, type=self.type)
-        self._writer.close()
-        reader = pa.ipc.open_file(pa.py_buffer(_mapping(self._file)))
-        return pa.chunked_array([reader.get_batch(i).column(0) for i in range(reader.num_record_batches)],
-                                type=self.type)
+        return self.table().column(0)
