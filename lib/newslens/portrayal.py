@@ -25,10 +25,11 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
-from newslens.memory import dropping, release_free_memory
+from newslens.memory import MappedColumn, dropping, release_free_memory
 from newslens.parallel import kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
 
@@ -363,22 +364,29 @@ def _group_scores(scored: pd.DataFrame, registry: Sequence[Actor], keys: list[st
     return frame, scores
 
 
-def _pooled_groups(parts: list[tuple[pd.DataFrame, np.ndarray]], keys: list[str]
-                   ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The ``_group_scores`` of consecutive parts of one table (in table order) as those of the whole table: counts
-    added up, and each group's scores put together part after part, so in table order as before."""
-    pooled = pd.concat([frame for frame, _ in parts], ignore_index=True)
-    flat = np.concatenate([scores for _, scores in parts])
+def _pooled_groups(frames: list[pd.DataFrame], scores, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``_group_scores`` of consecutive parts of one table (in table order; ``frames``: each part's groups;
+    ``scores``: their scores one part after another, a ``pyarrow.ChunkedArray``) as those of the whole table:
+    counts added up, and each group's scores put together part after part, so in table order as before. The scores
+    are copied a group at a time: index arrays over every score (8.5 million mentions at 100,000 articles) took
+    0.5 GB for a moment."""
+    pooled = pd.concat(frames, ignore_index=True)
     sizes = pooled["scored"].to_numpy()
-    starts = np.cumsum(sizes) - sizes  # where each part-group's scores begin in ``flat``
+    starts = np.cumsum(sizes) - sizes  # where each part-group's scores begin in ``scores``
     by = keys + ["method"]
-    final = pooled.groupby(by, sort=True).ngroup().to_numpy()
-    order = np.argsort(final, kind="stable")  # part order (the table's) within a group
-    take = np.repeat(starts[order], sizes[order]) + (np.arange(sizes.sum())
-                                                     - np.repeat(np.cumsum(sizes[order]) - sizes[order], sizes[order]))
+    order = np.argsort(pooled.groupby(by, sort=True).ngroup().to_numpy(), kind="stable")  # part order in a group
+    together = np.empty(int(sizes.sum()), dtype=float)
+    filled = 0
+    for row in dropping(order.tolist(), every=_DROP_GROUPS):  # ``scores`` may be in a mapped file
+        size = int(sizes[row])
+        together[filled:filled + size] = scores.slice(int(starts[row]), size).to_numpy()
+        filled += size
     counts = [c for c in pooled.columns if c not in by]
     merged = pooled.groupby(by, sort=True)[counts].sum().reset_index()
-    return merged.astype({c: "int64" for c in counts}), flat[take]
+    return merged.astype({c: "int64" for c in counts}), together
+
+
+_DROP_GROUPS = 4_096  # part-groups copied between drops of the mapped scores' pages
 
 
 def _summary_from_groups(groups: pd.DataFrame, scores: np.ndarray, registry: Sequence[Actor], keys: list[str],
@@ -495,8 +503,12 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     """The tables of ``actor_tone``, part by part (``_document_parts``); ``folder``: where the parts are written
     (None: kept in memory)."""
     memos: dict[str, dict] = {method: {} for method in methods}
+    from newslens.cache import mapped_folder
+
     writers = PartsWriters(folder)
-    pooled: list[tuple[pd.DataFrame, np.ndarray]] = []
+    # Each part's counted scores, kept for the summary per actor: in a mapped file of the cache (0.12 GB at 100,000
+    # articles, growing part by part), with their groups in memory.
+    pooled_frames, pooled_scores = [], MappedColumn(mapped_folder(cache_dir), pa.float64())
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -520,12 +532,15 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                         writers.add("scored", scored)
                     del scored
                 writers.add("by_document", _in_document_order(_stacked(summaries), position))
-                pooled.append(_stacked_groups(groups))
+                frame, scores = _stacked_groups(groups)
+                pooled_frames.append(frame)
+                pooled_scores.append(pa.array(scores, pa.float64()))
                 del marks, summaries, groups
                 release_free_memory()
                 if bar is not None:
                     bar.update(len(part_mentions))
-            summary = _summary_from_groups(*_pooled_groups(pooled, ["actor"]), registry, ["actor"], n_boot, 0, jobs)
+            summary = _summary_from_groups(*_pooled_groups(pooled_frames, pooled_scores.column(), ["actor"]),
+                                           registry, ["actor"], n_boot, 0, jobs)
     finally:
         if bar is not None:
             bar.close()
