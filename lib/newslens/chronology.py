@@ -384,26 +384,31 @@ def _document_events_by_year(doc_ids: list[str], document_input: Callable[[int],
     rows = spooled.table()
     if rows is None:
         return
-    # Each document's rows (those of its text key, in their stored order), document by document; a key shared by
-    # two documents (the same text and dates) gives its rows to both. Then sorted on these columns alone.
-    rows_of = pd.Series(np.arange(len(rows))).groupby(rows.column(KEY).to_numpy(zero_copy_only=False),
-                                                      sort=False).indices
-    taken = [rows_of[key] for key in keys if key in rows_of]
-    positions = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
-    dates = rows.column("date").to_numpy(zero_copy_only=False)[positions]
-    order = pd.DataFrame({"date": dates,
-                          "doc_id": [doc_id for doc_id, key in zip(doc_ids, keys) for _ in rows_of.get(key, ())],
-                          "sent_start": rows.column("sent_start").to_numpy()[positions]})
-    del rows_of, taken, dates
-    order = order.sort_values(["date", "doc_id", "sent_start"], kind="stable")
-    positions, doc_of_row = positions[order.index.to_numpy()], order["doc_id"].to_numpy(dtype=object)
-    year = order["date"].str[:4].to_numpy(dtype=object)
-    del order
+    positions, doc_of_row, year = _merge_order(rows, keys, doc_ids)
     edges = np.r_[0, np.flatnonzero(year[1:] != year[:-1]) + 1, len(year)]
     batches = rows.to_batches()
     for first, stop in dropping(zip(edges[:-1], edges[1:]), every=1):
         if stop > first:
             yield _taken(batches, positions[first:stop]).to_pandas().assign(doc_id=doc_of_row[first:stop])
+
+
+def _merge_order(rows: pa.Table, keys: list[str], doc_ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The positions in ``rows`` (the event rows of every text key) of each document's rows, in the order ``_merge``
+    takes them, with each one's doc_id and year. A document's rows are those of its text key, in their stored order;
+    a key shared by two documents (the same text and dates) gives its rows to both. Then sorted on date, doc_id and
+    sentence start alone (document order on a tie)."""
+    from newslens.cache import KEY
+
+    rows_of = pd.Series(np.arange(len(rows))).groupby(rows.column(KEY).to_numpy(zero_copy_only=False),
+                                                      sort=False).indices
+    taken = [rows_of[key] for key in keys if key in rows_of]
+    positions = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
+    order = pd.DataFrame({"date": rows.column("date").to_numpy(zero_copy_only=False)[positions],
+                          "doc_id": [doc_id for doc_id, key in zip(doc_ids, keys) for _ in rows_of.get(key, ())],
+                          "sent_start": rows.column("sent_start").to_numpy()[positions]})
+    order = order.sort_values(["date", "doc_id", "sent_start"], kind="stable")
+    return (positions[order.index.to_numpy()], order["doc_id"].to_numpy(dtype=object),
+            order["date"].str[:4].to_numpy(dtype=object))
 
 
 def _taken(batches: list[pa.RecordBatch], positions: np.ndarray) -> pa.Table:
@@ -412,9 +417,10 @@ def _taken(batches: list[pa.RecordBatch], positions: np.ndarray) -> pa.Table:
     starts = np.cumsum([0, *(batch.num_rows for batch in batches)])
     batch_of = np.searchsorted(starts, positions, side="right") - 1
     by_batch = np.argsort(batch_of, kind="stable")
+    ordered, bounds = positions[by_batch], np.searchsorted(batch_of[by_batch], np.arange(len(batches) + 1))
     # Each batch's mapped pages are dropped once its rows are taken: a year's rows are spread over the whole file.
-    pieces = [batches[number].take(positions[by_batch][batch_of[by_batch] == number] - starts[number])
-              for number in dropping(np.unique(batch_of), every=1)]
+    pieces = [batches[number].take(ordered[bounds[number]:bounds[number + 1]] - starts[number])
+              for number in dropping(range(len(batches)), every=1) if bounds[number + 1] > bounds[number]]
     grouped = pa.Table.from_batches(pieces, schema=batches[0].schema).combine_chunks()
     return grouped.take(np.argsort(by_batch, kind="stable"))
 
