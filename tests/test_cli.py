@@ -484,7 +484,10 @@ def test_4_in_a_live_kernel_the_explorer_is_a_working_widget(tmp_path, monkeypat
         "docs = pd.DataFrame({'doc_id': ['a'], 'text': ['The ceasefire held. A ceasefire again.']})\n"
         "explore.concordance_explorer(freq.tokenize_documents(docs, freq.FrequencyOptions(min_count=1)))")]
     monkeypatch.delenv("NEWSLENS_BATCH", raising=False)
-    NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # A time limit: a kernel that stops answering (seen once on a machine loaded by two notebook runs) fails the test
+    # instead of hanging the suite.
+    NotebookClient(nb, kernel_name="python3", timeout=300,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
     data = nb.cells[0].outputs[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in data and data["text/plain"].startswith("VBox(")
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
