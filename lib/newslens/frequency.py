@@ -363,13 +363,13 @@ def _word_ids(texts: Sequence[str], cache_dir: str | Path | None, on_disk: Path 
     # order the texts are read: holding them per text until renumbered took 0.45 GB at 100,000 articles.
     provisional: dict[str, int] = {}
     spool = MappedColumn(on_disk, pa.int32())
-    place: dict[str, tuple[int, int, int]] = {}  # text key -> (spooled array, first token, end)
+    place: dict[str, tuple[int, int]] = {}  # text key -> (first token, end) in the spool
+    spooled = 0
 
     def compute(positions: list[int]) -> list[list[tuple[str, bytes]]]:
         return _document_words([texts[i] for i in dropping(positions)])
 
-    for group, (_, rows) in enumerate(cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute,
-                                                         _TOKEN_FIELDS)):
+    for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _TOKEN_FIELDS):
         forms_of_text = [json.loads(forms) for forms in rows["forms"]]
         # Factorized at once (hashing in C), then only the distinct forms looked up: a dict lookup per form of
         # every text cost seconds for 10,000 texts.
@@ -385,26 +385,27 @@ def _word_ids(texts: Sequence[str], cache_dir: str | Path | None, on_disk: Path 
         shift = np.repeat(form_starts, np.diff(token_ends, prepend=0))
         spool.append(pa.array(form_ids[np.where(local >= 0, local + shift, len(form_ids) - 1)], type=pa.int32()))
         del forms_of_text, codes, distinct, form_ids, local, shift
-        for key, end, length in zip(rows[KEY], token_ends, np.diff(token_ends, prepend=0)):
-            place[key] = (group, int(end - length), int(end))
+        for key, end, length in zip(rows[KEY], token_ends + spooled, np.diff(token_ends, prepend=0)):
+            place[key] = (int(end - length), int(end))
+        spooled += int(token_ends[-1]) if len(token_ends) else 0
     return _renumbered(keys, place, spool, list(provisional), on_disk)
 
 
-def _renumbered(keys: list[str], place: dict[str, tuple[int, int, int]], spool: MappedColumn, forms: list[str],
+def _renumbered(keys: list[str], place: dict[str, tuple[int, int]], spool: MappedColumn, forms: list[str],
                 on_disk: Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Word ids in order of first occurrence in the documents (in their order), and the token array filled in
     place (in a mapped file of ``on_disk`` when given): each text's tokens, spooled as provisional ids (``place``:
     where), renumbered."""
-    spooled = [chunk.to_numpy(zero_copy_only=False) for chunk in spool.column().chunks]
+    spooled = spool.column()
     word_of = np.full(len(forms), -1, dtype=np.int32)  # provisional id -> word id
-    sizes = [place[key][2] - place[key][1] + 1 for key in keys]  # the tokens, and the -1 after each document
+    sizes = [place[key][1] - place[key][0] + 1 for key in keys]  # the tokens, and the -1 after each document
     starts = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
     word_ids = mapped_empty(int(starts[-1]), np.int32, on_disk)
     n_words = 0
     for key, start, end in dropping(zip(keys, starts[:-1], starts[1:])):
-        group, first, stop = place[key]
-        tokens = spooled[group][first:stop]
+        first, stop = place[key]
+        tokens = spooled.slice(first, stop - first).to_numpy()
         # A text's forms first occur in the order of their provisional ids' first occurrence (``_document_words``).
         seen = pd.unique(tokens[tokens >= 0])
         new = seen[word_of[seen] < 0]
