@@ -366,13 +366,12 @@ def _read_folder(folder: Path, problems: _Problems, raw_texts: _RawTexts) -> lis
 class _RawTexts:
     """The texts as read, kept until they are cleaned as UTF-8 bytes (a Python string of news text with one curly
     quote takes two bytes per character) by their ``text_key``, in a column on disk with a ``folder``
-    (``memory.MappedColumn``): held in memory, the texts of 100,000 articles (0.43 GB) were most of the peak of
-    loading them."""
+    (``_TextColumn``): held in memory, the texts of 100,000 articles (0.43 GB) were most of the peak of loading
+    them."""
 
-    def __init__(self, folder: Path | None, batch: int = 1_000):
-        self._column, self._batch = MappedColumn(folder, pa.large_binary()), batch
+    def __init__(self, folder: Path | None, batch: int = 5_000):
+        self._column = _TextColumn(folder, batch, pa.large_binary())
         self._place: dict[str, int] = {}
-        self._pending: list[bytes] = []
         self._read: pa.ChunkedArray | None = None
 
     def add(self, text: str) -> dict:
@@ -381,10 +380,7 @@ class _RawTexts:
         key = hashlib.sha256(raw).hexdigest()  # ``cache.text_key`` of the text as read
         if key not in self._place:  # files with the same bytes are kept once
             self._place[key] = len(self._place)
-            self._pending.append(raw)
-            if len(self._pending) == self._batch:
-                self._column.append(pa.array(self._pending, pa.large_binary()))
-                self._pending = []
+            self._column.append(raw)
         return {"key": key, "n_chars_raw": len(text)}
 
     def keys(self) -> list[str]:
@@ -392,15 +388,12 @@ class _RawTexts:
 
     def text(self, key: str) -> str:
         if self._read is None:
-            if self._pending:
-                self._column.append(pa.array(self._pending, pa.large_binary()))
-                self._pending = []
             self._read = self._column.column()
         return self._read[self._place[key]].as_py().decode("utf-8", "surrogatepass")
 
     def close(self) -> None:
         """Let the texts go (their file too, with a folder): every text is cleaned."""
-        self._column, self._read, self._pending, self._place = None, None, [], {}
+        self._column, self._read, self._place = None, None, {}
 
 
 def _parse_date(value: str) -> str | None:
@@ -670,32 +663,34 @@ def _build(records: list[dict], raw_texts: _RawTexts, problems: _Problems, path:
 
 
 class _TextColumn:
-    """Texts gathered as pandas' ``str`` column (Arrow), converted ``chunk`` texts at a time as they are appended:
-    the Python strings of a chunk are freed (and their pages given back) once Arrow holds them, instead of 100,000
-    texts being held twice, as Python strings and in Arrow, at the end of loading (measured: 2.2 GB at the peak of
-    loading 100,000 articles, of which 0.7 GB was the Arrow copy). One chunk at a time also keeps Arrow's builder
-    from doubling one buffer for the whole corpus. With a ``folder`` (the cache's) each chunk goes to a mapped file
-    (``memory.MappedColumn``) rather than staying in the process's memory."""
+    """Texts gathered as an Arrow column (of ``type``: text, or bytes), converted ``chunk`` texts at a time as they
+    are appended: the Python objects of a chunk are freed (and their pages given back) once Arrow holds them,
+    instead of 100,000 texts being held twice, as Python strings and in Arrow, at the end of loading (measured:
+    2.2 GB at the peak of loading 100,000 articles, of which 0.7 GB was the Arrow copy). One chunk at a time also
+    keeps Arrow's builder from doubling one buffer for the whole corpus. With a ``folder`` (the cache's) each chunk
+    goes to a mapped file (``memory.MappedColumn``) rather than staying in the process's memory."""
 
-    def __init__(self, folder: str | Path | None = None, chunk: int = 5_000):
-        self.chunk, self.pending = chunk, []
-        self.pieces = MappedColumn(folder, pa.large_string())
+    def __init__(self, folder: str | Path | None = None, chunk: int = 5_000, type=pa.large_string()):
+        self.chunk, self.type, self.pending = chunk, type, []
+        self.pieces = MappedColumn(folder, type)
 
-    def append(self, text: str) -> None:
+    def append(self, text: str | bytes) -> None:
         self.pending.append(text)
         if len(self.pending) == self.chunk:
             self._convert()
 
     def _convert(self) -> None:
         if self.pending:
-            self.pieces.append(pa.array(self.pending, pa.large_string()))
+            self.pieces.append(pa.array(self.pending, self.type))
             self.pending = []
             release_free_memory()
 
-    def series(self) -> pd.Series:
+    def column(self) -> pa.ChunkedArray:
         self._convert()
-        return self.pieces.column().to_pandas(
-            types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+        return self.pieces.column()
+
+    def series(self) -> pd.Series:
+        return self.column().to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
 
 
 # What a comparison or a trend needs before the corpus can support it. Below these, a difference between outlets is

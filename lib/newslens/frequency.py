@@ -67,7 +67,8 @@ from .text import normalize_token, token_spans, tokens, word_forms
 __all__ = [
     "FrequencyOptions", "TokenizedCorpus", "STOPWORDS_VERSION", "load_stopwords", "tokenize_documents",
     "term_frequencies", "document_term_counts", "ngrams", "collocations", "distinctive_terms",
-    "distinctive_term_parts", "keyness", "kwic", "dispersion", "concordance_terms", "log_likelihood", "log_ratio", "cached",
+    "distinctive_term_parts", "keyness", "kwic", "dispersion", "concordance_terms", "log_likelihood", "log_ratio",
+    "cached",
 ]
 
 _STOPWORDS_FILE = "stopwords_en.txt"
