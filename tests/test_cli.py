@@ -312,7 +312,7 @@ def _actor_tables(folder: Path) -> Path:
 def test_4_actor_view_reads_the_tables_of_notebook_02(tmp_path):
     tables = explore.read_tables(_actor_tables(tmp_path), ("actors", "mentions", "quotes", "evidence"))
     view = explore.actor_view(tables, "Kaja Kallas")
-    tone, by_document, quotes, evidence = (part for _, part in view.parts)
+    tone, by_document, quotes, evidence = (part for _, part, *_ in view.parts)
     assert list(tone["mean_sentiment"]) == [-0.5, 0.25]
     assert by_document.to_dict("list") == {"doc_id": ["d1", "d2"], "mentions": [2, 1]}
     assert list(quotes["quote"]) == ['=HYPERLINK("x") is not a plan']  # the CSV's protective ' is removed
@@ -331,6 +331,25 @@ def test_4_actor_explorer_defaults_to_the_most_mentioned_actor(tmp_path, monkeyp
     empty = explore.actor_explorer(tmp_path / "nothing")
     assert repr(empty) == "Actor explorer\nNo actor was found in this corpus: nothing to explore."
 
+
+
+def test_4_actor_explorer_keeps_each_speakers_first_quotes_and_counts_them_all(tmp_path, monkeypatch):
+    from newslens import plots
+
+    monkeypatch.setenv("NEWSLENS_BATCH", "1")
+    monkeypatch.setattr(explore, "LIVE_ROWS", 2)  # the live view's rows: the quotes kept of each speaker
+    monkeypatch.setattr(plots, "READ_CHUNK_ROWS", 2)  # blocks of two rows: a speaker's quotes span blocks
+    write_table(pd.DataFrame({"doc_id": ["d1"] * 3, "actor": ["Kaja Kallas", "Kaja Kallas", "Russia"]}),
+                "mentions", tmp_path)
+    write_table(pd.DataFrame({"doc_id": ["d1", "d1", "d2", "d2", "d3"],
+                              "speaker": ["Kaja Kallas", "", "Russia", "Kaja Kallas", "Kaja Kallas"],
+                              "cue": ["said"] * 5, "quote": ["one", "unnamed", "two", "three", "four"]}),
+                "quotes", tmp_path)
+    view = explore.actor_explorer(tmp_path / "tables")
+    heading, quotes, total = view.parts[3]
+    assert heading == "Quotes attributed to Kaja Kallas (3)" and total == 3
+    assert list(quotes["quote"]) == ["one", "three"]  # the first two of three; "four" was not kept
+    assert "… 1 more rows" in view._repr_html_()
 
 
 def test_4_actor_explorer_lists_the_most_mentioned_first_ties_by_name(tmp_path, monkeypatch):
