@@ -412,6 +412,10 @@ def test_mention_counts_orders_actors_by_mentions_and_keeps_every_document_as_a_
     top = mention_counts(mentions, max_actors=2)
     assert list(top.index) == ["Blinken", "Adams"] and list(top.columns) == ["d1", "d2", "d3"]
     assert top.loc["Adams"].tolist() == [2, 0, 0]
+    # The first two documents only (by doc_id), with the actors ordered by all their mentions (Cruz is in d3 alone).
+    first = mention_counts(mentions, max_documents=2)
+    assert list(first.index) == ["Blinken", "Adams", "Cruz"] and list(first.columns) == ["d1", "d2"]
+    assert first.to_numpy().tolist() == [[1, 2], [2, 0], [0, 0]]
 
 
 def test_mention_counts_breaks_ties_by_name():
@@ -435,6 +439,7 @@ def test_counts_of_mentions_in_parts_are_those_of_the_whole_table():
         counts = mention_counts(table, max_actors=2)
         assert list(counts.index) == ["Blinken", "Adams"] and list(counts.columns) == ["d1", "d2", "d3"]
         assert counts.loc["Blinken"].tolist() == [2, 0, 1] and counts.loc["Adams"].tolist() == [1, 0, 1]
+        assert mention_counts(table, max_actors=2, max_documents=1).to_numpy().tolist() == [[2], [1]]
         found_by = found_by_counts(table)
         assert found_by["actor"].tolist() == expected["actor"].tolist()
         assert {c: found_by[c].tolist() for c in ("alias", "name", "pronoun")} == \

@@ -352,6 +352,15 @@ def test_4_actor_explorer_keeps_each_speakers_first_quotes_and_counts_them_all(t
     assert "… 1 more rows" in view._repr_html_()
 
 
+def test_4_a_static_view_keeps_only_the_rows_it_shows_and_their_number():
+    view = explore.StaticView("Five", (("", "a sentence"), ("numbers", pd.DataFrame({"n": range(5)}))), rows=2)
+    kept = view.shown()
+    assert kept.parts[0] == ("", "a sentence")
+    heading, table, total = kept.parts[1]
+    assert heading == "numbers" and table["n"].tolist() == [0, 1] and total == 5
+    assert "… 3 more rows" in kept._repr_html_() and kept._repr_html_() == view._repr_html_()
+
+
 def test_4_actor_explorer_lists_the_most_mentioned_first_ties_by_name(tmp_path, monkeypatch):
     ipywidgets = pytest.importorskip("ipywidgets")
     monkeypatch.delenv("NEWSLENS_BATCH", raising=False)

@@ -8,7 +8,7 @@ Public surface (plain data in, plain data out):
     actors_by_mentions(mentions) -> Index                                  the most mentioned first
     most_mentioned_first(per_actor) -> Index                              ties by name
     found_by_counts(mentions) -> DataFrame                                actors × way found
-    mention_counts(mentions, max_actors=None) -> DataFrame                actors × documents
+    mention_counts(mentions, max_actors=None, max_documents=None) -> DataFrame  actors × documents
     tally_quotes(quotes) -> QuoteTally                                    quotes per speaker, documents, unattributed
     unknown_names(documents, registry, min_count=2, ignore=(), jobs=1) -> DataFrame
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
@@ -316,18 +316,22 @@ def most_mentioned_first(per_actor: pd.Series) -> pd.Index:
     return per_actor.sort_values(ascending=False, kind="stable").index
 
 
-def mention_counts(mentions: pd.DataFrame | Parts, max_actors: int | None = None) -> pd.DataFrame:
+def mention_counts(mentions: pd.DataFrame | Parts, max_actors: int | None = None,
+                   max_documents: int | None = None) -> pd.DataFrame:
     """Mentions per actor (rows, the most mentioned first, ties by name) and document (columns: every document with
     a mention, in ``doc_id`` order).
 
-    With ``max_actors``, only the rows of that many most mentioned actors: thousands of discovered actors by
-    thousands of documents would otherwise be a table of hundreds of megabytes for a figure that shows forty rows.
+    With ``max_actors``, only the rows of that many most mentioned actors, and with ``max_documents``, only the
+    columns of that many first documents: thousands of discovered actors by 100,000 documents would otherwise be a
+    table of hundreds of megabytes for a figure that shows forty rows and forty columns.
     """
     order = actors_by_mentions(mentions)[:max_actors]
-    wanted = set(order)
-    counts = _counted(mentions, ["actor", "doc_id"], lambda frame: frame[frame["actor"].isin(wanted)])
-    documents = set().union(*(frame["doc_id"].unique() for frame in frames_of(mentions, ["doc_id"])))
-    return counts.unstack(fill_value=0).reindex(index=order, columns=sorted(documents), fill_value=0)
+    documents = sorted(set().union(*(frame["doc_id"].unique() for frame in frames_of(mentions, ["doc_id"]))))
+    wanted, columns = set(order), documents[:max_documents]
+    shown = set(columns)
+    counts = _counted(mentions, ["actor", "doc_id"],
+                      lambda frame: frame[frame["actor"].isin(wanted) & frame["doc_id"].isin(shown)])
+    return counts.unstack(fill_value=0).reindex(index=order, columns=columns, fill_value=0)
 
 
 @dataclass(frozen=True)

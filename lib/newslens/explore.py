@@ -68,6 +68,13 @@ class StaticView:
                 blocks.append(f"<p>{html.escape(part)}</p>")
         return "<div class=\"newslens-explorer\">" + "".join(blocks) + "</div>"
 
+    def shown(self) -> StaticView:
+        """This view with only the rows it shows of each table (and their number): what a report keeps of it. The
+        view of the most mentioned actor of 100,000 articles has 98,000 documents and 112,000 quotes."""
+        return dataclasses.replace(self, parts=tuple(
+            (heading, part.head(self.rows), total[0] if total else len(part)) if isinstance(part, pd.DataFrame)
+            else (heading, part) for heading, part, *total in self.parts))
+
     def __repr__(self) -> str:
         lines = [self.title]
         for heading, part, *_ in self.parts:
@@ -131,7 +138,8 @@ def concordance_explorer(corpus: TokenizedCorpus, term: str = ""):
     term = term or (concordance_terms(corpus, [], n_default=1) or [""])[0]
     if not interactive():
         view = concordance_view(corpus, term, max_lines=ROWS)
-        return StaticView(view.title, (("", _note("type any word or phrase", f"the term {term!r}")), *view.parts))
+        return StaticView(view.title, (("", _note("type any word or phrase", f"the term {term!r}")),
+                                       *view.parts)).shown()
     import ipywidgets as widgets
 
     box = widgets.Text(value=term, description="term", continuous_update=False,
@@ -229,7 +237,7 @@ def actor_explorer(tables_folder: str | Path, actor: str = ""):
     if not interactive():
         view = actor_view(tables, actor)
         return StaticView(view.title, (("", _note("pick any actor", f"the most mentioned actor, {actor}")),
-                                       *view.parts))
+                                       *view.parts)).shown()
     import ipywidgets as widgets
 
     menu = widgets.Dropdown(options=actors, value=actor, description="actor")
@@ -265,7 +273,7 @@ def timeline_explorer(tables_folder: str | Path):
     actors = sorted({a for cell in events["actors"] for a in _split(cell)})
     if not interactive():
         return StaticView("Timeline explorer", (("", _note("pick a date range and actors", "every event")),
-                                                *timeline_view(events).parts))
+                                                *timeline_view(events).parts)).shown()
     import ipywidgets as widgets
 
     span = widgets.SelectionRangeSlider(options=dates, index=(0, len(dates) - 1), description="dates",

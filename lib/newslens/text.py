@@ -74,10 +74,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return list(_sentence_spans(text))
 
 
-# Two levels of memory: the spans of the texts used last, as tuples keyed by the text (a hit costs nothing); behind
-# them, the spans of up to SENTENCE_MEMO_TEXTS texts as flat arrays keyed by the text's sha256, so that a corpus of
-# 100,000 articles is split once per process, not once per pass (keying by the text itself would keep every
-# article's string alive: 0.4 GB at 100,000 articles; this memory holds about 0.45 kB an article).
+# Two levels of memory: the spans of the last RECENT_TEXTS texts, as tuples keyed by the text (a hit costs nothing:
+# the mentions of a document ask for its sentences one after another); behind them, the spans of up to
+# SENTENCE_MEMO_TEXTS texts as flat arrays keyed by the text's sha256, so that a corpus of 100,000 articles is split
+# once per process, not once per pass (keying by the text itself keeps the article's string alive: 16,384 recent
+# texts held 180 MB at 100,000 articles; this memory holds about 0.4 kB an article).
+RECENT_TEXTS = 256
 SENTENCE_MEMO_TEXTS = 200_000
 _split_memo: dict[bytes, array] = {}
 # Splitting goes to worker processes from this much text (a worker starts in about a second; Punkt reads about
@@ -139,7 +141,7 @@ def _split_chunk(texts: list[str]) -> list[array]:
     return [flat_spans(_punkt_spans(text)) for text in texts]
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=RECENT_TEXTS)
 def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     digest = _digest(text)
     flat = _split_memo.get(digest)
