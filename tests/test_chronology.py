@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from newslens.chronology import ARTICLE_COLUMNS, EVENT_COLUMNS, _merge, article_dates, events
@@ -209,7 +210,7 @@ def test_reports_agreeing_in_date_actors_and_words_merge():
         ("2025-12-02", ["a", "b"], 2), ("2025-12-02", ["c"], 1), ("2025-12-03", ["d"], 1)]
 
 
-def test_events_of_several_years_are_merged_year_by_year_in_date_order():
+def test_events_of_several_years_are_merged_year_by_year_in_date_order(tmp_path):
     a = "On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
     b = "On 2 December 2024, Norway and Chile signed a fisheries treaty in Oslo."  # a year earlier: another event
     c = "Norway and Chile signed a fisheries treaty in Oslo on 2 December 2025."
@@ -219,6 +220,14 @@ def test_events_of_several_years_are_merged_year_by_year_in_date_order():
     table = events(docs, article_dates(docs), mentions)
     assert [(r.date, r.sources, r.n_sources) for r in table.itertuples()] == [
         ("2024-12-02", ["b", "d"], 2), ("2025-12-02", ["a", "c"], 2)]
+    # In a cache, each year's events are written as one part as soon as they are merged, and read back whole.
+    cached = events(docs, article_dates(docs), mentions, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(cached, table)
+    [stored] = (tmp_path / "events-tables").glob("*/events.parquet")
+    parts = pq.ParquetFile(stored)
+    assert [parts.read_row_group(i)["date"].to_pylist() for i in range(parts.num_row_groups)] == [
+        ["2024-12-02"], ["2025-12-02"]]
+    assert parts.read_row_group(0)["sources"].to_pylist() == ['["b", "d"]']
 
 
 def test_without_actors_only_close_wording_merges():

@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
 from newslens.memory import MappedTable, dropping, release_free_memory
+from newslens.parts import Parts, PartsWriter
 from newslens.parallel import chunked, kept_workers, map_chunks
 from newslens.text import SPLIT_PARALLEL_CHARS, line_sentence_spans
 from newslens.timex import Timex, find_timexes, timex_rows
@@ -44,6 +45,7 @@ EVENT_COLUMNS = [
     "date", "precision", "date_source", "actors", "predicate", "text", "doc_id", "sent_start", "sent_end", "timex",
     "sources", "n_sources",
 ]
+_EVENT_DTYPES = {c: "int64" if c in ("sent_start", "sent_end", "n_sources") else "str" for c in EVENT_COLUMNS}
 RESOLVED_DATE = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d)?)?$")
 MERGE_JACCARD = 0.2  # content-word Jaccard from which two clauses of one date (and shared actors) are one event
 MERGE_SHARED = 2  # ... with at least this many content words in common
@@ -257,10 +259,10 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
            "mentions": None if actor_mentions is None else frame_key(actor_mentions),
            "timexes": None if timexes is None else frame_key(timexes), "code": code_version()} if cache_dir else {}
 
-    def compute() -> tuple[dict[str, pd.DataFrame], dict]:
-        return {"events": _events(documents, anchors, actor_mentions, timexes, cache_dir)}, {}
+    def compute(folder: Path | None) -> tuple[dict[str, Parts], dict]:
+        return {"events": _events(documents, anchors, actor_mentions, timexes, cache_dir, folder)}, {}
 
-    table = cached_tables(cache_dir, "events", key, compute)[0]["events"]
+    table = cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole()
     return table.assign(**{c: table[c].map(json.loads) for c in _LISTS})
 
 
@@ -268,9 +270,10 @@ _LISTS = ("actors", "sources")
 
 
 def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,
-            timexes: pd.DataFrame | None, cache_dir: str | Path | None = None) -> pd.DataFrame:
-    """``events`` without the corpus-level cache, its list columns as JSON text (``_stored``): each article's dated
-    clauses (read from the per-document cache where there), then merged."""
+            timexes: pd.DataFrame | None, cache_dir: str | Path | None = None, folder: Path | None = None) -> Parts:
+    """``events`` without the corpus-level cache, one part per year, its list columns as JSON text (``_stored``):
+    each article's dated clauses (read from the per-document cache where there), then merged. ``folder``: where
+    the parts are written as they are made (None: kept in memory)."""
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
     ordered = _by_doc_id(documents)
     doc_ids, texts = ordered["doc_id"].tolist(), ordered["text"].array  # Arrow strings: indexing gives one str
@@ -290,17 +293,21 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
 
     # Merged a year at a time, in the order ``_merge`` takes them: two events of different years never agree, and
     # a Python dict per event of the whole corpus at once took 1.9 GB at the peak on 100,000 articles. Each year's
-    # events are kept as a table without their word sets.
-    frames = [_stored(pd.DataFrame(_merge(_event_dicts(found)), columns=EVENT_COLUMNS))
-              for found in _document_events_by_year(doc_ids, document_input, cache_dir)]
-    return pd.concat(frames, ignore_index=True) if frames else _stored(pd.DataFrame(columns=EVENT_COLUMNS))
+    # events are written out without their word sets as they are made: the tables of the years before, held to the
+    # end, were what the merge of each later year stood on (the events step of 100,000 articles peaked at 1.2 GB).
+    writer = PartsWriter(_stored(pd.DataFrame(columns=EVENT_COLUMNS)), folder / "events.parquet" if folder else None)
+    for found in _document_events_by_year(doc_ids, document_input, cache_dir):
+        writer.add(_stored(pd.DataFrame(_merge(_event_dicts(found)), columns=EVENT_COLUMNS)))
+        del found
+        release_free_memory()
+    return writer.done()
 
 
 def _stored(table: pd.DataFrame) -> pd.DataFrame:
     """Events with their list columns as JSON text, as the cache keeps them (Parquet gives lists back as arrays).
     Made for each year's events as they are merged: the lists of every event, held to the end among each year's
     passing objects, left the heap fragmented (the events step of 100,000 articles grew by 0.35 GB over the years)."""
-    return table.assign(**{c: table[c].map(json.dumps).astype("str") for c in _LISTS})
+    return table.assign(**{c: table[c].map(json.dumps) for c in _LISTS}).astype(_EVENT_DTYPES)
 
 
 def _dated_expressions(doc_ids: list[str], texts: Sequence, info: dict[str, tuple[str, str]],
