@@ -254,18 +254,21 @@ def _split(cell) -> list[str]:
 def timeline_view(events: pd.DataFrame, date_from: str = "", date_to: str = "", actors=()) -> StaticView:
     """The events of ``03_chronology``'s ``events.csv`` from ``date_from`` to ``date_to`` (as in
     ``select_events``), involving at least one of ``actors`` when any are given."""
-    listed = events.assign(actors=events["actors"].map(_split), sources=events["sources"].map(_split))
-    kept = select_events(listed, str(date_from), str(date_to), list(actors))
-    table = _columns(kept.assign(actors=kept["actors"].map("; ".join), sources=kept["sources"].map("; ".join)),
-                     ["date", "precision", "date_source", "actors", "text", "sources"])
+    kept = select_events(events.assign(actors=events["actors"].map(_split)), str(date_from), str(date_to),
+                         list(actors))
+    table = _columns(kept.assign(actors=kept["actors"].map("; ".join)), list(_TIMELINE_VIEW_COLUMNS))
     who = ", ".join(actors) if actors else "any actor"
     return StaticView(f"Events from {date_from or '…'} to {date_to or '…'}, {who}",
                       (("", f"{len(table):,} of {len(events):,} events"), ("", table)))
 
 
+# The columns ``timeline_view`` shows (and selects on) of the events table.
+_TIMELINE_VIEW_COLUMNS = ("date", "precision", "date_source", "actors", "text", "sources")
+
+
 def timeline_explorer(tables_folder: str | Path):
     """A date range and an actor filter over the events ``03_chronology`` wrote in ``tables_folder``."""
-    events = read_tables(tables_folder, ("events",)).get("events")
+    events = read_tables(tables_folder, ("events",), {"events": _TIMELINE_VIEW_COLUMNS}).get("events")
     if events is None or events.empty:
         return StaticView("Timeline explorer", (("", "No dated event in this corpus: nothing to explore."),))
     events = events.astype({"date": str})

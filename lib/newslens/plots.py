@@ -181,21 +181,29 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     parts = [table] if isinstance(table, pd.DataFrame) else table
     with open(path, "wb") as out:
         for number, part in enumerate(parts):
-            safe = part.copy(deep=False)  # copy-on-write: the caller's table is never changed
-            for column in safe.columns:
-                if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column])):
-                    safe[column] = _spreadsheet_safe_column(safe[column])
-            safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
-            if not _write_csv(safe, out, header=number == 0):  # a kind of column the fast path does not write
+            if not _write_csv(part, out, header=number == 0):  # a kind of column the fast path does not write
                 out.truncate(out.tell())
-                safe.to_csv(out, index=False, header=number == 0, lineterminator="\n", float_format=FLOAT_FORMAT)
+                _safe_frame(part).to_csv(out, index=False, header=number == 0, lineterminator="\n",
+                                         float_format=FLOAT_FORMAT)
     return path
 
 
+def _safe_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its text cells and column names ``spreadsheet_safe``; the caller's table is never changed."""
+    safe = table.copy(deep=False)  # copy-on-write: only the columns changed are new
+    for column in safe.columns:
+        if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column])):
+            safe[column] = _spreadsheet_safe_column(safe[column])
+    safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
+    return safe
+
+
 _NEEDS_QUOTES = '[,"\r\n]'
-# Rows made into text at a time (Arrow's copy of a batch, not of the whole table): batches of 1,000,000 rows took
-# 550 MB more to write 2.5 million rows of a dozen columns, batches of 100,000 rows 100 MB, in the same time.
-_CSV_BATCH_ROWS = 100_000
+# Rows made safe and into text at a time (copies of a batch, not of the whole table): batches of 1,000,000 rows took
+# 550 MB more to write 2.5 million rows of a dozen columns, batches of 100,000 rows 100 MB, in the same time; the
+# 230,000 events of 100,000 articles (a sentence each) took 250 MB more with the whole table made safe first and
+# batches of 100,000 rows.
+_CSV_BATCH_ROWS = 25_000
 
 
 def _text(value: str) -> pa.Scalar:
@@ -203,16 +211,19 @@ def _text(value: str) -> pa.Scalar:
 
 
 def _write_csv(table: pd.DataFrame, out: BinaryIO, header: bool = True) -> bool:
-    """Write ``table`` (integers, booleans and text only, as ``write_table`` prepares it) as CSV to ``out`` with
-    Arrow's compute functions; pandas' ``to_csv`` goes through Python's csv module cell by cell (4 s for 3.3 million
-    rows of a few columns). False, with ``out`` back where it was, when a column holds anything else."""
+    """Write ``table`` (integers, floats, booleans and text only), made ``spreadsheet_safe`` batch by batch, as CSV
+    to ``out`` with Arrow's compute functions; pandas' ``to_csv`` goes through Python's csv module cell by cell (4 s
+    for 3.3 million rows of a few columns). False, with ``out`` back where it was, when a column holds anything
+    else."""
     if not len(table.columns):
         return False
     start = out.tell()
     if header:
-        out.write(_csv_lines([_csv_fields(pd.Series([name], dtype=object)) for name in table.columns]))
+        out.write(_csv_lines([_csv_fields(pd.Series([spreadsheet_safe(str(name))], dtype=object))
+                              for name in table.columns]))
     for first in range(0, len(table), _CSV_BATCH_ROWS):
-        fields = [_csv_fields(table[column].iloc[first:first + _CSV_BATCH_ROWS]) for column in table.columns]
+        batch = _safe_frame(table.iloc[first:first + _CSV_BATCH_ROWS])
+        fields = [_csv_fields(batch[column]) for column in batch.columns]
         if any(field is None for field in fields):
             out.seek(start)
             return False

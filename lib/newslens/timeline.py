@@ -86,16 +86,16 @@ def select_events(events: pd.DataFrame, date_from: str = "", date_to: str = "", 
         first, last = interval(row.date)
         keep.append(first <= high and last >= low and row.precision in allowed
                     and (not wanted or bool(wanted & set(row.actors))))
-    return events.loc[keep].reset_index(drop=True)  # events[[]] would select no columns: KeyError 'sources'
+    # Every event kept (the default): the same columns, not a copy of them (pandas copies on write).
+    # events[[]] would select no columns: KeyError 'sources'.
+    return (events if all(keep) else events.loc[keep]).reset_index(drop=True)
 
 
 def events_table(events: pd.DataFrame) -> pd.DataFrame:
     """The events for a CSV file: ``actors`` and ``sources`` joined by "; ", with ``n_sources``."""
-    table = events.copy()
-    table["n_sources"] = [len(s) for s in table["sources"]]
-    for column in ("actors", "sources"):
-        table[column] = ["; ".join(values) for values in table[column]]
-    return table
+    # assign shares the other columns with ``events`` (230,000 events of 100,000 articles: 95 MB a copy).
+    return events.assign(n_sources=[len(s) for s in events["sources"]],
+                         **{column: ["; ".join(values) for values in events[column]] for column in ("actors", "sources")})
 
 
 # --- figure ---------------------------------------------------------------------------------------------------------
