@@ -10,7 +10,8 @@ bench_frequency.py. A run is ``python -m newslens run --corpus DIR --out .bench/
 .bench/cache_pipeline`` (the runner's defaults otherwise: all four notebooks, one per core, no actors file, actor
 discovery on, the encoder for tone); the cache is emptied before the first run. The rerun changes only display
 parameters (``-p top_n 20 -p min_mentions 4 -p max_events_in_figure 30``). For the Dask rows a scheduler and two
-single-threaded workers (``dask scheduler``, ``dask worker --nworkers 2 --nthreads 1``) are started on this machine
+single-threaded workers (``dask scheduler`` keeping no copies of its recent messages, as the README advises, and
+``dask worker --nworkers 2 --nthreads 1``) are started on this machine
 and the runs get ``--scheduler``. Memory: every process of the run (runner, kernels, pool or Dask workers) is
 sampled every half second (psutil); the table shows the largest resident set of any one of them.
 
@@ -118,8 +119,10 @@ def dask_cluster(workers: int = 2):
     address = f"tcp://127.0.0.1:{_free_port()}"
     port = address.rsplit(":", 1)[1]
     logs = open(ROOT / ".bench" / "dask.log", "w")
+    # As the README's cluster commands: the scheduler keeps no copy of its recent messages to the workers.
     processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", port,
-                                   "--dashboard-address", ":0"], stdout=logs, stderr=logs)]
+                                   "--dashboard-address", ":0"], stdout=logs, stderr=logs,
+                                  env={**os.environ, "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH": "0"})]
     time.sleep(3)
     processes.append(subprocess.Popen([dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
                                        "--memory-limit", "0"], stdout=logs, stderr=logs, cwd=ROOT))
