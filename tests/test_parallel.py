@@ -166,6 +166,22 @@ def test_a_scheduler_without_workers_is_refused():
             parallel.check_scheduler(empty.scheduler_address)
 
 
+def test_a_scheduler_keeping_copies_of_its_messages_is_named(cluster):
+    import warnings
+
+    import dask
+
+    # distributed's default: the last 1,000 messages under 1 MB to each worker (the chunks of text sent to it).
+    with pytest.warns(parallel.SchedulerWarning, match="keeps a copy of each of its last 1,000 messages .* up to "
+                                                       "1,000 MB per worker. Start it with "
+                                                       "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH=0"):
+        parallel.check_scheduler(cluster.scheduler_address)
+    # The scheduler of this LocalCluster runs in this process, so it reads this configuration.
+    with dask.config.set({"distributed.admin.low-level-log-length": 0}), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parallel.check_scheduler(cluster.scheduler_address)
+
+
 def test_runner_refuses_an_unreachable_scheduler(tmp_path, monkeypatch, no_scheduler, capsys):
     monkeypatch.setattr(parallel, "CONNECT_SECONDS", 1.0)
     address = free_address()
