@@ -54,7 +54,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newslens.memory import dropping, release_free_memory
-from newslens.parts import Parts, PartsWriter, restored
+from newslens.parts import Parts, PartsWriter, frame_from_arrow, restored
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
 KEY = "text_sha256"
@@ -317,11 +317,10 @@ def _dtypes(table: pd.DataFrame | Parts) -> pd.Series:
 
 def _read_table(path: Path, dtypes: dict[str, str], rows: int) -> pd.DataFrame:
     """A stored table with the columns, dtypes and row count its manifest names."""
-    # Each Arrow column freed once converted: read whole, then converted, a table was briefly held twice.
-    frame = pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
-    if list(map(str, frame.columns)) != list(dtypes) or len(frame) != rows:
+    table = pq.read_table(path)
+    if table.column_names != list(dtypes) or table.num_rows != rows:
         raise ValueError(f"{path.name} does not match the manifest")
-    return restored(frame, dtypes)
+    return frame_from_arrow(table, dtypes)
 
 
 def _stored_parts(path: Path, dtypes: dict[str, str], rows: int, fingerprint: str) -> Parts:
