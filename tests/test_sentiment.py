@@ -250,7 +250,7 @@ def test_shipped_model_fits_its_training_data():
 
 def test_a_sentence_remembered_from_an_earlier_call_is_not_scored_again(monkeypatch):
     text = "Putin praised Zelensky. Kallas met Putin."
-    memo: dict = {}
+    memo = sentiment.ScoreMemo()
     score_targets([(text, 0, 5)], method="vader", memo=memo)  # "Putin" of the first sentence
     scored, real = [], sentiment._score_sentences
 
@@ -263,9 +263,35 @@ def test_a_sentence_remembered_from_an_earlier_call_is_not_scored_again(monkeypa
     again = score_targets(items, method="vader", memo=memo)
     # Only what the memo lacks is scored: Zelensky beside the remembered Putin, and the other sentence.
     assert scored == [("Putin praised Zelensky.", [(14, 22)]), ("Kallas met Putin.", [(11, 16)])]
-    assert set(memo) == {"Putin praised Zelensky.", "Kallas met Putin."}
-    assert set(memo["Putin praised Zelensky."]) == {(0, 5), (14, 22)}
+    assert len(memo) == 3  # (sentence, span) pairs
+    assert set(memo.recall("Putin praised Zelensky.")) == {(0, 5), (14, 22)}
+    assert set(memo.recall("Kallas met Putin.")) == {(11, 16)}
     scored.clear()
     fresh = score_targets(items, method="vader")
     assert len(scored) == 2  # without a memo, every sentence is scored
     assert again.equals(fresh)
+
+
+def test_a_full_score_memo_forgets_the_sentences_used_least_recently_first():
+    row = ("neutral", 0.0, 0.1, 0.8, 0.1, 0, 1)
+    memo = sentiment.ScoreMemo(limit=8)
+    for sentence in ("a.", "b.", "c."):
+        memo.remember(sentence, {(0, 1): row, (1, 2): row})  # 6 pairs
+    assert memo.recall("a.") == {(0, 1): row, (1, 2): row}  # "a." is now the most recently used; "b." the least
+    memo.remember("c.", {(0, 2): row})  # 7 pairs: a span added to a known sentence, now the most recent
+    assert len(memo) == 7
+    memo.remember("d.", {(0, 1): row, (1, 2): row})  # 9 > 8: forget the oldest until 6 (3/4 of 8) are left
+    assert memo.recall("b.") == {} and memo.recall("a.") == {}  # b (2 pairs), then a (2): 9 -> 7 -> 5
+    assert len(memo) == 5
+    assert set(memo.recall("c.")) == {(0, 1), (1, 2), (0, 2)} and set(memo.recall("d.")) == {(0, 1), (1, 2)}
+
+
+def test_scores_are_the_same_when_the_memo_forgets_between_calls():
+    text = "Putin praised Zelensky. Kallas met Putin. Zelensky thanked Kallas warmly."
+    items = [(text, 0, 5), (text, 14, 22), (text, 24, 30), (text, 35, 40), (text, 42, 50), (text, 59, 65)]
+    memo = sentiment.ScoreMemo(limit=2)  # forgets within every call
+    first = score_targets(items[:3], method="vader", memo=memo)
+    second = score_targets(items, method="vader", memo=memo)
+    assert len(memo) <= 2
+    assert second.iloc[:3].equals(first)
+    assert second.equals(score_targets(items, method="vader"))

@@ -32,6 +32,7 @@ from newslens.corpus import DocumentTexts
 from newslens.memory import MappedColumn, dropping, release_free_memory
 from newslens.parallel import kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
+from newslens.sentiment import ScoreMemo
 
 LABELS = ("negative", "neutral", "positive")
 SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
@@ -68,7 +69,7 @@ def mention_sentiment(documents: pd.DataFrame, mentions: pd.DataFrame, quotes: p
 
 def _mention_sentiment(texts: dict[str, str], mentions: pd.DataFrame, marks: pd.DataFrame, method: str | None,
                        scorer: Callable[..., pd.DataFrame] | None = None, cache_dir: str | Path | None = None,
-                       progress: bool = False, jobs: int = 1, memo: dict | None = None) -> pd.DataFrame:
+                       progress: bool = False, jobs: int = 1, memo: ScoreMemo | None = None) -> pd.DataFrame:
     """``mention_sentiment`` with the documents' texts by doc_id and the ``_excluded_marks`` of ``mentions`` (the
     same for every method: found once); ``memo`` as for ``score_targets``."""
     out = mentions.reset_index(drop=True).copy()
@@ -146,13 +147,10 @@ _SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p
 # (841,163 mentions), scoring with the model took 139 s at this size, 176 s with batches of 100,000 and 137 s in one
 # batch, and peaked at 1,203 MB against 1,425 MB in one batch.
 SCORE_BATCH_MENTIONS = 250_000
-# Sentences whose scores are remembered from one batch to the next (``score_targets``' memo, emptied past this): a
-# sentence repeated across batches (wire copy, boilerplate) is scored once. About 1 kB each.
-SCORE_MEMO_SENTENCES = 200_000
 
 
 def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | None, cache_dir: str | Path,
-                   progress: bool = False, jobs: int = 1, memo: dict | None = None) -> pd.DataFrame:
+                   progress: bool = False, jobs: int = 1, memo: ScoreMemo | None = None) -> pd.DataFrame:
     """``score_targets`` for each row (doc_id, start, end) of ``spans``, reading and extending the per-document
     cache, one batch of cache shards at a time (``_score_batches``)."""
     from newslens.cache import DocumentCache, text_key
@@ -174,7 +172,7 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
         bar = tqdm(total=len(wanted), desc=f"tone ({method or 'model'})", unit="mention")
     parts = []
     try:
-        for part in _score_batches(cache, wanted, code, texts, method, jobs, {} if memo is None else memo):
+        for part in _score_batches(cache, wanted, code, texts, method, jobs, ScoreMemo() if memo is None else memo):
             parts.append(part)
             if bar is not None:
                 bar.update(len(part))
@@ -186,7 +184,7 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
 
 
 def _score_batches(cache, wanted: pd.DataFrame, code: dict[str, int], texts: dict[str, str], method: str | None,
-                   jobs: int, memo: dict) -> Iterator[pd.DataFrame]:
+                   jobs: int, memo: ScoreMemo) -> Iterator[pd.DataFrame]:
     """The rows of ``wanted`` with their scores (column ``row`` kept), batch by batch of cache shards (whole shards,
     about ``SCORE_BATCH_MENTIONS`` mentions each): read from the cache, or scored and stored."""
     from newslens.cache import KEY
@@ -207,8 +205,6 @@ def _score_batches(cache, wanted: pd.DataFrame, code: dict[str, int], texts: dic
         if len(todo):
             fresh = score_targets(((texts[d], s, e) for d, s, e in zip(todo["doc_id"], todo["start"], todo["end"])),
                                   method=method, jobs=jobs, memo=memo)
-            if len(memo) > SCORE_MEMO_SENTENCES:
-                memo.clear()
             fresh = pd.concat([todo[span].reset_index(drop=True), fresh], axis=1)
             fresh[KEY] = fresh["text"].map(key_of_code).to_numpy()
             changed = set(fresh[KEY])
@@ -502,7 +498,7 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                    ) -> dict[str, pd.DataFrame | Parts]:
     """The tables of ``actor_tone``, part by part (``_document_parts``); ``folder``: where the parts are written
     (None: kept in memory)."""
-    memos: dict[str, dict] = {method: {} for method in methods}
+    memos = {method: ScoreMemo() for method in methods}  # a sentence repeated in several parts is scored once
     from newslens.cache import mapped_folder
 
     writers = PartsWriters(folder)

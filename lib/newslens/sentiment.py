@@ -3,7 +3,8 @@
 Public surface:
     LABELS = ("negative", "neutral", "positive")
     classify_target(text, start, end, method=None) -> label
-    score_targets(items, method=None) -> DataFrame, one row per (text, start, end)
+    score_targets(items, method=None, memo=None) -> DataFrame, one row per (text, start, end)
+    ScoreMemo(limit=SCORE_MEMO_PAIRS)  -- scores remembered across calls of score_targets, bounded
 
 Methods (all offline, all deterministic):
 
@@ -56,7 +57,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from newslens.text import sentence_spans
+from newslens.text import sentence_spans, text_digest
 
 LABELS = ("negative", "neutral", "positive")
 METHODS = ("model", "fast", "vader")
@@ -195,7 +196,7 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + "someone" + text[end:]
 
 
-def _vader_row(sentence: str, start: int, end: int) -> dict:
+def _vader_row(sentence: str, start: int, end: int) -> tuple:
     # ``score_targets`` gives the sentence that holds the mention; splitting it again would find the same sentence
     # (and cost more than VADER itself).
     c_start, c_end = _clause_in_sentence(sentence, start, end)
@@ -205,8 +206,7 @@ def _vader_row(sentence: str, start: int, end: int) -> dict:
     compound = float(_vader().polarity_scores(clause)["compound"])
     label = "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
     nan = float("nan")
-    return dict(label=label, score=compound, p_negative=nan, p_neutral=nan, p_positive=nan,
-                clause_start=c_start, clause_end=c_end)
+    return label, compound, nan, nan, nan, c_start, c_end  # a row: the values of _COLUMNS
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -410,18 +410,17 @@ def load_model() -> TargetModel:
     return TargetModel.load()
 
 
-def _fast_row(text: str, start: int, end: int) -> dict:
+def _fast_row(text: str, start: int, end: int) -> tuple:
     s0, s1 = sentence_span(text, start, end)
     p = load_model().predict_proba(target_features(text, start, end))
     return _probability_row(p, s0, s1)
 
 
-def _probability_row(p: np.ndarray, s0: int, s1: int) -> dict:
-    return dict(label=LABELS[int(np.argmax(p))], score=float(p[2] - p[0]), p_negative=float(p[0]),
-                p_neutral=float(p[1]), p_positive=float(p[2]), clause_start=s0, clause_end=s1)
+def _probability_row(p: np.ndarray, s0: int, s1: int) -> tuple:
+    return LABELS[int(np.argmax(p))], float(p[2] - p[0]), float(p[0]), float(p[1]), float(p[2]), s0, s1
 
 
-def _encoder_rows(sentence: str, spans: list[tuple[int, int]]) -> list[dict]:
+def _encoder_rows(sentence: str, spans: list[tuple[int, int]]) -> list[tuple]:
     from newslens.encoder import load_encoder
 
     return [_probability_row(p, 0, len(sentence)) for p in load_encoder().predict_proba(sentence, spans)]
@@ -431,6 +430,8 @@ def _encoder_rows(sentence: str, spans: list[tuple[int, int]]) -> list[dict]:
 # Public API
 # ---------------------------------------------------------------------------------------------------------------
 
+# The columns of ``score_targets``; a scored target is a row: a tuple of their values, in this order (a tuple, not a
+# dict: a memo keeps hundreds of thousands of them).
 _COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
 
 
@@ -444,7 +445,8 @@ def _check_method(method: str | None) -> str:
 
 
 def _sentence_rows(method: str):
-    """Scores of the targets of one sentence: (sentence, [(start, end), ...]) -> rows relative to the sentence."""
+    """Scores of the targets of one sentence: (sentence, [(start, end), ...]) -> rows (tuples of the values of
+    ``_COLUMNS``) relative to the sentence."""
     if method == "model":
         return _encoder_rows
     row = _fast_row if method == "fast" else _vader_row
@@ -476,7 +478,7 @@ def method_fingerprint(method: str | None = None) -> str:
 
 
 def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = None, progress: bool = False,
-                  jobs: int = 1, memo: dict | None = None) -> pd.DataFrame:
+                  jobs: int = 1, memo: ScoreMemo | None = None) -> pd.DataFrame:
     """One row per ``(text, start, end)``, in order: label, score, class probabilities and the span looked at.
 
     Parameters
@@ -492,11 +494,11 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
         Processes when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score; 0: every
         core (``newslens.parallel.map_chunks``; a Dask scheduler named in the environment takes the work whatever
         its size). Each sentence is scored alone, so the results are the same bytes for any ``jobs``.
-    memo : dict, optional
-        Scores remembered across calls (sentence -> {span in the sentence: row}), read and extended: a caller that
-        scores a corpus batch by batch passes the same dict to each call, so that a sentence repeated in several
-        batches (wire copy, boilerplate) is scored once, and empties it when it grows too large. A target's scores
-        do not depend on what else is scored with it, so the results are the same with or without it.
+    memo : ScoreMemo, optional
+        Scores remembered across calls, read and extended: a caller that scores a corpus batch by batch passes the
+        same memo (of one method) to each call, so that a sentence repeated in several batches (wire copy,
+        boilerplate) is scored once. A target's scores do not depend on what else is scored with it, so the results
+        are the same with or without it.
     """
     method = _check_method(method)
     # Every method looks only at the sentence that holds the mention, so each distinct sentence is scored once, with
@@ -517,10 +519,10 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
             distinct += 1
         row_of.append(number)
         offset_of.append(s0)
-    rows: list[dict | None] = [None] * distinct
+    rows: list[tuple | None] = [None] * distinct
     work = []
     for sentence, numbers in targets.items():
-        remembered = memo.get(sentence, {}) if memo is not None else {}
+        remembered = memo.recall(sentence) if memo is not None else {}
         for span, number in numbers.items():
             rows[number] = remembered.get(span)
         missing = [span for span in numbers if span not in remembered]
@@ -530,14 +532,73 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
         for span, row in zip(spans, scored):
             rows[targets[sentence][span]] = row
         if memo is not None:
-            memo.setdefault(sentence, {}).update(zip(spans, scored))
+            memo.remember(sentence, dict(zip(spans, scored)))
     mention_rows, offsets = np.frombuffer(row_of, dtype=np.int64), np.frombuffer(offset_of, dtype=np.int64)
-    columns = {"label": np.array([row["label"] for row in rows], dtype=object)[mention_rows]}
-    for column in _COLUMNS[1:5]:
-        columns[column] = np.array([row[column] for row in rows], dtype=float)[mention_rows]
-    for column in _COLUMNS[5:]:
-        columns[column] = np.array([row[column] for row in rows], dtype=np.int64)[mention_rows] + offsets
+    values = list(zip(*rows)) or [()] * len(_COLUMNS)  # column by column
+    columns = {"label": np.array(values[0], dtype=object)[mention_rows]}
+    for column, value in zip(_COLUMNS[1:5], values[1:5]):
+        columns[column] = np.array(value, dtype=float)[mention_rows]
+    for column, value in zip(_COLUMNS[5:], values[5:]):
+        columns[column] = np.array(value, dtype=np.int64)[mention_rows] + offsets
     return pd.DataFrame(columns, columns=_COLUMNS).astype({"label": object})
+
+
+# (sentence, span) pairs a ``ScoreMemo`` keeps by default. Each costs about 300 bytes (measured with tracemalloc: a
+# row as a tuple, its span, a share of its sentence's digest): about 30 MB per method, on any corpus. The dict of
+# earlier code (sentence text -> span -> row as a dict), emptied past 200,000 sentences, grew to about 0.4 GB per
+# method on the 100,000-article benchmark corpus, most of notebook 02's peak from an empty cache.
+SCORE_MEMO_PAIRS = 100_000
+
+
+class ScoreMemo:
+    """Scores remembered across calls of ``score_targets``: per distinct sentence, the row of each span scored in it.
+
+    At most ``limit`` (sentence, span) pairs are kept. Past that, the sentences used least recently are forgotten
+    until a quarter of the room is free again: the sentences a corpus repeats throughout (wire copy, boilerplate)
+    stay, the many that occur once go, and the memory does not grow with the corpus. A sentence is kept by its
+    digest (``newslens.text.text_digest``), not its text.
+    """
+
+    def __init__(self, limit: int = SCORE_MEMO_PAIRS):
+        self.limit = limit
+        self._rows: dict[bytes, dict[tuple[int, int], tuple]] = {}  # least recently used first
+        self._pairs = 0
+
+    def __len__(self) -> int:
+        """The (sentence, span) pairs kept."""
+        return self._pairs
+
+    def recall(self, sentence: str) -> dict[tuple[int, int], tuple]:
+        """The rows remembered for the spans of ``sentence`` (empty: none); the sentence becomes the most recently
+        used."""
+        key = text_digest(sentence)
+        rows = self._rows.pop(key, None)
+        if rows is None:
+            return {}
+        self._rows[key] = rows
+        return rows
+
+    def remember(self, sentence: str, rows: dict[tuple[int, int], tuple]) -> None:
+        """Keep ``rows`` (span in the sentence -> row) for ``sentence``, as its most recently used."""
+        key = text_digest(sentence)
+        known = self._rows.pop(key, {})
+        self._pairs -= len(known)
+        known.update(rows)
+        self._rows[key] = known
+        self._pairs += len(known)
+        if self._pairs > self.limit:
+            self._forget(self.limit * 3 // 4)
+
+    def _forget(self, goal: int) -> None:
+        # Oldest first, in one pass over the dict (which keeps the order of use), until ``goal`` pairs are left.
+        forgotten = []
+        for key, rows in self._rows.items():
+            if self._pairs <= goal:
+                break
+            forgotten.append(key)
+            self._pairs -= len(rows)
+        for key in forgotten:
+            del self._rows[key]
 
 
 # Below this many sentences, starting processes (each loads the model, about 2 s) costs more than it saves.

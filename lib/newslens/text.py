@@ -8,6 +8,7 @@ Public surface:
     sentence_spans(text) -> list[(start, end)]       character offsets into ``text``
     split_sentences(texts, jobs=1)                    split many texts at once (worker processes), remembered
     flat_spans(spans) -> array / paired_spans(flat)   spans as one compact array (start, end, start, ...) and back
+    text_digest(text) -> bytes                        sha256 of a text, 32 bytes: how memos key texts and sentences
     sentences(text) -> list[str]
     word_spans(text) -> list[(start, end)]           word-like tokens with offsets
     tokens(text) -> list[str]                        raw tokens: words, numbers, punctuation, line breaks
@@ -89,7 +90,8 @@ _SPLIT_CHUNK = 500  # texts
 _SPLIT_BATCH = 20_000  # texts (about 80 MB of news)
 
 
-def _digest(text: str) -> bytes:
+def text_digest(text: str) -> bytes:
+    """The sha256 of ``text`` as 32 bytes: the key by which memos of this package remember a text or sentence."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -118,7 +120,7 @@ def split_sentences(texts: Iterable[str], jobs: int = 1) -> None:
     # In batches of texts, so that a large corpus's texts are never all held as Python strings at once.
     batch: dict[bytes, str] = {}
     for text in texts:
-        digest = _digest(text)
+        digest = text_digest(text)
         if digest not in _split_memo:
             batch.setdefault(digest, text)
         if len(batch) == _SPLIT_BATCH:
@@ -143,7 +145,7 @@ def _split_chunk(texts: list[str]) -> list[array]:
 
 @functools.lru_cache(maxsize=RECENT_TEXTS)
 def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    digest = _digest(text)
+    digest = text_digest(text)
     flat = _split_memo.get(digest)
     if flat is None:
         spans = _punkt_spans(text)
