@@ -334,3 +334,13 @@ def test_computed_rows_have_the_dtypes_rows_read_back_have(tmp_path, cached):
         again = cached_rows(cache, inputs, words, columns)
         pd.testing.assert_frame_equal(again.sort_values("word", ignore_index=True),
                                       first.sort_values("word", ignore_index=True))
+
+
+def test_a_documents_cache_key_is_the_sha256_of_its_utf8_text_in_hex():
+    from newslens.cache import text_key
+    from newslens.text import text_digest
+
+    # The FIPS 180-2 test vector for "abc": cache folders written by earlier versions stay readable.
+    vector = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert text_key("abc") == vector
+    assert text_digest("abc") == bytes.fromhex(vector)

@@ -55,14 +55,15 @@ import pyarrow.parquet as pq
 
 from newslens.memory import dropping, release_free_memory
 from newslens.parts import Parts, PartsWriter, frame_from_arrow, restored
+from newslens.text import text_digest
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
 KEY = "text_sha256"
 
 
 def text_key(text: str) -> str:
-    """The cache key of a document: sha256 of its UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    """The cache key of a document: sha256 of its UTF-8 text (``newslens.text.text_digest``), in hex."""
+    return text_digest(text).hex()
 
 
 def default_cache_dir() -> Path | None:
