@@ -14,3 +14,10 @@ def pause_then_sum(chunk):
 def slow_sum(chunk):
     time.sleep(0.5)
     return sum(chunk)
+
+
+def sums_and_pid(chunks):
+    """The sums of ``chunks`` in two worker processes of this one, and this process's id."""
+    from newslens.parallel import map_chunks
+
+    return map_chunks(pause_then_sum, chunks, jobs=2), os.getpid()

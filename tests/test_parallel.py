@@ -20,7 +20,7 @@ from newslens import nlp, parallel, portrayal
 from newslens.parallel import SchedulerError, chunked, default_jobs, default_scheduler, map_chunks
 from newslens.plots import write_table
 from newslens.runner import main
-from parallel_tasks import pause_then_sum, slow_sum
+from parallel_tasks import pause_then_sum, slow_sum, sums_and_pid
 
 MINI_CORPUS = FIXTURES / "mini_corpus"
 
@@ -104,6 +104,17 @@ def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
     assert nlp.parse_jobs(2, ["A short sentence."]) == 1  # not worth starting workers for
     third = map_chunks(pause_then_sum, CHUNKS, jobs=2)
     assert not started & {pid for _, pid in third}  # outside a block, new workers
+
+
+def test_a_fresh_process_runs_the_function_and_ends(no_scheduler):
+    # The function may start workers of its own (the tone of a part scores in them): here, two.
+    results, child = parallel.in_fresh_process(sums_and_pid, CHUNKS)
+    assert [total for total, _ in results] == SUMS
+    workers = {pid for _, pid in results}
+    assert child != os.getpid() and child not in workers and os.getpid() not in workers
+    with pytest.raises(ValueError, match="invalid literal"):  # the function's error, raised here
+        parallel.in_fresh_process(int, "seven")
+    assert not parallel.workers_running(2)  # nothing left running in this process
 
 
 def test_a_small_tone_batch_goes_to_running_workers(no_scheduler, monkeypatch):

@@ -296,3 +296,27 @@ def test_actor_tone_part_by_part_gives_the_tables_of_the_whole(registry, monkeyp
     # The strongest sentences and the speaker -> target pairs of the parts are those of the whole table.
     pd.testing.assert_frame_equal(evidence(parted[0], documents), evidence(by_method[0], documents))
     pd.testing.assert_frame_equal(speaker_target_matrix(parted[0]), speaker_target_matrix(by_method[0]))
+
+
+def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registry, monkeypatch, tmp_path):
+    from newslens import parallel
+
+    documents = load_corpus(SEEDS).documents
+    mentions = find_mentions(documents, registry)
+    quotes = find_quotes(documents, registry, mentions)
+    args = (documents, mentions, quotes, registry, ("vader", "fast"))
+    monkeypatch.setattr(portrayal, "PART_MENTIONS", 40)
+    here = actor_tone(*args, n_boot=200, cache_dir=tmp_path / "here")
+    children = []
+
+    def counted(function, *arguments):
+        children.append(len(arguments[1]))  # the part's mentions
+        return parallel.in_fresh_process(function, *arguments)
+
+    monkeypatch.setattr(portrayal, "PROCESS_PART_MENTIONS", 1)
+    monkeypatch.setattr(portrayal, "in_fresh_process", counted)
+    apart = actor_tone(*args, n_boot=200, cache_dir=tmp_path / "apart")
+    assert len(children) == len(list(here[0])) >= 3 and sum(children) == len(mentions)
+    pd.testing.assert_frame_equal(apart[0].whole(), here[0].whole())
+    pd.testing.assert_frame_equal(apart[1], here[1])
+    pd.testing.assert_frame_equal(apart[2].whole(), here[2].whole())

@@ -11,6 +11,7 @@ Public surface:
     chunked(items, size) -> list[list]             consecutive pieces of ``size`` items
     kept_workers()                                 a block within which local workers are started once and reused
     workers_running(jobs) -> bool                  whether such a block has them running already
+    in_fresh_process(function, *args)              function(*args) in a new process that ends with it
     SchedulerError, SchedulerWarning
 
 This is the one place where newslens runs work in parallel. The callers (entities, attributions, tone scores) cut
@@ -158,6 +159,19 @@ def kept_workers():
         pools, _KEPT_POOLS = _KEPT_POOLS, None
         for pool in pools.values():
             pool.shutdown(cancel_futures=True)
+
+
+def in_fresh_process(function: Callable, *args):
+    """``function(*args)`` in a new process (spawned) that ends when it returns; the result comes back pickled.
+
+    For a large step whose memory should not stay behind: the heap it breaks up (freed, yet not given back to the
+    system) goes with the process. The function may use ``map_chunks`` and ``kept_workers`` itself.
+    """
+    import concurrent.futures
+    import multiprocessing
+
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
 
 
 def workers_running(jobs: int | None) -> bool:

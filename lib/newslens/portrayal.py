@@ -19,6 +19,7 @@ article lets them be portrayed) and also feed the speaker -> target matrix.
 from __future__ import annotations
 
 import functools
+import pickle
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -30,7 +31,7 @@ import pyarrow as pa
 from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
 from newslens.memory import MappedColumn, dropping, release_free_memory
-from newslens.parallel import kept_workers
+from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
 from newslens.sentiment import ScoreMemo
 
@@ -498,9 +499,11 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                    ) -> dict[str, pd.DataFrame | Parts]:
     """The tables of ``actor_tone``, part by part (``_document_parts``); ``folder``: where the parts are written
     (None: kept in memory)."""
-    memos = {method: ScoreMemo() for method in methods}  # a sentence repeated in several parts is scored once
     from newslens.cache import mapped_folder
 
+    # A sentence repeated in several parts is scored once: the memories go from part to part, pickled (one bytes
+    # object here, not a million small ones scattered over this process's heap).
+    memos = pickle.dumps({method: ScoreMemo() for method in methods})
     writers = PartsWriters(folder)
     # Each part's counted scores, kept for the summary per actor: in a mapped file of the cache (0.12 GB at 100,000
     # articles, growing part by part), with their groups in memory.
@@ -511,27 +514,21 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
 
         bar = tqdm(total=len(mentions), desc="tone", unit="mention")
     try:
-        with kept_workers():  # one set of worker processes for the scores and the bootstrap of every part
+        with kept_workers():  # one set of worker processes for the bootstrap of the summary per actor
             for part_documents, part_mentions, part_quotes in _document_parts(documents, mentions, quotes):
-                texts = _texts(part_documents)  # this part's only: 100,000 texts as Python strings are 450 MB
-                position = {doc_id: number for number, doc_id in enumerate(texts)}
-                part_mentions = part_mentions.reset_index(drop=True)
-                marks = _excluded_marks(part_mentions, part_quotes)
-                summaries, groups = [], []
-                for method in sorted(set(methods)):  # one method's scored mentions in memory at a time
-                    scored = _mention_sentiment(texts, part_mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
-                                                memo=memos[method])
-                    summaries.append(actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup,
-                                                            jobs=jobs))
-                    groups.append(_group_scores(scored, registry, ["actor"], rollup))
-                    if method == methods[0]:
-                        writers.add("scored", scored)
-                    del scored
-                writers.add("by_document", _in_document_order(_stacked(summaries), position))
-                frame, scores = _stacked_groups(groups)
+                arguments = (_texts(part_documents), part_mentions.reset_index(drop=True), part_quotes, registry,
+                             methods, n_boot, rollup, cache_dir, jobs, memos)
+                # A large part is scored in a process of its own, which ends with it: the heap that scoring breaks
+                # up goes with it, so this process's memory does not climb part after part (at 100,000 articles it
+                # did, from 400 to 850 MB over six parts) and a part takes the same memory in any corpus.
+                large = len(part_mentions) >= PROCESS_PART_MENTIONS
+                scored, by_document, frame, scores, memos = (in_fresh_process(_part_tone, *arguments) if large
+                                                             else _part_tone(*arguments))
+                writers.add("scored", scored)
+                writers.add("by_document", by_document)
                 pooled_frames.append(frame)
                 pooled_scores.append(pa.array(scores, pa.float64()))
-                del marks, summaries, groups
+                del arguments, scored, by_document, frame, scores
                 release_free_memory()
                 if bar is not None:
                     bar.update(len(part_mentions))
@@ -541,6 +538,34 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
         if bar is not None:
             bar.close()
     return {"scored": writers.done("scored"), "summary": summary, "by_document": writers.done("by_document")}
+
+
+# Parts with at least this many mentions are scored in a process of their own (``_tone_in_parts``): the parts of
+# ``actors.actor_tables`` hold about 400,000 at any corpus size; a small corpus is one small part, done here.
+PROCESS_PART_MENTIONS = 100_000
+
+
+def _part_tone(texts: dict[str, str], mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Sequence[Actor],
+               methods: Sequence[str], n_boot: int, rollup: bool, cache_dir: str | Path | None, jobs: int,
+               memos: bytes) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, bytes]:
+    """One part of ``_tone_in_parts``, in any process: its mentions scored by ``methods[0]``, its per-document
+    summaries (in document order), the groups and counted scores of every method (``_group_scores``) and the
+    score memories (``memos``: pickled ``ScoreMemo`` by method) as they are after it."""
+    memo_of = pickle.loads(memos)
+    marks = _excluded_marks(mentions, quotes)
+    summaries, groups, primary = [], [], None
+    with kept_workers():  # one set of worker processes for every method's scores and bootstrap
+        for method in sorted(set(methods)):  # one method's scored mentions in memory at a time
+            scored = _mention_sentiment(texts, mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
+                                        memo=memo_of[method])
+            summaries.append(actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup, jobs=jobs))
+            groups.append(_group_scores(scored, registry, ["actor"], rollup))
+            if method == methods[0]:
+                primary = scored
+            del scored
+    position = {doc_id: number for number, doc_id in enumerate(texts)}
+    frame, scores = _stacked_groups(groups)
+    return primary, _in_document_order(_stacked(summaries), position), frame, scores, pickle.dumps(memo_of)
 
 
 def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quotes: pd.DataFrame | Parts
