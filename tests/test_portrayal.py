@@ -310,7 +310,7 @@ def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registr
     children = []
 
     def counted(function, *arguments):
-        children.append(len(arguments[1]))  # the part's mentions
+        children.append(len(arguments[2]))  # the part's mentions (after the folder and the texts)
         return parallel.in_fresh_process(function, *arguments)
 
     monkeypatch.setattr(portrayal, "PROCESS_PART_MENTIONS", 1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -32,7 +33,7 @@ from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
 from newslens.memory import MappedColumn, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
-from newslens.parts import Parts, PartsWriters, frames_of
+from newslens.parts import Parts, PartsWriter, PartsWriters, frames_of
 from newslens.sentiment import ScoreMemo
 
 LABELS = ("negative", "neutral", "positive")
@@ -521,11 +522,17 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                 # A large part is scored in a process of its own, which ends with it: the heap that scoring breaks
                 # up goes with it, so this process's memory does not climb part after part (at 100,000 articles it
                 # did, from 400 to 850 MB over six parts) and a part takes the same memory in any corpus.
-                large = len(part_mentions) >= PROCESS_PART_MENTIONS
-                scored, by_document, frame, scores, memos = (in_fresh_process(_part_tone, *arguments) if large
-                                                             else _part_tone(*arguments))
-                writers.add("scored", scored)
-                writers.add("by_document", by_document)
+                if len(part_mentions) >= PROCESS_PART_MENTIONS:
+                    with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as apart:
+                        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, apart,
+                                                                                     *arguments)
+                        for name, table in (("scored", scored), ("by_document", by_document)):
+                            for part in table:  # read back a part at a time (one part here)
+                                writers.add(name, part)
+                else:
+                    scored, by_document, frame, scores, memos = _part_tone(*arguments)
+                    writers.add("scored", scored)
+                    writers.add("by_document", by_document)
                 pooled_frames.append(frame)
                 pooled_scores.append(pa.array(scores, pa.float64()))
                 del arguments, scored, by_document, frame, scores
@@ -543,6 +550,26 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
 # Parts with at least this many mentions are scored in a process of their own (``_tone_in_parts``): the parts of
 # ``actors.actor_tables`` hold about 400,000 at any corpus size; a small corpus is one small part, done here.
 PROCESS_PART_MENTIONS = 100_000
+
+
+def _part_tone_apart(folder: str, *arguments) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
+    """``_part_tone(*arguments)`` for a process of its own: its two large tables come back as ``Parts`` written in
+    ``folder``. Sent back pickled they were held two and three times over in the receiving process (measured at
+    10,000 articles: +400 MB for a moment)."""
+    scored, by_document, frame, scores, memos = _part_tone(*arguments)
+    tables = []
+    for name, table in (("scored", scored), ("by_document", by_document)):
+        writer = PartsWriter(table, Path(folder) / f"{name}.parquet")
+        writer.add(table)
+        tables.append(writer.done())
+    return tables[0], tables[1], frame, scores, memos
+
+
+def _made(folder: Path | None) -> Path | None:
+    """``folder``, made if missing (None stays None)."""
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _part_tone(texts: dict[str, str], mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Sequence[Actor],
