@@ -36,6 +36,8 @@ def test_parts_come_back_in_order_with_their_dtypes(tmp_path, on_disk):
     pd.testing.assert_frame_equal(parts.head(3), pd.concat([FIRST, SECOND], ignore_index=True))
     pd.testing.assert_frame_equal(parts.head(1), FIRST.head(1))
     pd.testing.assert_frame_equal(parts.whole(), pd.concat([FIRST, SECOND], ignore_index=True))
+    pd.testing.assert_frame_equal(parts.part(2), SECOND)  # one part alone
+    assert len(parts.part(1)) == 0 and parts.part(0)["quoted_by"].tolist() == [None, None]
 
 
 @pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
@@ -55,6 +57,7 @@ def test_no_parts_give_one_empty_part_with_the_columns(tmp_path):
     assert len(parts) == 0
     (only,) = list(parts)
     assert len(only) == 0 and dict(only.dtypes) == dict(FIRST.dtypes)
+    assert len(parts.part(0)) == 0 and dict(parts.part(0).dtypes) == dict(FIRST.dtypes)
 
 
 def test_a_part_with_other_columns_is_refused(tmp_path):

@@ -516,13 +516,13 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
         bar = tqdm(total=len(mentions), desc="tone", unit="mention")
     try:
         with kept_workers():  # one set of worker processes for the bootstrap of the summary per actor
-            for part_documents, part_mentions, part_quotes in _document_parts(documents, mentions, quotes):
-                arguments = (_texts(part_documents), part_mentions.reset_index(drop=True), part_quotes, registry,
-                             methods, n_boot, rollup, cache_dir, jobs, memos)
+            for part_documents, part_mentions, part_quotes, size in _document_parts(documents, mentions, quotes):
+                arguments = (_texts(part_documents), part_mentions, part_quotes, registry, methods, n_boot, rollup,
+                             cache_dir, jobs, memos)
                 # A large part is scored in a process of its own, which ends with it: the heap that scoring breaks
                 # up goes with it, so this process's memory does not climb part after part (at 100,000 articles it
                 # did, from 400 to 850 MB over six parts) and a part takes the same memory in any corpus.
-                if len(part_mentions) >= PROCESS_PART_MENTIONS:
+                if size >= PROCESS_PART_MENTIONS:
                     with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as apart:
                         scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, apart,
                                                                                      *arguments)
@@ -538,7 +538,7 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                 del arguments, scored, by_document, frame, scores
                 release_free_memory()
                 if bar is not None:
-                    bar.update(len(part_mentions))
+                    bar.update(size)
             summary = _summary_from_groups(*_pooled_groups(pooled_frames, pooled_scores.column(), ["actor"]),
                                            registry, ["actor"], n_boot, 0, jobs)
     finally:
@@ -572,13 +572,15 @@ def _made(folder: Path | None) -> Path | None:
     return folder
 
 
-def _part_tone(texts: dict[str, str], mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Sequence[Actor],
-               methods: Sequence[str], n_boot: int, rollup: bool, cache_dir: str | Path | None, jobs: int,
-               memos: bytes) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, bytes]:
+def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: pd.DataFrame | PartOf,
+               registry: Sequence[Actor], methods: Sequence[str], n_boot: int, rollup: bool,
+               cache_dir: str | Path | None, jobs: int, memos: bytes
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, bytes]:
     """One part of ``_tone_in_parts``, in any process: its mentions scored by ``methods[0]``, its per-document
     summaries (in document order), the groups and counted scores of every method (``_group_scores``) and the
     score memories (``memos``: pickled ``ScoreMemo`` by method) as they are after it."""
     memo_of = pickle.loads(memos)
+    mentions, quotes = _part_frame(mentions).reset_index(drop=True), _part_frame(quotes)
     marks = _excluded_marks(mentions, quotes)
     summaries, groups, primary = [], [], None
     with kept_workers():  # one set of worker processes for every method's scores and bootstrap
@@ -595,18 +597,25 @@ def _part_tone(texts: dict[str, str], mentions: pd.DataFrame, quotes: pd.DataFra
     return primary, _in_document_order(_stacked(summaries), position), frame, scores, pickle.dumps(memo_of)
 
 
+# A part of a table on disk, as (its ``Parts``, the part's number): a process of its own reads it from the file.
+PartOf = tuple[Parts, int]
+
+
 def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quotes: pd.DataFrame | Parts
-                    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    """Consecutive runs of documents with their mentions and quotes, cut where the running count of mentions passes
-    a multiple of ``PART_MENTIONS`` (a document is never cut); one part at least. Rows keep their order. Mentions
-    and quotes in ``Parts`` (``actor_tables``: made over the same runs of documents) keep their own parts."""
+                    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | PartOf, pd.DataFrame | PartOf, int]]:
+    """Consecutive runs of documents with their mentions and quotes and the number of those mentions, cut where the
+    running count of mentions passes a multiple of ``PART_MENTIONS`` (a document is never cut); one part at least.
+    Rows keep their order. Mentions and quotes in ``Parts`` (``actor_tables``: made over the same runs of documents)
+    keep their own parts, given as ``PartOf`` when on disk: only their ``doc_id`` is read here."""
     position = {doc_id: number for number, doc_id in enumerate(documents["doc_id"].astype(str))}
     # The documents of a part as a slice of the table: selecting rows by a mask or by positions would join the text
     # column's Arrow chunks (+425 MB at 100,000 articles, for every part).
     if isinstance(mentions, Parts) or isinstance(quotes, Parts):
-        for part_mentions, part_quotes in zip(mentions, quotes, strict=True):
-            named = [position[doc_id] for table in (part_mentions, part_quotes) for doc_id in table["doc_id"].unique()]
-            yield documents.iloc[min(named, default=0):max(named, default=-1) + 1], part_mentions, part_quotes
+        named_in = zip(frames_of(mentions, ["doc_id"]), frames_of(quotes, ["doc_id"]), strict=True)
+        for number, (mention_ids, quote_ids) in enumerate(named_in):
+            named = [position[doc_id] for ids in (mention_ids, quote_ids) for doc_id in ids["doc_id"].unique()]
+            yield (documents.iloc[min(named, default=0):max(named, default=-1) + 1], _part_of(mentions, number),
+                   _part_of(quotes, number), len(mention_ids))
         return
     mention_place = mentions["doc_id"].map(position).to_numpy(dtype=np.int64)
     quote_place = quotes["doc_id"].map(position).to_numpy(dtype=np.int64)
@@ -616,7 +625,19 @@ def _document_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quo
     edges = np.r_[0, np.flatnonzero(np.diff(part_of_document)) + 1, len(documents)]
     for first, stop in zip(edges[:-1], edges[1:]):  # no documents: one empty part
         number = part_of_document[first] if first < stop else 0
-        yield documents.iloc[first:stop], mentions[mention_part == number], quotes[quote_part == number]
+        in_part = mention_part == number
+        yield documents.iloc[first:stop], mentions[in_part], quotes[quote_part == number], int(in_part.sum())
+
+
+def _part_of(table: pd.DataFrame | Parts, number: int) -> pd.DataFrame | PartOf:
+    """Part ``number`` of ``table``: a reference when on disk, else the frame itself."""
+    if isinstance(table, Parts):
+        return (table, number) if table.path is not None else table.part(number)
+    return table
+
+
+def _part_frame(part: pd.DataFrame | PartOf) -> pd.DataFrame:
+    return part[0].part(part[1]) if isinstance(part, tuple) else part
 
 
 def _texts(documents: pd.DataFrame) -> dict[str, str]:
