@@ -313,7 +313,7 @@ def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registr
         children.append(len(arguments[2]))  # the part's mentions (after the folder and the texts)
         return parallel.in_fresh_process(function, *arguments)
 
-    monkeypatch.setattr(portrayal, "PROCESS_PART_MENTIONS", 1)
+    monkeypatch.setattr(portrayal, "PROCESS_MENTIONS", len(mentions))
     monkeypatch.setattr(portrayal, "in_fresh_process", counted)
     apart = actor_tone(*args, n_boot=200, cache_dir=tmp_path / "apart")
     assert len(children) == len(list(here[0])) >= 3 and sum(children) == len(mentions)
