@@ -310,7 +310,7 @@ def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registr
     children = []
 
     def counted(function, *arguments):
-        children.append(len(arguments[2]))  # the part's mentions (after the folder and the texts)
+        children.append(len(portrayal._part_frame(arguments[3])))  # the part's mentions, after folder, sentences, texts
         return parallel.in_fresh_process(function, *arguments)
 
     monkeypatch.setattr(portrayal, "PROCESS_MENTIONS", len(mentions))

@@ -125,6 +125,23 @@ def test_split_sentences_in_workers_are_remembered(monkeypatch):
     tx._sentence_spans.cache_clear()
 
 
+def test_remembered_splits_go_to_another_memory(monkeypatch):
+    from newslens import text as tx
+
+    monkeypatch.setattr(tx, "_split_memo", {})
+    tx._sentence_spans.cache_clear()
+    tx.split_sentences(["One. Two? Three!", "Never split."])
+    found = tx.remembered_splits(["One. Two? Three!", "Not split before."])
+    assert list(found) == [tx.text_digest("One. Two? Three!")]  # only the text split before
+    assert list(found.values())[0].tolist() == [0, 4, 5, 9, 10, 16]
+    monkeypatch.setattr(tx, "_split_memo", {})  # as in another process
+    tx._sentence_spans.cache_clear()
+    tx.remember_splits(found)
+    monkeypatch.setattr(tx, "_punkt_spans", lambda text: (_ for _ in ()).throw(AssertionError("split again")))
+    assert tx.sentence_spans("One. Two? Three!") == [(0, 4), (5, 9), (10, 16)]
+    tx._sentence_spans.cache_clear()
+
+
 def test_sentence_memory_keeps_the_newest_texts(monkeypatch):
     from newslens import text as tx
 

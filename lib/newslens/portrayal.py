@@ -35,6 +35,7 @@ from newslens.memory import MappedColumn, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriter, PartsWriters, frames_of
 from newslens.sentiment import ScoreMemo
+from newslens.text import remember_splits, remembered_splits
 
 LABELS = ("negative", "neutral", "positive")
 SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
@@ -525,9 +526,11 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                 arguments = (_texts(part_documents), part_mentions, part_quotes, registry, methods, n_boot, rollup,
                              cache_dir, jobs, memos)
                 if apart:
-                    with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as apart:
-                        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, apart,
-                                                                                     *arguments)
+                    with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as written:
+                        splits = remembered_splits(arguments[0].values())  # not split again there
+                        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, written,
+                                                                                     splits, *arguments)
+                        del splits
                         for name, table in (("scored", scored), ("by_document", by_document)):
                             for part in table:  # read back a part at a time (one part here)
                                 writers.add(name, part)
@@ -554,10 +557,11 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
 PROCESS_MENTIONS = 100_000
 
 
-def _part_tone_apart(folder: str, *arguments) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
-    """``_part_tone(*arguments)`` for a process of its own: its two large tables come back as ``Parts`` written in
-    ``folder``. Sent back pickled they were held two and three times over in the receiving process (measured at
-    10,000 articles: +400 MB for a moment)."""
+def _part_tone_apart(folder: str, splits: dict, *arguments) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
+    """``_part_tone(*arguments)`` for a process of its own, given the texts' sentences (``text.remembered_splits``):
+    its two large tables come back as ``Parts`` written in ``folder``. Sent back pickled they were held two and
+    three times over in the receiving process (measured at 10,000 articles: +400 MB for a moment)."""
+    remember_splits(splits)
     scored, by_document, frame, scores, memos = _part_tone(*arguments)
     tables = []
     for name, table in (("scored", scored), ("by_document", by_document)):

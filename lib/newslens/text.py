@@ -7,6 +7,7 @@ scraped news puts headlines, bylines and bullet points on lines of their own, wi
 Public surface:
     sentence_spans(text) -> list[(start, end)]       character offsets into ``text``
     split_sentences(texts, jobs=1)                    split many texts at once (worker processes), remembered
+    remembered_splits(texts) / remember_splits(found) those remembered, to hand to another process, and taken
     flat_spans(spans) -> array / paired_spans(flat)   spans as one compact array (start, end, start, ...) and back
     text_digest(text) -> bytes                        sha256 of a text, 32 bytes: how memos key texts and sentences
     sentences(text) -> list[str]
@@ -138,6 +139,18 @@ def split_sentences(texts: Iterable[str], jobs: int = 1) -> None:
                 # of their own) are free now: give them back, or every batch stands on the last one's.
                 release_free_memory()
         _split_batch(batch, jobs)
+
+
+def remembered_splits(texts: Iterable[str]) -> dict[bytes, array]:
+    """The remembered spans (``split_sentences``) of those of ``texts`` split before, by ``text_digest``: for another
+    process, which takes them with ``remember_splits`` rather than split the texts again."""
+    return {digest: _split_memo[digest] for digest in map(text_digest, texts) if digest in _split_memo}
+
+
+def remember_splits(found: dict[bytes, array]) -> None:
+    """Remember the spans of ``remembered_splits`` in this process."""
+    for digest, flat in found.items():
+        _remember(digest, flat)
 
 
 def _split_batch(batch: dict[bytes, str], jobs: int) -> None:
