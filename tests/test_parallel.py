@@ -117,6 +117,17 @@ def test_a_fresh_process_runs_the_function_and_ends(no_scheduler):
     assert not parallel.workers_running(2)  # nothing left running in this process
 
 
+def test_an_interrupted_fresh_process_is_ended_at_once(no_scheduler):
+    import multiprocessing
+
+    threading.Timer(2, os.kill, (os.getpid(), signal.SIGINT)).start()  # as Jupyter's "interrupt the kernel" does
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        parallel.in_fresh_process(time.sleep, 120)
+    assert time.perf_counter() - started < 30  # not after the two minutes of its work
+    assert not multiprocessing.active_children()  # and the process is gone
+
+
 def test_a_small_tone_batch_goes_to_running_workers(no_scheduler, monkeypatch):
     from newslens import sentiment
 

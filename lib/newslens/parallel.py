@@ -170,8 +170,17 @@ def in_fresh_process(function: Callable, *args):
     import concurrent.futures
     import multiprocessing
 
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
         return pool.submit(function, *args).result()
+    except BaseException:
+        # Stopped here (an interrupted kernel) or failed there: the process is ended now, not when it has finished
+        # its work, which can take minutes.
+        for process in list(pool._processes.values()):
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def workers_running(jobs: int | None) -> bool:
