@@ -58,7 +58,7 @@ import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
 from newslens.corpus import DocumentTexts
-from newslens.memory import release_free_memory
+from newslens.memory import dropping, release_free_memory
 from newslens.parallel import kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
 from newslens.text import flat_spans, paired_spans, sentence_spans, split_sentences
@@ -1698,7 +1698,10 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
 def _document_runs(documents: pd.DataFrame) -> Iterator[pd.DataFrame]:
     """Consecutive runs of ``documents``, cut where the running count of characters passes a multiple of
     ``PART_CHARS`` (a document is never cut); one run at least."""
-    lengths = documents["text"].str.len().fillna(0).to_numpy(dtype=np.int64)
+    # Text by text, the pages read dropped as they go: texts mapped from the cache, read all at once, were all
+    # resident for a moment (+400 MB at 100,000 articles).
+    lengths = np.fromiter(map(len, dropping(documents["text"].fillna("").array)), dtype=np.int64,
+                          count=len(documents))
     run_of_document = (np.cumsum(lengths) - lengths) // PART_CHARS  # by the characters before it
     # As slices of the table: selecting rows by a mask would join the text column's Arrow chunks (+425 MB at
     # 100,000 articles, for every run).
