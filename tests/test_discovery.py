@@ -50,6 +50,29 @@ def test_entities_given_run_by_run_discover_what_the_whole_table_does(seed_corpu
     pd.testing.assert_frame_equal(table, seed_discovery[1])
 
 
+def test_profiles_completed_block_by_block_are_those_of_the_whole(seed_corpus, seed_discovery, monkeypatch):
+    from newslens import actors
+
+    monkeypatch.setattr(actors, "PROFILE_BLOCK", 3)  # a block per few occurrences, cut at documents' ends
+    documents = seed_corpus.documents
+    actors_found, table = discover_actors(documents, find_entities(documents))
+    assert actors_found == seed_discovery[0]
+    pd.testing.assert_frame_equal(table, seed_discovery[1])
+    assert table["documents"].max() >= 3 and (table["gender"] != "").any() and (table["descriptors"] != "").any()
+
+
+def test_document_blocks_never_cut_a_document(monkeypatch):
+    from newslens import actors
+
+    occurrences = actors._Occurrences()
+    for doc, count in (("a", 3), ("b", 2), ("c", 4), ("d", 1)):
+        for number in range(count):
+            occurrences.add(doc, number * 10, number * 10 + 5, "PERSON", "Kaja Kallas")
+    monkeypatch.setattr(actors, "PROFILE_BLOCK", 4)
+    blocks = [(block.start, block.stop) for block in actors._document_blocks(occurrences)]
+    assert blocks == [(0, 5), (5, 9), (9, 10)]  # a+b (b would be cut at 4), c, d
+
+
 def test_seed_actors_found_without_a_registry(seed_discovery):
     actors, _ = seed_discovery
     names_of = {actor.name: {actor.name, *actor.aliases} for actor in actors}

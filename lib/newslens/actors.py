@@ -947,6 +947,7 @@ diplomat general commander head premier candidate nominee congressman congresswo
 official judge justice attorney counsel speaker ceo founder king queen prince pope""".split()
 _TITLE_MODIFIERS = """of for foreign prime vice deputy special top former chief press national security defense
 defence policy state affairs presidential high senior first general""".split()
+_TITLE_HEAD_SET, _TITLE_MODIFIER_SET = frozenset(_TITLE_HEADS), frozenset(_TITLE_MODIFIERS)
 _TITLE_BEFORE = re.compile(
     r"(?<!\S)(?:(?:(?:[A-Z]\.){2,}|[A-Z][\w'’-]*|" + "|".join(_TITLE_MODIFIERS) + r")[^\S\n]+)*"
     r"(?i:" + "|".join(_TITLE_HEADS) + r")(?:[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'’-]*)?[^\S\n]+$")
@@ -1329,19 +1330,40 @@ def _profile(occurrences: _Occurrences, keys: list[int]) -> dict:
 def _profile_of_occurrences(occurrences: _Occurrences, profiles: list[dict], kind: str | None = None
                             ) -> np.ndarray:
     """The place in ``profiles`` of each occurrence's actor (of that ``kind`` only, when given); -1 for none."""
-    profile_of_key = np.full(len(occurrences.keys), -1, dtype=np.int64)
+    profile_of_key = np.full(len(occurrences.keys), -1, dtype=np.int32)
     for number, p in enumerate(profiles):
         if kind is None or p["kind"] == kind:
             profile_of_key[p["keys"]] = number
     return profile_of_key[occurrences.column("key")]
 
 
+# Occurrences worked on at a time (whole documents) when profiles are completed: every occurrence at once (6.7
+# million at 100,000 articles) took hundreds of MB of index arrays and Python integers for a moment.
+PROFILE_BLOCK = 250_000
+
+
+def _document_blocks(occurrences: _Occurrences) -> Iterator[slice]:
+    """Consecutive runs of occurrences of about ``PROFILE_BLOCK``, each of whole documents (occurrences are in
+    document order)."""
+    doc = occurrences.column("doc")
+    first = 0
+    while first < len(doc):
+        stop = min(first + PROFILE_BLOCK, len(doc))
+        if stop < len(doc):  # on to the end of the document the block would cut
+            stop += int(np.searchsorted(doc[stop:], doc[stop - 1], side="right"))
+        yield slice(first, stop)
+        first = stop
+
+
 def _add_documents(occurrences: _Occurrences, profiles: list[dict]) -> None:
     """The number of documents naming each actor."""
-    profile = _profile_of_occurrences(occurrences, profiles)
-    named = profile >= 0
-    pairs = np.unique(profile[named] * len(occurrences.doc_ids) + occurrences.column("doc")[named])
-    counts = np.bincount(pairs // max(len(occurrences.doc_ids), 1), minlength=len(profiles))
+    profile_of = _profile_of_occurrences(occurrences, profiles)
+    counts = np.zeros(len(profiles), dtype=np.int64)
+    for block in _document_blocks(occurrences):
+        profile, doc = profile_of[block], occurrences.column("doc")[block]
+        named = profile >= 0
+        pairs = np.unique(profile[named].astype(np.int64) * len(occurrences.doc_ids) + doc[named])
+        counts += np.bincount(pairs // max(len(occurrences.doc_ids), 1), minlength=len(profiles))
     for p, documents in zip(profiles, counts.tolist()):
         p["documents"] = documents
 
@@ -1349,12 +1371,27 @@ def _add_documents(occurrences: _Occurrences, profiles: list[dict]) -> None:
 def _add_gender(texts: Mapping[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
     """The pronoun that refers back to each person's name: the first he- or she-family pronoun after a mention,
     before the next person is named, in that sentence or the next one."""
-    profile = _profile_of_occurrences(occurrences, profiles, "person")
+    profile_of = _profile_of_occurrences(occurrences, profiles, "person")
+    votes = [Counter() for _ in profiles]
+    for block in _document_blocks(occurrences):
+        _count_pronouns(texts, occurrences, block, profile_of[block], votes)
+    for p, vote in zip(profiles, votes):
+        if p["kind"] != "person":
+            continue
+        total = sum(vote.values())
+        p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}"
+        for gender in GENDERS:
+            if vote[gender] >= 2 and vote[gender] >= GENDER_SHARE * total:
+                p["gender"] = gender
+
+
+def _count_pronouns(texts: Mapping[str, str], occurrences: _Occurrences, block: slice, profile: np.ndarray,
+                    votes: list[Counter]) -> None:
+    """``_add_gender``'s votes from the occurrences of ``block`` (``profile``: their person's place, or -1)."""
     rows = np.nonzero(profile >= 0)[0]
-    doc_place, span_start, span_end = (occurrences.column(name)[rows] for name in ("doc", "start", "end"))
+    doc_place, span_start, span_end = (occurrences.column(name)[block][rows] for name in ("doc", "start", "end"))
     profile = profile[rows]
     order = np.lexsort((profile, span_end, span_start, doc_place))  # by document, then span
-    votes = [Counter() for _ in profiles]
     for group in np.split(order, np.flatnonzero(np.diff(doc_place[order])) + 1) if len(order) else []:
         text = texts[occurrences.doc_ids[doc_place[group[0]]]]
         spans = list(zip(span_start[group].tolist(), span_end[group].tolist(), profile[group].tolist()))
@@ -1368,14 +1405,6 @@ def _add_gender(texts: Mapping[str, str], occurrences: _Occurrences, profiles: l
             pronoun = _GENDERED.search(text, end, max(end, limit))
             if pronoun is not None:
                 votes[number]["male" if pronoun.group(1) else "female"] += 1
-    for p, vote in zip(profiles, votes):
-        if p["kind"] != "person":
-            continue
-        total = sum(vote.values())
-        p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}"
-        for gender in GENDERS:
-            if vote[gender] >= 2 and vote[gender] >= GENDER_SHARE * total:
-                p["gender"] = gender
 
 
 def _add_descriptors(texts: Mapping[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
@@ -1386,37 +1415,46 @@ def _add_descriptors(texts: Mapping[str, str], occurrences: _Occurrences, profil
     countries, organisations and groups ("Kremlin", "US", "Russian", "EU's", ``occurrences.group_words``); any
     other word ends it, which keeps title-case headlines ("... Might Have Brain Damage US President") out.
     """
-    heads, modifiers, group_words = set(_TITLE_HEADS), set(_TITLE_MODIFIERS), occurrences.group_words
     owners: dict[str, set[int]] = defaultdict(set)
     seen: dict[tuple[int, str], str] = {}
     names = {_normalise(f) for p in profiles for f in (p["name"], *p["aliases"])}
-    profile = _profile_of_occurrences(occurrences, profiles, "person")
-    rows = np.nonzero(profile >= 0)[0]  # in the corpus's order: document by document
-    doc_place, span_start = occurrences.column("doc"), occurrences.column("start")
-    for number, doc, position in zip(profile[rows].tolist(), doc_place[rows].tolist(), span_start[rows].tolist()):
-        text = texts[occurrences.doc_ids[doc]]
-        before = text[max(text.rfind("\n", 0, position) + 1, position - 80):position].split()
-        head = next((i for i in range(len(before) - 1, max(len(before) - 5, -1), -1)
-                     if before[i].lower() in heads), None)
-        if head is None or (head < len(before) - 1 and before[head + 1] != "of"):
-            continue
-        start = head
-        while start > 0 and (before[start - 1].lower() in modifiers or before[start - 1][0].isupper() and
-                             re.sub(r"['’]s?$", "", before[start - 1]).casefold() in group_words):
-            start -= 1
-        words = before[start:]
-        while words and words[0].lower() in ("of", "for"):
-            words.pop(0)
-        if len(words) < 2 or not _TITLE_BEFORE.search(text, max(0, position - 80), position):
-            continue
-        descriptor = " ".join(words)
-        key = _normalise(descriptor)
-        if key not in names:
-            owners[key].add(number)
-            seen.setdefault((number, key), descriptor)
+    profile_of = _profile_of_occurrences(occurrences, profiles, "person")
+    for block in _document_blocks(occurrences):  # in the corpus's order: document by document
+        profile = profile_of[block]
+        rows = np.nonzero(profile >= 0)[0]
+        places = zip(profile[rows].tolist(), occurrences.column("doc")[block][rows].tolist(),
+                     occurrences.column("start")[block][rows].tolist())
+        for number, doc, position in places:
+            text = texts[occurrences.doc_ids[doc]]
+            descriptor = _descriptor_before(text, position, occurrences.group_words)
+            if descriptor is None:
+                continue
+            key = _normalise(descriptor)
+            if key not in names:
+                owners[key].add(number)
+                seen.setdefault((number, key), descriptor)
     for (number, key), descriptor in sorted(seen.items()):
         if len(owners[key]) == 1:
             profiles[number]["descriptors"].append(descriptor)
+
+
+def _descriptor_before(text: str, position: int, group_words: set[str]) -> str | None:
+    """The title written right before ``position`` in ``text`` (see ``_add_descriptors``), or None."""
+    before = text[max(text.rfind("\n", 0, position) + 1, position - 80):position].split()
+    head = next((i for i in range(len(before) - 1, max(len(before) - 5, -1), -1)
+                 if before[i].lower() in _TITLE_HEAD_SET), None)
+    if head is None or (head < len(before) - 1 and before[head + 1] != "of"):
+        return None
+    start = head
+    while start > 0 and (before[start - 1].lower() in _TITLE_MODIFIER_SET or before[start - 1][0].isupper() and
+                         re.sub(r"['’]s?$", "", before[start - 1]).casefold() in group_words):
+        start -= 1
+    words = before[start:]
+    while words and words[0].lower() in ("of", "for"):
+        words.pop(0)
+    if len(words) < 2 or not _TITLE_BEFORE.search(text, max(0, position - 80), position):
+        return None
+    return " ".join(words)
 
 
 def merge_registries(registry: Sequence[Actor], discovered: Sequence[Actor]) -> list[Actor]:
