@@ -526,21 +526,15 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                 arguments = (_texts(part_documents), part_mentions, part_quotes, registry, methods, n_boot, rollup,
                              cache_dir, jobs, memos)
                 if apart:
-                    with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as written:
-                        splits = remembered_splits(arguments[0].values())  # not split again there
-                        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, written,
-                                                                                     splits, *arguments)
-                        del splits
-                        for name, table in (("scored", scored), ("by_document", by_document)):
-                            for part in table:  # read back a part at a time (one part here)
-                                writers.add(name, part)
+                    frame, scores, memos = _scored_apart(arguments, writers, cache_dir)
                 else:
                     scored, by_document, frame, scores, memos = _part_tone(*arguments)
                     writers.add("scored", scored)
                     writers.add("by_document", by_document)
+                    del scored, by_document
                 pooled_frames.append(frame)
                 pooled_scores.append(pa.array(scores, pa.float64()))
-                del arguments, scored, by_document, frame, scores
+                del arguments, frame, scores
                 release_free_memory()
                 if bar is not None:
                     bar.update(size)
@@ -555,6 +549,23 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
 # From this many mentions, the parts are scored each in a process of its own (``_tone_in_parts``; the parts of
 # ``actors.actor_tables`` hold about 400,000 mentions at any corpus size); fewer, in this process.
 PROCESS_MENTIONS = 100_000
+
+
+def _scored_apart(arguments: tuple, writers: PartsWriters, cache_dir: str | Path | None
+                  ) -> tuple[pd.DataFrame, np.ndarray, bytes]:
+    """``_part_tone(*arguments)`` in a process of its own (``_part_tone_apart``): its scored mentions and
+    per-document summaries added to ``writers`` as they are read back, its groups, scores and memories returned.
+    (A function of its own, so that nothing read back stays referenced while the next part is scored.)"""
+    from newslens.cache import mapped_folder
+
+    with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as written:
+        splits = remembered_splits(arguments[0].values())  # not split again there
+        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, written, splits, *arguments)
+        del splits
+        for name, table in (("scored", scored), ("by_document", by_document)):
+            for part in table:  # read back a part at a time (one part here)
+                writers.add(name, part)
+    return frame, scores, memos
 
 
 def _part_tone_apart(folder: str, splits: dict, *arguments) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
