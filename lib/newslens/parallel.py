@@ -167,10 +167,7 @@ def in_fresh_process(function: Callable, *args):
     For a large step whose memory should not stay behind: the heap it breaks up (freed, yet not given back to the
     system) goes with the process. The function may use ``map_chunks`` and ``kept_workers`` itself.
     """
-    import concurrent.futures
-    import multiprocessing
-
-    pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool = _new_pool(1)
     try:
         return pool.submit(function, *args).result()
     except BaseException:

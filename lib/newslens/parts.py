@@ -55,7 +55,7 @@ class Parts:
             for frame in self._frames or [empty]:
                 yield frame if columns is None else frame[columns]
             return
-        dtypes = {str(c): str(t) for c, t in empty.dtypes.items()}
+        dtypes = _dtypes(empty)
         file = self._file()
         groups = range(file.num_row_groups)
         if not groups:  # one empty part: what is made from the parts (a CSV's header) still has the columns
@@ -73,7 +73,7 @@ class Parts:
         file = self._file()
         if not file.num_row_groups:  # the one empty part
             return [self.empty.copy()][number]
-        return frame_from_arrow(file.read_row_group(number), {str(c): str(t) for c, t in self.empty.dtypes.items()})
+        return frame_from_arrow(file.read_row_group(number), _dtypes(self.empty))
 
     def _file(self) -> pq.ParquetFile:
         try:
@@ -102,7 +102,7 @@ class Parts:
         empty = self.empty if columns is None else self.empty[columns]
         if self._frames is None and self._rows:
             # The file read at once: the parts and their concatenation are never in memory together.
-            dtypes = {str(c): str(t) for c, t in empty.dtypes.items()}
+            dtypes = _dtypes(empty)
             return frame_from_arrow(self._file().read(columns=columns), dtypes)
         frames = [frame for frame in self.frames(columns) if len(frame)]
         return pd.concat(frames, ignore_index=True) if frames else empty.copy()
@@ -157,6 +157,11 @@ class PartsWriters:
 
     def done(self, name: str) -> Parts:
         return self._writers[name].done()
+
+
+def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
+    """The pandas dtypes of ``frame``'s columns by name, as ``frame_from_arrow`` takes them."""
+    return {str(c): str(t) for c, t in frame.dtypes.items()}
 
 
 def frames_of(table: pd.DataFrame | Parts, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
