@@ -52,6 +52,28 @@ def test_several_tables_written_together_each_in_its_file(tmp_path, on_disk):
     assert sorted(path.name for path in tmp_path.iterdir()) == (["one.parquet", "two.parquet"] if on_disk else [])
 
 
+@pytest.mark.parametrize("source_on_disk", [True, False], ids=["from-file", "from-memory"])
+@pytest.mark.parametrize("on_disk", [True, False], ids=["to-file", "to-memory"])
+def test_the_parts_of_another_table_are_added_as_they_are(tmp_path, source_on_disk, on_disk):
+    source = PartsWriter(FIRST, tmp_path / "source.parquet" if source_on_disk else None)
+    for part in (FIRST, FIRST.iloc[0:0]):
+        source.add(part)
+    empty_source = PartsWriter(FIRST, tmp_path / "empty.parquet" if source_on_disk else None).done()
+    (tmp_path / "out").mkdir()
+    writers = PartsWriters(tmp_path / "out" if on_disk else None)
+    writers.add_parts("t", source.done())  # makes the table, with the source's columns and dtypes
+    writers.add("t", SECOND)
+    writers.add_parts("t", empty_source)  # no part at all: one empty part, as iterating it gives
+    parts = writers.done("t")
+    assert len(parts) == 3 and [len(part) for part in parts] == [2, 0, 1, 0]
+    got = list(parts)
+    pd.testing.assert_frame_equal(got[0], FIRST)
+    pd.testing.assert_frame_equal(got[2], SECOND)
+    assert got[0]["quoted_by"].tolist() == [None, None] and dict(got[3].dtypes) == dict(FIRST.dtypes)
+    with pytest.raises(ValueError, match="columns"):
+        PartsWriter(SECOND.drop(columns="score")).add_parts(parts)
+
+
 def test_no_parts_give_one_empty_part_with_the_columns(tmp_path):
     parts = PartsWriter(FIRST, tmp_path / "t.parquet").done()
     assert len(parts) == 0

@@ -554,7 +554,7 @@ PROCESS_MENTIONS = 100_000
 def _scored_apart(arguments: tuple, writers: PartsWriters, cache_dir: str | Path | None
                   ) -> tuple[pd.DataFrame, np.ndarray, bytes]:
     """``_part_tone(*arguments)`` in a process of its own (``_part_tone_apart``): its scored mentions and
-    per-document summaries added to ``writers`` as they are read back, its groups, scores and memories returned.
+    per-document summaries added to ``writers`` as they were written there, its groups, scores and memories returned.
     (A function of its own, so that nothing read back stays referenced while the next part is scored.)"""
     from newslens.cache import mapped_folder
 
@@ -562,9 +562,8 @@ def _scored_apart(arguments: tuple, writers: PartsWriters, cache_dir: str | Path
         splits = remembered_splits(arguments[0].values())  # not split again there
         scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, written, splits, *arguments)
         del splits
-        for name, table in (("scored", scored), ("by_document", by_document)):
-            for part in table:  # read back a part at a time (one part here)
-                writers.add(name, part)
+        writers.add_parts("scored", scored)
+        writers.add_parts("by_document", by_document)
     return frame, scores, memos
 
 
