@@ -107,3 +107,19 @@ def test_a_mapped_empty_array_keeps_what_is_written_when_its_pages_are_dropped(t
     assert list(tmp_path.iterdir()) == []
     in_memory = memory.mapped_empty(4, np.int64, None)
     assert in_memory.shape == (4,) and in_memory.dtype == np.int64
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
+def test_a_mapped_array_gives_back_its_chunks_in_order_as_one_array(tmp_path, on_disk):
+    import numpy as np
+
+    array = memory.MappedArray(tmp_path if on_disk else None, np.int32)
+    array.append(np.array([5, -1], dtype=np.int64))  # cast to the array's dtype
+    array.append(np.zeros(0, dtype=np.int32))
+    array.append(np.arange(3, dtype=np.int32))
+    joined = array.array()
+    assert joined.dtype == np.int32 and joined.tolist() == [5, -1, 0, 1, 2]
+    memory.drop_mapped_pages()
+    assert joined.tolist() == [5, -1, 0, 1, 2]  # the values stay in the file
+    assert list(tmp_path.iterdir()) == []  # the file has no name
+    assert memory.MappedArray(tmp_path if on_disk else None, np.int64).array().tolist() == []

@@ -297,6 +297,11 @@ def test_rows_are_read_computed_and_stored_one_shard_group_at_a_time(tmp_path):
     from newslens.cache import DocumentCache, cached_row_groups, cached_rows, shard_groups
 
     assert shard_groups(["b2", "a1", "b1", "0f"]) == [["0f"], ["a1"], ["b2", "b1"]]
+    # A large group is cut between shards (first two digits), never inside one: "b2" has three keys, more than 2.
+    keys = ["b2x", "b1x", "b2y", "b3x", "b2z", "b1y", "a1x"]
+    assert shard_groups(keys, most=2) == [["a1x"], ["b1x", "b1y"], ["b2x", "b2y", "b2z"], ["b3x"]]
+    assert shard_groups(keys, most=5) == [["a1x"], ["b1x", "b1y", "b2x", "b2y", "b2z"], ["b3x"]]
+    assert shard_groups(keys, most=6) == [["a1x"], ["b2x", "b1x", "b2y", "b3x", "b2z", "b1y"]]  # not cut
     cache = DocumentCache(tmp_path, "lengths", "v1", {"length": "int64"})
     computed = []
 

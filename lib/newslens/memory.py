@@ -7,6 +7,7 @@ Public surface:
     MappedTable(folder, schema=None)  -- .append(table), .table() -> pyarrow.Table
     MappedColumn(folder, type)  -- .append(array), .column() -> pyarrow.ChunkedArray
     mapped_empty(length, dtype, folder) -> numpy.ndarray
+    MappedArray(folder, dtype)  -- .append(values), .array() -> numpy.ndarray (one array, its length not known ahead)
 
 pandas and numpy work on hundreds of thousands of rows frees as much memory as it keeps, but glibc's allocator keeps
 freed blocks in its heap for reuse: measured on notebook 02 with 10,000 articles, a process held 300-400 MB of free
@@ -106,6 +107,39 @@ def mapped_empty(length: int, dtype, folder: str | Path | None) -> np.ndarray:
     file = _nameless_file(folder)
     file.truncate(length * np.dtype(dtype).itemsize)
     return np.frombuffer(_mapping(file, mmap.ACCESS_WRITE), dtype=dtype)
+
+
+class MappedArray:
+    """Values of one numpy ``dtype`` appended a chunk at a time and read back as one array (``array``) over a mapped
+    file of ``folder`` (see ``MappedColumn``): for an array whose length is known only once every chunk is made —
+    the chunks are written as they come instead of all being held until they can be copied into one array (the
+    33 million counts of 100,000 articles: 0.27 GB). With ``folder`` None the chunks are kept and joined in memory."""
+
+    def __init__(self, folder: str | Path | None, dtype):
+        import numpy as np
+
+        self.folder, self.dtype, self._chunks, self._file, self._length = folder, np.dtype(dtype), [], None, 0
+
+    def append(self, values) -> None:
+        """Add ``values`` (cast to the array's dtype) at the end; written to the file at once with a folder."""
+        import numpy as np
+
+        values = np.ascontiguousarray(values, dtype=self.dtype)
+        if self.folder is None:
+            self._chunks.append(values)
+            return
+        if self._file is None:
+            self._file = _nameless_file(self.folder)
+        self._file.write(values.tobytes())
+        self._length += len(values)
+
+    def array(self) -> np.ndarray:
+        """Every value appended, in order, as one array (over the mapped file when there is one)."""
+        import numpy as np
+
+        if self._file is None or not self._length:  # an empty file cannot be mapped
+            return np.concatenate(self._chunks) if self._chunks else np.zeros(0, self.dtype)
+        return np.frombuffer(_mapping(self._file, mmap.ACCESS_WRITE), dtype=self.dtype)  # writable, as numpy's
 
 
 class MappedTable:
