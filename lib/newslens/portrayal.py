@@ -523,12 +523,11 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     try:
         with kept_workers():  # one set of worker processes for the bootstrap of the summary per actor
             for part_documents, part_mentions, part_quotes, size in _document_parts(documents, mentions, quotes):
-                arguments = (_texts(part_documents), part_mentions, part_quotes, registry, methods, n_boot, rollup,
-                             cache_dir, jobs, memos)
+                arguments = (part_mentions, part_quotes, registry, methods, n_boot, rollup, cache_dir, jobs, memos)
                 if apart:
-                    frame, scores, memos = _scored_apart(arguments, writers, cache_dir)
+                    frame, scores, memos = _scored_apart(part_documents, arguments, writers, cache_dir)
                 else:
-                    scored, by_document, frame, scores, memos = _part_tone(*arguments)
+                    scored, by_document, frame, scores, memos = _part_tone(_texts(part_documents), *arguments)
                     writers.add("scored", scored)
                     writers.add("by_document", by_document)
                     del scored, by_document
@@ -551,28 +550,36 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
 PROCESS_MENTIONS = 100_000
 
 
-def _scored_apart(arguments: tuple, writers: PartsWriters, cache_dir: str | Path | None
+def _scored_apart(documents: pd.DataFrame, arguments: tuple, writers: PartsWriters, cache_dir: str | Path | None
                   ) -> tuple[pd.DataFrame, np.ndarray, bytes]:
-    """``_part_tone(*arguments)`` in a process of its own (``_part_tone_apart``): its scored mentions and
-    per-document summaries added to ``writers`` as they were written there, its groups, scores and memories returned.
-    (A function of its own, so that nothing read back stays referenced while the next part is scored.)"""
+    """``_part_tone`` of ``documents`` and ``arguments`` in a process of its own (``_part_tone_apart``): its scored
+    mentions and per-document summaries added to ``writers`` as they were written there, its groups, scores and
+    memories returned. (A function of its own, so that nothing read back stays referenced while the next part is
+    scored.)"""
     from newslens.cache import mapped_folder
 
+    # The texts go as one Arrow column of the part's rows, made Python strings there: as a dict of strings here
+    # (about 40 MB a part at 100,000 articles) they were made, pickled and freed in this process for every part.
+    texts = pa.Table.from_pandas(documents[["doc_id", "text"]], preserve_index=False)
+    texts = texts.take(np.arange(texts.num_rows))  # a copy: a slice is pickled with the whole buffers of its chunks
     with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as written:
-        splits = remembered_splits(arguments[0].values())  # not split again there
-        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, written, splits, *arguments)
-        del splits
+        splits = remembered_splits(dropping(documents["text"].fillna("").astype(str)))  # not split again there
+        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, written, splits, texts,
+                                                                     *arguments)
+        del splits, texts
         writers.add_parts("scored", scored)
         writers.add_parts("by_document", by_document)
     return frame, scores, memos
 
 
-def _part_tone_apart(folder: str, splits: dict, *arguments) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
-    """``_part_tone(*arguments)`` for a process of its own, given the texts' sentences (``text.remembered_splits``):
-    its two large tables come back as ``Parts`` written in ``folder``. Sent back pickled they were held two and
-    three times over in the receiving process (measured at 10,000 articles: +400 MB for a moment)."""
+def _part_tone_apart(folder: str, splits: dict, texts: pa.Table, *arguments
+                     ) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
+    """``_part_tone`` of ``texts`` (columns doc_id and text) and ``arguments`` for a process of its own, given the
+    texts' sentences (``text.remembered_splits``): its two large tables come back as ``Parts`` written in
+    ``folder``. Sent back pickled they were held two and three times over in the receiving process (measured at
+    10,000 articles: +400 MB for a moment)."""
     remember_splits(splits)
-    scored, by_document, frame, scores, memos = _part_tone(*arguments)
+    scored, by_document, frame, scores, memos = _part_tone(_texts(texts.to_pandas()), *arguments)
     tables = []
     for name, table in (("scored", scored), ("by_document", by_document)):
         writer = PartsWriter(table, Path(folder) / f"{name}.parquet")
