@@ -375,8 +375,8 @@ def source_version(*modules, extra: str = "") -> str:
     return digest.hexdigest()
 
 
-# Keys read, computed and stored at a time (``shard_groups``): a sixteenth of 100,000 articles, 6,250 texts, made
-# the peaks of loading and tokenising them grow with the corpus (their rows, Python objects, all in flight at once).
+# Keys read, computed and stored at a time (``shard_groups``): with a sixteenth of the corpus in flight (6,250 texts
+# of 100,000 articles, their rows as Python objects), what a pass over the cache holds grew with the corpus.
 GROUP_KEYS = 1_000
 
 
