@@ -558,7 +558,7 @@ def _scored_apart(documents: pd.DataFrame, arguments: tuple, writers: PartsWrite
     scored.)"""
     from newslens.cache import mapped_folder
 
-    # The texts go as one Arrow column of the part's rows, made Python strings there: as a dict of strings here
+    # The texts go as one Arrow table of the part's rows, made Python strings there: as a dict of strings here
     # (about 40 MB a part at 100,000 articles) they were made, pickled and freed in this process for every part.
     texts = pa.Table.from_pandas(documents[["doc_id", "text"]], preserve_index=False)
     texts = texts.take(np.arange(texts.num_rows))  # a copy: a slice is pickled with the whole buffers of its chunks
