@@ -276,6 +276,18 @@ def test_rows_of_the_keys_asked_for_across_shards(tmp_path):
     assert rows["start"].tolist() == [0, 10]  # a key's rows together, in their stored order
 
 
+def test_present_keys_from_the_key_column_alone(tmp_path):
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    trump = pd.DataFrame({"start": [3], "end": [8], "label": ["PERSON"], "surface": ["Trump"]})
+    cache.put({"aa1": trump, "ab1": pd.DataFrame(columns=list(COLUMNS))})  # ab1: "no rows", still present
+    assert cache.present(["aa1", "aa2", "ab1", "zz9"]) == {"aa1", "ab1"}
+    assert cache.present([]) == set()
+    shard = cache.folder / "ab.parquet"
+    shard.write_bytes(b"not parquet")
+    assert cache.present(["aa1", "ab1"]) == {"aa1"}  # an unreadable shard: its keys are missing, not an error
+    assert shard.exists()  # ... and left to ``rows``, which warns and deletes it
+
+
 def test_a_later_put_replaces_a_keys_rows_and_keeps_its_shard_neighbours(tmp_path):
     cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
     putin = pd.DataFrame({"start": [0, 10], "end": [5, 15], "label": ["PERSON"] * 2, "surface": ["Putin", "Putin"]})

@@ -1,6 +1,7 @@
 """The corpus-level table cache: tables read back exactly, stale and corrupt entries rebuilt, and notebook 02's
 tables (actors, mentions, quotes, tone, summaries) read back with no document-level work."""
 import json
+import pickle
 import warnings
 
 import pandas as pd
@@ -237,6 +238,63 @@ def test_actor_tables_in_runs_of_documents_are_the_tables_of_one_run(tmp_path, s
     assert len(list(from_parts[0])) == len(mention_parts)
     for got, expected in zip(from_parts, from_whole):
         assert_same(got, expected)
+
+
+def test_actor_tables_parsed_in_processes_of_their_own_are_the_same(tmp_path, seed_corpus, monkeypatch):
+    from newslens import parallel
+
+    documents = seed_corpus.documents
+    monkeypatch.setattr(act, "PART_CHARS", 3000)  # a run per document or two
+    here = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "here")  # the seeds: below PARSE_APART_CHARS
+    sent = []
+
+    def counted(function, texts, *arguments):
+        sent.append(texts.column("doc_id").to_pylist())
+        return parallel.in_fresh_process(function, texts, *arguments)
+
+    monkeypatch.setattr(act, "PARSE_APART_CHARS", 1)
+    monkeypatch.setattr(act, "in_fresh_process", counted)
+    with monkeypatch.context() as patched:
+        # Every parse is made in those processes: this one reads them from the cache.
+        _forbid(patched, act, "_parse_entities", "find_attributions_many")
+        apart = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "apart")
+    assert len(sent) == len(list(apart.mentions)) >= 3  # one process per run of documents
+    assert sorted(doc_id for run in sent for doc_id in run) == sorted(documents["doc_id"])
+    for name in ("mentions", "quotes", "unknown"):
+        assert_same(getattr(apart, name), getattr(here, name))
+    assert apart.setup.registry == here.setup.registry
+    assert_same(apart.setup.table, here.setup.table)
+    # Parsed already: the same documents with another registry are not sent again.
+    sent.clear()
+    again = act.actor_tables(documents, SEEDS, discover=False, cache_dir=tmp_path / "apart")
+    assert sent == [] and len(again.mentions) > 0
+    assert not list((tmp_path / "apart" / "mapped").iterdir())  # the file of remembered sentences is gone
+
+
+def test_parse_run_remembers_sentences_for_the_next_run(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    parsed_sentences = []
+    real = act._sentence_entities
+
+    def counted(sentences, batch_size):
+        parsed_sentences.extend(sentences)
+        return real(sentences, batch_size)
+
+    monkeypatch.setattr(act, "_sentence_entities", counted)
+    memo = tmp_path / "parsed.pickle"
+    first = "Kaja Kallas met Marco Rubio in Brussels. They spoke for an hour."
+    second = "Kaja Kallas met Marco Rubio in Brussels. Olaf Scholz said he was not there."
+    for doc_id, text in (("a", first), ("b", second)):
+        texts = pa.table({"doc_id": [doc_id], "text": [text]})
+        act._parse_run(texts, {}, True, 1, str(tmp_path / "cache"), str(memo))
+    # The sentence shared by the two texts was parsed once: the second run read it from the memo file.
+    assert parsed_sentences == ["Kaja Kallas met Marco Rubio in Brussels.", "They spoke for an hour.",
+                                "Olaf Scholz said he was not there."]
+    remembered = pickle.loads(memo.read_bytes())
+    assert set(remembered["entities"]) == set(parsed_sentences)
+    # The parser reads only sentences with a speech or belief word.
+    assert set(remembered["attributions"]) == {"They spoke for an hour.", "Olaf Scholz said he was not there."}
 
 
 def test_actor_tables_that_do_not_fit_the_text_are_rebuilt(tmp_path, seed_corpus):

@@ -137,6 +137,20 @@ class DocumentCache:
         self.misses += len(wanted) - len(present)
         return rows, present
 
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` that have an entry (rows or "no rows"), from the shards' key column alone. A shard that
+        cannot be read counts as empty here; ``rows`` deals with it."""
+        wanted, found = set(keys), set()
+        for prefix in sorted({key[:2] for key in wanted}):
+            path = self._shard(prefix)
+            try:
+                stored = pq.read_table(path, columns=[KEY]).column(KEY) if path.exists() else None
+            except Exception:  # any unreadable shard: its documents count as missing
+                continue
+            if stored is not None:
+                found.update(wanted.intersection(stored.to_pylist()))
+        return found
+
     def _group_rows(self, keys: list[str]) -> pd.DataFrame:
         # The shards are joined as Arrow tables and made one DataFrame per group: a DataFrame per shard cost seconds
         # on a 10,000-document rerun, and all shards at once held the Arrow copy of 100,000 texts beside pandas'.
