@@ -35,6 +35,8 @@ def test_parts_come_back_in_order_with_their_dtypes(tmp_path, on_disk):
     assert parts.whole(["quoted_by"])["quoted_by"].tolist() == [None, None, "Putin"]
     pd.testing.assert_frame_equal(parts.head(3), pd.concat([FIRST, SECOND], ignore_index=True))
     pd.testing.assert_frame_equal(parts.head(1), FIRST.head(1))
+    pd.testing.assert_frame_equal(parts.head(10), pd.concat([FIRST, SECOND], ignore_index=True))  # all there is
+    assert len(parts.head(0)) == 0 and dict(parts.head(0).dtypes) == dict(FIRST.dtypes)
     pd.testing.assert_frame_equal(parts.whole(), pd.concat([FIRST, SECOND], ignore_index=True))
     pd.testing.assert_frame_equal(parts.part(2), SECOND)  # one part alone
     assert len(parts.part(1)) == 0 and parts.part(0)["quoted_by"].tolist() == [None, None]

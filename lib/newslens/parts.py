@@ -33,6 +33,9 @@ import pyarrow.parquet as pq
 from newslens.memory import release_free_memory
 
 
+_HEAD_BATCH = 10_000  # rows read at a time by ``Parts.head``
+
+
 class Parts:
     """A table as consecutive parts (see the module's docstring); make one with ``PartsWriter``."""
 
@@ -89,7 +92,16 @@ class Parts:
         return self.empty.columns
 
     def head(self, n: int) -> pd.DataFrame:
-        """The first ``n`` rows, reading only the parts that hold them."""
+        """The first ``n`` rows, reading only the parts that hold them (from a file, only as many rows as asked:
+        the first part of 10,000 articles' scored mentions, read whole for a table of 40 rows, took 250 MB)."""
+        if self._frames is None and self._rows and n > 0:
+            batches, count = [], 0
+            for batch in self._file().iter_batches(batch_size=min(n, _HEAD_BATCH)):
+                batches.append(batch.slice(0, n - count))
+                count += batches[-1].num_rows
+                if count >= n:
+                    break
+            return frame_from_arrow(pa.Table.from_batches(batches), _dtypes(self.empty))
         taken, count = [], 0
         for frame in self:
             if count >= n:
