@@ -295,3 +295,38 @@ def test_a_small_corpus_some_of_it_undated():
     # one treaty, reported by all three; the announced meeting by a alone; no dateline or stamp among the events
     assert [(r.date, r.sources, r.n_sources) for r in table.itertuples()] == [
         ("2025-12-02", ["a", "b", "c"], 3), ("2025-12-09", ["a"], 1)]
+
+
+def test_dated_expressions_of_a_document_from_its_rows_of_the_timex_table():
+    import numpy as np
+    import pyarrow as pa
+
+    from newslens.chronology import _DatedExpressions, _merge_order
+    from newslens.timex import Timex
+
+    rows = [  # doc_id, start, end, text, type, value, anchored, mod: two documents' rows interleaved
+        ("b", 30, 38, "Saturday", "DATE", "2025-03-01", True, ""),
+        ("a", 40, 47, "2 weeks", "DURATION", "P2W", False, ""),
+        ("b", 5, 9, "2024", "DATE", "2024", False, "START"),
+        ("a", 10, 18, "March 3", "DATE", "2025-03-03", True, ""),
+        ("a", 60, 64, "2 pm", "TIME", "2025-03-03T14:00", True, ""),  # a bare clock time repeats the date
+        ("b", 50, 57, "someday", "DATE", None, False, ""),  # no value: not datable
+    ]
+    table = pd.DataFrame(rows, columns=["doc_id", "start", "end", "text", "type", "value", "anchored", "mod"])
+    dated = _DatedExpressions(table)
+    assert dated.get("a", []) == [Timex(10, 18, "March 3", "DATE", "2025-03-03", True, "")]
+    assert dated.get("b", []) == [Timex(5, 9, "2024", "DATE", "2024", False, "START"),
+                                  Timex(30, 38, "Saturday", "DATE", "2025-03-01", True, "")]
+    missing = []
+    assert dated.get("c", missing) is missing
+
+    # Event rows of three text keys; documents x and z share key k1, y has k2; k3 belongs to no document.
+    events = pa.table({"text_sha256": ["k2", "k1", "k3", "k1", "k2"],
+                       "date": ["2025-03", "2025-03-01", "2024", "2024-12-31", "2025-03"],
+                       "sent_start": [50, 0, 0, 9, 7]})
+    positions, doc_of_row, year = _merge_order(events, ["k1", "k2", "k1"], ["x", "y", "z"])
+    # By date, then doc_id, then sentence start: 2024-12-31 (x, z), 2025-03 (y: 7 then 50), 2025-03-01 (x, z).
+    assert positions.tolist() == [3, 3, 4, 0, 1, 1]
+    assert doc_of_row.tolist() == ["x", "z", "y", "y", "x", "z"]
+    assert np.array_equal(year == year[0], [True, True, False, False, False, False])
+    assert len(set(year[2:].tolist())) == 1
