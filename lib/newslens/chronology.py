@@ -408,11 +408,12 @@ def _document_events_by_year(doc_ids: list[str], document_input: Callable[[int],
 
 def _merge_order(rows: pa.Table, keys: list[str], doc_ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The positions in ``rows`` (the event rows of every text key) of each document's rows, in the order ``_merge``
-    takes them, with each one's doc_id and year (as a code: equal years, equal codes). A document's rows are those of its text key, in their stored order;
-    a key shared by two documents (the same text and dates) gives its rows to both. Then sorted on date, doc_id and
-    sentence start alone (document order on a tie). ``doc_ids`` are in ascending order (``_by_doc_id``), so a
-    document's place sorts as its doc_id does. Done with Arrow and numpy: a Python string per row for the keys, dates
-    and doc_ids of 630,000 rows (100,000 articles) took 200 MB at the peak."""
+    takes them, with each one's doc_id and year (as a code: equal years, equal codes). A document's rows are those
+    of its text key, in their stored order; a key shared by two documents (the same text and dates) gives its rows
+    to both. Then sorted on date, doc_id and sentence start alone (document order on a tie). ``doc_ids`` are in
+    ascending order (``_by_doc_id``), so a document's place sorts as its doc_id does. Done with Arrow and numpy: a
+    Python string per row for the keys, dates and doc_ids of 630,000 rows (100,000 articles) took 200 MB at the
+    peak."""
     from newslens.cache import KEY
 
     distinct = pa.array(list(dict.fromkeys(keys)), pa.string())
