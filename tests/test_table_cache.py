@@ -407,3 +407,17 @@ def test_a_documents_cache_key_is_the_sha256_of_its_utf8_text_in_hex():
     vector = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert text_key("abc") == vector
     assert text_digest("abc") == bytes.fromhex(vector)
+
+
+def test_rows_of_keys_gives_each_keys_rows_in_stored_order_once_per_time_it_is_asked_for():
+    import pyarrow as pa
+
+    from newslens.cache import rows_of_keys
+
+    # Rows 0..5 with keys b a b c a b; asked for a, b, a again and d (no rows): a's rows are 1 and 4, b's 0, 2 and 5;
+    # c's row 3 is not asked for.
+    positions, owner = rows_of_keys(pa.chunked_array([["b", "a", "b"], ["c", "a", "b"]]), ["a", "b", "a", "d"])
+    assert positions.tolist() == [1, 4, 0, 2, 5, 1, 4]
+    assert owner.tolist() == [0, 0, 1, 1, 1, 2, 2]
+    positions, owner = rows_of_keys(pa.array([], pa.string()), ["a"])
+    assert positions.tolist() == [] and owner.tolist() == []

@@ -56,7 +56,6 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
@@ -876,20 +875,11 @@ def _entities_in_runs(documents: pd.DataFrame, jobs: int, cache_dir: str | Path 
 
 def _rows_by_document(rows: pd.DataFrame, doc_ids: list[str], keys: list[str]) -> pd.DataFrame:
     """The rows of each document's text key (column ``text_sha256``), document by document, with its ``doc_id``."""
-    from newslens.cache import KEY
+    from newslens.cache import KEY, rows_of_keys
 
-    # Keys as numbers (their place among the distinct keys), found by Arrow: a Python string per row of 6.7 million
-    # entity rows (100,000 articles) was 760 MB, and sorting them slow.
-    distinct = pa.array(list(dict.fromkeys(keys)), pa.string())
-    key_codes = pc.index_in(pa.array(keys, pa.string()), value_set=distinct).to_numpy()
-    code_column = pc.index_in(pa.array(rows[KEY], pa.string()), value_set=distinct).fill_null(-1).to_numpy()
-    order = np.argsort(code_column, kind="stable")  # rows of one key stay in text order
-    sorted_codes = code_column[order]
-    lows = np.searchsorted(sorted_codes, key_codes, side="left")
-    highs = np.searchsorted(sorted_codes, key_codes, side="right")
-    taken = np.concatenate([order[low:high] for low, high in zip(lows, highs)] or [np.zeros(0, dtype=int)])
-    frame = rows.iloc[taken].drop(columns=KEY).reset_index(drop=True)
-    frame.insert(0, "doc_id", np.repeat(np.asarray(doc_ids, dtype=object), highs - lows))
+    positions, owner = rows_of_keys(pa.array(rows[KEY], pa.string()), keys)
+    frame = rows.iloc[positions].drop(columns=KEY).reset_index(drop=True)
+    frame.insert(0, "doc_id", np.asarray(doc_ids, dtype=object)[owner])
     return frame[ENTITY_COLUMNS].astype({"start": "int64", "end": "int64", "label": "str", "surface": "str"})
 
 

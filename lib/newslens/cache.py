@@ -10,6 +10,7 @@ Public surface:
     shard_groups(keys, most) -> list[list[str]]            keys grouped by their first hex digit (large groups cut)
     source_version(*modules, extra="") -> str              the version of rows computed by those modules
     text_key(text) -> str
+    rows_of_keys(row_keys, keys) -> (positions, owner)    the rows of each key in turn, found with Arrow and numpy
     mapped_folder(cache_dir) -> Path | None                where large columns of a process are kept on disk
     documents_key(documents) -> str
     frame_key(frame) -> str
@@ -48,6 +49,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -64,6 +66,28 @@ KEY = "text_sha256"
 def text_key(text: str) -> str:
     """The cache key of a document: sha256 of its UTF-8 text (``newslens.text.text_digest``), in hex."""
     return text_digest(text).hex()
+
+
+def rows_of_keys(row_keys: pa.Array | pa.ChunkedArray, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of each of ``keys`` in turn: ``positions`` of the rows whose key (``row_keys``, e.g. the
+    ``text_sha256`` column of cached rows) is ``keys[0]``, in their stored order, then those of ``keys[1]``, and so
+    on; and ``owner``, the index in ``keys`` of each. A key given twice (two documents with the same text) gets its
+    rows twice; rows of a key not given are left out.
+
+    Done with Arrow and numpy: a Python string per row for the keys of 6.7 million entity rows (100,000 articles)
+    took 760 MB, and sorting them was slow.
+    """
+    # Keys as numbers (their place among the distinct keys); the rows of a key together, in their stored order.
+    distinct = pa.array(list(dict.fromkeys(keys)), pa.string())
+    code_of_row = pc.index_in(row_keys, value_set=distinct).fill_null(-1).to_numpy()
+    by_code = np.argsort(code_of_row, kind="stable")
+    sorted_codes = code_of_row[by_code]
+    code_of_key = pc.index_in(pa.array(keys, pa.string()), value_set=distinct).to_numpy()
+    lows = np.searchsorted(sorted_codes, code_of_key, side="left")
+    counts = np.searchsorted(sorted_codes, code_of_key, side="right") - lows
+    owner = np.repeat(np.arange(len(keys)), counts)
+    within = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)  # each row's place in its key's run
+    return by_code[np.repeat(lows, counts) + within], owner
 
 
 def default_cache_dir() -> Path | None:
