@@ -233,6 +233,8 @@ def test_figure_shows_the_most_reported_events_and_says_so():
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert len(labels) == 40
     assert labels[-1].startswith("#84  2021-06") and labels[-1].endswith("(3 articles)")
+    # The other 39, each told by one article, all by day: the earliest, three events a day, 1 to 13 January.
+    assert [label.split()[1] for label in labels[:-1]] == [f"2020-01-{d:02d}" for d in range(1, 14) for _ in range(3)]
     assert "the 40 told by the most articles, of 85" in fig.get_suptitle()
 
 

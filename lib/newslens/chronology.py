@@ -266,10 +266,22 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
         return {"events": _events(documents, anchors, actor_mentions, timexes, cache_dir, folder)}, {}
 
     table = cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole()
-    return table.assign(**{c: table[c].map(json.loads) for c in _LISTS})
+    return table.assign(**{c: _arrow_lists(table[c]) for c in _LISTS})
 
 
 _LISTS = ("actors", "sources")
+_LIST_CHUNK = 20_000  # events whose lists are decoded at a time
+
+
+def _arrow_lists(column: pd.Series) -> pd.Series:
+    """A column of JSON lists of strings as an Arrow list column (each value reads as a Python list), decoded a
+    chunk at a time: as Python lists, a list and a str per actor and per source, the 230,000 events of 100,000
+    articles held about 0.1 GB more for the rest of the notebook."""
+    kind = pa.list_(pa.string())
+    chunks = [pa.array([json.loads(text) for text in column.iloc[start:start + _LIST_CHUNK]], kind)
+              for start in range(0, len(column), _LIST_CHUNK)]
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, kind)), index=column.index,
+                     name=column.name)
 
 
 def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,

@@ -184,6 +184,17 @@ def _article_marks(sources, marks) -> list[tuple[str, dt.date | None, dt.date | 
     return [("range", min(days), max(days))]
 
 
+def _most_told(events: pd.DataFrame, count: int) -> pd.Index:
+    """The index of the ``count`` events told by the most articles (then the most precise, the earliest, by doc_id
+    and sentence). Only these key columns are sorted: sorting the whole table copied every column of it first
+    (230,000 events of 100,000 articles: +160 MB for the figure's 40)."""
+    keys = pd.DataFrame({"n": [-len(s) for s in events["sources"]],
+                         "p": [PRECISIONS.index(p) for p in events["precision"]],
+                         "date": events["date"], "doc_id": events["doc_id"], "sent_start": events["sent_start"]},
+                        index=events.index)
+    return keys.sort_values(list(keys.columns), kind="mergesort").index[:count]
+
+
 def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, max_events: int = 40,
                     max_segments: int = 4, title: str = "Chronology") -> Figure:
     """One row per event, sorted by date: a dot for a day, a bar over the month, a faint bar over the year; colour
@@ -196,11 +207,8 @@ def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, m
     articles)", starting with the event's index in ``events``): in ``fig.axes[0].texts``, top to bottom."""
     if len(events) == 0:
         return _empty_figure("no dated events to show", title)
-    shown = events.assign(_n=[len(s) for s in events["sources"]], _p=[PRECISIONS.index(p) for p in events["precision"]])
-    cut = len(shown) > max_events
-    if cut:
-        shown = shown.sort_values(["_n", "_p", "date", "doc_id", "sent_start"],
-                                  ascending=[False, True, True, True, True], kind="mergesort").head(max_events)
+    cut = len(events) > max_events
+    shown = events.loc[_most_told(events, max_events)] if cut else events
     shown = shown.sort_values(["date", "doc_id", "sent_start"], kind="mergesort")
     numbers = list(shown.index)
     shown = shown.reset_index(drop=True)
