@@ -312,7 +312,7 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
     # end, were what the merge of each later year stood on (the events step of 100,000 articles peaked at 1.2 GB).
     writer = PartsWriter(_stored(pd.DataFrame(columns=EVENT_COLUMNS)), folder / "events.parquet" if folder else None)
     for found in _document_events_by_year(doc_ids, document_input, cache_dir):
-        writer.add(_stored(pd.DataFrame(_merge(_event_dicts(found)), columns=EVENT_COLUMNS)))
+        writer.add(_stored(_merged_table(found, _merge(_event_dicts(found)))))
         del found
         release_free_memory()
     return writer.done()
@@ -467,16 +467,25 @@ def _event_rows(inputs: list[tuple]) -> list[list[tuple]]:
 
 
 def _event_dicts(rows: pd.DataFrame) -> list[dict]:
-    """Rows of ``_document_events_by_year`` as the event dicts ``_merge`` reads."""
+    """Rows of ``_document_events_by_year`` as the event dicts ``_merge`` reads: only what the merge compares and
+    joins (date, doc_id, sentence start, actors, content words, sources), and ``_row``, the row's place in ``rows``,
+    whose other fields an event keeps (``_merged_table``). With every field, the dicts of the largest year of
+    100,000 articles' events held some 0.1 GB more (a Python string per text, predicate and date source)."""
     events = []
-    for values in zip(*(rows[f] for f in (*_EVENT_FIELDS, "doc_id"))):
-        event = dict(zip((*_EVENT_FIELDS, "doc_id"), values))
+    for row, (date, doc_id, sent_start, actors, words) in enumerate(zip(
+            rows["date"], rows["doc_id"], rows["sent_start"], rows["actors"], rows["words"])):
         # Interned: the same content words recur in thousands of events of a large corpus.
-        words = frozenset(map(sys.intern, json.loads(event.pop("words"))))
-        events.append({**event, "actors": json.loads(event["actors"]), "_words": words,
-                       "sent_start": int(event["sent_start"]), "sent_end": int(event["sent_end"]),
-                       "sources": [event["doc_id"]]})
+        events.append({"date": date, "doc_id": doc_id, "sent_start": int(sent_start), "actors": json.loads(actors),
+                       "_words": frozenset(map(sys.intern, json.loads(words))), "sources": [doc_id], "_row": row})
     return events
+
+
+def _merged_table(rows: pd.DataFrame, merged: list[dict]) -> pd.DataFrame:
+    """The events ``_merge`` made of ``_event_dicts(rows)`` as a table (``EVENT_COLUMNS``): each one's fields from
+    the row it took them from (``_row``: the most precise report), its actors and sources from the merge."""
+    taken = rows.iloc[[event["_row"] for event in merged]].reset_index(drop=True)
+    return taken.assign(actors=[event["actors"] for event in merged], sources=[event["sources"] for event in merged],
+                        n_sources=[event["n_sources"] for event in merged])[EVENT_COLUMNS]
 
 
 _CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?\s?m\b\.?)?|\bat\b|\b[A-Z]{2,4}T?\b|\b(?:noon|midnight)\b|[\s,/|–-]")
