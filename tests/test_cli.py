@@ -160,6 +160,11 @@ def test_1_a_kwic_term_that_does_not_occur_is_an_error_with_close_words():
     assert freq.concordance_terms(tokens, ["ceasefire held", "envoy"]) == ["ceasefire held", "envoy"]
     # Empty: the most frequent terms ("ceasefire" 3 times; then alphabetical among those used once).
     assert freq.concordance_terms(tokens, [], n_default=2) == ["ceasefire", "envoy"]
+    # Stemmed: the stem's most frequent word form ("negotiations" twice, "negotiation" once, "negotiate" once).
+    stemmed = freq.tokenize_documents(pd.DataFrame({"doc_id": ["a"], "text": [
+        "Negotiations resumed. The negotiations stalled; a negotiation failed. They negotiate."]}),
+        freq.FrequencyOptions(min_count=1, stem=True))
+    assert freq.concordance_terms(stemmed, [], n_default=1) == ["negotiations"]
     with pytest.raises(ParameterError) as error:
         freq.concordance_terms(tokens, ["cesefire", "envoy"])
     assert str(error.value).startswith("parameter 'kwic_terms': 'cesefire' (did you mean 'ceasefire'")
