@@ -298,3 +298,19 @@ def test_events_from_a_given_timex_table_and_sentence_offsets_across_lines():
     table = events(docs, anchors, timexes=timex_table(docs, anchors))
     assert list(zip(table.date, table.sent_start, table.sent_end)) == [("2014", 55, 82), ("2025-11-23", 6, 39)]
     assert table.equals(events(docs, anchors))
+
+
+def test_slides_taken_a_chunk_at_a_time_in_date_order_whatever_the_index(monkeypatch):
+    import newslens.timeline as timeline
+
+    monkeypatch.setattr(timeline, "_SLIDE_CHUNK", 2)  # five events: chunks of 2, 2 and 1
+    events = pd.DataFrame([_event("2025-11-23", "day", doc_id="b", sent_start=5, text="E1."),
+                           _event("2014", "year", text="E2."),
+                           _event("2025-11-23", "day", doc_id="a", sent_start=9, text="E3."),
+                           _event("2025-11-23", "day", doc_id="b", sent_start=1, text="E4."),
+                           _event("2022-02", "month", text="E5.")], index=[7, 7, 3, 3, 0])  # labels repeat
+    headlines = [slide["text"]["headline"] for slide in timelinejs(events, "t")["events"]]
+    # By date, then doc_id, then sentence start: 2014, 2022-02, then 2025-11-23 a:9, b:1, b:5.
+    assert headlines == ["E2.", "E5.", "E3.", "E4.", "E1."]
+    figure = timeline_figure(events, max_events=2)  # the two most precise (days), earliest doc_id first: E3, E4
+    assert [t.get_text().split("  ")[0] for t in figure.axes[0].texts] == ["#3", "#3"]
