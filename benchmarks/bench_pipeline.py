@@ -20,6 +20,9 @@ Targets on the 2-core machine, 10,000 articles: first run <= 12 minutes, rerun <
 whether time grows linearly with the corpus. ``--notebooks`` runs only those (e.g. the three that finish in minutes
 on 100,000 articles); the targets are checked only for a run of all four.
 
+Before the table, a fixed CPU probe (a pure-Python loop and a matrix product, the best of three) gives this machine's
+speed, so that times measured on different machines (or on one machine on different days) can be compared.
+
 Skips (exit 0) when ../shared is absent.
 """
 from __future__ import annotations
@@ -139,6 +142,28 @@ def dask_cluster(workers: int = 2):
         logs.close()
 
 
+def cpu_probe() -> tuple[float, float]:
+    """Seconds (best of three) for a fixed pure-Python loop and for a fixed float64 matrix product: the machine's
+    speed at the two kinds of work the pipeline does (interpreted Python; the encoder's and pandas' compiled
+    loops)."""
+    import numpy as np
+
+    def python_loop() -> None:
+        total = 0
+        for number in range(5_000_000):
+            total += number * number
+
+    matrix = np.random.default_rng(0).random((1000, 1000))
+    return (min(_seconds(python_loop) for _ in range(3)),
+            min(_seconds(lambda: [matrix @ matrix for _ in range(5)]) for _ in range(3)))
+
+
+def _seconds(work) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
 def measure(corpus: Path, backend: str, notebooks: list[str]) -> list[tuple[str, float, float]]:
     shutil.rmtree(ROOT / ".bench" / "cache_pipeline", ignore_errors=True)
     if backend == "dask":
@@ -161,6 +186,8 @@ def main() -> int:
     if not args.maker.exists():
         print(f"skipped: needs the shared corpus maker ({args.maker})")
         return 0
+    loop, product = cpu_probe()
+    print(f"CPU probe: Python loop {loop:.2f} s, matrix product {product:.2f} s (load {os.getloadavg()[0]:.1f})\n")
     print("| articles | backend | run | seconds | peak MB per process | s per 1,000 articles |")
     print("|---:|---|---|---:|---:|---:|")
     ok = True
