@@ -111,6 +111,24 @@ def test_events_found_in_worker_processes_are_the_same(seeds, seed_dates, seed_e
     assert 2 <= sum(n for _, n, _ in pools) <= 5
     pd.testing.assert_frame_equal(in_workers, seed_events)
 
+def test_events_merged_in_a_process_of_their_own_are_the_same(seeds, seed_dates, seed_events, tmp_path, monkeypatch):
+    from newslens import chronology, parallel
+
+    children = []
+
+    def counted(function, spool, *arguments):
+        children.append((function.__name__, Path(spool).exists()))
+        return parallel.in_fresh_process(function, spool, *arguments)
+
+    # Every corpus with at least one event row is merged apart, from the rows spooled to a named file of the cache.
+    monkeypatch.setattr(chronology, "MERGE_APART_ROWS", 1)
+    monkeypatch.setattr(chronology, "in_fresh_process", counted)
+    apart = events(seeds, seed_dates.reset_index(), cache_dir=tmp_path)
+    assert children == [("_merged_events_apart", True)]
+    pd.testing.assert_frame_equal(apart, seed_events)
+    # The spooled rows are gone with the merge; only the cache entries stay.
+    assert not list(tmp_path.rglob("event-rows.arrow"))
+
 
 def test_event_columns_and_order(seed_events):
     assert list(seed_events.columns) == EVENT_COLUMNS

@@ -55,6 +55,25 @@ def test_a_column_without_a_folder_is_kept_in_memory_and_an_empty_one_works():
     assert memory.MappedColumn(None, pa.int64()).column().to_pylist() == []
 
 
+@pytest.mark.skipif(platform.system() != "Linux", reason="reads the process's memory from /proc")
+def test_a_named_mapped_table_is_read_back_mapped_and_its_pages_leave_on_release(tmp_path):
+    import pyarrow as pa
+
+    path = tmp_path / "rows.arrow"
+    table = memory.MappedTable(None, path=path)  # named: written to the file even without a folder
+    table.append(pa.table({"n": [1, 2], "s": ["a", "b"]}))
+    table.append(pa.table({"n": [3], "s": ["y" * 32_000_000]}))
+    assert table.table().num_rows == 3 and path.exists()
+    read = memory.read_mapped_table(path)  # as another process reads it
+    memory.release_free_memory()
+    mapped_before = _status_mb("RssFile")
+    assert read.column("n").to_pylist() == [1, 2, 3]
+    assert read.column("s").to_pylist() == ["a", "b", "y" * 32_000_000]  # reads every page
+    assert _status_mb("RssFile") - mapped_before > 24
+    memory.release_free_memory()
+    assert _status_mb("RssFile") - mapped_before < 8
+
+
 def test_an_empty_mapped_column_is_empty(tmp_path):
     import pyarrow as pa
 

@@ -35,9 +35,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
-from newslens.memory import MappedTable, drop_mapped_pages, dropping, release_free_memory
+from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
 from newslens.parts import Parts, PartsWriter
-from newslens.parallel import chunked, kept_workers, map_chunks
+from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
 from newslens.text import SPLIT_PARALLEL_CHARS, line_sentence_spans
 from newslens.timex import Timex, find_timexes, timex_rows
 
@@ -306,16 +306,45 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
         return (text if isinstance(text, str) else "", dated_of.get(doc_id, []), info.get(doc_id, ("", "undated"))[1],
                 mentions_by_doc.get(doc_id, []))
 
+    out = folder / "events.parquet" if folder else None
+    spool = folder / "event-rows.arrow" if folder else None
+    try:
+        rows, keys = _spooled_event_rows(doc_ids, document_input, cache_dir, spool)
+        if spool is not None and rows is not None and rows.num_rows >= MERGE_APART_ROWS:
+            # Merged in a process of its own, which ends with it: the level this process stood on during the merge
+            # (merge order, the heap the largest years' events break up) peaked at 862 MB in notebook 03 with
+            # 100,000 articles, above any notebook with 10,000.
+            del rows
+            return in_fresh_process(_merged_events_apart, str(spool), keys, doc_ids, str(out))
+        return _merged_events(rows, keys, doc_ids, out)
+    finally:
+        if spool is not None:
+            spool.unlink(missing_ok=True)
+
+
+# From this many event rows (about 63,000 per 10,000 articles), ``_events`` merges them in a process of its own
+# (starting one takes a few seconds).
+MERGE_APART_ROWS = 100_000
+
+
+def _merged_events(rows: pa.Table | None, keys: list[str], doc_ids: list[str], path: Path | None) -> Parts:
+    """The events of the spooled ``rows`` (``_spooled_event_rows``) merged and written to ``path`` (None: kept in
+    memory), one part per year."""
     # Merged a year at a time, in the order ``_merge`` takes them: two events of different years never agree, and
     # a Python dict per event of the whole corpus at once took 1.9 GB at the peak on 100,000 articles. Each year's
     # events are written out without their word sets as they are made: the tables of the years before, held to the
     # end, were what the merge of each later year stood on (the events step of 100,000 articles peaked at 1.2 GB).
-    writer = PartsWriter(_stored(pd.DataFrame(columns=EVENT_COLUMNS)), folder / "events.parquet" if folder else None)
-    for found in _document_events_by_year(doc_ids, document_input, cache_dir):
+    writer = PartsWriter(_stored(pd.DataFrame(columns=EVENT_COLUMNS)), path)
+    for found in _rows_by_year(rows, keys, doc_ids) if rows is not None else ():
         writer.add(_stored(_merged_table(found, _merge(_event_dicts(found)))))
         del found
         release_free_memory()
     return writer.done()
+
+
+def _merged_events_apart(spool: str, keys: list[str], doc_ids: list[str], path: str) -> Parts:
+    """``_merged_events`` of the rows in the file ``spool``, for a process of its own."""
+    return _merged_events(read_mapped_table(spool), keys, doc_ids, Path(path))
 
 
 def _stored(table: pd.DataFrame) -> pd.DataFrame:
@@ -375,15 +404,14 @@ _EVENT_FIELDS = {"date": "str", "precision": "str", "date_source": "str", "actor
                  "text": "str", "sent_start": "int64", "sent_end": "int64", "timex": "str", "words": "str"}
 
 
-def _document_events_by_year(doc_ids: list[str], document_input: Callable[[int], tuple],
-                             cache_dir: str | Path | None) -> Iterator[pd.DataFrame]:
-    """``_document_events`` of each document as rows (``_EVENT_FIELDS`` as stored, and ``doc_id``), one year of
-    dates at a time, in the order ``_merge`` takes them (date, doc_id, sentence start; document order on a tie),
-    ``document_input(i)`` giving the (text, dated, article_source, mentions) of ``doc_ids[i]``: read from the
-    per-document cache when the same text, dated expressions, date source and mentions were seen before, one shard
-    group at a time. With a cache the rows wait in a mapped file of it (``memory.MappedTable``), and only a year's
-    rows are taken out of it at a time: all of them (630,000 at 100,000 articles, 0.4 GB) were held, and then held
-    again in the merge's order."""
+def _spooled_event_rows(doc_ids: list[str], document_input: Callable[[int], tuple], cache_dir: str | Path | None,
+                        spool: Path | None = None) -> tuple[pa.Table | None, list[str]]:
+    """The rows (``_EVENT_FIELDS`` as stored, by text key) of ``_document_events`` of each document, and each
+    document's text key, ``document_input(i)`` giving the (text, dated, article_source, mentions) of
+    ``doc_ids[i]``: read from the per-document cache when the same text, dated expressions, date source and
+    mentions were seen before, one shard group at a time. With a cache the rows wait in a mapped file of it
+    (``memory.MappedTable``; named ``spool`` when given), not in memory: all of them (630,000 at 100,000 articles,
+    0.4 GB) were held, and then held again in the merge's order. No rows at all: None."""
     import nltk
 
     from newslens.cache import KEY, DocumentCache, cached_row_groups, code_version, mapped_folder, text_key
@@ -400,16 +428,20 @@ def _document_events_by_year(doc_ids: list[str], document_input: Callable[[int],
         jobs = None if sum(len(text) for text, *_ in inputs) >= SPLIT_PARALLEL_CHARS else 1
         return [rows for chunk in map_chunks(_event_rows, chunked(inputs, _EVENT_CHUNK), jobs=jobs) for rows in chunk]
 
-    spooled = MappedTable(mapped_folder(cache_dir))
+    spooled = MappedTable(mapped_folder(cache_dir), path=spool)
     with kept_workers():  # one set of workers for every shard group
         for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _EVENT_FIELDS):
             if len(rows):
                 spooled.append(pa.Table.from_pandas(rows[[KEY, *_EVENT_FIELDS]], preserve_index=False))
             del rows
             release_free_memory()
-    rows = spooled.table()
-    if rows is None:
-        return
+    return spooled.table(), keys
+
+
+def _rows_by_year(rows: pa.Table, keys: list[str], doc_ids: list[str]) -> Iterator[pd.DataFrame]:
+    """The ``rows`` of ``_spooled_event_rows`` as each document's rows (``_EVENT_FIELDS`` and ``doc_id``), one year
+    of dates at a time, in the order ``_merge`` takes them (date, doc_id, sentence start; document order on a
+    tie): only a year's rows are taken out of the mapped file at a time."""
     positions, doc_of_row, year = _merge_order(rows, keys, doc_ids)
     edges = np.r_[0, np.flatnonzero(year[1:] != year[:-1]) + 1, len(year)]
     batches = rows.to_batches()
@@ -467,7 +499,7 @@ def _event_rows(inputs: list[tuple]) -> list[list[tuple]]:
 
 
 def _event_dicts(rows: pd.DataFrame) -> list[dict]:
-    """Rows of ``_document_events_by_year`` as the event dicts ``_merge`` reads: only what the merge compares and
+    """Rows of ``_rows_by_year`` as the event dicts ``_merge`` reads: only what the merge compares and
     joins (date, doc_id, sentence start, actors, content words, sources), and ``_row``, the row's place in ``rows``,
     whose other fields an event keeps (``_merged_table``). With every field, the dicts of the largest year of
     100,000 articles' events held some 0.1 GB more (a Python string per text, predicate and date source)."""

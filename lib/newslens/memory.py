@@ -4,7 +4,8 @@ Public surface:
     release_free_memory() -> None
     drop_mapped_pages() -> None
     dropping(items, every=DROP_EVERY) -> iterator over items, dropping mapped pages every ``every`` items
-    MappedTable(folder, schema=None)  -- .append(table), .table() -> pyarrow.Table
+    MappedTable(folder, schema=None, path=None)  -- .append(table), .table() -> pyarrow.Table
+    read_mapped_table(path) -> pyarrow.Table   a MappedTable's named file, mapped (in another process)
     MappedColumn(folder, type)  -- .append(array), .column() -> pyarrow.ChunkedArray
     mapped_empty(length, dtype, folder) -> numpy.ndarray
     MappedArray(folder, dtype)  -- .append(values), .array() -> numpy.ndarray (one array, its length not known ahead)
@@ -157,10 +158,14 @@ class MappedTable:
         Where the file is written (a cache folder: on disk, not a memory file system such as /tmp may be).
     schema : pyarrow.Schema, optional
         The tables' schema; None: the first table's (every later one is cast to it).
+    path : path, optional
+        A file to write instead, named, so that another process can map it (``read_mapped_table``); the caller
+        deletes it.
     """
 
-    def __init__(self, folder: str | Path | None, schema=None):
-        self.folder, self.schema, self._tables, self._file, self._writer = folder, schema, [], None, None
+    def __init__(self, folder: str | Path | None, schema=None, path: str | Path | None = None):
+        self.folder, self.schema, self.path = folder, schema, path
+        self._tables, self._file, self._writer = [], None, None
 
     def append(self, table) -> None:
         """Add the rows of ``table`` (a ``pyarrow.Table``) at the end; written to the file at once with a folder."""
@@ -169,11 +174,11 @@ class MappedTable:
         if self.schema is None:
             self.schema = table.schema
         table = table.cast(self.schema)
-        if self.folder is None:
+        if self.folder is None and self.path is None:
             self._tables.append(table)
             return
         if self._file is None:
-            self._file = _nameless_file(self.folder)
+            self._file = open(self.path, "w+b") if self.path is not None else _nameless_file(self.folder)
             self._writer = pa.ipc.new_file(self._file, self.schema)
         self._writer.write_table(table)
 
@@ -188,6 +193,14 @@ class MappedTable:
             return pa.concat_tables(self._tables) if self._tables else self.schema.empty_table()
         self._writer.close()
         return pa.ipc.open_file(pa.py_buffer(_mapping(self._file))).read_all()
+
+
+def read_mapped_table(path: str | Path):
+    """The rows of the named file of a ``MappedTable`` (its ``path``, after its ``table()``), as one
+    ``pyarrow.Table`` over a mapping of the file: its pages leave this process at each ``drop_mapped_pages()``."""
+    import pyarrow as pa
+
+    return pa.ipc.open_file(pa.py_buffer(_mapping(open(path, "rb")))).read_all()
 
 
 class MappedColumn(MappedTable):
