@@ -303,6 +303,24 @@ def test_a_later_put_replaces_a_keys_rows_and_keeps_its_shard_neighbours(tmp_pat
     assert rows["surface"].tolist() == ["Putin", "Putin", "Trump"] and rows["end"].tolist() == [5, 15, 8]
 
 
+def test_rows_put_in_any_order_are_stored_by_shard_in_their_order_with_their_types(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    rows = pd.DataFrame({"text_sha256": ["ab1", "aa1", "ab1", "aa1"], "start": [7, 0, 3, 10], "end": [9, 5, 4, 15],
+                         "label": ["GPE", "PERSON", "ORG", "PERSON"], "surface": ["Kyiv", "Putin", "EU", "Putin"]})
+    cache.put_rows(rows, ["aa1", "ab1", "ac1"])  # ac1: no rows
+    shard = pq.read_table(cache.folder / "ab.parquet")
+    assert shard.column("start").to_pylist() == [7, 3]  # a key's rows in the order given, not sorted
+    assert shard.schema.field("start").type == pa.int64()  # numbers as numbers, not Python objects
+    assert pq.read_table(cache.folder / "ac.parquet").to_pylist() == [
+        {"text_sha256": "ac1", "start": None, "end": None, "label": None, "surface": None}]
+    found, present = cache.rows(["aa1", "ab1", "ac1"])
+    assert present == {"aa1", "ab1", "ac1"}
+    assert found["text_sha256"].tolist() == ["aa1", "aa1", "ab1", "ab1"] and found["start"].tolist() == [0, 10, 7, 3]
+
+
 def test_corrupt_shard_is_deleted_and_rebuilt(tmp_path):
     cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
     key = text_key("Putin spoke.")
