@@ -287,8 +287,9 @@ def _arrow_lists(column: pd.Series) -> pd.Series:
 def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,
             timexes: pd.DataFrame | None, cache_dir: str | Path | None = None, folder: Path | None = None) -> Parts:
     """``events`` without the corpus-level cache, one part per year, its list columns as JSON text (``_stored``):
-    each article's dated clauses (read from the per-document cache where there), then merged. ``folder``: where
-    the parts are written as they are made (None: kept in memory)."""
+    each article's dated clauses (read from the per-document cache where there), then merged (in a process of its
+    own from ``MERGE_APART_ROWS`` clauses, when there is a ``folder``). ``folder``: where the parts are written as
+    they are made (None: kept in memory)."""
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
     ordered = _by_doc_id(documents)
     doc_ids, texts = ordered["doc_id"].tolist(), ordered["text"].array  # Arrow strings: indexing gives one str
