@@ -276,6 +276,30 @@ def test_the_scheduler_reaches_the_kernels(cluster, tmp_path, monkeypatch, no_sc
     assert cluster.scheduler_address not in (out / "99_scheduler" / "99_scheduler.html").read_text(encoding="utf-8")
 
 
+def _tasks_on_scheduler(dask_scheduler) -> int:
+    return len(dask_scheduler.tasks)
+
+
+def test_the_cluster_holds_a_few_chunks_at_a_time(cluster, no_scheduler):
+    """Two single-threaded workers: at most 2 x 2 chunks submitted and not yet taken back, whatever their number
+    (a corpus's chunks, all submitted at once, all waited in the scheduler's memory)."""
+    from dask.distributed import Client
+
+    chunks = [[i, i + 1] for i in range(0, 24, 2)]  # 12 chunks
+    expected = [1, 5, 9, 13, 17, 21, 25, 29, 33, 37, 41, 45]
+    result, seen = {}, []
+    with Client(cluster.scheduler_address, set_as_default=False) as watcher:
+        run = threading.Thread(target=lambda: result.update(
+            sums=map_chunks(slow_sum, chunks, scheduler=cluster.scheduler_address)))
+        run.start()
+        while run.is_alive():
+            seen.append(watcher.run_on_scheduler(_tasks_on_scheduler))
+            time.sleep(0.05)
+        run.join()
+    assert result["sums"] == expected
+    assert 0 < max(seen) <= 4, seen
+
+
 def test_a_worker_killed_mid_run_changes_nothing(cluster, no_scheduler):
     from dask.distributed import Client
 

@@ -23,7 +23,8 @@ Backends, in order:
 * a Dask cluster (``dask.distributed.Client``) when a scheduler address is given, or named by the environment
   (the batch runner's ``--scheduler`` sets ``$NEWSLENS_SCHEDULER``, so no report shows the address); it is used
   whatever the amount of work, and whatever ``jobs`` says. Dask reruns the chunks of a worker that dies. The
-  workers connected when the work starts must run the same newslens code and models as this process.
+  workers connected when the work starts must run the same newslens code and models as this process. Only a few
+  chunks per worker thread are on the cluster at a time (``CHUNKS_PER_THREAD``), each result taken as it is done.
 * a pool of ``jobs`` local processes, started with "spawn" (a forked copy of a process that runs onnxruntime's
   threads can hang);
 * this process, when ``jobs`` is 1 or there is a single chunk.
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import warnings
 from concurrent.futures import Future
@@ -273,11 +275,38 @@ def _kept_messages() -> int:
     return int(dask.config.get("distributed.admin.low-level-log-length", 0) or 0)
 
 
+# Chunks on the cluster at a time, per worker thread: each is sent with its task and held by the scheduler until
+# done, and each result is held by its worker until taken, so a corpus's chunks submitted at once all wait in the
+# scheduler's memory. Two per thread keep every worker busy while the next chunk travels.
+CHUNKS_PER_THREAD = 2
+
+
 def _on_cluster(function: Callable, chunks: list, address: str, bar) -> list:
+    """The results of ``function`` over ``chunks`` on the cluster, in order, with at most ``CHUNKS_PER_THREAD``
+    chunks per worker thread submitted and not yet taken back; a result is taken (and released on its worker) as
+    soon as it is done."""
     from dask.distributed import as_completed
 
     with _connect(address) as client:
         _check_workers(client, address)
-        # pure=False: no hashing of the chunks into task keys (each call is its own work).
-        futures = client.map(function, chunks, pure=False)
-        return _gather(futures, chunks, as_completed(futures, loop=client.loop), bar)
+        window = CHUNKS_PER_THREAD * max(1, sum(client.nthreads().values()))
+        results: list = [None] * len(chunks)
+        position: dict[str, int] = {}
+
+        def submit(number: int):
+            # pure=False: no hashing of the chunk into the task key (each call is its own work).
+            future = client.submit(function, chunks[number], pure=False)
+            position[future.key] = number
+            return future
+
+        waiting = iter(range(len(chunks)))
+        completed = as_completed([submit(number) for number in itertools.islice(waiting, window)], loop=client.loop)
+        for future in completed:
+            number = position.pop(future.key)
+            results[number] = future.result()  # the first failure is raised at once
+            future.release()
+            _advance(bar, chunks[number])
+            following = next(waiting, None)
+            if following is not None:
+                completed.add(submit(following))
+        return results
