@@ -344,6 +344,7 @@ def test_4_actor_explorer_keeps_each_speakers_first_quotes_and_counts_them_all(t
     monkeypatch.setenv("NEWSLENS_BATCH", "1")
     monkeypatch.setattr(explore, "LIVE_ROWS", 2)  # the live view's rows: the quotes kept of each speaker
     monkeypatch.setattr(plots, "READ_CHUNK_ROWS", 2)  # blocks of two rows: a speaker's quotes span blocks
+    monkeypatch.setattr(explore, "STATIC_BLOCK_ROWS", 2)  # the same in a batch report's view
     write_table(pd.DataFrame({"doc_id": ["d1"] * 3, "actor": ["Kaja Kallas", "Kaja Kallas", "Russia"]}),
                 "mentions", tmp_path)
     write_table(pd.DataFrame({"doc_id": ["d1", "d1", "d2", "d2", "d3"],
@@ -355,6 +356,48 @@ def test_4_actor_explorer_keeps_each_speakers_first_quotes_and_counts_them_all(t
     assert heading == "Quotes attributed to Kaja Kallas (3)" and total == 3
     assert list(quotes["quote"]) == ["one", "three"]  # the first two of three; "four" was not kept
     assert "… 1 more rows" in view._repr_html_()
+
+
+def test_4_a_batch_reports_actor_view_reads_the_tables_in_blocks(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSLENS_BATCH", "1")
+    monkeypatch.setattr(explore, "STATIC_BLOCK_ROWS", 2)
+    # Russia 3 mentions, Kallas 2, spread over blocks of two rows; Putin only in actors.csv.
+    write_table(pd.DataFrame({"doc_id": ["d1", "d2", "d1", "d3", "d3"],
+                              "actor": ["Russia", "Kaja Kallas", "Russia", "Kaja Kallas", "Russia"]}),
+                "mentions", tmp_path)
+    write_table(pd.DataFrame({"actor": ["Vladimir Putin", "Russia"], "method": ["model"] * 2, "mentions": [0, 3],
+                              "scored": [0, 3], "mean_sentiment": [0.0, -0.4]}), "actors", tmp_path)
+    write_table(pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "speaker": ["Kaja Kallas", "Russia", "Russia"],
+                              "cue": ["said"] * 3, "quote": ["one", "two", "three"]}), "quotes", tmp_path)
+    write_table(pd.DataFrame({"actor": ["Kaja Kallas", "Russia"], "method": ["model"] * 2,
+                              "polarity": ["negative"] * 2, "score": [-0.9, -0.5], "doc_id": ["d2", "d1"],
+                              "sentence": ["About Kallas.", "About Russia."]}), "evidence", tmp_path)
+    view = explore.actor_explorer(tmp_path / "tables")
+    assert view.title == "Actor: Russia"
+    tone, by_document, quotes, evidence = (part[1] for part in view.parts[1:])
+    assert tone["mean_sentiment"].tolist() == [-0.4]
+    assert by_document.to_dict("list") == {"doc_id": ["d1", "d3"], "mentions": [2, 1]}
+    assert view.parts[2][0] == "Mentions per document (3 in all)"
+    assert quotes["quote"].tolist() == ["two", "three"] and view.parts[3][0] == "Quotes attributed to Russia (2)"
+    assert evidence["sentence"].tolist() == ["About Russia."]
+    # Any other actor, Putin too (no mention), is the view of that actor.
+    putin = explore.actor_explorer(tmp_path / "tables", "Vladimir Putin")
+    assert putin.title == "Actor: Vladimir Putin" and putin.parts[2][0] == "Mentions per document (0 in all)"
+
+
+def test_4_a_batch_reports_timeline_view_keeps_the_first_events_and_counts_them_all(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSLENS_BATCH", "1")
+    monkeypatch.setattr(explore, "STATIC_BLOCK_ROWS", 2)
+    monkeypatch.setattr(explore, "ROWS", 2)
+    view = explore.timeline_explorer(_events(tmp_path))  # 3 events, read two at a time
+    assert view.title == "Timeline explorer" and view.parts[1] == ("", "3 of 3 events")
+    heading, table, total = view.parts[2]
+    assert table["text"].tolist() == ["Crimea was annexed.", "Talks in November."] and total == 3
+    assert table["actors"].tolist() == ["Russia; Ukraine", ""] and table["date"].tolist() == ["2014", "2025-11"]
+    assert "… 1 more rows" in view._repr_html_()
+    write_table(pd.DataFrame(columns=["date", "precision", "date_source", "actors", "text", "sources"]), "events",
+                tmp_path / "none")
+    assert explore.timeline_explorer(tmp_path / "none" / "tables").parts[0][1].startswith("No dated event")
 
 
 def test_4_a_static_view_keeps_only_the_rows_it_shows_and_their_number():

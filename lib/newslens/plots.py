@@ -293,18 +293,20 @@ READ_CHUNK_ROWS = 500_000
 
 
 def read_table(path: str | Path, columns: Iterable[str] | None = None, categories: Iterable[str] = (),
-               keep: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.DataFrame:
+               keep: Callable[[pd.DataFrame], pd.Series] | None = None, block_rows: int | None = None
+               ) -> pd.DataFrame:
     """A table written by ``write_table``, read back: the ``'`` put in front of formula-like text cells removed,
     empty text cells as "" (not NaN). ``columns``: read only these (those the table has), in the table's order.
     ``categories``: text columns read as pandas categoricals, their labels sorted — for labels repeated over
     millions of rows (the actor and doc_id of 8.5 million mentions: 90 MB so, 360 MB as text). ``keep``: a
     function of a block of rows (read back as above) giving the mask of the rows to keep; the others are dropped
-    as the table is read (``READ_CHUNK_ROWS`` at a time), and the rows kept are numbered from 0."""
+    as the table is read (``block_rows`` at a time, default ``READ_CHUNK_ROWS``), and the rows kept are numbered
+    from 0."""
     wanted = None if columns is None else set(columns)
     blocks = []
     with pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: "category" for c in categories},
                      usecols=None if wanted is None else (lambda column: column in wanted),
-                     chunksize=READ_CHUNK_ROWS) as reader:
+                     chunksize=block_rows or READ_CHUNK_ROWS) as reader:
         for block in reader:  # a table of no rows is one empty block
             block = _unescaped_table(block)
             blocks.append(block if keep is None else block[keep(block).to_numpy(dtype=bool)])

@@ -76,6 +76,16 @@ def select_events(events: pd.DataFrame, date_from: str = "", date_to: str = "", 
     """Events whose date interval overlaps [date_from, date_to] (either may be empty, or YYYY / YYYY-MM /
     YYYY-MM-DD: "2025" as date_to means to the end of 2025), at least as precise as ``min_precision``, and, when
     ``actors`` is not empty, involving at least one of them."""
+    keep = selected(events, date_from, date_to, actors, min_precision)
+    # Every event kept (the default): the same columns, not a copy of them (pandas copies on write).
+    # events[[]] would select no columns: KeyError 'sources'.
+    return (events if all(keep) else events.loc[keep]).reset_index(drop=True)
+
+
+def selected(events: pd.DataFrame, date_from: str = "", date_to: str = "", actors=(),
+             min_precision: str = "year") -> list[bool]:
+    """For each event (row of ``events``), whether ``select_events`` keeps it: row by row, so a table read in blocks
+    can be selected block by block."""
     if min_precision not in PRECISIONS:
         raise ValueError(f"min_precision must be one of {PRECISIONS}, not {min_precision!r}")
     low = interval(date_from, "date_from")[0] if date_from else dt.date.min
@@ -87,9 +97,7 @@ def select_events(events: pd.DataFrame, date_from: str = "", date_to: str = "", 
         first, last = interval(row.date)
         keep.append(first <= high and last >= low and row.precision in allowed
                     and (not wanted or bool(wanted & set(row.actors))))
-    # Every event kept (the default): the same columns, not a copy of them (pandas copies on write).
-    # events[[]] would select no columns: KeyError 'sources'.
-    return (events if all(keep) else events.loc[keep]).reset_index(drop=True)
+    return keep
 
 
 def events_table(events: pd.DataFrame) -> pd.DataFrame:
