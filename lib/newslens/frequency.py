@@ -1067,14 +1067,19 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
     }, copy=False)
 
 
+# Tokens whose running word count is taken at a time by ``_words_before``: 8 million at a time (``_TOKEN_CHUNK``),
+# the count as int64 and the chunk's pages took the dispersion of one term 180 MB above the corpus it read.
+_WORDS_BEFORE_CHUNK = 1_000_000
+
+
 def _words_before(word_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """How many words come before each of ``positions`` (ascending token positions), counted ``_TOKEN_CHUNK``
-    tokens at a time: a running count of all 80 million tokens of 100,000 articles took 640 MB, and so did
-    ``np.add.reduceat`` between positions (it converts every token to int64 first)."""
+    """How many words come before each of ``positions`` (ascending token positions), counted
+    ``_WORDS_BEFORE_CHUNK`` tokens at a time: a running count of all 80 million tokens of 100,000 articles took
+    640 MB, and so did ``np.add.reduceat`` between positions (it converts every token to int64 first)."""
     before = np.zeros(len(positions), dtype=np.int64)
     words_so_far = 0
-    for start in _in_chunks(len(word_ids)):
-        is_word = word_ids[start:start + _TOKEN_CHUNK] >= 0
+    for start in _in_chunks(len(word_ids), _WORDS_BEFORE_CHUNK):
+        is_word = word_ids[start:start + _WORDS_BEFORE_CHUNK] >= 0
         first, last = np.searchsorted(positions, [start, start + len(is_word)])
         if last > first:
             local = positions[first:last] - start
