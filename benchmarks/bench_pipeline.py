@@ -160,6 +160,7 @@ def cpu_probe() -> tuple[float, float]:
 
 
 def probe_line(when: str) -> str:
+    """The CPU probe's result as a line of the report, with the load average at its end."""
     loop, product = cpu_probe()
     return f"CPU probe {when}: Python loop {loop:.2f} s, matrix product {product:.2f} s (load {os.getloadavg()[0]:.1f})"
 

@@ -339,12 +339,9 @@ def test_4_actor_explorer_defaults_to_the_most_mentioned_actor(tmp_path, monkeyp
 
 
 def test_4_actor_explorer_keeps_each_speakers_first_quotes_and_counts_them_all(tmp_path, monkeypatch):
-    from newslens import plots
-
     monkeypatch.setenv("NEWSLENS_BATCH", "1")
     monkeypatch.setattr(explore, "LIVE_ROWS", 2)  # the live view's rows: the quotes kept of each speaker
-    monkeypatch.setattr(plots, "READ_CHUNK_ROWS", 2)  # blocks of two rows: a speaker's quotes span blocks
-    monkeypatch.setattr(explore, "STATIC_BLOCK_ROWS", 2)  # the same in a batch report's view
+    monkeypatch.setattr(explore, "STATIC_BLOCK_ROWS", 2)  # blocks of two rows: a speaker's quotes span blocks
     write_table(pd.DataFrame({"doc_id": ["d1"] * 3, "actor": ["Kaja Kallas", "Kaja Kallas", "Russia"]}),
                 "mentions", tmp_path)
     write_table(pd.DataFrame({"doc_id": ["d1", "d1", "d2", "d2", "d3"],

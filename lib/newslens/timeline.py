@@ -3,6 +3,7 @@
 Public surface:
     apply_overrides(anchors, overrides) -> DataFrame      article dates with some anchors set by hand
     select_events(events, date_from, date_to, actors, min_precision) -> DataFrame
+    selected(events, date_from, date_to, actors, min_precision) -> list[bool]   the same, as a mask (row by row)
     events_table(events) -> DataFrame                     the events as a flat table (lists joined by "; ")
     timeline_figure(events, anchors=None, max_events=40) -> Figure
     timelinejs(events, title, text="") -> dict            TimelineJS 3 JSON; write_timelinejs(...) writes it
