@@ -231,7 +231,6 @@ def actor_explorer(tables_folder: str | Path, actor: str = ""):
                          _ACTOR_VIEW_CATEGORIES, {"quotes": first_quotes})
     tables["quotes_per_speaker"] = first_quotes.table()
     mentions = tables.get("mentions", pd.DataFrame(columns=["actor"]))
-    # a categorical's labels: some unused
     per_actor = mentions["actor"].value_counts(sort=False) if "actor" in mentions.columns else pd.Series()
     actors = _actor_order(per_actor, tables.get("actors"))
     if not actors:
@@ -273,7 +272,7 @@ def _actor_order(per_actor: pd.Series, summary: pd.DataFrame | None) -> list[str
     from .actors import most_mentioned_first
 
     per_actor = per_actor.sort_index()
-    actors = list(most_mentioned_first(per_actor[per_actor > 0]))
+    actors = list(most_mentioned_first(per_actor[per_actor > 0]))  # a categorical's counts: some labels unused
     listed = summary["actor"] if summary is not None and "actor" in summary.columns else []
     return actors + sorted(set(listed) - set(actors))
 
@@ -287,8 +286,7 @@ class _Counted:
 
     def __call__(self, block: pd.DataFrame) -> pd.Series:
         for value, n in block[self.column].value_counts(sort=False).items():
-            if n:  # a categorical's labels include some without rows
-                self.counts[str(value)] = self.counts.get(str(value), 0) + int(n)
+            self.counts[str(value)] = self.counts.get(str(value), 0) + int(n)
         return pd.Series(False, index=block.index)
 
 
