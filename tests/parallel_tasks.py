@@ -21,10 +21,3 @@ def sums_and_pid(chunks):
     from newslens.parallel import map_chunks
 
     return map_chunks(pause_then_sum, chunks, jobs=2), os.getpid()
-
-
-def arrow_allocator(chunk):
-    """The name of the allocator Arrow uses in the process that runs this, once per item of ``chunk``."""
-    import pyarrow
-
-    return [pyarrow.default_memory_pool().backend_name for _ in chunk]

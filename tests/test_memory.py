@@ -25,37 +25,6 @@ def test_arrow_pool_is_asked_to_release_only_when_arrow_is_in_use(monkeypatch):
     assert calls == ["released"] and "pyarrow" not in sys.modules
 
 
-def test_arrow_allocates_with_jemalloc_unless_the_user_names_an_allocator():
-    import os
-    import subprocess
-    import sys
-
-    import pyarrow as pa
-
-    try:
-        pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        pytest.skip("this pyarrow has no jemalloc")
-
-    def allocator(**named) -> str:  # in a process of its own: Arrow's allocator is the process's
-        env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | named
-        code = "from newslens.memory import use_returning_arrow_allocator as use; print(use())"
-        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                              check=True).stdout.strip()
-
-    assert allocator() == "jemalloc"
-    assert allocator(ARROW_DEFAULT_MEMORY_POOL="system") == "system"
-
-
-def test_a_notebook_setting_up_its_report_chooses_arrows_allocator(monkeypatch):
-    from newslens import report
-
-    chosen = []
-    monkeypatch.setattr(report, "use_returning_arrow_allocator", lambda: chosen.append(1))
-    report.setup_report()
-    assert chosen == [1]
-
-
 def _status_mb(field: str) -> float:
     with open("/proc/self/status") as status:
         line = next(line for line in status if line.startswith(field + ":"))

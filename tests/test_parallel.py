@@ -20,7 +20,7 @@ from newslens import nlp, parallel, portrayal
 from newslens.parallel import SchedulerError, chunked, default_jobs, default_scheduler, map_chunks
 from newslens.plots import write_table
 from newslens.runner import main
-from parallel_tasks import arrow_allocator, pause_then_sum, slow_sum, sums_and_pid
+from parallel_tasks import pause_then_sum, slow_sum, sums_and_pid
 
 MINI_CORPUS = FIXTURES / "mini_corpus"
 
@@ -163,19 +163,6 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
         map_chunks(pause_then_sum, CHUNKS, scheduler=address)
     with pytest.raises(SchedulerError, match="cannot reach the Dask scheduler at 'no-port': .*port"):
         map_chunks(pause_then_sum, CHUNKS, scheduler="no-port")
-
-
-def test_worker_processes_allocate_arrow_memory_with_jemalloc(cluster, no_scheduler):
-    # Arrow's default (mimalloc) keeps freed pages: a worker's memory stood on them, as a kernel's did.
-    import pyarrow as pa
-
-    try:
-        pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        pytest.skip("this pyarrow has no jemalloc")
-    assert map_chunks(arrow_allocator, [[1], [2, 3]], jobs=2) == [["jemalloc"], ["jemalloc", "jemalloc"]]
-    assert map_chunks(arrow_allocator, [[1], [2, 3]], scheduler=cluster.scheduler_address) == \
-        [["jemalloc"], ["jemalloc", "jemalloc"]]
 
 
 def test_workers_with_other_newslens_are_refused(cluster, monkeypatch):

@@ -2,7 +2,6 @@
 
 Public surface:
     release_free_memory() -> None
-    use_returning_arrow_allocator() -> str    Arrow allocates with jemalloc (gives freed pages back); its name
     drop_mapped_pages() -> None
     dropping(items, every=DROP_EVERY) -> iterator over items, dropping mapped pages every ``every`` items
     MappedTable(folder, schema=None, path=None)  -- .append(table), .table() -> pyarrow.Table
@@ -24,7 +23,6 @@ import ctypes
 import ctypes.util
 import functools
 import mmap
-import os
 import sys
 import tempfile
 import weakref
@@ -62,23 +60,6 @@ def release_free_memory() -> None:
         # 100,000 articles.
         arrow.default_memory_pool().release_unused()
     drop_mapped_pages()
-
-
-def use_returning_arrow_allocator() -> str:
-    """Have Arrow allocate with jemalloc, which Arrow sets up to give freed pages back to the system at once, and
-    return the name of the allocator Arrow uses from now on. Arrow's default, mimalloc, kept freed pages: loading
-    100,000 articles left 71 MB resident in its arena beside 20 MB in use, and notebook 03's level before its events
-    step was 69 MB higher with it (the peak of its first cells 74 MB higher). Left as it is when the user names an
-    allocator (the ``ARROW_DEFAULT_MEMORY_POOL`` environment variable) or when this pyarrow has no jemalloc (its
-    Windows builds). Results do not change: only where freed memory goes."""
-    import pyarrow as pa
-
-    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        try:
-            pa.set_memory_pool(pa.jemalloc_memory_pool())
-        except NotImplementedError:  # built without jemalloc
-            pass
-    return pa.default_memory_pool().backend_name
 
 
 def drop_mapped_pages() -> None:

@@ -192,11 +192,8 @@ def _new_pool(workers: int):
     import concurrent.futures
     import multiprocessing
 
-    from newslens.memory import use_returning_arrow_allocator
-
     # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
-    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                  initializer=use_returning_arrow_allocator)
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _in_pool(function: Callable, chunks: list, workers: int, bar) -> list:
@@ -290,11 +287,8 @@ def _on_cluster(function: Callable, chunks: list, address: str, bar) -> list:
     soon as it is done."""
     from dask.distributed import as_completed
 
-    from newslens.memory import use_returning_arrow_allocator
-
     with _connect(address) as client:
         _check_workers(client, address)
-        client.run(use_returning_arrow_allocator)  # as in this process's own workers (``_new_pool``)
         window = CHUNKS_PER_THREAD * max(1, sum(client.nthreads().values()))
         results: list = [None] * len(chunks)
         position: dict[str, int] = {}

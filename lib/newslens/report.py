@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .findings import count, number, short_title
-from .memory import release_free_memory, use_returning_arrow_allocator
+from .memory import release_free_memory
 
 # Beyond this the report shows the first rows and the CSV has them all. At 2,000 the reports of 1,000 articles
 # were 3–16 MB of HTML each (and a rerun spent most of its time writing and converting them).
@@ -59,8 +59,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def setup_report() -> None:
     """Prepare a notebook's output for readers: warnings as notes, no MathJax in tables; in a notebook, the memory
-    freed by a cell is given back to the system after it, and Arrow's (``newslens.memory``)."""
-    use_returning_arrow_allocator()
+    freed by a cell is given back to the system after it (``newslens.memory``)."""
     pd.set_option("display.html.use_mathjax", False)  # "$5 billion" in an article is money, not maths
     warnings.showwarning = _show_warning
     shell = _notebook_shell()
