@@ -161,6 +161,13 @@ def test_3_formula_cells_are_caught_in_columns_that_mix_text_with_other_values(t
         b"safe,4,-1\n")
 
 
+def test_3_formula_cells_are_caught_in_category_columns(tmp_path):
+    # A file name is a doc_id, and the time expressions' doc_ids are categories: "=cmd" is not one of them once safe.
+    table = pd.DataFrame({"doc_id": pd.Categorical(["=cmd", "ok", "=cmd", None]), "n": [1, 2, 3, 4]})
+    assert write_table(table, "t", tmp_path).read_bytes() == b"doc_id,n\n'=cmd,1\nok,2\n'=cmd,3\n,4\n"
+    assert list(table["doc_id"].cat.categories) == ["=cmd", "ok"]  # the caller's table is not changed
+
+
 def test_3_no_other_csv_writer_in_the_library_or_notebooks():
     sources = [*(REPO / "lib" / "newslens").glob("*.py"), *NOTEBOOKS.glob("*.ipynb")]
     writers = sorted(p.name for p in sources if ".to_csv(" in p.read_text(encoding="utf-8") or

@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from newslens.chronology import article_dates, events, timex_table
+from newslens.plots import write_table
 from newslens.timeline import (apply_overrides, events_table, interval, select_events, timeline_figure, timelinejs,
                                write_timelinejs)
 
@@ -289,6 +290,20 @@ def test_timex_table_resolves_against_the_anchor():
     assert table.to_dict("records") == [{
         "doc_id": "m", "start": 14, "end": 33, "text": "the 2nd of December", "type": "DATE", "value": "2025-12-02",
         "anchored": True, "mod": "", "anchor": "2025-12-05"}]
+
+
+def test_timex_table_keeps_repeated_text_as_categories_and_writes_the_same_csv(tmp_path):
+    docs = pd.DataFrame([{"doc_id": "m", "text": "On 2 December and on 3 December 2025 they met.",
+                          "published": "2025-12-05"}])
+    table = timex_table(docs, article_dates(docs))
+    assert {c: str(t) for c, t in table.dtypes.items()
+            if c in ("doc_id", "type", "mod", "anchor", "start", "end")} == {
+        "doc_id": "category", "start": "int32", "end": "int32", "type": "category", "mod": "category",
+        "anchor": "category"}
+    assert write_table(table, "timexes", tmp_path).read_text(encoding="utf-8") == (
+        "doc_id,start,end,text,type,value,anchored,mod,anchor\n"
+        "m,3,13,2 December,DATE,2025-12-02,True,,2025-12-05\n"
+        "m,21,36,3 December 2025,DATE,2025-12-03,False,,2025-12-05\n")
 
 
 def test_events_from_a_given_timex_table_and_sentence_offsets_across_lines():

@@ -155,6 +155,8 @@ def spreadsheet_safe(value):
 def _spreadsheet_safe_column(column: pd.Series) -> pd.Series:
     """``spreadsheet_safe`` of every cell; only the cells that start like a formula are looked at one by one (a
     Python call per cell took seconds on tables of a million rows)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # a cell made safe is a new category: the cells as text
+        column = column.astype(column.cat.categories.dtype)
     try:
         risky = column.str.startswith(FORMULA_STARTS, na=False).to_numpy(dtype=bool)
     except AttributeError:  # no text at all in the column (e.g. lists, dates): checked cell by cell
