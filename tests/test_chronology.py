@@ -245,7 +245,8 @@ def test_events_of_several_years_are_merged_year_by_year_in_date_order(tmp_path)
     parts = pq.ParquetFile(stored)
     assert [parts.read_row_group(i)["date"].to_pylist() for i in range(parts.num_row_groups)] == [
         ["2024-12-02"], ["2025-12-02"]]
-    assert parts.read_row_group(0)["sources"].to_pylist() == ['["b", "d"]']
+    assert parts.read_row_group(0)["sources"].to_pylist() == [["b", "d"]]  # lists stored as lists
+    assert str(cached["sources"].dtype) == "list<element: string>[pyarrow]"  # read back as Arrow lists
 
 
 def test_without_actors_only_close_wording_merges():
@@ -349,15 +350,3 @@ def test_dated_expressions_of_a_document_from_its_rows_of_the_timex_table():
     assert np.array_equal(year == year[0], [True, True, False, False, False, False])
     assert len(set(year[2:].tolist())) == 1
 
-
-def test_list_columns_decoded_a_chunk_at_a_time_read_as_python_lists(monkeypatch):
-    from newslens import chronology
-
-    monkeypatch.setattr(chronology, "_LIST_CHUNK", 2)  # five rows: chunks of 2, 2 and 1
-    stored = pd.Series(['["Russia", "Ukraine"]', "[]", '["EU"]', '["a; b"]', '["\\u00e9"]'], index=[4, 3, 2, 1, 0],
-                       name="actors")
-    lists = chronology._arrow_lists(stored)
-    assert lists.name == "actors" and lists.index.tolist() == [4, 3, 2, 1, 0]
-    assert lists.tolist() == [["Russia", "Ukraine"], [], ["EU"], ["a; b"], ["é"]]
-    assert [len(v) for v in lists] == [2, 0, 1, 1, 1] and lists.loc[2] == ["EU"]
-    assert chronology._arrow_lists(pd.Series([], dtype="str")).tolist() == []

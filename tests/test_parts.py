@@ -114,3 +114,21 @@ def test_first_groups_and_distinct_count_of_parts_and_frames(tmp_path, on_disk):
     assert first_groups(parts.head(4), 2)["doc_id"].tolist() == ["a", "a", "b"]  # a DataFrame: a, a, b, c
     assert distinct_count(parts, "doc_id") == 3 and distinct_count(parts.whole(), "doc_id") == 3
     assert len(first_groups(FIRST.iloc[0:0], 3)) == 0 and distinct_count(FIRST.iloc[0:0], "doc_id") == 0
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
+def test_list_columns_come_back_as_arrow_lists_of_python_lists(tmp_path, on_disk):
+    import pyarrow as pa
+
+    lists = pd.ArrowDtype(pa.list_(pa.string()))
+    first = pd.DataFrame({"doc_id": ["a", "b"], "actors": pd.array([["Russia", "Ukraine"], []], dtype=lists)})
+    second = pd.DataFrame({"doc_id": ["c"], "actors": pd.array([["a; b", "é"]], dtype=lists)})
+    writer = PartsWriter(first, tmp_path / "t.parquet" if on_disk else None)
+    writer.add(first)
+    writer.add(second)
+    parts = writer.done()
+    whole = parts.whole()
+    assert isinstance(whole["actors"].dtype, pd.ArrowDtype)  # not numpy arrays of Python objects
+    assert whole["actors"].tolist() == [["Russia", "Ukraine"], [], ["a; b", "é"]]
+    assert [row.actors for row in parts.part(1).itertuples()] == [["a; b", "é"]]
+    assert isinstance(parts.head(0)["actors"].dtype, pd.ArrowDtype)

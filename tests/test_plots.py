@@ -51,7 +51,10 @@ def test_write_table_rounds_floats_to_twelve_significant_digits(tmp_path):
 
 
 def test_write_table_quotes_only_what_needs_quoting(tmp_path, monkeypatch):
-    monkeypatch.setattr(plots, "_CSV_BATCH_ROWS", 2)  # rows made into text two at a time: same bytes
+    # Rows made into text two and then three at a time (about 32 bytes a batch): the same bytes.
+    monkeypatch.setattr(plots, "_CSV_FIRST_ROWS", 2)
+    monkeypatch.setattr(plots, "_CSV_MOST_ROWS", 3)
+    monkeypatch.setattr(plots, "_CSV_BATCH_BYTES", 32)
     table = pd.DataFrame({"text": ["plain", "a,b", 'say "no"', "two\nlines", "cr\rhere", "", None, "=HYPERLINK()",
                                    "-3", "Zelenskyy’s"],
                           "n": pd.array([1, None, -3, 4, 5, 6, 7, 8, 9, 10], dtype="Int64"),

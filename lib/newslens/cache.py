@@ -56,7 +56,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newslens.memory import dropping, release_free_memory
-from newslens.parts import Parts, PartsWriter, frame_from_arrow, restored
+from newslens.parts import Parts, PartsWriter, frame_from_arrow
 from newslens.text import text_digest
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
@@ -378,7 +378,7 @@ def _stored_parts(path: Path, dtypes: dict[str, str], rows: int, fingerprint: st
     schema = metadata.schema.to_arrow_schema()
     if schema.names != list(dtypes) or metadata.num_rows != rows:
         raise ValueError(f"{path.name} does not match the manifest")
-    template = restored(schema.empty_table().to_pandas(), dtypes)
+    template = frame_from_arrow(schema.empty_table(), dtypes)
     return Parts(template, path=path, rows=rows, fingerprint=fingerprint)
 
 

@@ -46,7 +46,11 @@ EVENT_COLUMNS = [
     "date", "precision", "date_source", "actors", "predicate", "text", "doc_id", "sent_start", "sent_end", "timex",
     "sources", "n_sources",
 ]
-_EVENT_DTYPES = {c: "int64" if c in ("sent_start", "sent_end", "n_sources") else "str" for c in EVENT_COLUMNS}
+_LISTS = ("actors", "sources")
+# The lists as Arrow lists (each value reads as a Python list): as Python lists, a list and a str per actor and per
+# source, the 230,000 events of 100,000 articles held about 0.1 GB more for the rest of the notebook.
+_EVENT_DTYPES = {c: "int64" if c in ("sent_start", "sent_end", "n_sources") else
+                 pd.ArrowDtype(pa.list_(pa.string())) if c in _LISTS else "str" for c in EVENT_COLUMNS}
 RESOLVED_DATE = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d)?)?$")
 MERGE_JACCARD = 0.2  # content-word Jaccard from which two clauses of one date (and shared actors) are one event
 MERGE_SHARED = 2  # ... with at least this many content words in common
@@ -271,28 +275,12 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
     def compute(folder: Path | None) -> tuple[dict[str, Parts], dict]:
         return {"events": _events(documents, anchors, actor_mentions, timexes, cache_dir, folder)}, {}
 
-    table = cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole()
-    return table.assign(**{c: _arrow_lists(table[c]) for c in _LISTS})
-
-
-_LISTS = ("actors", "sources")
-_LIST_CHUNK = 20_000  # events whose lists are decoded at a time
-
-
-def _arrow_lists(column: pd.Series) -> pd.Series:
-    """A column of JSON lists of strings as an Arrow list column (each value reads as a Python list), decoded a
-    chunk at a time: as Python lists, a list and a str per actor and per source, the 230,000 events of 100,000
-    articles held about 0.1 GB more for the rest of the notebook."""
-    kind = pa.list_(pa.string())
-    chunks = [pa.array([json.loads(text) for text in column.iloc[start:start + _LIST_CHUNK]], kind)
-              for start in range(0, len(column), _LIST_CHUNK)]
-    return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, kind)), index=column.index,
-                     name=column.name)
+    return cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole()
 
 
 def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,
             timexes: pd.DataFrame | None, cache_dir: str | Path | None = None, folder: Path | None = None) -> Parts:
-    """``events`` without the corpus-level cache, one part per year, its list columns as JSON text (``_stored``):
+    """``events`` without the corpus-level cache, one part per year:
     each article's dated clauses (read from the per-document cache where there), then merged (in a process of its
     own from ``MERGE_APART_ROWS`` clauses, when there is a ``folder``). ``folder``: where the parts are written as
     they are made (None: kept in memory)."""
@@ -341,9 +329,12 @@ def _merged_events(rows: pa.Table | None, keys: list[str], doc_ids: list[str], p
     # a Python dict per event of the whole corpus at once took 1.9 GB at the peak on 100,000 articles. Each year's
     # events are written out without their word sets as they are made: the tables of the years before, held to the
     # end, were what the merge of each later year stood on (the events step of 100,000 articles peaked at 1.2 GB).
-    writer = PartsWriter(_stored(pd.DataFrame(columns=EVENT_COLUMNS)), path)
+    # Each year's lists made Arrow lists (``_EVENT_DTYPES``) as they are merged: the Python lists of every event,
+    # held to the end among each year's passing objects, left the heap fragmented (the events step of 100,000
+    # articles grew by 0.35 GB over the years).
+    writer = PartsWriter(pd.DataFrame(columns=EVENT_COLUMNS).astype(_EVENT_DTYPES), path)
     for found in _rows_by_year(rows, keys, doc_ids) if rows is not None else ():
-        writer.add(_stored(_merged_table(found, _merge(_event_dicts(found)))))
+        writer.add(_merged_table(found, _merge(_event_dicts(found))).astype(_EVENT_DTYPES))
         del found
         release_free_memory()
     return writer.done()
@@ -352,13 +343,6 @@ def _merged_events(rows: pa.Table | None, keys: list[str], doc_ids: list[str], p
 def _merged_events_apart(spool: str, keys: list[str], doc_ids: list[str], path: str) -> Parts:
     """``_merged_events`` of the rows in the file ``spool``, for a process of its own."""
     return _merged_events(read_mapped_table(spool), keys, doc_ids, Path(path))
-
-
-def _stored(table: pd.DataFrame) -> pd.DataFrame:
-    """Events with their list columns as JSON text, as the cache keeps them (Parquet gives lists back as arrays).
-    Made for each year's events as they are merged: the lists of every event, held to the end among each year's
-    passing objects, left the heap fragmented (the events step of 100,000 articles grew by 0.35 GB over the years)."""
-    return table.assign(**{c: table[c].map(json.dumps) for c in _LISTS}).astype(_EVENT_DTYPES)
 
 
 def _dated_expressions(doc_ids: list[str], texts: Sequence, info: dict[str, tuple[str, str]],

@@ -201,11 +201,15 @@ def _safe_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 _NEEDS_QUOTES = '[,"\r\n]'
-# Rows made safe and into text at a time (copies of a batch, not of the whole table): batches of 1,000,000 rows took
-# 550 MB more to write 2.5 million rows of a dozen columns, batches of 100,000 rows 100 MB, in the same time; the
-# 230,000 events of 100,000 articles (a sentence each) took 250 MB more with the whole table made safe first and
-# batches of 100,000 rows.
-_CSV_BATCH_ROWS = 25_000
+# Rows made safe and into text at a time (copies of a batch, not of the whole table), as many as give about
+# _CSV_BATCH_BYTES of CSV text (the first batch _CSV_FIRST_ROWS rows; then from the bytes per row so far, between
+# _CSV_FIRST_ROWS and _CSV_MOST_ROWS). Making a batch into text takes about five times its text for a moment:
+# batches of 25,000 rows of the 230,000 events of 100,000 articles (a sentence each, 13 MB of text a batch) took
+# 70 MB more to write, batches of about 2 MB 30 MB; a table of a few short columns goes in batches of 50,000 rows or
+# more (3.3 million rows took 1.3 s longer in batches of 5,000 rows than of 25,000).
+_CSV_BATCH_BYTES = 2 * 2**20
+_CSV_FIRST_ROWS = 1_000
+_CSV_MOST_ROWS = 100_000
 
 
 def _text(value: str) -> pa.Scalar:
@@ -223,13 +227,16 @@ def _write_csv(table: pd.DataFrame, out: BinaryIO, header: bool = True) -> bool:
     if header:
         out.write(_csv_lines([_csv_fields(pd.Series([spreadsheet_safe(str(name))], dtype=object))
                               for name in table.columns]))
-    for first in range(0, len(table), _CSV_BATCH_ROWS):
-        batch = _safe_frame(table.iloc[first:first + _CSV_BATCH_ROWS])
+    first, rows, written = 0, _CSV_FIRST_ROWS, 0
+    while first < len(table):
+        batch = _safe_frame(table.iloc[first:first + rows])
         fields = [_csv_fields(batch[column]) for column in batch.columns]
         if any(field is None for field in fields):
             out.seek(start)
             return False
-        out.write(_csv_lines(fields))
+        written += out.write(_csv_lines(fields))
+        first += len(batch)
+        rows = min(max(_CSV_BATCH_BYTES * first // max(written, 1), _CSV_FIRST_ROWS), _CSV_MOST_ROWS)
     return True
 
 
