@@ -174,15 +174,18 @@ def concordance_finding(occurrences: pd.DataFrame, queries: list[str], lines: pd
     """How often each concordance query occurs, and in how many documents, from ``occurrences`` (one row per
     occurrence with ``query`` and ``doc_id``: ``frequency.dispersion``); with ``lines`` (the ``kwic`` table), how
     many concordance lines show a query when they are a sample of its occurrences."""
+    # Counted by query over the two columns: each query's rows taken out of the table copied every column of them
+    # (1.5 million occurrences of three terms in 100,000 articles: +150 MB for a moment).
+    by_query = occurrences[["query", "doc_id"]].groupby("query", sort=False)["doc_id"]
+    times, documents = by_query.size(), by_query.nunique()
     parts = []
     for query in queries:
-        rows = occurrences[occurrences["query"] == query]
-        if not len(rows):
+        if query not in times.index:
             parts.append(f"{_quoted(query)} does not occur")
             continue
-        part = f"{_quoted(query)} occurs {count(len(rows), 'time')} in {count(rows['doc_id'].nunique(), 'document')}"
-        shown = len(rows) if lines is None else int((lines["query"] == query).sum())
-        if shown < len(rows):
+        part = f"{_quoted(query)} occurs {count(times[query], 'time')} in {count(documents[query], 'document')}"
+        shown = times[query] if lines is None else int((lines["query"] == query).sum())
+        if shown < times[query]:
             part += f" ({count(shown, 'concordance line')} show a sample spread evenly over them)"
         parts.append(part)
     return Finding(listing(parts) + "." if parts else "No concordance term was given.")
