@@ -33,8 +33,7 @@ def tiny(request, monkeypatch):
     # Counts and distinctive terms are computed a chunk of documents at a time, word counts a chunk of tokens at a
     # time (3 tokens, or all): the same by-hand numbers either way.
     monkeypatch.setattr(freq, "_COUNT_CHUNK", request.param)
-    monkeypatch.setattr(freq, "_TOKEN_CHUNK", 3 if request.param == 1 else 8_000_000)
-    monkeypatch.setattr(freq, "_WORDS_BEFORE_CHUNK", 3 if request.param == 1 else 1_000_000)  # dispersion's
+    monkeypatch.setattr(freq, "_TOKEN_CHUNK", 3 if request.param == 1 else 1_000_000)
     documents = pd.DataFrame({"doc_id": ["a", "b"], "text": [TEXT_A, TEXT_B]})
     return tokenize_documents(documents, FrequencyOptions(min_count=1))
 

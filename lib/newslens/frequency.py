@@ -262,7 +262,10 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
 _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 
 
-_TOKEN_CHUNK = 8_000_000  # tokens counted at once by ``TokenizedCorpus.word_counts``
+# Tokens (or count values) a scan of the mapped arrays takes at a time (word counts, term totals, query matches,
+# dispersion): numpy makes a few temporaries of a chunk, some as int64 or float64; chunks of 8 million took the
+# default concordance terms 185 MB and the dispersion of three terms 227 MB above the level on 100,000 articles.
+_TOKEN_CHUNK = 1_000_000
 _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
 
 
@@ -1060,26 +1063,25 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
     docs = np.concatenate(docs).astype(np.int64) if terms else np.zeros(0, dtype=np.int64)
     global_position = np.concatenate(before).astype(np.int64) if terms else np.zeros(0, dtype=np.int64)
     local = global_position - doc_first_word[docs]
+    # query and doc_id taken by Arrow as text (pandas' dtype for it): as numpy arrays of Python strings made text
+    # when the frame was built, the dispersion of 100,000 articles' three most frequent terms peaked 225 MB above
+    # the level for a table of 100 MB.
+    queries = pa.array(list(terms), pa.string()).take(np.repeat(np.arange(len(terms)), counts))
     return pd.DataFrame({
-        "query": np.repeat(np.asarray(list(terms), dtype=object), counts),
-        "doc_id": np.asarray(corpus.doc_ids, dtype=object)[docs], "doc_index": docs, "position": local,
+        "query": queries.to_pandas(), "doc_id": pa.array(corpus.doc_ids, pa.string()).take(docs).to_pandas(),
+        "doc_index": docs, "position": local,
         "relative_position": _per_10k(local, corpus.doc_words[docs]) / 10_000, "corpus_position": global_position,
     }, copy=False)
 
 
-# Tokens whose running word count is taken at a time by ``_words_before``: 8 million at a time (``_TOKEN_CHUNK``),
-# the count as int64 and the chunk's pages took the dispersion of one term 180 MB above the corpus it read.
-_WORDS_BEFORE_CHUNK = 1_000_000
-
-
 def _words_before(word_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """How many words come before each of ``positions`` (ascending token positions), counted
-    ``_WORDS_BEFORE_CHUNK`` tokens at a time: a running count of all 80 million tokens of 100,000 articles took
+    ``_TOKEN_CHUNK`` tokens at a time: a running count of all 80 million tokens of 100,000 articles took
     640 MB, and so did ``np.add.reduceat`` between positions (it converts every token to int64 first)."""
     before = np.zeros(len(positions), dtype=np.int64)
     words_so_far = 0
-    for start in _in_chunks(len(word_ids), _WORDS_BEFORE_CHUNK):
-        is_word = word_ids[start:start + _WORDS_BEFORE_CHUNK] >= 0
+    for start in _in_chunks(len(word_ids)):
+        is_word = word_ids[start:start + _TOKEN_CHUNK] >= 0
         first, last = np.searchsorted(positions, [start, start + len(is_word)])
         if last > first:
             local = positions[first:last] - start
