@@ -247,10 +247,10 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
 def frame_from_arrow(table: pa.Table, dtypes: dict[str, str]) -> pd.DataFrame:
     """An Arrow table read from Parquet as a DataFrame with the pandas ``dtypes`` it was written with (``restored``),
     each Arrow column freed once converted: converted whole, a table was briefly held twice."""
-    return restored(table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_arrow_lists), dtypes)
+    return restored(table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_list_dtype), dtypes)
 
 
-def _arrow_lists(kind: pa.DataType) -> pd.ArrowDtype | None:
+def _list_dtype(kind: pa.DataType) -> pd.ArrowDtype | None:
     # Lists stay Arrow lists (a Python list per value when read): as numpy arrays of Python objects, the lists of
     # every event of 100,000 articles took about 0.1 GB more.
     return pd.ArrowDtype(kind) if pa.types.is_list(kind) or pa.types.is_large_list(kind) else None
@@ -258,7 +258,7 @@ def _arrow_lists(kind: pa.DataType) -> pd.ArrowDtype | None:
 
 def _is_arrow_list(dtype) -> bool:
     kind = getattr(dtype, "pyarrow_dtype", None)
-    return kind is not None and _arrow_lists(kind) is not None
+    return kind is not None and _list_dtype(kind) is not None
 
 
 def restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:

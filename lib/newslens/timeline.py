@@ -107,13 +107,13 @@ def events_table(events: pd.DataFrame) -> pd.DataFrame:
     """The events for a CSV file: ``actors`` and ``sources`` joined by "; ", with ``n_sources``."""
     # assign shares the other columns with ``events`` (230,000 events of 100,000 articles: 95 MB a copy); the lists
     # are joined by Arrow, without a Python list and str per event.
-    lists = {column: _arrow_lists(events[column]) for column in ("actors", "sources")}
+    lists = {column: _lists_of(events[column]) for column in ("actors", "sources")}
     joined = {column: pc.binary_join(values, "; ").to_pandas().set_axis(events.index)
               for column, values in lists.items()}
     return events.assign(n_sources=_lengths(lists["sources"]), **joined)
 
 
-def _arrow_lists(column: pd.Series) -> pa.Array:
+def _lists_of(column: pd.Series) -> pa.Array:
     return pa.array(column, pa.list_(pa.string()))  # as stored (no copy), or from Python lists
 
 
@@ -217,7 +217,7 @@ def _sorted_positions(keys: dict[str, Sequence]) -> np.ndarray:
 def _most_told(events: pd.DataFrame, count: int) -> np.ndarray:
     """The positions of the ``count`` events told by the most articles (then the most precise, the earliest, by
     doc_id and sentence)."""
-    return _sorted_positions({"n": -_lengths(_arrow_lists(events["sources"])),
+    return _sorted_positions({"n": -_lengths(_lists_of(events["sources"])),
                               "p": [PRECISIONS.index(p) for p in events["precision"]],
                               **{c: events[c].to_numpy() for c in ("date", "doc_id", "sent_start")}})[:count]
 
