@@ -51,10 +51,15 @@ def test_write_table_rounds_floats_to_twelve_significant_digits(tmp_path):
 
 
 def test_write_table_quotes_only_what_needs_quoting(tmp_path, monkeypatch):
-    # Rows made into text two and then three at a time (about 32 bytes a batch): the same bytes.
-    monkeypatch.setattr(plots, "_CSV_FIRST_ROWS", 2)
+    # Batches of about 45 bytes of CSV, one row first, at most three: the same bytes as any batching. By hand, from
+    # the lines' lengths below (15, 15, 23, 22, 19, 11, 10, 24, 12, 25 bytes): 1 row; 45·1//15 = 3 rows;
+    # 45·4//75 = 2; 45·6//105 = 2; 45·8//139 = 2.
+    monkeypatch.setattr(plots, "_CSV_FIRST_ROWS", 1)
     monkeypatch.setattr(plots, "_CSV_MOST_ROWS", 3)
-    monkeypatch.setattr(plots, "_CSV_BATCH_BYTES", 32)
+    monkeypatch.setattr(plots, "_CSV_BATCH_BYTES", 45)
+    batches = []
+    safe_frame = plots._safe_frame
+    monkeypatch.setattr(plots, "_safe_frame", lambda batch: batches.append(len(batch)) or safe_frame(batch))
     table = pd.DataFrame({"text": ["plain", "a,b", 'say "no"', "two\nlines", "cr\rhere", "", None, "=HYPERLINK()",
                                    "-3", "Zelenskyy’s"],
                           "n": pd.array([1, None, -3, 4, 5, 6, 7, 8, 9, 10], dtype="Int64"),
@@ -62,6 +67,7 @@ def test_write_table_quotes_only_what_needs_quoting(tmp_path, monkeypatch):
     assert write_table(table, "t", tmp_path).read_bytes().decode("utf-8") == (
         'text,n,ok,"a,b"\nplain,1,True,x\n"a,b",,False,x\n"say ""no""",-3,True,x\n"two\nlines",4,False,x\n'
         '"cr\rhere",5,True,x\n,6,False,x\n,7,True,x\n\'=HYPERLINK(),8,False,x\n-3,9,True,x\nZelenskyy’s,10,False,x\n')
+    assert batches == [1, 3, 2, 2, 2]
     one = pd.DataFrame({"x": ["", None, "a"]})  # a row of one empty field is quoted, or it would read as a blank line
     assert write_table(one, "t", tmp_path).read_text() == 'x\n""\n""\na\n'
     assert write_table(pd.DataFrame({"a": [], "n": []}), "t", tmp_path).read_text() == "a,n\n"
