@@ -192,8 +192,11 @@ def _new_pool(workers: int):
     import concurrent.futures
     import multiprocessing
 
+    from newslens.memory import bound_free_heap
+
     # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
-    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=bound_free_heap)
 
 
 def _in_pool(function: Callable, chunks: list, workers: int, bar) -> list:
