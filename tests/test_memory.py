@@ -58,7 +58,6 @@ def test_the_free_top_of_a_threads_heap_goes_back_in_the_processes_newslens_star
 
 
 def test_arrow_pool_is_asked_to_release_only_when_arrow_is_in_use(monkeypatch):
-    import sys
     import types
 
     calls = []
