@@ -50,6 +50,7 @@ import bisect
 import functools
 import json
 import re
+import struct
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
@@ -543,12 +544,15 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     return pd.DataFrame(columns, columns=_COLUMNS).astype({"label": object})
 
 
-# (sentence, span) pairs a ``ScoreMemo`` keeps by default. Each costs about 300 bytes (measured with tracemalloc: a
-# row as a tuple, its span, a share of its sentence's digest): about 30 MB per method, on any corpus. The dict of
-# earlier code (sentence text -> span -> row as a dict), emptied past 200,000 sentences, grew to about 0.4 GB per
-# method on the 100,000-article benchmark corpus: bounding it took notebook 02's peak there, from an empty cache,
-# from 2,014 to 1,509 MB.
+# (sentence, span) pairs a ``ScoreMemo`` keeps by default. Each costs about 120 bytes, packed (measured with
+# tracemalloc, 100,000 pairs in 45,000 sentences: 12 MB; as a dict of tuples per sentence they took 40 MB): about
+# 12 MB per method, on any corpus. The dict of earlier code (sentence text -> span -> row as a dict), emptied past
+# 200,000 sentences, grew to about 0.4 GB per method on the 100,000-article benchmark corpus: bounding it took
+# notebook 02's peak there, from an empty cache, from 2,014 to 1,509 MB.
 SCORE_MEMO_PAIRS = 100_000
+# A remembered (span, row) pair, packed: the span in the sentence, the label's number in LABELS, the four scores
+# (exact: float64) and the clause span of the row.
+_PACKED_PAIR = struct.Struct("<iib4dii")
 
 
 class ScoreMemo:
@@ -557,12 +561,13 @@ class ScoreMemo:
     At most ``limit`` (sentence, span) pairs are kept. Past that, the sentences used least recently are forgotten
     until a quarter of the room is free again: the sentences a corpus repeats throughout (wire copy, boilerplate)
     stay, the many that occur once go, and the memory does not grow with the corpus. A sentence is kept by its
-    digest (``newslens.text.text_digest``), not its text.
+    digest (``newslens.text.text_digest``), not its text, and its pairs as one packed bytes object, not tuples: the
+    memos go pickled from process to process with every part of a large corpus.
     """
 
     def __init__(self, limit: int = SCORE_MEMO_PAIRS):
         self.limit = limit
-        self._rows: dict[bytes, dict[tuple[int, int], tuple]] = {}  # least recently used first
+        self._rows: dict[bytes, bytes] = {}  # digest -> packed pairs; least recently used first
         self._pairs = 0
 
     def __len__(self) -> int:
@@ -573,19 +578,21 @@ class ScoreMemo:
         """The rows remembered for the spans of ``sentence`` (empty: none); the sentence becomes the most recently
         used."""
         key = text_digest(sentence)
-        rows = self._rows.pop(key, None)
-        if rows is None:
+        packed = self._rows.pop(key, None)
+        if packed is None:
             return {}
-        self._rows[key] = rows
-        return rows
+        self._rows[key] = packed
+        return {(start, end): (LABELS[label], *values)
+                for start, end, label, *values in _PACKED_PAIR.iter_unpack(packed)}
 
     def remember(self, sentence: str, rows: dict[tuple[int, int], tuple]) -> None:
         """Keep ``rows`` (span in the sentence -> row) for ``sentence``, as its most recently used."""
+        known = self.recall(sentence)
         key = text_digest(sentence)
-        known = self._rows.pop(key, {})
         self._pairs -= len(known)
         known.update(rows)
-        self._rows[key] = known
+        self._rows[key] = b"".join(_PACKED_PAIR.pack(start, end, LABELS.index(label), *values)
+                                   for (start, end), (label, *values) in known.items())
         self._pairs += len(known)
         if self._pairs > self.limit:
             self._forget(self.limit * 3 // 4)
@@ -593,11 +600,11 @@ class ScoreMemo:
     def _forget(self, goal: int) -> None:
         # Oldest first, in one pass over the dict (which keeps the order of use), until ``goal`` pairs are left.
         forgotten = []
-        for key, rows in self._rows.items():
+        for key, packed in self._rows.items():
             if self._pairs <= goal:
                 break
             forgotten.append(key)
-            self._pairs -= len(rows)
+            self._pairs -= len(packed) // _PACKED_PAIR.size
         for key in forgotten:
             del self._rows[key]
 
