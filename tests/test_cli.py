@@ -470,8 +470,11 @@ def test_4_read_table_in_blocks_keeps_the_rows_asked_for(tmp_path, monkeypatch):
     table = pd.DataFrame({"who": ["b", "", "=a", "c", "b", "", "d"], "n": [0, 1, 2, 3, 4, 5, 6]})
     path = write_table(table, "t", tmp_path)
     read = read_table(path, categories=("who",), keep=lambda rows: rows["who"] != "")
-    # Each block's labels differ; the table's are their sorted union, the rows kept numbered from 0.
-    assert list(read["who"].cat.categories) == ["", "=a", "b", "c", "d"]  # "" stands for an empty cell
+    # Each block's labels differ; the table's are the sorted union of the labels of the rows kept (no "", which
+    # stands for an empty cell), the rows kept numbered from 0.
+    assert list(read["who"].cat.categories) == ["=a", "b", "c", "d"]
+    only_b = read_table(path, categories=("who",), keep=lambda rows: rows["who"] == "b")
+    assert list(only_b["who"].cat.categories) == ["b"] and only_b["n"].tolist() == [0, 4]
     assert read.to_dict("list") == {"who": ["b", "=a", "c", "b", "d"], "n": [0, 2, 3, 4, 6]}
     assert list(read.index) == [0, 1, 2, 3, 4]
     assert read_table(path, ("n",)).to_dict("list") == {"n": list(range(7))}  # blocks joined, no filter

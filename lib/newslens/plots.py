@@ -318,8 +318,21 @@ def read_table(path: str | Path, columns: Iterable[str] | None = None, categorie
                      chunksize=block_rows or READ_CHUNK_ROWS) as reader:
         for block in reader:  # a table of no rows is one empty block
             block = _unescaped_table(block)
-            blocks.append(block if keep is None else block[keep(block).to_numpy(dtype=bool)])
+            if keep is not None:
+                block = _used_labels_only(block[keep(block).to_numpy(dtype=bool)])
+            if len(block) or not blocks:  # the first block, even empty, gives the columns and their types
+                blocks.append(block)
     return _joined_blocks(blocks)
+
+
+def _used_labels_only(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with each categorical column's unused labels dropped: a block that keeps a few rows would otherwise
+    keep every label of the block it was cut from (one actor's mentions of 100,000 articles, 425 blocks of
+    thousands of actor names and document ids each, took 380 MB to read)."""
+    for column in table.columns:
+        if isinstance(table[column].dtype, pd.CategoricalDtype):
+            table[column] = table[column].cat.remove_unused_categories()
+    return table
 
 
 def _unescaped_table(table: pd.DataFrame) -> pd.DataFrame:
