@@ -166,6 +166,32 @@ def test_only_bad_files_is_an_error(tmp_path):
         newslens.load_corpus(tmp_path)
 
 
+def test_a_large_corpus_is_read_in_a_process_of_its_own_with_the_same_result(tmp_path, monkeypatch):
+    from newslens import corpus as corpus_module
+
+    folder, bad = tmp_path / "corpus", tmp_path / "bad"
+    folder.mkdir()
+    bad.mkdir()
+    write(folder, "good.txt", GOOD)
+    write(folder, "repeat.txt", GOOD)  # a duplicate: a warning
+    write(folder, "empty.txt", "  \n")
+    cache = tmp_path / "cache"
+    with pytest.warns(CorpusWarning) as here:
+        expected = newslens.load_corpus(folder, cache_dir=cache)
+    monkeypatch.setattr(corpus_module, "PROCESS_BYTES", 0)  # any corpus is "large"
+    monkeypatch.setattr(corpus_module, "_loaded", None)  # not read here
+    with pytest.warns(CorpusWarning) as apart:
+        corpus = newslens.load_corpus(folder, cache_dir=cache)
+    assert sorted(str(w.message) for w in apart) == sorted(str(w.message) for w in here) == [
+        "empty.txt: empty file (skipped)", "repeat.txt: duplicate of document 'good' (skipped)"]
+    assert corpus.documents.equals(expected.documents) and list(corpus.documents["doc_id"]) == ["good"]
+    assert corpus.documents.dtypes.equals(expected.documents.dtypes)
+    assert corpus.cleaning.equals(expected.cleaning) and corpus.problems.equals(expected.problems)
+    write(bad, "empty.txt", "")  # its error, raised here as there
+    with pytest.warns(CorpusWarning), pytest.raises(CorpusError, match="no usable documents"):
+        newslens.load_corpus(bad, cache_dir=cache)
+
+
 def test_cp1252_is_decoded_with_a_warning(tmp_path):
     write(tmp_path, "old.txt", b"Caf\xe9 talks\n\x93We agree,\x94 he said \x96 twice.\n")  # cp1252 bytes
     with pytest.warns(CorpusWarning, match=r"old\.txt: not valid UTF-8 \(first bad byte 3\); decoded as cp1252"):
