@@ -2,6 +2,7 @@
 
 Scores here are made up (hand-made tables or a fake scorer); the sentiment model is tested elsewhere.
 """
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -320,3 +321,14 @@ def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registr
     pd.testing.assert_frame_equal(apart[0].whole(), here[0].whole())
     pd.testing.assert_frame_equal(apart[1], here[1])
     pd.testing.assert_frame_equal(apart[2].whole(), here[2].whole())
+
+
+def test_a_large_sample_is_resampled_without_a_copy_of_it():
+    sample = np.linspace(-1, 1, 1_000_000)  # 8 MB of scores, one actor's
+    tracemalloc.start()
+    (mean, low, high), = portrayal._bootstrap_means([sample], n_boot=1, seed=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # One resample: 8 MB of indices and 8 MB of the scores they pick; a copy of the sample would be 8 MB more.
+    assert peak < 20_000_000
+    assert abs(mean) < 1e-12 and low <= mean <= high
