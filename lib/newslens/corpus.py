@@ -218,7 +218,7 @@ def _load_apart(path: Path, cache_dir: str | Path, texts_file: Path
             error = raised
     if corpus is not None:
         texts = MappedTable(None, path=texts_file)
-        texts.append(pa.table({"text": corpus.documents["text"].array.__arrow_array__()}))
+        texts.append(pa.Table.from_pandas(corpus.documents[["text"]], preserve_index=False))
         texts.table()  # written in full
         corpus.documents = corpus.documents.drop(columns="text")
     return corpus, [(str(warning.message), warning.category) for warning in caught], error

@@ -577,7 +577,9 @@ class ScoreMemo:
     def recall(self, sentence: str) -> dict[tuple[int, int], tuple]:
         """The rows remembered for the spans of ``sentence`` (empty: none); the sentence becomes the most recently
         used."""
-        key = text_digest(sentence)
+        return self._recalled(text_digest(sentence))
+
+    def _recalled(self, key: bytes) -> dict[tuple[int, int], tuple]:
         packed = self._rows.pop(key, None)
         if packed is None:
             return {}
@@ -587,8 +589,8 @@ class ScoreMemo:
 
     def remember(self, sentence: str, rows: dict[tuple[int, int], tuple]) -> None:
         """Keep ``rows`` (span in the sentence -> row) for ``sentence``, as its most recently used."""
-        known = self.recall(sentence)
         key = text_digest(sentence)
+        known = self._recalled(key)
         self._pairs -= len(known)
         known.update(rows)
         self._rows[key] = b"".join(_PACKED_PAIR.pack(start, end, LABELS.index(label), *values)
