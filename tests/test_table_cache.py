@@ -271,6 +271,38 @@ def test_actor_tables_parsed_in_processes_of_their_own_are_the_same(tmp_path, se
     assert not list((tmp_path / "apart" / "mapped").iterdir())  # the file of remembered sentences is gone
 
 
+def test_actor_tables_computed_in_a_process_of_their_own_are_the_same(tmp_path, seed_corpus, monkeypatch):
+    from newslens import parallel, text
+
+    documents = seed_corpus.documents
+    here = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "here")  # the seeds: below TABLES_APART_CHARS
+    split_here = text.remembered_splits(documents["text"])
+    started = []
+
+    def counted(function, *arguments):
+        started.append(function.__name__)
+        return parallel.in_fresh_process(function, *arguments)
+
+    monkeypatch.setattr(act, "TABLES_APART_CHARS", 1)
+    monkeypatch.setattr(act, "in_fresh_process", counted)
+    monkeypatch.setattr(text, "_split_memo", {})  # nothing split in this process yet
+    with monkeypatch.context() as patched:
+        _forbid(patched, act, "_computed", "split_sentences")  # all of it there
+        apart = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "apart")
+    assert started == ["_computed_there"]
+    for name in ("mentions", "quotes", "unknown"):
+        assert_same(getattr(apart, name), getattr(here, name))
+    assert apart.setup.registry == here.setup.registry and apart.setup.message == here.setup.message
+    assert_same(apart.setup.table, here.setup.table)
+    # The sentences split there are remembered here, for the tone scores.
+    assert len(split_here) == len(documents) and text.remembered_splits(documents["text"]) == split_here
+    assert not list((tmp_path / "apart" / "mapped").iterdir())  # the documents' file is gone
+    started.clear()
+    again = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "apart")  # read from the cache, here
+    assert started == []
+    assert_same(again.mentions, here.mentions)
+
+
 def test_parse_run_remembers_sentences_for_the_next_run(tmp_path, monkeypatch):
     import pyarrow as pa
 

@@ -1698,19 +1698,10 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
            "model": model_fingerprint(), "code": code_version(), "part_chars": PART_CHARS} if cache_dir else {}
 
     def compute(folder: Path | None) -> tuple[dict, dict]:
-        # Every step below (and the tone scores after) reads every text's sentences: split them once, in parallel.
-        split_sentences((text for _, text in _documents(documents)), jobs=jobs)
-        if cache_dir:
-            _parse_apart(documents, discover, jobs, cache_dir)
-        setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
-                                  jobs=jobs, cache_dir=cache_dir)
-        # Discovery frees about as much as the tables below keep (measured at 10,000 articles: 570 MB of free heap
-        # held after it): give it back before the next step, whose peak would stand on it.
-        release_free_memory()
-        tables = _tables_in_runs(documents, setup.registry, jobs, cache_dir, folder)
-        values = {"registry": [asdict(a) for a in setup.registry],
-                  "discovered": [asdict(a) for a in setup.discovered], "message": setup.message}
-        return {"discovered_table": setup.table, **tables}, values
+        arguments = (corpus, actors_file, discover, min_mentions, jobs, cache_dir, folder)
+        if folder is not None and _text_chars(documents) >= TABLES_APART_CHARS:
+            return _computed_apart(documents, arguments, cache_dir)
+        return _computed(documents, *arguments)
 
     tables, values = cached_tables(cache_dir, "actors", key, compute, check=lambda t, _: _fits(documents, t),
                                    parted=True)
@@ -1718,6 +1709,61 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
                        [_actor_from_json(a) for a in values["discovered"]], tables["discovered_table"],
                        values["message"])
     return ActorTables(setup, tables["mentions"], tables["quotes"], tables["unknown"])
+
+
+def _computed(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path, discover: bool,
+              min_mentions: int, jobs: int, cache_dir: str | Path | None, folder: Path | None) -> tuple[dict, dict]:
+    """What ``actor_tables`` computes and caches: its tables (mentions and quotes written into ``folder``) and the
+    JSON values of its ``ActorSetup``."""
+    # Every step below (and the tone scores after) reads every text's sentences: split them once, in parallel.
+    split_sentences((text for _, text in _documents(documents)), jobs=jobs)
+    if cache_dir:
+        _parse_apart(documents, discover, jobs, cache_dir)
+    setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
+                              jobs=jobs, cache_dir=cache_dir)
+    # Discovery frees about as much as the tables below keep (measured at 10,000 articles: 570 MB of free heap
+    # held after it): give it back before the next step, whose peak would stand on it.
+    release_free_memory()
+    tables = _tables_in_runs(documents, setup.registry, jobs, cache_dir, folder)
+    values = {"registry": [asdict(a) for a in setup.registry],
+              "discovered": [asdict(a) for a in setup.discovered], "message": setup.message}
+    return {"discovered_table": setup.table, **tables}, values
+
+
+# From this many characters of text, ``actor_tables`` computes its tables in a process of its own (with a cache),
+# which ends with it: the kernel of notebook 02 at 100,000 articles held 387 MB of its own memory after computing
+# them, against about 120 MB when it read them from the cache; what the next cells took stood on that.
+TABLES_APART_CHARS = 5_000_000
+
+
+def _text_chars(documents: pd.DataFrame) -> int:
+    return int(sum(map(len, dropping(documents["text"].fillna("").array))))
+
+
+def _computed_apart(documents: pd.DataFrame, arguments: tuple, cache_dir: str | Path) -> tuple[dict, dict]:
+    """``_computed`` in a process of its own (``_computed_there``), the documents' ids and texts sent through a file
+    of the cache; the sentences it split are remembered here, for the tone scores."""
+    from newslens.cache import mapped_folder
+    from newslens.corpus import write_documents
+
+    folder = mapped_folder(cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        path = Path(scratch) / "documents.arrow"
+        write_documents(documents, ["doc_id", "text"], path)
+        tables, values, splits = in_fresh_process(_computed_there, str(path), arguments)
+    remember_splits(splits)
+    return tables, values
+
+
+def _computed_there(path: str, arguments: tuple) -> tuple[dict, dict, dict]:
+    """For ``_computed_apart``, in the process of its own: ``_computed`` of the documents written to ``path``, and
+    the sentences split (``text.remembered_splits``)."""
+    from newslens.corpus import read_documents
+
+    documents = read_documents(path)
+    tables, values = _computed(documents, *arguments)
+    return tables, values, remembered_splits(dropping(documents["text"].fillna("").astype(str)))
 
 
 def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int,

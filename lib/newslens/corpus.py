@@ -20,6 +20,8 @@
                   when the text is too short (under 100 letters) or the detection is less than 90% sure
     n_words, n_chars_raw, n_chars_clean, n_removed   sizes and how many cleaning actions touched the document
 ``DocumentTexts(documents)`` — doc_id -> text, without copying the texts out of their Arrow column all at once.
+``write_documents(documents, columns, path)``, ``read_documents(path)`` — columns of a documents table through a
+    named file, for another process: the texts are mapped from it, not copied.
 ``Corpus.cleaning`` — the cleaning report: doc_id, step, line, removed, reason (one row per action)
 ``Corpus.problems`` — what was skipped or repaired: file, problem, action ("skipped" / "repaired" / "ignored" /
     "flagged": a document kept but not in English)
@@ -200,8 +202,8 @@ def _loaded_apart(path: Path, cache_dir: str | Path) -> Corpus:
             warnings.warn(message, category, stacklevel=3)
         if error is not None:
             raise error
-        texts = read_mapped_table(texts_file).column(0)  # mapped: the file may go, the mapping stays
-    corpus.documents.insert(DOCUMENT_COLUMNS.index("text"), "text", _text_series(texts))
+        texts = read_documents(texts_file)["text"]  # mapped: the file may go, the mapping stays
+    corpus.documents.insert(DOCUMENT_COLUMNS.index("text"), "text", texts)
     return corpus
 
 
@@ -217,9 +219,7 @@ def _load_apart(path: Path, cache_dir: str | Path, texts_file: Path
         except CorpusError as raised:
             error = raised
     if corpus is not None:
-        texts = MappedTable(None, path=texts_file)
-        texts.append(pa.Table.from_pandas(corpus.documents[["text"]], preserve_index=False))
-        texts.table()  # written in full
+        write_documents(corpus.documents, ["text"], texts_file)
         corpus.documents = corpus.documents.drop(columns="text")
     return corpus, [(str(warning.message), warning.category) for warning in caught], error
 
@@ -756,6 +756,28 @@ class _TextColumn:
 
     def series(self) -> pd.Series:
         return _text_series(self.column())
+
+
+# Rows of documents written at a time by ``write_documents``: texts mapped from a file are read (made resident) by
+# writing them, so they are dropped again after each slice (5,000 articles: about 20 MB).
+WRITE_ROWS = 5_000
+
+
+def write_documents(documents: pd.DataFrame, columns: list[str], path: str | Path) -> None:
+    """The ``columns`` of ``documents`` (``text`` among them, or not) written to the named file ``path`` (a
+    ``memory.MappedTable``'s), for another process to map with ``read_documents``; the caller deletes it."""
+    written = MappedTable(None, path=path)
+    for first in range(0, max(len(documents), 1), WRITE_ROWS):
+        written.append(pa.Table.from_pandas(documents.iloc[first:first + WRITE_ROWS][columns], preserve_index=False))
+        drop_mapped_pages()
+    written.table()  # written in full
+
+
+def read_documents(path: str | Path) -> pd.DataFrame:
+    """The columns written by ``write_documents`` to ``path``, their texts mapped from the file, not copied."""
+    table = read_mapped_table(path)
+    return pd.DataFrame({name: _text_series(table.column(name)) if name == "text" else table.column(name).to_pandas()
+                         for name in table.column_names})
 
 
 def _text_series(column: pa.ChunkedArray) -> pd.Series:
