@@ -59,7 +59,7 @@ import pyarrow as pa
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
-from newslens.corpus import DocumentTexts
+from newslens.corpus import DocumentTexts, read_documents, write_documents
 from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
@@ -1744,7 +1744,6 @@ def _computed_apart(documents: pd.DataFrame, arguments: tuple, cache_dir: str | 
     """``_computed`` in a process of its own (``_computed_there``), the documents' ids and texts sent through a file
     of the cache; the sentences it split are remembered here, for the tone scores."""
     from newslens.cache import mapped_folder
-    from newslens.corpus import write_documents
 
     folder = mapped_folder(cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -1759,8 +1758,6 @@ def _computed_apart(documents: pd.DataFrame, arguments: tuple, cache_dir: str | 
 def _computed_there(path: str, arguments: tuple) -> tuple[dict, dict, dict]:
     """For ``_computed_apart``, in the process of its own: ``_computed`` of the documents written to ``path``, and
     the sentences split (``text.remembered_splits``)."""
-    from newslens.corpus import read_documents
-
     documents = read_documents(path)
     tables, values = _computed(documents, *arguments)
     return tables, values, remembered_splits(dropping(documents["text"].fillna("").astype(str)))
