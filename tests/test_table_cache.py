@@ -286,6 +286,7 @@ def test_actor_tables_computed_in_a_process_of_their_own_are_the_same(tmp_path, 
     monkeypatch.setattr(act, "TABLES_APART_CHARS", 1)
     monkeypatch.setattr(act, "in_fresh_process", counted)
     monkeypatch.setattr(text, "_split_memo", {})  # nothing split in this process yet
+    monkeypatch.setattr(text, "_packed_memo", [])
     with monkeypatch.context() as patched:
         _forbid(patched, act, "_computed", "split_sentences")  # all of it there
         apart = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "apart")
@@ -295,7 +296,10 @@ def test_actor_tables_computed_in_a_process_of_their_own_are_the_same(tmp_path, 
     assert apart.setup.registry == here.setup.registry and apart.setup.message == here.setup.message
     assert_same(apart.setup.table, here.setup.table)
     # The sentences split there are remembered here, for the tone scores.
-    assert len(split_here) == len(documents) and text.remembered_splits(documents["text"]) == split_here
+    split_there = text.remembered_splits(documents["text"])
+    assert len(split_here) == len(documents) and split_there.digests() == split_here.digests()
+    assert all(split_there.get(digest) == split_here.get(digest) for digest in split_here.digests())
+    assert not text._split_memo  # handed over, not split here
     assert not list((tmp_path / "apart" / "mapped").iterdir())  # the documents' file is gone
     started.clear()
     again = act.actor_tables(documents, SEEDS, cache_dir=tmp_path / "apart")  # read from the cache, here

@@ -112,6 +112,7 @@ def test_split_sentences_in_workers_are_remembered(monkeypatch):
 
     texts = ["One. Two? Three!", "A line\nand another. End.", "One. Two? Three!", ""]
     monkeypatch.setattr(tx, "_split_memo", {})
+    monkeypatch.setattr(tx, "_packed_memo", [])
     monkeypatch.setattr(tx, "SPLIT_PARALLEL_CHARS", 0)  # worker processes whatever the amount of text
     monkeypatch.setattr(tx, "_SPLIT_CHUNK", 1)
     monkeypatch.setattr(tx, "_SPLIT_BATCH", 2)  # two batches: the repeat falls in the second
@@ -129,12 +130,15 @@ def test_remembered_splits_go_to_another_memory(monkeypatch):
     from newslens import text as tx
 
     monkeypatch.setattr(tx, "_split_memo", {})
+    monkeypatch.setattr(tx, "_packed_memo", [])
     tx._sentence_spans.cache_clear()
     tx.split_sentences(["One. Two? Three!", "Never split."])
     found = tx.remembered_splits(["One. Two? Three!", "Not split before."])
-    assert list(found) == [tx.text_digest("One. Two? Three!")]  # only the text split before
-    assert list(found.values())[0].tolist() == [0, 4, 5, 9, 10, 16]
+    assert found.digests() == [tx.text_digest("One. Two? Three!")]  # only the text split before
+    assert found.get(tx.text_digest("One. Two? Three!")).tolist() == [0, 4, 5, 9, 10, 16]
+    assert found.get(tx.text_digest("Not split before.")) is None
     monkeypatch.setattr(tx, "_split_memo", {})  # as in another process
+    monkeypatch.setattr(tx, "_packed_memo", [])
     tx._sentence_spans.cache_clear()
     tx.remember_splits(found)
     monkeypatch.setattr(tx, "_punkt_spans", lambda text: (_ for _ in ()).throw(AssertionError("split again")))
@@ -142,10 +146,44 @@ def test_remembered_splits_go_to_another_memory(monkeypatch):
     tx._sentence_spans.cache_clear()
 
 
+def test_packed_splits_find_every_text_and_only_those():
+    from newslens import text as tx
+
+    found = {tx.text_digest(f"Text {number}."): tx.array("l", [0, number, number + 1, 2 * number + 3])
+             for number in range(1, 200)}
+    # Two digests that share their first 8 bytes: the search goes on to the whole digest.
+    twin_a, twin_b = b"\x00" * 8 + b"a" * 24, b"\x00" * 8 + b"b" * 24
+    found[twin_a], found[twin_b] = tx.array("l", [1, 2]), tx.array("l", [])
+    packed = tx.PackedSplits(found)
+    assert len(packed) == 201 and packed.digests() == sorted(found)
+    assert tx.PackedSplits({}).get(twin_a) is None
+    assert packed.get(tx.text_digest("Text 7.")).tolist() == [0, 7, 8, 17]
+    assert packed.get(twin_a).tolist() == [1, 2] and packed.get(twin_b).tolist() == []
+    assert packed.get(b"\x00" * 8 + b"c" * 24) is None and packed.get(tx.text_digest("Text 200.")) is None
+
+
+def test_splits_handed_over_are_forgotten_oldest_first(monkeypatch):
+    from newslens import text as tx
+
+    monkeypatch.setattr(tx, "_packed_memo", [])
+    monkeypatch.setattr(tx, "SENTENCE_MEMO_TEXTS", 3)
+    first = tx.PackedSplits({tx.text_digest("A."): tx.array("l", [0, 2]), tx.text_digest("B."): tx.array("l", [0, 2])})
+    second = tx.PackedSplits({tx.text_digest("C. D."): tx.array("l", [0, 2, 3, 5])})
+    tx.remember_splits(first)
+    tx.remember_splits(second)
+    assert tx._packed_memo == [first, second]  # 3 texts: all kept
+    tx.remember_splits(second)
+    assert tx._packed_memo == [second, second]  # 5 texts: the oldest goes
+    large = tx.PackedSplits({tx.text_digest(f"{n}."): tx.array("l", [0, 2]) for n in range(5)})
+    tx.remember_splits(large)
+    assert tx._packed_memo == [large]  # more than the bound alone: the newest is kept all the same
+
+
 def test_sentence_memory_keeps_the_newest_texts(monkeypatch):
     from newslens import text as tx
 
     monkeypatch.setattr(tx, "_split_memo", {})
+    monkeypatch.setattr(tx, "_packed_memo", [])
     monkeypatch.setattr(tx, "SENTENCE_MEMO_TEXTS", 2)
     tx._sentence_spans.cache_clear()
     for text in ("First one.", "Second one.", "Third one. Yes."):
