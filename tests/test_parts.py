@@ -76,6 +76,23 @@ def test_the_parts_of_another_table_are_added_as_they_are(tmp_path, source_on_di
         PartsWriter(SECOND.drop(columns="score")).add_parts(parts)
 
 
+@pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
+def test_batches_go_through_the_rows_in_order_whatever_the_parts(tmp_path, on_disk):
+    writer = PartsWriter(FIRST, tmp_path / "t.parquet" if on_disk else None)
+    for part in (FIRST, FIRST.iloc[0:0], SECOND, FIRST):
+        writer.add(part)
+    parts = writer.done()
+    whole = pd.concat([FIRST, SECOND, FIRST], ignore_index=True)
+    ones = list(parts.batches(rows=1))
+    assert [len(batch) for batch in ones] == [1] * 5
+    pd.testing.assert_frame_equal(pd.concat(ones, ignore_index=True), whole)
+    pairs = list(parts.batches(["score", "doc_id"], rows=2))
+    assert all(0 < len(batch) <= 2 for batch in pairs) and all(list(b.columns) == ["score", "doc_id"] for b in pairs)
+    pd.testing.assert_frame_equal(pd.concat(pairs, ignore_index=True), whole[["score", "doc_id"]])
+    (empty,) = list(PartsWriter(FIRST, tmp_path / "e.parquet" if on_disk else None).done().batches(["doc_id"]))
+    assert len(empty) == 0 and dict(empty.dtypes) == {"doc_id": FIRST["doc_id"].dtype}
+
+
 def test_no_parts_give_one_empty_part_with_the_columns(tmp_path):
     parts = PartsWriter(FIRST, tmp_path / "t.parquet").done()
     assert len(parts) == 0

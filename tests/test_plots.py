@@ -35,6 +35,17 @@ def test_write_table_uses_unix_line_ends(tmp_path):
     assert path.read_bytes() == b"a,b\n1,x\n2,y\n"
 
 
+def test_write_table_writes_parts_as_one_table(tmp_path):
+    from newslens.parts import PartsWriter
+
+    first = pd.DataFrame({"a": [1, 2], "b": ["x", "=y"]})
+    writer = PartsWriter(first, tmp_path / "t.parquet")
+    writer.add(first)
+    writer.add(first.iloc[0:0])
+    writer.add(pd.DataFrame({"a": [3], "b": ["z"]}))
+    assert write_table(writer.done(), "t", tmp_path).read_bytes() == b"a,b\n1,x\n2,'=y\n3,z\n"
+
+
 def test_write_table_rounds_floats_to_twelve_significant_digits(tmp_path):
     # Two values a last-bit apart (as CPU-specific log kernels give) must write the same bytes.
     table = pd.DataFrame({"x": [0.1 + 0.2, 0.3, 82.41758241758242, -0.0864870778974852, 1e-20, float("nan")],

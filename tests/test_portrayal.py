@@ -332,3 +332,27 @@ def test_a_large_sample_is_resampled_without_a_copy_of_it():
     # One resample: 8 MB of indices and 8 MB of the scores they pick; a copy of the sample would be 8 MB more.
     assert peak < 20_000_000
     assert abs(mean) < 1e-12 and low <= mean <= high
+
+
+def test_exported_mentions_are_the_export_of_the_whole_table_batch_by_batch(tmp_path, monkeypatch):
+    from newslens import parts as parts_module
+    from newslens.parts import PartsWriter
+
+    scored = pd.DataFrame({"doc_id": ["a", "a", "b"], "actor": ["Putin", "Kyiv", "Putin"],
+                           "surface": ["he", "Kyiv", "Putin"], "start": [0, 5, 9], "end": [2, 9, 14],
+                           "sent_start": [0, 0, 7], "found_by": ["pronoun", "name", "name"],
+                           "score": [-0.5, 0.25, float("nan")], "label": ["negative", "positive", None],
+                           "p_negative": [0.7, 0.1, float("nan")], "method": ["model"] * 3,
+                           "excluded": [False, False, True], "reason": [None, None, "speaker"],
+                           "quoted_by": [None, "Putin", None]})
+    writer = PartsWriter(scored, tmp_path / "scored.parquet")
+    writer.add(scored.iloc[:2])
+    writer.add(scored.iloc[2:])
+    monkeypatch.setattr(parts_module.Parts.batches, "__defaults__", (None, 1))  # a row a batch
+    batches = list(portrayal.exported_mentions(writer.done()))
+    assert [len(batch) for batch in batches] == [1, 1, 1]
+    exported = pd.concat(batches, ignore_index=True)
+    assert list(exported.columns) == ["doc_id", "actor", "surface", "start", "end", "found_by", "sentiment", "label",
+                                      "method", "excluded", "reason", "quoted_by"]  # no sent_start, no p_negative
+    pd.testing.assert_frame_equal(exported, portrayal.scored_for_export(scored))
+    pd.testing.assert_frame_equal(next(portrayal.exported_mentions(scored)), portrayal.scored_for_export(scored))

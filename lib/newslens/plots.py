@@ -33,6 +33,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .parameters import BATCH_ENV, REPORTS_NAME  # noqa: E402
+from .parts import Parts  # noqa: E402
 
 PNG_METADATA = {"Software": None}
 MUTED = "#F2F2F2"  # heatmap cells backed by too few observations
@@ -175,12 +176,13 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     spreadsheet formula made text with a leading ``'`` (``spreadsheet_safe``; article text is untrusted). A field
     is quoted when it holds a comma, a double quote or a line break (``\\n`` or ``\\r``), as RFC 4180 asks.
     ``table`` may also be an iterable of DataFrames with the same columns, written one after the other under one
-    header: a table too large to hold (every term of every document of 100,000 articles) is never whole in memory.
+    header, or ``Parts`` (read in ``Parts.batches``): a table too large to hold (every term of every document of
+    100,000 articles) is never whole in memory.
     """
     folder = output_folder(output_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    parts = [table] if isinstance(table, pd.DataFrame) else table
+    parts = [table] if isinstance(table, pd.DataFrame) else table.batches() if isinstance(table, Parts) else table
     with open(path, "wb") as out:
         for number, part in enumerate(parts):
             if not _write_csv(part, out, header=number == 0):  # a kind of column the fast path does not write

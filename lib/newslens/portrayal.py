@@ -9,6 +9,7 @@ Public surface (plain data in, plain data out):
     evidence(scored, documents, n=3) -> DataFrame             scored: a DataFrame or Parts
     speaker_target_matrix(scored) -> DataFrame                the speaker -> target pairs; a DataFrame or Parts
     speaker_target_grid(pairs, top=None) -> (DataFrame, DataFrame)    as speakers x targets, for a heatmap
+    scored_for_export(scored) -> DataFrame / exported_mentions(scored) -> frames    tables/mentions.csv's rows
 
 What an actor says is not sentiment toward that actor. The mention that attributes speech ("said Kallas", "according
 to her") is excluded from the speaker's own figures and not scored: its clause is what Kallas says about someone
@@ -788,9 +789,22 @@ def _most_mentioned(pairs: pd.DataFrame, column: str, top: int) -> pd.Index:
     return totals.sort_values(ascending=False, kind="stable").index[:top]
 
 
-def scored_for_export(scored: pd.DataFrame, columns: Iterable[str] = ("doc_id", "actor", "surface", "start", "end",
-                                                                      "found_by", "score", "label", "method",
-                                                                      "excluded", "reason", "quoted_by")
-                      ) -> pd.DataFrame:
+# The columns of tables/mentions.csv, in order (``score`` is written as ``sentiment``).
+EXPORT_COLUMNS = ("doc_id", "actor", "surface", "start", "end", "found_by", "score", "label", "method", "excluded",
+                  "reason", "quoted_by")
+
+
+def scored_for_export(scored: pd.DataFrame, columns: Iterable[str] = EXPORT_COLUMNS) -> pd.DataFrame:
     """The mentions table as written to tables/mentions.csv, with ``score`` renamed ``sentiment``."""
     return scored[[c for c in columns if c in scored]].rename(columns={"score": "sentiment"})
+
+
+def exported_mentions(scored: pd.DataFrame | Parts) -> Iterator[pd.DataFrame]:
+    """``scored_for_export`` of ``scored`` a batch of rows at a time (``Parts.batches``, reading only the columns
+    exported), for ``plots.write_table``: the 8.5 million scored mentions of 100,000 articles written part by part,
+    every column read, took 254 MB more for a moment; so, 96 MB."""
+    if isinstance(scored, pd.DataFrame):
+        yield scored_for_export(scored)
+        return
+    for batch in scored.batches([column for column in EXPORT_COLUMNS if column in scored.columns]):
+        yield scored_for_export(batch)
