@@ -157,6 +157,8 @@ def test_speaker_target_matrix_by_hand():
     got = {(r.speaker, r.target): (r.mentions, r.mean_sentiment) for r in long.itertuples()}
     assert got == {("Kaja Kallas", "Vladimir Putin"): (2, -0.75), ("Kaja Kallas", "Russia"): (1, 0.5),
                    ("Vladimir Putin", "Ukraine"): (1, 0.2)}
+    assert long[["speaker", "target"]].values.tolist() == [["Kaja Kallas", "Russia"], ["Kaja Kallas", "Vladimir Putin"],
+                                                           ["Vladimir Putin", "Ukraine"]]  # by name, not as met
     wide, counts = speaker_target_grid(long)
     assert wide.loc["Kaja Kallas", "Vladimir Putin"] == -0.75 and counts.loc["Kaja Kallas", "Vladimir Putin"] == 2
     assert np.isnan(wide.loc["Vladimir Putin", "Russia"]) and np.isnan(counts.loc["Vladimir Putin", "Russia"])
