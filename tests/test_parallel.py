@@ -128,6 +128,29 @@ def test_an_interrupted_fresh_process_is_ended_at_once(no_scheduler):
     assert not multiprocessing.active_children()  # and the process is gone
 
 
+def test_a_fresh_process_ends_when_the_process_that_started_it_is_killed(no_scheduler):
+    import subprocess
+    import sys
+
+    import psutil
+
+    # A kernel killed (not interrupted) while a large step runs in a process of its own.
+    script = "import time\nfrom newslens import parallel\nparallel.in_fresh_process(time.sleep, 120)\n"
+    starter = subprocess.Popen([sys.executable, "-c", script])
+    deadline, workers = time.monotonic() + 60, []
+    while not workers and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = [child for child in psutil.Process(starter.pid).children()
+                   if "spawn_main" in " ".join(child.cmdline())]
+    assert workers, "the process was not started"
+    starter.kill()
+    starter.wait()
+    _, alive = psutil.wait_procs(workers, timeout=15)  # checked every PARENT_CHECK_SECONDS, not after 120 s
+    for process in alive:
+        process.kill()
+    assert not alive
+
+
 def test_a_small_tone_batch_goes_to_running_workers(no_scheduler, monkeypatch):
     from newslens import sentiment
 

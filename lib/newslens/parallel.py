@@ -38,6 +38,8 @@ import contextlib
 import functools
 import itertools
 import os
+import threading
+import time
 import warnings
 from concurrent.futures import Future
 from typing import Callable, Sequence
@@ -192,11 +194,28 @@ def _new_pool(workers: int):
     import concurrent.futures
     import multiprocessing
 
-    from newslens.memory import bound_free_heap
-
     # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
     return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                  initializer=bound_free_heap)
+                                                  initializer=_worker_started, initargs=(os.getpid(),))
+
+
+def _worker_started(parent: int) -> None:
+    """In every process a pool starts: freed heap given back (``memory.bound_free_heap``), and the process ended
+    when ``parent`` is (a kernel killed rather than interrupted left its processes to finish their work, for
+    minutes, with nobody to take it)."""
+    from newslens.memory import bound_free_heap
+
+    bound_free_heap()
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+PARENT_CHECK_SECONDS = 1.0
 
 
 def _in_pool(function: Callable, chunks: list, workers: int, bar) -> list:
