@@ -63,8 +63,8 @@ from newslens.corpus import DocumentTexts, read_documents, write_documents
 from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
-from newslens.text import (flat_spans, paired_spans, remember_splits, remembered_splits, sentence_spans,
-                           split_sentences)
+from newslens.text import (PackedSplits, flat_spans, paired_spans, remember_splits, remembered_splits,
+                           sentence_spans, split_sentences)
 
 KINDS = ("person", "country", "organisation")
 GENDERS = ("male", "female")
@@ -1755,7 +1755,7 @@ def _computed_apart(documents: pd.DataFrame, arguments: tuple, cache_dir: str | 
     return tables, values
 
 
-def _computed_there(path: str, arguments: tuple) -> tuple[dict, dict, dict]:
+def _computed_there(path: str, arguments: tuple) -> tuple[dict, dict, PackedSplits]:
     """For ``_computed_apart``, in the process of its own: ``_computed`` of the documents written to ``path``, and
     the sentences split (``text.remembered_splits``)."""
     documents = read_documents(path)
@@ -1821,7 +1821,7 @@ def _parse_apart(documents: pd.DataFrame, entities: bool, jobs: int, cache_dir: 
                 del texts, splits
 
 
-def _parse_run(texts: pa.Table, splits: dict, entities: bool, jobs: int, cache_dir: str, memo: str) -> None:
+def _parse_run(texts: pa.Table, splits: PackedSplits, entities: bool, jobs: int, cache_dir: str, memo: str) -> None:
     """``_parse_apart``'s work on one run of documents (``texts``: columns doc_id and text), in a process of its own,
     given their sentences (``text.remembered_splits``): the sentences parsed before are read from the file ``memo``
     and written back to it with this run's."""

@@ -36,7 +36,7 @@ from newslens.memory import MappedColumn, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriter, PartsWriters, frames_of
 from newslens.sentiment import ScoreMemo
-from newslens.text import remember_splits, remembered_splits
+from newslens.text import PackedSplits, remember_splits, remembered_splits
 
 LABELS = ("negative", "neutral", "positive")
 SCORE_COLUMNS = ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start", "clause_end"]
@@ -576,7 +576,7 @@ def _scored_apart(documents: pd.DataFrame, arguments: tuple, writers: PartsWrite
     return frame, scores, memos
 
 
-def _part_tone_apart(folder: str, splits: dict, texts: pa.Table, *arguments
+def _part_tone_apart(folder: str, splits: PackedSplits, texts: pa.Table, *arguments
                      ) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
     """``_part_tone`` of ``texts`` (columns doc_id and text) and ``arguments`` for a process of its own, given the
     texts' sentences (``text.remembered_splits``): its two large tables come back as ``Parts`` written in
