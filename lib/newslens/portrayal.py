@@ -177,7 +177,7 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
     parts = []
     try:
         for part in _score_batches(cache, wanted, code, texts, method, jobs, ScoreMemo() if memo is None else memo):
-            parts.append(part)
+            parts.append(part[["row", *SCORE_COLUMNS]])  # only what is returned: each part is kept until the end
             if bar is not None:
                 bar.update(len(part))
     finally:
