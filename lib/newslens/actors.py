@@ -1732,7 +1732,7 @@ def _computed(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Pa
 
 # From this many characters of text, ``actor_tables`` computes its tables in a process of its own (with a cache),
 # which ends with it: the kernel of notebook 02 at 100,000 articles held 387 MB of its own memory after computing
-# them, against about 120 MB when it read them from the cache; what the next cells took stood on that.
+# them (465 MB in all), against 199 MB when it read them from the cache; what the next cells took stood on that.
 TABLES_APART_CHARS = 5_000_000
 
 
