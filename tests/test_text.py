@@ -1,4 +1,8 @@
 """Sentence splitting and word forms (newslens.text), offline."""
+import os
+import subprocess
+import sys
+
 import pytest
 from nltk.tokenize import RegexpTokenizer
 
@@ -199,3 +203,21 @@ def test_flat_spans_and_back():
     assert list(flat) == [0, 13, 14, 34]
     assert paired_spans(flat) == ((0, 13), (14, 34))
     assert paired_spans(flat_spans([])) == ()
+
+
+def test_sentences_and_vader_without_scikit_learn_or_scipy():
+    # A fresh process: splitting sentences and scoring with VADER import NLTK without scikit-learn and SciPy, which
+    # can still be imported afterwards; the split is the one expected.
+    script = (
+        "import sys\n"
+        "from newslens.text import sentence_spans\n"
+        "from newslens.sentiment import score_targets\n"
+        "spans = sentence_spans('Mr. Smith left. He came back!')\n"
+        "label = score_targets([('Kallas praised the good deal.', 0, 6)], method='vader')['label'].iloc[0]\n"
+        "print(spans, label, 'nltk' in sys.modules, 'sklearn' in sys.modules, 'scipy' in sys.modules)\n"
+        "import scipy.stats, sklearn\n"
+        "print(sys.modules['sklearn'] is not None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.stdout.splitlines() == ["[(0, 15), (16, 29)] positive True False False", "True"]

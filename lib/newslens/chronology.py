@@ -38,7 +38,7 @@ from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furnitu
 from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
 from newslens.parts import Parts, PartsWriter
 from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
-from newslens.text import SPLIT_PARALLEL_CHARS, line_sentence_spans
+from newslens.text import SPLIT_PARALLEL_CHARS, import_nltk, line_sentence_spans
 from newslens.timex import Timex, find_timexes, timex_rows
 
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
@@ -403,11 +403,9 @@ def _spooled_event_rows(doc_ids: list[str], document_input: Callable[[int], tupl
     mentions were seen before, one shard group at a time. With a cache the rows wait in a mapped file of it
     (``memory.MappedTable``; named ``spool`` when given), not in memory: all of them (630,000 at 100,000 articles,
     0.4 GB) were held, and then held again in the merge's order. No rows at all: None."""
-    import nltk
-
     from newslens.cache import KEY, DocumentCache, cached_row_groups, code_version, mapped_folder, text_key
 
-    cache = DocumentCache(cache_dir, "events", f"{code_version()}|{nltk.__version__}",
+    cache = DocumentCache(cache_dir, "events", f"{code_version()}|{import_nltk().__version__}",
                           _EVENT_FIELDS) if cache_dir else None
     keys = [text_key(json.dumps([text_key(text), [list(vars(t).values()) for t in dated], source, mentions]))
             for text, dated, source, mentions in map(document_input, dropping(range(len(doc_ids))))]

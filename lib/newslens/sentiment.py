@@ -58,7 +58,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from newslens.text import sentence_spans, text_digest
+from newslens.text import import_nltk, sentence_spans, text_digest
 
 LABELS = ("negative", "neutral", "positive")
 METHODS = ("model", "fast", "vader")
@@ -174,7 +174,7 @@ def vader_lexicon_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _vader():
-    import nltk
+    nltk = import_nltk()
     from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
     lexicon = vader_lexicon_path()
