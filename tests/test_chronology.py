@@ -131,6 +131,37 @@ def test_events_merged_in_a_process_of_their_own_are_the_same(seeds, seed_dates,
     assert not list(tmp_path.rglob("event-rows.arrow"))
 
 
+def test_events_found_in_a_process_of_their_own_are_the_same(seeds, seed_dates, seed_events, tmp_path, monkeypatch):
+    from newslens import chronology, parallel
+
+    anchors = seed_dates.reset_index()
+    timexes = chronology.timex_table(seeds, anchors)
+    here = events(seeds, anchors, timexes=timexes)
+    started = []
+
+    def counted(function, *arguments):
+        started.append(function.__name__)
+        return parallel.in_fresh_process(function, *arguments)
+
+    def refused(*arguments):
+        raise AssertionError("events found in this process")
+
+    # Every corpus is sent to a process of its own (the seeds are far below EVENTS_APART_CHARS); none of the work
+    # is done here.
+    monkeypatch.setattr(chronology, "EVENTS_APART_CHARS", 1)
+    monkeypatch.setattr(chronology, "in_fresh_process", counted)
+    monkeypatch.setattr(chronology, "_spooled_event_rows", refused)
+    apart = events(seeds, anchors, timexes=timexes, cache_dir=tmp_path)
+    assert started == ["_events_there"]
+    pd.testing.assert_frame_equal(apart, here)
+    assert len(apart) == len(seed_events) > 0
+    assert not list((tmp_path / "mapped").iterdir())  # the documents' file is gone
+    started.clear()
+    again = events(seeds, anchors, timexes=timexes, cache_dir=tmp_path)  # read from the cache, here
+    assert started == []
+    pd.testing.assert_frame_equal(again, here)
+
+
 def test_event_columns_and_order(seed_events):
     assert list(seed_events.columns) == EVENT_COLUMNS
     assert list(seed_events.date) == sorted(seed_events.date)

@@ -59,7 +59,7 @@ import pyarrow as pa
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
-from newslens.corpus import DocumentTexts, read_documents, write_documents
+from newslens.corpus import DocumentTexts, read_documents, text_chars, write_documents
 from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
@@ -1699,7 +1699,7 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
 
     def compute(folder: Path | None) -> tuple[dict, dict]:
         arguments = (corpus, actors_file, discover, min_mentions, jobs, cache_dir, folder)
-        if folder is not None and _text_chars(documents) >= TABLES_APART_CHARS:
+        if folder is not None and text_chars(documents) >= TABLES_APART_CHARS:
             return _computed_apart(documents, arguments, cache_dir)
         return _computed(documents, *arguments)
 
@@ -1734,10 +1734,6 @@ def _computed(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Pa
 # which ends with it: the kernel of notebook 02 at 100,000 articles held 387 MB of its own memory after computing
 # them (465 MB in all), against 199 MB when it read them from the cache; what the next cells took stood on that.
 TABLES_APART_CHARS = 5_000_000
-
-
-def _text_chars(documents: pd.DataFrame) -> int:
-    return int(sum(map(len, dropping(documents["text"].fillna("").array))))
 
 
 def _computed_apart(documents: pd.DataFrame, arguments: tuple, cache_dir: str | Path) -> tuple[dict, dict]:

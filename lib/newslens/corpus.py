@@ -773,6 +773,12 @@ def write_documents(documents: pd.DataFrame, columns: list[str], path: str | Pat
     written.table()  # written in full
 
 
+def text_chars(documents: pd.DataFrame) -> int:
+    """The number of characters of text of ``documents`` (column ``text``): the size by which a step decides to run
+    in a process of its own."""
+    return int(sum(map(len, dropping(documents["text"].fillna("").array))))
+
+
 def read_documents(path: str | Path) -> pd.DataFrame:
     """The columns written by ``write_documents`` to ``path``, their texts mapped from the file, not copied."""
     table = read_mapped_table(path)
