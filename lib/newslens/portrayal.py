@@ -582,18 +582,13 @@ def _part_tone_apart(folder: str, splits: PackedSplits, texts: pa.Table, *argume
     ``folder``. Sent back pickled they were held two and three times over in the receiving process (measured at
     10,000 articles: +400 MB for a moment)."""
     remember_splits(splits)
-    # The scored mentions are written as soon as they are made, not kept while the other methods are scored
-    # (measured at 100,000 articles: the part's peak came while the second method's summary was made).
-    scored, by_document, frame, scores, memos = _part_tone(_texts(texts.to_pandas()), *arguments,
-                                                           keep=functools.partial(_written, folder, "scored"))
-    return scored, _written(folder, "by_document", by_document), frame, scores, memos
-
-
-def _written(folder: str, name: str, table: pd.DataFrame) -> Parts:
-    """``table`` written as the ``Parts`` of ``folder``/``name``.parquet."""
-    writer = PartsWriter(table, Path(folder) / f"{name}.parquet")
-    writer.add(table)
-    return writer.done()
+    scored, by_document, frame, scores, memos = _part_tone(_texts(texts.to_pandas()), *arguments)
+    tables = []
+    for name, table in (("scored", scored), ("by_document", by_document)):
+        writer = PartsWriter(table, Path(folder) / f"{name}.parquet")
+        writer.add(table)
+        tables.append(writer.done())
+    return tables[0], tables[1], frame, scores, memos
 
 
 def _made(folder: Path | None) -> Path | None:
@@ -605,13 +600,11 @@ def _made(folder: Path | None) -> Path | None:
 
 def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: pd.DataFrame | PartOf,
                registry: Sequence[Actor], methods: Sequence[str], n_boot: int, rollup: bool,
-               cache_dir: str | Path | None, jobs: int, memos: bytes,
-               keep: Callable[[pd.DataFrame], pd.DataFrame | Parts] = lambda table: table
-               ) -> tuple[pd.DataFrame | Parts, pd.DataFrame, pd.DataFrame, np.ndarray, bytes]:
-    """One part of ``_tone_in_parts``, in any process: ``keep`` of its mentions scored by ``methods[0]`` (called
-    when they are made), its per-document summaries (in document order), the groups and counted scores of every
-    method (``_group_scores``) and the score memories (``memos``: pickled ``ScoreMemo`` by method) as they are
-    after it."""
+               cache_dir: str | Path | None, jobs: int, memos: bytes
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, bytes]:
+    """One part of ``_tone_in_parts``, in any process: its mentions scored by ``methods[0]``, its per-document
+    summaries (in document order), the groups and counted scores of every method (``_group_scores``) and the
+    score memories (``memos``: pickled ``ScoreMemo`` by method) as they are after it."""
     memo_of = pickle.loads(memos)
     mentions, quotes = _part_frame(mentions).reset_index(drop=True), _part_frame(quotes)
     marks = _excluded_marks(mentions, quotes)
@@ -623,7 +616,7 @@ def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: p
             summaries.append(actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup, jobs=jobs))
             groups.append(_group_scores(scored, registry, ["actor"], rollup))
             if method == methods[0]:
-                primary = keep(scored)
+                primary = scored
             del scored
     position = {doc_id: number for number, doc_id in enumerate(texts)}
     frame, scores = _stacked_groups(groups)
