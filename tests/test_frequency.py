@@ -4,6 +4,10 @@ Every expected number below was counted or computed by hand (the arithmetic is i
 running the code under test.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -480,3 +484,14 @@ def test_word_cloud_svg_is_vector_text_with_article_words_escaped(tmp_path):
     assert not [name for name, _ in attributes if name.rsplit("}", 1)[-1].lower().startswith("on")]
     assert not [value for _, value in attributes if "javascript:" in value.lower() or "data:" in value.lower()]
     assert b"<script" not in raw and b"<svg onload" not in raw
+
+
+def test_frequency_module_imports_neither_scikit_learn_nor_scipy_stats():
+    # A fresh process: NLTK's optional scikit-learn and scipy.stats parts stay out (newslens.text.import_nltk), and
+    # the p-values come from scipy.special: chi2.sf(3.841459, df=1) = 0.05 (the 95% critical value of χ²(1)).
+    script = ("import sys\n"
+              "from newslens import frequency\n"
+              "print('sklearn' in sys.modules, 'scipy.stats' in sys.modules, round(float(frequency._p_value(3.841459)), 6))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.stdout.split() == ["False", "False", "0.05"]

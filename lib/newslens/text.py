@@ -63,7 +63,8 @@ def import_nltk():
 
     NLTK's ``__init__`` imports every subpackage, and some of them import scikit-learn and SciPy when installed,
     for classifiers and statistics this package does not take from NLTK: measured, +104 MB in a process against
-    +19 MB without them, in every process that splits sentences or scores with VADER. They are blocked while NLTK
+    +19 MB without them, in every process that splits sentences or scores with VADER (``scipy.stats`` alone: about
+    44 MB). They are blocked while NLTK
     is imported (a ``None`` in ``sys.modules`` makes an import fail, and NLTK leaves those parts out) and can be
     imported normally afterwards; one already imported is used as it is.
     """
@@ -81,8 +82,9 @@ def import_nltk():
     return sys.modules["nltk"]
 
 
-# What NLTK imports if it can, for what this package does not take from it (see ``import_nltk``).
-_NLTK_EXTRAS = ("sklearn", "scipy")
+# What NLTK imports if it can, for what this package does not take from it (see ``import_nltk``); SciPy's statistics
+# also where SciPy itself is imported already (``newslens.frequency`` uses its sparse matrices).
+_NLTK_EXTRAS = ("sklearn", "scipy", "scipy.stats")
 
 
 @functools.lru_cache(maxsize=1)
