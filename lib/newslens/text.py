@@ -64,9 +64,8 @@ def import_nltk():
     NLTK's ``__init__`` imports every subpackage, and some of them import scikit-learn and SciPy when installed,
     for classifiers and statistics this package does not take from NLTK: measured, +104 MB in a process against
     +19 MB without them, in every process that splits sentences or scores with VADER (``scipy.stats`` alone: about
-    44 MB). They are blocked while NLTK
-    is imported (a ``None`` in ``sys.modules`` makes an import fail, and NLTK leaves those parts out) and can be
-    imported normally afterwards; one already imported is used as it is.
+    44 MB). They are blocked while NLTK is imported (a ``None`` in ``sys.modules`` makes an import fail, and NLTK
+    leaves those parts out) and can be imported normally afterwards; one already imported is used as it is.
     """
     import sys
 
