@@ -139,9 +139,11 @@ def test_events_found_in_a_process_of_their_own_are_the_same(seeds, seed_dates, 
     here = events(seeds, anchors, timexes=timexes)
     started = []
 
-    def counted(function, *arguments):
-        started.append(function.__name__)
-        return parallel.in_fresh_process(function, *arguments)
+    in_fresh_process = parallel.in_fresh_process
+
+    def counted(function, computed, *arguments):  # corpus.computed_apart's: (_read_then, the function, ...)
+        started.append(computed.__name__)
+        return in_fresh_process(function, computed, *arguments)
 
     def refused(*arguments):
         raise AssertionError("events found in this process")
@@ -149,10 +151,10 @@ def test_events_found_in_a_process_of_their_own_are_the_same(seeds, seed_dates, 
     # Every corpus is sent to a process of its own (the seeds are far below EVENTS_APART_CHARS); none of the work
     # is done here.
     monkeypatch.setattr(chronology, "EVENTS_APART_CHARS", 1)
-    monkeypatch.setattr(chronology, "in_fresh_process", counted)
+    monkeypatch.setattr(parallel, "in_fresh_process", counted)
     monkeypatch.setattr(chronology, "_spooled_event_rows", refused)
     apart = events(seeds, anchors, timexes=timexes, cache_dir=tmp_path)
-    assert started == ["_events_there"]
+    assert started == ["_events"]
     pd.testing.assert_frame_equal(apart, here)
     assert len(apart) == len(seed_events) > 0
     assert not list((tmp_path / "mapped").iterdir())  # the documents' file is gone

@@ -279,12 +279,14 @@ def test_actor_tables_computed_in_a_process_of_their_own_are_the_same(tmp_path, 
     split_here = text.remembered_splits(documents["text"])
     started = []
 
-    def counted(function, *arguments):
-        started.append(function.__name__)
-        return parallel.in_fresh_process(function, *arguments)
+    in_fresh_process = parallel.in_fresh_process
+
+    def counted(function, computed, *arguments):  # corpus.computed_apart's: (_read_then, the function, ...)
+        started.append(computed.__name__)
+        return in_fresh_process(function, computed, *arguments)
 
     monkeypatch.setattr(act, "TABLES_APART_CHARS", 1)
-    monkeypatch.setattr(act, "in_fresh_process", counted)
+    monkeypatch.setattr(parallel, "in_fresh_process", counted)
     monkeypatch.setattr(text, "_split_memo", {})  # nothing split in this process yet
     monkeypatch.setattr(text, "_packed_memo", [])
     with monkeypatch.context() as patched:

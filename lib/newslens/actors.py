@@ -59,7 +59,7 @@ import pyarrow as pa
 import yaml
 
 from newslens.attribution import Attribution, find_attributions_many
-from newslens.corpus import DocumentTexts, read_documents, text_chars, write_documents
+from newslens.corpus import DocumentTexts, computed_apart, text_chars
 from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
@@ -1737,24 +1737,16 @@ TABLES_APART_CHARS = 5_000_000
 
 
 def _computed_apart(documents: pd.DataFrame, arguments: tuple, cache_dir: str | Path) -> tuple[dict, dict]:
-    """``_computed`` in a process of its own (``_computed_there``), the documents' ids and texts sent through a file
-    of the cache; the sentences it split are remembered here, for the tone scores."""
-    from newslens.cache import mapped_folder
-
-    folder = mapped_folder(cache_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as scratch:
-        path = Path(scratch) / "documents.arrow"
-        write_documents(documents, ["doc_id", "text"], path)
-        tables, values, splits = in_fresh_process(_computed_there, str(path), arguments)
+    """``_computed`` in a process of its own (``corpus.computed_apart``); the sentences it split are remembered
+    here, for the tone scores."""
+    tables, values, splits = computed_apart(_computed_there, documents, cache_dir, *arguments)
     remember_splits(splits)
     return tables, values
 
 
-def _computed_there(path: str, arguments: tuple) -> tuple[dict, dict, PackedSplits]:
-    """For ``_computed_apart``, in the process of its own: ``_computed`` of the documents written to ``path``, and
-    the sentences split (``text.remembered_splits``)."""
-    documents = read_documents(path)
+def _computed_there(documents: pd.DataFrame, *arguments) -> tuple[dict, dict, PackedSplits]:
+    """For ``_computed_apart``, in the process of its own: ``_computed`` and the sentences split
+    (``text.remembered_splits``)."""
     tables, values = _computed(documents, *arguments)
     return tables, values, remembered_splits(dropping(documents["text"].fillna("").astype(str)))
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -35,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newslens.corpus import read_documents, text_chars, write_documents
+from newslens.corpus import computed_apart, text_chars
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
 from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
 from newslens.parts import Parts, PartsWriter
@@ -277,7 +276,7 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
     def compute(folder: Path | None) -> tuple[dict[str, Parts], dict]:
         arguments = (anchors, actor_mentions, timexes, cache_dir, folder)
         if folder is not None and text_chars(documents) >= EVENTS_APART_CHARS:
-            return {"events": _events_apart(documents, arguments, cache_dir)}, {}
+            return {"events": computed_apart(_events, documents, cache_dir, *arguments)}, {}
         return {"events": _events(documents, *arguments)}, {}
 
     return cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole()
@@ -287,24 +286,6 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
 # which ends with it, and reads them back: notebook 03's kernel at 100,000 articles held 234 MB more after finding
 # them itself than before (690 MB at its peak), against 92 MB more after reading them from the cache.
 EVENTS_APART_CHARS = 5_000_000
-
-
-def _events_apart(documents: pd.DataFrame, arguments: tuple, cache_dir: str | Path) -> Parts:
-    """``_events`` in a process of its own (``_events_there``), the documents' ids and texts sent through a file of
-    the cache."""
-    from newslens.cache import mapped_folder
-
-    folder = mapped_folder(cache_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as scratch:
-        path = Path(scratch) / "documents.arrow"
-        write_documents(documents, ["doc_id", "text"], path)
-        return in_fresh_process(_events_there, str(path), arguments)
-
-
-def _events_there(path: str, arguments: tuple) -> Parts:
-    """For ``_events_apart``, in the process of its own: ``_events`` of the documents written to ``path``."""
-    return _events(read_documents(path), *arguments)
 
 
 def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,

@@ -779,6 +779,25 @@ def text_chars(documents: pd.DataFrame) -> int:
     return int(sum(map(len, dropping(documents["text"].fillna("").array))))
 
 
+def computed_apart(function, documents: pd.DataFrame, cache_dir: str | Path, *arguments):
+    """``function(documents, *arguments)`` in a process of its own that ends with it
+    (``parallel.in_fresh_process``), the documents' ids and texts sent through a file of the cache
+    (``write_documents``, deleted afterwards): for a large step whose heap should not stay in this process."""
+    from newslens.parallel import in_fresh_process
+
+    folder = mapped_folder(cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        path = Path(scratch) / "documents.arrow"
+        write_documents(documents, ["doc_id", "text"], path)
+        return in_fresh_process(_read_then, function, str(path), arguments)
+
+
+def _read_then(function, path: str, arguments: tuple):
+    """For ``computed_apart``, in the process of its own."""
+    return function(read_documents(path), *arguments)
+
+
 def read_documents(path: str | Path) -> pd.DataFrame:
     """The columns written by ``write_documents`` to ``path``, their texts mapped from the file, not copied."""
     table = read_mapped_table(path)
