@@ -332,6 +332,58 @@ def test_corrupt_shard_is_deleted_and_rebuilt(tmp_path):
     assert not shard.exists()
 
 
+def _people(*surfaces):
+    return pd.DataFrame({"start": range(len(surfaces)), "end": range(1, len(surfaces) + 1),
+                         "label": ["PERSON"] * len(surfaces), "surface": list(surfaces)})
+
+
+def test_a_shard_is_read_and_copied_in_small_row_groups(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+    import newslens.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SHARD_ROW_GROUP_ROWS", 2)
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    cache.put({"aa1": _people("Putin", "Putin", "Putin"), "aa2": _people("Trump")})  # 4 rows: groups of 2 and 2
+    cache.put({"aa3": _people("Zelensky", "Witkoff")})  # the old groups copied as they are, the new one after
+    shard = pq.ParquetFile(cache.folder / "aa.parquet")
+    assert [shard.metadata.row_group(i).num_rows for i in range(shard.num_row_groups)] == [2, 2, 2]
+    read = []
+    real = pq.ParquetFile.read_row_groups
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups",
+                        lambda self, groups, **kwargs: read.append(list(groups)) or real(self, groups, **kwargs))
+    rows, present = cache.rows(["aa3"])
+    assert read == [[2]] and present == {"aa3"} and rows["surface"].tolist() == ["Zelensky", "Witkoff"]
+    rows, _ = cache.rows(["aa2", "aa1"])  # aa1's rows span the first two groups
+    assert read[-1] == [0, 1] and rows["surface"].tolist() == ["Putin"] * 3 + ["Trump"]
+    cache.put({"aa1": _people("Lavrov")})  # a key whose rows span two groups is replaced whole
+    rows, _ = cache.rows(["aa1", "aa2", "aa3"])
+    assert rows["surface"].tolist() == ["Lavrov", "Trump", "Zelensky", "Witkoff"]
+
+
+def test_a_shard_whose_row_group_cannot_be_read_keeps_only_the_new_rows(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+    import newslens.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SHARD_ROW_GROUP_ROWS", 2)
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    cache.put({"aa1": _people("Putin", "Putin", "Putin")})  # groups of 2 and 1 rows
+    real = pq.ParquetFile.read_row_group
+
+    def failing(self, group, **kwargs):
+        if group == 1:
+            raise OSError("bad page")
+        return real(self, group, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", failing)
+    with pytest.warns(UserWarning, match="aa.parquet is corrupt .OSError: bad page"):
+        cache.put({"aa2": _people("Trump")})
+    monkeypatch.undo()
+    # Not aa1's first two rows without its third: aa1 is missing (parsed again), aa2 is stored.
+    rows, present = cache.rows(["aa1", "aa2"])
+    assert present == {"aa2"} and rows["surface"].tolist() == ["Trump"]
+    assert not list(cache.folder.glob("*.partial"))
+
+
 def test_find_entities_cold_warm_and_tampered_cache_agree(tmp_path, seed_corpus):
     documents = seed_corpus.documents.head(2)
     cold = find_entities(documents, cache_dir=tmp_path)

@@ -61,6 +61,8 @@ from newslens.text import text_digest
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
 KEY = "text_sha256"
+# Rows per row group of a ``DocumentCache`` shard: the unit in which a shard is read and copied.
+SHARD_ROW_GROUP_ROWS = 4_096
 
 
 def text_key(text: str) -> str:
@@ -121,21 +123,44 @@ class DocumentCache:
     def _shard(self, prefix: str) -> Path:
         return self.folder / f"{prefix}.parquet"
 
-    def _read_shard(self, prefix: str) -> pa.Table | None:
+    def _open_shard(self, prefix: str) -> pq.ParquetFile | None:
+        """The shard's file, its columns checked; None when there is none or it is corrupt (deleted, warned)."""
         path = self._shard(prefix)
         if not path.exists():
             return None
         try:
-            table = pq.read_table(path)
-            missing = [c for c in [KEY, *self.columns] if c not in table.column_names]
+            shard = pq.ParquetFile(path)
+            missing = [c for c in [KEY, *self.columns] if c not in shard.schema_arrow.names]
             if missing:
                 raise ValueError(f"missing column {missing[0]!r}")
         except Exception as error:  # any unreadable shard (truncated, not Parquet, wrong schema) is rebuilt
-            warnings.warn(f"parse cache: {path} is corrupt ({type(error).__name__}: {error}); it is deleted and its "
-                          f"documents are parsed again", stacklevel=3)
-            path.unlink(missing_ok=True)
+            return self._discard(path, error)
+        return shard
+
+    def _discard(self, path: Path, error: Exception) -> None:
+        warnings.warn(f"parse cache: {path} is corrupt ({type(error).__name__}: {error}); it is deleted and its "
+                      f"documents are parsed again", stacklevel=4)
+        path.unlink(missing_ok=True)
+        return None
+
+    def _read_shard(self, prefix: str, keys: pa.Array) -> pa.Table | None:
+        """The rows of ``keys`` in a shard. Only its key column and the row groups that hold those keys are read:
+        a whole shard of 100,000 articles' tone scores, read and decoded for the few keys of a batch, held tens of
+        MB more than a shard of 10,000 articles' (Arrow keeps what it allocated)."""
+        shard = self._open_shard(prefix)
+        if shard is None:
             return None
-        return table.select([KEY, *self.columns])
+        try:
+            with shard:
+                wanted = pc.is_in(shard.read(columns=[KEY]).column(KEY), value_set=keys).to_numpy(zero_copy_only=False)
+                ends = np.cumsum([shard.metadata.row_group(i).num_rows for i in range(shard.num_row_groups)])
+                groups = np.unique(np.searchsorted(ends, np.flatnonzero(wanted), side="right")).tolist()
+                names = [KEY, *self.columns]
+                table = (shard.read_row_groups(groups, columns=names) if groups
+                         else shard.schema_arrow.empty_table().select(names))
+        except Exception as error:
+            return self._discard(self._shard(prefix), error)
+        return table.filter(pc.is_in(table[KEY], value_set=keys))
 
     def get(self, keys: Iterable[str]) -> dict[str, pd.DataFrame]:
         """The cached rows of each key that is present (keys with no rows, e.g. no entities, are present too)."""
@@ -181,8 +206,8 @@ class DocumentCache:
         # Each shard is cut to the keys as it is read: a group of keys spread over many shards (the mentions of a
         # run of documents) would otherwise hold every row of those shards at once.
         wanted = pa.array(keys, pa.string())
-        shards = [table.filter(pc.is_in(table[KEY], value_set=wanted))
-                  for table in map(self._read_shard, sorted({key[:2] for key in keys})) if table is not None]
+        shards = [table for table in (self._read_shard(prefix, wanted) for prefix in sorted({key[:2] for key in keys}))
+                  if table is not None]
         if not shards:
             return pd.DataFrame()
         return pa.concat_tables(shards, promote_options="permissive").to_pandas()  # a "no rows" shard: only nulls
@@ -215,19 +240,55 @@ class DocumentCache:
         order = np.argsort(codes, kind="stable")
         arrow, codes = arrow.take(order), codes[order]
         edges = np.r_[0, np.flatnonzero(np.diff(codes)) + 1, len(codes)]
-        # Merged with the old shards as Arrow tables: a pandas round trip per shard cost most of the time of caching
-        # a chunk of 2,000 documents (256 shards).
         for first, stop in zip(edges[:-1].tolist(), edges[1:].tolist()):
-            prefix = shards.dictionary[codes[first]].as_py()
-            new = arrow.slice(first, stop - first)
-            old = self._read_shard(prefix)
+            self._write_shard(shards.dictionary[codes[first]].as_py(), arrow.slice(first, stop - first))
+
+    def _write_shard(self, prefix: str, new: pa.Table) -> None:
+        """The shard with the rows of ``new``'s keys replaced by ``new``, written to a temporary file and renamed
+        into place. The old rows are copied a row group at a time, and every row group holds at most
+        ``SHARD_ROW_GROUP_ROWS`` rows, so that storing a batch does not hold a whole shard (nor does reading one):
+        merged as whole Arrow tables, a 100,000-article corpus's score shards cost tens of MB per batch."""
+        path = self._shard(prefix)
+        old = self._open_shard(prefix)
+        try:
+            self._write_rows(path, new, old)
+        except _CorruptRowGroup as error:  # the old rows are dropped (a key's rows may span row groups)
+            self._discard(path, error.__cause__)
+            self._write_rows(path, new, None)
+        finally:
             if old is not None:
-                old = old.filter(pc.invert(pc.is_in(old[KEY], value_set=new[KEY])))
-                new = pa.concat_tables([old, new], promote_options="permissive")
-            path = self._shard(prefix)
-            partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
-            pq.write_table(new, partial)
+                old.close()
+
+    def _write_rows(self, path: Path, new: pa.Table, old: pq.ParquetFile | None) -> None:
+        names = [KEY, *self.columns]
+        # One schema for old and new rows: a shard of "no rows" only has columns of no type yet.
+        schema = new.schema if old is None else pa.unify_schemas(
+            [new.schema, pa.schema([old.schema_arrow.field(name) for name in names])], promote_options="permissive")
+        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+        try:
+            with pq.ParquetWriter(partial, schema) as writer:
+                # Small row groups (what was kept of a batch's) are joined before they are written: a row group
+                # per batch made writing a shard twice as slow.
+                pending, held = [], 0
+                for group in range(old.num_row_groups if old is not None else 0):
+                    try:
+                        kept = old.read_row_group(group, columns=names)
+                    except Exception as error:
+                        raise _CorruptRowGroup() from error
+                    pending.append(kept.filter(pc.invert(pc.is_in(kept[KEY], value_set=new[KEY]))).cast(schema))
+                    held += pending[-1].num_rows
+                    if held >= SHARD_ROW_GROUP_ROWS:
+                        writer.write_table(pa.concat_tables(pending), row_group_size=SHARD_ROW_GROUP_ROWS)
+                        pending, held = [], 0
+                writer.write_table(pa.concat_tables([*pending, new.cast(schema)]),
+                                   row_group_size=SHARD_ROW_GROUP_ROWS)
             os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+
+
+class _CorruptRowGroup(Exception):
+    """A row group of a shard being copied could not be read."""
 
 
 def mapped_folder(cache_dir: str | Path | None) -> Path | None:
