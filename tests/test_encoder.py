@@ -89,7 +89,7 @@ def test_scores_are_the_same_bytes_with_several_processes(monkeypatch):
     texts = ["Kallas praised Witkoff.", "Putin rejected the plan.", "Smith will travel to Boston on Tuesday."]
     items = [(t, 0, 5) for t in texts] + [(texts[0], 15, 22), (texts[1], 0, 5)]
     alone = sentiment.score_targets(items)
-    monkeypatch.setattr(sentiment, "PARALLEL_MIN_SENTENCES", 2)
+    monkeypatch.setitem(sentiment.PARALLEL_MIN_SENTENCES, "model", 2)
     monkeypatch.setattr(sentiment, "_CHUNK", {"model": 1})
     parallel = sentiment.score_targets(items, jobs=2)
     pd.testing.assert_frame_equal(alone, parallel, check_exact=True)

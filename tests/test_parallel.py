@@ -155,7 +155,7 @@ def test_a_small_tone_batch_goes_to_running_workers(no_scheduler, monkeypatch):
     from newslens import sentiment
 
     items = [("Putin met Zelensky in Geneva on Monday.", 0, 5), ("Kallas praised Ukraine.", 15, 22)]
-    assert len(items) < sentiment.PARALLEL_MIN_SENTENCES
+    assert len(items) < sentiment.PARALLEL_MIN_SENTENCES["model"]
     with parallel.kept_workers():
         map_chunks(pause_then_sum, CHUNKS, jobs=2)  # the workers run
         with monkeypatch.context() as patched:

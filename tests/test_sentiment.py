@@ -316,3 +316,16 @@ def test_scores_are_the_same_when_the_memo_forgets_between_calls():
     assert len(memo) <= 2
     assert second.iloc[:3].equals(first)
     assert second.equals(score_targets(items, method="vader"))
+
+
+def test_encoder_work_goes_to_processes_from_a_few_hundred_sentences(monkeypatch):
+    # The encoder (about 20 ms a sentence) pays for starting two processes from 200 sentences; VADER from 2,000.
+    from newslens import parallel
+
+    asked = []
+    monkeypatch.setattr(parallel, "map_chunks", lambda function, chunks, jobs, **kwargs: asked.append(jobs) or [
+        [[()] for _ in chunk] for chunk in chunks])
+    work = [(f"Sentence {i}.", [(0, 8)]) for i in range(2000)]
+    for method, size in (("model", 199), ("model", 200), ("vader", 1999), ("vader", 2000)):
+        assert len(sentiment._score_sentences(method, work[:size], False, 2)) == size
+    assert asked == [1, 2, 1, 2]

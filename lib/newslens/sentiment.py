@@ -492,7 +492,7 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     progress : bool
         Show a progress bar over the sentences to score (for interactive use).
     jobs : int
-        Processes when there are at least ``PARALLEL_MIN_SENTENCES`` sentences to score; 0: every
+        Processes when there are at least ``PARALLEL_MIN_SENTENCES[method]`` sentences to score; 0: every
         core (``newslens.parallel.map_chunks``; a Dask scheduler named in the environment takes the work whatever
         its size). Each sentence is scored alone, so the results are the same bytes for any ``jobs``.
     memo : ScoreMemo, optional
@@ -611,8 +611,12 @@ class ScoreMemo:
             del self._rows[key]
 
 
-# Below this many sentences, starting processes (each loads the model, about 2 s) costs more than it saves.
-PARALLEL_MIN_SENTENCES = 2000
+# Below this many sentences of a method, starting processes (each loads the model, about 2 s) costs more than it
+# saves. The encoder takes about 20 ms a sentence, so two of its processes pay from a few hundred sentences: at 2,000,
+# the late parts of the 100,000-article benchmark (their sentences mostly remembered from earlier parts, so that a
+# batch left fewer than 2,000 to score) loaded the encoder in the part's own process, 130-180 MB more than its
+# peers, and scored on one core of two.
+PARALLEL_MIN_SENTENCES = {"model": 200, "fast": 2000, "vader": 2000}
 # Sentences per piece of parallel work: the encoder takes about 20 ms a sentence, so its pieces are smaller, or the
 # last piece keeps one process busy long after the other has finished.
 _CHUNK = {"model": 100, "fast": 500, "vader": 500}
@@ -630,7 +634,7 @@ def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list
 
     # Below PARALLEL_MIN_SENTENCES starting workers costs more than it saves, unless they run already: then a small
     # batch goes to them too, and this process never loads the encoder (about 180 MB).
-    jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES or workers_running(jobs) else 1
+    jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES[method] or workers_running(jobs) else 1
     scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK[method]), jobs=jobs,
                         progress=progress, label=f"tone ({method})", unit="sentence")
     return [rows for chunk in scored for rows in chunk]
