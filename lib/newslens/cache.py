@@ -21,9 +21,11 @@ One cache holds one kind of result (``namespace``, e.g. "entities") as a table w
 rows per document. An entry is keyed by the sha256 of the document's text; the namespace's folder name carries the
 spaCy model fingerprint and the code ``version``, so a new model or new code never reads old results (they are
 stale, and simply left behind in their own folder). Rows are stored in 256 Parquet shards by the key's first two hex
-digits; a shard is rewritten whole, through a temporary file and an atomic rename, so a reader never sees half a
-file. A shard that cannot be read, or lacks a column, is corrupt: it is deleted with a warning and its documents are
-parsed again.
+digits, in row groups of at most ``SHARD_ROW_GROUP_ROWS`` rows: a read decodes the key column and only the row
+groups that hold the keys it wants, and a write copies the old rows into a new file a row group at a time, then
+renames it into place (atomically, so a reader never sees half a file); so neither holds a whole shard, whose size
+grows with the corpus. A shard that cannot be read, or lacks a column, is corrupt: it is deleted with a warning and
+its documents are parsed again.
 
 A ``TableCache`` entry holds the tables computed from a whole corpus (e.g. the actors, mentions and quotes of
 notebook 02). Its key is a mapping of everything they depend on — the documents' ids and text hashes
