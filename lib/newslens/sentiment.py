@@ -614,8 +614,8 @@ class ScoreMemo:
 # Below this many sentences of a method, starting processes (each loads the model, about 2 s) costs more than it
 # saves. The encoder takes about 20 ms a sentence, so two of its processes pay from a few hundred sentences: at 2,000,
 # the late parts of the 100,000-article benchmark (their sentences mostly remembered from earlier parts, so that a
-# batch left fewer than 2,000 to score) loaded the encoder in the part's own process, 130-180 MB more than its
-# peers, and scored on one core of two.
+# batch left fewer than 2,000 to score) loaded the encoder (about 180 MB) in the part's own process and scored on
+# one core of two: 732-760 MB and about 205 s a part, against 675-689 MB and 121-128 s with the workers.
 PARALLEL_MIN_SENTENCES = {"model": 200, "fast": 2000, "vader": 2000}
 # Sentences per piece of parallel work: the encoder takes about 20 ms a sentence, so its pieces are smaller, or the
 # last piece keeps one process busy long after the other has finished.
