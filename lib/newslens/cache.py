@@ -130,12 +130,15 @@ class DocumentCache:
         path = self._shard(prefix)
         if not path.exists():
             return None
+        shard = None
         try:
             shard = pq.ParquetFile(path)
             missing = [c for c in [KEY, *self.columns] if c not in shard.schema_arrow.names]
             if missing:
                 raise ValueError(f"missing column {missing[0]!r}")
         except Exception as error:  # any unreadable shard (truncated, not Parquet, wrong schema) is rebuilt
+            if shard is not None:  # opened, but without a column: closed before it is deleted
+                shard.close()
             return self._discard(path, error)
         return shard
 
