@@ -345,6 +345,18 @@ def test_dispersion_tiny(tiny):
     assert peace["position"].tolist() == [0, 8, 7] and peace["corpus_position"].tolist() == [0, 8, 18]
 
 
+def test_dispersion_query_and_document_are_categories_of_what_occurs():
+    documents = pd.DataFrame({"doc_id": ["z", "y", "x"], "text": ["Peace now, peace.", "No.", "Peace talks."]})
+    corpus = tokenize_documents(documents, FrequencyOptions(min_count=1))
+    table = dispersion(corpus, ["talks", "peace", "talks"])
+    # talks: word 1 of x; peace: words 0 and 2 of z, word 0 of x; talks again. y has neither: not a category.
+    assert table["query"].tolist() == ["talks", "peace", "peace", "peace", "talks"]
+    assert table["query"].cat.categories.tolist() == ["talks", "peace"]
+    assert table["doc_id"].tolist() == ["x", "z", "z", "x", "x"]
+    assert table["doc_id"].cat.categories.tolist() == ["z", "x"]  # corpus order
+    assert table["doc_index"].tolist() == [2, 0, 0, 2, 2] and table["position"].tolist() == [1, 0, 2, 0, 1]
+
+
 # --- the seeds -------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
