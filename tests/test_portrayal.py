@@ -325,6 +325,74 @@ def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registr
     pd.testing.assert_frame_equal(apart[2].whole(), here[2].whole())
 
 
+SHARED = "The plan of Putin failed."
+
+
+@pytest.fixture
+def three_parts(registry, monkeypatch):
+    """Three texts (three entries of the per-document score cache), each a part of its own, whose only mention
+    is Putin in the sentence they share."""
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"],
+                              "text": [f"{SHARED} Talks went on.", f"Rain fell. {SHARED}", f"{SHARED} It was cold."]})
+    mentions = find_mentions(documents, registry)
+    assert mentions["surface"].tolist() == ["Putin"] * 3
+    monkeypatch.setattr(portrayal, "PART_MENTIONS", 1)
+    return documents, mentions, find_quotes(documents, registry, mentions), registry
+
+
+def test_a_sentence_repeated_in_later_parts_is_scored_once(three_parts, monkeypatch, tmp_path):
+    from newslens import sentiment
+
+    sentences = []
+    real = sentiment._score_sentences
+
+    def counted(method, work, progress, jobs):
+        sentences.extend(sentence for sentence, _ in work)
+        return real(method, work, progress, jobs)
+
+    monkeypatch.setattr(sentiment, "_score_sentences", counted)
+    scored, _, _ = actor_tone(*three_parts, ("vader",), n_boot=10, cache_dir=tmp_path)
+    assert len(list(scored)) == 3 and sentences == [SHARED]  # three parts; the sentence scored in the first only
+
+
+def test_parts_in_processes_of_their_own_carry_the_score_memories(three_parts, monkeypatch, tmp_path):
+    import pickle
+
+    from newslens import parallel
+
+    def poisoning(function, *arguments):
+        result = parallel.in_fresh_process(function, *arguments)
+        memo_file = arguments[-1]  # the parts' memories, as the part left them
+        with open(memo_file, "rb") as file:
+            memos = pickle.load(file)
+        assert (12, 17) in memos["vader"].recall(SHARED)  # the part wrote back what it scored
+        # A made-up row for Putin (characters 12-17) in the shared sentence: a later part that uses it as given did
+        # not score the sentence again.
+        memos["vader"].remember(SHARED, {(12, 17): ("positive", 0.75, 0.0, 0.25, 0.75, 0, len(SHARED))})
+        with open(memo_file, "wb") as file:
+            pickle.dump(memos, file)
+        return result
+
+    monkeypatch.setattr(portrayal, "PROCESS_MENTIONS", 1)
+    monkeypatch.setattr(portrayal, "in_fresh_process", poisoning)
+    scored = actor_tone(*three_parts, ("vader",), n_boot=10, cache_dir=tmp_path)[0].whole()
+    assert scored["doc_id"].tolist() == ["a", "b", "c"]
+    assert scored["score"].iloc[0] != 0.75 and scored["score"].tolist()[1:] == [0.75, 0.75]
+    assert scored["label"].tolist()[1:] == ["positive", "positive"]
+
+
+def test_a_part_whose_mentions_are_all_excluded_is_scored_with_a_cache(registry, monkeypatch, tmp_path):
+    # Putin is the speaker of "rejected the plan" in each text: his mentions are excluded, so the first part (one
+    # document) has nothing to score; it used to fail in the score cache's lookup.
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "text": ["Putin rejected the plan.", "The plan of Putin failed."]})
+    mentions = find_mentions(documents, registry)
+    monkeypatch.setattr(portrayal, "PART_MENTIONS", 1)
+    scored = actor_tone(documents, mentions, find_quotes(documents, registry, mentions), registry, ("vader",),
+                        n_boot=10, cache_dir=tmp_path)[0].whole()
+    assert scored["excluded"].tolist() == [True, False] and scored["reason"].tolist() == ["speaker", ""]
+    assert np.isnan(scored["score"].iloc[0]) and scored["label"].iloc[1] == "negative"
+
+
 def test_a_large_sample_is_resampled_without_a_copy_of_it():
     sample = np.linspace(-1, 1, 1_000_000)  # 8 MB of scores, one actor's
     tracemalloc.start()

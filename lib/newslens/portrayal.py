@@ -20,8 +20,10 @@ article lets them be portrayed) and also feed the speaker -> target matrix.
 from __future__ import annotations
 
 import functools
+import os
 import pickle
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -166,7 +168,8 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
     # Tables joined on (text, start, end) with the text as a small integer, not a Python object per mention nor the
     # 64-character key: a large corpus has millions of mentions.
     code = {key: number for number, key in enumerate(dict.fromkeys(key_of.values()))}
-    wanted["text"] = wanted["doc_id"].map({doc_id: code[key] for doc_id, key in key_of.items()})
+    # As integers even with no rows (every mention of a part excluded), when the map would give objects.
+    wanted["text"] = wanted["doc_id"].map({doc_id: code[key] for doc_id, key in key_of.items()}).astype(np.int64)
     wanted["row"] = np.arange(len(wanted))
     bar = None
     if progress:
@@ -506,9 +509,6 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     (None: kept in memory)."""
     from newslens.cache import mapped_folder
 
-    # A sentence repeated in several parts is scored once: the memories go from part to part, pickled (one bytes
-    # object here, not a million small ones scattered over this process's heap).
-    memos = pickle.dumps({method: ScoreMemo() for method in methods})
     writers = PartsWriters(folder)
     # Each part's counted scores, kept for the summary per actor: in a mapped file of the cache (0.12 GB at 100,000
     # articles, growing part by part), with their groups in memory.
@@ -524,13 +524,13 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     # last, smaller part of 10,000 articles, scored here, still took +275 MB.
     apart = len(mentions) >= PROCESS_MENTIONS
     try:
-        with kept_workers():  # one set of worker processes for the bootstrap of the summary per actor
+        with kept_workers(), _score_memos(methods, cache_dir) as memos:  # workers for the bootstrap per actor
             for part_documents, part_mentions, part_quotes, size in _document_parts(documents, mentions, quotes):
                 arguments = (part_mentions, part_quotes, registry, methods, n_boot, rollup, cache_dir, jobs, memos)
                 if apart:
-                    frame, scores, memos = _scored_apart(part_documents, arguments, writers, cache_dir)
+                    frame, scores = _scored_apart(part_documents, arguments, writers, cache_dir)
                 else:
-                    scored, by_document, frame, scores, memos = _part_tone(_texts(part_documents), *arguments)
+                    scored, by_document, frame, scores = _part_tone(_texts(part_documents), *arguments)
                     writers.add("scored", scored)
                     writers.add("by_document", by_document)
                     del scored, by_document
@@ -548,16 +548,28 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     return {"scored": writers.done("scored"), "summary": summary, "by_document": writers.done("by_document")}
 
 
+@contextmanager
+def _score_memos(methods: Sequence[str], cache_dir: str | Path | None) -> Iterator[str]:
+    """A file holding an empty ``ScoreMemo`` per method, pickled, for the parts of ``_tone_in_parts`` to read and
+    write back (``_part_tone``): a sentence repeated in several parts is scored once. Deleted afterwards."""
+    from newslens.cache import mapped_folder
+
+    with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as folder:
+        path = str(Path(folder) / "score-memos.pickle")
+        _write_memos({method: ScoreMemo() for method in methods}, path)
+        yield path
+
+
 # From this many mentions, the parts are scored each in a process of its own (``_tone_in_parts``; the parts of
 # ``actors.actor_tables`` hold about 400,000 mentions at any corpus size); fewer, in this process.
 PROCESS_MENTIONS = 100_000
 
 
 def _scored_apart(documents: pd.DataFrame, arguments: tuple, writers: PartsWriters, cache_dir: str | Path | None
-                  ) -> tuple[pd.DataFrame, np.ndarray, bytes]:
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
     """``_part_tone`` of ``documents`` and ``arguments`` in a process of its own (``_part_tone_apart``): its scored
-    mentions and per-document summaries added to ``writers`` as they were written there, its groups, scores and
-    memories returned. (A function of its own, so that nothing read back stays referenced while the next part is
+    mentions and per-document summaries added to ``writers`` as they were written there, its groups and scores
+    returned. (A function of its own, so that nothing read back stays referenced while the next part is
     scored.)"""
     from newslens.cache import mapped_folder
 
@@ -567,28 +579,27 @@ def _scored_apart(documents: pd.DataFrame, arguments: tuple, writers: PartsWrite
     texts = texts.take(np.arange(texts.num_rows))  # a copy: a slice is pickled with the whole buffers of its chunks
     with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as written:
         splits = remembered_splits(dropping(documents["text"].fillna("").astype(str)))  # not split again there
-        scored, by_document, frame, scores, memos = in_fresh_process(_part_tone_apart, written, splits, texts,
-                                                                     *arguments)
+        scored, by_document, frame, scores = in_fresh_process(_part_tone_apart, written, splits, texts, *arguments)
         del splits, texts
         writers.add_parts("scored", scored)
         writers.add_parts("by_document", by_document)
-    return frame, scores, memos
+    return frame, scores
 
 
 def _part_tone_apart(folder: str, splits: PackedSplits, texts: pa.Table, *arguments
-                     ) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray, bytes]:
+                     ) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray]:
     """``_part_tone`` of ``texts`` (columns doc_id and text) and ``arguments`` for a process of its own, given the
     texts' sentences (``text.remembered_splits``): its two large tables come back as ``Parts`` written in
     ``folder``. Sent back pickled they were held two and three times over in the receiving process (measured at
     10,000 articles: +400 MB for a moment)."""
     remember_splits(splits)
-    scored, by_document, frame, scores, memos = _part_tone(_texts(texts.to_pandas()), *arguments)
+    scored, by_document, frame, scores = _part_tone(_texts(texts.to_pandas()), *arguments)
     tables = []
     for name, table in (("scored", scored), ("by_document", by_document)):
         writer = PartsWriter(table, Path(folder) / f"{name}.parquet")
         writer.add(table)
         tables.append(writer.done())
-    return tables[0], tables[1], frame, scores, memos
+    return tables[0], tables[1], frame, scores
 
 
 def _made(folder: Path | None) -> Path | None:
@@ -600,12 +611,17 @@ def _made(folder: Path | None) -> Path | None:
 
 def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: pd.DataFrame | PartOf,
                registry: Sequence[Actor], methods: Sequence[str], n_boot: int, rollup: bool,
-               cache_dir: str | Path | None, jobs: int, memos: bytes
-               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, bytes]:
+               cache_dir: str | Path | None, jobs: int, memos: str
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
     """One part of ``_tone_in_parts``, in any process: its mentions scored by ``methods[0]``, its per-document
-    summaries (in document order), the groups and counted scores of every method (``_group_scores``) and the
-    score memories (``memos``: pickled ``ScoreMemo`` by method) as they are after it."""
-    memo_of = pickle.loads(memos)
+    summaries (in document order) and the groups and counted scores of every method (``_group_scores``). The score
+    memories (``ScoreMemo`` by method, pickled in the file ``memos``: ``_score_memos``) are read, used and written
+    back."""
+    # Through a file, streamed, not as a bytes object sent with the part and one sent back: full memories (about
+    # 12 MB pickled for the two methods) were held three times over in a part's process at its end, and once in the
+    # caller's throughout.
+    with open(memos, "rb") as file:
+        memo_of = pickle.load(file)
     mentions, quotes = _part_frame(mentions).reset_index(drop=True), _part_frame(quotes)
     marks = _excluded_marks(mentions, quotes)
     summaries, groups, primary = [], [], None
@@ -618,9 +634,19 @@ def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: p
             if method == methods[0]:
                 primary = scored
             del scored
+    _write_memos(memo_of, memos)
+    del memo_of
     position = {doc_id: number for number, doc_id in enumerate(texts)}
     frame, scores = _stacked_groups(groups)
-    return primary, _in_document_order(_stacked(summaries), position), frame, scores, pickle.dumps(memo_of)
+    return primary, _in_document_order(_stacked(summaries), position), frame, scores
+
+
+def _write_memos(memo_of: dict[str, ScoreMemo], path: str) -> None:
+    """``memo_of`` pickled into the file ``path``, replaced whole (a stopped write leaves the old memories)."""
+    partial = Path(path).with_suffix(".partial")
+    with partial.open("wb") as file:
+        pickle.dump(memo_of, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
 
 
 # A part of a table on disk, as (its ``Parts``, the part's number): a process of its own reads it from the file.
