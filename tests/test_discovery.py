@@ -332,7 +332,6 @@ def test_corrupt_shard_is_deleted_and_rebuilt(tmp_path):
     assert not shard.exists()
 
 
-
 def test_shard_without_a_column_is_corrupt_deleted_and_its_documents_missing(tmp_path):
     cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
     cache.put({"aa1": pd.DataFrame({"start": [0], "end": [5], "label": ["PERSON"], "surface": ["Putin"]})})
@@ -341,6 +340,7 @@ def test_shard_without_a_column_is_corrupt_deleted_and_its_documents_missing(tmp
     with pytest.warns(UserWarning, match="aa.parquet is corrupt .ValueError: missing column 'surface'"):
         assert cache.rows(["aa1"])[1] == set()
     assert not shard.exists()
+
 
 def _people(*surfaces):
     return pd.DataFrame({"start": range(len(surfaces)), "end": range(1, len(surfaces) + 1),
