@@ -11,7 +11,7 @@ bench_frequency.py. A run is ``python -m newslens run --corpus DIR --out .bench/
 discovery on, the encoder for tone); the cache is emptied before the first run. The rerun changes only display
 parameters (``-p top_n 20 -p min_mentions 4 -p max_events_in_figure 30``). For the Dask rows a scheduler and two
 single-threaded workers (``dask scheduler`` keeping no copies of its recent messages, as the README advises, and
-``dask worker --nworkers 2 --nthreads 1``) are started on this machine
+``ARROW_DEFAULT_MEMORY_POOL=system dask worker --nworkers 2 --nthreads 1``) are started on this machine
 and the runs get ``--scheduler``. Memory: every process of the run (runner, kernels, pool or Dask workers) is
 sampled every half second (psutil); the table shows the largest resident set of any one of them.
 
@@ -129,7 +129,8 @@ def dask_cluster(workers: int = 2):
                                   env={**os.environ, "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH": "0"})]
     time.sleep(3)
     processes.append(subprocess.Popen([dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
-                                       "--memory-limit", "0"], stdout=logs, stderr=logs, cwd=ROOT))
+                                       "--memory-limit", "0"], stdout=logs, stderr=logs, cwd=ROOT,
+                                      env={**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}))
     try:
         from distributed import Client
 

@@ -57,6 +57,25 @@ def test_the_free_top_of_a_threads_heap_goes_back_in_the_processes_newslens_star
     assert in_fresh_process(_thread_heap_kept_mb, False) < 10  # a process newslens starts is bound from its start
 
 
+def _arrow_allocator() -> str:
+    import pyarrow
+
+    return pyarrow.default_memory_pool().backend_name
+
+
+def test_processes_newslens_starts_allocate_arrow_memory_from_the_c_heap(monkeypatch):
+    from newslens.parallel import in_fresh_process
+
+    monkeypatch.delenv(memory.ARROW_POOL_VARIABLE, raising=False)
+    # The control: a process started otherwise has Arrow's default allocator, not the C heap.
+    plain = subprocess.run([sys.executable, "-c", "import pyarrow; print(pyarrow.default_memory_pool().backend_name)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert plain in {"mimalloc", "jemalloc"}
+    assert in_fresh_process(_arrow_allocator) == "system"
+    monkeypatch.setenv(memory.ARROW_POOL_VARIABLE, "mimalloc")  # the user's own choice is kept
+    assert in_fresh_process(_arrow_allocator) == "mimalloc"
+
+
 def test_arrow_pool_is_asked_to_release_only_when_arrow_is_in_use(monkeypatch):
     import types
 

@@ -190,6 +190,14 @@ def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
     assert '<a href="#99_failing">99_failing</a> (failed)' in page
 
 
+def test_a_batch_runs_kernels_that_allocate_arrow_memory_from_the_c_heap(tmp_path, monkeypatch, capsys):
+    # The notebook fails unless its kernel's Arrow allocator is the C heap (whose free pages go back to the system).
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    code = main(["run", str(FIXTURES / "98_arrow_allocator.ipynb"), "--corpus", str(SEEDS), "--out",
+                 str(tmp_path / "outputs")])
+    assert code == 0, capsys.readouterr().err
+
+
 def test_notebooks_side_by_side_keep_their_own_folders(tmp_path, monkeypatch, capsys):
     # Relative paths, as `make outputs` gives them: nothing may depend on the process's working directory, which a
     # notebook running beside another must not change.

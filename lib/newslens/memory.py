@@ -3,6 +3,7 @@
 Public surface:
     release_free_memory() -> None
     bound_free_heap() -> None       freed memory at the top of any C heap goes back at once (glibc), from now on
+    arrow_on_c_heap_in_new_processes() -> None   processes started from now on allocate Arrow memory from the C heap
     drop_mapped_pages() -> None
     dropping(items, every=DROP_EVERY) -> iterator over items, dropping mapped pages every ``every`` items
     MappedTable(folder, schema=None, path=None)  -- .append(table), .table() -> pyarrow.Table
@@ -16,7 +17,9 @@ freed blocks in its heap for reuse: measured on notebook 02 with 10,000 articles
 heap after scoring and summarising the mentions, which counts toward its memory like live data and raises the peak
 of the next step. ``malloc_trim`` returns the free pages. Where the C library has no ``malloc_trim`` (macOS,
 Windows, musl) this does nothing for the C heap. Arrow's memory pool (Parquet, the text column) is asked to do the
-same.
+same; but its default allocator (mimalloc) keeps much of what it frees all the same, so the processes newslens
+starts (kernels of a batch run, worker processes) have Arrow allocate from the C heap instead
+(``arrow_on_c_heap_in_new_processes``).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import ctypes
 import ctypes.util
 import functools
 import mmap
+import os
 import sys
 import tempfile
 import weakref
@@ -66,6 +70,24 @@ def bound_free_heap() -> None:
     mallopt = _libc_function("mallopt")
     if mallopt is not None:
         mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+
+
+# Arrow reads its allocator from this variable once, when it is loaded: it cannot be changed in a running process
+# (``pyarrow.set_memory_pool`` leaves Parquet reading on the default allocator).
+ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
+
+
+def arrow_on_c_heap_in_new_processes() -> None:
+    """Processes started from this one from now on (kernels, worker processes: they inherit the environment)
+    allocate Arrow's memory from the C heap (``ARROW_DEFAULT_MEMORY_POOL=system``), whose free pages
+    ``release_free_memory`` gives back, instead of from mimalloc; a value the user has set is kept.
+
+    mimalloc keeps much of what it frees even when asked to give it back: measured on a part of the tone step of
+    100,000 articles (404,322 mentions, both methods, score caches holding a fifth of the corpus), the process
+    peaked at 690 MB with mimalloc and at 552 MB with the C heap, in the same time (361 and 362 s); reading and
+    storing 12 batches of scores in the score cache of 100,000 articles, mimalloc's process grew from 228 to
+    325 MB, the C heap's stayed at 160-190 MB."""
+    os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
 
 
 def release_free_memory() -> None:
