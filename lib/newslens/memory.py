@@ -83,10 +83,10 @@ def arrow_on_c_heap_in_new_processes() -> None:
     ``release_free_memory`` gives back, instead of from mimalloc; a value the user has set is kept.
 
     mimalloc keeps much of what it frees even when asked to give it back: measured on a part of the tone step of
-    100,000 articles (404,322 mentions, both methods, score caches holding a fifth of the corpus), the process
-    peaked at 690 MB with mimalloc and at 552 MB with the C heap, in the same time (361 and 362 s); reading and
-    storing 12 batches of scores in the score cache of 100,000 articles, mimalloc's process grew from 228 to
-    325 MB, the C heap's stayed at 160-190 MB."""
+    100,000 articles (404,322 mentions, both methods, score caches holding about a quarter of the corpus), the
+    process peaked at 690 MB with mimalloc and at 552 MB with the C heap, in the same time (361 and 362 s); reading
+    and storing 12 batches of scores in the score cache of 100,000 articles, mimalloc's process grew from 228 to
+    325 MB after each release, the C heap's stayed at 131-145 MB."""
     os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
 
 
