@@ -119,6 +119,9 @@ def _free_port() -> int:
 @contextmanager
 def dask_cluster(workers: int = 2):
     """A scheduler and ``workers`` single-threaded worker processes on this machine; yields the address."""
+    from newslens.memory import arrow_on_c_heap_in_new_processes
+
+    arrow_on_c_heap_in_new_processes()  # the workers inherit it, as every process newslens starts
     dask = str(Path(sys.executable).with_name("dask"))
     address = f"tcp://127.0.0.1:{_free_port()}"
     port = address.rsplit(":", 1)[1]
@@ -129,8 +132,7 @@ def dask_cluster(workers: int = 2):
                                   env={**os.environ, "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH": "0"})]
     time.sleep(3)
     processes.append(subprocess.Popen([dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
-                                       "--memory-limit", "0"], stdout=logs, stderr=logs, cwd=ROOT,
-                                      env={**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}))
+                                       "--memory-limit", "0"], stdout=logs, stderr=logs, cwd=ROOT))
     try:
         from distributed import Client
 
