@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from newslens.actors import find_mentions, find_quotes, load_registry
-from newslens.attribution import (KINDS, Attribution, cue_forms, find_attributions, find_attributions_many)
+from newslens.attribution import (KINDS, Attribution, attribution_memo, cue_forms, find_attributions,
+                                  find_attributions_many)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 POLNEAR_TRAIN = Path(__file__).resolve().parents[2] / "shared" / "data" / "polnear" / "train"
@@ -215,12 +216,24 @@ def test_cue_list_is_what_the_build_script_writes(tmp_path):
     assert out.read_text(encoding="utf-8") == shipped
 
 
+def test_the_attribution_memo_gives_back_every_field_and_none():
+    memo = attribution_memo()
+    with_source = Attribution(0, 12, 13, 17, 18, 38, "according_to", 4, 12)
+    quotation = Attribution(None, None, None, None, 0, 20, "direct")  # no source, no cue, no head
+    before = Attribution(0, 5, 10, 16, -1, -1, "passive", 0, 5)  # content -1: the sentence before
+    memo["The minister said the talks had failed."] = [with_source, quotation, before]
+    memo["Nothing said."] = []
+    assert memo["The minister said the talks had failed."] == [with_source, quotation, before]
+    assert memo["Nothing said."] == []
+
+
 def test_sentences_already_parsed_are_not_parsed_again_and_new_ones_are_remembered():
     said = "The minister said the talks had failed."
     # A made-up attribution for the remembered sentence (a parse would call it "reported"): it is used as given, so
     # the sentence was not parsed again.
     remembered = Attribution(0, 12, 13, 17, 18, 38, "according_to", 4, 12)
-    parsed = {said: [remembered]}
+    parsed = attribution_memo()
+    parsed[said] = [remembered]
     other = "Officials told reporters that the deal was close."
     found = find_attributions_many([f"{said}\n{other}"], parsed=parsed)[0]
     assert remembered in found

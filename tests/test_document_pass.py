@@ -290,10 +290,11 @@ def test_notebooks_00_01_03_with_cold_warm_and_no_cache(tmp_path):
 
 
 def test_entities_of_a_remembered_sentence_are_not_parsed_again():
-    from newslens.actors import _parse_entities
+    from newslens.actors import _entity_memo, _parse_entities
 
     sentence = "Kallas met Rubio in Brussels."
-    parsed = {sentence: [(0, 6, "ORG")]}  # made up: the recogniser would call Kallas a PERSON
+    parsed = _entity_memo()
+    parsed[sentence] = [(0, 6, "ORG")]  # made up: the recogniser would call Kallas a PERSON
     assert _parse_entities([sentence], jobs=1, batch_size=8, parsed=parsed) == [[(0, 6, "ORG", "Kallas")]]
     other = "Zelensky spoke in Kyiv."
     rows = _parse_entities([other], jobs=1, batch_size=8, parsed=parsed)[0]

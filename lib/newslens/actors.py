@@ -58,13 +58,13 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from newslens.attribution import Attribution, find_attributions_many
+from newslens.attribution import Attribution, attribution_memo, find_attributions_many
 from newslens.corpus import DocumentTexts, computed_apart, text_chars
 from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
-from newslens.text import (PackedSplits, flat_spans, paired_spans, remember_splits, remembered_splits,
-                           sentence_spans, split_sentences)
+from newslens.text import (PackedSplits, SentenceMemo, flat_spans, paired_spans, remember_splits,
+                           remembered_splits, sentence_spans, split_sentences)
 
 KINDS = ("person", "country", "organisation")
 GENDERS = ("male", "female")
@@ -794,7 +794,7 @@ NER_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "
 
 
 def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None,
-                  batch_size: int = 256, parsed: dict | None = None) -> pd.DataFrame:
+                  batch_size: int = 256, parsed: SentenceMemo | None = None) -> pd.DataFrame:
     """The PERSON, ORG, GPE and NORP entities of every document, from spaCy's named-entity recogniser.
 
     Parameters
@@ -808,8 +808,9 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
         Folder of the on-disk parse cache (``newslens.cache``); None: parse everything, cache nothing.
     batch_size : int
         Sentences per ``nlp.pipe`` batch.
-    parsed : dict, optional
-        The sentences parsed so far, for a caller that asks for a corpus part by part (see ``Notes``).
+    parsed : SentenceMemo, optional
+        The sentences parsed so far and their entities, for a caller that asks for a corpus part by part (see
+        ``Notes``).
 
     Returns
     -------
@@ -839,7 +840,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     found = found[~found[KEY].isin(damaged)]
     missing = list(dict.fromkeys(key for key in keys if key not in present or key in damaged))
     tables = [found]
-    parsed = {} if parsed is None else parsed  # distinct sentences already parsed, across chunks
+    parsed = _entity_memo() if parsed is None else parsed  # distinct sentences already parsed, across chunks
     with kept_workers():  # the recogniser is loaded once per worker, not once per chunk
         for first in range(0, len(missing), ENTITY_CHUNK):  # each chunk cached as soon as it is parsed
             chunk = missing[first:first + ENTITY_CHUNK]
@@ -867,7 +868,7 @@ def _entity_cache(cache_dir: str | Path):
 def _entities_in_runs(documents: pd.DataFrame, jobs: int, cache_dir: str | Path | None) -> Iterator[pd.DataFrame]:
     """``find_entities`` of one run of documents (``_document_runs``) at a time: the 6.7 million entities of
     100,000 articles read back whole, with their text keys, took 2.6 GB at the peak."""
-    parsed: dict[str, list] = {}  # sentences parsed in one run are not parsed again in the next
+    parsed = _entity_memo()  # sentences parsed in one run are not parsed again in the next
     for run in _document_runs(documents):
         yield find_entities(run, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
         release_free_memory()
@@ -895,14 +896,29 @@ def _entity_fits(text: str, start, end, label, surface) -> bool:
 ENTITY_CHUNK_BATCHES = 8
 
 
+def _entity_memo() -> SentenceMemo:
+    """An empty memo of sentence -> its entities, (start, end, label) each."""
+    return SentenceMemo("=iib", _entity_values, _entity_of)
+
+
+def _entity_values(entity: tuple[int, int, str]) -> tuple[int, int, int]:
+    start, end, label = entity
+    return start, end, ENTITY_LABELS.index(label)
+
+
+def _entity_of(values: tuple[int, int, int]) -> tuple[int, int, str]:
+    start, end, label = values
+    return start, end, ENTITY_LABELS[label]
+
+
 def _parse_entities(texts: list[str], jobs: int, batch_size: int,
-                    parsed: dict[str, list] | None = None) -> list[list[tuple]]:
+                    parsed: SentenceMemo | None = None) -> list[list[tuple]]:
     """Per text, (start, end, label, surface) of its entities; every distinct sentence is parsed once, and not at
-    all when it is in ``parsed`` (sentence -> its entities, extended here)."""
+    all when it is in ``parsed`` (sentence -> its entities, ``_entity_memo``, extended here)."""
     from newslens.nlp import parse_jobs
     from newslens.parallel import chunked, map_chunks
 
-    parsed = {} if parsed is None else parsed
+    parsed = _entity_memo() if parsed is None else parsed
     layout = [[(start, text[start:end]) for start, end in (sentence_spans(text) or [(0, len(text))])] for text in texts]
     units = list(dict.fromkeys(unit for placed in layout for _, unit in placed if unit not in parsed))
     chunks = chunked(units, batch_size * ENTITY_CHUNK_BATCHES)
@@ -1593,7 +1609,7 @@ def _attribution_cache(cache_dir: str | Path):
 
 
 def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path | None = None,
-                        parsed: dict | None = None) -> list:
+                        parsed: SentenceMemo | None = None) -> list:
     """``newslens.attribution.find_attributions_many`` for every document, reading and filling the parse cache.
 
     Parameters
@@ -1604,9 +1620,9 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
         Worker processes for the parser (``find_attributions_many``); 0: every core.
     cache_dir : path, optional
         Folder of the parse cache; None: parse everything.
-    parsed : dict, optional
-        The sentences parsed so far (``find_attributions_many``'s memo), for a caller that asks for a corpus part by
-        part; emptied past ``SENTENCE_MEMO`` sentences.
+    parsed : SentenceMemo, optional
+        The sentences parsed so far (``find_attributions_many``'s memo, ``attribution.attribution_memo``), for a
+        caller that asks for a corpus part by part; emptied past ``SENTENCE_MEMO`` sentences.
 
     Returns
     -------
@@ -1633,7 +1649,7 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     # In chunks: each finished chunk is in the cache even if the run is stopped, and the chunk's texts and distinct
     # sentences bound the memory (the parses themselves are not kept, see find_attributions_many), with the
     # sentences remembered across chunks (``parsed``, emptied past SENTENCE_MEMO).
-    parsed = {} if parsed is None else parsed
+    parsed = attribution_memo() if parsed is None else parsed
     with kept_workers():  # the parser is loaded once per worker, not once per chunk
         for first in range(0, len(missing), ATTRIBUTION_CHUNK):
             chunk = missing[first:first + ATTRIBUTION_CHUNK]
@@ -1758,7 +1774,7 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
     for 196,509 at 10,000 articles) are ever whole in memory."""
     writers = PartsWriters(folder)
     names = _NameTally(registry)
-    parsed: dict[str, list] = {}  # sentences parsed in one run are not parsed again in the next
+    parsed = attribution_memo()  # sentences parsed in one run are not parsed again in the next
     with kept_workers():  # the matcher and the parser are loaded once per worker, not once per run
         for run in _document_runs(documents):
             mentions = find_mentions(run, registry, jobs=jobs)
@@ -1816,7 +1832,8 @@ def _parse_run(texts: pa.Table, splits: PackedSplits, entities: bool, jobs: int,
     remember_splits(splits)
     documents = texts.to_pandas()
     path = Path(memo)
-    parsed = pickle.loads(path.read_bytes()) if path.exists() else {"entities": {}, "attributions": {}}
+    parsed = (pickle.loads(path.read_bytes()) if path.exists()
+              else {"entities": _entity_memo(), "attributions": attribution_memo()})
     with kept_workers():  # one set of workers (each loads both pipelines) for the entities and the attributions
         if entities:
             find_entities(documents, jobs=jobs, cache_dir=cache_dir, parsed=parsed["entities"])

@@ -3,7 +3,8 @@
 Public surface:
     Attribution                                   a frozen dataclass of character offsets and a kind
     find_attributions(text) -> list[Attribution]
-    find_attributions_many(texts, jobs=1, batch_size=256) -> list[list[Attribution]]
+    find_attributions_many(texts, jobs=1, batch_size=256, parsed=None) -> list[list[Attribution]]
+    attribution_memo() -> SentenceMemo            sentences already parsed, for ``parsed``
     cue_forms() -> frozenset[str]                 the reporting-cue word forms in use
     KINDS = ("direct", "reported", "according_to", "passive", "headline")
 
@@ -50,7 +51,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from newslens.text import sentence_spans
+from newslens.text import SentenceMemo, sentence_spans
 
 # Only the tagger and the parser are needed: no entities (half the time of the full pipeline), and the fine-grained
 # tags are used directly, without the attribute ruler (a fixed cost per parsed sentence).
@@ -140,8 +141,29 @@ def find_attributions(text: str) -> list[Attribution]:
     return find_attributions_many([text])[0]
 
 
+def attribution_memo() -> SentenceMemo:
+    """An empty memo of sentence -> its attributions (at offset 0), for ``find_attributions_many``'s ``parsed``."""
+    return SentenceMemo("=8ib", _attribution_values, _attribution_of)
+
+
+# None among the packed offsets (-1 is taken: a content of -1 is "the sentence before").
+_NO_OFFSET = -2 ** 31
+
+
+def _attribution_values(item: Attribution) -> tuple:
+    # The offsets into the sentence, then the kind's index.
+    offsets = (item.source_start, item.source_end, item.cue_start, item.cue_end, item.content_start,
+               item.content_end, item.head_start, item.head_end)
+    return (*(_NO_OFFSET if offset is None else offset for offset in offsets), KINDS.index(item.kind))
+
+
+def _attribution_of(values: tuple) -> Attribution:
+    offsets = [None if value == _NO_OFFSET else value for value in values[:8]]
+    return Attribution(*offsets[:6], KINDS[values[8]], *offsets[6:])
+
+
 def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_size: int = 256,
-                           parsed: dict[str, list[Attribution]] | None = None) -> list[list[Attribution]]:
+                           parsed: SentenceMemo | None = None) -> list[list[Attribution]]:
     """``find_attributions`` for many texts, parsing their selected sentences together with ``nlp.pipe``.
 
     Parameters
@@ -153,9 +175,10 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
         environment takes the work whatever its size.
     batch_size : int
         Sentences per batch.
-    parsed : dict, optional
-        Sentence -> its attributions (at offset 0), from earlier calls: read, and extended with this call's
-        sentences, so that a caller working through a corpus in chunks parses a repeated sentence once.
+    parsed : SentenceMemo, optional
+        Sentence -> its attributions (at offset 0; ``attribution_memo``), from earlier calls: read, and extended
+        with this call's sentences, so that a caller working through a corpus in chunks parses a repeated sentence
+        once.
 
     Returns
     -------
@@ -173,7 +196,7 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
         layout.append([(start, piece_index.setdefault(text[start:end], len(piece_index)))
                        for start, end in sentence_spans(text)
                        if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end])])
-    parsed = {} if parsed is None else parsed
+    parsed = attribution_memo() if parsed is None else parsed
     pieces = [piece for piece in piece_index if piece not in parsed]
     chunks = chunked(pieces, batch_size * CHUNK_BATCHES)
     parsed.update(zip(pieces, (items for found in map_chunks(functools.partial(_cue_attributions,
