@@ -174,9 +174,10 @@ class SentenceMemo:
 
 
 def flat_spans(spans: Iterable[tuple[int, int]]) -> array:
-    """``spans`` as one array of machine integers, start, end, start, end, ...: far smaller than tuples, for
-    keeping or sending the sentences of many texts."""
-    return array("l", [offset for span in spans for offset in span])
+    """``spans`` as one array of 32-bit integers, start, end, start, end, ...: far smaller than tuples, for
+    keeping or sending the sentences of many texts (a document has at most 5 million characters,
+    ``corpus.MAX_DOCUMENT_BYTES``)."""
+    return array("i", [offset for span in spans for offset in span])
 
 
 def paired_spans(flat: array) -> tuple[tuple[int, int], ...]:
@@ -219,7 +220,7 @@ class PackedSplits:
         position = int(np.searchsorted(self._prefixes, prefix))
         while position < len(self) and self._prefixes[position] == prefix:  # the whole digest decides
             if self._keys[position].tobytes() == digest:
-                return array("l", self._flat[self._bounds[position]:self._bounds[position + 1]].tolist())
+                return array("i", self._flat[self._bounds[position]:self._bounds[position + 1]].tobytes())
             position += 1
         return None
 
