@@ -71,6 +71,10 @@ def test_document_blocks_never_cut_a_document(monkeypatch):
     monkeypatch.setattr(actors, "PROFILE_BLOCK", 4)
     blocks = [(block.start, block.stop) for block in actors._document_blocks(occurrences)]
     assert blocks == [(0, 5), (5, 9), (9, 10)]  # a+b (b would be cut at 4), c, d
+    # Each occurrence's document, kept once per document: a a a b b c c c c d, as places 0 1 2 3.
+    assert occurrences.docs(slice(0, 10)).tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2, 3]
+    assert occurrences.docs(slice(4, 7)).tolist() == [1, 2, 2]
+    assert occurrences.doc_ids == ["a", "b", "c", "d"]
 
 
 def test_seed_actors_found_without_a_registry(seed_discovery):
