@@ -127,3 +127,42 @@ def test_macro_f1_on_newsmtsc_dev_beats_the_fast_model(split):
     frame = sentiment.score_targets([(t, s, e) for t, s, e, _ in rows])
     predicted = frame["label"].map({label: i for i, label in enumerate(sentiment.LABELS)}).to_numpy()
     assert 100 * macro_f1(np.array([label for *_, label in rows]), predicted) >= 72
+
+
+def test_the_cpu_line_names_the_instruction_sets_that_change_scores():
+    import platform
+
+    from newslens.encoder import cpu_instructions
+
+    intel = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512_vnni\n"
+    assert cpu_instructions(intel) == f"{platform.machine()} (AVX2, AVX-512, AVX-512 VNNI)"
+    assert cpu_instructions("flags : fpu sse2 avx avx2 fma\n") == f"{platform.machine()} (AVX2)"
+    assert cpu_instructions("Features\t: fp asimd asimddp\n") == f"{platform.machine()} (dot product)"
+    assert cpu_instructions("") == platform.machine()  # no /proc/cpuinfo (macOS, Windows): the architecture only
+
+
+def test_unsigned_weights_multiply_the_same_integers(tmp_path):
+    onnx = pytest.importorskip("onnx")  # the training extra
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from newslens.train_encoder import unsigned_weights
+
+    weights = np.array([[1, -1], [2, 0], [-3, 5], [4, -2]], dtype=np.int8)
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "w", "a_zero", "w_zero"], ["y"])], "product",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [1, 2])],
+        [numpy_helper.from_array(weights, "w"), numpy_helper.from_array(np.array(0, np.uint8), "a_zero"),
+         numpy_helper.from_array(np.array([0, 1], np.int8), "w_zero")])
+    signed, unsigned = tmp_path / "signed.onnx", tmp_path / "unsigned.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(signed))
+    assert unsigned_weights(signed, unsigned) == 1
+    stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(unsigned)).graph.initializer}
+    assert stored["w"].dtype == np.uint8 and stored["w"].tolist() == [[129, 127], [130, 128], [125, 133], [132, 126]]
+    assert stored["w_zero"].tolist() == [128, 129] and stored["a_zero"].dtype == np.uint8  # activations untouched
+    a = np.array([[1, 2, 3, 4]], dtype=np.uint8)
+    # By hand: 1*1 + 2*2 + 3*(-3) + 4*4 = 12; with the zero point 1: 1*(-2) + 2*(-1) + 3*4 + 4*(-3) = -4.
+    for path in (signed, unsigned):
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        assert session.run(None, {"a": a})[0].tolist() == [[12, -4]]

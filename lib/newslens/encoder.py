@@ -164,6 +164,28 @@ def load_encoder() -> TargetEncoder:
     return TargetEncoder()
 
 
+# The instruction sets with which onnxruntime and numpy compute differently (other kernels, other orders of sums):
+# the model's scores then differ in their last digits from one CPU family to another.
+_SCORE_INSTRUCTIONS = {"avx2": "AVX2", "avx512f": "AVX-512", "avx512_vnni": "AVX-512 VNNI", "avx_vnni": "AVX-VNNI",
+                       "amx_int8": "AMX", "asimddp": "dot product", "sve": "SVE"}
+
+
+def cpu_instructions(cpuinfo: str | None = None) -> str:
+    """This machine's architecture and those of its instruction sets that change the encoder's scores in their last
+    digits ("x86_64 (AVX2)"), from ``cpuinfo`` (the text of /proc/cpuinfo; read when None; absent off Linux)."""
+    import platform
+
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            cpuinfo = ""
+    flags = next((set(line.split(":", 1)[1].split()) for line in cpuinfo.splitlines()
+                  if line.startswith(("flags", "Features")) and ":" in line), set())
+    named = [name for flag, name in _SCORE_INSTRUCTIONS.items() if flag in flags]
+    return (platform.machine() or "unknown") + (f" ({', '.join(named)})" if named else "")
+
+
 def model_meta() -> dict:
     """What the training script recorded about the shipped model (base, data, scores on dev)."""
     return json.loads(META_FILE.read_text(encoding="utf-8"))

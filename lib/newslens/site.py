@@ -161,11 +161,13 @@ def _git(*args: str) -> str:
 
 
 def provenance() -> dict[str, str]:
-    """newslens version, git commit (and whether the code differs from it), the commit's date, model fingerprints."""
+    """newslens version, git commit (and whether the code differs from it), the commit's date, model fingerprints,
+    and the CPU's instruction sets that change the sentiment model's last digits."""
     from . import __version__
 
     commit = _git("rev-parse", "HEAD")
     changed = _git("status", "--porcelain", "--", "lib", "notebooks", "pyproject.toml", "requirements.lock")
+    from .encoder import cpu_instructions
     from .sentiment import method_fingerprint  # the same fingerprints key the cached scores
     try:
         from .nlp import MODEL_PACKAGE, model_fingerprint
@@ -179,7 +181,7 @@ def provenance() -> dict[str, str]:
             "sentiment model": f"target_encoder (all-MiniLM-L6-v2 fine-tuned on NewsMTSC, int8), "
                                f"sha256 {method_fingerprint('model')[:16]}",
             "fast sentiment model": f"target_sentiment, sha256 {method_fingerprint('fast')[:16]}",
-            "spaCy model": spacy_model}
+            "spaCy model": spacy_model, "CPU": cpu_instructions()}
 
 
 # ---------------------------------------------------------------- the index
@@ -332,11 +334,14 @@ def index_page(out: Path, reports: dict[str, tuple[str, ...]], failures: dict[st
                                                             ("commit date", made["date"]),
                                                             ("sentiment model", made["sentiment model"]),
                                                             ("fast sentiment model", made["fast sentiment model"]),
-                                                            ("spaCy model", made["spaCy model"])])
+                                                            ("spaCy model", made["spaCy model"]),
+                                                            ("CPU", made["CPU"])])
             + "<p>Each report is an executed notebook (HTML and .ipynb) with its figures (PNG, SVG) and tables (CSV, "
               "full precision; the reports round for display). In the CSV tables, a text cell that starts with =, "
               "+, -, @, a tab or a carriage return is written with a ' in front, so that a spreadsheet shows it as "
-              "text instead of running it as a formula.</p>\n"
+              "text instead of running it as a formula. The same code and corpus give the same files on a machine "
+              "with the same CPU instruction sets; on others the sentiment model's scores can differ in their last "
+              "digits (a rounded figure now and then by one unit).</p>\n"
             + "<h2>Reports</h2><ul>" + "".join(f'<li><a href="#{html.escape(s)}">{html.escape(s)}</a>'
                                                + (" (failed)" if s in failures else "") + "</li>"
                                                for s in sorted(set(reports) | set(failures))) + "</ul>\n"

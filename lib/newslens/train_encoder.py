@@ -251,6 +251,38 @@ def quantise(source: Path, target: Path) -> None:
             for name in (node.name, f"{node.name}_MatMul")]
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=head,
                      extra_options={"MatMulConstBOnly": True})
+    unsigned_weights(target, target)
+
+
+# How the shipped model stores its weights (recorded in its metadata).
+WEIGHTS = ("int8 products with uint8 weights (train_encoder.unsigned_weights: the int8 weights and zero points plus "
+           "128, the same integers multiplied)")
+
+
+def unsigned_weights(source: Path, target: Path) -> int:
+    """The int8 model at ``source`` with the weights and zero points of its integer products (``MatMulInteger``)
+    stored as uint8, 128 higher, written to ``target``; the number of products changed.
+
+    The same model: every product subtracts the zero point from the weight, so the integers it multiplies are the
+    same. Why: onnxruntime multiplies uint8 activations by int8 weights, on a CPU without VNNI (AVX2 only, such as
+    this project's AMD EPYC machines in December 2026), with an instruction that adds pairs of products into 16 bits
+    and saturates, so the scores depended on the CPU: the seeds' tone tables came out different on such a machine.
+    With uint8 weights it takes an exact path on every CPU (see the README, "The same scores on every CPU")."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(source))
+    weights = {tensor.name: tensor for tensor in model.graph.initializer}
+    names = {name for node in model.graph.node if node.op_type == "MatMulInteger" for name in node.input[1::2]}
+    products = sum(node.op_type == "MatMulInteger" for node in model.graph.node)
+    for name in sorted(names):
+        values = numpy_helper.to_array(weights[name])
+        if values.dtype != np.int8:
+            continue
+        weights[name].CopyFrom(numpy_helper.from_array((values.astype(np.int16) + 128).astype(np.uint8), name))
+    onnx.save(model, str(target))
+    return products
 
 
 def dev_log_probs(model_path: Path, tokenizer_path: Path, rows) -> np.ndarray:
@@ -319,7 +351,7 @@ def main(argv=None) -> None:
     meta = {
         "base": BASE_SOURCE, "base_package": f"{BASE_PACKAGE}==0.1.0", "base_sha256": BASE_SHA256,
         "training_data": "NewsMTSC train.jsonl (Hamborg & Donnay 2021), tuned on dev_mt and dev_rw",
-        "hyperparameters": HYPERPARAMETERS, "epochs": history, "shipped": "int8",
+        "hyperparameters": HYPERPARAMETERS, "epochs": history, "shipped": "int8", "weights": WEIGHTS,
         "kept_epoch": max(history, key=lambda h: min(h["dev_mt"], h["dev_rw"]))["epoch"],
         "dev_macro_f1": scores, "training_minutes": round(train_seconds / 60, 1),
         "torch": torch.__version__,
