@@ -149,3 +149,30 @@ def test_list_columns_come_back_as_arrow_lists_of_python_lists(tmp_path, on_disk
     assert whole["actors"].tolist() == [["Russia", "Ukraine"], [], ["a; b", "é"]]
     assert [row.actors for row in parts.part(1).itertuples()] == [["a; b", "é"]]
     assert isinstance(parts.head(0)["actors"].dtype, pd.ArrowDtype)
+
+
+def test_a_whole_table_read_mapped_keeps_its_text_and_lists_in_the_mapped_file(tmp_path):
+    import pyarrow as pa
+
+    lists = pd.ArrowDtype(pa.list_(pa.string()))
+
+    def events(rows):
+        return pd.DataFrame(rows, columns=["text", "sources", "n"]).astype({"text": "str", "sources": lists,
+                                                                            "n": "int64"})
+
+    first = events([("x" * 3_000_000, ["a", "b"], 2)])
+    second = events([("talks in «Женева»", ["c"], 1), ("", [], 0)])
+    writer = PartsWriter(first, tmp_path / "events.parquet")
+    writer.add(first)
+    writer.add(second)
+    parts = writer.done()
+    before = pa.total_allocated_bytes()
+    whole = parts.whole(mapped_in=tmp_path / "mapped")
+    # The 3 MB text is not in Arrow's memory (nor copied by pandas): it is read from the mapped file.
+    assert pa.total_allocated_bytes() - before < 500_000
+    assert whole["text"].tolist() == ["x" * 3_000_000, "talks in «Женева»", ""]
+    assert [list(value) for value in whole["sources"]] == [["a", "b"], ["c"], []]
+    assert whole["n"].tolist() == [2, 1, 0]
+    assert dict(whole.dtypes) == dict(first.dtypes)  # the same dtypes as read into memory
+    assert list((tmp_path / "mapped").iterdir()) == []  # the file has no name: nothing to clean up
+    assert parts.whole(["n"], mapped_in=tmp_path / "mapped")["n"].tolist() == [2, 1, 0]

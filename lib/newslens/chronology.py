@@ -267,7 +267,7 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
     ``cache_dir``: the table is read from the cache when the same documents, anchors, mentions, time expressions and
     code made it before.
     """
-    from newslens.cache import cached_tables, code_version, documents_key, frame_key
+    from newslens.cache import cached_tables, code_version, documents_key, frame_key, mapped_folder
 
     key = {"documents": documents_key(documents), "anchors": frame_key(anchors),
            "mentions": None if actor_mentions is None else frame_key(actor_mentions),
@@ -279,7 +279,9 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
             return {"events": computed_apart(_events, documents, cache_dir, *arguments)}, {}
         return {"events": _events(documents, *arguments)}, {}
 
-    return cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole()
+    # The text and lists of the events stay in a mapped file of the cache (``Parts.whole``), not in the kernel.
+    return cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole(
+        mapped_in=mapped_folder(cache_dir))
 
 
 # From this many characters of text, ``events`` finds and merges the events in a process of its own (with a cache),

@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the rcParams above)
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from .memory import drop_mapped_pages  # noqa: E402
 from .parameters import BATCH_ENV, REPORTS_NAME  # noqa: E402
 from .parts import Parts  # noqa: E402
 
@@ -238,6 +239,7 @@ def _write_csv(table: pd.DataFrame, out: BinaryIO, header: bool = True) -> bool:
             return False
         written += out.write(_csv_lines(fields))
         first += len(batch)
+        drop_mapped_pages()  # a table mapped from a file (``Parts.whole``) is read batch by batch, not kept
         rows = min(max(_CSV_BATCH_BYTES * first // max(written, 1), _CSV_FIRST_ROWS), _CSV_MOST_ROWS)
     return True
 

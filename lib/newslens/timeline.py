@@ -34,6 +34,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 import newslens.plots  # noqa: F401  (its rcParams: reproducible files, article text drawn as written)
+from newslens.memory import dropping
 
 PRECISIONS = ("day", "month", "year")  # finest first
 SOURCE_COLORS = {"explicit": "#2F6DB5", "relative to article date": "#D9822B", "inferred": "#B23A48",
@@ -367,8 +368,9 @@ _SLIDE_CHUNK = 10_000  # events taken out of the table at a time, in date order
 
 def _slides(events: pd.DataFrame) -> Iterator[dict]:
     order = _sorted_positions({c: events[c].to_numpy() for c in ("date", "doc_id", "sent_start")})
+    # The pages of a mapped table (``chronology.events`` with a cache) read for a chunk leave the process after it.
     rows = (row for start in range(0, len(order), _SLIDE_CHUNK)
-            for row in events.iloc[order[start:start + _SLIDE_CHUNK]].itertuples())
+            for row in dropping(events.iloc[order[start:start + _SLIDE_CHUNK]].itertuples(), _SLIDE_CHUNK))
     for row in rows:
         details = [
             f"date {row.date} ({row.precision}, {row.date_source}) from “{row.timex}”",
