@@ -359,3 +359,18 @@ def test_weekday_deadline_is_ahead_and_later_weekday_is_not():
     monday = dt.date(2025, 12, 1)
     assert only("The envoys arrived and met the president later Monday.", monday).value == "2025-12-01"
     assert only("He will speak later Monday.", monday).value == "2025-12-01"
+
+
+def test_timex_rows_come_in_order_of_text_from_the_cache_too(tmp_path, monkeypatch):
+    from newslens import cache
+    from newslens.timex import timex_rows
+
+    monkeypatch.setattr(cache, "GROUP_KEYS", 1)  # every text read and stored in a group of its own
+    texts = ["It was in 2014 and in 2015.", "No date here.", "Talks resumed in 2019.", "It was in 2014 and in 2015."]
+    anchors = [dt.date(2025, 11, 24)] * 4
+    for _ in range(2):  # tagged and stored, then read back from the cache
+        rows = timex_rows(texts, anchors, tmp_path)
+        assert rows["item"].tolist() == [0, 0, 2, 3, 3]  # the repeated text's rows for each of its items
+        assert rows["text"].tolist() == ["2014", "2015", "2019", "2014", "2015"]
+        assert rows["value"].tolist() == ["2014", "2015", "2019", "2014", "2015"]
+        assert rows["start"].tolist() == [10, 22, 17, 10, 22]

@@ -1206,5 +1206,11 @@ def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_di
     columns = ["item", *_CACHED_FIELDS]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "item" else _ROW_DTYPES[c]) for c in columns})
-    table = pd.concat(frames, ignore_index=True)[columns]
-    return table.sort_values("item", kind="stable").reset_index(drop=True)
+    # Put in order of item one column at a time, each column taken out of the groups as it is done: concatenated and
+    # sorted whole, the table was in memory three times over (1.15 million rows of 100,000 articles: +320 MB).
+    order = np.argsort(np.concatenate([frame["item"].to_numpy() for frame in frames]), kind="stable")
+    table = {}
+    for column in columns:
+        table[column] = pd.concat([frame.pop(column) for frame in frames], ignore_index=True).take(order) \
+            .reset_index(drop=True)
+    return pd.DataFrame(table)
