@@ -9,8 +9,8 @@ Public surface:
     Parts                              len() (rows), iteration (one DataFrame per part, in order; one empty part
                                        when none was added), .frames(columns), .batches(columns, rows) (frames of
                                        at most ``rows`` rows, whatever the parts), .part(number), .head(n),
-                                       .whole(columns, mapped_in), .empty (the columns and dtypes), .fingerprint (set by who
-                                       made it, or None)
+                                       .whole(columns, mapped_in), .empty (the columns and dtypes),
+                                       .fingerprint (set by who made it, or None)
     restored(frame, dtypes) -> DataFrame    a frame read from Parquet given back its pandas dtypes (lists: Arrow lists)
     frame_from_arrow(table, dtypes)         an Arrow table read from Parquet, so (each column freed once converted)
     frames_of(table, columns=None)          a DataFrame as one frame, Parts part by part
