@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -61,6 +60,7 @@ from .cleaning import Removal, clean_text
 from .language import detect_language, is_english
 from .memory import (DROP_EVERY, MappedColumn, MappedTable, drop_mapped_pages, dropping, read_mapped_table,
                      release_free_memory)
+from .parts import text_dtype
 from .text import WORD_PATTERN
 
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
@@ -807,7 +807,7 @@ def read_documents(path: str | Path) -> pd.DataFrame:
 
 def _text_series(column: pa.ChunkedArray) -> pd.Series:
     """The text column of a documents table from its Arrow ``column`` (not copied)."""
-    return column.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    return column.to_pandas(types_mapper=text_dtype)
 
 
 # What a comparison or a trend needs before the corpus can support it. Below these, a difference between outlets is

@@ -14,6 +14,7 @@ Public surface:
     restored(frame, dtypes) -> DataFrame    a frame read from Parquet given back its pandas dtypes (lists: Arrow lists)
     frame_from_arrow(table, dtypes)         an Arrow table read from Parquet, so (each column freed once converted)
     frames_of(table, columns=None)          a DataFrame as one frame, Parts part by part
+    text_dtype(arrow_type)                  pandas' text dtype for Arrow large_string (no copy), else None
     first_groups(table, n, column)          the rows of the first n values of a column (a DataFrame or Parts)
     distinct_count(table, column)           how many values a column has (a DataFrame or Parts)
 
@@ -296,8 +297,13 @@ def _mapped_frame(file: pq.ParquetFile, columns: list[str] | None, dtypes: dict[
     return restored(mapped.table().to_pandas(split_blocks=True, types_mapper=_mapped_dtype), dtypes)
 
 
+def text_dtype(kind: pa.DataType) -> pd.StringDtype | None:
+    """pandas' text dtype for Arrow text of 64-bit offsets, which it wraps without a copy (a ``types_mapper``)."""
+    return pd.StringDtype("pyarrow", na_value=float("nan")) if pa.types.is_large_string(kind) else None
+
+
 def _mapped_dtype(kind: pa.DataType):
-    return pd.StringDtype("pyarrow", na_value=float("nan")) if pa.types.is_large_string(kind) else _list_dtype(kind)
+    return text_dtype(kind) or _list_dtype(kind)
 
 
 def _list_dtype(kind: pa.DataType) -> pd.ArrowDtype | None:
