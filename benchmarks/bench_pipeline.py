@@ -13,7 +13,9 @@ parameters (``-p top_n 20 -p min_mentions 4 -p max_events_in_figure 30``). For t
 single-threaded workers (``dask scheduler`` keeping no copies of its recent messages, as the README advises, and
 ``ARROW_DEFAULT_MEMORY_POOL=system dask worker --nworkers 2 --nthreads 1``) are started on this machine
 and the runs get ``--scheduler``. Memory: every process of the run (runner, kernels, pool or Dask workers) is
-sampled every half second (psutil); the table shows the largest resident set of any one of them.
+sampled every half second (psutil); the table shows the largest resident set of any one of them. CPU: the
+processor seconds of the run's processes (the runner and everything it started and waited for: kernels, pool
+workers), so that CPU / wall shows how busy the cores were; not for the Dask rows (their workers are not the run's).
 
 Targets on the 2-core machine, 10,000 articles: first run <= 12 minutes, rerun <= 1 minute, <= 2 GB per process;
 100,000 articles with no more memory per process than at 10,000. The last column, seconds per 1,000 articles, shows
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -94,20 +97,25 @@ class PeakMemory:
         self._thread.join()
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_all(corpus: Path, parameters: list[str], scheduler: str | None, notebooks: list[str] = ()
-            ) -> tuple[float, float]:
-    """Wall seconds and peak MB of one run of the notebooks (all four unless named)."""
+            ) -> tuple[float, float, float]:
+    """Wall seconds, peak MB and CPU seconds of one run of the notebooks (all four unless named)."""
     command = [sys.executable, "-m", "newslens", "run", *notebooks, "--corpus", str(corpus), "--out",
                str(ROOT / ".bench" / "out_pipeline"), "--cache", str(ROOT / ".bench" / "cache_pipeline"),
                *parameters, *(["--scheduler", scheduler] if scheduler else [])]
     with PeakMemory() as memory:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _children_cpu()
         subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     print(f"peak {memory.peak:,.0f} MB at {memory.where[0]:.0f} s in: {memory.where[1]}", file=sys.stderr)
     for peak, label in sorted(memory.per_process.values(), reverse=True)[:6]:
         print(f"  {peak:7,.0f} MB  {label}", file=sys.stderr)
-    return seconds, memory.peak
+    return seconds, memory.peak, cpu
 
 
 def _free_port() -> int:
@@ -174,7 +182,7 @@ def _seconds(work) -> float:
     return time.perf_counter() - start
 
 
-def measure(corpus: Path, backend: str, notebooks: list[str]) -> list[tuple[str, float, float]]:
+def measure(corpus: Path, backend: str, notebooks: list[str]) -> list[tuple[str, float, float, float]]:
     shutil.rmtree(ROOT / ".bench" / "cache_pipeline", ignore_errors=True)
     if backend == "dask":
         with dask_cluster() as address:
@@ -197,16 +205,17 @@ def main() -> int:
         print(f"skipped: needs the shared corpus maker ({args.maker})")
         return 0
     print(f"{probe_line('before the runs')}\n")
-    print("| articles | backend | run | seconds | peak MB per process | s per 1,000 articles |")
-    print("|---:|---|---|---:|---:|---:|")
+    print("| articles | backend | run | seconds | CPU seconds | peak MB per process | s per 1,000 articles |")
+    print("|---:|---|---|---:|---:|---:|---:|")
     ok = True
     for articles in args.articles:
         corpus = build_corpus(articles, args.maker)
         for backend in args.backend:
             load = os.getloadavg()[0]
-            for run, seconds, peak in measure(corpus, backend, args.notebooks):
-                print(f"| {articles:,} | {backend} | {run} (load {load:.1f}) | {seconds:.0f} | {peak:,.0f} | "
-                      f"{seconds / articles * 1000:.1f} |", flush=True)
+            for run, seconds, peak, cpu in measure(corpus, backend, args.notebooks):
+                cpu_cell = f"{cpu:,.0f}" if backend == "local" else "n/a"
+                print(f"| {articles:,} | {backend} | {run} (load {load:.1f}) | {seconds:.0f} | {cpu_cell} | "
+                      f"{peak:,.0f} | {seconds / articles * 1000:.1f} |", flush=True)
                 if articles == 10_000 and not args.notebooks:
                     ok &= peak <= TARGET_MB and seconds <= (TARGET_FIRST if run == "first run" else TARGET_RERUN)
     # Probed again at the end: this machine's speed changed by up to 50% within minutes (a neighbour's load), so
