@@ -271,7 +271,7 @@ def seven_bit_weights(source: Path, target: Path) -> int:
     With weights of at most 64 in size, 255 * 64 * 2 = 32,640 fits, so every CPU computes the same integers, on
     its fast path. This is onnxruntime's ``reduce_range`` (7-bit weights, recommended for CPUs without VNNI)
     applied to an already quantised model: the shipped model was converted so, without training it again. See
-    the README, "The same scores on every CPU"."""
+    the README, "The same scores on every CPU, at full speed"."""
     import onnx
     from onnx import numpy_helper
 
