@@ -247,6 +247,17 @@ def test_mention_columns_and_sentences(registry):
     assert find_mentions(docs(""), registry).empty
 
 
+def test_credits_are_nobody_s_mention():
+    # The dateline's place and wire service, the byline and the reporting credits credit the article: no mention.
+    registry = parse_registry({"actors": [
+        {"name": "Tallinn", "kind": "country"}, {"name": "Wire Service", "kind": "organisation", "aliases": ["Wire"]},
+        {"name": "Anna Berg", "kind": "person"}, {"name": "Mart Laar", "kind": "person"}]})
+    text = ("Bridge opens\nBy Anna Berg | Wire Service\nTALLINN (Wire) - Mart Laar opened a bridge in Tallinn.\n"
+            "Anna Berg watched. (Reporting by Anna Berg; Editing by Mart Laar)")
+    assert mentions_of(text, registry) == [("Mart Laar", "Mart Laar", "name"), ("Tallinn", "Tallinn", "name"),
+                                           ("Anna Berg", "Anna Berg", "name")]
+
+
 def test_mentions_found_in_worker_processes(registry, monkeypatch):
     from newslens import actors
 

@@ -111,6 +111,22 @@ def test_headlines():
         ("Peskov", ":", "Moscow sees no reason to hurry", "headline")]
 
 
+def test_credits_and_page_furniture_say_nothing():
+    # A dateline is no part of the source; a banner or a weather box shaped like "Peskov: ..." is nobody's words.
+    text = ("Bridge opens\nTALLINN (Wire) - The mayor said the bridge would open in May.\n"
+            "Winter Sale: 40% off all subscriptions this week\nWeather: Tallinn 4°C, light snow tonight")
+    assert spans(text) == [("The mayor", "said", "the bridge would open in May", "reported")]
+    # The parser's subject can take the dateline in ("TALLINN (Wire) - The mayor"), or be the dateline alone.
+    from newslens.attribution import _outside_credits
+
+    text = "Bridge opens\nTALLINN (Wire) - The mayor said the bridge would open in May."
+    mayor = Attribution(13, 39, 40, 44, 45, 73, "reported", 30, 39)
+    dateline = Attribution(13, 20, 40, 44, 45, 73, "reported", 13, 20)
+    assert [(a.source_start and text[a.source_start:a.source_end], a.head_start, text[a.content_start:a.content_end])
+            for a in _outside_credits(text, [mayor, dateline])] == [
+        ("The mayor", 30, "the bridge would open in May"), (None, None, "the bridge would open in May")]
+
+
 def test_the_speaker_is_the_subject_not_the_nearest_name():
     # Putin and Witkoff are closer to the quote's start; Peskov says it.
     text = "After Putin met Witkoff in Moscow on Tuesday, Peskov said the meeting was useful."

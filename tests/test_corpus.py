@@ -9,7 +9,7 @@ import pytest
 
 import newslens
 from newslens import CorpusError, CorpusWarning
-from newslens.cleaning import clean_text
+from newslens.cleaning import clean_text, credit_spans
 
 from conftest import SEEDS
 
@@ -444,3 +444,25 @@ def test_utf16_text_and_decomposed_file_names(tmp_path):
         docs = newslens.load_corpus(tmp_path).documents.set_index("file")
     assert docs.loc["wide.txt", "text"] == "Ceasefire talks\nThe envoys met in Genève."
     assert docs.loc["Zu\u0308rich.txt", "outlet"] == "Wire"
+
+
+@pytest.mark.parametrize("text, credits", [
+    ("Bridge opens\nTALLINN (Wire) — The mayor spoke.", ["TALLINN (Wire) — "]),
+    ("Bridge opens\nTARTU, Estonia, Dec. 3 (Wire) - The mayor spoke.", ["TARTU, Estonia, Dec. 3 (Wire) - "]),
+    ("Bridge opens\nDec 29 (Wire) - The mayor spoke.", ["Dec 29 (Wire) - "]),
+    ("Bridge opens\nNARVA — The mayor spoke.", ["NARVA — "]),
+    ("Bridge opens\nBy Anna Berg and Mart Kask, Wire\nThe mayor spoke.", ["By Anna Berg and Mart Kask, Wire"]),
+    ("Bridge opens\nThe mayor spoke. (Reporting by Anna Berg in Tartu; Editing by Liis Tamm)",
+     ["(Reporting by Anna Berg in Tartu; Editing by Liis Tamm)"]),
+    ("Bridge opens\nThe mayor spoke.\nAdditional reporting by Anna Berg", ["Additional reporting by Anna Berg"]),
+    ("Bridge opens\nThe mayor spoke. Anna Berg contributed to this report.", ["Anna Berg contributed to this report."]),
+    # reporting shaped like credits
+    ("Bridge opens\nBy Monday morning, the mayor had spoken.", []),
+    ("Bridge opens\nEU-China talks - what we know", []),
+    ("Bridge opens\nThe vote — a close one — passed.", []),
+    ("Bridge opens\nThe bridge was designed by Anna Berg.", []),
+    # datelines and bylines only open an article
+    ("One\nTwo\nThree\nFour\nFive\nTALLINN (Wire) — The mayor spoke.", []),
+])
+def test_credit_spans(text, credits):
+    assert [text[start:end] for start, end in credit_spans(text)] == credits

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from newslens.chronology import EVENT_COLUMNS, article_dates, events
-from newslens.dating import (YearGuess, article_clues, combine, corpus_window, find_stamps, furniture_spans,
+from newslens.cleaning import furniture_spans
+from newslens.dating import (YearGuess, article_clues, combine, corpus_window, find_stamps,
                              infer_dates, rough_year, same_event, content_words)
 from newslens.timeline import events_table, select_events, timeline_figure, timelinejs
 
@@ -44,6 +45,32 @@ def test_stamps(text, kind, value):
     assert (stamp.kind, stamp.value) == (kind, value)
 
 
+def test_every_date_of_a_stamp_line_is_a_stamp_and_no_event():
+    text = ("Harbour froze early\nPublished 4:37 PM EST, November 27, 2026 | Updated 6:02 PM EST, November 28, 2026"
+            "\nThe harbour froze on Thursday.")
+    stamps = find_stamps(text)
+    assert [(s.kind, s.value, s.text) for s in stamps] == [
+        ("published", "2026-11-27", "Published 4:37 PM EST, November 27, 2026"),
+        ("updated", "2026-11-28", "Updated 6:02 PM EST, November 28, 2026")]
+    # published on 27 November, a day either side; updated by 28 November (+1 day): [26, 28] November
+    row = _dates(text).loc["d0"]
+    assert (row.earliest, row.latest, row.anchor) == ("2026-11-26", "2026-11-28", "2026-11-27")
+    table = events(pd.DataFrame([{"doc_id": "d0", "text": text}]), _dates(text).reset_index())
+    # the only event is the harbour's Thursday, the one before the 27th (a Friday): 26 November
+    assert list(table.date) == ["2026-11-26"] and list(table.timex) == ["Thursday"]
+
+
+def test_a_dateline_and_its_wire_credit_open_no_event():
+    text = "Bridge opens\nTALLINN, Dec 3, 2025 (Wire) - The mayor opened a new bridge on Wednesday."
+    (stamp,) = find_stamps(text)
+    assert text[stamp.start:stamp.end] == "TALLINN, Dec 3, 2025 (Wire) - "
+    table = events(pd.DataFrame([{"doc_id": "d0", "text": text}]), _dates(text).reset_index())
+    # 3 December 2025 was a Wednesday: the event is that day, told without the dateline
+    assert list(table.date) == ["2025-12-03"]
+    assert table.text[0] == "The mayor opened a new bridge on Wednesday."
+    assert table.predicate[0] == "The mayor opened a new bridge on Wednesday"
+
+
 def test_a_date_alone_late_in_the_article_is_a_later_line():
     text = "Line one.\nLine two.\nLine three.\nLine four.\nLine five.\nFriday, 5 December 2025.\n"
     (stamp,) = find_stamps(text)
@@ -64,6 +91,10 @@ def test_furniture_lines():
             "We use cookies to improve your experience.\nThe mayor opened a bridge on 3 December 2025.")
     spans = furniture_spans(text)
     assert [text[s:e] for s, e in spans] == text.split("\n")[:3]
+    # reporting that uses the same words (the shapes seen in PolNeAR's articles)
+    reporting = ("He said she would put the office up for sale.\nCrowds braved the weather.\nNobody forecast it.\n"
+                 "They served cookies.\nThe bill was sponsored by two senators.\nVoters rushed to sign up.")
+    assert furniture_spans(reporting) == []
 
 
 # --- clues and intervals --------------------------------------------------------------------------------------------

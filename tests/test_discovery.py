@@ -192,6 +192,34 @@ def test_an_acronym_is_nobody_s_surname():
     assert set(found) == {"CNN", "Bannon di CNN"} and found["Bannon di CNN"].aliases == ()
 
 
+def test_reporters_datelines_and_wire_credits_are_no_actors():
+    text = ("Bridge opens\nBy Anna Berg | Wire Service\nTALLINN (Wire) - Mart Laar opened a bridge in Tartu.\n"
+            "Laar was pleased. (Reporting by Peeter Kask; Editing by Liis Tamm)\nJaan Ots contributed reporting.")
+    found = discovered(text, ("Anna Berg", "PERSON", 0), ("Wire Service", "ORG", 0), ("TALLINN", "GPE", 0),
+                       ("Wire", "ORG", 0), ("Mart Laar", "PERSON", 0), ("Tartu", "GPE", 0), ("Laar", "PERSON", 1),
+                       ("Peeter Kask", "PERSON", 0), ("Liis Tamm", "PERSON", 0), ("Jaan Ots", "PERSON", 0))
+    assert set(found) == {"Mart Laar", "Tartu"}
+    assert found["Mart Laar"].aliases == ("Laar",)
+
+
+def test_a_name_cut_at_its_particle_is_joined():
+    # The recogniser's cut seen on real news: "Ursula von der" PERSON, "Leyen" GPE.
+    text = "Ursula von der Leyen spoke. Later Ursula von der Leyen left."
+    found = discovered(text, ("Ursula von der", "PERSON", 0), ("Leyen", "GPE", 0),
+                       ("Ursula von der Leyen", "PERSON", 0))
+    assert set(found) == {"Ursula von der Leyen"} and found["Ursula von der Leyen"].kind == "person"
+
+
+def test_jr_is_nobody_s_surname():
+    # Before: every "... Jr." shared the surname "Jr" and became one person.
+    text = ("John Hinckley Jr. shot at the president. Chief Justice John G. Roberts Jr. wrote the ruling. "
+            "Roberts was firm. Cuba Gooding Jr. starred.")
+    found = discovered(text, ("John Hinckley Jr.", "PERSON", 0), ("John G. Roberts Jr.", "PERSON", 0),
+                       ("Roberts", "PERSON", 1), ("Cuba Gooding Jr.", "PERSON", 0))
+    assert set(found) == {"John Hinckley Jr", "John G. Roberts Jr", "Cuba Gooding Jr"}
+    assert found["John G. Roberts Jr"].aliases == ("Roberts",) and found["John Hinckley Jr"].aliases == ()
+
+
 def test_a_title_two_people_share_is_no_descriptor():
     text = "Former president Barack Obama met former president George Bush. Obama smiled."
     found = discovered(text, ("Barack Obama", "PERSON", 0), ("George Bush", "PERSON", 0), ("Obama", "PERSON", 1))

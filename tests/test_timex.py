@@ -330,6 +330,12 @@ def test_timeml_loader_strips_tags_and_keeps_offsets(tmp_path):
         ("Updated Nov. 30, 2025 10:15 a.m. ET", "Nov. 30, 2025 10:15 a.m. ET", "TIME", "2025-11-30T10:15"),
         ("The vote opened on 4 December 2025 at 14:30.", "4 December 2025 at 14:30", "TIME", "2025-12-04T14:30"),
         ("The vote closes Dec. 8 at 2 p.m.", "Dec. 8 at 2 p.m.", "TIME", "2025-12-08T14:00"),
+        # the time first, then the day with its year: one expression, and the year is the one written
+        ("Published 4:37 PM EST, November 27, 2026", "4:37 PM EST, November 27, 2026", "TIME", "2026-11-27T16:37"),
+        ("Doors open at 9:30 a.m. ET, June 2, 2024.", "9:30 a.m. ET, June 2, 2024", "TIME", "2024-06-02T09:30"),
+        ("The count ended at noon, Dec. 3, 2023.", "noon, Dec. 3, 2023", "TIME", "2023-12-03T12:00"),
+        # "AT" of AT&T is no time zone
+        ("At 9 a.m. AT&T shares fell.", "9 a.m.", "TIME", "2025-12-05T09:00"),
     ],
 )
 def test_web_news_date_forms(text, span, kind, value):

@@ -43,6 +43,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import functools
+import itertools
 import os
 import pickle
 import re
@@ -59,6 +60,7 @@ import pyarrow as pa
 import yaml
 
 from newslens.attribution import Attribution, attribution_memo, find_attributions_many
+from newslens.cleaning import credit_spans
 from newslens.corpus import DocumentTexts, computed_apart, text_chars
 from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
@@ -398,7 +400,8 @@ def _document_mentions(text: str, matcher: _Matcher, sentences: Sequence[tuple[i
             if cased and surface.islower():
                 continue
             candidates.append((match.start(), match.end(), actor, found_by))
-    names = _non_overlapping(candidates)
+    credits = credit_spans(text)
+    names = _non_overlapping([c for c in candidates if not _overlaps(credits, c[0], c[1])])
     name_at = {start: actor for start, _, actor, _ in names}
     named_actors = {actor for *_, actor, _ in names}
 
@@ -409,8 +412,8 @@ def _document_mentions(text: str, matcher: _Matcher, sentences: Sequence[tuple[i
             actor, generic = matcher.descriptors[_normalise(match.group())]
             if generic and actor not in named_actors:
                 continue
-            if _CAPITALISED_NEXT.match(text, match.end()):
-                continue  # a title in front of a name
+            if _CAPITALISED_NEXT.match(text, match.end()) or _overlaps(credits, *match.span()):
+                continue  # a title in front of a name; a credit
             apposition = _APPOSITION.match(text, match.end())
             if apposition and name_at.get(apposition.end()) == actor:
                 continue  # "the head of EU diplomacy, Kaia Kallas": the name is the mention
@@ -576,7 +579,7 @@ def _chunk_names(registry: tuple[Actor, ...], skip: frozenset[str], docs: list[t
     names, lower_words, seen = [], set(), set()
     for doc_id, text in docs:
         covered = bytearray(len(text))
-        for start, end in _name_and_descriptor_spans(text, matcher):
+        for start, end in [*_name_and_descriptor_spans(text, matcher), *credit_spans(text)]:
             covered[start:end] = b"\x01" * (end - start)
         lower_words.update(re.findall(r"\b[a-z][a-z'’-]+\b", text))
         for start, end in _name_spans(text):
@@ -1205,12 +1208,43 @@ def _occurrences(texts: Mapping[str, str], entities: Iterable[pd.DataFrame]) -> 
     order."""
     found = _Occurrences()
     for table in entities:
-        for doc_id, start, end, label in zip(table["doc_id"].astype(str), table["start"], table["end"],
-                                             table["label"]):
-            form = _entity_form(texts[doc_id], int(start), int(end), label)
-            if form is not None:
-                found.add(doc_id, form[1], form[2], label, form[0])
+        rows = zip(table["doc_id"].astype(str), table["start"].tolist(), table["end"].tolist(), table["label"])
+        for doc_id, group in itertools.groupby(rows, key=lambda row: row[0]):
+            text = texts[doc_id]
+            credits = credit_spans(text)
+            for start, end, label in _joined_particles(text, [row[1:] for row in group]):
+                if _overlaps(credits, start, end):
+                    continue  # a reporter or a dateline's place, not an actor of the story
+                form = _entity_form(text, start, end, label)
+                if form is not None:
+                    found.add(doc_id, form[1], form[2], label, form[0])
     return found
+
+
+# Lower-case words inside a name ("Ursula von der Leyen", "Luiz Inacio Lula da Silva"): the recogniser often ends the
+# name at them ("Ursula von der" PERSON, "Leyen" GPE).
+NAME_PARTICLES = frozenset("von van der den de del della di da dos das du la le bin ibn al el".split())
+_NEXT_NAME_WORD = re.compile(r"[^\S\n]+[A-Z][\w'’-]*\w")
+
+
+def _joined_particles(text: str, entities: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Entities in text order, a person's name cut after a particle ("Ursula von der") joined to the capitalised
+    word after it, which is then no entity of its own ("Leyen")."""
+    joined: list[tuple[int, int, str]] = []
+    for start, end, label in entities:
+        if joined and start < joined[-1][1]:
+            continue  # the rest of the name joined before
+        words = text[start:end].split()
+        if label == "PERSON" and len(words) > 1 and words[-1] in NAME_PARTICLES:
+            after = _NEXT_NAME_WORD.match(text, end)
+            if after:
+                end = after.end()
+        joined.append((start, end, label))
+    return joined
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
 
 
 def _cluster_keys(texts: Mapping[str, str], occurrences: _Occurrences) -> dict[str, str]:
@@ -1300,9 +1334,15 @@ def _link_first_names(singles, people, majority, form, find, union) -> None:
             union(holders.pop(), single)
 
 
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
 def _name_words(form: str) -> list[str]:
-    """The words of a person's name without middle initials ("Donald J. Trump" -> Donald, Trump)."""
-    words = form.split()
+    """The words of a person's name without middle initials and a generational suffix ("Donald J. Trump" ->
+    Donald, Trump; "Charles Elliott Jr." -> Charles, Elliott: "Jr." is nobody's surname)."""
+    words = form.replace(",", " ").split()
+    while len(words) > 2 and words[-1].rstrip(".").casefold() in _NAME_SUFFIXES:
+        words.pop()
     return [w for i, w in enumerate(words) if i in (0, len(words) - 1) or not re.fullmatch(r"[A-Z]\.?", w)]
 
 

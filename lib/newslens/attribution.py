@@ -31,6 +31,9 @@ Method, in order:
   ``MIN_UNATTRIBUTED_WORDS`` words is returned with no source.
 * Headline attributions: a line ending in a dash and a name ("…, - Kallas"), a line opening with a name and a
   colon ("Kallas: …").
+* Credits and page furniture (``newslens.cleaning.credit_spans``, ``furniture_spans``) say nothing: an attribution
+  whose cue lies in one is dropped, a source or content that opens with a dateline starts after it, and a source
+  that is only a dateline ("MACAU (Reuters)") is none.
 * Of attributions whose contents overlap by half or more, one is kept (one with a source first).
 
 Sources are returned as written ("sources", "The Post", "a senior official"); whether one is an actor is decided by
@@ -51,6 +54,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from newslens.cleaning import credit_spans, furniture_spans
 from newslens.text import SentenceMemo, sentence_spans
 
 # Only the tagger and the parser are needed: no entities (half the time of the full pipeline), and the fine-grained
@@ -234,7 +238,33 @@ def _document_attributions(text: str, sentences: Sequence[tuple[int, list[Attrib
                 found.append(attribution)
     found = _with_quotations(text, found)
     found.extend(_headlines(text))
-    return _deduplicated(found)
+    return _deduplicated(_outside_credits(text, found))
+
+
+def _outside_credits(text: str, found: list[Attribution]) -> list[Attribution]:
+    """Attributions without what credits the article or furnishes the page (``newslens.cleaning``): a source or
+    content that opens with a dateline starts after it ("WASHINGTON (AP) — Attorney General Loretta Lynch is
+    reaffirming …"), and a source that is only a dateline is none; one whose cue lies in a credit or a furniture
+    line ("Weather: Paris 9°C") is no one's words."""
+    skipped = credit_spans(text) + furniture_spans(text)
+    if not skipped:
+        return found
+    kept = []
+    for item in found:
+        cue = item.cue_start if item.cue_start is not None else item.content_start
+        if any(start <= cue < end for start, end in skipped):
+            continue
+        for start, end in skipped:
+            if item.source_start is not None and start <= item.source_start and item.source_end <= end:
+                # "MACAU (Reuters) – Top donor Sheldon Adelson said on Friday he met …": the parser's subject
+                # was the dateline; what is said stays, its source unknown
+                item = dataclasses.replace(item, source_start=None, source_end=None, head_start=None, head_end=None)
+            elif item.source_start is not None and start <= item.source_start < end < item.source_end:
+                item = dataclasses.replace(item, source_start=end)
+            if start <= item.content_start < end < item.content_end:
+                item = dataclasses.replace(item, content_start=end)
+        kept.append(item)
+    return kept
 
 
 def _shifted(item: Attribution, offset: int) -> Attribution:

@@ -34,8 +34,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from newslens.cleaning import furniture_spans
 from newslens.corpus import computed_apart, text_chars
-from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, furniture_spans, infer_dates, _published
+from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, infer_dates, _published
 from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
 from newslens.parts import Parts, PartsWriter
 from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
@@ -181,6 +182,8 @@ def _document_events(doc_id: str, text: str, dated: list[Timex], article_source:
         inside = [t for t in dated if start <= t.start and t.end <= end]
         if not inside:
             continue
+        # A sentence that opens with a dateline ("BRUSSELS, Nov 23 (Reuters) - …") starts after it.
+        start = max([start] + [e for s, e in skip if s <= start < e <= min(t.start for t in inside)])
         # The most precise date of the sentence dates it; the first one on a tie.
         timex = max(inside, key=lambda t: (len(t.value), -t.start))
         if not timex.anchored:

@@ -11,6 +11,9 @@ Steps, in order:
 3. Repeated paragraphs: a paragraph whose text (ignoring case and spacing) equals an earlier one in the same document is removed
    (seed 002 repeats most of its body; counting it twice would double every frequency).
 
+Spans that stay in the text but report nothing (``furniture_spans``: shop banners, weather, cookie notices;
+``credit_spans``: datelines, bylines, reporting credits) are found here for the steps that skip them.
+
 The furniture patterns are deliberately narrow (whole lines that match a known shape): a false removal of real
 reporting is worse than a leftover cookie notice, and every removal is listed in the cleaning report.
 """
@@ -126,3 +129,74 @@ def clean_text(raw: str) -> tuple[str, list[Removal]]:
     while kept and kept[-1] == "":
         kept.pop()
     return "\n".join(kept), report
+
+
+# --- page furniture and credits: kept in the text, but neither reports nor mentions ---------------------------------
+
+# Words of a banner, a weather box, a cookie or newsletter notice, not of reporting: "sale", "weather", "forecast",
+# "cookies" and "sponsored" alone are (PolNeAR: "put the Oval Office up for sale", "inhospitable weather", "no one
+# forecast Hurricane Donald", "They're also serving cookies", "a bill sponsored by").
+_FURNITURE_LINE = re.compile(
+    r"\b(?:shop\s+now|% off|discount\s+code|free\s+shipping|promo\s+code|subscribe|newsletter"
+    r"|sign\s+up\s+(?:for|to|here|now)|privacy\s+policy|accept\s+all"
+    r"|(?:black\s+friday|cyber\s+monday|holiday|flash|clearance|summer|winter|spring)\s+sale"
+    r"|(?:use|accept|consent\s+to|agree\s+to)\b.{0,40}\bcookies?|cookies?\b.{0,80}\b(?:policy|settings|consent)"
+    r"|weather\s*:|°\s?[CF])\b|^\W*(?:advertisement|sponsored(?:\s+content)?)\W*$",
+    re.I,
+)
+_LINE = re.compile(r"[^\n]+")
+
+
+def furniture_spans(text: str) -> list[tuple[int, int]]:
+    """Short lines (under 120 characters) that are page furniture: shop banners, weather, cookie and newsletter
+    notices. Neither events, nor evidence of the article's date, nor anyone's words; kept in the text (a line
+    that is not furniture is never removed by a pattern that may be wrong)."""
+    return [line.span() for line in _LINE.finditer(text)
+            if len(line.group()) < 120 and _FURNITURE_LINE.search(line.group())]
+
+
+_CREDIT_MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?")
+# "WASHINGTON (AP) —", "MONTEVIDEO, Uruguay (AFP) —", "BRUSSELS, Nov 23 (Reuters) -", "Dec 29 (Reuters) -",
+# "(CNN) —": the place in capitals and/or the wire service in brackets, then a dash, at the start of a line.
+_DATELINE = re.compile(
+    r"^[ \t]*(?:(?P<place>[A-Z][A-Z.'’ -]*[A-Z.](?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?)\s*,?\s*)?"
+    rf"(?:(?:{_CREDIT_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_CREDIT_MONTH})(?:,?\s+\d{{4}})?\s*)?"
+    r"(?:\s*(?P<agency>\([A-Z][\w .&/-]{0,30}\))\s*|\s+)[—–-]{1,2}[ \t]*",
+    re.MULTILINE,
+)
+# "(Reporting by A in Washington; Editing by B)", "Additional reporting by C", "Writing by D".
+_CREDIT_ROLES = r"(?:additional\s+)?(?:reporting|writing|editing|compiled|produced|research|graphics)\s+by\b"
+_CREDIT_BRACKET = re.compile(rf"\((?:[^()\n]{{0,200}}?;\s*)?{_CREDIT_ROLES}[^()\n]{{0,400}}\)", re.IGNORECASE)
+_CREDIT_LINE = re.compile(rf"^[ \t]*{_CREDIT_ROLES}.{{0,300}}$", re.IGNORECASE | re.MULTILINE)
+# "Samantha Lachman contributed reporting from Charleston.", "Jane Roe contributed to this report."
+_CONTRIBUTED = re.compile(r"[^\s.][^.\n]{0,120}\bcontributed\s+(?:reporting|to\s+(?:this|the)\s+(?:report|story|article))"
+                          r"\b[^.\n]{0,120}\.?")
+# "By Sylvie Corbet | Associated Press", "By Jane Roe and John Doe, Reuters": a short line of names after "By"
+# ("By Monday morning, the talks …" is reporting: one capitalised word, then lower case).
+_BYLINE = re.compile(
+    r"^[ \t]*By\s+[A-Z][\w.'’-]+(?:\s+(?:(?:van|von|de|der|da|del|di|du|la|le|bin|al)\s+)*[A-Z][\w.'’-]+)+"
+    r"(?:(?:\s*,\s*|\s+and\s+)[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)+)*[ \t]*(?:[|,/–—-].{0,60})?$",
+    re.MULTILINE,
+)
+CREDIT_LINES = 5  # datelines and bylines are looked for in the first lines only
+
+
+def credit_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that credit the article rather than report: a dateline's place and wire service
+    ("WASHINGTON (AP) —"), bylines ("By Sylvie Corbet | Associated Press"), reporting and editing credits
+    ("(Reporting by …; Editing by …)", "… contributed reporting."). They stay in the text — the dateline is
+    evidence of the article's date — but the names in them are nobody's mention: the reporter is not an actor of
+    the story, nor is the capital a dateline names.
+
+    Returns
+    -------
+    list of (start, end), in text order; they may overlap.
+    """
+    head_end = 0
+    for _ in range(CREDIT_LINES):
+        newline = text.find("\n", head_end)
+        head_end = len(text) if newline < 0 else newline + 1
+    spans = [m.span() for pattern in (_DATELINE, _BYLINE) for m in pattern.finditer(text, 0, head_end)
+             if m["place" if pattern is _DATELINE else 0] or pattern is _DATELINE and m["agency"]]
+    spans += [m.span() for pattern in (_CREDIT_BRACKET, _CREDIT_LINE, _CONTRIBUTED) for m in pattern.finditer(text)]
+    return sorted(spans)

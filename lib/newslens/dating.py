@@ -3,7 +3,6 @@
 Public surface:
     Stamp, find_stamps(text)              datelines, bylines, "Published/Updated" lines, date-only header lines,
                                           signatures of embedded posts
-    furniture_spans(text)                 lines of page furniture (shop banners, weather, cookie notices)
     article_clues(text, guess), combine(clues), YearGuess, rough_year, corpus_years   the steps, for inspection
     corpus_window(days)                   the fallback window of articles without evidence
     infer_dates(documents) -> DataFrame   doc_id, anchor, earliest, latest, source, confidence, evidence
@@ -54,6 +53,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from newslens.cleaning import furniture_spans
 from newslens.corpus import DocumentTexts
 from newslens.text import ABBREVIATIONS, word_forms
 from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes, find_timexes_many
@@ -90,6 +90,7 @@ _DATELINE = re.compile(
 _DATELINE_DATE_FIRST = re.compile(
     rf"^(?P<date>(?:{_MONTH})\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTH}))\s*\([A-Z][\w .&-]{{1,30}}\)\s*[-—–]"
 )
+_WIRE_TAIL = re.compile(r"(?:\s*\([A-Z][\w .&/-]{1,30}\))?(?:\s*[-—–:]+)?[ \t]*")
 # "— Paul Ryan (@SpeakerRyan) July 5, 2016": the signature of an embedded social-media post, posted before the article.
 _EMBEDDED = re.compile(r"\(@\w{1,15}\)\s*$")
 # Embedded posts in the markup of a page ("<tweet id=... datetime=...>", "<blockquote class="twitter-tweet">") and
@@ -104,11 +105,6 @@ SNOWFLAKE_MIN = 10 ** 15  # older, sequential ids stayed below 3 * 10**10; large
 _STAMP_WORDS = re.compile(
     r"^\W{0,3}(?P<word>(?:first\s+)?published|posted|(?:last\s+)?updated|last\s+modified|date|by\s+[A-Z][\w.'’-]+"
     r"(?:\s+[A-Z][\w.'’-]+){0,3})\b\s*(?:on|at)?\s*[:|,–—-]?\s*",
-    re.I,
-)
-_FURNITURE = re.compile(
-    r"\b(?:sale|shop\s+now|% off|discount|free\s+shipping|promo\s+code|subscribe|newsletter|sign\s+up|cookies?"
-    r"|privacy\s+policy|accept\s+all|weather|forecast|°\s?[CF]\b|humidity|advertisement|sponsored)\b",
     re.I,
 )
 _WORDS = re.compile(r"[A-Za-z]+")
@@ -138,14 +134,12 @@ def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
             date_end = start + dateline.end("date")
             timex = next((t for t in inside if t.start <= date_end <= t.end + 1), None)
             if timex:
-                stamps.append(Stamp(start, timex.end, "dateline", timex.value[:10], text[start:timex.end]))
+                tail = _WIRE_TAIL.match(text, timex.end).end()  # "(Reuters) -": the stamp, not the report
+                stamps.append(Stamp(start, tail, "dateline", timex.value[:10], text[start:timex.end]))
                 continue
         words = _STAMP_WORDS.match(body)
         if inside and words and len(body) < 160 and inside[0].start - start <= words.end() + 40:
-            word = words["word"].lower()
-            kind = ("updated" if "updated" in word or "modified" in word
-                    else "byline" if word.startswith("by") else "published")
-            stamps.append(Stamp(start, inside[0].end, kind, inside[0].value[:10], text[start:inside[0].end]))
+            stamps += _stamp_line(text, start, words["word"], inside)
         elif inside and len(body) < 80 and _only_date(body, [t for t in timexes if start <= t.start and t.end <= end],
                                                       start):
             # At the top a date alone is the page's header or timestamp; further down it is a print or update
@@ -157,6 +151,25 @@ def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
             stamps.append(Stamp(handle.start(), t.end, "embedded post", t.value[:10], text[handle.start():t.end]))
     stamps += _post_markup(text)
     return sorted(stamps, key=lambda s: s.start)
+
+
+_UPDATED = re.compile(r"\b(?:updated|modified)\b", re.I)
+
+
+def _stamp_line(text: str, start: int, word: str, dates: list[Timex]) -> list[Stamp]:
+    """The stamps of a "Published/Updated/Posted/By … DATE" line (``word`` is what opens it): every date of the
+    line, not only the first ("Published 4:37 PM EST, Nov. 27, 2026 | Updated 6:02 PM EST, Nov. 27, 2026"); a
+    date after "updated" or "modified" is an update, the others take the kind of the line's opening word."""
+    word = word.lower()
+    kind = "updated" if _UPDATED.search(word) else "byline" if word.startswith("by") else "published"
+    stamps, begin = [], start
+    for date in dates:
+        while begin < date.start and text[begin] in " \t|·•/,;–—-":  # the separator before the next stamp
+            begin += 1
+        date_kind = "updated" if _UPDATED.search(text, begin, date.start) else kind
+        stamps.append(Stamp(begin, date.end, date_kind, date.value[:10], text[begin:date.end]))
+        begin = date.end
+    return stamps
 
 
 def _post_markup(text: str) -> list[Stamp]:
@@ -182,13 +195,6 @@ def _post_markup(text: str) -> list[Stamp]:
         if value:
             stamps.append(Stamp(m.start(), m.end(), "embedded post", value, f"{how} of a post: {value}"))
     return stamps
-
-
-def furniture_spans(text: str) -> list[tuple[int, int]]:
-    """Short lines (under 120 characters) that are page furniture: shop banners, weather, cookie and newsletter
-    notices. Neither events nor evidence of the article's date."""
-    return [line.span() for line in _LINE.finditer(text)
-            if len(line.group()) < 120 and _FURNITURE.search(line.group())]
 
 
 # --- clues ------------------------------------------------------------------------------------------------------------

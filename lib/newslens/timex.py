@@ -835,7 +835,9 @@ def _clock_value(m, ctx, clock: str):
         day = (anchor + dt.timedelta(days=offset)).isoformat() if anchor else "XXXX-XX-XX"
     elif m["dmonth"]:
         month, dayn = _month(m["dmonth"]), _ordinal(m["dday"])
-        if anchor and _safe_date(anchor.year, month, dayn):
+        if m["dyear"] and _safe_date(int(m["dyear"]), month, dayn):  # "4:37 PM EST, November 27, 2026"
+            day = _safe_date(int(m["dyear"]), month, dayn).isoformat()
+        elif anchor and _safe_date(anchor.year, month, dayn):
             cands = [d for y in (anchor.year - 1, anchor.year, anchor.year + 1) if (d := _safe_date(y, month, dayn))]
             day = _pick_date(cands, anchor, _direction(ctx.text, m.start(), m.end())).isoformat()
         else:
@@ -989,9 +991,9 @@ _RULE_TABLE = [
     (_PLURAL_UNITS, r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bwithin\s)|(?<=\bafter\s)|(?<=\bover\s))(?:the\s+)?(?:(?:past|last|next|coming|previous|following)\s+)?(?P<unit>minutes|hours|days|weeks|months|years|decades|centuries)\b", _r_vague_duration),
     (_PLURAL_UNITS, r"(?:the\s+)?(?:coming|next|past|last|previous|following)\s+(?P<unit>minutes|hours|days|weeks|months|years|decades)\b", _r_vague_duration),
     ("every each per daily weekly monthly yearly annually quarterly hourly nightly", rf"(?:every|each|per)\s+(?:(?P<other>other|second)\s+)?(?:(?P<num>{_NUM})\s+)?(?P<unit>{_UNIT})\b|(?:on\s+)?an?\s+(?:almost\s+|nearly\s+)?(?:daily|weekly|monthly|yearly|annual|quarterly|hourly|nightly)\s+basis|(?<!-)\b(?:daily|weekly|monthly|yearly|annually|hourly|nightly)\b(?!-)|quarterly(?!-|\s+[a-z])", _r_set),
-    ("m am pm", rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[01]?\d)(?:[:.](?P<mi>[0-5]\d))?\s*(?P<ampm>[ap]\.\s?m\.|[ap]m\b|[ap]\.m\b)(?:\s+(?:[A-Z]{{2,4}}T|GMT|UTC)\b)?(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
-    (_TIME_ZONES, rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?P<ampm>)\s*(?:GMT|UTC|[A-Z]{{2,4}}T)\b(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
-    ("noon midnight", rf"(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tomorrow|yesterday)\s+(?:at\s+)?)?\b(?P<noon>noon|midnight)\b(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})))?(?:\s+(?P<dwday2>{_WEEKDAY}))?", _r_noon_any),
+    ("m am pm", rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[01]?\d)(?:[:.](?P<mi>[0-5]\d))?\s*(?P<ampm>[ap]\.\s?m\.|[ap]m\b|[ap]\.m\b)(?:\s+(?:[A-Z]{{2,4}}T|[ECMP]T|GMT|UTC)\b)?(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
+    (_TIME_ZONES, rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?P<ampm>)\s*(?:GMT|UTC|[A-Z]{{2,4}}T)\b(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
+    ("noon midnight", rf"(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tomorrow|yesterday)\s+(?:at\s+)?)?\b(?P<noon>noon|midnight)\b(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:\s+(?P<dwday2>{_WEEKDAY}))?", _r_noon_any),
     ("now currently nowadays days present presently recently lately past future term recent",
      rf"(?<![\w-])(?P<ref>{_REF_WORDS})\b(?!-)", _r_ref),
 ]
