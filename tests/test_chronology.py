@@ -221,6 +221,24 @@ def test_same_event_from_two_articles_is_merged_with_actors():
     assert table.equals(events(docs, article_dates(docs), mentions))
 
 
+def test_mentions_in_parts_give_the_events_of_the_whole_table():
+    from newslens.parts import PartsWriter
+
+    texts = {"a": "On 3 May 2024, Tallinn and Riga signed a rail deal.", "b": "Riga said on 4 May 2024 it was glad.",
+             "c": "On 5 May 2024, nothing happened.", "d": "On 6 May 2024, Vilnius and Tallinn met."}
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in texts.items()])
+    rows = [{"doc_id": k, "actor": name, "start": t.index(name), "end": t.index(name) + len(name)}
+            for k, t in texts.items() for name in ("Tallinn", "Riga", "Vilnius") if name in t]
+    whole = pd.DataFrame(rows).sort_values(["doc_id", "start"], ignore_index=True)
+    writer = PartsWriter(whole.iloc[:0])
+    writer.add(whole[whole.doc_id == "a"])  # a part per run of documents; "c" has no mention at all
+    writer.add(whole[whole.doc_id.isin(["b", "d"])])
+    dates = article_dates(docs)
+    table = events(docs, dates, writer.done())
+    assert table.equals(events(docs, dates, whole))
+    assert list(table.actors) == [["Riga", "Tallinn"], ["Riga"], [], ["Tallinn", "Vilnius"]]
+
+
 # --- events as dated clauses, merged across articles (sentences written for these tests) -------------------------
 
 def _mentions(doc_id: str, text: str, *names: str) -> list[dict]:

@@ -178,7 +178,7 @@ def test_1_a_typo_in_actors_to_show_fails_the_notebook_naming_it(tmp_path):
     assert result.returncode == 1
     assert re.search(r"03_chronology\.ipynb: cell \[\d+\] `from pathlib import Path` failed: ParameterError: "
                      r"parameter 'actors_to_show': 'Vladimir Putn' \(did you mean 'Vladimir Putin'\?\) not among "
-                     r"the actors of the registry: Alexander Lukashenko, Andriy Yermak, ", result.stderr), result.stderr
+                     r"the actors: Alexander Lukashenko, Andriy Yermak, ", result.stderr), result.stderr
     assert not (tmp_path / "out" / "03_chronology").exists()
 
 

@@ -92,6 +92,35 @@ def test_cached_tables_computes_once_and_honours_the_check(tmp_path):
     assert cached_tables(None, "t", KEY, compute)[1] == {"n": 3}  # no cache folder: always computed
 
 
+_COMPUTE_ONCE = """
+import sys, time
+import pandas as pd
+from newslens.cache import cached_tables
+
+def compute():
+    with open(sys.argv[2], "a") as log:
+        log.write("computed\\n")
+    time.sleep(2)  # long enough for the other process to ask meanwhile
+    return {"t": pd.DataFrame({"x": [1, 2]})}, {"by": sys.argv[3]}
+
+tables, values = cached_tables(sys.argv[1], "t", {"k": 1}, compute)
+print(values["by"], list(tables["t"]["x"]))
+"""
+
+
+def test_an_entry_asked_for_by_two_processes_at_once_is_computed_once(tmp_path):
+    import subprocess
+    import sys
+
+    log = tmp_path / "log"
+    runs = [subprocess.Popen([sys.executable, "-c", _COMPUTE_ONCE, str(tmp_path / "cache"), str(log), name],
+                             stdout=subprocess.PIPE, text=True) for name in ("first", "second")]
+    outputs = [run.communicate(timeout=60)[0].split("\n")[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert log.read_text() == "computed\n"  # the other process waited and read the stored entry
+    assert outputs[0] == outputs[1] and outputs[0] in ("first [1, 2]", "second [1, 2]")
+
+
 def test_an_entry_that_cannot_be_read_back_is_computed_again(tmp_path, monkeypatch):
     # The computed tables are dropped once stored (not kept beside their copy read back); if the entry then cannot
     # be read, they are computed again rather than lost.

@@ -41,6 +41,7 @@ manifest, and a part that cannot be read later raises an error naming the file.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -385,6 +386,29 @@ class TableCache:
         shutil.rmtree(self.folder, ignore_errors=True)
         return None
 
+    @contextlib.contextmanager
+    def computing(self) -> Iterator[None]:
+        """Held while this entry is computed: another process asking for the same entry waits here, then reads
+        what this one stored, instead of computing it too (the notebooks of a batch run start together and ask for
+        the same corpus-level tables). An exclusive lock on a file beside the entry (``flock``: the system releases
+        it if the process dies); where there is no such lock (Windows, some network file systems) nothing waits."""
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            yield
+            return
+        with open(self.folder.with_name(f"{self.folder.name}.lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            except OSError:  # a file system without locks
+                yield
+                return
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def scratch(self) -> Path:
         """A new empty folder beside the entry (same file system) for tables written part by part while they are
         computed; ``put`` moves them into the entry. The caller deletes it."""
@@ -451,7 +475,8 @@ def _stored_parts(path: Path, dtypes: dict[str, str], rows: int, fingerprint: st
 def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict, compute: Callable[..., tuple[dict, dict]],
                   check: Callable[[dict, dict], bool] | None = None, parted: bool = False) -> tuple[dict, dict]:
     """``compute()`` (tables and JSON values), read from the ``TableCache`` entry of ``key`` when there is a usable
-    one, else computed and stored. What is returned after computing is read back from the cache, so a first run
+    one, else computed and stored; while one process computes an entry, another asking for it waits and reads it
+    (``TableCache.computing``). What is returned after computing is read back from the cache, so a first run
     and a rerun see the very same tables (dtypes included). Without ``cache_dir``: ``compute()``.
 
     With ``parted``, ``compute(folder)`` is given a folder for the tables it writes part by part (``PartsWriter``;
@@ -465,13 +490,17 @@ def cached_tables(cache_dir: str | Path | None, namespace: str, key: dict, compu
     found = cache.get(check)
     if found is not None:
         return found
-    scratch = cache.scratch() if parted else None
-    try:
-        tables, values = run(scratch)
-        cache.put(tables, values)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+    with cache.computing():
+        found = cache.get(check)  # computed by another process while this one waited
+        if found is not None:
+            return found
+        scratch = cache.scratch() if parted else None
+        try:
+            tables, values = run(scratch)
+            cache.put(tables, values)
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
     del tables  # read back instead: the computed tables and their copy would be in memory together
     release_free_memory()  # computing a corpus-level table frees as much as it keeps
     found = cache.get()

@@ -5,11 +5,11 @@ Public surface:
                                                             evidence
     timex_table(documents, anchors, cache_dir=None) -> DataFrame   every time expression, resolved against its
                                                                    article's anchor
-    actor_mentions(documents, registry, cache_dir=None) -> DataFrame   ``actors.find_mentions``, cached
-    events(documents, anchors, actor_mentions=None, timexes=None, cache_dir=None) -> DataFrame
+    events(documents, anchors, actor_mentions=None, timexes=None, cache_dir=None) -> DataFrame   with the actors
+                                                            of ``actor_mentions`` (``actors.actor_tables``'s mentions)
 
 With ``cache_dir`` (``newslens.cache``) the time expressions are kept per document (text and anchor), and the
-article dates, mentions and events per corpus (keyed by the documents, the tables they are computed from and the
+article dates and events per corpus (keyed by the documents, the tables they are computed from and the
 code version): a rerun that changes only which events are shown does no document-level work.
 
 Publication dates come from metadata when there is any, else from the text (``newslens.dating``: datelines and
@@ -24,8 +24,8 @@ from __future__ import annotations
 import json
 import re
 import sys
+from array import array
 from collections import Counter
-from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -38,7 +38,7 @@ from newslens.cleaning import furniture_spans
 from newslens.corpus import computed_apart, text_chars
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, infer_dates, _published
 from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
-from newslens.parts import Parts, PartsWriter
+from newslens.parts import Parts, PartsWriter, frames_of
 from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
 from newslens.text import SPLIT_PARALLEL_CHARS, import_nltk, line_sentence_spans
 from newslens.timex import Timex, find_timexes, timex_rows
@@ -260,7 +260,7 @@ class _MonthIndex:
             yield from (self.rows[month][p] for p in sorted(p for p, n in shared.items() if n >= MERGE_SHARED))
 
 
-def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None = None,
+def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | Parts | None = None,
            timexes: pd.DataFrame | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Every clause with a DATE resolved to at least a year, one row per event (``EVENT_COLUMNS``); the same event
     told by several articles is merged into one row listing all ``sources`` and their number ``n_sources``.
@@ -293,7 +293,7 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
 EVENTS_APART_CHARS = 5_000_000
 
 
-def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | None,
+def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | Parts | None,
             timexes: pd.DataFrame | None, cache_dir: str | Path | None = None, folder: Path | None = None) -> Parts:
     """``events`` without the corpus-level cache, one part per year:
     each article's dated clauses (read from the per-document cache where there), then merged (in a process of its
@@ -303,18 +303,13 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
     ordered = _by_doc_id(documents)
     doc_ids, texts = ordered["doc_id"].tolist(), ordered["text"].array  # Arrow strings: indexing gives one str
     dated_of = _dated_expressions(doc_ids, texts, info, timexes)
-    # Grouped once: filtering the mention table per document is quadratic on a large corpus.
-    mentions_by_doc: dict[str, list] = {}
-    if actor_mentions is not None and len(actor_mentions):
-        for doc_id, actor, s, e in zip(actor_mentions["doc_id"], actor_mentions["actor"], actor_mentions["start"],
-                                       actor_mentions["end"]):
-            mentions_by_doc.setdefault(doc_id, []).append((actor, int(s), int(e)))
+    mentions_of = _MentionIndex(actor_mentions)
 
     def document_input(position: int) -> tuple[str, list[Timex], str, list]:
         # Built when needed, one document at a time: the texts of 100,000 articles as Python strings cost 0.4 GB.
         doc_id, text = doc_ids[position], texts[position]
         return (text if isinstance(text, str) else "", dated_of.get(doc_id, []), info.get(doc_id, ("", "undated"))[1],
-                mentions_by_doc.get(doc_id, []))
+                mentions_of.get(doc_id))
 
     out = folder / "events.parquet" if folder else None
     spool = folder / "event-rows.arrow" if folder else None
@@ -369,6 +364,36 @@ def _dated_expressions(doc_ids: list[str], texts: Sequence, info: dict[str, tupl
                                                  _published(info.get(doc_id, ("", ""))[0])) if _datable(t)]
                 for doc_id, text in zip(doc_ids, texts)}
     return _DatedExpressions(timexes)
+
+
+class _MentionIndex:
+    """The (actor, start, end) of each document's mentions (``get``), from a mention table (a DataFrame, or
+    ``Parts`` read one part at a time; each document's rows together, in text order, as ``find_mentions`` gives
+    them), kept as three arrays of 32-bit integers: 8.5 million mentions of 100,000 articles as Python tuples would
+    take about 0.7 GB, as arrays 0.1 GB. Grouped once: filtering the table per document is quadratic."""
+
+    def __init__(self, mentions: pd.DataFrame | Parts | None):
+        self._bounds: dict[str, tuple[int, int]] = {}
+        self._columns = (array("i"), array("i"), array("i"))  # actor (a place in _actors), start, end
+        codes: dict[str, int] = {}
+        for part in frames_of(mentions, ["doc_id", "actor", "start", "end"]) if mentions is not None else ():
+            if not len(part):
+                continue
+            doc_ids = part["doc_id"].astype(str).to_numpy(dtype=object)
+            firsts = np.r_[0, np.flatnonzero(doc_ids[1:] != doc_ids[:-1]) + 1]
+            stops = np.r_[firsts[1:], len(doc_ids)]
+            offset = len(self._columns[0])
+            self._bounds.update(zip(doc_ids[firsts].tolist(), zip((firsts + offset).tolist(),
+                                                                  (stops + offset).tolist())))
+            actor = [codes.setdefault(name, len(codes)) for name in part["actor"].astype(str).tolist()]
+            for column, values in zip(self._columns, (actor, part["start"], part["end"])):
+                column.frombytes(np.asarray(values, dtype=np.int32).tobytes())
+        self._actors = list(codes)
+
+    def get(self, doc_id: str) -> list[tuple[str, int, int]]:
+        first, stop = self._bounds.get(doc_id, (0, 0))
+        actors, starts, ends = (column[first:stop] for column in self._columns)
+        return [(self._actors[a], s, e) for a, s, e in zip(actors, starts, ends)]
 
 
 class _DatedExpressions:
@@ -533,30 +558,3 @@ def _datable(t: Timex) -> bool:
     if t.type == "DATE":
         return bool(RESOLVED_DATE.match(t.value))
     return t.type == "TIME" and bool(re.match(r"^\d{4}-\d\d-\d\dT", t.value)) and bool(_CLOCK.sub("", t.text))
-
-
-def actor_mentions(documents: pd.DataFrame, registry: Sequence, cache_dir: str | Path | None = None) -> pd.DataFrame:
-    """``newslens.actors.find_mentions(documents, registry)``, read from the cache when the same documents,
-    registry and code made it before.
-
-    Parameters
-    ----------
-    documents : DataFrame
-        Columns ``doc_id`` and ``text``.
-    registry : sequence of newslens.actors.Actor
-    cache_dir : path, optional
-        Cache folder (``newslens.cache``); None: computed.
-
-    Returns
-    -------
-    DataFrame
-        As ``find_mentions``.
-    """
-    from newslens import actors
-    from newslens.cache import cached_tables, code_version, documents_key
-
-    key = {"documents": documents_key(documents), "registry": [asdict(a) for a in registry],
-           "code": code_version()} if cache_dir else {}
-    tables, _ = cached_tables(cache_dir, "chronology-mentions", key,
-                              lambda: ({"mentions": actors.find_mentions(documents, registry)}, {}))
-    return tables["mentions"]
