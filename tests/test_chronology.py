@@ -236,6 +236,7 @@ def test_mentions_in_parts_give_the_events_of_the_whole_table():
     dates = article_dates(docs)
     table = events(docs, dates, writer.done())
     assert table.equals(events(docs, dates, whole))
+    assert table.equals(events(docs, dates, whole.iloc[::-1]))  # a table in any order
     assert list(table.actors) == [["Riga", "Tallinn"], ["Riga"], [], ["Tallinn", "Vilnius"]]
 
 

@@ -368,7 +368,7 @@ def _dated_expressions(doc_ids: list[str], texts: Sequence, info: dict[str, tupl
 
 class _MentionIndex:
     """The (actor, start, end) of each document's mentions (``get``), from a mention table (a DataFrame, or
-    ``Parts`` read one part at a time; each document's rows together, in text order, as ``find_mentions`` gives
+    ``Parts`` read one part at a time, each part the rows of whole documents, as ``actors.actor_tables`` makes
     them), kept as three arrays of 32-bit integers: 8.5 million mentions of 100,000 articles as Python tuples would
     take about 0.7 GB, as arrays 0.1 GB. Grouped once: filtering the table per document is quadratic."""
 
@@ -381,6 +381,10 @@ class _MentionIndex:
                 continue
             doc_ids = part["doc_id"].astype(str).to_numpy(dtype=object)
             firsts = np.r_[0, np.flatnonzero(doc_ids[1:] != doc_ids[:-1]) + 1]
+            if len(firsts) != len(set(doc_ids[firsts].tolist())):  # a document's rows apart: put them together
+                part = part.iloc[np.argsort(doc_ids, kind="stable")]
+                doc_ids = part["doc_id"].astype(str).to_numpy(dtype=object)
+                firsts = np.r_[0, np.flatnonzero(doc_ids[1:] != doc_ids[:-1]) + 1]
             stops = np.r_[firsts[1:], len(doc_ids)]
             offset = len(self._columns[0])
             self._bounds.update(zip(doc_ids[firsts].tolist(), zip((firsts + offset).tolist(),
