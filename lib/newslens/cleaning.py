@@ -168,9 +168,10 @@ _DATELINE = re.compile(
 _CREDIT_ROLES = r"(?:additional\s+)?(?:reporting|writing|editing|compiled|produced|research|graphics)\s+by\b"
 _CREDIT_BRACKET = re.compile(rf"\((?:[^()\n]{{0,200}}?;\s*)?{_CREDIT_ROLES}[^()\n]{{0,400}}\)", re.IGNORECASE)
 _CREDIT_LINE = re.compile(rf"^[ \t]*{_CREDIT_ROLES}.{{0,300}}$", re.IGNORECASE | re.MULTILINE)
-# "Samantha Lachman contributed reporting from Charleston.", "Jane Roe contributed to this report."
-_CONTRIBUTED = re.compile(r"[^\s.][^.\n]{0,120}\bcontributed\s+(?:reporting|to\s+(?:this|the)\s+(?:report|story|article))"
-                          r"\b[^.\n]{0,120}\.?")
+# "Samantha Lachman contributed reporting from Charleston.", "Jane Roe contributed to this report.": the sentence
+# around the phrase (found by the phrase: a pattern that starts anywhere would be tried at every character).
+_CONTRIBUTED = re.compile(r"\bcontributed\s+(?:reporting|to\s+(?:this|the)\s+(?:report|story|article))\b")
+_CREDIT_SENTENCE = 120  # characters a credit sentence reaches on either side of the phrase
 # "By Sylvie Corbet | Associated Press", "By Jane Roe and John Doe, Reuters": a short line of names after "By"
 # ("By Monday morning, the talks …" is reporting: one capitalised word, then lower case).
 _BYLINE = re.compile(
@@ -198,5 +199,17 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
         head_end = len(text) if newline < 0 else newline + 1
     spans = [m.span() for pattern in (_DATELINE, _BYLINE) for m in pattern.finditer(text, 0, head_end)
              if m["place" if pattern is _DATELINE else 0] or pattern is _DATELINE and m["agency"]]
-    spans += [m.span() for pattern in (_CREDIT_BRACKET, _CREDIT_LINE, _CONTRIBUTED) for m in pattern.finditer(text)]
+    spans += [m.span() for pattern in (_CREDIT_BRACKET, _CREDIT_LINE) for m in pattern.finditer(text)]
+    spans += [_sentence_around(text, *m.span()) for m in _CONTRIBUTED.finditer(text)]
     return sorted(spans)
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence holding [start, end): from after the last full stop or line end before it to the first full stop
+    (included) or line end after it, at most ``_CREDIT_SENTENCE`` characters either side."""
+    low = max(text.rfind(".", 0, start), text.rfind("\n", 0, start), start - _CREDIT_SENTENCE - 1) + 1
+    while low < start and text[low].isspace():
+        low += 1
+    stops = [i for i in (text.find(".", end), text.find("\n", end)) if i >= 0]
+    high = min([*stops, len(text), end + _CREDIT_SENTENCE])
+    return low, high + (high < len(text) and text[high] == ".")
