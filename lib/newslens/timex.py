@@ -1174,7 +1174,7 @@ def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_di
 
     from newslens import timex
     from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version, text_key
-    from newslens.memory import dropping
+    from newslens.memory import dropping, release_free_memory
 
     cache = DocumentCache(cache_dir, "timexes", source_version(timex), _CACHED_FIELDS) if cache_dir else None
     keys = [text_key(f"{anchor.isoformat() if anchor else ''}\0{text_key(text)}")
@@ -1205,6 +1205,10 @@ def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_di
         # articles, and again in each copy.
         frames.append(rows.iloc[np.repeat(np.arange(len(rows)), repeats)][list(_CACHED_FIELDS)].astype(_ROW_DTYPES)
                       .assign(item=flat[np.repeat(offsets[key_index], repeats) + within]))
+    # Each group's rows were copied into ``frames``: the heap they were read into is given back before the table is
+    # made, and again as each column is taken out of the groups (kept, they held the time-expression step of 100,000
+    # articles at 566–604 MB against 423 MB given back).
+    release_free_memory()
     columns = ["item", *_CACHED_FIELDS]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "item" else _ROW_DTYPES[c]) for c in columns})
@@ -1215,4 +1219,5 @@ def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_di
     for column in columns:
         table[column] = pd.concat([frame.pop(column) for frame in frames], ignore_index=True).take(order) \
             .reset_index(drop=True)
+        release_free_memory()
     return pd.DataFrame(table)
