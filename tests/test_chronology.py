@@ -403,3 +403,54 @@ def test_dated_expressions_of_a_document_from_its_rows_of_the_timex_table():
     assert np.array_equal(year == year[0], [True, True, False, False, False, False])
     assert len(set(year[2:].tolist())) == 1
 
+
+
+def _inferred(doc_id: str, anchor: str, earliest: str, latest: str, source: str = "inferred") -> dict:
+    return {"doc_id": doc_id, "anchor": anchor, "earliest": earliest, "latest": latest, "source": source,
+            "confidence": 0.6, "evidence": "written for the test"}
+
+
+def test_relative_expressions_are_resolved_over_an_inferred_interval():
+    from newslens.chronology import timex_table
+
+    # 3 December 2026 is a Thursday.
+    texts = {
+        "open": "The ministers met on Friday. The accord was signed on 3 December.",  # on or after a day: open
+        "week": "Talks resumed yesterday. Last year the talks failed.",  # within 3-9 December 2026
+        "cross": "The vote was held on Monday.",  # within 29 December 2026 - 6 January 2027
+        "stated": "BRUSSELS, Dec 3 - Talks resumed on Monday.",  # a dateline: a day's slack each way
+        "meta": "The ministers met on Friday.",  # a published date from the metadata (a Wednesday)
+    }
+    docs = pd.DataFrame({"doc_id": list(texts), "text": list(texts.values())}).sort_values("doc_id")
+    anchors = pd.DataFrame([
+        _inferred("open", "2026-12-03", "2025-12-03", ""), _inferred("week", "2026-12-09", "2026-12-03", "2026-12-09"),
+        _inferred("cross", "2027-01-06", "2026-12-29", "2027-01-06"),
+        _inferred("stated", "2026-12-03", "2026-12-02", "2026-12-04"),
+        _inferred("meta", "2026-12-09", "2026-12-09", "2026-12-09", source="metadata")], columns=ARTICLE_COLUMNS)
+    table = timex_table(docs, anchors)
+    values = {(r.doc_id, r.text): r.value for r in table.itertuples()}
+    assert values == {
+        # The Friday before the day of writing: any Friday from 27 November on; the named day keeps the anchor's year.
+        ("open", "Friday"): "XXXX-WXX-5", ("open", "3 December"): "2026-12-03",
+        # Yesterday: 2 December if written on the 3rd, 8 December if on the 9th: December 2026. Last year: 2025.
+        ("week", "yesterday"): "2026-12", ("week", "Last year"): "2025",
+        # Monday 28 December 2026 or Monday 4 January 2027: no day, month or year in common.
+        ("cross", "Monday"): "XXXX-WXX-1",
+        # Counted from the stated day (the Monday before Thursday 3 December) and from the published date.
+        ("stated", "Dec 3"): "2026-12-03", ("stated", "Monday"): "2026-11-30", ("meta", "Friday"): "2026-12-04",
+    }
+    found = events(docs, anchors)
+    assert sorted(zip(found["date"], found["doc_id"])) == [
+        ("2025", "week"), ("2026-11-30", "stated"), ("2026-12", "week"), ("2026-12-03", "open"),
+        ("2026-12-04", "meta")]
+
+
+def test_two_resolutions_agree_on_their_common_day_month_or_year():
+    from newslens.chronology import _agreed
+
+    assert _agreed("2015-11-20", "2015-11-20") == "2015-11-20"
+    assert _agreed("2015-11-20", "2015-11-27") == "2015-11"
+    assert _agreed("2015-11-20", "2015-12-04") == "2015"
+    assert _agreed("2015-W47", "2015-W49") == "2015"  # never the "2015-W4" their characters share
+    assert _agreed("2015-12-31", "2016-01-01") == ""
+    assert _agreed("2015-11-20", "") == ""
