@@ -80,7 +80,8 @@ def _precision(value: str) -> str:
 
 def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Every time expression of every article, resolved against the article's ``anchor`` (from ``article_dates``;
-    none for an undated article), sorted by doc_id and offset. With ``cache_dir``: each article's expressions are
+    none for an undated article) — over the article's interval when its date is inferred and not a stated day
+    (``_resolved_over_intervals``) — sorted by doc_id and offset. With ``cache_dir``: each article's expressions are
     read from the cache when its text and anchor were tagged before (``timex.find_timexes_many``)."""
     anchor_of = dict(zip(anchors["doc_id"], anchors["anchor"])) if len(anchors) else {}
     ordered = _by_doc_id(documents)
