@@ -288,13 +288,41 @@ def test_metadata_missing_file_and_bad_dates(tmp_path):
     with pytest.warns(CorpusWarning) as caught:
         corpus = newslens.load_corpus(tmp_path)
     assert [str(w.message) for w in caught] == [
-        "metadata.csv line 3: published date '2025-13-45' is not a valid YYYY-MM-DD date; left empty (repaired)",
+        "metadata.csv line 3: published date '2025-13-45' is not a valid date: write it as YYYY-MM-DD; left empty "
+        "(repaired)",
         "metadata.csv line 4: names 'ghost.txt', which is not a .txt document of the corpus (ignored)",
-        "metadata.csv line 5: published date 'last Tuesday' is not a valid YYYY-MM-DD date; left empty (repaired)",
+        "metadata.csv line 5: published date 'last Tuesday' is not a valid date (it holds no number): write it as "
+        "YYYY-MM-DD; left empty (repaired)",
     ]
     docs = corpus.documents.set_index("doc_id")
     assert docs.loc["a", "published"] == "2025-11-23" and docs.loc["a", "outlet"] == "Wire"
     assert docs.loc["b", "published"] == "" and docs.loc["c", "published"] == ""
+
+
+def test_published_dates_as_feeds_and_sites_write_them(tmp_path):
+    dates = {  # as written -> the day kept ("" = refused, with a warning)
+        "2025-11-23T14:05:00Z": "2025-11-23", "2025-11-23 23:30:00-05:00": "2025-11-23",  # the day as written
+        "Nov 24, 2025": "2025-11-24", "Mon, 24 Nov 2025 10:00:00 GMT": "2025-11-24",
+        "24 Nov 2025 10:00 EST": "2025-11-24",
+        "24/11/2025": "2025-11-24", "11/24/2025": "2025-11-24", "24.11.2025": "2025-11-24",  # one reading only
+        "03/04/2025": "",  # 3 April or 4 March
+        "Nov 2025": "",  # no day
+        "November 31, 2025": "",
+    }
+    rows = [{"id": f"d{i:02d}", "text": f"Talks resumed in round {i}.", "published": value}
+            for i, value in enumerate(dates)]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with pytest.warns(CorpusWarning) as caught:
+        corpus = newslens.load_corpus(tmp_path / "t.jsonl")
+    assert corpus.documents["published"].tolist() == list(dates.values())
+    assert [str(w.message) for w in caught] == [
+        "t.jsonl row 9 (id 'd08'): published date '03/04/2025' is not a valid date (lacks its day, month or year, or "
+        "can be read as more than one date): write it as YYYY-MM-DD; left empty (repaired)",
+        "t.jsonl row 10 (id 'd09'): published date 'Nov 2025' is not a valid date (lacks its day, month or year, or "
+        "can be read as more than one date): write it as YYYY-MM-DD; left empty (repaired)",
+        "t.jsonl row 11 (id 'd10'): published date 'November 31, 2025' is not a valid date: write it as YYYY-MM-DD; "
+        "left empty (repaired)",
+    ]
 
 
 def test_other_files_in_folder_are_reported(tmp_path):
@@ -466,3 +494,15 @@ def test_utf16_text_and_decomposed_file_names(tmp_path):
 ])
 def test_credit_spans(text, credits):
     assert [text[start:end] for start, end in credit_spans(text)] == credits
+
+
+def test_an_html_row_of_a_table_is_skipped_by_name_as_an_html_file_is(tmp_path):
+    rows = [{"id": "page", "text": "<p>Talks <b>resumed</b>.</p><script>alert(1)</script>"},
+            {"id": "plain", "text": "Talks resumed in Geneva."}]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with pytest.warns(CorpusWarning) as caught:
+        corpus = newslens.load_corpus(tmp_path / "t.jsonl")
+    assert corpus.documents["doc_id"].tolist() == ["plain"]
+    assert [str(w.message) for w in caught] == [
+        "t.jsonl row 1 (id 'page'): looks like an HTML page, not article text (convert it to plain text first) "
+        "(skipped)"]

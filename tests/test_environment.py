@@ -21,9 +21,11 @@ def conda_requirements():
     for entry in env["dependencies"]:
         items = entry["pip"] if isinstance(entry, dict) else [entry]
         for item in items:
-            if item.startswith("-e") or item == "pip" or item.startswith("python"):
+            if item.startswith("-e") or item == "pip":
                 continue
             requirement = Requirement(item)
+            if requirement.name == "python":
+                continue
             found[canonicalize_name(requirement.name)] = str(requirement.specifier)
     return found
 
@@ -44,7 +46,8 @@ def test_lock_pins_every_dependency_within_its_range():
 
 
 # Import name -> distribution name, where they differ.
-DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "vaderSentiment": "vadersentiment", "PIL": "pillow"}
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "vaderSentiment": "vadersentiment", "PIL": "pillow",
+                 "dateutil": "python-dateutil"}
 
 
 def top_level_imports(path) -> set[str]:

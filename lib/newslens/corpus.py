@@ -342,6 +342,9 @@ _HTML_FRAGMENT = re.compile(r"^\s*<(p|div|span|a|article|section|main|header|h[1
                             r"strong|em|b|i|blockquote)\b[^>]*>.*?</[a-z][a-z0-9]*\s*>", re.IGNORECASE | re.DOTALL)
 
 
+_HTML_PROBLEM = "looks like an HTML page, not article text (convert it to plain text first)"
+
+
 def _looks_like_html(text: str) -> bool:
     return (bool(_HTML.match(text)) or bool(_HTML_FRAGMENT.match(text[:20000]))
             or len(re.findall(r"</?(div|p|span|a|script|body|head)\b", text[:20000])) >= 10)
@@ -416,7 +419,7 @@ def _read_folder(folder: Path, problems: _Problems, raw_texts: _RawTexts) -> lis
             continue
         text, encoding = decoded
         if _looks_like_html(text):
-            problems.add(name, "looks like an HTML page, not article text (convert it to plain text first)", "skipped")
+            problems.add(name, _HTML_PROBLEM, "skipped")
             continue
         meta = metadata.get(name, {})
         records.append({"doc_id": doc_id, "file": name, "where": name, **raw_texts.add(text), "encoding": encoding,
@@ -458,12 +461,37 @@ class _RawTexts:
         self._column, self._read, self._place = None, None, {}
 
 
-def _parse_date(value: str) -> str | None:
-    """ISO date string, or None if ``value`` is not a real YYYY-MM-DD date (a month or year alone is refused too)."""
+# A date and time as ISO 8601 ("2025-11-23T14:05:00Z", "2025-11-23 14:05:00+01:00"), as feeds and APIs give them.
+_ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
+def _parse_date(value: str) -> tuple[str | None, str]:
+    """The day of a published date as "YYYY-MM-DD", or None and why not: an ISO date, an ISO date and time (the day
+    as written, in the writer's time zone), or a date in words or numbers that names its day, month and year in
+    one way only ("Nov 24, 2025", "Mon, 24 Nov 2025 10:00:00 GMT", "24/11/2025"); a month or year alone, and
+    "03/04/2025" (3 April or 4 March?), are refused."""
+    from dateutil import parser
+
+    value = value.strip()
     try:
-        return dt.date.fromisoformat(value.strip()).isoformat() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()) else None
-    except ValueError:
-        return None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value).isoformat(), ""
+        if _ISO_DATE_TIME.fullmatch(value):
+            return dt.datetime.fromisoformat(value).date().isoformat(), ""
+        if not re.search(r"\d", value):
+            return None, "it holds no number"
+        # Read with two different defaults for the parts it lacks, and with day or month first, year first or not:
+        # a complete, unambiguous date reads the same every way.
+        with warnings.catch_warnings():  # a time zone it does not know ("EST"): only the day is kept
+            warnings.simplefilter("ignore")
+            days = {parser.parse(value, default=default, dayfirst=dayfirst, yearfirst=yearfirst).date()
+                    for default in (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
+                    for dayfirst in (False, True) for yearfirst in (False, True)}
+    except (ValueError, OverflowError):
+        return None, ""
+    if len({(day.year, day.month, day.day) for day in days}) == 1:
+        return days.pop().isoformat(), ""
+    return None, "lacks its day, month or year, or can be read as more than one date"
 
 
 def _published(value: str, where: str, problems: _Problems) -> str:
@@ -474,9 +502,9 @@ def _published(value: str, where: str, problems: _Problems) -> str:
     """
     if not value:
         return ""
-    parsed = _parse_date(value)
+    parsed, why = _parse_date(value)
     if parsed is None:
-        problem = f"published date '{value}' is not a valid YYYY-MM-DD date"
+        problem = f"published date '{value}' is not a valid date{f' ({why})' if why else ''}: write it as YYYY-MM-DD"
     elif dt.date.fromisoformat(parsed) > max(dt.date.today(), _KNOWN_PAST):
         problem = f"published date '{value}' is in the future"
     elif dt.date.fromisoformat(parsed) < EARLIEST_DATE:
@@ -606,6 +634,9 @@ def _read_table(path: Path, problems: _Problems, raw_texts: _RawTexts) -> list[d
         if len(text) > MAX_DOCUMENT_BYTES:
             problems.add(where, f"{len(text):,} characters, over the {MAX_DOCUMENT_BYTES / 1e6:g} MB limit for one "
                                 "article (a whole archive or book?); split it into articles", "skipped")
+            continue
+        if _looks_like_html(text):  # as for a .txt file: its tags and scripts would be counted as words
+            problems.add(where, _HTML_PROBLEM, "skipped")
             continue
         records.append({"doc_id": doc_id, "file": path.name, "where": where, **raw_texts.add(text), "encoding": "utf-8",
                         "title": _cell(row.get("title")), "outlet": _cell(row.get("outlet")),
