@@ -71,6 +71,17 @@ def test_a_dateline_and_its_wire_credit_open_no_event():
     assert table.predicate[0] == "The mayor opened a new bridge on Wednesday"
 
 
+def test_a_dateline_without_a_date_opens_no_event_either():
+    text = "Bridge opens\nTALLINN (Wire) - The mayor opened a new bridge on Wednesday."
+    documents = pd.DataFrame([{"doc_id": "d0", "text": text, "published": "2025-12-04"}])
+    table = events(documents, pd.DataFrame([{"doc_id": "d0", "anchor": "2025-12-04", "earliest": "2025-12-04",
+                                             "latest": "2025-12-04", "source": "metadata", "confidence": 1.0,
+                                             "evidence": ""}]))
+    # published on Thursday 4 December 2025: Wednesday is the 3rd; the place and wire service are no part of it
+    assert list(table.date) == ["2025-12-03"]
+    assert table.text[0] == "The mayor opened a new bridge on Wednesday."
+
+
 def test_a_date_alone_late_in_the_article_is_a_later_line():
     text = "Line one.\nLine two.\nLine three.\nLine four.\nLine five.\nFriday, 5 December 2025.\n"
     (stamp,) = find_stamps(text)

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newslens.cleaning import furniture_spans
+from newslens.cleaning import credit_spans, furniture_spans
 from newslens.corpus import computed_apart, text_chars
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, infer_dates, _published
 from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
@@ -243,9 +243,13 @@ def _same_event(a: dict, b: dict) -> bool:
     return shared >= MERGE_SHARED and shared / union >= ALONE_JACCARD
 
 
+_LIST_MARK = re.compile(r"^[\s\-•*]+")  # list bullets and any space before a sentence (a no-break space too)
+
+
 def _excluded_spans(text: str, dated: list[Timex]) -> list[tuple[int, int]]:
-    """Stamps and furniture lines: never events."""
-    return [(s.start, s.end) for s in find_stamps(text, dated)] + furniture_spans(text)
+    """Stamps, credits (datelines without a date, bylines) and furniture lines: never events, and a sentence that
+    opens with one starts after it."""
+    return [(s.start, s.end) for s in find_stamps(text, dated)] + credit_spans(text) + furniture_spans(text)
 
 
 def _document_events(doc_id: str, text: str, dated: list[Timex], article_source: str, mentions: list) -> list[dict]:
@@ -270,7 +274,7 @@ def _document_events(doc_id: str, text: str, dated: list[Timex], article_source:
         if not _VERB.search(text, left, right):
             left, right = start, end
         actors = sorted({a for a, s, e in mentions if start <= s and e <= end})
-        sentence = text[start:end].lstrip("-•* \t")
+        sentence = _LIST_MARK.sub("", text[start:end])
         found.append({
             "date": timex.value[:10], "precision": _precision(timex.value[:10]), "date_source": date_source,
             "actors": actors, "predicate": _predicate(text, left, right, inside), "text": sentence,
