@@ -367,6 +367,18 @@ def test_weekday_deadline_is_ahead_and_later_weekday_is_not():
     assert only("He will speak later Monday.", monday).value == "2025-12-01"
 
 
+def test_a_day_first_range_starts_on_its_first_day():
+    # anchor Friday 5 December 2025; the month follows the second day only
+    assert tag("The summit on 2-3 December was tense.") == [("2", "DATE", "2025-12-02"),
+                                                            ("3 December", "DATE", "2025-12-03")]
+    assert tag("Talks ran from 1 to 3 December 2024.") == [("1", "DATE", "2024-12-01"),
+                                                          ("3 December 2024", "DATE", "2024-12-03")]
+    assert tag("The envoys met on 1 and 2 Dec.") == [("1", "DATE", "2025-12-01"), ("2 Dec", "DATE", "2025-12-02")]
+    # a range backwards is a score, and a range must end on a real day
+    assert tag("They won 3-1 December's final.") == [("1 December", "DATE", "2025-12-01")]
+    assert tag("Nothing on 30-31 November.") == [("November", "DATE", "2025-11")]
+
+
 def test_timex_rows_come_in_order_of_text_from_the_cache_too(tmp_path, monkeypatch):
     from newslens import cache
     from newslens.timex import timex_rows

@@ -363,6 +363,15 @@ def _r_dmy(m, ctx):
     return _day_month(m, ctx, _month(m["month"]), _ordinal(m["day"]))
 
 
+def _r_range_start(m, ctx):
+    """The first day of "27-28 November": only when the range goes forward within a real month ("3-1 November" is
+    a score)."""
+    month, day, last = _month(m["month"]), _ordinal(m["day"]), _ordinal(m["day2"])
+    if not day < last or not _safe_date(2000, month, last):
+        return None
+    return _day_month(m, ctx, month, day)
+
+
 def _r_mdy(m, ctx):
     return _day_month(m, ctx, _month(m["month"]), _ordinal(m["day"]))
 
@@ -962,6 +971,9 @@ _RULE_TABLE = [
     ("#year", r"(?<![\w/.-])(?P<y>(?:19|20)\d\d)/(?P<mo>[01]?\d)/(?P<d>[0-3]?\d)(?P<h>)(?P<mi>)(?P<s>)(?P<sep>)(?![\w/])", _r_slash),
     ("#year", r"(?<![\w/.-])(?P<mo>[0-3]?\d)(?P<sep>[/.])(?P<d>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?:\s+(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?(?![\w/])", _r_slash),
     (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})(?:\s+of)?\s+(?P<month>{_MONTH})(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_dmy),
+    # The first day of a range whose month follows the second ("27-28 November", "27 and 28 Nov.", "from 27 to 29
+    # November"): the range starts on it (only "28 November" was found, so an event of the 27th was dated the 28th).
+    (_MONTH_WORDS, rf"(?P<wday>)(?P<day>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?)(?=\s*(?:[-–—]|and\b|to\b|&|or\b|until\b|through\b)\s*(?:the\s+)?(?P<day2>{_DAY})(?:\s+of)?\s+(?P<month>{_MONTH})(?:,?\s+(?P<year>{_YEAR_ANY}))?\b)", _r_range_start),
     (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?P<month>{_MONTH})\s+(?:the\s+)?(?P<day>{_DAY})(?!\s*(?:%|percent|million|billion|[:.,]\d))(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_mdy),
     (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?P<month>{_MONTH}),?\s+(?:of\s+)?(?:(?P<year>{_YEAR_ANY})|(?P<yrel>last|this|next)\s+year\b)", _r_month_year),
     (_MONTH_WORDS, rf"(?:(?P<each>each|every)\s+|(?:{_REL})\s+)?(?:{_LEAD_MOD})?(?P<month>{_MONTH})(?![\w-])", _r_month),
