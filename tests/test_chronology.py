@@ -341,6 +341,16 @@ def test_dateline_and_header_are_never_events():
     assert len(table) and not table.timex.str.contains("Dec. 3|27 November").any()
 
 
+def test_predicate_of_a_quotation_dated_after_it_is_the_saying():
+    texts = {"a": "“The harbour stays closed,” the mayor said on 2 December 2025.",
+             "b": "“We will reopen the harbour on 9 December 2025,” the mayor said."}
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in texts.items()])
+    table = events(docs, article_dates(docs))
+    # a: the date belongs to the saying; b: to what was said
+    assert sorted(zip(table["doc_id"], table["predicate"])) == [
+        ("a", "the mayor said on 2 December 2025"), ("b", "We will reopen the harbour on 9 December 2025")]
+
+
 def test_predicate_subject_stops_at_a_comma_or_date_and_drops_conjunctions():
     text = "On 2 December 2025, after a long night, the harbour workers ended their strike in Bergen."
     docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])

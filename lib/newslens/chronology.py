@@ -203,6 +203,16 @@ def _clause(text: str, start: int, end: int, timex: Timex) -> tuple[int, int]:
     return left, right
 
 
+_QUOTE_END = re.compile(r",[\"”]\s+")
+
+
+def _after_quote(text: str, left: int, timex: Timex) -> int:
+    """Where the reporting clause starts when a quotation ends before the date ("'…,' Brandt said on Monday": who
+    did what is Brandt's saying; the content words of the whole clause still tell the event apart)."""
+    ends = [m.end() for m in _QUOTE_END.finditer(text, left, timex.start)]
+    return ends[-1] if ends and _VERB.search(text, ends[-1], timex.start + 80) else left
+
+
 _LEADING = re.compile(r"^(?:(?:and|but|while|whereas|after|before|when|which|who|as|although|though|because|since"
                       r"|until|then|also)\b\s*)+", re.I)
 
@@ -222,7 +232,7 @@ def _predicate(text: str, left: int, right: int, timexes: list[Timex]) -> str:
     comma = clause.rfind(",", head - left, verb.start())
     if comma >= 0:
         head = left + comma + 1
-    who = _LEADING.sub("", " ".join(text[head:left + verb.start()].split()[-8:])).strip()
+    who = _LEADING.sub("", " ".join(text[head:left + verb.start()].split()[-8:]).lstrip("\"“”‘’ ")).strip()
     phrase = re.split(r"[,.;:!?()\"“”]", clause[verb.start():])[0].split()[:8]
     return " ".join(([who] if who else []) + phrase)
 
@@ -277,7 +287,8 @@ def _document_events(doc_id: str, text: str, dated: list[Timex], article_source:
         sentence = _LIST_MARK.sub("", text[start:end])
         found.append({
             "date": timex.value[:10], "precision": _precision(timex.value[:10]), "date_source": date_source,
-            "actors": actors, "predicate": _predicate(text, left, right, inside), "text": sentence,
+            "actors": actors, "predicate": _predicate(text, _after_quote(text, left, timex), right, inside),
+            "text": sentence,
             "doc_id": doc_id, "sent_start": start, "sent_end": end, "timex": timex.text, "sources": [doc_id],
             "_words": content_words(text[left:right]),
         })
