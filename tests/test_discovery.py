@@ -100,7 +100,7 @@ def test_seed_actors_found_without_a_registry(seed_discovery):
     by_name = {actor.name: actor for actor in actors}
     assert by_name[kallas].kind == "person" and by_name[kallas].gender == "female"
     assert by_name[actor_named("Putin")].gender == "male"
-    assert by_name[actor_named("Russia")].kind == "country"
+    assert by_name[actor_named("Russia")].kind == "place"  # a GPE: country, state or city
     assert by_name[actor_named("EU")].kind == "organisation"
     assert "Kremlin spokesman" in by_name[actor_named("Peskov")].descriptors
 
@@ -165,7 +165,7 @@ def test_possessive_title_acronym_and_excluded_kinds():
     assert found["Dmitry Peskov"].descriptors == ("Kremlin spokesman",)
     assert found["Marco Rubio"].descriptors == ("US Secretary of State",)
     assert found["European Union"].aliases == ("EU",) and found["European Union"].kind == "organisation"
-    assert found["US"].kind == "country" and found["Kremlin"].kind == "organisation"
+    assert found["US"].kind == "place" and found["Kremlin"].kind == "organisation"
 
 
 def test_gender_needs_two_pronouns_that_agree():
@@ -263,7 +263,7 @@ def test_no_registry_and_no_entities_gives_a_clear_message(tmp_path):
     setup = actors_for_corpus(documents, corpus)
     assert setup.registry == [] and len(setup.table) == 0
     assert setup.message.startswith("No actors to analyse: there is no actor registry, and the named-entity "
-                                    "recogniser found no person, organisation or country in these 1 documents")
+                                    "recogniser found no person, organisation or place in these 1 documents")
     off = actors_for_corpus(documents, corpus, discover=False)
     assert off.registry == [] and "discovery is off (discover_actors = False)" in off.message
 
@@ -494,7 +494,7 @@ def test_notebook_02_without_actors_says_so(tmp_path):
     assert main(["run", "02_actor_sentiment", "--corpus", str(corpus), "--out", str(out), "--cache", ""]) == 0
     report = (out / "02_actor_sentiment" / "02_actor_sentiment.html").read_text(encoding="utf-8")
     assert report.count("No actors to analyse: there is no actor registry, and the named-entity recogniser found "
-                        "no person, organisation or country in these 1 documents.") >= 2
+                        "no person, organisation or place in these 1 documents.") >= 2
     assert "No actor discovered." in report and "No quote is attributed to any actor." in report
     # The one table after the message lists the quote with its source, which is no actor: "nobody".
     after = report.split("No actors to analyse", 1)[1]

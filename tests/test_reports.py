@@ -84,17 +84,17 @@ def test_corpus_finding():
 
 def test_discovery_finding():
     discovered = pd.DataFrame({"name": ["Ukraine", "Russia", "Kaja Kallas", "EU"],
-                               "kind": ["country", "country", "person", "organisation"],
+                               "kind": ["place", "place", "person", "organisation"],
                                "mentions": [36, 45, 30, 1], "documents": [5, 5, 3, 1]})
     finding = findings.discovery_finding(discovered, top=2)
-    assert finding.text == ("Discovery found 4 actors in the text: 2 countries, 1 person and 1 organisation; the most "
+    assert finding.text == ("Discovery found 4 actors in the text: 2 places, 1 person and 1 organisation; the most "
                             "named are Russia (45 mentions in 5 documents) and Ukraine (36 mentions in 5 documents).")
     assert "actors_discovered.yaml" in finding.caveat and finding.key
     one = findings.discovery_finding(discovered.iloc[[3]])
     assert one.text == ("Discovery found 1 actor in the text: 1 organisation; the most named is EU (1 mention in 1 "
                         "document).")
     assert findings.discovery_finding(discovered.iloc[:0]).text == \
-        "Discovery found no person, organisation or country in the text."
+        "Discovery found no person, organisation or place in the text."
 
 
 def test_quotes_finding():

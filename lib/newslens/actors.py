@@ -31,7 +31,7 @@ Rules worth knowing (the registry file explains the user-facing ones):
   ("Kremlin spokesman Dmitry Peskov") and is dropped, since the name that follows is the mention. Generic
   descriptors, written all in lower case in the registry ("the top diplomat"), count only in documents that also
   name the actor.
-* Pronouns: he/him/his/himself and she/her/hers/herself go to people of that gender; "its" goes to a country or
+* Pronouns: he/him/his/himself and she/her/hers/herself go to people of that gender; "its" goes to a country, place or
   organisation in the same sentence; "it" and "they" are never resolved (too often expletive or plural).
 * Quotes come from ``newslens.attribution`` (spaCy's parse). A source is a registry actor only when one of its
   mentions covers the source's head word with nothing but titles before it ("President Donald Trump" is Trump,
@@ -68,7 +68,7 @@ from newslens.parts import Parts, PartsWriters, frames_of
 from newslens.text import (PackedSplits, SentenceMemo, flat_spans, paired_spans, remember_splits,
                            remembered_splits, sentence_spans, split_sentences)
 
-KINDS = ("person", "country", "organisation")
+KINDS = ("person", "country", "place", "organisation")
 GENDERS = ("male", "female")
 FIELDS = ("name", "kind", "aliases", "descriptors", "gender", "affiliation")
 
@@ -470,7 +470,7 @@ def _resolve_pronoun(text, start, end, sentence, resolved, matcher) -> tuple[str
     def compatible(actor_name: str) -> bool:
         actor = matcher.actors[actor_name]
         if wanted == "thing":
-            return actor.kind in ("country", "organisation")
+            return actor.kind in ("country", "place", "organisation")
         return actor.kind == "person" and actor.gender == wanted
 
     earlier = []  # newest first
@@ -782,7 +782,8 @@ DISCOVERED_COLUMNS = ["name", "kind", "gender", "mentions", "documents", "aliase
                       "gender_evidence", "example"]
 # What discovery reads from the NER: actors, and NORP only to recognise demonyms ("Russian") and leave them out.
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
-_LABEL_KINDS = {"PERSON": "person", "GPE": "country", "ORG": "organisation"}
+# A GPE is a country, a state or a city ("Iowa", "Geneva"): a place. "country" is for a registry to say.
+_LABEL_KINDS = {"PERSON": "person", "GPE": "place", "ORG": "organisation"}
 # Bump when find_entities changes what it stores: cached entities of older code are then never read.
 ENTITY_CODE_VERSION = "entities-1"
 ENTITY_CHUNK = 2000  # documents parsed at a time
@@ -1170,7 +1171,7 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     ("EU" / "European Union", both in the corpus). Left out: demonyms (names the recogniser mostly labels NORP),
     months, weekdays, time-zone abbreviations, page labels ("Source:"), parts of web addresses, and single words
     written more often in lower case than as a name ("State"). The kind is the majority label (PERSON ->
-    person, GPE -> country, ORG -> organisation); a person's gender is the pronoun that most often refers back to
+    person, GPE -> place, ORG -> organisation); a person's gender is the pronoun that most often refers back to
     the name (the first he/she-family pronoun after it, before any other person is named, within that sentence or
     the next): at least two such pronouns and ``GENDER_SHARE`` of them, else unknown. A lone first name ("Bernie")
     goes to the one person of the corpus with that first name, unless it is also a surname.
@@ -1626,7 +1627,7 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
     merged = merge_registries(registry, discovered)
     if not merged:
         return ActorSetup([], [], table, f"No actors to analyse: there is no actor registry, and the named-entity "
-                                         f"recogniser found no person, organisation or country in these "
+                                         f"recogniser found no person, organisation or place in these "
                                          f"{len(documents)} documents. Give a registry (actors_file) to name the "
                                          f"actors yourself.")
     found = f"discovery found {len(discovered)} actors in the text"

@@ -271,14 +271,14 @@ def method_agreement_finding(actors: pd.DataFrame, method: str, baseline: str = 
                          "mention. Where they differ, the sentences show which one is right.")
 
 
-_KIND_PLURALS = {"person": "people", "country": "countries"}
+_KIND_PLURALS = {"person": "people", "country": "countries", "place": "places"}
 
 
 def discovery_finding(discovered: pd.DataFrame, top: int = 3) -> Finding:
     """How many actors discovery found, of which kinds, and the most named (``actors_discovered.csv``: ``name``,
     ``kind``, ``mentions``, ``documents``); ``key``: who the actors are is one of the report's answers."""
     if discovered.empty:
-        return Finding("Discovery found no person, organisation or country in the text.")
+        return Finding("Discovery found no person, organisation or place in the text.")
     kinds = discovered["kind"].value_counts()
     rows = discovered.sort_values("mentions", ascending=False, kind="stable").head(top)
     named = listing([f"{r['name']} ({count(int(r.mentions), 'mention')} in {count(int(r.documents), 'document')})"
