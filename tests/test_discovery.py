@@ -100,7 +100,7 @@ def test_seed_actors_found_without_a_registry(seed_discovery):
     by_name = {actor.name: actor for actor in actors}
     assert by_name[kallas].kind == "person" and by_name[kallas].gender == "female"
     assert by_name[actor_named("Putin")].gender == "male"
-    assert by_name[actor_named("Russia")].kind == "place"  # a GPE: country, state or city
+    assert by_name[actor_named("Russia")].kind == "country"
     assert by_name[actor_named("EU")].kind == "organisation"
     assert "Kremlin spokesman" in by_name[actor_named("Peskov")].descriptors
 
@@ -150,6 +150,18 @@ def test_different_people_stay_apart():
     assert all(actor.aliases == () for actor in found.values())
 
 
+def test_a_place_is_a_country_when_one_of_its_names_is_a_countrys():
+    from newslens.actors import _kind
+
+    assert _kind("GPE", ["Russia"]) == "country"
+    assert _kind("GPE", ["United States", "U.S."]) == _kind("GPE", ["US"]) == "country"
+    assert _kind("GPE", ["Myanmar"]) == _kind("GPE", ["Burma"]) == "country"  # CLDR: "Myanmar (Burma)"
+    assert _kind("GPE", ["Bosnia and Herzegovina"]) == _kind("GPE", ["Turkey"]) == "country"
+    assert _kind("GPE", ["Iowa"]) == _kind("GPE", ["Geneva"]) == _kind("GPE", ["Moscow"]) == "place"
+    assert _kind("GPE", ["European Union"]) == "place"  # a union, not a country (an ORG as a rule)
+    assert _kind("ORG", ["Chad"]) == "organisation" and _kind("PERSON", ["Jordan"]) == "person"
+
+
 def test_possessive_title_acronym_and_excluded_kinds():
     text = ("Source: Interfax\n"
             "Kremlin spokesman Dmitry Peskov said he was sure Putin's plan stands. Peskov added that he would meet Russian "
@@ -165,7 +177,7 @@ def test_possessive_title_acronym_and_excluded_kinds():
     assert found["Dmitry Peskov"].descriptors == ("Kremlin spokesman",)
     assert found["Marco Rubio"].descriptors == ("US Secretary of State",)
     assert found["European Union"].aliases == ("EU",) and found["European Union"].kind == "organisation"
-    assert found["US"].kind == "place" and found["Kremlin"].kind == "organisation"
+    assert found["US"].kind == "country" and found["Kremlin"].kind == "organisation"
 
 
 def test_gender_needs_two_pronouns_that_agree():

@@ -782,8 +782,37 @@ DISCOVERED_COLUMNS = ["name", "kind", "gender", "mentions", "documents", "aliase
                       "gender_evidence", "example"]
 # What discovery reads from the NER: actors, and NORP only to recognise demonyms ("Russian") and leave them out.
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
-# A GPE is a country, a state or a city ("Iowa", "Geneva"): a place. "country" is for a registry to say.
+# A GPE is a country, a state or a city: "country" when one of its names is a country's (``country_names``), else
+# "place" ("Iowa", "Geneva"; on PolNeAR train 658 of 762 GPE actors, all once called countries).
 _LABEL_KINDS = {"PERSON": "person", "GPE": "place", "ORG": "organisation"}
+# Names of countries that news uses and the CLDR list (``country_names``) does not give as such.
+_MORE_COUNTRY_NAMES = ("US", "U.S.", "USA", "U.S.A.", "America", "UK", "U.K.", "Britain", "Great Britain", "UAE",
+                       "Turkey", "Burma", "Czech Republic", "Ivory Coast", "Congo", "Swaziland", "Macedonia",
+                       "Cape Verde", "East Timor", "Vatican", "Palestine", "England", "Scotland", "Wales",
+                       "Northern Ireland", "Soviet Union", "USSR", "East Germany", "West Germany", "Yugoslavia",
+                       "Czechoslovakia")
+
+
+@functools.lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """English names of the world's countries and territories: the CLDR list of Babel (a dependency of JupyterLab,
+    and a well-kept copy of the Unicode consortium's data), its parenthesised and "&" forms spelt out ("Myanmar
+    (Burma)": "Myanmar", "Burma"; "Bosnia & Herzegovina": "… and …"), and ``_MORE_COUNTRY_NAMES``."""
+    from babel import Locale
+
+    names = set(_MORE_COUNTRY_NAMES)
+    for code, name in Locale("en").territories.items():
+        # Countries and territories: not regions ("150": Europe), unions or unknowns ("EU", "UN", "ZZ").
+        if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"):
+            base, _, inner = name.partition(" (")
+            names.update({name, base, inner.rstrip(")"), name.replace(" & ", " and ")} - {""})
+    return frozenset(names)
+
+
+def _kind(label: str, forms: list[str]) -> str:
+    """An actor's kind from its majority label and its names: a place that a country's name names is a country."""
+    kind = _LABEL_KINDS[label]
+    return "country" if kind == "place" and not country_names().isdisjoint(forms) else kind
 # Bump when find_entities changes what it stores: cached entities of older code are then never read.
 ENTITY_CODE_VERSION = "entities-1"
 ENTITY_CHUNK = 2000  # documents parsed at a time
@@ -1171,9 +1200,10 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     ("EU" / "European Union", both in the corpus). Left out: demonyms (names the recogniser mostly labels NORP),
     months, weekdays, time-zone abbreviations, page labels ("Source:"), parts of web addresses, and single words
     written more often in lower case than as a name ("State"). The kind is the majority label (PERSON ->
-    person, GPE -> place, ORG -> organisation); a person's gender is the pronoun that most often refers back to
-    the name (the first he/she-family pronoun after it, before any other person is named, within that sentence or
-    the next): at least two such pronouns and ``GENDER_SHARE`` of them, else unknown. A lone first name ("Bernie")
+    person, GPE -> place, or country when one of its names is a country's, ORG -> organisation); a person's gender
+    is the pronoun that most often refers back to the name (the first he/she-family pronoun after it, before any
+    other person is named, within that sentence or the next): at least two such pronouns and ``GENDER_SHARE`` of
+    them, else unknown. A lone first name ("Bernie")
     goes to the one person of the corpus with that first name, unless it is also a surname.
     """
     texts = DocumentTexts(documents)
@@ -1397,7 +1427,7 @@ def _profile(occurrences: _Occurrences, keys: list[int]) -> dict:
     multi = [f for _, f in forms if " " in f]
     name = multi[0] if multi else forms[0][1]
     return {
-        "keys": keys, "mentions": sum(labels.values()), "name": name, "kind": _LABEL_KINDS[kind_label],
+        "keys": keys, "mentions": sum(labels.values()), "name": name, "kind": _kind(kind_label, [f for _, f in forms]),
         "aliases": [f for _, f in forms if f != name],
         "labels": "; ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda i: (-i[1], i[0]))),
         "first": min(occurrences.first[key] for key in keys), "gender": None, "gender_evidence": "",
