@@ -156,6 +156,7 @@ def test_a_place_is_a_country_when_one_of_its_names_is_a_countrys():
     assert _kind("GPE", ["Russia"]) == "country"
     assert _kind("GPE", ["United States", "U.S."]) == _kind("GPE", ["US"]) == "country"
     assert _kind("GPE", ["Myanmar"]) == _kind("GPE", ["Burma"]) == "country"  # CLDR: "Myanmar (Burma)"
+    assert _kind("GPE", ["Russian Federation"]) == "country"
     assert _kind("GPE", ["Bosnia and Herzegovina"]) == _kind("GPE", ["Turkey"]) == "country"
     assert _kind("GPE", ["Iowa"]) == _kind("GPE", ["Geneva"]) == _kind("GPE", ["Moscow"]) == "place"
     assert _kind("GPE", ["European Union"]) == "place"  # a union, not a country (an ORG as a rule)

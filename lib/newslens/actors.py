@@ -790,7 +790,8 @@ _MORE_COUNTRY_NAMES = ("US", "U.S.", "USA", "U.S.A.", "America", "UK", "U.K.", "
                        "Turkey", "Burma", "Czech Republic", "Ivory Coast", "Congo", "Swaziland", "Macedonia",
                        "Cape Verde", "East Timor", "Vatican", "Palestine", "England", "Scotland", "Wales",
                        "Northern Ireland", "Soviet Union", "USSR", "East Germany", "West Germany", "Yugoslavia",
-                       "Czechoslovakia")
+                       "Czechoslovakia", "Russian Federation", "People's Republic of China", "Republic of Korea",
+                       "Islamic Republic of Iran", "Syrian Arab Republic", "Republic of Ireland", "Holy See")
 
 
 @functools.lru_cache(maxsize=1)
