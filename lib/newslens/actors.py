@@ -783,7 +783,7 @@ DISCOVERED_COLUMNS = ["name", "kind", "gender", "mentions", "documents", "aliase
 # What discovery reads from the NER: actors, and NORP only to recognise demonyms ("Russian") and leave them out.
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 # A GPE is a country, a state or a city: "country" when one of its names is a country's (``country_names``), else
-# "place" ("Iowa", "Geneva"; on PolNeAR train 658 of 762 GPE actors, all once called countries).
+# "place" ("Iowa", "Geneva"; on PolNeAR train 649 of 762 GPE actors, all once called countries).
 _LABEL_KINDS = {"PERSON": "person", "GPE": "place", "ORG": "organisation"}
 # Names of countries that news uses and the CLDR list (``country_names``) does not give as such.
 _MORE_COUNTRY_NAMES = ("US", "U.S.", "USA", "U.S.A.", "America", "UK", "U.K.", "Britain", "Great Britain", "UAE",
