@@ -464,3 +464,17 @@ def test_two_resolutions_agree_on_their_common_day_month_or_year():
     assert _agreed("2015-W47", "2015-W49") == "2015"  # never the "2015-W4" their characters share
     assert _agreed("2015-12-31", "2016-01-01") == ""
     assert _agreed("2015-11-20", "") == ""
+
+
+def test_articles_without_a_day_to_count_from():
+    from newslens.chronology import without_a_day
+
+    anchors = pd.DataFrame([
+        _inferred("open", "2026-12-03", "2025-12-03", ""),  # on or after a day
+        _inferred("week", "2026-12-09", "2026-12-03", "2026-12-09"),  # seven days
+        _inferred("stated", "2026-12-03", "2026-12-02", "2026-12-04"),  # a dateline's day, a day either side
+        _inferred("meta", "2026-12-09", "2026-12-09", "2026-12-09", source="metadata"),
+        _inferred("none", "", "", "", source="undated"),
+        _inferred("window", "", "2024-12-06", "2026-12-03", source="corpus window"),
+    ], columns=ARTICLE_COLUMNS)
+    assert anchors.loc[without_a_day(anchors), "doc_id"].tolist() == ["open", "week", "none", "window"]

@@ -5,6 +5,7 @@ Public surface:
                                                             evidence
     timex_table(documents, anchors, cache_dir=None) -> DataFrame   every time expression, resolved against its
                                                                    article's anchor
+    without_a_day(anchors) -> Series   the articles whose relative expressions have no day to count from
     events(documents, anchors, actor_mentions=None, timexes=None, cache_dir=None) -> DataFrame   with the actors
                                                             of ``actor_mentions`` (``actors.actor_tables``'s mentions)
 
@@ -115,20 +116,25 @@ _ONLY_YEAR_MISSING = re.compile(r"^XXXX-\d\d(?:-\d\d)?(?:T|$)")
 _INTERVAL_CHUNK = 2_000  # articles resolved at their interval's ends at a time (their expressions three times over)
 
 
+def without_a_day(anchors: pd.DataFrame) -> pd.Series:
+    """Whether each article of ``anchors`` (``article_dates``) has no day to count its relative expressions ("on
+    Friday", "yesterday") from: no anchor at all, or an inferred date that is open or wider than
+    ``STATED_DAY_DAYS`` (then they are resolved over the interval, ``timex_table``)."""
+    low, high = (pd.to_datetime(anchors[end], format="%Y-%m-%d", errors="coerce") for end in ("earliest", "latest"))
+    width = (high - low).dt.days + 1
+    wide = (anchors["source"] == "inferred") & ~(width <= STATED_DAY_DAYS)  # NaN (an open end) counts as wide
+    return (anchors["anchor"].fillna("") == "") | wide
+
+
 def _interval_ends(anchors: pd.DataFrame, doc_ids: Sequence[str]) -> dict[int, tuple]:
-    """Position in ``doc_ids`` -> (earliest, latest) day of each article whose date is inferred and wider than
-    ``STATED_DAY_DAYS`` or open (an open end is None): its relative expressions are resolved over that interval."""
+    """Position in ``doc_ids`` -> (earliest, latest) day of each inferred article ``without_a_day`` (an open end is
+    None): its relative expressions are resolved over that interval."""
     if not len(anchors):
         return {}
-    inferred = anchors[anchors["source"] == "inferred"]
+    inferred = anchors[(anchors["source"] == "inferred") & without_a_day(anchors)]
     ends_of = {doc_id: (_published(low), _published(high))
                for doc_id, low, high in zip(inferred["doc_id"], inferred["earliest"], inferred["latest"])}
-    ends = {}
-    for position, doc_id in enumerate(doc_ids):
-        low, high = ends_of.get(doc_id, (None, None))
-        if doc_id in ends_of and not (low and high and (high - low).days + 1 <= STATED_DAY_DAYS):
-            ends[position] = (low, high)
-    return ends
+    return {position: ends_of[doc_id] for position, doc_id in enumerate(doc_ids) if doc_id in ends_of}
 
 
 def _agreed(a: str, b: str) -> str:
