@@ -308,6 +308,7 @@ def test_published_dates_as_feeds_and_sites_write_them(tmp_path):
         "03/04/2025": "",  # 3 April or 4 March
         "Nov 2025": "",  # no day
         "November 31, 2025": "",
+        "Sept. 3, 2025": "2025-09-03", "Tuesday, September 3rd, 2025": "2025-09-03",
     }
     rows = [{"id": f"d{i:02d}", "text": f"Talks resumed in round {i}.", "published": value}
             for i, value in enumerate(dates)]
