@@ -41,7 +41,7 @@ from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, infer_d
 from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
 from newslens.parts import Parts, PartsWriter, frames_of
 from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
-from newslens.text import SPLIT_PARALLEL_CHARS, import_nltk, line_sentence_spans
+from newslens.text import ABBREVIATIONS, SPLIT_PARALLEL_CHARS, import_nltk, line_sentence_spans
 from newslens.timex import Timex, find_timexes_many, timex_rows
 
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
@@ -209,18 +209,39 @@ def _clause(text: str, start: int, end: int, timex: Timex) -> tuple[int, int]:
     return left, right
 
 
-_QUOTE_END = re.compile(r",[\"”]\s+")
+# The end of what was said before its reporting clause: a quotation closed after a comma ("'…,' Brandt said"), or a
+# comma before a short subject and a reporting verb ("…, he said in an interview", "…, the Kremlin told reporters").
+_QUOTE_END = re.compile(r",[\"”]\s+|,\s+(?=(?:[\w.'’-]+\s+){0,4}?(?:said|says|told|tells|wrote|writes|added|announced"
+                        r"|stated|insisted|argued|warned|claimed|noted|explained)\b)")
 
 
 def _after_quote(text: str, left: int, timex: Timex) -> int:
-    """Where the reporting clause starts when a quotation ends before the date ("'…,' Brandt said on Monday": who
-    did what is Brandt's saying; the content words of the whole clause still tell the event apart)."""
+    """Where the reporting clause starts when what was said ends before the date ("'…,' Brandt said on Monday",
+    "…, he said in an interview on 28 November": who did what is the saying; the content words of the whole clause
+    still tell the event apart)."""
     ends = [m.end() for m in _QUOTE_END.finditer(text, left, timex.start)]
     return ends[-1] if ends and _VERB.search(text, ends[-1], timex.start + 80) else left
 
 
 _LEADING = re.compile(r"^(?:(?:and|but|while|whereas|after|before|when|which|who|as|although|though|because|since"
                       r"|until|then|also)\b\s*)+", re.I)
+
+
+# The verb phrase ends at punctuation; a full stop ends it only when no letter or digit follows ("$3.2", "U.S")
+# and after a word that is no abbreviation of the sentence splitter's ("leaked on Nov. 19", "U.S. officials", "Mr.
+# Trump" go on; "in May." ends).
+_PHRASE_PUNCTUATION = re.compile(r"[,;:!?()\"“”]|\.(?!\w)")
+_WORD_BEFORE = re.compile(r"[\w.]*$")
+
+
+def _phrase_end(phrase: str) -> int:
+    for m in _PHRASE_PUNCTUATION.finditer(phrase):
+        word = _WORD_BEFORE.search(phrase, 0, m.start()).group() if m.group() == "." else ""
+        # "U.S." and "D.C." keep their dots; "Nov." and "Mr." are the sentence splitter's abbreviations
+        abbreviation = word.lower() in ABBREVIATIONS and not (len(word) == 1 and word.islower())  # an initial: "J."
+        if not word or not (abbreviation or "." in word):
+            return m.start()
+    return len(phrase)
 
 
 def _predicate(text: str, left: int, right: int, timexes: list[Timex]) -> str:
@@ -239,7 +260,8 @@ def _predicate(text: str, left: int, right: int, timexes: list[Timex]) -> str:
     if comma >= 0:
         head = left + comma + 1
     who = _LEADING.sub("", " ".join(text[head:left + verb.start()].split()[-8:]).lstrip("\"“”‘’ ")).strip()
-    phrase = re.split(r"[,.;:!?()\"“”]", clause[verb.start():])[0].split()[:8]
+    rest = clause[verb.start():]
+    phrase = rest[:_phrase_end(rest)].split()[:8]
     return " ".join(([who] if who else []) + phrase)
 
 
