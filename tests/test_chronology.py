@@ -490,3 +490,20 @@ def test_articles_without_a_day_to_count_from():
         _inferred("window", "", "2024-12-06", "2026-12-03", source="corpus window"),
     ], columns=ARTICLE_COLUMNS)
     assert anchors.loc[without_a_day(anchors), "doc_id"].tolist() == ["open", "week", "none", "window"]
+
+
+def test_a_week_dates_an_event_by_its_month_or_year():
+    from newslens.chronology import calendar_date
+
+    assert calendar_date("2025-11-23T14:00") == "2025-11-23" and calendar_date("2025-11") == "2025-11"
+    assert calendar_date("2025-W48") == "2025-11"  # Monday 24 to Sunday 30 November 2025
+    assert calendar_date("2025-W49-WE") == "2025-12"  # the weekend of 6-7 December 2025
+    assert calendar_date("2025-W44") == "2025"  # 27 October to 2 November 2025
+    assert calendar_date("2025-W01") == ""  # 30 December 2024 to 5 January 2025
+    assert calendar_date("XXXX-WXX") == calendar_date("2025-Q3") == calendar_date("PXD") == ""
+    text = "The envoys met in Geneva last week. They spoke again this week."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": "2025-12-03"}])  # a Wednesday
+    table = events(docs, article_dates(docs))
+    # last week: 24-30 November 2025; this week: 1-7 December 2025
+    assert sorted(zip(table["date"], table["precision"], table["timex"])) == [
+        ("2025-11", "month", "last week"), ("2025-12", "month", "this week")]
