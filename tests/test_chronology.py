@@ -262,10 +262,12 @@ def test_event_has_predicate_precision_and_date_source():
 def test_predicate_is_taken_from_the_clause_of_the_date():
     text = "Chile protested in 2019, and Norway signed the treaty on 2 December 2025."
     docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
-    (row,) = events(docs, article_dates(docs), pd.DataFrame(_mentions("a", text, "Norway", "Chile"))).itertuples()
-    # the most precise date dates the sentence; its clause (after ", and") gives who did what
-    assert (row.date, row.predicate) == ("2025-12-02", "Norway signed the treaty on 2 December 2025")
-    assert row.actors == ["Chile", "Norway"]
+    table = events(docs, article_dates(docs), pd.DataFrame(_mentions("a", text, "Norway", "Chile")))
+    # each dated clause (the second after ", and") is an event: its date and who did what; the actors are the
+    # sentence's
+    assert sorted(zip(table["date"], table["predicate"])) == [
+        ("2019", "Chile protested in 2019"), ("2025-12-02", "Norway signed the treaty on 2 December 2025")]
+    assert [list(actors) for actors in table["actors"]] == [["Chile", "Norway"]] * 2
 
 
 def test_reports_agreeing_in_date_actors_and_words_merge():
@@ -507,3 +509,13 @@ def test_a_week_dates_an_event_by_its_month_or_year():
     # last week: 24-30 November 2025; this week: 1-7 December 2025
     assert sorted(zip(table["date"], table["precision"], table["timex"])) == [
         ("2025-11", "month", "last week"), ("2025-12", "month", "this week")]
+
+
+def test_each_dated_clause_of_a_sentence_is_an_event():
+    text = "The mayor opened the bridge on 2 December 2025, and the harbour reopened on 5 December 2025."
+    docs = pd.DataFrame([{"doc_id": "a", "text": text, "published": ""}])
+    table = events(docs, article_dates(docs))
+    assert sorted(zip(table["date"], table["predicate"])) == [
+        ("2025-12-02", "The mayor opened the bridge on 2 December 2025"),
+        ("2025-12-05", "the harbour reopened on 5 December 2025")]
+    assert set(table["text"]) == {text}  # both told by the whole sentence

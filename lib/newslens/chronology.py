@@ -15,7 +15,7 @@ code version): a rerun that changes only which events are shown does no document
 
 Publication dates come from metadata when there is any, else from the text (``newslens.dating``: datelines and
 other stamps, past and future dates, the rest of the corpus), never from the wall clock. An event is a dated clause:
-its date (the most precise resolved DATE of its sentence), the precision, how the date was obtained, who did what
+its date (the most precise resolved DATE of the clause; ``calendar_date``), the precision, how the date was obtained, who did what
 (``predicate``: the words before the clause's first verb and the verb phrase, by pattern), and the sentence. Stamps (datelines,
 bylines, "Published/Updated" lines, date-only headers) and page furniture (shop banners, weather, cookie notices)
 are never events. The same event reported by several articles is one row with all its ``sources``.
@@ -301,28 +301,38 @@ def _document_events(doc_id: str, text: str, dated: list[Timex], article_source:
             continue
         # A sentence that opens with a dateline ("BRUSSELS, Nov 23 (Reuters) - …") starts after it.
         start = max([start] + [e for s, e in skip if s <= start < e <= min(t.start for t in inside)])
-        # The most precise date of the sentence dates it (a time on a day before the day alone); the first on a tie.
-        timex = max(inside, key=lambda t: (len(calendar_date(t.value)), len(t.value), -t.start))
-        if not timex.anchored:
-            date_source = "explicit"
-        elif article_source in ("metadata", "override"):
-            date_source = "relative to article date"
-        else:
-            date_source = "inferred"
+        actors = sorted({a for a, s, e in mentions if start <= s and e <= end})
+        sentence = _LIST_MARK.sub("", text[start:end])
+        for (left, right), timexes in _dated_clauses(text, start, end, inside).items():
+            # The most precise date of the clause dates it (a time on a day before the day alone); the first on a tie.
+            timex = max(timexes, key=lambda t: (len(calendar_date(t.value)), len(t.value), -t.start))
+            if not timex.anchored:
+                date_source = "explicit"
+            elif article_source in ("metadata", "override"):
+                date_source = "relative to article date"
+            else:
+                date_source = "inferred"
+            found.append({
+                "date": calendar_date(timex.value), "precision": _precision(calendar_date(timex.value)),
+                "date_source": date_source, "actors": actors,
+                "predicate": _predicate(text, _after_quote(text, left, timex), right, inside), "text": sentence,
+                "doc_id": doc_id, "sent_start": start, "sent_end": end, "timex": timex.text, "sources": [doc_id],
+                "_words": content_words(text[left:right]),
+            })
+    return found
+
+
+def _dated_clauses(text: str, start: int, end: int, timexes: list[Timex]) -> dict[tuple[int, int], list[Timex]]:
+    """The clauses of the sentence [start, end) that hold a date (``_clause``; a clause without a verb counts as
+    the whole sentence), each with its dates, in text order: each is an event of its own ("The plan, drawn up in
+    October; it leaked on Nov. 19": two)."""
+    clauses: dict[tuple[int, int], list[Timex]] = {}
+    for timex in timexes:
         left, right = _clause(text, start, end, timex)
         if not _VERB.search(text, left, right):
             left, right = start, end
-        actors = sorted({a for a, s, e in mentions if start <= s and e <= end})
-        sentence = _LIST_MARK.sub("", text[start:end])
-        found.append({
-            "date": calendar_date(timex.value), "precision": _precision(calendar_date(timex.value)),
-            "date_source": date_source,
-            "actors": actors, "predicate": _predicate(text, _after_quote(text, left, timex), right, inside),
-            "text": sentence,
-            "doc_id": doc_id, "sent_start": start, "sent_end": end, "timex": timex.text, "sources": [doc_id],
-            "_words": content_words(text[left:right]),
-        })
-    return found
+        clauses.setdefault((left, right), []).append(timex)
+    return clauses
 
 
 def _merge(found: list[dict]) -> list[dict]:
