@@ -31,8 +31,8 @@ Rules worth knowing (the registry file explains the user-facing ones):
   ("Kremlin spokesman Dmitry Peskov") and is dropped, since the name that follows is the mention. Generic
   descriptors, written all in lower case in the registry ("the top diplomat"), count only in documents that also
   name the actor.
-* Pronouns: he/him/his/himself and she/her/hers/herself go to people of that gender; "its" goes to a country, place or
-  organisation in the same sentence; "it" and "they" are never resolved (too often expletive or plural).
+* Pronouns: he/him/his/himself and she/her/hers/herself go to people of that gender; "its" goes to a country,
+  place or organisation in the same sentence; "it" and "they" are never resolved (too often expletive or plural).
 * Quotes come from ``newslens.attribution`` (spaCy's parse). A source is a registry actor only when one of its
   mentions covers the source's head word with nothing but titles before it ("President Donald Trump" is Trump,
   "Politico Europe" is not Europe, "Sources close to the Kremlin" is not the Kremlin); other sources are kept, with
@@ -814,6 +814,8 @@ def _kind(label: str, forms: list[str]) -> str:
     """An actor's kind from its majority label and its names: a place that a country's name names is a country."""
     kind = _LABEL_KINDS[label]
     return "country" if kind == "place" and not country_names().isdisjoint(forms) else kind
+
+
 # Bump when find_entities changes what it stores: cached entities of older code are then never read.
 ENTITY_CODE_VERSION = "entities-1"
 ENTITY_CHUNK = 2000  # documents parsed at a time
@@ -1204,8 +1206,8 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     person, GPE -> place, or country when one of its names is a country's, ORG -> organisation); a person's gender
     is the pronoun that most often refers back to the name (the first he/she-family pronoun after it, before any
     other person is named, within that sentence or the next): at least two such pronouns and ``GENDER_SHARE`` of
-    them, else unknown. A lone first name ("Bernie")
-    goes to the one person of the corpus with that first name, unless it is also a surname.
+    them, else unknown. A lone first name ("Bernie") goes to the one person of the corpus with that first name,
+    unless it is also a surname.
     """
     texts = DocumentTexts(documents)
     occurrences = _occurrences(texts, [entities] if isinstance(entities, pd.DataFrame) else entities)

@@ -15,10 +15,11 @@ code version): a rerun that changes only which events are shown does no document
 
 Publication dates come from metadata when there is any, else from the text (``newslens.dating``: datelines and
 other stamps, past and future dates, the rest of the corpus), never from the wall clock. An event is a dated clause:
-its date (the most precise resolved DATE of the clause; ``calendar_date``), the precision, how the date was obtained, who did what
-(``predicate``: the words before the clause's first verb and the verb phrase, by pattern), and the sentence. Stamps (datelines,
-bylines, "Published/Updated" lines, date-only headers) and page furniture (shop banners, weather, cookie notices)
-are never events. The same event reported by several articles is one row with all its ``sources``.
+its date (the most precise resolved DATE of the clause; ``calendar_date``), the precision, how the date was
+obtained, who did what (``predicate``: the words before the clause's first verb and the verb phrase, by pattern),
+and the sentence. Stamps (datelines, bylines, "Published/Updated" lines, date-only headers), credits and page
+furniture (shop banners, weather, cookie notices) are never events. The same event reported by several articles is
+one row with all its ``sources``.
 """
 from __future__ import annotations
 
@@ -212,8 +213,8 @@ def _clause(text: str, start: int, end: int, timex: Timex) -> tuple[int, int]:
 
 # The end of what was said before its reporting clause: a quotation closed after a comma ("'…,' Brandt said"), or a
 # comma before a short subject and a reporting verb ("…, he said in an interview", "…, the Kremlin told reporters").
-_QUOTE_END = re.compile(r",[\"”]\s+|,\s+(?=(?:[\w.'’-]+\s+){0,4}?(?:said|says|told|tells|wrote|writes|added|announced"
-                        r"|stated|insisted|argued|warned|claimed|noted|explained)\b)")
+_QUOTE_END = re.compile(r",[\"”]\s+|,\s+(?=(?:[\w.'’-]+\s+){0,4}?(?:said|says|told|tells|wrote|writes|added"
+                        r"|announced|stated|insisted|argued|warned|claimed|noted|explained)\b)")
 
 
 def _after_quote(text: str, left: int, timex: Timex) -> int:
