@@ -195,7 +195,11 @@ _VERB = re.compile(
     r"\b(?:(?:will|would|could|should|shall|may|might|must|can|did|does|do|has|have|had|is|are|was|were)"
     r"(?:\s+not|n['’]t)?\s+(?:been\s+|be\s+)?[a-z]+|[a-z]{3,}ed|said|says|told|met|won|lost|began|begins|came|went"
     r"|took|made|gave|held|left|spoke|wrote|sent|saw|got|ran|became|brought|fought|found|led|paid|struck|fell|rose"
-    r"|hit|quit|meets|holds|visits|signs|votes|calls|tells|warns|plans|agrees|arrives)\b"
+    r"|hit|quit|meets|holds|visits|signs|votes|calls|tells|warns|plans|agrees|arrives"
+    # irregular past forms that are no other word: "He bought the bridge in 2014" had no verb, so no predicate
+    r"|bought|sold|built|caught|chose|drew|drove|flew|forgot|froze|grew|heard|hid|kept|knew|lent|meant|rode|rang"
+    r"|sang|sank|slept|spent|stood|stole|stuck|swore|swept|taught|tore|thought|threw|understood|woke|wore|withdrew"
+    r"|felt|dealt|sought|broke|overcame|overtook|undertook|forgave|shook|shot|hung|laid|fled|sped|spun|won|lost)\b"
 )
 
 
