@@ -199,7 +199,7 @@ _VERB = re.compile(
     # irregular past forms that are no other word: "He bought the bridge in 2014" had no verb, so no predicate
     r"|bought|sold|built|caught|chose|drew|drove|flew|forgot|froze|grew|heard|hid|kept|knew|lent|meant|rode|rang"
     r"|sang|sank|slept|spent|stood|stole|stuck|swore|swept|taught|tore|thought|threw|understood|woke|wore|withdrew"
-    r"|felt|dealt|sought|broke|overcame|overtook|undertook|forgave|shook|shot|hung|laid|fled|sped|spun|won|lost)\b"
+    r"|felt|dealt|sought|broke|overcame|overtook|undertook|forgave|shook|shot|hung|laid|fled|sped|spun)\b"
 )
 
 
