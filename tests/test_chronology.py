@@ -356,13 +356,15 @@ def test_predicate_of_a_quotation_dated_after_it_is_the_saying():
 def test_predicate_of_reported_speech_dated_after_it_and_abbreviations_in_it():
     texts = {"a": "Elections could follow a ceasefire, he said in an interview on 2 December 2025.",
              "b": "The draft plan was leaked on Nov. 19, 2025 by U.S. officials in Washington.",
-             "c": "The harbour reopened on 3 December 2025 at a cost of $3.2 million."}
+             "c": "The harbour reopened on 3 December 2025 at a cost of $3.2 million.",
+             "d": "He bought the bridge in 2014."}  # an irregular past form
     docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in texts.items()])
     table = events(docs, article_dates(docs))
     predicates = dict(zip(table["doc_id"], table["predicate"]))
     assert predicates == {"a": "he said in an interview on 2 December 2025",
                           "b": "The draft plan was leaked on Nov. 19",  # the phrase ends at the comma
-                          "c": "The harbour reopened on 3 December 2025 at a cost"}  # a verb phrase of 8 words
+                          "c": "The harbour reopened on 3 December 2025 at a cost",  # a verb phrase of 8 words
+                          "d": "He bought the bridge in 2014"}
 
 
 def test_predicate_subject_stops_at_a_comma_or_date_and_drops_conjunctions():
