@@ -1,6 +1,7 @@
 """Article dates and events on the seed articles; expectations worked out by hand (23 Nov 2025 is a Sunday)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -143,8 +144,9 @@ def test_events_found_in_a_process_of_their_own_are_the_same(seeds, seed_dates, 
 
     def counted(function, computed, path, arguments):  # corpus.computed_apart's: (_read_then, the function, ...)
         started.append(computed.__name__)
-        # The time-expression table is not sent (pickled in this process): the process reads it from the cache.
+        # The time-expression table is not pickled in this process: the process maps it from a file.
         assert not any(isinstance(argument, pd.DataFrame) and "value" in argument for argument in arguments)
+        assert arguments[2].endswith("timexes.arrow") and os.path.exists(arguments[2])
         return in_fresh_process(function, computed, path, arguments)
 
     def refused(*arguments):

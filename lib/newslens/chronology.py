@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import re
 import sys
+import tempfile
 from array import array
 from collections import Counter
 from pathlib import Path
@@ -41,7 +42,7 @@ from newslens.cleaning import credit_spans, furniture_spans
 from newslens.corpus import computed_apart, text_chars
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, infer_dates, _published
 from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
-from newslens.parts import Parts, PartsWriter, frames_of
+from newslens.parts import Parts, PartsWriter, frames_of, text_dtype
 from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
 from newslens.text import ABBREVIATIONS, SPLIT_PARALLEL_CHARS, import_nltk, line_sentence_spans
 from newslens.timex import Timex, find_timexes_many, timex_rows
@@ -417,13 +418,17 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
            "timexes": None if timexes is None else frame_key(timexes), "code": code_version()} if cache_dir else {}
 
     def compute(folder: Path | None) -> tuple[dict[str, Parts], dict]:
-        if folder is not None and text_chars(documents) >= EVENTS_APART_CHARS:
-            # The time expressions are read there again from the per-document cache (``timex_table``): sent along,
-            # the table of 100,000 articles (1.15 million rows) was pickled here, and 03's kernel rose from 410 to
-            # 617 MB as the process started.
-            return {"events": computed_apart(_events, documents, cache_dir, anchors, actor_mentions, None, cache_dir,
+        if folder is None or text_chars(documents) < EVENTS_APART_CHARS:
+            return {"events": _events(documents, anchors, actor_mentions, timexes, cache_dir, folder)}, {}
+        # The time expressions go to the process through a file it maps: as an argument, the table of 100,000
+        # articles (1.15 million rows) was pickled here, and 03's kernel rose from 410 to 617 MB as the process
+        # started; rebuilt there from the per-document cache, they took that process from 178 to 390 MB.
+        scratch = mapped_folder(cache_dir)
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=scratch) as place:
+            sent = None if timexes is None else _write_timexes(timexes, Path(place) / "timexes.arrow")
+            return {"events": computed_apart(_events, documents, cache_dir, anchors, actor_mentions, sent, cache_dir,
                                              folder)}, {}
-        return {"events": _events(documents, anchors, actor_mentions, timexes, cache_dir, folder)}, {}
 
     # The text and lists of the events stay in a mapped file of the cache (``Parts.whole``), not in the kernel.
     return cached_tables(cache_dir, "events", key, compute, parted=True)[0]["events"].whole(
@@ -436,8 +441,23 @@ def events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.Da
 EVENTS_APART_CHARS = 5_000_000
 
 
+def _write_timexes(timexes: pd.DataFrame, path: Path) -> str:
+    """``timexes`` (a ``timex_table``) written to the Arrow file ``path`` for another process to map
+    (``_mapped_timexes``), as one table: its categories keep one dictionary each."""
+    table = pa.Table.from_pandas(timexes, preserve_index=False)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return str(path)
+
+
+def _mapped_timexes(path: str) -> pd.DataFrame:
+    """The table ``_write_timexes`` wrote, its text columns over the mapped file (not copied)."""
+    return read_mapped_table(path).to_pandas(types_mapper=text_dtype)
+
+
 def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.DataFrame | Parts | None,
-            timexes: pd.DataFrame | None, cache_dir: str | Path | None = None, folder: Path | None = None) -> Parts:
+            timexes: pd.DataFrame | str | None, cache_dir: str | Path | None = None, folder: Path | None = None
+            ) -> Parts:
     """``events`` without the corpus-level cache, one part per year:
     each article's dated clauses (read from the per-document cache where there), then merged (in a process of its
     own from ``MERGE_APART_ROWS`` clauses, when there is a ``folder``). ``folder``: where the parts are written as
@@ -445,6 +465,8 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
     info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
     ordered = _by_doc_id(documents)
     doc_ids, texts = ordered["doc_id"].tolist(), ordered["text"].array  # Arrow strings: indexing gives one str
+    if isinstance(timexes, str):
+        timexes = _mapped_timexes(timexes)
     dated_of = _DatedExpressions(timexes if timexes is not None else timex_table(documents, anchors, cache_dir))
     mentions_of = _MentionIndex(actor_mentions)
 
