@@ -466,9 +466,6 @@ class _RawTexts:
 _ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 
 
-_MONTH_NUMBERS = {name: number for number, names in enumerate(
-    ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
-     "sep sept september", "oct october", "nov november", "dec december"), start=1) for name in names.split()}
 # The usual written forms, read without dateutil (0.3-0.7 ms a value: a minute for 100,000 articles): "Nov 24, 2025",
 # "24 November 2025", "Mon, 24 Nov 2025 10:00:00 GMT" (feeds), with anything after the year.
 _WORDY_DATE = re.compile(r"(?:[A-Za-z]{3,9}\.?,?\s+)?(?:(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]{3,9})\.?"
@@ -487,7 +484,7 @@ def _parse_date(value: str) -> tuple[str | None, str]:
         if _ISO_DATE_TIME.fullmatch(value):
             return dt.datetime.fromisoformat(value).date().isoformat(), ""
         wordy = _WORDY_DATE.fullmatch(value)
-        month = wordy and _MONTH_NUMBERS.get((wordy["month"] or wordy["month2"]).lower())
+        month = wordy and _month_number(wordy["month"] or wordy["month2"])
         if month:
             return dt.date(int(wordy["year"]), month, int(wordy["day"] or wordy["day2"])).isoformat(), ""
     except ValueError:
@@ -495,6 +492,14 @@ def _parse_date(value: str) -> tuple[str | None, str]:
     if not re.search(r"\d", value):
         return None, "it holds no number"
     return _parse_other_date(value)
+
+
+def _month_number(word: str) -> int | None:
+    """1-12 for a month's name or its abbreviation ("Nov", "Sept", "November"), the date tagger's; else None."""
+    from newslens.timex import MONTHS, month_names  # the tagger's lexicon; imported only for a date in words
+
+    word = word.lower()
+    return MONTHS[word[:3]] if word in month_names() else None
 
 
 @functools.lru_cache(maxsize=4096)

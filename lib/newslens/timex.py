@@ -156,6 +156,11 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 # --- small helpers -------------------------------------------------------------------------------------------------
 
+def month_names() -> frozenset[str]:
+    """Every month's name and abbreviation as the tagger reads them, lower case ("nov", "sept", "november")."""
+    return frozenset(MONTHS) | _FULL_MONTHS | {"sept"}
+
+
 def _month(name: str) -> int:
     return MONTHS[name.lower()[:3]]
 
