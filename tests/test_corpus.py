@@ -490,8 +490,19 @@ def test_utf16_text_and_decomposed_file_names(tmp_path):
     ("Bridge opens\nEU-China talks - what we know", []),
     ("Bridge opens\nThe vote — a close one — passed.", []),
     ("Bridge opens\nThe bridge was designed by Anna Berg.", []),
-    # datelines and bylines only open an article
+    # a full stop after the date or the service ends a dateline; a place and a date need nothing after them
+    ("Bridge opens\nTALLINN, December 3. The mayor spoke.", ["TALLINN, December 3. "]),
+    ("Bridge opens\nTALLINN, Dec. 3 (Wire). The mayor spoke.", ["TALLINN, Dec. 3 (Wire). "]),
+    ("Bridge opens\nTALLINN, December 3. /Wire/. The mayor spoke.", ["TALLINN, December 3. /Wire/. "]),
+    ("Bridge opens\nTARTU. Dec 3 (Wire-Estonia) - The mayor spoke.", ["TARTU. Dec 3 (Wire-Estonia) - "]),
+    ("Bridge opens\nNARVA, Dec 3 /Wire/ - The mayor spoke.", ["NARVA, Dec 3 /Wire/ - "]),
+    ("Bridge opens\nNARVA, Dec 3 The mayor spoke.", ["NARVA, Dec 3 "]),
+    # ... but a place alone needs a dash after a space
+    ("Bridge opens\nESTONIA OPENS BRIDGE.\nThe mayor spoke.", []),
+    ("Bridge opens\nNATO-led drills began.", []),
+    # datelines and bylines only open an article (its first five lines that are not blank)
     ("One\nTwo\nThree\nFour\nFive\nTALLINN (Wire) — The mayor spoke.", []),
+    ("One\n\nTwo\n\nThree\n\nTALLINN (Wire) — The mayor spoke.", ["TALLINN (Wire) — "]),
 ])
 def test_credit_spans(text, credits):
     assert [text[start:end] for start, end in credit_spans(text)] == credits

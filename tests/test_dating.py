@@ -37,6 +37,8 @@ def _dates(*texts: str) -> pd.DataFrame:
         ("Thursday, 27 November, 2025\nThe mayor opened a bridge.", "header", "2025-11-27"),
         ("December 16, 2025 / 01:13 IST\nThe mayor opened a bridge.", "header", "2025-12-16"),
         ("Dec 3 (Wire) - The mayor opened a new bridge.", "dateline", "XXXX-12-03"),
+        ("TALLINN, December 3. /Wire/. The mayor opened a new bridge.", "dateline", "XXXX-12-03"),
+        ("TARTU. Dec 3 (Wire-Estonia) - The mayor opened a new bridge.", "dateline", "XXXX-12-03"),
         ("It was a quiet day. — Ann Berg (@annberg) December 3, 2025", "embedded post", "2025-12-03"),
     ],
 )
@@ -69,6 +71,17 @@ def test_a_dateline_and_its_wire_credit_open_no_event():
     assert list(table.date) == ["2025-12-03"]
     assert table.text[0] == "The mayor opened a new bridge on Wednesday."
     assert table.predicate[0] == "The mayor opened a new bridge on Wednesday"
+
+
+def test_a_dateline_a_full_stop_ends_opens_no_event():
+    text = "Bridge opens\nTALLINN, December 3. /Wire/. The mayor opened a new bridge on Wednesday."
+    (stamp,) = find_stamps(text)
+    assert text[stamp.start:stamp.end] == "TALLINN, December 3. /Wire/. "
+    table = events(pd.DataFrame([{"doc_id": "d0", "text": text, "published": "2025-12-04"}]),
+                   pd.DataFrame([{"doc_id": "d0", "anchor": "2025-12-04", "earliest": "2025-12-04",
+                                  "latest": "2025-12-04", "source": "metadata", "confidence": 1.0, "evidence": ""}]))
+    assert list(table.date) == ["2025-12-03"]  # Wednesday before Thursday 4 December 2025
+    assert table.text[0] == "The mayor opened a new bridge on Wednesday."
 
 
 def test_a_dateline_without_a_date_opens_no_event_either():

@@ -19,10 +19,14 @@ reporting is worse than a leftover cookie notice, and every removal is listed in
 """
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from newslens.timex import MONTH_PATTERN
 
 
 @dataclass(frozen=True)
@@ -155,14 +159,21 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
             if len(line.group()) < 120 and _FURNITURE_LINE.search(line.group())]
 
 
-_CREDIT_MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?")
-# "WASHINGTON (AP) —", "MONTEVIDEO, Uruguay (AFP) —", "BRUSSELS, Nov 23 (Reuters) -", "Dec 29 (Reuters) -",
-# "(CNN) —": the place in capitals and/or the wire service in brackets, then a dash, at the start of a line.
-_DATELINE = re.compile(
-    r"^[ \t]*(?:(?P<place>[A-Z][A-Z.'’ -]*[A-Z.](?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?)\s*,?\s*)?"
-    rf"(?:(?:{_CREDIT_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_CREDIT_MONTH})(?:,?\s+\d{{4}})?\s*)?"
-    r"(?:\s*(?P<agency>\([A-Z][\w .&/-]{0,30}\))\s*|\s+)[—–-]{1,2}[ \t]*",
-    re.MULTILINE,
+# A dateline, at the start of one of the first lines: the place in capitals and/or the wire service, the date if
+# any, then a dash, or a full stop after the date or the service ("WASHINGTON (AP) —", "MONTEVIDEO, Uruguay
+# (AFP) —", "BRUSSELS, Nov 23 (Reuters) -", "Dec 29 (Reuters) -", "(CNN) —", "MOSCOW, November 24.", "MOSCOW,
+# November 24. /TASS/.", "KYIV, Nov 24 /Ukrinform/ -", "KYIV. Nov 24 (Interfax-Ukraine) -"); a place and a date
+# need nothing after them ("LONDON, Nov 24 The talks"). A place alone needs a dash after a space ("RUSSIA REJECTS
+# PLAN." is a headline, "NATO-led forces" a report). ``datelines`` applies these conditions; the pattern alone
+# does not. The one definition of a dateline: the credits (here) and the date stamps (``newslens.dating``) use it.
+_AGENCY = r"(?:\([A-Z][\w .&/-]{0,30}\)|/[A-Z][\w .&-]{0,30}/)"
+_PLACE_WORD = r"[A-Z](?:[A-Z.'’-]*[A-Z.])?(?!\w)"  # "NEW", "YORK", "D.C.": capitals, no lower-case letter after
+DATELINE = re.compile(
+    rf"[ \t]*(?:(?P<place>[A-Z]{_PLACE_WORD}(?:[ \t]{_PLACE_WORD})*"
+    rf"(?:,[ \t]*(?!{MONTH_PATTERN})[A-Z][A-Za-z.]+(?:[ \t][A-Z][A-Za-z.]+)?)?)[ \t]*[,.]?[ \t]*)?"
+    rf"(?P<date>(?:{MONTH_PATTERN})[ \t]+\d{{1,2}}|\d{{1,2}}[ \t]+(?:{MONTH_PATTERN}))?(?:,?[ \t]+\d{{4}})?"
+    rf"(?:[ \t]*(?P<agency>{_AGENCY}))?"
+    rf"(?:(?P<dash>[ \t]*(?<=[ \t)/])[—–-]{{1,2}})|(?P<stop>\.(?:[ \t]*{_AGENCY}\.?)?))?[ \t]*"
 )
 # "(Reporting by A in Washington; Editing by B)", "Additional reporting by C", "Writing by D".
 _CREDIT_ROLES = r"(?:additional\s+)?(?:reporting|writing|editing|compiled|produced|research|graphics)\s+by\b"
@@ -179,7 +190,7 @@ _BYLINE = re.compile(
     r"(?:(?:\s*,\s*|\s+and\s+)[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)+)*[ \t]*(?:[|,/–—-].{0,60})?$",
     re.MULTILINE,
 )
-CREDIT_LINES = 5  # datelines and bylines are looked for in the first lines only
+CREDIT_LINES = 5  # datelines and bylines are looked for in the first lines (not blank) only
 
 
 def credit_spans(text: str) -> list[tuple[int, int]]:
@@ -193,15 +204,29 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
     -------
     list of (start, end), in text order; they may overlap.
     """
-    head_end = 0
-    for _ in range(CREDIT_LINES):
-        newline = text.find("\n", head_end)
-        head_end = len(text) if newline < 0 else newline + 1
-    spans = [m.span() for pattern in (_DATELINE, _BYLINE) for m in pattern.finditer(text, 0, head_end)
-             if m["place" if pattern is _DATELINE else 0] or pattern is _DATELINE and m["agency"]]
+    spans = [m.span() for line in _head_lines(text) for m in [_BYLINE.match(text, *line.span())] if m]
+    spans += [m.span() for m in datelines(text)]
     spans += [m.span() for pattern in (_CREDIT_BRACKET, _CREDIT_LINE) for m in pattern.finditer(text)]
     spans += [_sentence_around(text, *m.span()) for m in _CONTRIBUTED.finditer(text)]
     return sorted(spans)
+
+
+def datelines(text: str) -> list[re.Match]:
+    """The datelines of the first ``CREDIT_LINES`` lines of ``text``: ``DATELINE`` matches (groups ``place``,
+    ``date`` — month and day —, ``agency``) that have a place or a wire service, and then a dash, a full stop after a
+    date or a service, or a place and a date."""
+    found = []
+    for line in _head_lines(text):
+        m = DATELINE.match(text, *line.span())
+        if m and (m["place"] or m["agency"]) and (
+                m["dash"] or m["stop"] and (m["date"] or m["agency"]) or m["place"] and m["date"]):
+            found.append(m)
+    return found
+
+
+def _head_lines(text: str) -> Iterator[re.Match]:
+    """The first ``CREDIT_LINES`` lines that are not blank."""
+    return itertools.islice(_LINE.finditer(text), CREDIT_LINES)
 
 
 def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:

@@ -53,10 +53,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from newslens.cleaning import furniture_spans
+from newslens.cleaning import datelines, furniture_spans
 from newslens.corpus import DocumentTexts
 from newslens.text import ABBREVIATIONS, word_forms
-from newslens.timex import WEEKDAYS, Timex, _MONTH, find_timexes, find_timexes_many
+from newslens.timex import WEEKDAYS, Timex, find_timexes, find_timexes_many
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
 STAMP_CONFIDENCE, DATE_CONFIDENCE, CORPUS_CONFIDENCE, PERIOD_CONFIDENCE = 0.9, 0.6, 0.4, 0.3
@@ -80,17 +80,6 @@ class Stamp:
 
 _DAY_VALUE = re.compile(r"^(\d{4}|XXXX)-(\d\d)-(\d\d)")
 _LINE = re.compile(r"[^\n]+")
-# "MOSCOW, November 24." / "NEW YORK, Nov. 19 (UPI) —" / "WASHINGTON (AP) —": a capitalised place at the start of
-# the first lines; the date, if any, follows the place.
-_DATELINE = re.compile(
-    r"^(?P<place>(?-i:[A-Z][A-Z.'’\- ]{2,40}(?:,\s*[A-Z][A-Za-z.]{1,12}\.?)?))\s*[,(]\s*"
-    rf"(?P<date>(?:{_MONTH})\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTH}))?"
-)
-# "Dec 29 (Reuters) -": a wire dateline with the date first and no place.
-_DATELINE_DATE_FIRST = re.compile(
-    rf"^(?P<date>(?:{_MONTH})\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTH}))\s*\([A-Z][\w .&-]{{1,30}}\)\s*[-—–]"
-)
-_WIRE_TAIL = re.compile(r"(?:\s*\([A-Z][\w .&/-]{1,30}\))?(?:\s*[-—–:]+)?[ \t]*")
 # "— Paul Ryan (@SpeakerRyan) July 5, 2016": the signature of an embedded social-media post, posted before the article.
 _EMBEDDED = re.compile(r"\(@\w{1,15}\)\s*$")
 # Embedded posts in the markup of a page ("<tweet id=... datetime=...>", "<blockquote class="twitter-tweet">") and
@@ -125,18 +114,17 @@ def find_stamps(text: str, timexes: list[Timex] | None = None) -> list[Stamp]:
     "By NAME … DATE" lines, and short lines that are only a date (page headers, timestamps)."""
     timexes = find_timexes(text) if timexes is None else timexes
     stamps: list[Stamp] = []
+    dated_lines = {m.start(): m for m in datelines(text) if m["date"]}
     for number, line in enumerate(_LINE.finditer(text)):
         start, end = line.span()
         body = line.group()
         inside = [t for t in timexes if start <= t.start and t.end <= end and _DAY_VALUE.match(t.value)]
-        dateline = (_DATELINE.match(body) or _DATELINE_DATE_FIRST.match(body)) if number < 4 else None
-        if dateline and dateline["date"]:
-            date_end = start + dateline.end("date")
-            timex = next((t for t in inside if t.start <= date_end <= t.end + 1), None)
-            if timex:
-                tail = _WIRE_TAIL.match(text, timex.end).end()  # "(Reuters) -": the stamp, not the report
-                stamps.append(Stamp(start, tail, "dateline", timex.value[:10], text[start:timex.end]))
-                continue
+        dateline = dated_lines.get(start)
+        timex = dateline and next((t for t in inside if t.start <= dateline.end("date") <= t.end + 1), None)
+        if timex:  # the stamp runs to the dateline's end: "(Reuters) -" is not the report
+            stamps.append(Stamp(start, max(dateline.end(), timex.end), "dateline", timex.value[:10],
+                                text[start:timex.end]))
+            continue
         words = _STAMP_WORDS.match(body)
         if inside and words and len(body) < 160 and inside[0].start - start <= words.end() + 40:
             stamps += _stamp_line(text, start, words["word"], inside)

@@ -96,7 +96,7 @@ VAGUE_NUMBERS = {"a few", "few", "several", "many", "some", "a number of", "nume
 # --- regular expression building blocks ---------------------------------------------------------------------------
 
 # Month and weekday names must be capitalised ("may" is a verb, "march" a noun); the rest is case-insensitive.
-_MONTH = (
+MONTH_PATTERN = (
     r"(?-i:(?:Jan(?:uary|\.)|Feb(?:ruary|\.)|Mar(?:ch|\.)|Apr(?:il|\.)|May|June?\.?|July?\.?|Aug(?:ust|\.)"
     r"|Sep(?:tember|t\.?|\.)|Oct(?:ober|\.)|Nov(?:ember|\.)|Dec(?:ember|\.)|January|February|March|April|August"
     r"|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER"
@@ -975,13 +975,13 @@ _RULE_TABLE = [
     ("#year", r"(?<![\w-])(?P<y>(?:1[6-9]|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)(?:[T ](?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?(?![\w-])", _r_iso),
     ("#year", r"(?<![\w/.-])(?P<y>(?:19|20)\d\d)/(?P<mo>[01]?\d)/(?P<d>[0-3]?\d)(?P<h>)(?P<mi>)(?P<s>)(?P<sep>)(?![\w/])", _r_slash),
     ("#year", r"(?<![\w/.-])(?P<mo>[0-3]?\d)(?P<sep>[/.])(?P<d>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?:\s+(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?)?(?![\w/])", _r_slash),
-    (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})(?:\s+of)?\s+(?P<month>{_MONTH})(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_dmy),
+    (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})(?:\s+of)?\s+(?P<month>{MONTH_PATTERN})(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_dmy),
     # The first day of a range whose month follows the second ("27-28 November", "27 and 28 Nov.", "from 27 to 29
     # November"): the range starts on it (only "28 November" was found, so an event of the 27th was dated the 28th).
-    (_MONTH_WORDS, rf"(?P<wday>)(?P<day>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?)(?=\s*(?:[-–—]|and\b|to\b|&|or\b|until\b|through\b)\s*(?:the\s+)?(?P<day2>{_DAY})(?:\s+of)?\s+(?P<month>{_MONTH})(?:,?\s+(?P<year>{_YEAR_ANY}))?\b)", _r_range_start),
-    (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?P<month>{_MONTH})\s+(?:the\s+)?(?P<day>{_DAY})(?!\s*(?:%|percent|million|billion|[:.,]\d))(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_mdy),
-    (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?P<month>{_MONTH}),?\s+(?:of\s+)?(?:(?P<year>{_YEAR_ANY})|(?P<yrel>last|this|next)\s+year\b)", _r_month_year),
-    (_MONTH_WORDS, rf"(?:(?P<each>each|every)\s+|(?:{_REL})\s+)?(?:{_LEAD_MOD})?(?P<month>{_MONTH})(?![\w-])", _r_month),
+    (_MONTH_WORDS, rf"(?P<wday>)(?P<day>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?)(?=\s*(?:[-–—]|and\b|to\b|&|or\b|until\b|through\b)\s*(?:the\s+)?(?P<day2>{_DAY})(?:\s+of)?\s+(?P<month>{MONTH_PATTERN})(?:,?\s+(?P<year>{_YEAR_ANY}))?\b)", _r_range_start),
+    (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?:(?P<wday>{_WEEKDAY}),?\s+)?(?P<month>{MONTH_PATTERN})\s+(?:the\s+)?(?P<day>{_DAY})(?!\s*(?:%|percent|million|billion|[:.,]\d))(?:,?\s+(?P<year>{_YEAR_ANY}))?\b", _r_mdy),
+    (_MONTH_WORDS, rf"(?:{_LEAD_MOD})?(?P<month>{MONTH_PATTERN}),?\s+(?:of\s+)?(?:(?P<year>{_YEAR_ANY})|(?P<yrel>last|this|next)\s+year\b)", _r_month_year),
+    (_MONTH_WORDS, rf"(?:(?P<each>each|every)\s+|(?:{_REL})\s+)?(?:{_LEAD_MOD})?(?P<month>{MONTH_PATTERN})(?![\w-])", _r_month),
     ("#year nineteen thousand", rf"(?:{_LEAD_MOD})?(?:(?:the\s+)?(?:year\s+)?|(?P<fiscal>(?:fiscal|calendar)(?:\s+year)?\s+))(?P<year>{_YEAR_ANY})(?!'s|\s*(?:-|–|to)\s*\d)", _r_year),
     ("#decade #year twenties thirties forties fifties sixties seventies eighties nineties", rf"(?:the\s+)?(?:{_LEAD_MOD})?(?:(?P<full>(?:1[6-9]|20)\d0)'?s|'(?P<short>\d0)s|(?:nineteen[\s-])?(?P<word>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b", _r_decade),
     ("century", rf"(?:the\s+)?(?:{_LEAD_MOD})?(?P<ord>\d{{1,2}}(?:st|nd|rd|th)|{_ORD_WORD})[\s-]century\b", _r_century),
@@ -1008,9 +1008,9 @@ _RULE_TABLE = [
     (_PLURAL_UNITS, r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bwithin\s)|(?<=\bafter\s)|(?<=\bover\s))(?:the\s+)?(?:(?:past|last|next|coming|previous|following)\s+)?(?P<unit>minutes|hours|days|weeks|months|years|decades|centuries)\b", _r_vague_duration),
     (_PLURAL_UNITS, r"(?:the\s+)?(?:coming|next|past|last|previous|following)\s+(?P<unit>minutes|hours|days|weeks|months|years|decades)\b", _r_vague_duration),
     ("every each per daily weekly monthly yearly annually quarterly hourly nightly", rf"(?:every|each|per)\s+(?:(?P<other>other|second)\s+)?(?:(?P<num>{_NUM})\s+)?(?P<unit>{_UNIT})\b|(?:on\s+)?an?\s+(?:almost\s+|nearly\s+)?(?:daily|weekly|monthly|yearly|annual|quarterly|hourly|nightly)\s+basis|(?<!-)\b(?:daily|weekly|monthly|yearly|annually|hourly|nightly)\b(?!-)|quarterly(?!-|\s+[a-z])", _r_set),
-    ("m am pm", rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[01]?\d)(?:[:.](?P<mi>[0-5]\d))?\s*(?P<ampm>[ap]\.\s?m\.|[ap]m\b|[ap]\.m\b)(?:\s+(?:[A-Z]{{2,4}}T|[ECMP]T|GMT|UTC)\b)?(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
-    (_TIME_ZONES, rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?P<ampm>)\s*(?:GMT|UTC|[A-Z]{{2,4}}T)\b(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
-    ("noon midnight", rf"(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tomorrow|yesterday)\s+(?:at\s+)?)?\b(?P<noon>noon|midnight)\b(?:,?\s+(?:(?P<dmonth>{_MONTH})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:\s+(?P<dwday2>{_WEEKDAY}))?", _r_noon_any),
+    ("m am pm", rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[01]?\d)(?:[:.](?P<mi>[0-5]\d))?\s*(?P<ampm>[ap]\.\s?m\.|[ap]m\b|[ap]\.m\b)(?:\s+(?:[A-Z]{{2,4}}T|[ECMP]T|GMT|UTC)\b)?(?:,?\s+(?:(?P<dmonth>{MONTH_PATTERN})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
+    (_TIME_ZONES, rf"(?:{_APPROX})?(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tonight|yesterday|tomorrow)\s+at\s+)?(?<![\d:.])(?P<h>[0-2]\d):(?P<mi>[0-5]\d)(?P<ampm>)\s*(?:GMT|UTC|[A-Z]{{2,4}}T)\b(?:,?\s+(?:(?P<dmonth>{MONTH_PATTERN})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:,?\s+(?:on\s+)?(?P<dwday2>{_WEEKDAY}))?", _r_clock_any),
+    ("noon midnight", rf"(?:(?P<dwday>{_WEEKDAY})\s+(?:at\s+)?|(?P<dword>today|tomorrow|yesterday)\s+(?:at\s+)?)?\b(?P<noon>noon|midnight)\b(?:,?\s+(?:(?P<dmonth>{MONTH_PATTERN})\s+(?P<dday>{_DAY})(?:,?\s+(?P<dyear>{_YEAR}))?))?(?:\s+(?P<dwday2>{_WEEKDAY}))?", _r_noon_any),
     ("now currently nowadays days present presently recently lately past future term recent",
      rf"(?<![\w-])(?P<ref>{_REF_WORDS})\b(?!-)", _r_ref),
 ]
