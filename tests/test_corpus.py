@@ -348,6 +348,58 @@ def test_tables_csv_jsonl_parquet(tmp_path):
     assert list(docs["doc_id"]) == ["x1", "x2"]
 
 
+def test_columns_of_common_exports_are_read_by_their_own_names(tmp_path):
+    # a news API's JSON: the articles in a list under one key, the outlet nested, the date as "publishedAt"
+    articles = [{"source": {"id": None, "name": "Harbour Post"}, "author": "Ann Berg", "title": "Bridge opens",
+                 "url": "https://example.org/1", "publishedAt": "2025-12-03T09:30:00Z",
+                 "content": "The mayor opened the new bridge on Wednesday."},
+                {"source": {"id": "wire", "name": "Wire"}, "author": None, "title": "Ferry stops",
+                 "url": "https://example.org/2", "publishedAt": "2025-12-04T18:00:00+01:00",
+                 "content": "The old ferry made its last crossing on Thursday."}]
+    (tmp_path / "api.json").write_text(json.dumps({"status": "ok", "articles": articles}), encoding="utf-8")
+    with pytest.warns(CorpusWarning) as caught:
+        corpus = newslens.load_corpus(tmp_path / "api.json")
+    docs = corpus.documents
+    assert list(docs["outlet"]) == ["Harbour Post", "Wire"]
+    assert list(docs["published"]) == ["2025-12-03", "2025-12-04"]
+    assert list(docs["title"]) == ["Bridge opens", "Ferry stops"]
+    assert [str(w.message) for w in caught] == [
+        "api.json: columns not read: author, url, source.id (names read where none was found — doc_id: doc_id, id; "
+        "cited_source: cited_source) (ignored)"]
+    # a spreadsheet's export: capitalised names, "Headline", "Body", "Date"
+    pd.DataFrame({"ID": ["b1"], "Headline": ["Bridge opens"], "Body": ["The mayor opened it."],
+                  "Date": ["2025-12-03"], "Publisher": ["Harbour Post"]}).to_csv(tmp_path / "sheet.csv", index=False)
+    row = newslens.load_corpus(tmp_path / "sheet.csv").documents.iloc[0]
+    assert (row.doc_id, row.title, row.outlet, row.published) == ("b1", "Bridge opens", "Harbour Post", "2025-12-03")
+    # a date column by a name not known is listed, never dropped without a word
+    pd.DataFrame({"text": ["The mayor opened it."], "fecha": ["2025-12-03"]}).to_csv(tmp_path / "es.csv", index=False)
+    with pytest.warns(CorpusWarning, match=r"es\.csv: columns not read: fecha \(names read where none was found — "
+                                           r".*published: published, date, published_at"):
+        assert newslens.load_corpus(tmp_path / "es.csv").documents.iloc[0].published == ""
+
+
+def test_metadata_csv_reads_a_date_column_by_its_other_names(tmp_path):
+    write(tmp_path, "a.txt", "Bridge opens\nThe mayor opened the new bridge on Wednesday.\n")
+    write(tmp_path, "metadata.csv", "file,Publisher,Date,url\na.txt,Harbour Post,2025-12-03,https://example.org/1\n")
+    with pytest.warns(CorpusWarning, match=r"metadata\.csv: columns not read: url \(names read where none was found"
+                                           r" — title: title, headline; cited_source: cited_source\)"):
+        row = newslens.load_corpus(tmp_path).documents.iloc[0]
+    assert (row.outlet, row.published) == ("Harbour Post", "2025-12-03")
+
+
+def test_a_json_corpus_is_a_list_of_articles(tmp_path):
+    (tmp_path / "list.json").write_text(json.dumps([{"id": "a", "text": "The mayor spoke."}, "stray"]),
+                                        encoding="utf-8")
+    with pytest.warns(CorpusWarning, match=r"list\.json item 2: not a JSON object \(skipped\)"):
+        assert list(newslens.load_corpus(tmp_path / "list.json").documents["doc_id"]) == ["a"]
+    (tmp_path / "odd.json").write_text(json.dumps({"text": "The mayor spoke."}), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"odd\.json: a \.json corpus is a list of articles"):
+        newslens.load_corpus(tmp_path / "odd.json")
+    (tmp_path / "broken.json").write_text('[{"id": "a", "text": "The mayor', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"broken\.json: cannot be read as a json table"):
+        newslens.load_corpus(tmp_path / "broken.json")
+
+
 def test_table_errors_name_the_file(tmp_path):
     pd.DataFrame({"headline": ["a"], "words": ["b"]}).to_csv(tmp_path / "t.csv", index=False)
     with pytest.raises(CorpusError, match=r"t\.csv: no text column .*found headline, words"):

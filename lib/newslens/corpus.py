@@ -1,4 +1,4 @@
-"""Load a corpus: a folder of .txt files (+ optional metadata.csv) or one .csv / .jsonl / .parquet table.
+"""Load a corpus: a folder of .txt files (+ optional metadata.csv) or one .csv / .jsonl / .json / .parquet table.
 
 ``load_corpus(path) -> Corpus`` with
 
@@ -9,7 +9,8 @@
     title         first line of the text, or the table's/metadata's ``title``
     outlet, cited_source, published
                   from metadata (published as ISO "YYYY-MM-DD", "" where unknown — never guessed);
-                  cited_source falls back to a "Source: …" line found in the text
+                  cited_source falls back to a "Source: …" line found in the text. The columns of a table or of
+                  metadata.csv are found by their names in ``COLUMN_NAMES`` ("publishedAt", "source.name", …)
     text          cleaned text (title as its first line) — what every analysis reads (the text as read is not kept:
                   ``Corpus.cleaning`` says what was removed from it, and 100,000 texts held twice cost 0.4 GB more)
     encoding      "utf-8"; "cp1252" or "latin-1" for a file in that encoding; "cp1251" or "koi8-r" for Cyrillic text
@@ -65,9 +66,23 @@ from .memory import (DROP_EVERY, MappedColumn, MappedTable, drop_mapped_pages, d
 from .parts import text_dtype
 from .text import WORD_PATTERN
 
+# What the columns of a table or of metadata.csv may be called, by what they hold: this project's names first, then
+# those of common exports (NewsAPI's "publishedAt" and "source.name", news-please's "maintext", "date_publish" and
+# "source_domain", Media Cloud's "media_name", a spreadsheet's "Date" or "Headline"). Compared without case, spaces,
+# "_", "-" or "."; the first name a table has is the one read, and every column not read is listed as a problem.
+COLUMN_NAMES = {
+    "doc_id": ("doc_id", "id"),
+    "text": ("text", "body", "content", "article", "maintext", "full_text", "article_text"),
+    "title": ("title", "headline"),
+    "outlet": ("outlet", "source", "source_name", "media_name", "publisher", "publication", "site_name",
+               "source_domain", "domain", "newspaper"),
+    "cited_source": ("cited_source",),
+    "published": ("published", "date", "published_at", "publish_date", "date_publish", "date_published",
+                  "publication_date", "pub_date", "datetime"),
+}
 METADATA_COLUMNS = ("file", "title", "outlet", "cited_source", "published")
-TEXT_COLUMNS = ("text", "body", "content", "article")
-ID_COLUMNS = ("doc_id", "id")
+TEXT_COLUMNS = COLUMN_NAMES["text"]
+ID_COLUMNS = COLUMN_NAMES["doc_id"]
 MAX_TITLE_CHARS = 300  # a longer first line is a whole article without line breaks, not a headline
 # The longest news articles are well under 1 MB of text; 5 MB is a book of about 800 pages. A larger "article" is a
 # dump or a mistake, and tokenising it would need gigabytes of memory in every notebook.
@@ -146,7 +161,7 @@ def load_corpus(path: str | Path, cache_dir: str | Path | None = None) -> Corpus
     Parameters
     ----------
     path : path
-        A folder of .txt files (+ metadata.csv) or a .csv / .jsonl / .parquet table.
+        A folder of .txt files (+ metadata.csv) or a .csv / .jsonl / .json / .parquet table.
     cache_dir : path, optional
         Folder of the on-disk cache (``newslens.cache``): each text's cleaning and language, keyed by the sha256 of
         the text as read, are kept there, so a rerun cleans only new or changed texts; None: clean everything.
@@ -183,10 +198,10 @@ def _loaded(path: Path, cache_dir: str | Path | None) -> Corpus:
     raw_texts = _RawTexts(mapped_folder(cache_dir))
     if path.is_dir():
         records = _read_folder(path, problems, raw_texts)
-    elif path.suffix.lower() in (".csv", ".jsonl", ".parquet"):
+    elif path.suffix.lower() in (".csv", ".jsonl", ".json", ".parquet"):
         records = _read_table(path, problems, raw_texts)
     else:
-        raise CorpusError(f"{path}: not a folder of .txt files nor a .csv, .jsonl or .parquet table")
+        raise CorpusError(f"{path}: not a folder of .txt files nor a .csv, .jsonl, .json or .parquet table")
     return _build(records, raw_texts, problems, path, cache_dir)
 
 
@@ -568,9 +583,8 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
     if repeated:
         problems.add(name, f"repeats the column(s) {', '.join(repeated)}; which one to use is unclear", "ignored")
         return {}
-    unknown = [c for c in header if c not in METADATA_COLUMNS]
-    if unknown:
-        problems.add(name, f"unknown columns {', '.join(unknown)} (known: {', '.join(METADATA_COLUMNS)})", "ignored")
+    roles = _column_roles(header, METADATA_COLUMNS[1:])
+    _report_unread(name, header, roles, METADATA_COLUMNS[1:], problems, also_read=("file",))
     by_nfc = {unicodedata.normalize("NFC", f): f for f in files}  # macOS writes file names decomposed (NFD)
     metadata: dict[str, dict] = {}
     line = 1
@@ -599,10 +613,37 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
         if file in metadata:
             problems.add(where, f"'{file}' is listed twice; the first row is used", "ignored")
             continue
-        entry = {k: (row.get(k) or "").strip() for k in METADATA_COLUMNS[1:]}
+        entry = {k: (row.get(roles.get(k, "")) or "").strip() for k in METADATA_COLUMNS[1:]}
         entry["published"] = _published(entry["published"], where, problems)
         metadata[file] = entry
     return metadata
+
+
+def _column_roles(columns, wanted) -> dict[str, str]:
+    """The column that holds each of ``wanted`` (keys of ``COLUMN_NAMES``), found by the names it may have."""
+    by_key = {}
+    for column in columns:
+        by_key.setdefault(_column_key(column), column)
+    roles = {}
+    for role in wanted:
+        column = next((by_key[_column_key(n)] for n in COLUMN_NAMES[role] if _column_key(n) in by_key), None)
+        if column is not None and column not in roles.values():
+            roles[role] = column
+    return roles
+
+
+def _report_unread(where: str, columns, roles: dict[str, str], wanted, problems: _Problems, also_read=()) -> None:
+    """Columns that no role reads are listed, with the names looked for where none was found: a date column called
+    "fecha" must not be lost without a word."""
+    unread = [str(c) for c in columns if c not in roles.values() and c not in also_read]
+    if unread:
+        missing = "; ".join(f"{role}: {', '.join(COLUMN_NAMES[role])}" for role in wanted if role not in roles)
+        problems.add(where, f"columns not read: {', '.join(unread)}"
+                            + (f" (names read where none was found — {missing})" if missing else ""), "ignored")
+
+
+def _column_key(name) -> str:
+    return re.sub(r"[\W_]+", "", str(name).casefold())
 
 
 def _cell(value) -> str:
@@ -629,17 +670,23 @@ def _read_table(path: Path, problems: _Problems, raw_texts: _RawTexts) -> list[d
             if table.index.name in ID_COLUMNS:  # ids saved as the index (DataFrame.set_index("doc_id").to_parquet)
                 table = table.reset_index()
         else:
-            table = _read_jsonl(path, problems)
+            rows = _read_jsonl(path, problems) if path.suffix.lower() == ".jsonl" else _read_json(path, problems)
+            # nested objects become columns ("source": {"name": …} → "source.name", read as the outlet)
+            nested = any(isinstance(value, dict) for row in rows for value in row.values())
+            table = pd.json_normalize(rows, max_level=1) if nested else pd.DataFrame(rows)
     except pd.errors.ParserWarning:
         raise CorpusError(f"{path}: a row has more values than the header has columns (a comma in an unquoted "
                           "text?); quote the values or fix the row") from None
+    except CorpusError:
+        raise
     except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as error:
         raise CorpusError(f"{path}: cannot be read as a {path.suffix[1:]} table: {error}") from None
-    text_column = next((c for c in TEXT_COLUMNS if c in table.columns), None)
+    roles = _column_roles(table.columns, COLUMN_NAMES)
+    text_column, id_column = roles.get("text"), roles.get("doc_id")
     if text_column is None:
         raise CorpusError(f"{path}: no text column (looked for {', '.join(TEXT_COLUMNS)}; "
                           f"found {', '.join(map(str, table.columns))})")
-    id_column = next((c for c in ID_COLUMNS if c in table.columns), None)
+    _report_unread(path.name, table.columns, roles, COLUMN_NAMES, problems)
     ids = ([_cell(v) for v in table[id_column]] if id_column
            else [f"row_{i:06d}" for i in range(1, len(table) + 1)])
     missing = [i for i, doc_id in enumerate(ids, start=1) if not doc_id]
@@ -669,13 +716,12 @@ def _read_table(path: Path, problems: _Problems, raw_texts: _RawTexts) -> list[d
             problems.add(where, _HTML_PROBLEM, "skipped")
             continue
         records.append({"doc_id": doc_id, "file": path.name, "where": where, **raw_texts.add(text), "encoding": "utf-8",
-                        "title": _cell(row.get("title")), "outlet": _cell(row.get("outlet")),
-                        "cited_source": _cell(row.get("cited_source")),
-                        "published": _published(_cell(row.get("published")), where, problems)})
+                        **{role: _cell(row.get(roles.get(role))) for role in ("title", "outlet", "cited_source")},
+                        "published": _published(_cell(row.get(roles.get("published"))), where, problems)})
     return records
 
 
-def _read_jsonl(path: Path, problems: _Problems) -> pd.DataFrame:
+def _read_jsonl(path: Path, problems: _Problems) -> list[dict]:
     rows = []
     with path.open(encoding="utf-8-sig") as handle:
         for line_number, line in enumerate(handle, start=1):
@@ -690,7 +736,26 @@ def _read_jsonl(path: Path, problems: _Problems) -> pd.DataFrame:
                 problems.add(f"{path.name} line {line_number}", "not a JSON object", "skipped")
                 continue
             rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
+
+
+def _read_json(path: Path, problems: _Problems) -> list[dict]:
+    """A .json file: a list of articles, or an object holding one list (NewsAPI's ``{"articles": […]}``)."""
+    with path.open(encoding="utf-8-sig") as handle:
+        data = json.load(handle)
+    if isinstance(data, dict):
+        lists = [value for value in data.values() if isinstance(value, list)]
+        data = lists[0] if len(lists) == 1 else data
+    if not isinstance(data, list):
+        raise CorpusError(f"{path}: a .json corpus is a list of articles (objects with a text), or an object holding "
+                          "one such list; this file holds neither")
+    rows = []
+    for number, row in enumerate(data, start=1):
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            problems.add(f"{path.name} item {number}", "not a JSON object", "skipped")
+    return rows
 
 
 # --- cleaning and the final tables ---------------------------------------------------------------------------------

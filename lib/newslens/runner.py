@@ -431,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                      help=f"notebook stems or paths (default: every NN_*.ipynb in {notebooks_folder()})")
-    run.add_argument("--corpus", required=True, help="folder of .txt files, or a .csv / .jsonl / .parquet table")
+    run.add_argument("--corpus", required=True,
+                     help="folder of .txt files, or a .csv / .jsonl / .json / .parquet table")
     run.add_argument("--out", default=DEFAULT_OUT,
                      help=f"output folder (default: ./{DEFAULT_OUT}; `make outputs` writes the committed outputs/)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
