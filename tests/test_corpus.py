@@ -387,6 +387,12 @@ def test_metadata_csv_reads_a_date_column_by_its_other_names(tmp_path):
     assert (row.outlet, row.published) == ("Harbour Post", "2025-12-03")
 
 
+def test_a_news_api_s_truncation_mark_is_no_word_of_the_article():
+    text, removals = clean_text("Bridge opens\nThe mayor opened the bridge and thanked the… [+1234 chars]")
+    assert text == "Bridge opens\nThe mayor opened the bridge and thanked the"
+    assert [(r.step, r.line, r.removed) for r in removals] == [("furniture", 2, "… [+1234 chars]")]
+
+
 def test_a_json_corpus_is_a_list_of_articles(tmp_path):
     (tmp_path / "list.json").write_text(json.dumps([{"id": "a", "text": "The mayor spoke."}, "stray"]),
                                         encoding="utf-8")

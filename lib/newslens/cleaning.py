@@ -6,8 +6,9 @@ and why). The raw text is never modified in place: callers keep it next to the c
 Steps, in order:
 1. Unicode: BOM dropped, NFC composition, curly quotes and primes → straight quotes, NBSP and other spaces →
    space, bullets at the start of a line → "- ", zero-width characters dropped, Windows line ends → "\\n".
-2. Web furniture, line by line: cookie notices, language-switch prompts, "Read also: …", ">>> Read all …",
-   "Category / Publication date / Points of attention / Source:" header labels, author bios.
+2. Web furniture, line by line: a news API's "[+2345 chars]" (the text was cut short), cookie notices,
+   language-switch prompts, "Read also: …", ">>> Read all …", "Category / Publication date / Points of attention /
+   Source:" header labels, author bios.
 3. Repeated paragraphs: a paragraph whose text (ignoring case and spacing) equals an earlier one in the same document is removed
    (seed 002 repeats most of its body; counting it twice would double every frequency).
 
@@ -97,9 +98,17 @@ def _paragraph_key(folded_line: str) -> str:
     return " ".join(folded_line.split())
 
 
+# A news API's mark that it cut the text short ("… [+2345 chars]"): not words of the article.
+_TRUNCATED = re.compile(r"[ \t]*(?:…|\.\.\.)?[ \t]*\[\+\d+ chars\][ \t]*$", re.MULTILINE)
+
+
 def clean_text(raw: str) -> tuple[str, list[Removal]]:
     """Return (cleaned text, removals). Blank lines are kept as paragraph breaks; runs of them collapse to one."""
     text, report = normalise_unicode(raw)
+    for mark in reversed(list(_TRUNCATED.finditer(text)) if "chars]" in text else []):
+        report.append(Removal("furniture", text.count("\n", 0, mark.start()) + 1, mark.group().strip(),
+                              "a news API's mark that the text was cut short here"))
+        text = text[:mark.start()] + text[mark.end():]
     kept: list[str] = []
     seen: dict[str, int] = {}
     previous_label = ""
