@@ -142,22 +142,27 @@ GOOD = "A title\nThe envoy arrived in Geneva on Sunday.\n"
 def test_missing_path_and_empty_folder(tmp_path):
     with pytest.raises(CorpusError, match="no such file or folder"):
         newslens.load_corpus(tmp_path / "nope")
-    with pytest.raises(CorpusError, match=r"no \.txt documents"):
+    with pytest.raises(CorpusError, match=r"no \.txt or \.html documents"):
         newslens.load_corpus(tmp_path)
 
 
-def test_empty_binary_and_html_files_are_skipped_by_name(tmp_path):
+def test_empty_and_binary_files_are_skipped_and_an_html_page_saved_as_text_read_as_a_page(tmp_path):
     write(tmp_path, "good.txt", GOOD)
     write(tmp_path, "empty.txt", "  \n")
     write(tmp_path, "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
     write(tmp_path, "page.txt", "<!DOCTYPE html><html><head><title>x</title></head><body><p>Hi</p></body></html>")
+    write(tmp_path, "menu.txt", "<!DOCTYPE html><html><body><nav><p>Home</p></nav><script>go()</script></body></html>")
     with pytest.warns(CorpusWarning) as caught:
         corpus = newslens.load_corpus(tmp_path)
     messages = sorted(str(w.message) for w in caught)
     assert messages == ["binary.txt: binary file, not text (skipped)", "empty.txt: empty file (skipped)",
-                        "page.txt: looks like an HTML page, not article text (convert it to plain text first) (skipped)"]
-    assert list(corpus.documents["doc_id"]) == ["good"]
-    assert sorted(corpus.problems["file"]) == ["binary.txt", "empty.txt", "page.txt"]
+                        "menu.txt: an HTML page without article text (no paragraph outside menus, headers, footers "
+                        "and scripts) (skipped)",
+                        "page.txt: an HTML page, not plain text: its article text was taken from the markup "
+                        "(repaired)"]
+    docs = corpus.documents.set_index("doc_id")
+    assert list(docs.index) == ["good", "page"]
+    assert docs.loc["page", "text"] == "x\n\nHi" and docs.loc["page", "title"] == "x"  # paragraphs stay apart
 
 
 def test_only_bad_files_is_an_error(tmp_path):
@@ -290,7 +295,7 @@ def test_metadata_missing_file_and_bad_dates(tmp_path):
     assert [str(w.message) for w in caught] == [
         "metadata.csv line 3: published date '2025-13-45' is not a valid date: write it as YYYY-MM-DD; left empty "
         "(repaired)",
-        "metadata.csv line 4: names 'ghost.txt', which is not a .txt document of the corpus (ignored)",
+        "metadata.csv line 4: names 'ghost.txt', which is not a document of the corpus (ignored)",
         "metadata.csv line 5: published date 'last Tuesday' is not a valid date (it holds no number): write it as "
         "YYYY-MM-DD; left empty (repaired)",
     ]
@@ -329,7 +334,7 @@ def test_published_dates_as_feeds_and_sites_write_them(tmp_path):
 def test_other_files_in_folder_are_reported(tmp_path):
     write(tmp_path, "a.txt", GOOD)
     write(tmp_path, "scan.pdf", b"%PDF-1.4")
-    with pytest.warns(CorpusWarning, match=r"scan\.pdf: not a \.txt document \(ignored\)"):
+    with pytest.warns(CorpusWarning, match=r"scan\.pdf: not a \.txt or \.html document \(ignored\)"):
         newslens.load_corpus(tmp_path)
 
 
@@ -417,7 +422,7 @@ def test_table_errors_name_the_file(tmp_path):
     with pytest.raises(CorpusError, match=r"bad\.parquet: cannot be read as a parquet table"):
         newslens.load_corpus(tmp_path / "bad.parquet")
     (tmp_path / "x.docx").write_bytes(b"PK")
-    with pytest.raises(CorpusError, match=r"x\.docx: not a folder of \.txt files"):
+    with pytest.raises(CorpusError, match=r"x\.docx: not a folder of \.txt / \.html files"):
         newslens.load_corpus(tmp_path / "x.docx")
 
 
@@ -445,7 +450,7 @@ def test_hidden_files_and_notebook_checkpoints_are_not_read(tmp_path):
     (tmp_path / ".ipynb_checkpoints").mkdir()
     write(tmp_path / ".ipynb_checkpoints", "a-checkpoint.txt", GOOD)
     write(tmp_path, ".notes.txt", "Notes\nTo self.\n")
-    with pytest.warns(CorpusWarning, match=r"\.ipynb_checkpoints/a-checkpoint\.txt: hidden: 2 \.txt file\(s\)"):
+    with pytest.warns(CorpusWarning, match=r"\.ipynb_checkpoints/a-checkpoint\.txt: hidden: 2 document\(s\)"):
         corpus = newslens.load_corpus(tmp_path)
     assert list(corpus.documents["doc_id"]) == ["a", "b"] and list(corpus.documents["file"]) == ["a.txt", "b.txt"]
 
@@ -566,13 +571,35 @@ def test_credit_spans(text, credits):
     assert [text[start:end] for start, end in credit_spans(text)] == credits
 
 
-def test_an_html_row_of_a_table_is_skipped_by_name_as_an_html_file_is(tmp_path):
+def test_html_rows_of_a_table_are_read_as_pages_with_one_note(tmp_path):
     rows = [{"id": "page", "text": "<p>Talks <b>resumed</b>.</p><script>alert(1)</script>"},
-            {"id": "plain", "text": "Talks resumed in Geneva."}]
+            {"id": "plain", "text": "Talks resumed in Geneva."},
+            {"id": "page2", "text": "<div><p>Envoys met.</p></div>", "title": "Envoys"}]
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     with pytest.warns(CorpusWarning) as caught:
         corpus = newslens.load_corpus(tmp_path / "t.jsonl")
-    assert corpus.documents["doc_id"].tolist() == ["plain"]
+    docs = corpus.documents.set_index("doc_id")
+    assert docs.loc["page", "text"] == "Talks resumed."  # the script is not text
+    assert (docs.loc["page2", "text"], docs.loc["page2", "title"]) == ("Envoys met.", "Envoys")
     assert [str(w.message) for w in caught] == [
-        "t.jsonl row 1 (id 'page'): looks like an HTML page, not article text (convert it to plain text first) "
-        "(skipped)"]
+        "t.jsonl row 1 (id 'page'): an HTML page, not plain text: its article text was taken from the markup; so "
+        "were 1 more row(s) of the table (repaired)"]
+
+
+def test_a_folder_of_saved_web_pages(tmp_path):
+    page = ("<!DOCTYPE html><html><head><title>Bridge opens | Harbour Post</title>"
+            '<meta property="og:site_name" content="Harbour Post">'
+            '<meta property="article:published_time" content="2025-12-03T09:30:00+02:00"></head>'
+            "<body><header><nav><a href='/'>Home</a><a href='/city'>City</a></nav></header>"
+            "<article><h1>Bridge opens</h1><p>The mayor opened the new bridge on <b>Wednesday</b>.</p>"
+            "<figure><img src='a.jpg'><figcaption>At dawn</figcaption></figure>"
+            "<p>&quot;Worth the wait,&quot; she said.</p><aside>Read more: ferries</aside></article>"
+            "<footer>Cookies and terms</footer></body></html>")
+    write(tmp_path, "bridge.html", page)
+    write(tmp_path, "ferry.htm", "<html><body><main><p>The ferry stopped.</p></main></body></html>")
+    write(tmp_path, "metadata.csv", "file,outlet\nferry.htm,Wire\n")
+    docs = newslens.load_corpus(tmp_path).documents.set_index("doc_id")
+    assert docs.loc["bridge", "text"] == ('Bridge opens\n\nThe mayor opened the new bridge on Wednesday.\n\n'
+                                         '"Worth the wait," she said.')
+    assert tuple(docs.loc["bridge", ["title", "outlet", "published"]]) == ("Bridge opens", "Harbour Post", "2025-12-03")
+    assert tuple(docs.loc["ferry", ["text", "outlet", "published"]]) == ("The ferry stopped.", "Wire", "")

@@ -430,15 +430,17 @@ def test_python_tags_in_actors_yaml_still_run_nothing(tmp_path):
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
 
 
-def test_7_pdf_and_html_fragment_saved_as_txt_are_skipped(tmp_path):
+def test_7_pdf_saved_as_txt_is_skipped_and_an_html_fragment_read_without_its_tags(tmp_path):
     write(tmp_path, "a.txt", ENGLISH)
     write(tmp_path, "scan.txt", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n%%EOF\n")
     write(tmp_path, "fragment.txt", "<p>Talks resumed in Geneva.</p>\n<p>Envoys met on Sunday.</p>\n")
     loaded, messages = load(tmp_path)
     assert sorted(messages) == [
-        "fragment.txt: looks like an HTML page, not article text (convert it to plain text first) (skipped)",
+        "fragment.txt: an HTML page, not plain text: its article text was taken from the markup (repaired)",
         "scan.txt: a PDF file, not text (extract its text first) (skipped)"]
-    assert list(loaded.documents["doc_id"]) == ["a"]
+    docs = loaded.documents.set_index("doc_id")
+    assert list(docs.index) == ["a", "fragment"]
+    assert docs.loc["fragment", "text"] == "Talks resumed in Geneva.\n\nEnvoys met on Sunday."
 
 
 def test_7_out_inside_the_corpus_is_refused(tmp_path, capsys):

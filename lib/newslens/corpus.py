@@ -1,4 +1,5 @@
-"""Load a corpus: a folder of .txt files (+ optional metadata.csv) or one .csv / .jsonl / .json / .parquet table.
+"""Load a corpus: a folder of .txt / .html files (+ optional metadata.csv), or one .csv / .jsonl / .json / .parquet
+table.
 
 ``load_corpus(path) -> Corpus`` with
 
@@ -65,6 +66,7 @@ from .memory import (DROP_EVERY, MappedColumn, MappedTable, drop_mapped_pages, d
                      release_free_memory)
 from .parts import text_dtype
 from .text import WORD_PATTERN
+from .webpage import page_text
 
 # What the columns of a table or of metadata.csv may be called, by what they hold: this project's names first, then
 # those of common exports (NewsAPI's "publishedAt" and "source.name", news-please's "maintext", "date_publish" and
@@ -161,7 +163,7 @@ def load_corpus(path: str | Path, cache_dir: str | Path | None = None) -> Corpus
     Parameters
     ----------
     path : path
-        A folder of .txt files (+ metadata.csv) or a .csv / .jsonl / .json / .parquet table.
+        A folder of .txt / .html files (+ metadata.csv) or a .csv / .jsonl / .json / .parquet table.
     cache_dir : path, optional
         Folder of the on-disk cache (``newslens.cache``): each text's cleaning and language, keyed by the sha256 of
         the text as read, are kept there, so a rerun cleans only new or changed texts; None: clean everything.
@@ -201,7 +203,7 @@ def _loaded(path: Path, cache_dir: str | Path | None) -> Corpus:
     elif path.suffix.lower() in (".csv", ".jsonl", ".json", ".parquet"):
         records = _read_table(path, problems, raw_texts)
     else:
-        raise CorpusError(f"{path}: not a folder of .txt files nor a .csv, .jsonl, .json or .parquet table")
+        raise CorpusError(f"{path}: not a folder of .txt / .html files nor a .csv, .jsonl, .json or .parquet table")
     return _build(records, raw_texts, problems, path, cache_dir)
 
 
@@ -358,7 +360,10 @@ _HTML_FRAGMENT = re.compile(r"^\s*<(p|div|span|a|article|section|main|header|h[1
                             r"strong|em|b|i|blockquote)\b[^>]*>.*?</[a-z][a-z0-9]*\s*>", re.IGNORECASE | re.DOTALL)
 
 
-_HTML_PROBLEM = "looks like an HTML page, not article text (convert it to plain text first)"
+DOCUMENT_SUFFIXES = (".txt", ".html", ".htm")  # the files of a folder that are articles
+_HTML_SUFFIXES = (".html", ".htm")
+_HTML_NOTE = "an HTML page, not plain text: its article text was taken from the markup"
+_NO_ARTICLE = "an HTML page without article text (no paragraph outside menus, headers, footers and scripts)"
 
 
 def _looks_like_html(text: str) -> bool:
@@ -374,7 +379,7 @@ def _list_folder(folder: Path, problems: _Problems) -> list[tuple[str, Path]]:
     # several stat calls per file (1.4 s of a 10,000-file rerun).
     for name, path, is_link, is_file in sorted(_walk(folder), key=lambda entry: entry[0].split("/")):
         if any(part.startswith(".") for part in name.split("/")):
-            hidden += [name] if path.suffix.lower() == ".txt" else []
+            hidden += [name] if path.suffix.lower() in DOCUMENT_SUFFIXES else []
         elif is_link and not path.exists():
             problems.add(name, "a link to a file that does not exist", "skipped")
         elif is_link and not path.resolve().is_relative_to(root):
@@ -386,7 +391,7 @@ def _list_folder(folder: Path, problems: _Problems) -> list[tuple[str, Path]]:
         elif is_file:
             entries.append((name, path))
     if hidden:  # editor backups and notebook checkpoints (".ipynb_checkpoints/a-checkpoint.txt") are not articles
-        problems.add(hidden[0], f"hidden: {len(hidden)} .txt file(s) in hidden folders or with hidden names, "
+        problems.add(hidden[0], f"hidden: {len(hidden)} document(s) in hidden folders or with hidden names, "
                                 "e.g. this one, are not read", "ignored")
     return entries
 
@@ -404,14 +409,14 @@ def _walk(folder: str | Path, prefix: str = ""):
 
 def _read_folder(folder: Path, problems: _Problems, raw_texts: _RawTexts) -> list[dict]:
     entries = _list_folder(folder, problems)
-    files = [(name, path) for name, path in entries if path.suffix.lower() == ".txt"]
+    files = [(name, path) for name, path in entries if path.suffix.lower() in DOCUMENT_SUFFIXES]
     for name, path in entries:
-        if path.suffix.lower() in (".txt", ".yaml", ".yml") or name == "metadata.csv":
+        if path.suffix.lower() in (*DOCUMENT_SUFFIXES, ".yaml", ".yml") or name == "metadata.csv":
             continue
         problems.add(name, "not read: metadata is read only from metadata.csv at the top of the corpus folder"
-                     if path.suffix.lower() == ".csv" else "not a .txt document", "ignored")
+                     if path.suffix.lower() == ".csv" else "not a .txt or .html document", "ignored")
     if not files:
-        raise CorpusError(f"{folder}: no .txt documents in this folder")
+        raise CorpusError(f"{folder}: no .txt or .html documents in this folder")
     metadata = _read_metadata(folder, {name for name, _ in files}, problems)
     records, doc_ids = [], {}
     for name, file in files:
@@ -434,14 +439,29 @@ def _read_folder(folder: Path, problems: _Problems, raw_texts: _RawTexts) -> lis
         if decoded is None:
             continue
         text, encoding = decoded
-        if _looks_like_html(text):
-            problems.add(name, _HTML_PROBLEM, "skipped")
-            continue
         meta = metadata.get(name, {})
+        if file.suffix.lower() in _HTML_SUFFIXES or _looks_like_html(text):
+            text, meta = _page_article(text, meta, name, problems)
+            if not text:
+                continue
+            if file.suffix.lower() not in _HTML_SUFFIXES:
+                problems.add(name, _HTML_NOTE, "repaired")
         records.append({"doc_id": doc_id, "file": name, "where": name, **raw_texts.add(text), "encoding": encoding,
                         "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
                         "cited_source": meta.get("cited_source", ""), "published": meta.get("published", "")})
     return records
+
+
+def _page_article(html: str, meta: dict, where: str, problems: _Problems) -> tuple[str, dict]:
+    """The article text of a web page ("" with a warning when it has none) and its metadata: what ``meta`` gives,
+    else what the page says (its headline, date and outlet)."""
+    page = page_text(html)
+    if not page.text:
+        problems.add(where, _NO_ARTICLE, "skipped")
+        return "", meta
+    from_page = {"title": page.title, "outlet": page.outlet,
+                 "published": _published(page.published, where, problems) if not meta.get("published") else ""}
+    return page.text, {**meta, **{key: value for key, value in from_page.items() if not meta.get(key)}}
 
 
 class _RawTexts:
@@ -608,7 +628,7 @@ def _read_metadata(folder: Path, files: set[str], problems: _Problems) -> dict[s
         listed = (row.get("file") or "").strip()
         file = by_nfc.get(unicodedata.normalize("NFC", listed), listed)
         if file not in files:
-            problems.add(where, f"names '{file}', which is not a .txt document of the corpus", "ignored")
+            problems.add(where, f"names '{file}', which is not a document of the corpus", "ignored")
             continue
         if file in metadata:
             problems.add(where, f"'{file}' is listed twice; the first row is used", "ignored")
@@ -697,7 +717,7 @@ def _read_table(path: Path, problems: _Problems, raw_texts: _RawTexts) -> list[d
     repeated = all_ids[all_ids.duplicated()]
     if len(repeated):
         raise CorpusError(f"{path}: column '{id_column}' has repeated ids, e.g. '{repeated.iloc[0]}'")
-    records = []
+    records, html_rows = [], []
     for i, (doc_id, row) in enumerate(zip(ids, table.to_dict("records")), start=1):
         text = row[text_column]
         where = f"{path.name} row {i} (id '{doc_id}')" if id_column else f"{path.name} row {i}"
@@ -712,12 +732,18 @@ def _read_table(path: Path, problems: _Problems, raw_texts: _RawTexts) -> list[d
             problems.add(where, f"{len(text):,} characters, over the {MAX_DOCUMENT_BYTES / 1e6:g} MB limit for one "
                                 "article (a whole archive or book?); split it into articles", "skipped")
             continue
+        meta = {role: _cell(row.get(roles.get(role))) for role in ("title", "outlet", "cited_source")}
+        meta["published"] = _published(_cell(row.get(roles.get("published"))), where, problems)
         if _looks_like_html(text):  # as for a .txt file: its tags and scripts would be counted as words
-            problems.add(where, _HTML_PROBLEM, "skipped")
-            continue
+            text, meta = _page_article(text, meta, where, problems)
+            if not text:
+                continue
+            html_rows.append(where)
         records.append({"doc_id": doc_id, "file": path.name, "where": where, **raw_texts.add(text), "encoding": "utf-8",
-                        **{role: _cell(row.get(roles.get(role))) for role in ("title", "outlet", "cited_source")},
-                        "published": _published(_cell(row.get(roles.get("published"))), where, problems)})
+                        **meta})
+    if html_rows:
+        problems.add(html_rows[0], f"{_HTML_NOTE}; so were {len(html_rows) - 1} more row(s) of the table"
+                     if len(html_rows) > 1 else _HTML_NOTE, "repaired")
     return records
 
 

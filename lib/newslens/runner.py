@@ -432,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                      help=f"notebook stems or paths (default: every NN_*.ipynb in {notebooks_folder()})")
     run.add_argument("--corpus", required=True,
-                     help="folder of .txt files, or a .csv / .jsonl / .json / .parquet table")
+                     help="folder of .txt / .html files, or a .csv / .jsonl / .json / .parquet table")
     run.add_argument("--out", default=DEFAULT_OUT,
                      help=f"output folder (default: ./{DEFAULT_OUT}; `make outputs` writes the committed outputs/)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
