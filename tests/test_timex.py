@@ -169,6 +169,19 @@ def test_bare_weekday_follows_the_tense():
     assert only("Putin said on Friday that talks went well.").value == "2025-12-05"
 
 
+@pytest.mark.parametrize("text, value", [
+    # Wednesday 3 December 2025: the Friday before is 28 November, the one after 5 December
+    ("Envoys met in Geneva on Friday to rework the draft peace plan.", "2025-11-28"),  # "plan" is a noun here
+    ("The mayor told reporters on Friday the plan was dead.", "2025-11-28"),  # an irregular past form
+    ("The old ferryman died Friday.", "2025-11-28"),  # a short past form in -ed
+    ("The treaty will be signed on Friday.", "2025-12-05"),  # a participle after "be" is no past tense
+    ("The ministers are due to meet on Friday.", "2025-12-05"),
+    ("The envoys plan to meet on Friday.", "2025-12-05"),  # "plan" as a verb
+])
+def test_the_tense_of_the_clause_picks_the_weekday(text, value):
+    assert only(text, dt.date(2025, 12, 3)).value == value
+
+
 def test_day_and_month_follow_the_tense():
     # Anchor 5 Dec: a past 2 December is three days ago; a coming 2 March is next year's.
     assert only("Putin said on the 2nd of December that he was ready.").value == "2025-12-02"

@@ -45,7 +45,7 @@ from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mappe
 from newslens.parts import Parts, PartsWriter, frames_of, text_dtype
 from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
 from newslens.text import ABBREVIATIONS, SPLIT_PARALLEL_CHARS, import_nltk, line_sentence_spans
-from newslens.timex import Timex, find_timexes_many, timex_rows
+from newslens.timex import IRREGULAR_PAST, Timex, find_timexes_many, timex_rows
 
 TIMEX_COLUMNS = ["doc_id", "start", "end", "text", "type", "value", "anchored", "mod", "anchor"]
 EVENT_COLUMNS = [
@@ -189,23 +189,13 @@ def _by_doc_id(documents: pd.DataFrame) -> pd.DataFrame:
     return documents if documents["doc_id"].is_monotonic_increasing else documents.sort_values("doc_id")
 
 
-# Past forms and participles of irregular verbs (none of them another word): "He bought the bridge in 2014" and "the
-# plan, drawn up in October" had no verb before these were added, so no predicate.
-_IRREGULAR_PAST = (
-    "said|told|met|won|lost|began|came|went|took|made|gave|held|left|spoke|wrote|sent|saw|got|ran|became|brought"
-    "|fought|found|led|paid|struck|fell|rose|hit|quit|bought|sold|built|caught|chose|drew|drove|flew|forgot|froze|grew"
-    "|heard|hid|kept|knew|lent|meant|rode|rang|sang|sank|slept|spent|stood|stole|stuck|swore|swept|taught|tore"
-    "|thought|threw|understood|woke|wore|withdrew|felt|dealt|sought|broke|overcame|overtook|undertook|forgave|shook"
-    "|shot|hung|laid|fled|sped|spun|drawn|taken|shown|written|begun|broken|chosen|driven|fallen|forgotten"
-    "|frozen|grown|hidden|risen|shaken|spoken|stolen|sworn|thrown|torn|withdrawn|overtaken|undertaken|forgiven|flown"
-)
 # A clause ends at a semicolon, a dash, a comma before a conjunction or a relative word, or an "and"/"but" before a
 # past form ("drawn up in October and leaked on Nov. 19": two clauses, each with its date).
 _CLAUSE_EDGE = re.compile(r";|\s[—–]\s|,\s+(?=(?:and|but|while|whereas|after|before|when|which|who|as|although|"
-                          r"though|because|since|until)\b)|\s(?:and|but)\s+(?=(?:[a-z]{3,}ed|" + _IRREGULAR_PAST + r")\b)")
+                          r"though|because|since|until)\b)|\s(?:and|but)\s+(?=(?:[a-z]{3,}ed|" + IRREGULAR_PAST + r")\b)")
 _VERB = re.compile(
     r"\b(?:(?:will|would|could|should|shall|may|might|must|can|did|does|do|has|have|had|is|are|was|were)"
-    r"(?:\s+not|n['’]t)?\s+(?:been\s+|be\s+)?[a-z]+|[a-z]{3,}ed|" + _IRREGULAR_PAST
+    r"(?:\s+not|n['’]t)?\s+(?:been\s+|be\s+)?[a-z]+|[a-z]{3,}ed|" + IRREGULAR_PAST
     + r"|says|begins|meets|holds|visits|signs|votes|calls|tells|warns|plans|agrees|arrives)\b"
 )
 

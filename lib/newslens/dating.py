@@ -56,7 +56,7 @@ import pandas as pd
 from newslens.cleaning import datelines, furniture_spans
 from newslens.corpus import DocumentTexts
 from newslens.text import ABBREVIATIONS, word_forms
-from newslens.timex import WEEKDAYS, Timex, find_timexes, find_timexes_many
+from newslens.timex import BE_BEFORE, PAST_MARK, WEEKDAYS, Timex, find_timexes, find_timexes_many
 
 ARTICLE_COLUMNS = ["doc_id", "anchor", "earliest", "latest", "source", "confidence", "evidence"]
 STAMP_CONFIDENCE, DATE_CONFIDENCE, CORPUS_CONFIDENCE, PERIOD_CONFIDENCE = 0.9, 0.6, 0.4, 0.3
@@ -204,15 +204,8 @@ _WEEKDAY_VALUE = re.compile(r"^XXXX-WXX-(\d)$")
 _AHEAD_OF = re.compile(r"\bahead\s+of\s+(?:(?:the|this|next)\s+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['’]s\s+|the\s+\w+['’]s\s+)?$",
                        re.I)
 # Tense of a report, for dating (stricter than the tagger's resolution rule): a date reported in the past needs a
-# past-tense verb near it in its sentence, not a participle of the present passive ("votes are tallied March 15").
-_PAST_MARK = re.compile(
-    r"\b(?:said|told|was|were|had|did|ago|yesterday|met|won|lost|began|came|went|took|made|gave|held|left|spoke"
-    r"|wrote|sent|saw|got|ran|became|brought|fought|found|led|paid|struck|thought|knew|felt|kept|fell|rose|hit|quit"
-    r"|ha(?:s|ve)\s+(?:\w+ly\s+)?(?:been|[a-z]+ed|[a-z]+en)"
-    r"|(?!(?:schedul|expect|plann|slat|propos|project|need|intend|delay|postpon)ed\b)[a-z]{3,}ed)\b",
-    re.I,
-)
-_BE_BEFORE = re.compile(r"\b(?:is|are|be|been|being|will\s+be|to\s+be|isn['’]t|aren['’]t)\s+(?:\w+ly\s+)?$", re.I)
+# past-tense verb near it in its sentence (``timex.PAST_MARK``), not a participle of the present passive ("votes are
+# tallied March 15": ``timex.BE_BEFORE``).
 _FUTURE_MARK = re.compile(
     r"\b(?:will|shall|won['’]t|is\s+(?:due|scheduled|set|slated|expected)\s+to|are\s+(?:due|scheduled|set|slated"
     r"|expected)\s+to|is\s+scheduled\s+for|are\s+scheduled\s+for)\b|['’]ll\b",
@@ -273,9 +266,9 @@ def _tense(text: str, timex: Timex, modifier: bool = False) -> int:
     if re.search(r"\b(?:since|ever\s+since)\s+$", before, re.I):
         return -1  # "since March 2015": it began before the writing
     best, sign = None, 0
-    for pattern, value in ((_FUTURE_MARK, 1), (_PAST_MARK, -1)):  # the nearest marker wins; the future on a tie
+    for pattern, value in ((_FUTURE_MARK, 1), (PAST_MARK, -1)):  # the nearest marker wins; the future on a tie
         for m in pattern.finditer(text, left, right):
-            if value < 0 and _BE_BEFORE.search(text[max(left, m.start() - 20):m.start()]):
+            if value < 0 and BE_BEFORE.search(text[max(left, m.start() - 20):m.start()]):
                 continue
             distance = timex.start - m.end() if m.end() <= timex.start else m.start() - timex.end
             if best is None or distance < best:
@@ -307,8 +300,8 @@ def _old_year(text: str, timex: Timex, rough: int | None) -> bool:
 
 def _past_before(text: str, left: int, right: int) -> bool:
     """Whether [left, right) holds a past-tense verb (not a participle after "is/are/be")."""
-    return any(not _BE_BEFORE.search(text[max(left, m.start() - 20):m.start()])
-               for m in _PAST_MARK.finditer(text, left, right))
+    return any(not BE_BEFORE.search(text[max(left, m.start() - 20):m.start()])
+               for m in PAST_MARK.finditer(text, left, right))
 
 
 def _inside(spans: list[tuple[int, int]], timex: Timex) -> bool:
@@ -643,7 +636,8 @@ def _dated_sentences(text: str, known: dt.date | None, rough: int | None,
                      timexes: list[Timex]) -> list[tuple[list[dt.date], str, frozenset[str]]]:
     """(candidate days, sentence, content words) for each sentence with a day-precise date (its first): the date
     itself when it has its year (or ``known``, the article's publication day, resolves it), else that day and month
-    in the corpus's year and the years either side."""
+    in the corpus's year or the year before (``rough_year`` is the latest year the corpus commonly names; on PolNeAR
+    train the year after it only ever matched a weekday by chance: one article dated in 2017, outside it)."""
     found, seen = [], set()
     for t in (find_timexes(text, known) if known else timexes):
         m = _DAY_VALUE.match(t.value)
@@ -654,7 +648,7 @@ def _dated_sentences(text: str, known: dt.date | None, rough: int | None,
             continue
         seen.add(span)
         month, day = int(m.group(2)), int(m.group(3))
-        years = [int(m.group(1))] if m.group(1) != "XXXX" else [rough - 1, rough, rough + 1] if rough else []
+        years = [int(m.group(1))] if m.group(1) != "XXXX" else [rough - 1, rough] if rough else []
         days = [dt.date(y, month, day) for y in years if _valid(y, month, day)]
         if days:
             sentence = text[span[0]:span[1]]

@@ -141,12 +141,34 @@ _APPROX = (
 )
 _REL = r"(?P<rel>this|last|next|coming|past|previous|current|this\s+coming|the\s+(?:past|last|previous|next|coming|current|latest|most\s+recent|following))"
 
+# "plan" only as a verb ("plans to"): "met on Sunday to rework a draft peace plan" is past.
 _FUTURE = re.compile(
-    r"\b(?:will|won't|shall|would|going\s+to|next|upcoming|scheduled|plans?|planned|planning|is\s+to|are\s+to"
-    r"|to\s+be\s+held|expected\s+to|due\s+to\s+be|set\s+to|until|as\s+soon\s+as|tomorrow|must)\b|'ll\b",
+    r"\b(?:will|won't|shall|would|going\s+to|next|upcoming|scheduled|plans?\s+to|planned|planning\s+to|is\s+to"
+    r"|are\s+to|to\s+be\s+held|expected\s+to|due\s+to\s+be|(?:is|are)\s+due\s+to|set\s+to|until|as\s+soon\s+as"
+    r"|as\s+early\s+as|tomorrow"
+    r"|must)\b|'ll\b",
     re.I,
 )
-_PAST = re.compile(r"\b(?:said|says|was|were|had|did|ago|last|yesterday|\w+ed)\b", re.I)
+# Past forms and participles of irregular verbs (none of them another word): "met on Sunday", "told reporters".
+IRREGULAR_PAST = (
+    "said|told|met|won|lost|began|came|went|took|made|gave|held|left|spoke|wrote|sent|saw|got|ran|became|brought"
+    "|fought|found|led|paid|struck|fell|rose|hit|quit|bought|sold|built|caught|chose|drew|drove|flew|forgot|froze|grew"
+    "|heard|hid|kept|knew|lent|meant|rode|rang|sang|sank|slept|spent|stood|stole|stuck|swore|swept|taught|tore"
+    "|thought|threw|understood|woke|wore|withdrew|felt|dealt|sought|broke|overcame|overtook|undertook|forgave|shook"
+    "|shot|hung|laid|fled|sped|spun|drawn|taken|shown|written|begun|broken|chosen|driven|fallen|forgotten"
+    "|frozen|grown|hidden|risen|shaken|spoken|stolen|sworn|thrown|torn|withdrawn|overtaken|undertaken|forgiven|flown"
+)
+# A past tense: a past form, "has/have" and a participle, or a word in -ed (in lower case: "United" is no verb; "died",
+# "sued") that is not a present verb or a noun ("need", "proceed", "shed", "hundred") nor says what is still to come
+# ("scheduled", "expected", "planned").
+PAST_MARK = re.compile(
+    r"\b(?:was|were|had|did|ago|yesterday|" + IRREGULAR_PAST + r"|ha(?:s|ve)\s+(?:\w+ly\s+)?(?:been|[a-z]+ed|[a-z]+en)"
+    r"|(?-i:(?!(?:schedul|expect|plann|slat|propos|project|intend|delay|postpon)ed\b)"
+    r"(?!(?:n|f|s|w|d|r|h|sp|br|cr|gr|st|bl|proc|succ|exc|ind)eed\b|(?:sh|hundr)ed\b)[a-z]{2,}ed))\b",
+    re.I,
+)
+# A participle after "is/are/be" is the present or future passive ("will be signed on Friday"), not a past tense.
+BE_BEFORE = re.compile(r"\b(?:is|are|be|been|being|will\s+be|to\s+be|isn['’]t|aren['’]t)\s+(?:\w+ly\s+)?$", re.I)
 _SENTENCE_EDGE = re.compile(r"[.!?;]\s|\n")
 
 
@@ -255,8 +277,10 @@ def _direction(text: str, start: int, end: int) -> int:
     right_edge = _SENTENCE_EDGE.search(text, end, end + 120)
     right = right_edge.start() if right_edge else min(len(text), end + 120)
     best, sign = None, 0
-    for pattern, value in ((_FUTURE, 1), (_PAST, -1)):  # on a tie ("planned") the future wins
+    for pattern, value in ((_FUTURE, 1), (PAST_MARK, -1)):  # on a tie the future wins
         for m in pattern.finditer(text, left, right):
+            if value < 0 and BE_BEFORE.search(text, max(left, m.start() - 20), m.start()):
+                continue
             distance = start - m.end() if m.end() <= start else m.start() - end
             if distance >= 0 and (best is None or distance < best):
                 best, sign = distance, value
@@ -661,7 +685,7 @@ def _r_weekday(m, ctx):
         else:
             direction = _direction(ctx.text, m.start(), m.end())
             if direction == 0 and re.match(r"\s+deadline\b", ctx.text[m.end():m.end() + 10], re.I) and not (
-                    _PAST.search(ctx.text, ctx.text.rfind("\n", 0, m.start()) + 1, m.start())):
+                    PAST_MARK.search(ctx.text, ctx.text.rfind("\n", 0, m.start()) + 1, m.start())):
                 direction = 1  # "the Thursday deadline", with no past tense before it on its line, is still to come
             if rel == "this" and direction == 0:
                 day = anchor + dt.timedelta(days=weekday - anchor.weekday())
