@@ -30,3 +30,10 @@ def test_the_date_from_itemprop_and_an_unclosed_element_inside_a_skipped_one():
 
 def test_a_page_of_menus_only_has_no_text():
     assert page_text("<html><body><nav><p>Home</p></nav><footer><p>Terms</p></footer></body></html>").text == ""
+
+
+def test_the_longest_article_is_the_story_not_the_teasers_around_it():
+    page = page_text("<body><article><p>Teaser: ferry stops.</p></article>"
+                     "<article><p>The mayor opened the new bridge on Wednesday.</p><p>Crowds cheered.</p></article>"
+                     "<article><p>Teaser: rates rise.</p></article></body>")
+    assert page.text == "The mayor opened the new bridge on Wednesday.\n\nCrowds cheered."

@@ -1,8 +1,9 @@
 """The article in a saved web page: its text, title, publication date and outlet.
 
 ``page_text(html) -> Page``. A news page is mostly not the article: menus, headers and footers, related links,
-scripts, forms, share buttons. What is kept is the text of the page's ``<article>`` element (of ``<main>`` when it
-has none, else of the whole body), paragraph by paragraph, without the elements that are never the article
+scripts, forms, share buttons. What is kept is the text of the page's ``<article>`` element (the longest, when
+teasers of other stories are articles too; of ``<main>`` when it has none, else of the whole body), paragraph by
+paragraph, without the elements that are never the article
 (``nav``, ``header``, ``footer``, ``aside``, ``form``, ``script``, ``style``, ``figure``, …). The date and outlet
 come from the page's own metadata — ``<meta property="article:published_time">`` and its usual kin, schema.org's
 ``datePublished`` (in JSON-LD or as ``itemprop``), ``og:site_name`` — as the page writes them; ``newslens.corpus``
@@ -47,7 +48,8 @@ class _PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.skipping: list[str] = []  # the open skipped elements
         self.inside = {"article": 0, "main": 0, "title": 0, "h1": 0}
-        self.paragraphs: dict[str, list[str]] = {"article": [], "main": [], "body": []}
+        self.articles: list[list[str]] = []  # the paragraphs of each outermost <article>
+        self.paragraphs: dict[str, list[str]] = {"main": [], "body": []}
         self.words: list[str] = []
         self.title, self.headline, self.json_ld = [], [], []
         self.meta: dict[str, str] = {}
@@ -68,6 +70,8 @@ class _PageParser(HTMLParser):
             self._end_paragraph()
         if tag in self.inside and tag not in _VOID:
             self.inside[tag] += 1
+            if tag == "article" and self.inside[tag] == 1:
+                self.articles.append([])
 
     def handle_endtag(self, tag: str) -> None:
         self.in_json_ld = False if tag == "script" else self.in_json_ld
@@ -93,9 +97,10 @@ class _PageParser(HTMLParser):
         self.words = []
         if paragraph:
             self.paragraphs["body"].append(paragraph)
-            for part in ("article", "main"):
-                if self.inside[part]:
-                    self.paragraphs[part].append(paragraph)
+            if self.inside["main"]:
+                self.paragraphs["main"].append(paragraph)
+            if self.inside["article"]:
+                self.articles[-1].append(paragraph)
 
 
 def page_text(html: str) -> Page:
@@ -116,7 +121,9 @@ def page_text(html: str) -> Page:
     parser.close()
     parser._end_paragraph()
     json_ld = "".join(parser.json_ld)
-    paragraphs = next((found for found in parser.paragraphs.values() if found), [])
+    # The longest <article> is the story: pages also mark teasers of other stories as articles.
+    longest = max(parser.articles, key=lambda found: sum(map(len, found)), default=[])
+    paragraphs = next((found for found in (longest, parser.paragraphs["main"], parser.paragraphs["body"]) if found), [])
     title = next((_SPACE.sub(" ", t).strip() for t in ("".join(parser.headline), parser.meta.get("og:title", ""),
                                                         "".join(parser.title)) if t.strip()), "")
     if paragraphs and title and paragraphs[0] != title:
