@@ -239,6 +239,16 @@ def test_a_title_two_people_share_is_no_descriptor():
     assert found["Barack Obama"].descriptors == () and found["George Bush"].descriptors == ()
 
 
+def test_a_title_the_recogniser_takes_for_a_name_is_the_person_s_descriptor():
+    # Wire copy capitalises titles: "Harbour Authority Spokesman" (ORG) is no actor, but the title of the name after it
+    text = ("Harbour Authority Spokesman Ann Berg told reporters. Ferries stopped, Berg said. "
+            "The Harbour Authority closed the port.")
+    found = discovered(text, ("Harbour Authority Spokesman", "ORG", 0), ("Ann Berg", "PERSON", 0),
+                       ("Berg", "PERSON", 0), ("Harbour Authority", "ORG", 1))
+    assert set(found) == {"Ann Berg", "Harbour Authority"}
+    assert found["Ann Berg"].descriptors == ("Harbour Authority Spokesman",)
+
+
 # --- registry and discovery merged --------------------------------------------------------------------------------
 
 

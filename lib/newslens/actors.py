@@ -1005,6 +1005,7 @@ _TITLE_HEAD_SET, _TITLE_MODIFIER_SET = frozenset(_TITLE_HEADS), frozenset(_TITLE
 _TITLE_BEFORE = re.compile(
     r"(?<!\S)(?:(?:(?:[A-Z]\.){2,}|[A-Z][\w'’-]*|" + "|".join(_TITLE_MODIFIERS) + r")[^\S\n]+)*"
     r"(?i:" + "|".join(_TITLE_HEADS) + r")(?:[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'’-]*)?[^\S\n]+$")
+_NAME_AFTER = re.compile(r"[^\S\n]+[A-Z][\w'’.-]*[^\S\n]+[A-Z]")  # two capitalised words: a name follows
 _TITLE_OF = re.compile(r"(?i:" + "|".join(_TITLE_HEADS) + r")[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*(?=\s|$)|\n")
 _GENDERED = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
@@ -1085,6 +1086,8 @@ def _entity_form(text: str, start: int, end: int, label: str) -> tuple[str, int,
     line_start = text.rfind("\n", 0, start) + 1
     if not text[line_start:start].strip() and re.match(r"[^\S\n]*:", text[end:]):
         return None  # a page label ("Source: ...")
+    if len(words) > 1 and words[-1].lower() in _TITLE_HEAD_SET and _NAME_AFTER.match(text, end):
+        return None  # a title written before a name ("Kremlin Spokesman Dmitry Peskov", "Charlotte Mayor Jennifer …")
     return form, start, end
 
 
