@@ -214,6 +214,8 @@ def _clause(text: str, start: int, end: int, timex: Timex) -> tuple[int, int]:
 
 # The end of what was said before its reporting clause: a quotation closed after a comma ("'…,' Brandt said"), or a
 # comma before a short subject and a reporting verb ("…, he said in an interview", "…, the Kremlin told reporters").
+# Verbs of saying only, not ``attribution.cue_forms()``: that list, counted on PolNeAR, also holds words around
+# attributions ("about", "also", "statement"), and ", also …" ends nothing.
 _QUOTE_END = re.compile(r",[\"”]\s+|,\s+(?=(?:[\w.'’-]+\s+){0,4}?(?:said|says|told|tells|wrote|writes|added"
                         r"|announced|stated|insisted|argued|warned|claimed|noted|explained)\b)")
 
