@@ -247,6 +247,28 @@ def test_mention_columns_and_sentences(registry):
     assert find_mentions(docs(""), registry).empty
 
 
+def test_the_title_a_document_gave_one_person_is_that_person():
+    registry = parse_registry({"actors": [
+        {"name": "Anna Berg", "kind": "person"}, {"name": "Mart Laar", "kind": "person"},
+        {"name": "Liis Tamm", "kind": "person"}]})
+    text = ("Harbour spokeswoman Anna Berg said the ferry stopped. Mart Laar, the city's mayor, agreed. "
+            "The spokeswoman added that repairs would take a week. The mayor said nothing more.")
+    assert mentions_of(text, registry) == [
+        ("Anna Berg", "Anna Berg", "name"), ("Mart Laar", "Mart Laar", "name"),
+        ("The spokeswoman", "Anna Berg", "title"), ("The mayor", "Mart Laar", "title")]
+    # the quote's speaker is then the person
+    quote = quotes_of(text, registry).set_index("quote").loc["repairs would take a week"]
+    assert (quote["speaker"], quote["source"]) == ("Anna Berg", "The spokeswoman")
+    # not: a title two people of the document hold, a title given only later, another holder ("the mayor of …"),
+    # a predicate ("to be the mayor"), "the president"
+    for text in ["Mayor Anna Berg met Mayor Mart Laar. The mayor spoke.",
+                 "The mayor spoke. Mayor Anna Berg left.",
+                 "Mayor Anna Berg spoke. The mayor of Tartu left.",
+                 "Mayor Anna Berg spoke. Liis Tamm wants to be the mayor.",
+                 "President Anna Berg spoke. The president left."]:
+        assert "title" not in [found_by for *_, found_by in mentions_of(text, registry)], text
+
+
 def test_credits_are_nobody_s_mention():
     # The dateline's place and wire service, the byline and the reporting credits credit the article: no mention.
     registry = parse_registry({"actors": [

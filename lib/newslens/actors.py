@@ -31,6 +31,9 @@ Rules worth knowing (the registry file explains the user-facing ones):
   ("Kremlin spokesman Dmitry Peskov") and is dropped, since the name that follows is the mention. Generic
   descriptors, written all in lower case in the registry ("the top diplomat"), count only in documents that also
   name the actor.
+* Titles: "the spokesman" goes to the one person the document named with that title earlier ("Kremlin spokesman
+  Dmitry Peskov", "Dmitry Peskov, the Kremlin's spokesman"); never "the president" (most often the sitting one,
+  named or not), nor a title two people of the document hold.
 * Pronouns: he/him/his/himself and she/her/hers/herself go to people of that gender; "its" goes to a country,
   place or organisation in the same sentence; "it" and "they" are never resolved (too often expletive or plural).
 * Quotes come from ``newslens.attribution`` (spaCy's parse). A source is a registry actor only when one of its
@@ -290,7 +293,7 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int 
 
     Columns: doc_id, actor (canonical name), surface (the text as written), start, end (character span in the
     document text), sent_start, sent_end (span of the sentence holding it), found_by ("name", "alias",
-    "descriptor" or "pronoun") and antecedent_start (for pronouns, the start of the mention it was resolved to;
+    "descriptor", "title" or "pronoun") and antecedent_start (for pronouns, the start of the mention it was resolved to;
     otherwise missing). ``jobs``: worker processes (``newslens.parallel.map_chunks``) from
     ``MATCH_PARALLEL_CHARS`` of text; 0: every core; the same rows for any number.
     """
@@ -311,7 +314,7 @@ def actors_by_mentions(mentions: pd.DataFrame | Parts) -> pd.Index:
 
 def found_by_counts(mentions: pd.DataFrame | Parts) -> pd.DataFrame:
     """Mentions per actor (rows, column ``actor``, the most mentioned first) and way found (a column per
-    ``found_by`` value: "name", "alias", "descriptor", "pronoun")."""
+    ``found_by`` value: "name", "alias", "descriptor", "title", "pronoun")."""
     counts = _counted(mentions, ["actor", "found_by"]).unstack(fill_value=0)
     return counts.reindex(most_mentioned_first(counts.sum(axis=1))).reset_index()
 
@@ -420,6 +423,8 @@ def _document_mentions(text: str, matcher: _Matcher, sentences: Sequence[tuple[i
             taken.append((match.start(), match.end(), actor, "descriptor"))
         # A kept descriptor is one reference: names inside it ("Kremlin" in "Kremlin spokesman") are not extra.
         mentions = [m for m in mentions if not any(d[0] <= m[0] and m[1] <= d[1] for d in taken)] + taken
+    mentions += [m for m in _title_mentions(text, names, matcher)
+                 if not any(other[0] < m[1] and m[0] < other[1] for other in mentions)]
     mentions.sort()
 
     rows = []
@@ -441,6 +446,59 @@ def _document_mentions(text: str, matcher: _Matcher, sentences: Sequence[tuple[i
         sent_start, sent_end = sentences[sentence] if sentences else (0, len(text))
         rows.append((actor, text[start:end], start, end, sent_start, sent_end, found_by, antecedent))
     return rows
+
+
+# "Sen. Sanders", "Gov. Kasich": the title an abbreviation stands for.
+_TITLE_ABBREVIATIONS = {"sen": "senator", "rep": "representative", "gov": "governor", "gen": "general",
+                        "pres": "president", "amb": "ambassador", "sec": "secretary"}
+_WORD_BEFORE_NAME = re.compile(r"(?<![\w'’-])([A-Za-z]+)\.?[^\S\n]+$")
+_WORDS_AFTER_NAME = re.compile(r",[^\S\n]+((?:[\w'’-]+[^\S\n]+){0,4}[\w'’-]+)")
+
+
+def _title_mentions(text: str, names: list[tuple], matcher: "_Matcher") -> list[tuple]:
+    """"the spokesman" of a document that named "Kremlin spokesman Dmitry Peskov" (or "Dmitry Peskov, the Kremlin's
+    spokesman") earlier, and no other person of that document with that title: a mention of Peskov, found by
+    "title". A reader resolves these; left out, "the spokesman noted" had no speaker."""
+    titled: dict[str, dict[str, int]] = defaultdict(dict)  # title -> person -> where first so named
+    for start, end, actor, _ in names:
+        if matcher.actors[actor].kind == "person":
+            for title in _titles_at(text, start, end):
+                titled[title].setdefault(actor, start)
+    found, name_ends = [], {end for _, end, _, _ in names}
+    for match in _THE_TITLE.finditer(text):
+        if text[match.start() - 2:match.start()] == ", " and match.start() - 2 in name_ends:
+            continue  # apposed to a name ("Tim Cook, the chief executive"): the name is the mention
+        if _BE_BEFORE_TITLE.search(text, max(0, match.start() - 12), match.start()):
+            continue
+        holders = titled.get(match.group(1).lower(), {})
+        if len(holders) == 1:
+            (actor, named_at), = holders.items()
+            if named_at < match.start():
+                found.append((match.start(), match.end(), actor, "title"))
+    return found
+
+
+def _titles_at(text: str, start: int, end: int) -> set[str]:
+    """The title heads written right before a name ("spokesman" of "Kremlin spokesman Dmitry Peskov", "senator" of
+    "Sen. Bernie Sanders") or apposed to it (", the Kremlin's chief spokesman", ", the city's mayor", ", secretary of
+    the council")."""
+    titles = set()
+    before = _WORD_BEFORE_NAME.search(text, max(0, start - 30), start)
+    if before:
+        word = before.group(1).lower()
+        titles.add(_TITLE_ABBREVIATIONS.get(word, word))
+    after = _WORDS_AFTER_NAME.match(text, end)
+    if after:
+        head = None  # the last head of the title's words: "chief spokesman" is a spokesman
+        for written in after.group(1).split():
+            word = re.sub(r"['’]s?$", "", written).lower()
+            if word in _TITLE_HEAD_SET:
+                head = word
+            elif not (word in ("the", "a", "an") or word in _TITLE_MODIFIER_SET or written[:1].isupper()
+                      or re.search(r"['’]s$", written)):  # "the city's mayor"
+                break
+        titles.add(head)
+    return titles & _TITLE_HEAD_SET
 
 
 def _non_overlapping(candidates: list[tuple]) -> list[tuple]:
@@ -1005,6 +1063,15 @@ _TITLE_HEAD_SET, _TITLE_MODIFIER_SET = frozenset(_TITLE_HEADS), frozenset(_TITLE
 _TITLE_BEFORE = re.compile(
     r"(?<!\S)(?:(?:(?:[A-Z]\.){2,}|[A-Z][\w'’-]*|" + "|".join(_TITLE_MODIFIERS) + r")[^\S\n]+)*"
     r"(?i:" + "|".join(_TITLE_HEADS) + r")(?:[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'’-]*)?[^\S\n]+$")
+# "the spokesman", "the former senator": not "the senator from Vermont" nor "the judge of …" (others), nor a title
+# before a name ("the Kremlin spokesman Dmitry Peskov" is the name's mention), nor "head-of-household". Not "the
+# president": in news it is most often the country's sitting president, named or not (on PolNeAR, 11 of 26 read
+# were someone else's); nor the heads that are as often adjectives ("the general election", "the chief architect").
+_THE_TITLE_HEADS = [h for h in _TITLE_HEADS if h not in ("president", "general", "chief", "head", "official")]
+_THE_TITLE = re.compile(r"\b[Tt]he[^\S\n]+(?:(?:former|new|top|senior|deputy)[^\S\n]+)?(" + "|".join(_THE_TITLE_HEADS)
+                        + r")\b(?![^\S\n]+(?:of|from|for)\b|[^\S\n]+[A-Z]|-)")
+# "to be the nominee", "will become the nominee": whoever it is, not a reference to the titled person.
+_BE_BEFORE_TITLE = re.compile(r"\b(?:be|been|being|become|becomes|became|is|was|as)[^\S\n]+$", re.IGNORECASE)
 _NAME_AFTER = re.compile(r"[^\S\n]+[A-Z][\w'’.-]*[^\S\n]+[A-Z]")  # two capitalised words: a name follows
 _TITLE_OF = re.compile(r"(?i:" + "|".join(_TITLE_HEADS) + r")[^\S\n]+of[^\S\n]+(?:the[^\S\n]+)?$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*(?=\s|$)|\n")
