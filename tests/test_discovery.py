@@ -239,6 +239,14 @@ def test_a_title_two_people_share_is_no_descriptor():
     assert found["Barack Obama"].descriptors == () and found["George Bush"].descriptors == ()
 
 
+def test_a_gendered_title_before_the_name_tells_the_gender():
+    # "Ms." alone decides (two pronouns' worth); one "he" of a misread does not overturn it; no title, one pronoun:
+    # unknown, as before
+    text = "Ms. Berg opened the bridge. Ann Berg spoke, and he was there. Mart Laar came. He left."
+    found = discovered(text, ("Berg", "PERSON", 0), ("Ann Berg", "PERSON", 0), ("Mart Laar", "PERSON", 0))
+    assert found["Ann Berg"].gender == "female" and found["Mart Laar"].gender is None
+
+
 def test_a_title_the_recogniser_takes_for_a_name_is_the_person_s_descriptor():
     # Wire copy capitalises titles: "Harbour Authority Spokesman" (ORG) is no actor, but the title of the name after it
     text = ("Harbour Authority Spokesman Ann Berg told reporters. Ferries stopped, Berg said. "

@@ -1046,6 +1046,13 @@ SURNAME_DOMINANCE = 0.75
 SURNAME_SUPPORT = 0.05
 # A person's gender needs at least two pronouns referring back to the name, and this share of them.
 GENDER_SHARE = 0.6
+# A gendered title right before the name ("Mr.", "Mrs.", "Ms.", "spokeswoman") counts as this many pronouns: alone it
+# decides, and one pronoun of the other gender does not overturn it.
+TITLE_VOTES = 2
+_GENDERED_TITLE = re.compile(
+    r"(?<![\w'’-])(?:(Mr|Sir|Lord|King|Prince|[Ss]pokesman|[Cc]ongressman|[Cc]hairman|[Bb]usinessman)"
+    r"|(Mrs|Ms|Miss|Dame|Lady|Queen|Princess|[Ss]pokeswoman|[Cc]ongresswoman|[Cc]hairwoman|[Bb]usinesswoman))"
+    r"\.?[^\S\n]+$")
 _PHONETIC_CLASSES = {**dict.fromkeys("bfpvw", "1"), **dict.fromkeys("cgkqsxz", "2"), **dict.fromkeys("dt", "3"),
                      "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
 _PERSON_TITLES = frozenset("""mr mrs ms miss dr sir dame lord lady president prime minister secretary senator sen
@@ -1550,7 +1557,8 @@ def _add_documents(occurrences: _Occurrences, profiles: list[dict]) -> None:
 
 def _add_gender(texts: Mapping[str, str], occurrences: _Occurrences, profiles: list[dict]) -> None:
     """The pronoun that refers back to each person's name: the first he- or she-family pronoun after a mention,
-    before the next person is named, in that sentence or the next one."""
+    before the next person is named, in that sentence or the next one; and a gendered title right before the name
+    ("Mr.", "Ms.", "spokeswoman"), worth ``TITLE_VOTES`` pronouns."""
     profile_of = _profile_of_occurrences(occurrences, profiles, "person")
     votes = [Counter() for _ in profiles]
     for block in _document_blocks(occurrences):
@@ -1558,10 +1566,12 @@ def _add_gender(texts: Mapping[str, str], occurrences: _Occurrences, profiles: l
     for p, vote in zip(profiles, votes):
         if p["kind"] != "person":
             continue
-        total = sum(vote.values())
-        p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}"
+        score = {gender: vote[gender] + TITLE_VOTES * vote[f"{gender} title"] for gender in GENDERS}
+        p["gender_evidence"] = f"he {vote['male']}, she {vote['female']}" + (
+            f"; titles: male {vote['male title']}, female {vote['female title']}"
+            if vote["male title"] or vote["female title"] else "")
         for gender in GENDERS:
-            if vote[gender] >= 2 and vote[gender] >= GENDER_SHARE * total:
+            if score[gender] >= 2 and score[gender] >= GENDER_SHARE * sum(score.values()):
                 p["gender"] = gender
 
 
@@ -1576,7 +1586,10 @@ def _count_pronouns(texts: Mapping[str, str], occurrences: _Occurrences, block: 
     for group in np.split(order, np.flatnonzero(np.diff(doc_place[order])) + 1) if len(order) else []:
         text = texts[occurrences.doc_ids[doc_place[group[0]]]]
         spans = list(zip(span_start[group].tolist(), span_end[group].tolist(), profile[group].tolist()))
-        for index, (_, end, number) in enumerate(spans):
+        for index, (start, end, number) in enumerate(spans):
+            title = _GENDERED_TITLE.search(text, max(0, start - 16), start)
+            if title is not None:  # "Mr. Peskov", "spokeswoman Maria Zakharova"
+                votes[number]["male title" if title.group(1) else "female title"] += 1
             # The end of the next sentence, by its final punctuation (cheap; an abbreviation only shortens it).
             ends = _SENTENCE_END.finditer(text, end)
             limit = next(ends, None) and next(ends, None)
