@@ -239,6 +239,13 @@ def test_a_title_two_people_share_is_no_descriptor():
     assert found["Barack Obama"].descriptors == () and found["George Bush"].descriptors == ()
 
 
+def test_a_lone_city_name_taken_for_a_person_is_a_place():
+    text = "Pressure on Kyiv grew. Envoys flew to Kyiv. Sofia Berg spoke."
+    found = discovered(text, ("Kyiv", "PERSON", 0), ("Kyiv", "PERSON", 1), ("Sofia Berg", "PERSON", 0))
+    assert found["Kyiv"].kind == "place"
+    assert found["Sofia Berg"].kind == "person"  # a full name is a person, whatever its first name
+
+
 def test_a_gendered_title_before_the_name_tells_the_gender():
     # "Ms." alone decides (two pronouns' worth); one "he" of a misread does not overturn it; no title, one pronoun:
     # unknown, as before

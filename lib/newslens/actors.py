@@ -868,9 +868,30 @@ def country_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=1)
+def city_names() -> frozenset[str]:
+    """Cities of Europe, Asia and Africa that name a time zone: their English names in CLDR and the zones' own
+    ("Europe/Kiev": "Kyiv", "Kiev"), from Babel, as ``country_names``. Capitals and large cities; the other regions'
+    zones are named after towns and stations that are as often surnames ("America/Knox_IN", "Antarctica/Davis")."""
+    from babel import Locale
+    from babel.core import get_global
+
+    english = Locale("en").time_zones
+    names = set()
+    for zone in get_global("zone_territories"):
+        if zone.startswith(("Europe/", "Asia/", "Africa/")):
+            names.add(zone.split("/")[-1].replace("_", " "))
+            names.add(english.get(zone, {}).get("city") or zone.split("/")[-1].replace("_", " "))
+    return frozenset(names)
+
+
 def _kind(label: str, forms: list[str]) -> str:
-    """An actor's kind from its majority label and its names: a place that a country's name names is a country."""
+    """An actor's kind from its majority label and its names: a place that a country's name names is a country; a
+    lone name taken for a person that is a city's ("Kyiv": the recogniser often does), with no full name among its
+    forms, is a place."""
     kind = _LABEL_KINDS[label]
+    if kind == "person" and all(" " not in form for form in forms) and not city_names().isdisjoint(forms):
+        return "place"
     return "country" if kind == "place" and not country_names().isdisjoint(forms) else kind
 
 
