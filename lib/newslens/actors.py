@@ -484,8 +484,8 @@ def _titles_at(text: str, start: int, end: int) -> set[str]:
     the council")."""
     titles = set()
     before = _WORD_BEFORE_NAME.search(text, max(0, start - 30), start)
-    if before:
-        word = before.group(1).lower()
+    if before and (before.group().rstrip()[-1] != "." or before.group(1).lower() in _TITLE_ABBREVIATIONS):
+        word = before.group(1).lower()  # not the word that ends a sentence ("… the nominee. Bernie Sanders")
         titles.add(_TITLE_ABBREVIATIONS.get(word, word))
     after = _WORDS_AFTER_NAME.match(text, end)
     if after:
