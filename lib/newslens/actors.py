@@ -870,15 +870,15 @@ def country_names() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def city_names() -> frozenset[str]:
-    """Cities of Europe, Asia and Africa that name a time zone: their English names in CLDR and the zones' own
-    ("Europe/Kiev": "Kyiv", "Kiev"), from Babel, as ``country_names``. Capitals and large cities; the other regions'
+    """Cities of Europe, Asia and Africa that name a time zone: their English names in CLDR and the zones' own, old
+    ones included ("Europe/Kyiv": "Kyiv", its alias "Europe/Kiev": "Kiev"), from Babel, as ``country_names``. Capitals and large cities; the other regions'
     zones are named after towns and stations that are as often surnames ("America/Knox_IN", "Antarctica/Davis")."""
     from babel import Locale
     from babel.core import get_global
 
     english = Locale("en").time_zones
     names = set()
-    for zone in get_global("zone_territories"):
+    for zone in [*get_global("zone_territories"), *get_global("zone_aliases")]:  # the aliases: "Kiev", "Calcutta"
         if zone.startswith(("Europe/", "Asia/", "Africa/")):
             names.add(zone.split("/")[-1].replace("_", " "))
             names.add(english.get(zone, {}).get("city") or zone.split("/")[-1].replace("_", " "))
