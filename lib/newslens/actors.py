@@ -293,8 +293,8 @@ def find_mentions(documents: pd.DataFrame, registry: Sequence[Actor], jobs: int 
 
     Columns: doc_id, actor (canonical name), surface (the text as written), start, end (character span in the
     document text), sent_start, sent_end (span of the sentence holding it), found_by ("name", "alias",
-    "descriptor", "title" or "pronoun") and antecedent_start (for pronouns, the start of the mention it was resolved to;
-    otherwise missing). ``jobs``: worker processes (``newslens.parallel.map_chunks``) from
+    "descriptor", "title" or "pronoun") and antecedent_start (for pronouns, the start of the mention it was
+    resolved to; otherwise missing). ``jobs``: worker processes (``newslens.parallel.map_chunks``) from
     ``MATCH_PARALLEL_CHARS`` of text; 0: every core; the same rows for any number.
     """
     # Each document goes with its sentences (as one flat array of offsets: a large corpus has millions of
@@ -871,8 +871,9 @@ def country_names() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def city_names() -> frozenset[str]:
     """Cities of Europe, Asia and Africa that name a time zone: their English names in CLDR and the zones' own, old
-    ones included ("Europe/Kyiv": "Kyiv", its alias "Europe/Kiev": "Kiev"), from Babel, as ``country_names``. Capitals and large cities; the other regions'
-    zones are named after towns and stations that are as often surnames ("America/Knox_IN", "Antarctica/Davis")."""
+    ones included ("Europe/Kyiv": "Kyiv", its alias "Europe/Kiev": "Kiev"), from Babel, as ``country_names``.
+    Capitals and large cities; the other regions' zones are named after towns and stations that are as often
+    surnames ("America/Knox_IN", "Antarctica/Davis")."""
     from babel import Locale
     from babel.core import get_global
 
