@@ -287,6 +287,23 @@ def test_reports_agreeing_in_date_actors_and_words_merge():
         ("2025-12-02", ["a", "b"], 2), ("2025-12-02", ["c"], 1), ("2025-12-03", ["d"], 1)]
 
 
+def test_events_are_in_date_order_after_merging():
+    # b (month) is the first row of December; a (2 December) merges into b's event and gives it its day, which then
+    # lies after e's 1 December: in the order the merge made them, the events would be b+a, e, c, d.
+    b = "Norway and Chile signed their first fisheries treaty in December 2025, officials in Oslo said."
+    e = "On 1 December 2025, Norway and Chile played a football match."
+    a = "On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
+    c = "On 2 December 2025, Norway and Chile held a joint press conference."
+    d = "On 3 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
+    texts = {"a": a, "b": b, "c": c, "d": d, "e": e}
+    docs = pd.DataFrame([{"doc_id": k, "text": t, "published": ""} for k, t in texts.items()])
+    mentions = pd.DataFrame([m for k, t in texts.items() for m in _mentions(k, t, "Norway", "Chile")])
+    table = events(docs, article_dates(docs), mentions)
+    assert [(r.date, r.doc_id, r.sources) for r in table.itertuples()] == [
+        ("2025-12-01", "e", ["e"]), ("2025-12-02", "a", ["a", "b"]), ("2025-12-02", "c", ["c"]),
+        ("2025-12-03", "d", ["d"])]
+
+
 def test_events_of_several_years_are_merged_year_by_year_in_date_order(tmp_path):
     a = "On 2 December 2025, Norway and Chile signed a fisheries treaty in Oslo."
     b = "On 2 December 2024, Norway and Chile signed a fisheries treaty in Oslo."  # a year earlier: another event

@@ -7,6 +7,7 @@ import json
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -261,6 +262,16 @@ def test_figure_is_readable_at_page_width(tmp_path):
 
     assert Image.open(saved.png).width <= 1160  # no label runs out of the figure (bbox_inches="tight" would widen it)
     assert saved.alt.startswith("Chronology — 30 events. Periods shown: Nov 2025. Events, by date: #0  2025-11-01")
+
+
+def test_rows_taken_a_few_at_a_time_keep_their_order_and_numbers():
+    from newslens.timeline import _rows_at
+
+    table = pd.DataFrame({"date": [f"2020-01-{d:02d}" for d in range(1, 11)], "n": range(10)}, index=range(100, 110))
+    taken = _rows_at(table, np.array([7, 2, 9, 0, 5]))  # a group of four, then one
+    assert list(taken.index) == [107, 102, 109, 100, 105]
+    assert list(taken["date"]) == ["2020-01-08", "2020-01-03", "2020-01-10", "2020-01-01", "2020-01-06"]
+    assert _rows_at(table, np.array([], dtype=int)).empty
 
 
 def test_figure_marks_article_dates_and_is_deterministic(table):

@@ -164,18 +164,16 @@ def _segments(spans: list[tuple[dt.date, dt.date]], max_segments: int) -> list[t
     return segments
 
 
-def _anchor_marks(anchors: pd.DataFrame | None) -> dict[str, tuple[str, dt.date | None, dt.date | None]]:
-    """doc_id -> (source, earliest, latest) for every dated article."""
-    marks = {}
+def _anchor_marks(anchors: pd.DataFrame | None, doc_ids: set[str]
+                  ) -> dict[str, tuple[str, dt.date | None, dt.date | None]]:
+    """doc_id -> (source, earliest, latest) for the dated articles among ``doc_ids`` (only the shown events'
+    articles: a mark for each of 100,000 articles took 49 MB)."""
     if anchors is None:
-        return marks
-    for row in anchors.itertuples():
-        if not (row.earliest or row.latest):
-            continue
-        earliest = dt.date.fromisoformat(row.earliest) if row.earliest else None
-        latest = dt.date.fromisoformat(row.latest) if row.latest else None
-        marks[row.doc_id] = (row.source, earliest, latest)
-    return marks
+        return {}
+    wanted = anchors.loc[anchors["doc_id"].isin(doc_ids), ["doc_id", "source", "earliest", "latest"]]
+    return {row.doc_id: (row.source, dt.date.fromisoformat(row.earliest) if row.earliest else None,
+                         dt.date.fromisoformat(row.latest) if row.latest else None)
+            for row in wanted.itertuples() if row.earliest or row.latest}
 
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()  # not strftime: it follows the locale
@@ -210,9 +208,11 @@ def _article_marks(sources, marks) -> list[tuple[str, dt.date | None, dt.date | 
 
 def _sorted_positions(keys: dict[str, Sequence]) -> np.ndarray:
     """The positions of the rows in the order of ``keys`` (column name -> values, first key first; a stable
-    sort). Only the keys are sorted: sorting a whole table of events copies every column of it (230,000 events of
-    100,000 articles: +140 MB)."""
-    return pd.DataFrame(keys).sort_values(list(keys), kind="mergesort").index.to_numpy()
+    sort). Only the keys are sorted, by Arrow, over the columns as they are stored: sorting a whole table of events
+    copies every column of it (230,000 events of 100,000 articles: +140 MB), and pandas' sort of the keys as
+    Python strings took 25 MB more."""
+    table = pa.table({name: pa.array(values) for name, values in keys.items()})
+    return pc.sort_indices(table, sort_keys=[(name, "ascending") for name in keys]).to_numpy()
 
 
 def _most_told(events: pd.DataFrame, count: int) -> np.ndarray:
@@ -220,7 +220,20 @@ def _most_told(events: pd.DataFrame, count: int) -> np.ndarray:
     doc_id and sentence)."""
     return _sorted_positions({"n": -_lengths(_lists_of(events["sources"])),
                               "p": [PRECISIONS.index(p) for p in events["precision"]],
-                              **{c: events[c].to_numpy() for c in ("date", "doc_id", "sent_start")}})[:count]
+                              **{c: events[c] for c in ("date", "doc_id", "sent_start")}})[:count]
+
+
+def _rows_at(events: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``events.iloc[positions]``, copied out of ``events`` a run of consecutive positions at a time, with the
+    mapped pages dropped after each run (``memory.dropping``). ``iloc`` with a list of positions takes from whole
+    columns, and Arrow reads every chunk of a column to take from it: over a mapped table (``chronology.events``
+    with a cache) each take brought the whole file into the process (107 MB at 100,000 articles), where a slice
+    reads only its own rows."""
+    if not len(positions):
+        return events.iloc[:0]
+    runs = np.split(positions, np.flatnonzero(np.diff(positions) != 1) + 1)
+    pieces = dropping((events.iloc[run[0]:run[-1] + 1] for run in runs), every=1)
+    return pd.concat([piece.iloc[np.arange(len(piece))] for piece in pieces])  # the take copies the run's rows
 
 
 def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, max_events: int = 40,
@@ -236,11 +249,11 @@ def timeline_figure(events: pd.DataFrame, anchors: pd.DataFrame | None = None, m
     if len(events) == 0:
         return _empty_figure("no dated events to show", title)
     cut = len(events) > max_events
-    shown = events.iloc[_most_told(events, max_events)] if cut else events
+    shown = _rows_at(events, _most_told(events, max_events)) if cut else events
     shown = shown.sort_values(["date", "doc_id", "sent_start"], kind="mergesort")
     numbers = list(shown.index)
     shown = shown.reset_index(drop=True)
-    marks = _anchor_marks(anchors)
+    marks = _anchor_marks(anchors, {d for sources in shown["sources"] for d in sources})
     rows = [(interval(r.date), r, _article_marks(r.sources, marks)) for r in shown.itertuples()]
 
     spans = [span for span, _, _ in rows]
@@ -367,10 +380,11 @@ _SLIDE_CHUNK = 10_000  # events taken out of the table at a time, in date order
 
 
 def _slides(events: pd.DataFrame) -> Iterator[dict]:
-    order = _sorted_positions({c: events[c].to_numpy() for c in ("date", "doc_id", "sent_start")})
-    # The pages of a mapped table (``chronology.events`` with a cache) read for a chunk leave the process after it.
+    order = _sorted_positions({c: events[c] for c in ("date", "doc_id", "sent_start")})
+    # The pages of a mapped table (``chronology.events`` with a cache, in date order) read for a chunk leave the
+    # process after it.
     rows = (row for start in range(0, len(order), _SLIDE_CHUNK)
-            for row in dropping(events.iloc[order[start:start + _SLIDE_CHUNK]].itertuples(), _SLIDE_CHUNK))
+            for row in dropping(_rows_at(events, order[start:start + _SLIDE_CHUNK]).itertuples(), _SLIDE_CHUNK))
     for row in rows:
         details = [
             f"date {row.date} ({row.precision}, {row.date_source}) from “{row.timex}”",
