@@ -66,6 +66,33 @@ def test_texts_without_words(tmp_path, cached):
                                       cache_dir=tmp_path if cached else None)
     assert only_numbers.words == [] and only_numbers.n_words == 0
 
+def test_texts_missing_from_the_cache_are_tokenised_in_a_process_of_their_own(tmp_path, monkeypatch):
+    from newslens import corpus as corpus_module
+
+    started = []
+    computed_apart = corpus_module.computed_apart
+
+    def counted(function, documents, cache_dir, *arguments):
+        started.append((function.__name__, len(documents)))
+        return computed_apart(function, documents, cache_dir, *arguments)
+
+    monkeypatch.setattr(corpus_module, "computed_apart", counted)
+    monkeypatch.setattr(freq, "TOKENS_APART_CHARS", len(TEXT_B))  # a and b missing: 63 + 62 characters
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [TEXT_A, TEXT_B, TEXT_A]})
+    document_words = freq._document_words
+    monkeypatch.setattr(freq, "_document_words", None)  # not here: in the (spawned) process only
+    apart = tokenize_documents(documents, FrequencyOptions(min_count=1), cache_dir=tmp_path)
+    monkeypatch.setattr(freq, "_document_words", document_words)
+    assert started == [("_tokens_cached", 3)]
+    # The same words and counts as above, read from the cache the process filled.
+    assert apart.doc_words.tolist() == [11, 11, 11]
+    assert apart.counts.toarray()[:, apart.terms.index("peace")].tolist() == [2, 1, 2]
+    # Cached now: a second corpus with one new short text (30 characters) is tokenised here.
+    more = pd.concat([documents, pd.DataFrame({"doc_id": ["d"], "text": ["Peace at last, the envoy said."]})])
+    again = tokenize_documents(more, FrequencyOptions(min_count=1), cache_dir=tmp_path)
+    assert started == [("_tokens_cached", 3)] and again.doc_words.tolist() == [11, 11, 11, 6]  # peace at last the envoy said
+
+
 # --- statistics ------------------------------------------------------------------------------------------------
 
 def test_log_likelihood_by_hand():

@@ -233,7 +233,8 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
     -------
     TokenizedCorpus
     """
-    from newslens.cache import code_version, documents_key, mapped_folder
+    from newslens.cache import code_version, documents_key, mapped_folder, text_key
+    from newslens.corpus import computed_apart
 
     _check_documents(documents)
     options = options or FrequencyOptions()
@@ -243,7 +244,13 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
     # The token array and the count matrix (0.6 GB at 100,000 articles) are made in files of the cache, as the
     # texts are (``memory.mapped_empty``): the tables read them a chunk at a time.
     on_disk = mapped_folder(cache_dir)
-    words, word_ids, doc_starts = _word_ids(texts, cache_dir, on_disk)
+    keys = [text_key(text) for text in dropping(texts)]
+    cache = _token_cache(cache_dir)
+    if cache is not None and _missing_chars(texts, keys, cache) >= TOKENS_APART_CHARS:
+        # Tokenised in a process of its own, which fills the cache: tokenising 100,000 texts itself, 01's kernel
+        # was left with 356 MB and its next cell peaked at 555 MB; so, 328 and 505 MB.
+        computed_apart(_tokens_cached, documents, cache_dir, cache_dir)
+    words, word_ids, doc_starts = _word_ids(texts, keys, cache, on_disk)
     release_free_memory()  # the cached rows of every text were freed
 
     term_forms = [_term_of(w, stopwords, options.stem) for w in words]
@@ -346,16 +353,53 @@ def _document_words(texts: list[str]) -> list[list[tuple[str, bytes]]]:
     return rows
 
 
-def _word_ids(texts: Sequence[str], cache_dir: str | Path | None, on_disk: Path | None = None
+# From this many characters of texts missing from the token cache, they are tokenised in a process of its own.
+TOKENS_APART_CHARS = 5_000_000
+
+
+def _token_cache(cache_dir: str | Path | None):
+    """The per-text cache of word forms (None without a cache folder): versioned by the tokeniser's code."""
+    from newslens import text as text_module
+    from newslens.cache import DocumentCache, source_version
+
+    return DocumentCache(cache_dir, "tokens", source_version(text_module), _TOKEN_FIELDS) if cache_dir else None
+
+
+def _missing_chars(texts: Sequence[str], keys: list[str], cache) -> int:
+    """The characters of the ``texts`` whose ``keys`` the token ``cache`` lacks."""
+    missing = set(keys) - cache.present(keys)
+    return sum(len(texts[i]) for i in dropping(i for i, key in enumerate(keys) if key in missing))
+
+
+def _token_groups(texts: Sequence[str], keys: list[str], cache) -> Iterator[pd.DataFrame]:
+    """Each text's word forms (``_document_words``), one shard group of texts at a time: read from ``cache`` where
+    there, else computed and stored (``cache.cached_row_groups``)."""
+    from newslens.cache import cached_row_groups
+
+    def compute(positions: list[int]) -> list[list[tuple[str, bytes]]]:
+        return _document_words([texts[i] for i in dropping(positions)])
+
+    for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _TOKEN_FIELDS):
+        yield rows
+
+
+def _tokens_cached(documents: pd.DataFrame, cache_dir: str | Path) -> None:
+    """For ``tokenize_documents``, in a process of its own (``corpus.computed_apart``): the word forms of the texts
+    the cache lacks, computed and stored."""
+    from newslens.cache import text_key
+
+    texts = documents["text"].fillna("").astype(str).array
+    for _ in _token_groups(texts, [text_key(text) for text in dropping(texts)], _token_cache(cache_dir)):
+        pass
+
+
+def _word_ids(texts: Sequence[str], keys: list[str], cache, on_disk: Path | None = None
               ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The word vocabulary (in order of first occurrence), every raw token's word id (-1: not a word; one -1 after
     each document; in a mapped file of ``on_disk`` when given) and each document's offset, from each text's word
-    forms (read from the cache where there)."""
-    from newslens import text as text_module
-    from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version, text_key
+    forms (``keys``: the texts' ``cache.text_key``; read from the token ``cache`` where there, None: no cache)."""
+    from newslens.cache import KEY
 
-    cache = DocumentCache(cache_dir, "tokens", source_version(text_module), _TOKEN_FIELDS) if cache_dir else None
-    keys = [text_key(text) for text in dropping(texts)]
     # Word forms get a provisional id per distinct form, one shard group of texts at a time (only that group's
     # rows in memory). Each text's tokens, as provisional ids, go to a spool (a mapped file of ``on_disk``) in the
     # order the texts are read: holding them per text until renumbered took 0.45 GB at 100,000 articles.
@@ -363,11 +407,7 @@ def _word_ids(texts: Sequence[str], cache_dir: str | Path | None, on_disk: Path 
     spool = MappedColumn(on_disk, pa.int32())
     place: dict[str, tuple[int, int]] = {}  # text key -> (first token, end) in the spool
     spooled = 0
-
-    def compute(positions: list[int]) -> list[list[tuple[str, bytes]]]:
-        return _document_words([texts[i] for i in dropping(positions)])
-
-    for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _TOKEN_FIELDS):
+    for rows in _token_groups(texts, keys, cache):
         forms_of_text = [json.loads(forms) for forms in rows["forms"]]
         # Factorized at once (hashing in C), then only the distinct forms looked up: a dict lookup per form of
         # every text cost seconds for 10,000 texts.
