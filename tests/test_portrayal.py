@@ -146,6 +146,32 @@ def test_evidence_goes_by_label_not_by_sign():
     assert found[["polarity", "score", "sentence"]].values.tolist() == [["positive", 0.7, "Putin smiled."]]
 
 
+def test_evidence_of_parts_reads_their_text_as_arrow_strings(tmp_path):
+    from newslens.parts import PartsWriter, frames_of
+
+    text = "Putin lied. Putin smiled. Putin waited. Putin lied again."
+    documents = pd.DataFrame({"doc_id": ["a"], "text": [text]})
+    scored = table([("Vladimir Putin", "a", -0.4), ("Vladimir Putin", "a", 0.6), ("Vladimir Putin", "a", -0.3),
+                    ("Vladimir Putin", "a", -0.9)])
+    # The last two are mentions in one sentence ("again" at 51, "Putin" at 40), in different parts.
+    scored["sent_start"], scored["sent_end"] = zip(*[(0, 11), (12, 25), (40, 57), (40, 57)])
+    scored["start"] = [0, 12, 51, 40]
+    scored = scored.astype({column: object for column in ("doc_id", "actor", "surface", "label", "method")})
+    writer = PartsWriter(scored, tmp_path / "scored.parquet")
+    writer.add(scored.iloc[:3])
+    writer.add(scored.iloc[3:])
+    parts = writer.done()
+    assert [str(f["actor"].dtype) for f in frames_of(parts, ["actor"])] == ["object", "object"]
+    assert all(pd.api.types.is_string_dtype(f["actor"].dtype) and f["actor"].dtype != object
+               for f in frames_of(parts, ["actor"], arrow_text=True))
+    found = evidence(parts, documents, n=5)
+    # The sentence of -0.9 and -0.3 once, with its strongest mention; then "Putin lied." (-0.4); one positive.
+    assert found[["polarity", "rank", "score", "sentence"]].values.tolist() == [
+        ["negative", 1, -0.9, "Putin lied again."], ["negative", 2, -0.4, "Putin lied."],
+        ["positive", 1, 0.6, "Putin smiled."]]
+    assert {type(found.iloc[0][c]) for c in ("actor", "method", "polarity", "doc_id", "surface", "sentence")} == {str}
+
+
 def test_speaker_target_matrix_by_hand():
     scored = table([("Vladimir Putin", "a", -0.5, False, "Kaja Kallas"),
                     ("Vladimir Putin", "a", -1.0, False, "Kaja Kallas"),

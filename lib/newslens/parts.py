@@ -13,7 +13,7 @@ Public surface:
                                        .fingerprint (set by who made it, or None)
     restored(frame, dtypes) -> DataFrame    a frame read from Parquet given back its pandas dtypes (lists: Arrow lists)
     frame_from_arrow(table, dtypes)         an Arrow table read from Parquet, so (each column freed once converted)
-    frames_of(table, columns=None)          a DataFrame as one frame, Parts part by part
+    frames_of(table, columns=None, arrow_text=False)   a DataFrame as one frame, Parts part by part
     text_dtype(arrow_type)                  pandas' text dtype for Arrow large_string (no copy), else None
     first_groups(table, n, column)          the rows of the first n values of a column (a DataFrame or Parts)
     distinct_count(table, column)           how many values a column has (a DataFrame or Parts)
@@ -60,8 +60,10 @@ class Parts:
     def __iter__(self) -> Iterator[pd.DataFrame]:
         return self.frames()
 
-    def frames(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
-        """The parts in order, with only ``columns`` (all when None): a file is read for those columns only."""
+    def frames(self, columns: list[str] | None = None, arrow_text: bool = False) -> Iterator[pd.DataFrame]:
+        """The parts in order, with only ``columns`` (all when None): a file is read for those columns only.
+        ``arrow_text``: text read from a file stays pandas' Arrow strings instead of Python objects (the text of a
+        part of 500,000 scored mentions as objects took 40 MB more)."""
         empty = self.empty if columns is None else self.empty[columns]
         if self._frames is not None:
             for frame in self._frames or [empty]:
@@ -73,7 +75,7 @@ class Parts:
         if not groups:  # one empty part: what is made from the parts (a CSV's header) still has the columns
             yield empty.copy()
         for group in groups:
-            yield frame_from_arrow(file.read_row_group(group, columns=columns), dtypes)
+            yield frame_from_arrow(file.read_row_group(group, columns=columns), dtypes, arrow_text)
             # The heap a part used is given back before the next is read: measured on the 8.5 million scored
             # mentions of 100,000 articles, writing them and picking the evidence held 300-400 MB less after.
             release_free_memory()
@@ -239,11 +241,12 @@ def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
     return {str(c): str(t) for c, t in frame.dtypes.items()}
 
 
-def frames_of(table: pd.DataFrame | Parts, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+def frames_of(table: pd.DataFrame | Parts, columns: list[str] | None = None, arrow_text: bool = False
+              ) -> Iterator[pd.DataFrame]:
     """A table (with only ``columns``, all when None) as one frame, or each of its parts in turn: for code that
-    takes a DataFrame or ``Parts`` alike."""
+    takes a DataFrame or ``Parts`` alike (``arrow_text``: as ``Parts.frames``)."""
     if isinstance(table, Parts):
-        return table.frames(columns)
+        return table.frames(columns, arrow_text)
     return iter([table if columns is None else table[columns]])
 
 
@@ -275,10 +278,12 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame.astype(text) if text else frame, preserve_index=False)
 
 
-def frame_from_arrow(table: pa.Table, dtypes: dict[str, str]) -> pd.DataFrame:
-    """An Arrow table read from Parquet as a DataFrame with the pandas ``dtypes`` it was written with (``restored``),
-    each Arrow column freed once converted: converted whole, a table was briefly held twice."""
-    return restored(table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_list_dtype), dtypes)
+def frame_from_arrow(table: pa.Table, dtypes: dict[str, str], arrow_text: bool = False) -> pd.DataFrame:
+    """An Arrow table read from Parquet as a DataFrame with the pandas ``dtypes`` it was written with (``restored``;
+    ``arrow_text``: text left as pandas' Arrow strings), each Arrow column freed once converted: converted whole, a
+    table was briefly held twice."""
+    return restored(table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_list_dtype), dtypes,
+                    arrow_text)
 
 
 def _mapped_frame(file: pq.ParquetFile, columns: list[str] | None, dtypes: dict[str, str],
@@ -317,12 +322,15 @@ def _is_arrow_list(dtype) -> bool:
     return kind is not None and _list_dtype(kind) is not None
 
 
-def restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+def restored(frame: pd.DataFrame, dtypes: dict[str, str], arrow_text: bool = False) -> pd.DataFrame:
     """``frame`` as read from Parquet, with the pandas ``dtypes`` it was written with: text comes back as pandas'
-    string dtype, so a column that was ``object`` is made so again, missing values as None."""
+    string dtype, so a column that was ``object`` is made so again, missing values as None (not with
+    ``arrow_text``: text stays in the string dtype, missing values NaN)."""
     for column, dtype in zip(frame.columns, dtypes.values()):
         if str(frame[column].dtype) == dtype or _is_arrow_list(frame[column].dtype):
             continue  # Parquet names a list's items "element", not "item": the same lists
+        if arrow_text and dtype == "object" and pd.api.types.is_string_dtype(frame[column].dtype):
+            continue
         if dtype == "object":
             values = frame[column].astype(object)
             frame[column] = values.where(values.notna(), None)

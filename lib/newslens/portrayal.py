@@ -725,10 +725,10 @@ def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) 
     of +0.02 is not evidence of anything. ``scored`` may be in parts of whole documents (``actor_tone``): the
     strongest of each part are kept, and the strongest of those are the strongest of all.
     """
-    # Only the columns ``_strongest`` reads are read from each part: every column of a part of 500,000 scored mentions
-    # was the largest step at the end of notebook 02.
+    # Only the columns ``_strongest`` reads are read from each part, their text as Arrow strings: every column of a
+    # part of 500,000 scored mentions was the largest step at the end of notebook 02.
     columns = [c for c in _STRONGEST_COLUMNS if c in scored.columns]
-    best = _strongest(pd.concat([_strongest(part, n) for part in frames_of(scored, columns)]), n)
+    best = _strongest(pd.concat([_strongest(part, n) for part in frames_of(scored, columns, arrow_text=True)]), n)
     texts = DocumentTexts(documents)
     rows = [(actor, method, polarity, rank, float(score), doc_id, surface,
              " ".join(texts[doc_id][sent_start:sent_end].split()))
