@@ -7,13 +7,17 @@ Public surface:
                                        part together, each written as ``<folder>/<name>.parquet`` (None: in
                                        memory); .done(name) -> Parts
     Parts                              len() (rows), iteration (one DataFrame per part, in order; one empty part
-                                       when none was added), .frames(columns), .batches(columns, rows) (frames of
-                                       at most ``rows`` rows, whatever the parts), .part(number), .head(n),
-                                       .whole(columns, mapped_in), .empty (the columns and dtypes),
+                                       when none was added), .frames(columns, arrow_text), .batches(columns,
+                                       rows) (frames of at most ``rows`` rows, whatever the parts), .part(number),
+                                       .head(n), .whole(columns, mapped_in), .empty (the columns and dtypes),
                                        .fingerprint (set by who made it, or None)
-    restored(frame, dtypes) -> DataFrame    a frame read from Parquet given back its pandas dtypes (lists: Arrow lists)
-    frame_from_arrow(table, dtypes)         an Arrow table read from Parquet, so (each column freed once converted)
-    frames_of(table, columns=None, arrow_text=False)   a DataFrame as one frame, Parts part by part
+    restored(frame, dtypes, arrow_text=False) -> DataFrame
+                                            a frame read from Parquet given back its pandas dtypes (lists: Arrow lists;
+                                            with arrow_text, text stays Arrow strings)
+    frame_from_arrow(table, dtypes, arrow_text=False)
+                                            an Arrow table read from Parquet, so (each column freed once converted)
+    frames_of(table, columns=None, arrow_text=False)
+                                            a DataFrame as one frame, Parts part by part
     text_dtype(arrow_type)                  pandas' text dtype for Arrow large_string (no copy), else None
     first_groups(table, n, column)          the rows of the first n values of a column (a DataFrame or Parts)
     distinct_count(table, column)           how many values a column has (a DataFrame or Parts)
