@@ -75,6 +75,10 @@ PROGRESS_SECONDS = 15.0
 # KeyboardInterrupt when it is shut down after the last cell.
 KERNEL_NOISE = re.compile(r"Kernel is running over TCP without encryption|KeyboardInterrupt caught in kernel"
                           r"|^\s*$")
+# libzmq can abort a kernel while it closes its sockets at shutdown (zeromq/libzmq issues 1307, 3715). Once the
+# notebook has run to its end or to a cell's error, that line says nothing about it; a kernel that died mid-run
+# keeps it in its message.
+SHUTDOWN_NOISE = re.compile(r"^Assertion failed: .+ \(src/signaler\.cpp:\d+\)$")
 LOCK_NAME = ".newslens.lock"
 FAILED_MARK = "#failed"  # a line of that listing naming a report whose last run failed
 
@@ -130,13 +134,15 @@ class BatchKernelManager(AsyncKernelManager):
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
-def kernel_messages(log: Path) -> list[str]:
-    """The lines of a kernel's own log that are not known noise."""
+def kernel_messages(log: Path, ran: bool = True) -> list[str]:
+    """The lines of a kernel's own log that are not known noise; ``ran``: the notebook ran to its end or to a
+    cell's error, so the kernel's shutdown messages are noise too."""
     try:
         text = log.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return [line for line in text.splitlines() if not KERNEL_NOISE.search(line)]
+    return [line for line in text.splitlines()
+            if not KERNEL_NOISE.search(line) and not (ran and SHUTDOWN_NOISE.search(line))]
 
 
 @dataclass
@@ -273,7 +279,7 @@ def run_notebook(notebook: Path, out: Path, parameters: dict, progress: Progress
                              f"{error.strerror or type(error).__name__}") from None
     except Exception as error:  # the kernel could not start or died, the notebook is not valid JSON, …
         raise NotebookFailed(f"{notebook}: could not be executed: {type(error).__name__}: {error}"
-                             f"{_kernel_lines(kernel_log)}") from None
+                             f"{_kernel_lines(kernel_log, ran=False)}") from None
     finally:
         progress.finish(label)
         shutil.rmtree(staging, ignore_errors=True)
@@ -283,8 +289,8 @@ def run_notebook(notebook: Path, out: Path, parameters: dict, progress: Progress
     return RunResult(stem, time.perf_counter() - started, files)
 
 
-def _kernel_lines(log: Path, last: int = 20) -> str:
-    return "".join(f"\n  kernel: {line}" for line in kernel_messages(log)[-last:])
+def _kernel_lines(log: Path, ran: bool = True, last: int = 20) -> str:
+    return "".join(f"\n  kernel: {line}" for line in kernel_messages(log, ran)[-last:])
 
 
 def _code_cells(notebook: Path) -> int:
