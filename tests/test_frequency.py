@@ -73,7 +73,7 @@ def test_texts_missing_from_the_cache_are_tokenised_in_a_process_of_their_own(tm
     computed_apart = corpus_module.computed_apart
 
     def counted(function, documents, cache_dir, *arguments):
-        started.append((function.__name__, len(documents)))
+        started.append((function.__name__, len(documents), arguments[-1]))  # the positions it tokenises
         return computed_apart(function, documents, cache_dir, *arguments)
 
     monkeypatch.setattr(corpus_module, "computed_apart", counted)
@@ -83,14 +83,22 @@ def test_texts_missing_from_the_cache_are_tokenised_in_a_process_of_their_own(tm
     monkeypatch.setattr(freq, "_document_words", None)  # not here: in the (spawned) process only
     apart = tokenize_documents(documents, FrequencyOptions(min_count=1), cache_dir=tmp_path)
     monkeypatch.setattr(freq, "_document_words", document_words)
-    assert started == [("_tokens_cached", 3)]
+    assert started == [("_tokens_cached", 3, [0, 1, 2])]
     # The same words and counts as above, read from the cache the process filled.
     assert apart.doc_words.tolist() == [11, 11, 11]
     assert apart.counts.toarray()[:, apart.terms.index("peace")].tolist() == [2, 1, 2]
     # Cached now: a second corpus with one new short text (30 characters) is tokenised here.
     more = pd.concat([documents, pd.DataFrame({"doc_id": ["d"], "text": ["Peace at last, the envoy said."]})])
     again = tokenize_documents(more, FrequencyOptions(min_count=1), cache_dir=tmp_path)
-    assert started == [("_tokens_cached", 3)] and again.doc_words.tolist() == [11, 11, 11, 6]  # peace at last the envoy said
+    assert started == [("_tokens_cached", 3, [0, 1, 2])]
+    assert again.doc_words.tolist() == [11, 11, 11, 6]  # peace at last the envoy said
+    # A new text of 64 characters goes to a process of its own, which tokenises it alone (the others are cached).
+    longer = "The envoy said the peace talks would resume in Geneva next week."
+    last = pd.concat([more, pd.DataFrame({"doc_id": ["e"], "text": [longer]})])
+    monkeypatch.setattr(freq, "_document_words", None)
+    apart_again = tokenize_documents(last, FrequencyOptions(min_count=1), cache_dir=tmp_path)
+    assert started[1:] == [("_tokens_cached", 5, [4])]
+    assert apart_again.doc_words.tolist() == [11, 11, 11, 6, 12]  # the envoy said the peace … next week
 
 
 # --- statistics ------------------------------------------------------------------------------------------------

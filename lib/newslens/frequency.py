@@ -246,10 +246,11 @@ def tokenize_documents(documents: pd.DataFrame, options: FrequencyOptions | None
     on_disk = mapped_folder(cache_dir)
     keys = [text_key(text) for text in dropping(texts)]
     cache = _token_cache(cache_dir)
-    if cache is not None and _missing_chars(texts, keys, cache) >= TOKENS_APART_CHARS:
+    missing = _missing_positions(keys, cache) if cache is not None else []
+    if sum(len(texts[i]) for i in dropping(missing)) >= TOKENS_APART_CHARS:
         # Tokenised in a process of its own, which fills the cache: tokenising 100,000 texts itself, 01's kernel
         # was left with 356 MB and its next cell peaked at 555 MB; so, 328 and 505 MB.
-        computed_apart(_tokens_cached, documents, cache_dir, cache_dir)
+        computed_apart(_tokens_cached, documents, cache_dir, cache_dir, missing)
     words, word_ids, doc_starts = _word_ids(texts, keys, cache, on_disk)
     release_free_memory()  # the cached rows of every text were freed
 
@@ -365,31 +366,33 @@ def _token_cache(cache_dir: str | Path | None):
     return DocumentCache(cache_dir, "tokens", source_version(text_module), _TOKEN_FIELDS) if cache_dir else None
 
 
-def _missing_chars(texts: Sequence[str], keys: list[str], cache) -> int:
-    """The characters of the ``texts`` whose ``keys`` the token ``cache`` lacks."""
+def _missing_positions(keys: list[str], cache) -> list[int]:
+    """The positions of the ``keys`` (of texts) that the token ``cache`` lacks."""
     missing = set(keys) - cache.present(keys)
-    return sum(len(texts[i]) for i in dropping(i for i, key in enumerate(keys) if key in missing))
+    return [i for i, key in enumerate(keys) if key in missing]
 
 
-def _token_groups(texts: Sequence[str], keys: list[str], cache) -> Iterator[pd.DataFrame]:
-    """Each text's word forms (``_document_words``), one shard group of texts at a time: read from ``cache`` where
-    there, else computed and stored (``cache.cached_row_groups``)."""
+def _token_groups(texts: Sequence[str], positions: dict[str, int], cache) -> Iterator[pd.DataFrame]:
+    """The word forms (``_document_words``) of the texts at ``positions`` (text key -> position in ``texts``), one
+    shard group of texts at a time: read from ``cache`` where there, else computed and stored
+    (``cache.cached_row_groups``)."""
     from newslens.cache import cached_row_groups
 
-    def compute(positions: list[int]) -> list[list[tuple[str, bytes]]]:
-        return _document_words([texts[i] for i in dropping(positions)])
+    def compute(wanted: list[int]) -> list[list[tuple[str, bytes]]]:
+        return _document_words([texts[i] for i in dropping(wanted)])
 
-    for _, rows in cached_row_groups(cache, dict(zip(keys, range(len(keys)))), compute, _TOKEN_FIELDS):
+    for _, rows in cached_row_groups(cache, positions, compute, _TOKEN_FIELDS):
         yield rows
 
 
-def _tokens_cached(documents: pd.DataFrame, cache_dir: str | Path) -> None:
+def _tokens_cached(documents: pd.DataFrame, cache_dir: str | Path, missing: list[int]) -> None:
     """For ``tokenize_documents``, in a process of its own (``corpus.computed_apart``): the word forms of the texts
-    the cache lacks, computed and stored."""
+    at the positions ``missing`` (those the cache lacked), computed and stored; the others are not read."""
     from newslens.cache import text_key
 
     texts = documents["text"].fillna("").astype(str).array
-    for _ in _token_groups(texts, [text_key(text) for text in dropping(texts)], _token_cache(cache_dir)):
+    positions = {text_key(texts[i]): i for i in dropping(missing)}
+    for _ in _token_groups(texts, positions, _token_cache(cache_dir)):
         pass
 
 
@@ -407,7 +410,7 @@ def _word_ids(texts: Sequence[str], keys: list[str], cache, on_disk: Path | None
     spool = MappedColumn(on_disk, pa.int32())
     place: dict[str, tuple[int, int]] = {}  # text key -> (first token, end) in the spool
     spooled = 0
-    for rows in _token_groups(texts, keys, cache):
+    for rows in _token_groups(texts, dict(zip(keys, range(len(keys)))), cache):
         forms_of_text = [json.loads(forms) for forms in rows["forms"]]
         # Factorized at once (hashing in C), then only the distinct forms looked up: a dict lookup per form of
         # every text cost seconds for 10,000 texts.
