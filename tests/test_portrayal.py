@@ -452,3 +452,16 @@ def test_exported_mentions_are_the_export_of_the_whole_table_batch_by_batch(tmp_
                                       "method", "excluded", "reason", "quoted_by"]  # no sent_start, no p_negative
     pd.testing.assert_frame_equal(exported, portrayal.scored_for_export(scored))
     pd.testing.assert_frame_equal(next(portrayal.exported_mentions(scored)), portrayal.scored_for_export(scored))
+
+
+def test_per_document_summaries_are_ordered_by_document_then_method_then_most_mentioned():
+    table = pd.DataFrame({"actor": ["Kyiv", "Putin", "Zelensky", "Putin", "Kyiv", "Zelensky"],
+                          "doc_id": ["b", "b", "a", "a", "b", "a"],
+                          "method": ["vader", "model", "model", "model", "model", "model"],
+                          "mentions": [1, 2, 3, 3, 2, 1]})
+    ordered = portrayal._in_document_order(table, {"a": 0, "b": 1})
+    # a before b (by position, not name order); in b model before vader; Putin and Kyiv tie on 2: by name.
+    assert list(zip(ordered["doc_id"], ordered["method"], ordered["actor"], ordered["mentions"])) == [
+        ("a", "model", "Putin", 3), ("a", "model", "Zelensky", 3), ("a", "model", "Zelensky", 1),
+        ("b", "model", "Kyiv", 2), ("b", "model", "Putin", 2), ("b", "vader", "Kyiv", 1)]
+    assert ordered.index.tolist() == list(range(6))

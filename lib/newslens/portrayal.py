@@ -643,7 +643,8 @@ def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: p
     marks = _excluded_marks(mentions, quotes)
     summaries, groups, primary = [], [], None
     with kept_workers():  # one set of worker processes for every method's scores and bootstrap
-        for method in sorted(set(methods)):  # one method's scored mentions in memory at a time
+        # One method's scored mentions in memory at a time: those kept (``methods[0]``'s) are made last.
+        for method in sorted(set(methods) - {methods[0]}) + [methods[0]]:
             scored = _mention_sentiment(texts, mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
                                         memo=memo_of[method])
             summaries.append(actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup, jobs=jobs))
@@ -655,7 +656,9 @@ def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: p
     del memo_of
     position = {doc_id: number for number, doc_id in enumerate(texts)}
     frame, scores = _stacked_groups(groups)
-    return primary, _in_document_order(_stacked(summaries), position), frame, scores
+    by_document = _stacked(summaries)
+    summaries.clear()  # the per-method tables, stacked: not held twice while sorted
+    return primary, _in_document_order(by_document, position), frame, scores
 
 
 def _write_memos(memo_of: dict[str, ScoreMemo], path: str) -> None:
@@ -716,10 +719,11 @@ def _texts(documents: pd.DataFrame) -> dict[str, str]:
 
 def _in_document_order(table: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame:
     """A per-document summary by document (``position``), then method, then the most mentioned actor first."""
-    place = table["doc_id"].map(position).to_numpy()
-    return (table.assign(_place=place)
-            .sort_values(["_place", "method", "mentions", "actor"], ascending=[True, True, False, True],
-                         kind="stable").drop(columns="_place").reset_index(drop=True))
+    # The order from the keys alone and the rows taken once: sorting the table itself (with a column added, then
+    # dropped) held it three times over, the largest moment of a tone part (+67 MB at 500,000 rows).
+    order = np.lexsort((pd.factorize(table["actor"], sort=True)[0], -table["mentions"].to_numpy(),
+                        pd.factorize(table["method"], sort=True)[0], table["doc_id"].map(position).to_numpy()))
+    return table.take(order).reset_index(drop=True)
 
 
 def _stacked_groups(groups: list[tuple[pd.DataFrame, np.ndarray]]) -> tuple[pd.DataFrame, np.ndarray]:
