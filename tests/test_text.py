@@ -245,3 +245,20 @@ def test_sentences_and_vader_without_scikit_learn_or_scipy():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.stdout.splitlines() == ["[(0, 15), (16, 29)] positive True False False", "True"]
+
+
+def test_texts_split_here_are_packed_in_blocks_and_still_found(monkeypatch):
+    from newslens import text as tx
+
+    monkeypatch.setattr(tx, "_split_memo", {})
+    monkeypatch.setattr(tx, "_packed_memo", [])
+    monkeypatch.setattr(tx, "PACK_TEXTS", 2)
+    tx._sentence_spans.cache_clear()
+    texts = ["First one.", "Second one. Yes.", "Third."]
+    tx.split_sentences(texts)
+    # The first two went into one packed block when the second was remembered; the third waits for the next.
+    assert [len(packed) for packed in tx._packed_memo] == [2] and len(tx._split_memo) == 1
+    tx._sentence_spans.cache_clear()
+    monkeypatch.setattr(tx, "_punkt_spans", lambda text: (_ for _ in ()).throw(AssertionError("split again")))
+    assert [tx.sentence_spans(text) for text in texts] == [[(0, 10)], [(0, 11), (12, 16)], [(0, 6)]]
+    tx._sentence_spans.cache_clear()

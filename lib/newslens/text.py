@@ -117,6 +117,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 # texts held 180 MB at 100,000 articles; this memory holds about 0.4 kB an article).
 RECENT_TEXTS = 256
 SENTENCE_MEMO_TEXTS = 200_000
+PACK_TEXTS = 10_000  # texts split in this process are packed (``PackedSplits``) this many at a time
 _split_memo: dict[bytes, array] = {}
 # The spans handed over by another process (``remember_splits``), packed, newest last: a few arrays each.
 _packed_memo: list[PackedSplits] = []
@@ -238,6 +239,11 @@ def _remember(digest: bytes, flat: array) -> None:
     if len(_split_memo) >= SENTENCE_MEMO_TEXTS:
         del _split_memo[next(iter(_split_memo))]  # the oldest
     _split_memo[digest] = flat
+    if len(_split_memo) >= PACK_TEXTS:
+        # An array and a digest per text, with their objects and dict slots, took 84 MB for 100,000 articles in
+        # the process that splits them all (the actor tables'); packed every PACK_TEXTS texts, about 4 MB each.
+        remember_splits(PackedSplits(_split_memo))
+        _split_memo.clear()
 
 
 def split_sentences(texts: Iterable[str], jobs: int = 1) -> None:
