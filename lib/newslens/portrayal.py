@@ -388,10 +388,11 @@ def _pooled_by_method(frames: list[pd.DataFrame], scores, keys: list[str]
     part_rows = np.cumsum([0] + [len(frame) for frame in frames])
     for method in sorted(set(pooled["method"])) or [None]:  # None: no groups at all
         mine = pooled if method is None else pooled[pooled["method"] == method]
-        in_order = np.argsort(mine.groupby(by, sort=True).ngroup().to_numpy(), kind="stable")
+        # The method's part-groups by group, parts in order within a group (``pooled`` is part after part).
+        rows = mine.index.to_numpy()[np.argsort(mine.groupby(by, sort=True).ngroup().to_numpy(), kind="stable")]
         place = np.full(len(pooled), -1, dtype=np.int64)  # where a part-group's scores go in ``together``
-        ordered = sizes[mine.index.to_numpy()[in_order]]
-        place[mine.index.to_numpy()[in_order]] = np.cumsum(ordered) - ordered
+        ordered = sizes[rows]
+        place[rows] = np.cumsum(ordered) - ordered
         together = np.empty(int(ordered.sum()), dtype=float)
         for first, stop in zip(part_rows[:-1], part_rows[1:]):
             if first == stop:
