@@ -119,7 +119,8 @@ RECENT_TEXTS = 256
 SENTENCE_MEMO_TEXTS = 200_000
 PACK_TEXTS = 10_000  # texts split in this process are packed (``PackedSplits``) this many at a time
 _split_memo: dict[bytes, array] = {}
-# The spans handed over by another process (``remember_splits``), packed, newest last: a few arrays each.
+# Packed spans, newest last, a few arrays each: those handed over by another process (``remember_splits``) and
+# those split here, packed every PACK_TEXTS texts (``_remember``).
 _packed_memo: list[PackedSplits] = []
 # Splitting goes to worker processes from this much text (a worker starts in about a second; Punkt reads about
 # 1.6 MB a second).
@@ -240,8 +241,8 @@ def _remember(digest: bytes, flat: array) -> None:
         del _split_memo[next(iter(_split_memo))]  # the oldest
     _split_memo[digest] = flat
     if len(_split_memo) >= PACK_TEXTS:
-        # An array and a digest per text, with their objects and dict slots, took 84 MB for 100,000 articles in
-        # the process that splits them all (the actor tables'); packed every PACK_TEXTS texts, about 4 MB each.
+        # An array, a digest and a dict slot per text: splitting 100,000 articles left the actor tables' process
+        # 84 MB larger (anonymous memory); packed every PACK_TEXTS texts (about 4 MB a block), 66 MB.
         remember_splits(PackedSplits(_split_memo))
         _split_memo.clear()
 
