@@ -1,8 +1,9 @@
 """Tables kept in parts (newslens.parts): written part by part, read back part by part with their dtypes."""
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from newslens.parts import PartsWriter, PartsWriters, distinct_count, first_groups
+from newslens.parts import Parts, PartsWriter, PartsWriters, distinct_count, empty_like, first_groups
 
 
 def frame(rows):
@@ -99,6 +100,18 @@ def test_no_parts_give_one_empty_part_with_the_columns(tmp_path):
     (only,) = list(parts)
     assert len(only) == 0 and dict(only.dtypes) == dict(FIRST.dtypes)
     assert len(parts.part(0)) == 0 and dict(parts.part(0).dtypes) == dict(FIRST.dtypes)
+
+
+def test_a_template_keeps_the_columns_and_dtypes_but_none_of_the_rows_memory():
+    big = pd.DataFrame({"doc_id": ["x" * 100] * 1000, "start": range(1000)}).astype({"doc_id": "str", "start": "Int64"})
+
+    def arrow_bytes(table):  # the bytes of every buffer the table's columns hold
+        return pa.Table.from_pandas(table, preserve_index=False).get_total_buffer_size()
+
+    assert arrow_bytes(big.iloc[0:0]) >= 1000 * 100  # a view of no rows holds the 100,000 characters of text
+    for template in (empty_like(big), PartsWriter(big).template, Parts(big).empty):
+        assert len(template) == 0 and dict(template.dtypes) == dict(big.dtypes)
+        assert arrow_bytes(template) < 100
 
 
 def test_a_part_with_other_columns_is_refused(tmp_path):

@@ -59,7 +59,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newslens.memory import dropping, release_free_memory
-from newslens.parts import Parts, PartsWriter, frame_from_arrow
+from newslens.parts import Parts, PartsWriter, empty_like, frame_from_arrow
 from newslens.text import text_digest
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
@@ -174,7 +174,7 @@ class DocumentCache:
         starts = {}
         for position, key in enumerate(rows[KEY]):
             starts.setdefault(key, [position, position])[1] = position + 1
-        empty = rows.iloc[0:0][self.columns]
+        empty = empty_like(rows[self.columns])
         return {key: rows.iloc[starts[key][0]:starts[key][1]][self.columns].reset_index(drop=True) if key in starts
                 else empty.copy() for key in present}
 

@@ -21,6 +21,7 @@ Public surface:
     text_dtype(arrow_type)                  pandas' text dtype for Arrow large_string (no copy), else None
     first_groups(table, n, column)          the rows of the first n values of a column (a DataFrame or Parts)
     distinct_count(table, column)           how many values a column has (a DataFrame or Parts)
+    empty_like(frame)                       frame's columns and dtypes without its rows, sharing no memory with it
 
 The scored mentions of 100,000 articles are 8.5 million rows: written part by part as they are computed and read
 back part by part, only one part is in memory at a time, and what is written from them (a CSV, a summary, the
@@ -52,7 +53,7 @@ class Parts:
 
     def __init__(self, template: pd.DataFrame, frames: list[pd.DataFrame] | None = None,
                  path: Path | None = None, rows: int = 0, fingerprint: str | None = None):
-        self.empty = template.iloc[0:0]
+        self.empty = empty_like(template)
         self.path = path
         self.fingerprint = fingerprint  # what made these rows, when known (``newslens.cache.frame_key`` uses it)
         self._frames = frames
@@ -165,7 +166,7 @@ class PartsWriter:
     every part must have them."""
 
     def __init__(self, template: pd.DataFrame, path: str | Path | None = None):
-        self.template = template.iloc[0:0]
+        self.template = empty_like(template)
         self.path = Path(path) if path is not None else None
         self._frames: list[pd.DataFrame] | None = None if self.path is not None else []
         self._writer: pq.ParquetWriter | None = None
@@ -238,6 +239,17 @@ class PartsWriters:
             path = None if self.folder is None else self.folder / f"{name}.parquet"
             self._writers[name] = PartsWriter(template, path)
         return self._writers[name]
+
+
+def empty_like(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with the columns and dtypes of ``frame`` and no rows, that shares no memory with it.
+
+    A slice of no rows (``frame.iloc[0:0]``) is a view: it keeps alive every buffer of ``frame``'s columns, and a
+    pickled Arrow slice carries them whole. As the template of a ``PartsWriter`` it kept the first parts of the
+    mentions and quotes alive for as long as the process that wrote them (at 100,000 articles, the actor tables'
+    process held 324 MB between runs of documents instead of 287).
+    """
+    return frame.iloc[[]].reset_index(drop=True)  # taking no rows copies nothing, into new, empty buffers
 
 
 def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
