@@ -184,6 +184,7 @@ class DocumentCache:
         wanted = sorted(set(keys))
         frames = [frame for frame in map(self._group_rows, shard_groups(wanted)) if len(frame)]
         rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[KEY, *self.columns])
+        del frames  # not held beside the copies below
         present = set(rows[KEY])
         # A document with no rows at all is stored as one row of missing values, so that it counts as cached.
         rows = rows[~rows[self.columns].isna().all(axis=1)].astype(self.dtypes)
