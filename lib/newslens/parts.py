@@ -244,10 +244,10 @@ class PartsWriters:
 def empty_like(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame with the columns and dtypes of ``frame`` and no rows, that shares no memory with it.
 
-    A slice of no rows (``frame.iloc[0:0]``) is a view: it keeps alive every buffer of ``frame``'s columns, and a
-    pickled Arrow slice carries them whole. As the template of a ``PartsWriter`` it kept the first parts of the
-    mentions and quotes alive for as long as the process that wrote them (at 100,000 articles, the actor tables'
-    process held 324 MB between runs of documents instead of 287).
+    A slice of no rows (``frame.iloc[0:0]``) is a view: it keeps alive every buffer of ``frame``'s columns. As the
+    template of a ``PartsWriter`` it kept the first parts of the mentions and quotes alive for as long as the process
+    that wrote them (at 100,000 articles, the actor tables' process held 324 MB between runs of documents instead of
+    287).
     """
     return frame.iloc[[]].reset_index(drop=True)  # taking no rows copies nothing, into new, empty buffers
 
