@@ -494,3 +494,34 @@ def test_unknown_names_merged_from_chunks_keep_the_corpus_first_example(monkeypa
     assert rows["Boris Rotenberg"][:2] == (2, 2)
     assert "Talks stalled" in rows["Boris Rotenberg"][2]  # its first occurrence is in d1
     assert list(table["name"][:2]) == ["Geneva", "Boris Rotenberg"]  # 3 occurrences before 2
+
+
+def test_unknown_names_added_in_runs_keep_the_first_example_and_see_every_run_s_lower_case_words():
+    from newslens.actors import _NameTally
+
+    documents = pd.DataFrame({"doc_id": ["d1", "d2"],
+                              "text": ["Negotiations stalled. Boris Rotenberg left.",
+                                       "The negotiations resumed. Boris Rotenberg returned. Negotiations ended."]})
+    tally = _NameTally([])
+    tally.add(documents.iloc[:1])
+    tally.add(documents.iloc[1:])
+    rows = {row.name: (row.count, row.documents, row.example) for row in tally.table(1, documents).itertuples()}
+    assert rows["Boris Rotenberg"] == (2, 2, "Negotiations stalled. Boris Rotenberg left.")
+    # Opening a sentence in both runs, and in lower case in the second only: an ordinary word, not a name.
+    assert "Negotiations" not in rows
+
+
+def test_the_name_tally_keeps_no_text_per_name_but_the_name_itself_memory():
+    from newslens.actors import _NameTally
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = [f"Zorba{a}{b}" for a in letters for b in letters]  # 676 names of 7 characters, once each
+    documents = pd.DataFrame({"doc_id": ["d1"], "text": [" ".join(f"and {name}," for name in names)]})
+    tally = _NameTally([])
+    tally.add(documents)
+    # A name costs its 7 characters and an 8-byte offset (Arrow's large strings), and six 8-byte numbers: 63 bytes.
+    # A snippet of its line, as kept before, was some 200 bytes more.
+    assert len(tally.names) == 676
+    assert tally.names.memory_usage(deep=True).sum() <= 676 * 63 + 1_000
+    table = tally.table(1, documents)
+    assert len(table) == 676 and table["example"].str.contains("and Zorbaaa,").iloc[0]
