@@ -82,6 +82,17 @@ actors:
     assert "'eu'" in message and "'European Union'" in message
 
 
+
+def test_a_name_used_twice_names_the_second_entry(tmp_path):
+    path = write(tmp_path, """
+actors:
+  - {name: Kaja Kallas, kind: person}
+  - {name: European Union, kind: organisation}
+  - {name: Kaja Kallas, kind: person, aliases: [Kallas]}
+""")
+    with pytest.raises(RegistryError, match="actor #3 'Kaja Kallas': name 'Kaja Kallas' is already used"):
+        load_registry(path)
+
 @pytest.mark.parametrize("entry, expected", [
     ("{name: Putin, kind: person, alias: [Vladimir]}", "unknown field 'alias'"),
     ("{name: '  ', kind: person}", "actor #1: empty or missing name"),

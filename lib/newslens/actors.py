@@ -138,6 +138,7 @@ def parse_registry(data: Any, source: str = "<registry>") -> list[Actor]:
 
     actors: list[Actor] = []
     owner: dict[str, str] = {}  # normalised alias or descriptor -> canonical name
+    names: set[str] = set()  # a set, not owner.values(): searching those was quadratic (36 s for 50,000 actors)
     for number, entry in enumerate(data, start=1):
         label = f"{source}: actor #{number}"
         if not isinstance(entry, dict):
@@ -161,8 +162,9 @@ def parse_registry(data: Any, source: str = "<registry>") -> list[Actor]:
             raise RegistryError(f"{label}: affiliation must be the name of another actor, got {affiliation!r}")
         aliases = _phrases(entry, "aliases", label)
         descriptors = _phrases(entry, "descriptors", label)
-        if name in owner.values():
+        if name in names:
             raise RegistryError(f"{label}: name {name!r} is already used by another entry")
+        names.add(name)
         for phrase in (name, *aliases, *descriptors):
             key = _normalise(phrase)
             if owner.get(key, name) != name:
@@ -170,7 +172,6 @@ def parse_registry(data: Any, source: str = "<registry>") -> list[Actor]:
             owner[key] = name
         actors.append(Actor(name, kind, aliases, descriptors, gender, affiliation and affiliation.strip()))
 
-    names = {actor.name for actor in actors}
     for number, actor in enumerate(actors, start=1):
         if actor.affiliation is not None and (actor.affiliation not in names or actor.affiliation == actor.name):
             raise RegistryError(f"{source}: actor #{number} {actor.name!r}: affiliation {actor.affiliation!r} "
