@@ -31,6 +31,33 @@ def discovered(text: str, *marked) -> dict[str, Actor]:
     return {actor.name: actor for actor in actors}
 
 
+MANY_NAMED = "Anna Berg met Carl Dahl. Anna Berg spoke. Anna Berg left. Carl Dahl stayed. Eva Fors watched."
+MANY_ENTITIES = (("Anna Berg", "PERSON", 0), ("Carl Dahl", "PERSON", 0), ("Anna Berg", "PERSON", 1),
+                 ("Anna Berg", "PERSON", 2), ("Carl Dahl", "PERSON", 1), ("Eva Fors", "PERSON", 0))
+
+
+def test_at_most_max_actors_are_discovered_the_most_named():
+    documents = pd.DataFrame({"doc_id": ["d"], "text": [MANY_NAMED]})
+    actors, table = discover_actors(documents, entities_for(MANY_NAMED, *MANY_ENTITIES), max_actors=2)
+    assert [a.name for a in actors] == ["Anna Berg", "Carl Dahl"]
+    assert table["mentions"].tolist() == [3, 2]
+    everyone, _ = discover_actors(documents, entities_for(MANY_NAMED, *MANY_ENTITIES))
+    assert [a.name for a in everyone] == ["Anna Berg", "Carl Dahl", "Eva Fors"]
+
+
+def test_actors_left_out_by_max_actors_are_counted_in_the_message(tmp_path, monkeypatch):
+    from newslens import actors
+
+    monkeypatch.setattr(actors, "_entities_in_runs",
+                        lambda documents, jobs, cache_dir: [entities_for(MANY_NAMED, *MANY_ENTITIES)])
+    documents = pd.DataFrame({"doc_id": ["d"], "text": [MANY_NAMED]})
+    setup = actors_for_corpus(documents, tmp_path, max_actors=2)
+    assert [a.name for a in setup.registry] == ["Anna Berg", "Carl Dahl"]
+    assert setup.message == ("No actor registry: discovery found 3 actors in the text and kept the 2 most named "
+                             "(discover_max_actors; the other 1, named no more often, are left out); they are the 2 "
+                             "actors analysed here.")
+
+
 # --- on the seeds, without any registry ---------------------------------------------------------------------------
 
 

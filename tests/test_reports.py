@@ -96,6 +96,9 @@ def test_discovery_finding():
                         "document).")
     assert findings.discovery_finding(discovered.iloc[:0]).text == \
         "Discovery found no person, organisation or place in the text."
+    cut = findings.discovery_finding(discovered.iloc[:2], top=1, left_out=1_500)
+    assert cut.text == ("Discovery found 1,502 actors in the text and kept the 2 most named (discover_max_actors): "
+                        "2 places; the most named is Russia (45 mentions in 5 documents).")
 
 
 def test_quotes_finding():

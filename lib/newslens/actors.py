@@ -14,7 +14,7 @@ Public surface (plain data in, plain data out):
     find_quotes(documents, registry, mentions, attributions=None) -> DataFrame
   Discovery (actors proposed from the text, no registry needed):
     find_entities(documents, jobs=1, cache_dir=None) -> DataFrame        spaCy's PERSON / ORG / GPE / NORP entities
-    discover_actors(documents, entities, min_mentions=1) -> (list[Actor], DataFrame)
+    discover_actors(documents, entities, min_mentions=1, max_actors=None) -> (list[Actor], DataFrame)
     merge_registries(registry, discovered) -> list[Actor]                 the user's entries win
     registry_yaml(actors) -> str                                          the registry format, to edit and pass back
     actors_for_corpus(documents, corpus, actors_file="", discover=True, ...) -> ActorSetup
@@ -579,6 +579,11 @@ def _map_documents(function, docs: list[tuple], jobs: int) -> list:
 
 
 UNKNOWN_MIN_COUNT = 2  # occurrences a name needs to be listed by unknown_names (and in notebook 02)
+# Discovered actors kept by default, the most named (notebooks 02 and 03: discover_max_actors). Real news names
+# people and places without end: PolNeAR's 924 articles have 6,653 discovered actors (4,227 named once), about
+# 280,000 expected at 100,000 articles, and the matcher of a 200,000-actor registry took 12 s and +380 MB in every
+# process that matches mentions.
+DISCOVER_MAX_ACTORS = 2000
 
 
 def unknown_names(documents: pd.DataFrame, registry: Sequence[Actor], min_count: int = UNKNOWN_MIN_COUNT,
@@ -1310,7 +1315,7 @@ class _Occurrences:
 
 
 def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[pd.DataFrame],
-                    min_mentions: int = 1) -> tuple[list[Actor], pd.DataFrame]:
+                    min_mentions: int = 1, max_actors: int | None = None) -> tuple[list[Actor], pd.DataFrame]:
     """Actors proposed from the named entities of the whole corpus.
 
     Parameters
@@ -1322,6 +1327,8 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
         time: the entities of a large corpus are never whole in memory).
     min_mentions : int
         Actors named fewer times (entity mentions) are left out.
+    max_actors : int, optional
+        At most this many actors, the most mentioned (ties: by name); None: all.
 
     Returns
     -------
@@ -1346,6 +1353,13 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     them, else unknown. A lone first name ("Bernie") goes to the one person of the corpus with that first name,
     unless it is also a surname.
     """
+    actors, table, _ = _discovered(documents, entities, min_mentions, max_actors)
+    return actors, table
+
+
+def _discovered(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[pd.DataFrame], min_mentions: int,
+                max_actors: int | None) -> tuple[list[Actor], pd.DataFrame, int]:
+    """``discover_actors``, and the number of actors left out for ``max_actors``."""
     texts = DocumentTexts(documents)
     occurrences = _occurrences(texts, [entities] if isinstance(entities, pd.DataFrame) else entities)
     root = _cluster_keys(texts, occurrences)
@@ -1361,6 +1375,10 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     _add_gender(texts, occurrences, profiles)
     _add_descriptors(texts, occurrences, profiles)
     profiles.sort(key=lambda p: (-p["mentions"], p["name"]))
+    # Cut only now: every actor found counts while the others are completed (a pronoun after a person left out is
+    # not that of the person named before).
+    left_out = max(len(profiles) - max_actors, 0) if max_actors is not None else 0
+    del profiles[len(profiles) - left_out:]
     entries = []
     for p in profiles:
         entry = {"name": p["name"], "kind": p["kind"], "aliases": p["aliases"], "descriptors": p["descriptors"]}
@@ -1371,7 +1389,7 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
     rows = [(p["name"], p["kind"], p["gender"] or "", p["mentions"], p["documents"],
              "; ".join(p["aliases"]), "; ".join(p["descriptors"]), p["labels"], p["gender_evidence"], p["example"])
             for p in profiles]
-    return actors, pd.DataFrame(rows, columns=DISCOVERED_COLUMNS)
+    return actors, pd.DataFrame(rows, columns=DISCOVERED_COLUMNS), left_out
 
 
 def _occurrences(texts: Mapping[str, str], entities: Iterable[pd.DataFrame]) -> _Occurrences:
@@ -1764,18 +1782,21 @@ def registry_yaml(actors: Sequence[Actor], comment: str = "") -> str:
 @dataclass(frozen=True)
 class ActorSetup:
     """The actors a report analyses: ``registry`` (the user's, filled in by discovery), the ``discovered`` actors
-    and their table (``DISCOVERED_COLUMNS``; empty when discovery is off), and a ``message`` saying in words where
-    the actors came from, or why there are none."""
+    and their table (``DISCOVERED_COLUMNS``; empty when discovery is off), a ``message`` saying in words where
+    the actors came from, or why there are none, and how many discovered actors were ``left_out`` (named less
+    often than the ``max_actors`` kept)."""
 
     registry: list[Actor]
     discovered: list[Actor]
     table: pd.DataFrame
     message: str
+    left_out: int = 0
 
 
 def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path = "",
                       discover: bool = True, min_mentions: int = 1, jobs: int = 1,
-                      cache_dir: str | Path | None = None) -> ActorSetup:
+                      cache_dir: str | Path | None = None, max_actors: int | None = DISCOVER_MAX_ACTORS
+                      ) -> ActorSetup:
     """The user's registry (``registry_for_corpus``) merged with the actors discovered in ``documents``.
 
     Parameters
@@ -1786,7 +1807,7 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
         As for ``registry_for_corpus``.
     discover : bool
         Run the named-entity recogniser and propose actors (``find_entities``, ``discover_actors``).
-    min_mentions, jobs, cache_dir
+    min_mentions, jobs, cache_dir, max_actors
         Passed to ``discover_actors`` and ``find_entities``.
 
     Returns
@@ -1802,8 +1823,8 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
                                          "and no actors_file parameter) and discovery is off "
                                          "(discover_actors = False). Turn discovery on, or give a registry.")
     with kept_workers():  # the recogniser is loaded once per worker, not once per run of documents
-        discovered, table = discover_actors(documents, _entities_in_runs(documents, jobs, cache_dir),
-                                            min_mentions=min_mentions)
+        discovered, table, left_out = _discovered(documents, _entities_in_runs(documents, jobs, cache_dir),
+                                                  min_mentions, max_actors)
     merged = merge_registries(registry, discovered)
     if not merged:
         return ActorSetup([], [], table, f"No actors to analyse: there is no actor registry, and the named-entity "
@@ -1811,12 +1832,15 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
                                          f"{len(documents)} documents. Give a registry (actors_file) to name the "
                                          f"actors yourself.")
     found = f"discovery found {len(discovered)} actors in the text"
+    if left_out:
+        found = (f"discovery found {len(discovered) + left_out:,} actors in the text and kept the {len(discovered):,} "
+                 f"most named (discover_max_actors; the other {left_out:,}, named no more often, are left out)")
     if registry:
         message = (f"{source}: {len(registry)} actors, which win for every name they cover; {found}, and "
                    f"{len(merged) - len(registry)} of them not in the registry were added: {len(merged)} actors.")
     else:
         message = f"No actor registry: {found}; they are the {len(merged)} actors analysed here."
-    return ActorSetup(merged, discovered, table, message)
+    return ActorSetup(merged, discovered, table, message, left_out)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1925,7 +1949,8 @@ PART_CHARS = 20_000_000  # characters of text per run of documents: at 100,000 a
 
 
 def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path = "", discover: bool = True,
-                 min_mentions: int = 1, jobs: int = 1, cache_dir: str | Path | None = None) -> ActorTables:
+                 min_mentions: int = 1, jobs: int = 1, cache_dir: str | Path | None = None,
+                 max_actors: int | None = DISCOVER_MAX_ACTORS) -> ActorTables:
     """``actors_for_corpus``, then the mentions, quotes and unknown names, read from the corpus-level cache
     (``newslens.cache.TableCache``) when the same documents, registry, parameters, model and code made them before.
 
@@ -1936,7 +1961,7 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
     ----------
     documents : DataFrame
         Columns ``doc_id`` and ``text``.
-    corpus, actors_file, discover, min_mentions, jobs
+    corpus, actors_file, discover, min_mentions, jobs, max_actors
         As for ``actors_for_corpus``.
     cache_dir : path, optional
         Cache folder: per-document parses (entities, attributions) and these tables; None: compute everything.
@@ -1951,10 +1976,11 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
     registry, source = registry_for_corpus(corpus, actors_file)
     key = {"documents": documents_key(documents), "registry": [asdict(a) for a in registry],
            "registry_source": source, "discover": bool(discover), "min_mentions": int(min_mentions),
-           "model": model_fingerprint(), "code": code_version(), "part_chars": PART_CHARS} if cache_dir else {}
+           "max_actors": max_actors, "model": model_fingerprint(), "code": code_version(),
+           "part_chars": PART_CHARS} if cache_dir else {}
 
     def compute(folder: Path | None) -> tuple[dict, dict]:
-        arguments = (corpus, actors_file, discover, min_mentions, jobs, cache_dir, folder)
+        arguments = (corpus, actors_file, discover, min_mentions, max_actors, jobs, cache_dir, folder)
         if folder is not None and text_chars(documents) >= TABLES_APART_CHARS:
             return _computed_apart(documents, arguments, cache_dir)
         return _computed(documents, *arguments)
@@ -1963,12 +1989,13 @@ def actor_tables(documents: pd.DataFrame, corpus: str | Path, actors_file: str |
                                    parted=True)
     setup = ActorSetup([_actor_from_json(a) for a in values["registry"]],
                        [_actor_from_json(a) for a in values["discovered"]], tables["discovered_table"],
-                       values["message"])
+                       values["message"], values["left_out"])
     return ActorTables(setup, tables["mentions"], tables["quotes"], tables["unknown"])
 
 
 def _computed(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Path, discover: bool,
-              min_mentions: int, jobs: int, cache_dir: str | Path | None, folder: Path | None) -> tuple[dict, dict]:
+              min_mentions: int, max_actors: int | None, jobs: int, cache_dir: str | Path | None,
+              folder: Path | None) -> tuple[dict, dict]:
     """What ``actor_tables`` computes and caches: its tables (mentions and quotes written into ``folder``) and the
     JSON values of its ``ActorSetup``."""
     # Every step below (and the tone scores after) reads every text's sentences: split them once, in parallel.
@@ -1976,13 +2003,14 @@ def _computed(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Pa
     if cache_dir:
         _parse_apart(documents, discover, jobs, cache_dir)
     setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
-                              jobs=jobs, cache_dir=cache_dir)
+                              jobs=jobs, cache_dir=cache_dir, max_actors=max_actors)
     # Discovery frees about as much as the tables below keep (measured at 10,000 articles: 570 MB of free heap
     # held after it): give it back before the next step, whose peak would stand on it.
     release_free_memory()
     tables = _tables_in_runs(documents, setup.registry, jobs, cache_dir, folder)
     values = {"registry": [asdict(a) for a in setup.registry],
-              "discovered": [asdict(a) for a in setup.discovered], "message": setup.message}
+              "discovered": [asdict(a) for a in setup.discovered], "message": setup.message,
+              "left_out": setup.left_out}
     return {"discovered_table": setup.table, **tables}, values
 
 

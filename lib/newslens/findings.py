@@ -274,16 +274,21 @@ def method_agreement_finding(actors: pd.DataFrame, method: str, baseline: str = 
 _KIND_PLURALS = {"person": "people", "country": "countries", "place": "places"}
 
 
-def discovery_finding(discovered: pd.DataFrame, top: int = 3) -> Finding:
+def discovery_finding(discovered: pd.DataFrame, top: int = 3, left_out: int = 0) -> Finding:
     """How many actors discovery found, of which kinds, and the most named (``actors_discovered.csv``: ``name``,
-    ``kind``, ``mentions``, ``documents``); ``key``: who the actors are is one of the report's answers."""
+    ``kind``, ``mentions``, ``documents``; ``left_out``: actors found but not kept, ``ActorSetup.left_out``);
+    ``key``: who the actors are is one of the report's answers."""
     if discovered.empty:
         return Finding("Discovery found no person, organisation or place in the text.")
     kinds = discovered["kind"].value_counts()
     rows = discovered.sort_values("mentions", ascending=False, kind="stable").head(top)
     named = listing([f"{r['name']} ({count(int(r.mentions), 'mention')} in {count(int(r.documents), 'document')})"
                      for _, r in rows.iterrows()])
-    return Finding(f"Discovery found {count(len(discovered), 'actor')} in the text: "
+    found = f"{count(len(discovered), 'actor')} in the text"
+    if left_out:
+        found = (f"{count(len(discovered) + left_out, 'actor')} in the text and kept the {len(discovered):,} most "
+                 f"named (discover_max_actors)")
+    return Finding(f"Discovery found {found}: "
                    + listing([count(int(n), kind, _KIND_PLURALS.get(kind)) for kind, n in kinds.items()])
                    + f"; the most named {'is' if len(rows) == 1 else 'are'} {named}.",
                    "Found by a named-entity recogniser and grouped by spelling: check the table before trusting an "
