@@ -1245,9 +1245,11 @@ class _Occurrences:
     place in ``keys``, the name keys in the order the corpus first uses them); its document (a place in
     ``doc_ids``) is kept once per run of occurrences in one document (``docs`` gives it per occurrence), not once
     per occurrence: a quarter less (9.8 -> 7.5 MB at 10,000 articles). Per name key, what discovery reads of its
-    occurrences: ``labels`` (the recogniser's labels, counted), ``spellings`` (counted), ``full_labels`` (the
-    labels of its multi-word spellings, counted) and ``first`` (doc_id, start, end of its occurrence with the
-    smallest doc_id and start). ``group_words``: the words (casefolded) of every name not labelled PERSON.
+    occurrences: ``label_counts`` (the recogniser's labels, counted), ``spelling_counts``, ``full_label_counts``
+    (the labels of its multi-word spellings) and ``first`` (doc_id, start, end of its occurrence with the smallest
+    doc_id and start), all kept as 32-bit integers per key and per distinct spelling: real news names without end
+    (PolNeAR: 8,122 name keys at 924 articles, growing with Heaps' exponent ~0.8), and three Counters and a tuple
+    per key took 1,172 bytes a key. ``group_words``: the words (casefolded) of every name not labelled PERSON.
     """
 
     def __init__(self):
@@ -1256,31 +1258,41 @@ class _Occurrences:
         # Runs of consecutive occurrences in one document: its place in doc_ids, and where the run ends.
         self._run_doc, self._run_end = array("i"), array("q")
         self.keys: list[str] = []
-        self.labels: list[Counter] = []
-        self.spellings: list[Counter] = []
-        self.full_labels: list[Counter] = []
-        self.first: list[tuple[str, int, int]] = []
+        # Per key: labels and labels of multi-word spellings, counted (ENTITY_LABELS order), and its first
+        # occurrence (a place in doc_ids, start, end).
+        self._labels, self._full_labels = array("i"), array("i")
+        self._first_doc, self._first_start, self._first_end = array("i"), array("i"), array("i")
+        # Per distinct spelling: its text, key and count, and whether it was seen labelled other than PERSON.
+        self._spelling_of: dict[str, int] = {}
+        self._spellings: list[str] = []
+        self._spelling_key, self._spelling_count = array("i"), array("i")
+        self._grouped = bytearray()
+        self._spellings_by_key: tuple[np.ndarray, np.ndarray] | None = None
         self.group_words: set[str] = set()
         self._doc_place: dict[str, int] = {}
         self._key_place: dict[str, int] = {}
-        self._key_of_spelling: dict[str, int] = {}
-        self._group_spellings: set[str] = set()
 
     def add(self, doc_id: str, start: int, end: int, label: str, spelling: str) -> None:
-        key = self._key_of_spelling.get(spelling)
-        if key is None:
+        doc = self._doc_place.setdefault(doc_id, len(self.doc_ids))
+        if doc == len(self.doc_ids):
+            self.doc_ids.append(doc_id)
+        spelled = self._spelling_of.get(spelling)
+        if spelled is None:
             name_key = _form_key(spelling)
             key = self._key_place.setdefault(name_key, len(self.keys))
             if key == len(self.keys):
                 self.keys.append(name_key)
-                self.labels.append(Counter())
-                self.spellings.append(Counter())
-                self.full_labels.append(Counter())
-                self.first.append((doc_id, start, end))
-            self._key_of_spelling[spelling] = key
-        doc = self._doc_place.setdefault(doc_id, len(self.doc_ids))
-        if doc == len(self.doc_ids):
-            self.doc_ids.append(doc_id)
+                self._labels.extend((0, 0, 0, 0))
+                self._full_labels.extend((0, 0, 0, 0))
+                for column, value in ((self._first_doc, doc), (self._first_start, start), (self._first_end, end)):
+                    column.append(value)
+            spelled = self._spelling_of[spelling] = len(self._spellings)
+            self._spellings.append(spelling)
+            self._spelling_key.append(key)
+            self._spelling_count.append(0)
+            self._grouped.append(0)
+            self._spellings_by_key = None
+        key = self._spelling_key[spelled]
         if self._run_doc and self._run_doc[-1] == doc:
             self._run_end[-1] += 1
         else:
@@ -1288,15 +1300,45 @@ class _Occurrences:
             self._run_end.append(len(self.key) + 1)
         for column, value in ((self.start, start), (self.end, end), (self.key, key)):
             column.append(value)
-        self.labels[key][label] += 1
-        self.spellings[key][spelling] += 1
+        label_place = 4 * key + ENTITY_LABELS.index(label)
+        self._labels[label_place] += 1
+        self._spelling_count[spelled] += 1
         if " " in spelling:
-            self.full_labels[key][label] += 1
-        if (doc_id, start) < self.first[key][:2]:
-            self.first[key] = (doc_id, start, end)
-        if label != "PERSON" and spelling not in self._group_spellings:
-            self._group_spellings.add(spelling)
+            self._full_labels[label_place] += 1
+        if (doc_id, start) < (self.doc_ids[self._first_doc[key]], self._first_start[key]):
+            self._first_doc[key], self._first_start[key], self._first_end[key] = doc, start, end
+        if label != "PERSON" and not self._grouped[spelled]:
+            self._grouped[spelled] = 1
             self.group_words.update(w.casefold() for w in spelling.split())
+
+    def label_table(self) -> np.ndarray:
+        """The label counts of every key, a row per key and a column per label of ``ENTITY_LABELS``."""
+        return np.frombuffer(self._labels, dtype=np.intc).reshape(-1, len(ENTITY_LABELS))
+
+    def label_counts(self, key: int) -> Counter:
+        """The labels of a key's occurrences, counted (those seen only)."""
+        return self._counted(self._labels, key)
+
+    def full_label_counts(self, key: int) -> Counter:
+        """The labels of a key's occurrences spelt with several words, counted (those seen only)."""
+        return self._counted(self._full_labels, key)
+
+    @staticmethod
+    def _counted(counts: array, key: int) -> Counter:
+        return Counter({label: n for label, n in zip(ENTITY_LABELS, counts[4 * key:4 * key + 4]) if n})
+
+    def spelling_counts(self, key: int) -> Counter:
+        """The spellings of a key, counted."""
+        if self._spellings_by_key is None:  # spelling places in key order, and where each key's begin
+            order = np.argsort(np.frombuffer(self._spelling_key, dtype=np.intc), kind="stable")
+            sorted_keys = np.frombuffer(self._spelling_key, dtype=np.intc)[order]
+            self._spellings_by_key = order, np.searchsorted(sorted_keys, np.arange(len(self.keys) + 1))
+        order, begins = self._spellings_by_key
+        return Counter({self._spellings[s]: self._spelling_count[s] for s in order[begins[key]:begins[key + 1]]})
+
+    def first(self, key: int) -> tuple[str, int, int]:
+        """The doc_id, start and end of a key's occurrence with the smallest doc_id and start."""
+        return self.doc_ids[self._first_doc[key]], self._first_start[key], self._first_end[key]
 
     def column(self, name: str) -> np.ndarray:
         """One of the per-occurrence arrays (``start``, ``end``, ``key``) as numpy integers (no copy)."""
@@ -1367,8 +1409,9 @@ def _discovered(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[pd.Da
     for key, name_key in enumerate(occurrences.keys):
         if name_key in root:
             clusters[root[name_key]].append(key)
+    totals = occurrences.label_table().sum(axis=1)
     profiles = [_profile(occurrences, keys) for keys in clusters.values()
-                if sum(sum(occurrences.labels[key].values()) for key in keys) >= min_mentions]
+                if sum(int(totals[key]) for key in keys) >= min_mentions]
     for p in profiles:
         p["example"] = _snippet(texts[p["first"][0]], *p["first"][1:])
     _add_documents(occurrences, profiles)
@@ -1440,18 +1483,24 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
+_MAJORITY_ORDER = ("PERSON", "GPE", "ORG")  # a key's majority label: ties go to the first
+
+
 def _cluster_keys(texts: Mapping[str, str], occurrences: _Occurrences) -> dict[str, str]:
     """Each name key that can be an actor -> the key representing its actor."""
-    labels = dict(zip(occurrences.keys, occurrences.labels))
-    spelling = dict(zip(occurrences.keys, occurrences.spellings))
+    labels = occurrences.label_table()
+    total = labels.sum(axis=1)
     # Demonyms: names the recogniser mostly labels NORP ("Russian", "Ukrainians").
-    keys = [k for k, c in labels.items() if c["NORP"] * 2 < sum(c.values())]
+    places = np.flatnonzero(labels[:, ENTITY_LABELS.index("NORP")] * 2 < total).tolist()
     # Single words written more often in lower case than as a name are ordinary words ("State", "Censor").
-    lower = _lower_case_counts(texts, (k for k in keys if k.isalpha()))
-    keys = [k for k in keys if lower[k] <= sum(labels[k].values())]
-    majority = {k: max(("PERSON", "GPE", "ORG"), key=lambda label: labels[k][label]) for k in keys}
-    count = {k: sum(labels[k].values()) for k in keys}
-    form = {k: min(spelling[k].items(), key=lambda item: (-item[1], item[0]))[0] for k in keys}
+    lower = _lower_case_counts(texts, (k for k in map(occurrences.keys.__getitem__, places) if k.isalpha()))
+    places = [place for place in places if lower[occurrences.keys[place]] <= total[place]]
+    keys = [occurrences.keys[place] for place in places]
+    majority_column = np.argmax(labels[:, [ENTITY_LABELS.index(label) for label in _MAJORITY_ORDER]], axis=1)
+    majority = {k: _MAJORITY_ORDER[majority_column[place]] for k, place in zip(keys, places)}
+    count = {k: int(total[place]) for k, place in zip(keys, places)}
+    form = {k: min(occurrences.spelling_counts(place).items(), key=lambda item: (-item[1], item[0]))[0]
+            for k, place in zip(keys, places)}
     parent = {k: k for k in keys}
 
     def find(k: str) -> str:
@@ -1568,17 +1617,17 @@ def _link_acronyms(keys, majority, form, count, union) -> None:
 
 def _profile(occurrences: _Occurrences, keys: list[int]) -> dict:
     """An actor from the name keys (places in ``occurrences.keys``) of one cluster."""
-    labels = sum((occurrences.labels[key] for key in keys), Counter())
+    labels = sum((occurrences.label_counts(key) for key in keys), Counter())
     # The kind is the majority label of the full names when there are any: the recogniser labels a full name far
     # more reliably than a lone surname ("Pence" is often ORG, "Mike Pence" PERSON). Ties go to a person when a
     # full name was labelled PERSON, else to an organisation ("POLITICO").
-    full = sum((occurrences.full_labels[key] for key in keys), Counter()) or labels
+    full = sum((occurrences.full_label_counts(key) for key in keys), Counter()) or labels
     order = ("PERSON", "ORG", "GPE") if full["PERSON"] else ("ORG", "PERSON", "GPE")
     kind_label = max(order, key=lambda label: full[label])
     # One spelling per name key (the most frequent), then the most frequent multi-word name is the canonical one;
     # ties go to the name the corpus uses first.
-    spellings = [occurrences.spellings[key] for key in keys]
-    forms = sorted(((sum(c.values()), occurrences.first[key][:2], min(c.items(), key=lambda i: (-i[1], i[0]))[0])
+    spellings = [occurrences.spelling_counts(key) for key in keys]
+    forms = sorted(((sum(c.values()), occurrences.first(key)[:2], min(c.items(), key=lambda i: (-i[1], i[0]))[0])
                     for key, c in zip(keys, spellings)), key=lambda item: (-item[0], item[1]))
     forms = [(n, f) for n, _, f in forms]
     # A spelling that is another of the actor's full names plus words around it ("Calls Donald Trump" in a
@@ -1592,7 +1641,7 @@ def _profile(occurrences: _Occurrences, keys: list[int]) -> dict:
         "keys": keys, "mentions": sum(labels.values()), "name": name, "kind": _kind(kind_label, [f for _, f in forms]),
         "aliases": [f for _, f in forms if f != name],
         "labels": "; ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda i: (-i[1], i[0]))),
-        "first": min(occurrences.first[key] for key in keys), "gender": None, "gender_evidence": "",
+        "first": min(occurrences.first(key) for key in keys), "gender": None, "gender_evidence": "",
         "descriptors": [],
     }
 
