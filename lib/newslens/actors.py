@@ -1412,16 +1412,16 @@ def _discovered(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[pd.Da
     totals = occurrences.label_table().sum(axis=1)
     profiles = [_profile(occurrences, keys) for keys in clusters.values()
                 if sum(int(totals[key]) for key in keys) >= min_mentions]
-    for p in profiles:
-        p["example"] = _snippet(texts[p["first"][0]], *p["first"][1:])
-    _add_documents(occurrences, profiles)
     _add_gender(texts, occurrences, profiles)
     _add_descriptors(texts, occurrences, profiles)
     profiles.sort(key=lambda p: (-p["mentions"], p["name"]))
     # Cut only now: every actor found counts while the others are completed (a pronoun after a person left out is
-    # not that of the person named before).
+    # not that of the person named before, a title shared with one is no one's). What only the table shows, after.
     left_out = max(len(profiles) - max_actors, 0) if max_actors is not None else 0
     del profiles[len(profiles) - left_out:]
+    for p in profiles:
+        p["example"] = _snippet(texts[p["first"][0]], *p["first"][1:])
+    _add_documents(occurrences, profiles)
     entries = []
     for p in profiles:
         entry = {"name": p["name"], "kind": p["kind"], "aliases": p["aliases"], "descriptors": p["descriptors"]}
