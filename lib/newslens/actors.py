@@ -1880,15 +1880,15 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
                                          f"recogniser found no person, organisation or place in these "
                                          f"{len(documents)} documents. Give a registry (actors_file) to name the "
                                          f"actors yourself.")
-    found = f"discovery found {len(discovered)} actors in the text"
+    found = f"discovery found {len(discovered):,} actors in the text"
     if left_out:
         found = (f"discovery found {len(discovered) + left_out:,} actors in the text and kept the {len(discovered):,} "
                  f"most named (discover_max_actors; the other {left_out:,}, named no more often, are left out)")
     if registry:
         message = (f"{source}: {len(registry)} actors, which win for every name they cover; {found}, and "
-                   f"{len(merged) - len(registry)} of them not in the registry were added: {len(merged)} actors.")
+                   f"{len(merged) - len(registry):,} of them not in the registry were added: {len(merged):,} actors.")
     else:
-        message = f"No actor registry: {found}; they are the {len(merged)} actors analysed here."
+        message = f"No actor registry: {found}; they are the {len(merged):,} actors analysed here."
     return ActorSetup(merged, discovered, table, message, left_out)
 
 
