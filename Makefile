@@ -32,6 +32,7 @@ bench: setup
 	$(PY) benchmarks/bench_dates.py
 	$(PY) benchmarks/bench_actors.py
 	$(PY) benchmarks/bench_attribution.py
+	$(PY) benchmarks/bench_vocabulary.py
 	$(PY) benchmarks/bench_parallel.py
 	$(PY) benchmarks/bench_pipeline.py
 
