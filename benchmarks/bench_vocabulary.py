@@ -1,4 +1,4 @@
-"""How the per-name work of notebook 02 grows with a real corpus: names, discovered actors and the memory they take.
+"""How the per-name work of notebooks 01 and 02 grows with a real corpus: words, n-grams, names, discovered actors.
 
 Usage:  python benchmarks/bench_vocabulary.py [--sizes 100,200,400,800,924] [--registry 6653,50000,200000]
 
@@ -7,6 +7,8 @@ growing (9,837 discovered actors and 3,227 unknown names at 100,000 articles). R
 and places. This measures it on real articles: PolNeAR train + dev (924 US political news articles,
 ``../shared/data/polnear/{train,dev}/text``), in growing prefixes of a fixed shuffled order, with
 
+  * word types and distinct bigrams (``frequency.ngrams``; all, and those listed by notebook 01's default
+    ``min_count`` of 2);
   * the unknown-name tally (``actors._NameTally``, empty registry): distinct capitalised names and the bytes its
     table holds (pandas' deep memory);
   * discovery (``actors.discover_actors``, entities from spaCy, cached in .bench/cache_vocabulary/): distinct name
@@ -64,14 +66,19 @@ def traced(function, *args):
 
 def measure(documents: pd.DataFrame, entities: pd.DataFrame) -> dict[str, float]:
     """One prefix's figures."""
+    from newslens import frequency
     from newslens.actors import _NameTally, _occurrences, discover_actors
     from newslens.corpus import DocumentTexts
+
+    tokens = frequency.tokenize_documents(documents)
+    bigrams = frequency.ngrams(tokens, (2, 2), min_count=1)
 
     tally = _NameTally([])
     tally.add(documents)
     occurrences, occurrences_held, _ = traced(_occurrences, DocumentTexts(documents), [entities])
     (_, table), _, peak = traced(discover_actors, documents, entities)
-    return {"articles": len(documents), "names": len(tally.names),
+    return {"articles": len(documents), "word types": len(tokens.words), "bigrams": len(bigrams),
+            "bigrams >= 2": int((bigrams["count"] >= 2).sum()), "names": len(tally.names),
             "tally MB": tally.names.memory_usage(deep=True).sum() / 1e6, "keys": len(occurrences.keys),
             "actors": len(table), "actors >= 2": int((table["mentions"] >= 2).sum()),
             "actors >= 3": int((table["mentions"] >= 3).sum()), "occurrences MB": occurrences_held,
@@ -141,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame(rows)
     print(markdown(table))
     print("\nHeaps' law fitted to the prefixes, and extrapolated (an estimate):")
-    for column in ("names", "keys", "actors", "actors >= 3"):
+    for column in ("word types", "bigrams", "bigrams >= 2", "names", "keys", "actors", "actors >= 3"):
         k, beta = heaps(table["articles"].tolist(), table[column].tolist())
         print(f"  {column}: beta {beta:.2f}; at 10,000 articles {k * 10_000 ** beta:,.0f}, "
               f"at 100,000 {k * 100_000 ** beta:,.0f}")
