@@ -241,7 +241,9 @@ def test_collocations_tiny(tiny):
     assert row["pmi"] == pytest.approx(2.2895066, abs=1e-6)
     # t = (O − E) / √O, E = 3 · 3 / 22 = 0.4090909: (2 − 0.4090909) / 1.4142136 = 1.1249425
     assert row["t_score"] == pytest.approx(1.1249425, abs=1e-5)
-    assert row["g2"] > 0
+    # G2 over the 2×2 table O = (2, 1, 1, 18), E = (9, 57, 57, 361) / 22:
+    # 2 · (2 ln(2 / 0.4090909) + 2 · 1 ln(1 / 2.5909091) + 18 ln(18 / 16.4090909)) = 5.87113
+    assert row["g2"] == pytest.approx(5.87113, abs=1e-5)
     full = collocations(tiny, min_count=1, sort_by="pmi")
     assert full["pmi"].is_monotonic_decreasing
     assert not set(full["word1"]) & load_stopwords() and not set(full["word2"]) & load_stopwords()
