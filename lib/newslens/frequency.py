@@ -62,7 +62,6 @@ from .text import import_nltk, normalize_token, token_spans, tokens, word_forms
 
 import_nltk()  # first: NLTK without scikit-learn and scipy.stats, which nothing here uses (see there)
 from nltk.metrics import BigramAssocMeasures  # noqa: E402
-from nltk.probability import FreqDist  # noqa: E402
 from nltk.stem.snowball import SnowballStemmer  # noqa: E402
 
 __all__ = [
