@@ -249,6 +249,14 @@ def test_collocations_tiny(tiny):
     assert not set(full["word1"]) & load_stopwords() and not set(full["word2"]) & load_stopwords()
 
 
+
+def test_rows_are_sorted_alphabetically_by_integers_not_by_strings_as_wide_as_the_longest_memory():
+    from newslens.frequency import _alphabetical
+
+    keys = _alphabetical(pd.Series(["peace talks", "a" * 1_000 + " deal", "ceasefire deal", "Überblick"]))
+    assert keys.tolist() == [2, 0, 1, 3]  # code point order: "a…" < "ceasefire" < "peace" < "Ü"
+    assert keys.nbytes == 4 * 8  # as the strings themselves: 4 rows × 1,005 characters × 4 bytes
+
 # --- distinctive terms -----------------------------------------------------------------------------------------
 
 def test_distinctive_terms_g2_tiny(tiny):
