@@ -224,7 +224,7 @@ def test_frequency_rerun_reads_words_and_tables(tmp_path, monkeypatch):
     cold_corpus, cold = frequency_tables(DOCUMENTS, options, tmp_path)
     assert calls == list(DOCUMENTS["text"])
     with monkeypatch.context() as patched:
-        for name in ("tokens", "_ngram_table", "BigramCollocationFinder", "_reference_frequency", "_matches",
+        for name in ("tokens", "_ngram_table", "BigramAssocMeasures", "_reference_frequency", "_matches",
                      "log_likelihood"):
             patched.setattr(freq, name, refuse)
         warm_corpus, warm = frequency_tables(DOCUMENTS, options, tmp_path)
