@@ -581,8 +581,8 @@ def _map_documents(function, docs: list[tuple], jobs: int) -> list:
 UNKNOWN_MIN_COUNT = 2  # occurrences a name needs to be listed by unknown_names (and in notebook 02)
 # Discovered actors kept by default, the most named (notebooks 02 and 03: discover_max_actors). Real news names
 # people and places without end: PolNeAR's 924 articles have 6,653 discovered actors (4,227 named once), about
-# 280,000 expected at 100,000 articles, and the matcher of a 200,000-actor registry took 12 s and +380 MB in every
-# process that matches mentions.
+# 280,000 expected at 100,000 articles, and the matcher of a 200,000-actor registry took 12 s and grew the process
+# from 246 to 713 MB, in every process that matches mentions (benchmarks/bench_vocabulary.py).
 DISCOVER_MAX_ACTORS = 2000
 
 
@@ -1329,7 +1329,7 @@ class _Occurrences:
 
     def spelling_counts(self, key: int) -> Counter:
         """The spellings of a key, counted."""
-        if self._spellings_by_key is None:  # spelling places in key order, and where each key's begin
+        if self._spellings_by_key is None:  # spelling places in key order, and where each key's spellings begin
             order = np.argsort(np.frombuffer(self._spelling_key, dtype=np.intc), kind="stable")
             sorted_keys = np.frombuffer(self._spelling_key, dtype=np.intc)[order]
             self._spellings_by_key = order, np.searchsorted(sorted_keys, np.arange(len(self.keys) + 1))
