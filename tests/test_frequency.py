@@ -250,6 +250,17 @@ def test_collocations_tiny(tiny):
 
 
 
+def test_ngrams_counted_a_document_at_a_time_add_up_over_merges(monkeypatch):
+    # Chunks of one document hold 2, 2, 1 and 1 distinct bigrams (none across the semicolon): merged as they come
+    # (the second with the first, the fourth with the third) and at the end, counts and documents add up.
+    monkeypatch.setattr(freq, "_COUNT_CHUNK", 1)
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c", "d"],
+                              "text": ["Peace talks resumed.", "Peace talks failed.", "Peace talks.",
+                                       "Ceasefire; peace talks."]})
+    table = ngrams(tokenize_documents(documents, FrequencyOptions(min_count=1)), (2, 2), min_count=1)
+    rows = {row.ngram: (row.count, row.documents) for row in table.itertuples()}
+    assert rows == {"peace talks": (4, 4), "talks resumed": (1, 1), "talks failed": (1, 1)}
+
 def test_rows_are_sorted_alphabetically_by_integers_not_by_strings_as_wide_as_the_longest_memory():
     from newslens.frequency import _alphabetical
 
