@@ -459,9 +459,24 @@ def test_per_document_summaries_are_ordered_by_document_then_method_then_most_me
                           "doc_id": ["b", "b", "a", "a", "b", "a"],
                           "method": ["vader", "model", "model", "model", "model", "model"],
                           "mentions": [1, 2, 3, 3, 2, 1]})
-    ordered = portrayal._in_document_order(table, {"a": 0, "b": 1})
+    runs = list(portrayal._in_document_order(table, {"a": 0, "b": 1}))
+    assert len(runs) == 1
+    ordered = runs[0]
     # a before b (by position, not name order); in b model before vader; Putin and Kyiv tie on 2: by name.
     assert list(zip(ordered["doc_id"], ordered["method"], ordered["actor"], ordered["mentions"])) == [
         ("a", "model", "Putin", 3), ("a", "model", "Zelensky", 3), ("a", "model", "Zelensky", 1),
         ("b", "model", "Kyiv", 2), ("b", "model", "Putin", 2), ("b", "vader", "Kyiv", 1)]
     assert ordered.index.tolist() == list(range(6))
+
+
+def test_per_document_summaries_come_in_runs_of_ordered_rows(monkeypatch):
+    monkeypatch.setattr(portrayal, "ORDERED_ROWS", 4)
+    table = pd.DataFrame({"actor": ["A", "B", "C", "D", "E"], "doc_id": ["y", "x", "y", "x", "x"],
+                          "method": ["model"] * 5, "mentions": [1, 2, 3, 4, 5]})
+    runs = list(portrayal._in_document_order(table, {"x": 0, "y": 1}))
+    # x's three actors by mentions (E 5, D 4, B 2), then y's (C 3, A 1): four rows, then the fifth, each run
+    # numbered from 0.
+    assert [run["actor"].tolist() for run in runs] == [["E", "D", "B", "C"], ["A"]]
+    assert [run.index.tolist() for run in runs] == [[0, 1, 2, 3], [0]]
+    empty = list(portrayal._in_document_order(table.iloc[[]], {}))
+    assert len(empty) == 1 and empty[0].empty and list(empty[0].columns) == list(table.columns)

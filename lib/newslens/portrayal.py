@@ -36,7 +36,7 @@ from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
 from newslens.memory import MappedColumn, drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
-from newslens.parts import Parts, PartsWriter, PartsWriters, frames_of
+from newslens.parts import Parts, PartsWriters, frames_of
 from newslens.sentiment import ScoreMemo
 from newslens.text import PackedSplits, remember_splits, remembered_splits
 
@@ -410,8 +410,9 @@ def _pooled_by_method(frames: list[pd.DataFrame], scores, keys: list[str]
 
 
 def _summary_from_groups(groups: pd.DataFrame, scores: np.ndarray, registry: Sequence[Actor], keys: list[str],
-                         n_boot: int, seed: int, jobs: int = 1) -> pd.DataFrame:
-    """The summary table of ``_group_scores``' groups: means and bootstrap intervals, shares of each label."""
+                         n_boot: int, seed: int, jobs: int = 1, sort: bool = True) -> pd.DataFrame:
+    """The summary table of ``_group_scores``' groups: means and bootstrap intervals, shares of each label; by
+    method, then the most mentioned first (``sort``), or in the groups' order."""
     columns = (SUMMARY_COLUMNS[:1] + [k for k in keys if k != "actor"] + SUMMARY_COLUMNS[1:4]
                + (["documents"] if "documents" in groups else []) + SUMMARY_COLUMNS[4:])
     if not len(groups):
@@ -426,6 +427,8 @@ def _summary_from_groups(groups: pd.DataFrame, scores: np.ndarray, registry: Seq
         for label in LABELS:
             frame[f"share_{label}"] = frame[f"n_{label}"] / sizes
     frame = frame[columns]
+    if not sort:
+        return frame
     return frame.sort_values(["method", "mentions", "actor"], ascending=[True, False, True], ignore_index=True)
 
 
@@ -434,8 +437,9 @@ _SUMMARY_DTYPES = {"actor": "str", "doc_id": "str", "kind": "str", "method": "st
 
 
 def _summarise(scored: pd.DataFrame, registry: Sequence[Actor], keys: list[str], n_boot: int, seed: int,
-               rollup: bool, jobs: int = 1) -> pd.DataFrame:
-    return _summary_from_groups(*_group_scores(scored, registry, keys, rollup), registry, keys, n_boot, seed, jobs)
+               rollup: bool, jobs: int = 1, sort: bool = True) -> pd.DataFrame:
+    return _summary_from_groups(*_group_scores(scored, registry, keys, rollup), registry, keys, n_boot, seed, jobs,
+                                sort)
 
 
 def actor_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_boot: int = 2000, seed: int = 0,
@@ -545,10 +549,7 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                 if apart:
                     frame, scores = _scored_apart(part_documents, arguments, writers, cache_dir)
                 else:
-                    scored, by_document, frame, scores = _part_tone(_texts(part_documents), *arguments)
-                    writers.add("scored", scored)
-                    writers.add("by_document", by_document)
-                    del scored, by_document
+                    frame, scores = _part_tone(writers, _texts(part_documents), *arguments)
                 pooled_frames.append(frame)
                 pooled_scores.append(pa.array(scores, pa.float64()))
                 del arguments, frame, scores
@@ -611,13 +612,9 @@ def _part_tone_apart(folder: str, splits: PackedSplits, texts: pa.Table, *argume
     ``folder``. Sent back pickled they were held two and three times over in the receiving process (measured at
     10,000 articles: +400 MB for a moment)."""
     remember_splits(splits)
-    scored, by_document, frame, scores = _part_tone(_texts(texts.to_pandas()), *arguments)
-    tables = []
-    for name, table in (("scored", scored), ("by_document", by_document)):
-        writer = PartsWriter(table, Path(folder) / f"{name}.parquet")
-        writer.add(table)
-        tables.append(writer.done())
-    return tables[0], tables[1], frame, scores
+    writers = PartsWriters(folder)
+    frame, scores = _part_tone(writers, _texts(texts.to_pandas()), *arguments)
+    return writers.done("scored"), writers.done("by_document"), frame, scores
 
 
 def _made(folder: Path | None) -> Path | None:
@@ -627,14 +624,13 @@ def _made(folder: Path | None) -> Path | None:
     return folder
 
 
-def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: pd.DataFrame | PartOf,
-               registry: Sequence[Actor], methods: Sequence[str], n_boot: int, rollup: bool,
-               cache_dir: str | Path | None, jobs: int, memos: str
-               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """One part of ``_tone_in_parts``, in any process: its mentions scored by ``methods[0]``, its per-document
-    summaries (in document order) and the groups and counted scores of every method (``_group_scores``). The score
-    memories (``ScoreMemo`` by method, pickled in the file ``memos``: ``_score_memos``) are read, used and written
-    back."""
+def _part_tone(writers: PartsWriters, texts: dict[str, str], mentions: pd.DataFrame | PartOf,
+               quotes: pd.DataFrame | PartOf, registry: Sequence[Actor], methods: Sequence[str], n_boot: int,
+               rollup: bool, cache_dir: str | Path | None, jobs: int, memos: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """One part of ``_tone_in_parts``, in any process: its mentions scored by ``methods[0]`` and its
+    per-document summaries (in document order) added to ``writers`` as "scored" and "by_document"; the groups and
+    counted scores of every method (``_group_scores``) returned. The score memories (``ScoreMemo`` by method,
+    pickled in the file ``memos``: ``_score_memos``) are read, used and written back."""
     # Through a file, streamed, not as a bytes object sent with the part and one sent back: full memories (about
     # 12 MB pickled for the two methods) were held three times over in a part's process at its end, and once in the
     # caller's throughout.
@@ -648,18 +644,21 @@ def _part_tone(texts: dict[str, str], mentions: pd.DataFrame | PartOf, quotes: p
         for method in sorted(set(methods) - {methods[0]}) + [methods[0]]:
             scored = _mention_sentiment(texts, mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
                                         memo=memo_of[method])
-            summaries.append(actor_document_summary(scored, registry, n_boot=n_boot, rollup=rollup, jobs=jobs))
+            # ``actor_document_summary``, not sorted: ``_in_document_order`` orders the rows of every method at once.
+            summaries.append(_summarise(scored, registry, ["actor", "doc_id"], n_boot, 0, rollup, jobs, sort=False))
             groups.append(_group_scores(scored, registry, ["actor"], rollup))
             if method == methods[0]:
                 primary = scored
             del scored
     _write_memos(memo_of, memos)
-    del memo_of
-    position = {doc_id: number for number, doc_id in enumerate(texts)}
-    frame, scores = _stacked_groups(groups)
+    del memo_of, mentions, quotes, marks  # scored: in a process of its own, these were their only copies
+    writers.add("scored", primary)
+    del primary  # written: not held while the per-document summaries are ordered
     by_document = _stacked(summaries)
-    summaries.clear()  # the per-method tables, stacked: not held twice while sorted
-    return primary, _in_document_order(by_document, position), frame, scores
+    summaries.clear()  # the per-method tables, stacked: not held twice while ordered
+    for rows in _in_document_order(by_document, {doc_id: number for number, doc_id in enumerate(texts)}):
+        writers.add("by_document", rows)
+    return _stacked_groups(groups)
 
 
 def _write_memos(memo_of: dict[str, ScoreMemo], path: str) -> None:
@@ -718,13 +717,19 @@ def _texts(documents: pd.DataFrame) -> dict[str, str]:
     return dict(zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str)))
 
 
-def _in_document_order(table: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame:
-    """A per-document summary by document (``position``), then method, then the most mentioned actor first."""
-    # The order from the keys alone and the rows taken once: sorting the table itself (with a column added, then
-    # dropped) held it three times over, the largest moment of a tone part (+67 MB at 500,000 rows).
+# Rows of a per-document summary taken into document order at a time (``_in_document_order``).
+ORDERED_ROWS = 100_000
+
+
+def _in_document_order(table: pd.DataFrame, position: dict[str, int]) -> Iterator[pd.DataFrame]:
+    """A per-document summary by document (``position``), then method, then the most mentioned actor first, as
+    consecutive runs of at most ``ORDERED_ROWS`` rows (one empty frame for an empty table)."""
+    # The order from the keys alone, and the rows taken a run at a time for the caller to write and drop: taken
+    # whole, the ordered copy beside the table was the largest moment of a tone part (+54 MB at 450,000 rows).
     order = np.lexsort((pd.factorize(table["actor"], sort=True)[0], -table["mentions"].to_numpy(),
                         pd.factorize(table["method"], sort=True)[0], table["doc_id"].map(position).to_numpy()))
-    return table.take(order).reset_index(drop=True)
+    for first in range(0, max(len(order), 1), ORDERED_ROWS):
+        yield table.take(order[first:first + ORDERED_ROWS]).reset_index(drop=True)
 
 
 def _stacked_groups(groups: list[tuple[pd.DataFrame, np.ndarray]]) -> tuple[pd.DataFrame, np.ndarray]:
