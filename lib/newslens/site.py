@@ -162,7 +162,7 @@ def _git(*args: str) -> str:
 
 def provenance() -> dict[str, str]:
     """newslens version, git commit (and whether the code differs from it), the commit's date, model fingerprints,
-    and the CPU's instruction sets that change the sentiment model's last digits."""
+    and the CPU's instruction sets that change the sentiment model's scores a little."""
     from . import __version__
 
     commit = _git("rev-parse", "HEAD")
