@@ -183,6 +183,9 @@ def test_a_large_corpus_is_read_in_a_process_of_its_own_with_the_same_result(tmp
     write(folder, "good.txt", GOOD)
     write(folder, "repeat.txt", GOOD)  # a duplicate: a warning
     write(folder, "empty.txt", "  \n")
+    # Rows in the cleaning report, and metadata given for one document only (empty for the other).
+    write(folder, "cut.txt", "Bridge opens\nThe mayor opened the bridge and thanked the\u2026 [+1234 chars]")
+    write(folder, "metadata.csv", "file,outlet,published\ncut.txt,Harbour Post,2025-12-03\n")
     cache = tmp_path / "cache"
     with pytest.warns(CorpusWarning) as here:
         expected = newslens.load_corpus(folder, cache_dir=cache)
@@ -192,12 +195,25 @@ def test_a_large_corpus_is_read_in_a_process_of_its_own_with_the_same_result(tmp
         corpus = newslens.load_corpus(folder, cache_dir=cache)
     assert messages(apart) == messages(here) == [
         "empty.txt: empty file (skipped)", "repeat.txt: duplicate of document 'good' (skipped)"]
-    assert corpus.documents.equals(expected.documents) and list(corpus.documents["doc_id"]) == ["good"]
+    assert corpus.documents.equals(expected.documents) and list(corpus.documents["doc_id"]) == ["cut", "good"]
+    assert list(corpus.documents["outlet"]) == ["Harbour Post", ""]
     assert corpus.documents.dtypes.equals(expected.documents.dtypes)
-    assert corpus.cleaning.equals(expected.cleaning) and corpus.problems.equals(expected.problems)
+    assert corpus.cleaning.equals(expected.cleaning) and corpus.cleaning.dtypes.equals(expected.cleaning.dtypes)
+    assert corpus.cleaning[["doc_id", "line", "removed"]].values.tolist() == [["cut", 2, "\u2026 [+1234 chars]"]]
+    assert corpus.problems.equals(expected.problems)
     write(bad, "empty.txt", "")  # its error, raised here as there
     with pytest.warns(CorpusWarning), pytest.raises(CorpusError, match="no usable documents"):
         newslens.load_corpus(bad, cache_dir=cache)
+
+
+def test_documents_written_in_slices_keep_one_schema(tmp_path, monkeypatch):
+    from newslens import corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "WRITE_ROWS", 1)  # the first slice's date is missing, the second's is not
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "published": pd.Series([None, "2025-12-03"], dtype=object)})
+    corpus_module.write_documents(documents, ["doc_id", "published"], tmp_path / "documents.arrow")
+    published = corpus_module.read_documents(tmp_path / "documents.arrow")["published"]
+    assert published.isna().tolist() == [True, False] and published[1] == "2025-12-03"
 
 
 def test_cp1252_is_decoded_with_a_warning(tmp_path):

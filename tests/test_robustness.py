@@ -21,7 +21,7 @@ import pytest
 import newslens
 from newslens import CorpusWarning, corpus as corpus_module, runner
 from newslens.actors import RegistryError, load_registry
-from newslens.language import detect_language, english_documents
+from newslens.language import _identifier, detect_language, english_documents, release_identifier
 from newslens.parameters import ParameterError, check_parameters
 from newslens.plots import write_table
 from newslens.timeline import events_table, select_events
@@ -340,6 +340,8 @@ def test_7_western_code_pages_stay_cp1252(tmp_path):
 
 def test_7_languages_are_detected_and_other_languages_kept_out_unless_asked():
     assert [detect_language(t) for t in (ENGLISH, GERMAN, RUSSIAN, "Too short to tell.")] == ["en", "de", "ru", ""]
+    release_identifier()  # the model is freed, and loaded again when needed
+    assert _identifier.cache_info().currsize == 0 and detect_language(GERMAN) == "de"
     documents = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "language": ["en", "de", "ru", ""]})
     with pytest.warns(UserWarning, match=r"2 document\(s\) not in English left out of this English-only analysis: "
                                          r"b \(de\), c \(ru\) \(set include_other_languages = True"):

@@ -208,28 +208,31 @@ def _loaded(path: Path, cache_dir: str | Path | None) -> Corpus:
 
 
 def _loaded_apart(path: Path, cache_dir: str | Path) -> Corpus:
-    """``_loaded`` in a process of its own (``_load_apart``): the texts come back in a file of the cache mapped
-    here, the rest pickled, and its warnings and errors are given here as they were there."""
+    """``_loaded`` in a process of its own (``_load_apart``): its documents and cleaning report come back in files
+    of the cache (the texts mapped here, not copied), its problems pickled, and its warnings and errors are given
+    here as they were there."""
     from .parallel import in_fresh_process
 
     folder = mapped_folder(cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, ignore_cleanup_errors=True) as scratch:
-        texts_file = Path(scratch) / "texts.arrow"
-        corpus, caught, error = in_fresh_process(_load_apart, path, cache_dir, texts_file)
+        documents_file, cleaning_file = Path(scratch) / "documents.arrow", Path(scratch) / "cleaning.arrow"
+        problems, caught, error = in_fresh_process(_load_apart, path, cache_dir, documents_file, cleaning_file)
         for message, category in caught:
             warnings.warn(message, category, stacklevel=3)
         if error is not None:
             raise error
-        texts = read_documents(texts_file)["text"]  # mapped: the file may go, the mapping stays
-    corpus.documents.insert(DOCUMENT_COLUMNS.index("text"), "text", texts)
-    return corpus
+        # Mapped: the files may go, the mappings stay.
+        documents, cleaning = read_documents(documents_file), read_documents(cleaning_file)
+    return Corpus(documents=documents, cleaning=cleaning, problems=problems)
 
 
-def _load_apart(path: Path, cache_dir: str | Path, texts_file: Path
-                ) -> tuple[Corpus | None, list[tuple[str, type]], CorpusError | None]:
-    """For ``_loaded_apart``, in the process of its own: the corpus without its texts, written to ``texts_file``;
-    the warnings given (message, category); the ``CorpusError`` raised, if any."""
+def _load_apart(path: Path, cache_dir: str | Path, documents_file: Path, cleaning_file: Path
+                ) -> tuple[pd.DataFrame | None, list[tuple[str, type]], CorpusError | None]:
+    """For ``_loaded_apart``, in the process of its own: the corpus's documents and cleaning report written to
+    ``documents_file`` and ``cleaning_file`` (pickled back, the 260,000 rows of the cleaning report of 100,000
+    articles and their documents made a 48 MB pickle, and the peak of this process); its problems; the warnings
+    given (message, category); the ``CorpusError`` raised, if any."""
     corpus, error = None, None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -238,9 +241,10 @@ def _load_apart(path: Path, cache_dir: str | Path, texts_file: Path
         except CorpusError as raised:
             error = raised
     if corpus is not None:
-        write_documents(corpus.documents, ["text"], texts_file)
-        corpus.documents = corpus.documents.drop(columns="text")
-    return corpus, [(str(warning.message), warning.category) for warning in caught], error
+        write_documents(corpus.documents, DOCUMENT_COLUMNS, documents_file)
+        write_documents(corpus.cleaning, _REPORT_COLUMNS, cleaning_file)
+    problems = corpus.problems if corpus is not None else None
+    return problems, [(str(warning.message), warning.category) for warning in caught], error
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -831,6 +835,7 @@ def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None
                                         rows["fingerprint"])))
         column.append(pa.array(rows["text"].tolist(), pa.large_string()))
         placed += len(rows)
+    language.release_identifier()  # not needed again while loading
     return cleaned, column.column()
 
 
@@ -932,7 +937,8 @@ WRITE_ROWS = 5_000
 def write_documents(documents: pd.DataFrame, columns: list[str], path: str | Path) -> None:
     """The ``columns`` of ``documents`` (``text`` among them, or not) written to the named file ``path`` (a
     ``memory.MappedTable``'s), for another process to map with ``read_documents``; the caller deletes it."""
-    written = MappedTable(None, path=path)
+    # One schema for every slice, from the whole table: a column empty (null) in the first slice only is text.
+    written = MappedTable(None, pa.Schema.from_pandas(documents[columns], preserve_index=False), path=path)
     for first in range(0, max(len(documents), 1), WRITE_ROWS):
         written.append(pa.Table.from_pandas(documents.iloc[first:first + WRITE_ROWS][columns], preserve_index=False))
         drop_mapped_pages()

@@ -8,7 +8,8 @@ the English ones only, unless asked otherwise (``english_documents``).
 Detection is py3langid (a maintained fork of langid.py, Lui & Baldwin 2012): a naive Bayes model over byte n-grams
 that ships inside the package (nothing downloaded), is deterministic, and covers 97 languages. It is unreliable on a
 few words, so a text under ``MIN_LETTERS`` letters, or a detection under ``MIN_CONFIDENCE``, gives "" (unknown), and
-an unknown document counts as English.
+an unknown document counts as English. Its model (71 MB) is loaded at the first detection and kept until
+``release_identifier``.
 """
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def release_identifier() -> None:
+    """Frees the language model (71 MB, loaded again at the next detection): loading a corpus needs it only while
+    its texts are cleaned, and it was the largest object kept by the kernel or process that loaded them."""
+    _identifier.cache_clear()
 
 
 def detect_language(text: str) -> str:
