@@ -13,10 +13,12 @@ and places. This measures it on real articles: PolNeAR train + dev (924 US polit
     table holds (pandas' deep memory);
   * discovery (``actors.discover_actors``, entities from spaCy, cached in .bench/cache_vocabulary/): distinct name
     keys, discovered actors (all, and named at least 2 and 3 times), the bytes its occurrences structure holds and
-    the traced peak of the whole call (``tracemalloc``: Python allocations, numpy and array buffers included);
+    the traced peak of the whole call (``tracemalloc``: Python allocations, numpy and array buffers included), with
+    the notebooks' cut (``DISCOVER_MAX_ACTORS``) and without it;
 
 then fits Heaps' law (distinct = k * articles ** beta) to the prefixes and extrapolates to 10,000 and 100,000
-articles — an estimate, on one kind of news (US politics, 2015-16), not a measurement.
+articles — an estimate, on one kind of news (US politics, 2015-16), not a measurement; and discovery's peak as a
+line in the name keys (bytes per further key: what grows with the corpus, apart from what any corpus costs).
 
 The cost of a registry's size (``--registry``): the actors discovered on all 924 articles, grown with synthetic
 person names (first names and surnames of that registry recombined) to each size; ``parse_registry`` and the
@@ -67,7 +69,7 @@ def traced(function, *args):
 def measure(documents: pd.DataFrame, entities: pd.DataFrame) -> dict[str, float]:
     """One prefix's figures."""
     from newslens import frequency
-    from newslens.actors import _NameTally, _occurrences, discover_actors
+    from newslens.actors import DISCOVER_MAX_ACTORS, _NameTally, _occurrences, discover_actors
     from newslens.corpus import DocumentTexts
 
     tokens = frequency.tokenize_documents(documents)
@@ -77,12 +79,13 @@ def measure(documents: pd.DataFrame, entities: pd.DataFrame) -> dict[str, float]
     tally.add(documents)
     occurrences, occurrences_held, _ = traced(_occurrences, DocumentTexts(documents), [entities])
     (_, table), _, peak = traced(discover_actors, documents, entities)
+    _, _, peak_cut = traced(discover_actors, documents, entities, 1, DISCOVER_MAX_ACTORS)
     return {"articles": len(documents), "word types": len(tokens.words), "bigrams": len(bigrams),
             "bigrams >= 2": int((bigrams["count"] >= 2).sum()), "names": len(tally.names),
             "tally MB": tally.names.memory_usage(deep=True).sum() / 1e6, "keys": len(occurrences.keys),
             "actors": len(table), "actors >= 2": int((table["mentions"] >= 2).sum()),
             "actors >= 3": int((table["mentions"] >= 3).sum()), "occurrences MB": occurrences_held,
-            "discovery peak MB": peak}
+            "discovery peak MB": peak, "peak with the cut MB": peak_cut}
 
 
 def markdown(table: pd.DataFrame) -> str:
@@ -158,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  discovery's peak per name key at {int(last['articles']):,} articles: {per_key:,.0f} bytes; "
           f"at the keys extrapolated: {per_key * k * 10_000 ** beta / 1e6:,.0f} MB at 10,000 articles, "
           f"{per_key * k * 100_000 ** beta / 1e6:,.0f} MB at 100,000 (above the process's base)")
+    for column in ("discovery peak MB", "peak with the cut MB"):
+        slope, base = np.polyfit(table["keys"], table[column] * 1e6, 1)
+        print(f"  {column[:-3]}, as a line in the name keys: {base / 1e6:,.1f} MB + {slope:,.0f} bytes a key; "
+              f"at the keys extrapolated: {(base + slope * k * 10_000 ** beta) / 1e6:,.0f} MB at 10,000 articles, "
+              f"{(base + slope * k * 100_000 ** beta) / 1e6:,.0f} MB at 100,000")
     actors, _ = discover_actors(articles, entities)
     print("\nThe cost of a registry's size (synthetic person names added to the discovered registry):")
     costs = [registry_cost(actors, int(s)) for s in args.registry.split(",")]
