@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import newslens
@@ -338,6 +339,16 @@ def test_7_western_code_pages_stay_cp1252(tmp_path):
     assert loaded.documents.iloc[0]["text"] == GERMAN.strip()
 
 
+def test_7_titles_are_looked_up_when_asked():
+    from newslens.corpus import DocumentTitles
+
+    titles = DocumentTitles(pd.DataFrame({"doc_id": ["a", "b", "c"], "title": ["One", "Two", "Three"]}))
+    assert titles["b"] == "Two" and titles.get("z", "z") == "z" and len(titles) == 3 and list(titles) == ["a", "b", "c"]
+    assert titles.of(["c", "a", "z"]) == {"a": "One", "c": "Three"}
+    with pytest.raises(KeyError):
+        titles["z"]
+
+
 def test_7_languages_are_detected_and_other_languages_kept_out_unless_asked():
     assert [detect_language(t) for t in (ENGLISH, GERMAN, RUSSIAN, "Too short to tell.")] == ["en", "de", "ru", ""]
     release_identifier()  # the model is freed, and loaded again when needed
@@ -353,10 +364,8 @@ def test_7_languages_are_detected_and_other_languages_kept_out_unless_asked():
 
 
 def test_7_english_documents_share_the_texts_of_a_loaded_corpus(tmp_path):
-    import pyarrow as pa
-
     # Documents a, c, e in English; b and d in German: the English ones keep their texts and their order, and
-    # their text column is made of slices of the loaded one (the same buffers, not a copy).
+    # their text columns are made of slices of the loaded ones (the same buffers, not a copy).
     for name, text in zip("abcde", (ENGLISH, GERMAN, ENGLISH + " More.", GERMAN + " Noch.", ENGLISH + " Again.")):
         write(tmp_path, f"{name}.txt", text)
     documents = newslens.load_corpus(tmp_path).documents
@@ -364,12 +373,15 @@ def test_7_english_documents_share_the_texts_of_a_loaded_corpus(tmp_path):
         english = english_documents(documents)
     assert list(english["doc_id"]) == ["a", "c", "e"] and list(english.columns) == list(documents.columns)
     assert list(english["text"]) == [documents["text"][0], documents["text"][2], documents["text"][4]]
-    assert english["text"].dtype == documents["text"].dtype and list(english.index) == [0, 1, 2]
+    assert english.dtypes.equals(documents.dtypes) and list(english.index) == [0, 1, 2]
+    assert list(english["n_words"]) == [documents["n_words"][0], documents["n_words"][2], documents["n_words"][4]]
+
     def buffers(column):
         data = pa.array(column.array)
         return {chunk.buffers()[2].address for chunk in getattr(data, "chunks", [data])}
 
-    assert buffers(english["text"]) <= buffers(documents["text"])
+    for column in ("text", "doc_id", "title"):
+        assert buffers(english[column]) <= buffers(documents[column]), column
 
 
 def test_7_english_only_notebooks_select_english_documents():

@@ -86,20 +86,25 @@ def english_documents(documents: pd.DataFrame, include_other_languages: bool = F
 
 
 def _rows(documents: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """The rows of ``documents`` where ``keep``, renumbered from 0; a text column in Arrow shares the original's
-    memory (zero-copy slices of each run of kept rows) instead of being copied: the texts of 100,000 articles held
-    twice cost 0.4 GB more at the peak of every notebook."""
-    column = documents["text"].array if "text" in documents else None
-    if not isinstance(column, pd.arrays.ArrowStringArray):
-        return documents[keep].reset_index(drop=True)
-    kept = documents.drop(columns="text")[keep].reset_index(drop=True)
-    texts = pa.array(column)  # the column's own Arrow data, not a copy (an Array when it is one chunk)
-    texts = texts if isinstance(texts, pa.ChunkedArray) else pa.chunked_array([texts])
+    """The rows of ``documents`` where ``keep``, renumbered from 0; the columns in Arrow (the text, and the other
+    text columns in pandas 3) share the original's memory (zero-copy slices of each run of kept rows) instead of
+    being copied: the texts of 100,000 articles held twice cost 0.4 GB more at the peak of every notebook, and their
+    other text columns 50 MB more in every kernel."""
     edges = np.flatnonzero(np.diff(np.r_[0, keep.astype(np.int8), 0]))  # starts and ends of the runs kept
-    runs = [texts.slice(start, end - start) for start, end in zip(edges[::2], edges[1::2])]
-    pieces = pa.chunked_array([chunk for run in runs for chunk in run.chunks], type=texts.type)
-    kept.insert(documents.columns.get_loc("text"), "text", pd.array(pieces, dtype=column.dtype))
-    return kept
+    runs = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+    columns = {}
+    for name in documents.columns:
+        values = documents[name].array
+        columns[name] = _arrow_rows(values, runs) if isinstance(values, pd.arrays.ArrowStringArray) else values[keep]
+    return pd.DataFrame(columns, columns=documents.columns, copy=False)
+
+
+def _arrow_rows(values: pd.arrays.ArrowStringArray, runs: list[tuple[int, int]]) -> pd.api.extensions.ExtensionArray:
+    """The ``runs`` (start, end) of ``values``, as zero-copy slices of its Arrow data."""
+    data = pa.array(values)  # the column's own Arrow data, not a copy (an Array when it is one chunk)
+    data = data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+    pieces = [chunk for start, end in runs for chunk in data.slice(start, end - start).chunks]
+    return pd.array(pa.chunked_array(pieces, type=data.type), dtype=values.dtype)
 
 
 def _listing(documents: pd.DataFrame, limit: int = 10) -> str:

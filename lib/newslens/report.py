@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .corpus import DocumentTitles
 from .findings import count, number, short_title
 from .memory import release_free_memory
 
@@ -97,7 +98,8 @@ def format_cell(value, column: str) -> str:
 
 def with_titles(table: pd.DataFrame, documents: pd.DataFrame, width: int = 48) -> pd.DataFrame:
     """``table`` with a ``title`` column (shortened) after ``doc_id``, for display; the CSV keeps the doc_id only."""
-    titles = dict(zip(documents["doc_id"], documents["title"].map(lambda t: short_title(t, width))))
+    titles = {doc_id: short_title(title, width)
+              for doc_id, title in DocumentTitles(documents).of(table["doc_id"]).items()}
     shown = table.copy(deep=False)  # a view of the columns (copy-on-write): a table may have millions of rows
     shown.insert(list(shown.columns).index("doc_id") + 1, "title", shown["doc_id"].map(titles).fillna(""))
     return shown
