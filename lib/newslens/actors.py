@@ -1631,7 +1631,7 @@ class _Profile:
     """An actor being discovered (``_profile``), completed by ``_add_gender``, ``_add_descriptors`` and
     ``_add_documents``. Small, as every actor found is kept until the cut (real news names without end: PolNeAR
     6,653 actors at 924 articles, about 280,000 at 100,000 extrapolated): as a dict of its fields, with its labels
-    written out, an actor took about 1,340 bytes; now about 250 (PolNeAR)."""
+    written out, an actor took about 800 bytes; now about 250 (PolNeAR)."""
     keys: tuple[int, ...]
     mentions: int
     name: str
