@@ -16,6 +16,12 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def warning_messages(caught, category: type[Warning] = UserWarning) -> list[str]:
+    """The messages of the recorded warnings of ``category`` (newslens's are UserWarnings): the garbage collector
+    may add a ResourceWarning of its own at any moment, for an object an earlier test left behind."""
+    return [str(w.message) for w in caught if issubclass(w.category, category)]
+
+
 @pytest.fixture(scope="session")
 def seed_corpus():
     import newslens

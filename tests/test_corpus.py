@@ -11,7 +11,7 @@ import newslens
 from newslens import CorpusError, CorpusWarning
 from newslens.cleaning import clean_text, credit_spans
 
-from conftest import SEEDS
+from conftest import SEEDS, warning_messages
 
 SEED_IDS = ["000_8d3096f3f0fa6a76", "001_c190102fa271d982", "002_5da2c3bbd95e10c4", "003_412d1c09e69c2b39",
             "004_758a5824e923800f"]
@@ -174,9 +174,6 @@ def test_only_bad_files_is_an_error(tmp_path):
 def test_a_large_corpus_is_read_in_a_process_of_its_own_with_the_same_result(tmp_path, monkeypatch):
     from newslens import corpus as corpus_module
 
-    def messages(caught):  # the corpus's warnings (the garbage collector may add a ResourceWarning of its own)
-        return sorted(str(w.message) for w in caught if w.category is CorpusWarning)
-
     folder, bad = tmp_path / "corpus", tmp_path / "bad"
     folder.mkdir()
     bad.mkdir()
@@ -193,7 +190,7 @@ def test_a_large_corpus_is_read_in_a_process_of_its_own_with_the_same_result(tmp
     monkeypatch.setattr(corpus_module, "_loaded", None)  # not read here
     with pytest.warns(CorpusWarning) as apart:
         corpus = newslens.load_corpus(folder, cache_dir=cache)
-    assert messages(apart) == messages(here) == [
+    assert sorted(warning_messages(apart)) == sorted(warning_messages(here)) == [
         "empty.txt: empty file (skipped)", "repeat.txt: duplicate of document 'good' (skipped)"]
     assert corpus.documents.equals(expected.documents) and list(corpus.documents["doc_id"]) == ["cut", "good"]
     assert list(corpus.documents["outlet"]) == ["Harbour Post", ""]
@@ -308,7 +305,7 @@ def test_metadata_missing_file_and_bad_dates(tmp_path):
                                     "c.txt,,,,last Tuesday\n")
     with pytest.warns(CorpusWarning) as caught:
         corpus = newslens.load_corpus(tmp_path)
-    assert [str(w.message) for w in caught] == [
+    assert warning_messages(caught) == [
         "metadata.csv line 3: published date '2025-13-45' is not a valid date: write it as YYYY-MM-DD; left empty "
         "(repaired)",
         "metadata.csv line 4: names 'ghost.txt', which is not a document of the corpus (ignored)",
@@ -337,7 +334,7 @@ def test_published_dates_as_feeds_and_sites_write_them(tmp_path):
     with pytest.warns(CorpusWarning) as caught:
         corpus = newslens.load_corpus(tmp_path / "t.jsonl")
     assert corpus.documents["published"].tolist() == list(dates.values())
-    assert [str(w.message) for w in caught] == [
+    assert warning_messages(caught) == [
         "t.jsonl row 9 (id 'd08'): published date '03/04/2025' is not a valid date (lacks its day, month or year, or "
         "can be read as more than one date): write it as YYYY-MM-DD; left empty (repaired)",
         "t.jsonl row 10 (id 'd09'): published date 'Nov 2025' is not a valid date (lacks its day, month or year, or "
@@ -384,7 +381,7 @@ def test_columns_of_common_exports_are_read_by_their_own_names(tmp_path):
     assert list(docs["outlet"]) == ["Harbour Post", "Wire"]
     assert list(docs["published"]) == ["2025-12-03", "2025-12-04"]
     assert list(docs["title"]) == ["Bridge opens", "Ferry stops"]
-    assert [str(w.message) for w in caught] == [
+    assert warning_messages(caught) == [
         "api.json: columns not read: author, url, source.id (names read where none was found — doc_id: doc_id, id; "
         "cited_source: cited_source) (ignored)"]
     # a spreadsheet's export: capitalised names, "Headline", "Body", "Date"
@@ -499,7 +496,7 @@ def test_metadata_rows_that_cannot_be_trusted_are_ignored(tmp_path):
                                     'a.txt,"Unclosed title,Wire\nb.txt,,Post\n')
     with pytest.warns(CorpusWarning) as caught:
         corpus = newslens.load_corpus(tmp_path)
-    assert [str(w.message) for w in caught] == [
+    assert warning_messages(caught) == [
         "metadata.csv line 2: has 4 values for 3 columns (an unquoted comma?) (ignored)",
         "metadata.csv line 4: a value runs over several lines and swallows the rows after it (an unclosed quote?); "
         "this row and the rows it swallowed are ignored (ignored)",
@@ -534,7 +531,7 @@ def test_table_cells_missing_ids_and_extra_values(tmp_path):
                                            encoding="utf-8")
     with pytest.warns(CorpusWarning) as caught:
         docs = newslens.load_corpus(tmp_path / "sparse.jsonl").documents
-    assert [str(w.message) for w in caught] == ["sparse.jsonl row 3 (id 'x3'): text is not a string but int (skipped)"]
+    assert warning_messages(caught) == ["sparse.jsonl row 3 (id 'x3'): text is not a string but int (skipped)"]
     assert list(docs["title"]) == ["T1", "Second text."] and list(docs["outlet"]) == ["", ""]
     assert list(docs["published"]) == ["2025-12-02", ""]
     frame = pd.DataFrame({"doc_id": ["p1", "p2"], "text": ["One text.", "Two text."],
@@ -597,7 +594,7 @@ def test_html_rows_of_a_table_are_read_as_pages_with_one_note(tmp_path):
     docs = corpus.documents.set_index("doc_id")
     assert docs.loc["page", "text"] == "Talks resumed."  # the script is not text
     assert (docs.loc["page2", "text"], docs.loc["page2", "title"]) == ("Envoys met.", "Envoys")
-    assert [str(w.message) for w in caught] == [
+    assert warning_messages(caught) == [
         "t.jsonl row 1 (id 'page'): an HTML page, not plain text: its article text was taken from the markup; so "
         "were 1 more row(s) of the table (repaired)"]
 

@@ -17,7 +17,7 @@ from newslens import actors, chronology, corpus, timex
 from newslens import frequency as freq
 from newslens.corpus import load_corpus
 
-from conftest import SEEDS
+from conftest import SEEDS, warning_messages
 
 
 def refuse(*args, **kwargs):
@@ -66,7 +66,7 @@ def loaded(folder, cache_dir=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = load_corpus(folder, cache_dir=cache_dir)
-    return result, [str(w.message) for w in caught]
+    return result, warning_messages(caught)
 
 
 def assert_same_corpus(got, expected):

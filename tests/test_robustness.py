@@ -27,7 +27,7 @@ from newslens.parameters import ParameterError, check_parameters
 from newslens.plots import write_table
 from newslens.timeline import events_table, select_events
 
-from conftest import REPO, SEEDS
+from conftest import REPO, SEEDS, warning_messages
 
 NOTEBOOKS = REPO / "notebooks"
 ENGLISH = ("Ceasefire talks resume in Geneva\nEnvoys from both sides met on Sunday and agreed to continue the talks "
@@ -54,7 +54,7 @@ def load(folder: Path):
     """load_corpus and the warnings it gave, as messages."""
     with pytest.warns(CorpusWarning) as caught:
         loaded = newslens.load_corpus(folder)
-    return loaded, [str(w.message) for w in caught]
+    return loaded, warning_messages(caught)
 
 
 def visible(folder: Path) -> list[str]:
