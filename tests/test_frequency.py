@@ -34,9 +34,10 @@ TEXT_B = "Talks failed. Putin said: no ceasefire, no peace! End the war."
 
 @pytest.fixture(params=[1, 2_000], ids=["a chunk per document", "one chunk"])
 def tiny(request, monkeypatch):
-    # Counts and distinctive terms are computed a chunk of documents at a time, word counts a chunk of tokens at a
+    # Counts, distinctive terms and per-document rows are made a chunk of documents at a time, word counts a chunk of tokens at a
     # time (3 tokens, or all): the same by-hand numbers either way.
     monkeypatch.setattr(freq, "_COUNT_CHUNK", request.param)
+    monkeypatch.setattr(freq, "_ROWS_CHUNK", request.param)
     monkeypatch.setattr(freq, "_TOKEN_CHUNK", 3 if request.param == 1 else 1_000_000)
     documents = pd.DataFrame({"doc_id": ["a", "b"], "text": [TEXT_A, TEXT_B]})
     return tokenize_documents(documents, FrequencyOptions(min_count=1))

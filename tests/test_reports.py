@@ -167,6 +167,11 @@ def test_word_frequency_findings():
         "“ceasefire” occurs 3 times in 2 documents and “truce” does not occur."
     assert findings.concordance_finding(occurrences, ["ceasefire"], occurrences).text == \
         "“ceasefire” occurs 3 times in 2 documents."
+    # As frequency.dispersion gives them: categorical columns, a query among the categories without a row.
+    coded = occurrences.astype({"query": pd.CategoricalDtype(["ceasefire", "truce"]),
+                                "doc_id": pd.CategoricalDtype(["b", "c", "a"])})
+    assert findings.concordance_finding(coded, ["truce", "ceasefire"]).text == \
+        "“truce” does not occur and “ceasefire” occurs 3 times in 2 documents."
     sample = occurrences.iloc[[0, 2]]
     assert findings.concordance_finding(occurrences, ["ceasefire"], sample).text == \
         "“ceasefire” occurs 3 times in 2 documents (2 concordance lines show a sample spread evenly over them)."

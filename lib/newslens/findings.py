@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from .chronology import RESOLVED_DATE
@@ -174,13 +175,18 @@ def concordance_finding(occurrences: pd.DataFrame, queries: list[str], lines: pd
     """How often each concordance query occurs, and in how many documents, from ``occurrences`` (one row per
     occurrence with ``query`` and ``doc_id``: ``frequency.dispersion``); with ``lines`` (the ``kwic`` table), how
     many concordance lines show a query when they are a sample of its occurrences."""
-    # Counted by query over the two columns: each query's rows taken out of the table copied every column of them
-    # (1.5 million occurrences of three terms in 100,000 articles: +150 MB for a moment).
-    by_query = occurrences[["query", "doc_id"]].groupby("query", sort=False)["doc_id"]
-    times, documents = by_query.size(), by_query.nunique()
+    # Counted from the categorical codes, one query at a time: grouped by query, the 1.5 million occurrences of the
+    # three most frequent terms of 100,000 articles took notebook 01's kernel from 430 to 474 MB for a moment.
+    query_codes, query_names = _codes(occurrences["query"])
+    document_codes, _ = _codes(occurrences["doc_id"])
+    times, documents = {}, {}
+    for query in dict.fromkeys(queries):
+        rows = query_codes == query_names.get_loc(query) if query in query_names else np.zeros(0, dtype=bool)
+        if rows.any():
+            times[query], documents[query] = int(rows.sum()), len(np.unique(document_codes[rows]))
     parts = []
     for query in queries:
-        if query not in times.index:
+        if query not in times:
             parts.append(f"{_quoted(query)} does not occur")
             continue
         part = f"{_quoted(query)} occurs {count(times[query], 'time')} in {count(documents[query], 'document')}"
@@ -189,6 +195,12 @@ def concordance_finding(occurrences: pd.DataFrame, queries: list[str], lines: pd
             part += f" ({count(shown, 'concordance line')} show a sample spread evenly over them)"
         parts.append(part)
     return Finding(listing(parts) + "." if parts else "No concordance term was given.")
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """The codes of a column's values and the values they stand for (a text column is made categorical first)."""
+    values = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
+    return values.codes, values.categories
 
 
 # ---------------------------------------------------------------- 02_actor_sentiment (wired by the integrator)

@@ -275,6 +275,10 @@ _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 # default concordance terms 185 MB and the dispersion of three terms 227 MB above the level on 100,000 articles.
 _TOKEN_CHUNK = 1_000_000
 _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
+# Documents per part of the table with a row per document and term (written part by part, never whole): with
+# parts of 2,000 documents (some 660,000 rows), notebook 01's kernel on 100,000 articles peaked at 453 MB while
+# writing it; with parts of 500, at 343.
+_ROWS_CHUNK = 500
 
 
 def _chunk_starts(corpus: TokenizedCorpus) -> Iterator[int]:
@@ -612,15 +616,15 @@ def document_term_counts(corpus: TokenizedCorpus, min_count: int = 1) -> pd.Data
 
 
 def document_term_count_parts(corpus: TokenizedCorpus, min_count: int = 1) -> Iterator[pd.DataFrame]:
-    """``document_term_counts`` in consecutive parts of ``_COUNT_CHUNK`` documents (at least one part), to write
+    """``document_term_counts`` in consecutive parts of ``_ROWS_CHUNK`` documents (at least one part), to write
     with ``plots.write_table`` without holding the whole table: 33 million rows for 100,000 articles, 2 GB or more
     in memory."""
-    for first in _chunk_starts(corpus):
+    for first in _in_chunks(max(len(corpus.doc_ids), 1), _ROWS_CHUNK):
         yield _document_term_chunk(corpus, first, min_count)
 
 
 def _document_term_chunk(corpus: TokenizedCorpus, first: int, min_count: int) -> pd.DataFrame:
-    coo = corpus.counts[first:first + _COUNT_CHUNK].tocoo()
+    coo = corpus.counts[first:first + _ROWS_CHUNK].tocoo()
     keep = coo.data >= min_count
     rows, cols, data = coo.row[keep].astype(np.int64) + first, coo.col[keep], coo.data[keep]
     order = np.lexsort((cols, -data, rows))
