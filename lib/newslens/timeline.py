@@ -96,11 +96,13 @@ def selected(events: pd.DataFrame, date_from: str = "", date_to: str = "", actor
     high = interval(date_to, "date_to")[1] if date_to else dt.date.max
     allowed = set(PRECISIONS[: PRECISIONS.index(min_precision) + 1])
     wanted = set(actors)
-    keep = []
-    for row in events.itertuples():
-        first, last = interval(row.date)
-        keep.append(first <= high and last >= low and row.precision in allowed
-                    and (not wanted or bool(wanted & set(row.actors))))
+    # Only the columns asked about, each date's interval once: row by row over every column, the sentences and
+    # lists of 230,000 events (100,000 articles) took notebook 03's kernel from 334 to 456 MB for a moment.
+    bounds = {value: interval(value) for value in pd.unique(events["date"])}
+    keep = [bounds[value][0] <= high and bounds[value][1] >= low and precision in allowed
+            for value, precision in zip(events["date"], events["precision"])]
+    if wanted:
+        keep = [kept and bool(wanted & set(names)) for kept, names in zip(keep, events["actors"])]
     return keep
 
 
