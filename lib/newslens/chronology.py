@@ -95,16 +95,20 @@ def timex_table(documents: pd.DataFrame, anchors: pd.DataFrame, cache_dir: str |
     rows = timex_rows(texts, [_published(anchor) for anchor in anchor_values], cache_dir)
     rows = _resolved_over_intervals(rows, texts, _interval_ends(anchors, doc_ids), cache_dir)
     items = rows["item"].to_numpy()
-    # The columns as they are (Arrow strings): made numpy arrays, every value of 1.1 million rows (100,000
-    # articles) became a Python string for a moment. doc_id, anchor, type and mod repeat from row to row: as
-    # categories, with int32 offsets, the table of 100,000 articles holds 57 MB instead of 121, for the rest of the
+    # The columns as they are (Arrow strings; type and mod categories, offsets int32): made numpy arrays, every
+    # value of 1.1 million rows (100,000 articles) became a Python string for a moment. doc_id and anchor repeat
+    # from row to row: as categories, the table of 100,000 articles holds 57 MB instead of 121, for the rest of the
     # notebook (its CSV is the same text).
     doc_codes, doc_names = pd.factorize(doc_ids, sort=True)
     anchor_codes, anchor_names = pd.factorize(anchor_values, sort=True)
     table = pd.DataFrame({"doc_id": pd.Categorical.from_codes(doc_codes[items], doc_names),
                           **{c: rows[c].array for c in TIMEX_COLUMNS[1:-1]},
                           "anchor": pd.Categorical.from_codes(anchor_codes[items], anchor_names)})
-    return table.astype({"start": "int32", "end": "int32", "type": "category", "mod": "category"})
+    del rows, items
+    # What making it freed goes back to the system: kept, it held notebook 03's kernel 110 MB above the table
+    # (100,000 articles) through the cells that write and show it.
+    release_free_memory()
+    return table
 
 
 # An inferred article date at most this many days wide is a day the article states (a dateline or stamp, with a day's

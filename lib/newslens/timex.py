@@ -1175,8 +1175,11 @@ _CACHED_FIELDS = {"start": "int64", "end": "int64", "text": "object", "type": "o
                   "anchored": "bool", "mod": "object"}
 
 
-# The columns of ``timex_rows``: the cached fields, text as Arrow strings.
-_ROW_DTYPES = {field: "str" if dtype == "object" else dtype for field, dtype in _CACHED_FIELDS.items()}
+# The columns of ``timex_rows``: the cached fields, text as Arrow strings, the kind and modifier (a few values
+# repeated) as categories and the offsets as int32 from the moment a group of rows is read: with every field as
+# read, the groups of 100,000 articles (1.15 million rows) held about 0.2 GB before they were put in order.
+_ROW_DTYPES = {field: "str" if dtype == "object" else dtype for field, dtype in _CACHED_FIELDS.items()} | {
+    "start": "int32", "end": "int32", "type": "category", "mod": "category"}
 
 
 def find_timexes_many(items: list[tuple[str, dt.date | None]], cache_dir=None) -> list[list[Timex]]:
@@ -1258,7 +1261,17 @@ def timex_rows(texts: Sequence[str], anchors: Sequence[dt.date | None], cache_di
     order = np.argsort(np.concatenate([frame["item"].to_numpy() for frame in frames]), kind="stable")
     table = {}
     for column in columns:
-        table[column] = pd.concat([frame.pop(column) for frame in frames], ignore_index=True).take(order) \
-            .reset_index(drop=True)
+        table[column] = _concatenated([frame.pop(column) for frame in frames]).take(order).reset_index(drop=True)
         release_free_memory()
     return pd.DataFrame(table)
+
+
+def _concatenated(parts: list) -> "pd.Series":
+    """The column parts one after the other; categorical parts stay categorical, their categories merged and sorted
+    (as ``astype("category")`` of the whole column would make them)."""
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    if isinstance(parts[0].dtype, pd.CategoricalDtype):
+        return pd.Series(union_categoricals(parts, sort_categories=True))
+    return pd.concat(parts, ignore_index=True)
