@@ -310,6 +310,7 @@ def test_actor_tone_part_by_part_gives_the_tables_of_the_whole(registry, monkeyp
     whole = actor_tone(*args, n_boot=200, cache_dir=tmp_path / "whole" if cached else None)
     assert len(list(whole[0])) == 1  # the seeds are far below PART_MENTIONS
     monkeypatch.setattr(portrayal, "PART_MENTIONS", 40)
+    monkeypatch.setattr(portrayal, "POOLED_SCORES", 3)  # the summary's scores gathered an actor or two at a time
     parted = actor_tone(*args, n_boot=200, cache_dir=tmp_path / "parted" if cached else None)
     assert len(list(parted[0])) >= 3 and len(parted[0]) == len(mentions)
     pd.testing.assert_frame_equal(parted[0].whole(), whole[0].whole())
@@ -325,6 +326,15 @@ def test_actor_tone_part_by_part_gives_the_tables_of_the_whole(registry, monkeyp
     # The strongest sentences and the speaker -> target pairs of the parts are those of the whole table.
     pd.testing.assert_frame_equal(evidence(parted[0], documents), evidence(by_method[0], documents))
     pd.testing.assert_frame_equal(speaker_target_matrix(parted[0]), speaker_target_matrix(by_method[0]))
+
+
+def test_the_summary_gathers_scores_in_batches_of_consecutive_groups():
+    from newslens.portrayal import _batches
+
+    # At most 5 scores a batch: 2 + 3, then 4 (+ 1 would be 5: fits), then 7 alone (more than 5), then 0.
+    assert list(_batches(np.array([2, 3, 4, 1, 7, 0]), 5)) == [(0, 2), (2, 4), (4, 5), (5, 6)]
+    assert list(_batches(np.array([9]), 5)) == [(0, 1)]
+    assert list(_batches(np.array([], dtype=np.int64), 5)) == [(0, 0)]  # no groups: one empty batch
 
 
 def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registry, monkeypatch, tmp_path):

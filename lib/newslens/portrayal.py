@@ -373,10 +373,11 @@ def _pooled_by_method(frames: list[pd.DataFrame], scores, keys: list[str]
                       ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """The ``_group_scores`` of consecutive parts of one table (in table order; ``frames``: each part's groups;
     ``scores``: their scores one part after another, a ``pyarrow.ChunkedArray``) as those of the whole table, one
-    method after another (sorted): counts added up, and each group's scores put together part after part, so in
-    table order as before.
+    method after another (sorted), in batches of consecutive groups holding about ``POOLED_SCORES`` scores (a
+    group with more is a batch of its own): counts added up, and each group's scores put together part after part,
+    so in table order as before.
 
-    Only one method's scores are in memory at a time, copied a part at a time from ``scores`` (which may be in a
+    Only one batch's scores are in memory at a time, copied a part at a time from ``scores`` (which may be in a
     mapped file), whose pages are dropped after each part. Gathered group by group over both methods, they were
     read from all over the file: at 100,000 articles, 14.7 million scores took 0.12 GB copied and as much mapped.
     """
@@ -388,25 +389,47 @@ def _pooled_by_method(frames: list[pd.DataFrame], scores, keys: list[str]
     part_rows = np.cumsum([0] + [len(frame) for frame in frames])
     for method in sorted(set(pooled["method"])) or [None]:  # None: no groups at all
         mine = pooled if method is None else pooled[pooled["method"] == method]
-        # The method's part-groups by group, parts in order within a group (``pooled`` is part after part).
-        rows = mine.index.to_numpy()[np.argsort(mine.groupby(by, sort=True).ngroup().to_numpy(), kind="stable")]
-        place = np.full(len(pooled), -1, dtype=np.int64)  # where a part-group's scores go in ``together``
-        ordered = sizes[rows]
-        place[rows] = np.cumsum(ordered) - ordered
-        together = np.empty(int(ordered.sum()), dtype=float)
-        for first, stop in zip(part_rows[:-1], part_rows[1:]):
-            if first == stop:
-                continue
-            begin = int(starts[first])
-            values = scores.slice(begin, int(starts[stop - 1] + sizes[stop - 1]) - begin).to_numpy()
-            for row in np.flatnonzero(place[first:stop] >= 0) + first:
-                offset = int(starts[row]) - begin
-                together[place[row]:place[row] + sizes[row]] = values[offset:offset + sizes[row]]
-            del values
-            drop_mapped_pages()
+        group_of = mine.groupby(by, sort=True).ngroup().to_numpy()
         merged = mine.groupby(by, sort=True)[counts].sum().reset_index().astype({c: "int64" for c in counts})
-        yield merged, together
-        del merged, together
+        for first_group, stop_group in _batches(merged["scored"].to_numpy(), POOLED_SCORES):
+            # The batch's part-groups by group, parts in order within a group (``pooled`` is part after part).
+            chosen = np.flatnonzero((group_of >= first_group) & (group_of < stop_group))
+            rows = mine.index.to_numpy()[chosen[np.argsort(group_of[chosen], kind="stable")]]
+            yield merged.iloc[first_group:stop_group].reset_index(drop=True), _gathered(
+                scores, rows, sizes, starts, part_rows)
+
+
+def _batches(sizes: np.ndarray, most: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of ``sizes``' positions whose sizes add up to at most ``most``, or one position each
+    when it alone is larger; one empty range for no sizes."""
+    first, total = 0, 0
+    for position, size in enumerate(sizes.tolist()):
+        if position > first and total + size > most:
+            yield first, position
+            first, total = position, 0
+        total += size
+    yield first, len(sizes)
+
+
+def _gathered(scores, rows: np.ndarray, sizes: np.ndarray, starts: np.ndarray, part_rows: np.ndarray
+              ) -> np.ndarray:
+    """The scores of the part-groups ``rows`` (positions in the pooled groups), one after another."""
+    place = np.full(len(sizes), -1, dtype=np.int64)  # where a part-group's scores go in ``together``
+    ordered = sizes[rows]
+    place[rows] = np.cumsum(ordered) - ordered
+    together = np.empty(int(ordered.sum()), dtype=float)
+    for first, stop in zip(part_rows[:-1], part_rows[1:]):
+        wanted = np.flatnonzero(place[first:stop] >= 0) + first
+        if not len(wanted):
+            continue
+        begin = int(starts[first])
+        values = scores.slice(begin, int(starts[stop - 1] + sizes[stop - 1]) - begin).to_numpy()
+        for row in wanted:
+            offset = int(starts[row]) - begin
+            together[place[row]:place[row] + sizes[row]] = values[offset:offset + sizes[row]]
+        del values
+        drop_mapped_pages()
+    return together
 
 
 def _summary_from_groups(groups: pd.DataFrame, scores: np.ndarray, registry: Sequence[Actor], keys: list[str],
@@ -427,9 +450,11 @@ def _summary_from_groups(groups: pd.DataFrame, scores: np.ndarray, registry: Seq
         for label in LABELS:
             frame[f"share_{label}"] = frame[f"n_{label}"] / sizes
     frame = frame[columns]
-    if not sort:
-        return frame
-    return frame.sort_values(["method", "mentions", "actor"], ascending=[True, False, True], ignore_index=True)
+    return _by_method_most_mentioned(frame) if sort else frame
+
+
+def _by_method_most_mentioned(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary.sort_values(["method", "mentions", "actor"], ascending=[True, False, True], ignore_index=True)
 
 
 _SUMMARY_DTYPES = {"actor": "str", "doc_id": "str", "kind": "str", "method": "str", "mentions": "int64",
@@ -462,6 +487,10 @@ def actor_document_summary(scored: pd.DataFrame, registry: Sequence[Actor], n_bo
     """As ``actor_summary``, one row per actor, document and method: an extra ``doc_id`` column, no ``documents``."""
     return _summarise(scored, registry, ["actor", "doc_id"], n_boot, seed, rollup, jobs)
 
+
+# Scores of the summary per actor gathered at a time (``_pooled_by_method``; 8 MB): gathered a method at a time,
+# the 7.3 million scored mentions of 100,000 articles were 59 MB in notebook 02's kernel (at 10,000, 6 MB).
+POOLED_SCORES = 1_000_000
 
 # Mentions per part of ``actor_tone``: what is scored, summarised and written at a time (about 150 MB of scored
 # mentions per method), so that the memory of the tone step does not grow with the corpus.
@@ -556,11 +585,12 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
                 release_free_memory()
                 if bar is not None:
                     bar.update(size)
-            summaries = []  # by method: the rows of ``_summary_from_groups`` are sorted by method first
+            summaries = []
             for groups, scores in _pooled_by_method(pooled_frames, pooled_scores.column(), ["actor"]):
-                summaries.append(_summary_from_groups(groups, scores, registry, ["actor"], n_boot, 0, jobs))
+                summaries.append(_summary_from_groups(groups, scores, registry, ["actor"], n_boot, 0, jobs,
+                                                      sort=False))
                 del groups, scores
-            summary = _stacked(summaries)
+            summary = _by_method_most_mentioned(_stacked(summaries))
     finally:
         if bar is not None:
             bar.close()
