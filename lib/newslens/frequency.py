@@ -281,10 +281,10 @@ _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100
 _ROWS_CHUNK = 500
 
 
-def _chunk_starts(corpus: TokenizedCorpus) -> Iterator[int]:
-    """The first document of each chunk of ``_COUNT_CHUNK`` documents (one chunk for an empty corpus, so that a
-    table made of chunks always has its columns)."""
-    return _in_chunks(max(len(corpus.doc_ids), 1), _COUNT_CHUNK)
+def _chunk_starts(corpus: TokenizedCorpus, size: int | None = None) -> Iterator[int]:
+    """The first document of each chunk of ``size`` documents (``_COUNT_CHUNK`` by default; one chunk for an empty
+    corpus, so that a table made of chunks always has its columns)."""
+    return _in_chunks(max(len(corpus.doc_ids), 1), size or _COUNT_CHUNK)
 
 
 def _in_chunks(length: int, size: int | None = None) -> Iterator[int]:
@@ -619,7 +619,7 @@ def document_term_count_parts(corpus: TokenizedCorpus, min_count: int = 1) -> It
     """``document_term_counts`` in consecutive parts of ``_ROWS_CHUNK`` documents (at least one part), to write
     with ``plots.write_table`` without holding the whole table: 33 million rows for 100,000 articles, 2 GB or more
     in memory."""
-    for first in _in_chunks(max(len(corpus.doc_ids), 1), _ROWS_CHUNK):
+    for first in _chunk_starts(corpus, _ROWS_CHUNK):
         yield _document_term_chunk(corpus, first, min_count)
 
 

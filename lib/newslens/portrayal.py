@@ -389,8 +389,9 @@ def _pooled_by_method(frames: list[pd.DataFrame], scores, keys: list[str]
     part_rows = np.cumsum([0] + [len(frame) for frame in frames])
     for method in sorted(set(pooled["method"])) or [None]:  # None: no groups at all
         mine = pooled if method is None else pooled[pooled["method"] == method]
-        group_of = mine.groupby(by, sort=True).ngroup().to_numpy()
-        merged = mine.groupby(by, sort=True)[counts].sum().reset_index().astype({c: "int64" for c in counts})
+        grouped = mine.groupby(by, sort=True)
+        group_of = grouped.ngroup().to_numpy()
+        merged = grouped[counts].sum().reset_index().astype({c: "int64" for c in counts})
         for first_group, stop_group in _batches(merged["scored"].to_numpy(), POOLED_SCORES):
             # The batch's part-groups by group, parts in order within a group (``pooled`` is part after part).
             chosen = np.flatnonzero((group_of >= first_group) & (group_of < stop_group))
