@@ -392,21 +392,16 @@ def test_a_sentence_repeated_in_later_parts_is_scored_once(three_parts, monkeypa
 
 
 def test_parts_in_processes_of_their_own_carry_the_score_memories(three_parts, monkeypatch, tmp_path):
-    import pickle
-
     from newslens import parallel
+    from newslens.sentiment import ScoreMemo
 
     def poisoning(function, *arguments):
         result = parallel.in_fresh_process(function, *arguments)
-        memo_file = arguments[-1]  # the parts' memories, as the part left them
-        with open(memo_file, "rb") as file:
-            memos = pickle.load(file)
-        assert (12, 17) in memos["vader"].recall(SHARED)  # the part wrote back what it scored
-        # A made-up row for Putin (characters 12-17) in the shared sentence: a later part that uses it as given did
-        # not score the sentence again.
-        memos["vader"].remember(SHARED, {(12, 17): ("positive", 0.75, 0.0, 0.25, 0.75, 0, len(SHARED))})
-        with open(memo_file, "wb") as file:
-            pickle.dump(memos, file)
+        with ScoreMemo(Path(arguments[-1]) / "vader.sqlite") as memo:  # the parts' memory, as the part left it
+            assert (12, 17) in memo.recall(SHARED)  # the part wrote back what it scored
+            # A made-up row for Putin (characters 12-17) in the shared sentence: a later part that uses it as given
+            # did not score the sentence again.
+            memo.remember(SHARED, {(12, 17): ("positive", 0.75, 0.0, 0.25, 0.75, 0, len(SHARED))})
         return result
 
     monkeypatch.setattr(portrayal, "PROCESS_MENTIONS", 1)

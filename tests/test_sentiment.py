@@ -287,24 +287,29 @@ def test_a_full_score_memo_forgets_the_sentences_used_least_recently_first():
     assert set(memo.recall("c.")) == {(0, 1), (1, 2), (0, 2)} and set(memo.recall("d.")) == {(0, 1), (1, 2)}
 
 
-def test_a_score_memo_keeps_its_rows_exactly_and_packed():
+def test_a_score_memo_keeps_its_rows_exactly_on_disk(tmp_path):
     rows = {(0, 5): ("positive", 0.25, float("nan"), float("nan"), float("nan"), 0, 17),  # VADER: no probabilities
             (9, 17): ("negative", -0.1 / 3, 0.4, 0.3 + 1e-17, 0.3, 2, 17)}
-    memo = sentiment.ScoreMemo()
-    memo.remember("Putin met Zelensky.", rows)
-    recalled = memo.recall("Putin met Zelensky.")
+    with sentiment.ScoreMemo(tmp_path / "vader.sqlite") as memo:
+        memo.remember("Putin met Zelensky.", rows)
+    with sentiment.ScoreMemo(tmp_path / "vader.sqlite") as memo:  # another process would open it so
+        recalled = memo.recall("Putin met Zelensky.")
+        assert len(memo) == 2
     assert recalled.keys() == rows.keys()
     for span, row in rows.items():  # the same floats, bit for bit (NaN is not equal to itself)
         assert [repr(value) for value in recalled[span]] == [repr(value) for value in row]
+    # 10,000 pairs, each row its own, are in the file, not in Python objects (as tuples they took 4 MB).
     tracemalloc.start()
-    memo = sentiment.ScoreMemo()
-    for number in range(5000):  # 10,000 pairs, each row its own: about 120 bytes a pair packed, 400 as tuples
+    memo = sentiment.ScoreMemo(tmp_path / "many.sqlite")
+    for number in range(5000):
         scores = [number / 7, number / 11, number / 13, number / 17]
         memo.remember(f"Sentence number {number}.", {(0, 8): ("neutral", *scores, 0, 20),
                                                       (9, 15): ("positive", *scores[::-1], 0, 20)})
     kept = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    assert len(memo) == 10_000 and kept < 2_000_000
+    memo.close()
+    assert len(sentiment.ScoreMemo(tmp_path / "many.sqlite")) == 10_000 and kept < 100_000
+    assert (tmp_path / "many.sqlite").stat().st_size > 10_000 * 49  # a packed pair: 49 bytes
 
 
 def test_scores_are_the_same_when_the_memo_forgets_between_calls():

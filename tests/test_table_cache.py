@@ -1,7 +1,6 @@
 """The corpus-level table cache: tables read back exactly, stale and corrupt entries rebuilt, and notebook 02's
 tables (actors, mentions, quotes, tone, summaries) read back with no document-level work."""
 import json
-import pickle
 import warnings
 
 import pandas as pd
@@ -9,6 +8,7 @@ import pytest
 
 from newslens import actors as act
 from newslens import portrayal
+from newslens.attribution import attribution_memo
 from newslens.cache import TableCache, cached_tables, documents_key, frame_key
 from newslens.parts import Parts, PartsWriter
 
@@ -349,7 +349,8 @@ def test_parse_run_remembers_sentences_for_the_next_run(tmp_path, monkeypatch):
         return real(sentences, batch_size)
 
     monkeypatch.setattr(act, "_sentence_entities", counted)
-    memo = tmp_path / "parsed.pickle"
+    memo = tmp_path / "memo"  # the folder of the memories, as _parse_apart makes it
+    memo.mkdir()
     first = "Kaja Kallas met Marco Rubio in Brussels. They spoke for an hour."
     second = "Kaja Kallas met Marco Rubio in Brussels. Olaf Scholz said he was not there."
     for doc_id, text in (("a", first), ("b", second)):
@@ -358,15 +359,16 @@ def test_parse_run_remembers_sentences_for_the_next_run(tmp_path, monkeypatch):
     # The sentence shared by the two texts was parsed once: the second run read it from the memo file.
     assert parsed_sentences == ["Kaja Kallas met Marco Rubio in Brussels.", "They spoke for an hour.",
                                 "Olaf Scholz said he was not there."]
-    remembered = pickle.loads(memo.read_bytes())
-    assert len(remembered["entities"]) == 3 and all(sentence in remembered["entities"] for sentence in parsed_sentences)
-    # Kept whole: the one entity's span ("Olaf Scholz") and a label of the recogniser's.
-    [(start, end, label)] = remembered["entities"]["Olaf Scholz said he was not there."]
-    assert (start, end) == (0, 11) and label in act.ENTITY_LABELS
+    with act._entity_memo(memo / "entities.sqlite") as entities:
+        assert len(entities) == 3 and all(sentence in entities for sentence in parsed_sentences)
+        # Kept whole: the one entity's span ("Olaf Scholz") and a label of the recogniser's.
+        [(start, end, label)] = entities["Olaf Scholz said he was not there."]
+        assert (start, end) == (0, 11) and label in act.ENTITY_LABELS
     # The parser reads only sentences with a speech or belief word.
-    assert len(remembered["attributions"]) == 2
-    assert "They spoke for an hour." in remembered["attributions"]
-    assert "Olaf Scholz said he was not there." in remembered["attributions"]
+    with attribution_memo(memo / "attributions.sqlite") as attributions:
+        assert len(attributions) == 2
+        assert "They spoke for an hour." in attributions
+        assert "Olaf Scholz said he was not there." in attributions
 
 
 def test_actor_tables_that_do_not_fit_the_text_are_rebuilt(tmp_path, seed_corpus):

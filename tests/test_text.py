@@ -205,30 +205,6 @@ def test_flat_spans_and_back():
     assert paired_spans(flat_spans([])) == ()
 
 
-def _pair(item):
-    return item
-
-
-def test_sentence_memo_keeps_sentences_by_digest_and_items_packed():
-    import pickle
-
-    from newslens.text import SentenceMemo, text_digest
-
-    memo = SentenceMemo("=ii", _pair, tuple)
-    memo.update([("Kallas spoke.", [(0, 6), (7, 12)]), ("Nothing here.", [])])
-    memo["Rubio left."] = [(0, 5)]
-    assert len(memo) == 3 and "Kallas spoke." in memo and "Kallas spoke" not in memo
-    assert memo["Kallas spoke."] == [(0, 6), (7, 12)] and memo["Nothing here."] == []
-    # Packed: two records of two 4-byte integers; no sentence text is kept, only its 32-byte digest.
-    assert memo._packed[text_digest("Kallas spoke.")] == bytes([0, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0, 12, 0, 0, 0])
-    blob = pickle.dumps(memo)
-    assert b"Kallas" not in blob
-    again = pickle.loads(blob)
-    assert again["Rubio left."] == [(0, 5)] and len(again) == 3
-    again.clear()
-    assert len(again) == 0 and "Rubio left." not in again and len(memo) == 3
-
-
 def test_sentences_and_vader_without_scikit_learn_or_scipy():
     # A fresh process: splitting sentences and scoring with VADER import NLTK without scikit-learn and SciPy, which
     # can still be imported afterwards; the split is the one expected.

@@ -47,12 +47,11 @@ import bisect
 import difflib
 import functools
 import itertools
-import os
-import pickle
 import re
 import tempfile
 from array import array
 from collections import Counter, defaultdict
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -65,11 +64,12 @@ import yaml
 from newslens.attribution import Attribution, attribution_memo, find_attributions_many
 from newslens.cleaning import credit_spans
 from newslens.corpus import DocumentTexts, computed_apart, text_chars
+from newslens.memo import SentenceMemo
 from newslens.memory import drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
-from newslens.text import (PackedSplits, SentenceMemo, flat_spans, paired_spans, remember_splits,
-                           remembered_splits, sentence_spans, split_sentences)
+from newslens.text import (PackedSplits, flat_spans, paired_spans, remember_splits, remembered_splits, sentence_spans,
+                           split_sentences)
 
 KINDS = ("person", "country", "place", "organisation")
 GENDERS = ("male", "female")
@@ -935,9 +935,6 @@ def _kind(label: str, forms: list[str]) -> str:
 # Bump when find_entities changes what it stores: cached entities of older code are then never read.
 ENTITY_CODE_VERSION = "entities-1"
 ENTITY_CHUNK = 2000  # documents parsed at a time
-# Distinct sentences whose entities or attributions are remembered from one chunk of documents to the next (wire
-# copy repeats sentences across a corpus); past this many the memory is emptied, so it stays bounded on any corpus.
-SENTENCE_MEMO = 200_000
 # Only the tokeniser and the entity recogniser: discovery needs no parse, tags or lemmas. The recogniser of
 # en_core_web_sm embeds its own tok2vec layer; the pipeline's shared "tok2vec" component feeds only the tagger and
 # the parser, so without them it would be run for nothing (it cost a sixth of the recogniser's time; the entities
@@ -975,8 +972,8 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     The recogniser runs sentence by sentence (the project's sentence splitter), and each distinct sentence once:
     syndicated copy and boilerplate repeated across articles are parsed once. Its context is a few words either
     side, so a sentence parses the same alone as inside its article. Documents are parsed ``ENTITY_CHUNK`` at a
-    time, each chunk cached as soon as it is parsed, and up to ``SENTENCE_MEMO`` sentences are remembered from one
-    chunk to the next.
+    time, each chunk cached as soon as it is parsed, and the sentences parsed are remembered from one chunk to the
+    next (``parsed``, or a memory of its own: ``memo.SentenceMemo``, on disk and bounded).
     """
     from newslens.cache import KEY, text_key
 
@@ -993,12 +990,10 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
         found = found[~found[KEY].isin(damaged)]
     missing = list(dict.fromkeys(key for key in keys if key not in present or key in damaged))
     tables = [found]
-    parsed = _entity_memo() if parsed is None else parsed  # distinct sentences already parsed, across chunks
-    with kept_workers():  # the recogniser is loaded once per worker, not once per chunk
+    # The recogniser is loaded once per worker, not once per chunk; distinct sentences are parsed once across chunks.
+    with kept_workers(), nullcontext(parsed) if parsed is not None else _entity_memo() as parsed:
         for first in range(0, len(missing), ENTITY_CHUNK):  # each chunk cached as soon as it is parsed
             chunk = missing[first:first + ENTITY_CHUNK]
-            if len(parsed) > SENTENCE_MEMO:
-                parsed.clear()
             rows = _parse_entities([text_of[key] for key in chunk], jobs, batch_size, parsed)
             fresh = pd.DataFrame([(key, *row) for key, found_in in zip(chunk, rows) for row in found_in],
                                  columns=[KEY, *columns]).astype(columns)
@@ -1027,10 +1022,10 @@ def _entity_cache(cache_dir: str | Path):
 def _entities_in_runs(documents: pd.DataFrame, jobs: int, cache_dir: str | Path | None) -> Iterator[pd.DataFrame]:
     """``find_entities`` of one run of documents (``_document_runs``) at a time: the 6.7 million entities of
     100,000 articles read back whole, with their text keys, took 2.6 GB at the peak."""
-    parsed = _entity_memo()  # sentences parsed in one run are not parsed again in the next
-    for run in _document_runs(documents):
-        yield find_entities(run, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
-        release_free_memory()
+    with _entity_memo() as parsed:  # sentences parsed in one run are not parsed again in the next
+        for run in _document_runs(documents):
+            yield find_entities(run, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
+            release_free_memory()
 
 
 def _rows_by_document(rows: pd.DataFrame, doc_ids: list[str], keys: list[str]) -> pd.DataFrame:
@@ -1055,9 +1050,9 @@ def _entity_fits(text: str, start, end, label, surface) -> bool:
 ENTITY_CHUNK_BATCHES = 8
 
 
-def _entity_memo() -> SentenceMemo:
-    """An empty memo of sentence -> its entities, (start, end, label) each."""
-    return SentenceMemo("=iib", _entity_values, _entity_of)
+def _entity_memo(path: str | Path | None = None) -> SentenceMemo:
+    """A memo of sentence -> its entities, (start, end, label) each, in the file ``path`` (None: a temporary one)."""
+    return SentenceMemo("=iib", _entity_values, _entity_of, path)
 
 
 def _entity_values(entity: tuple[int, int, str]) -> tuple[int, int, int]:
@@ -1077,7 +1072,7 @@ def _parse_entities(texts: list[str], jobs: int, batch_size: int,
     from newslens.nlp import parse_jobs
     from newslens.parallel import chunked, map_chunks
 
-    parsed = _entity_memo() if parsed is None else parsed
+    parsed = {} if parsed is None else parsed  # within this call only: a dict
     layout = [[(start, text[start:end]) for start, end in (sentence_spans(text) or [(0, len(text))])] for text in texts]
     units = list(dict.fromkeys(unit for placed in layout for _, unit in placed if unit not in parsed))
     chunks = chunked(units, batch_size * ENTITY_CHUNK_BATCHES)
@@ -1977,7 +1972,7 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
         Folder of the parse cache; None: parse everything.
     parsed : SentenceMemo, optional
         The sentences parsed so far (``find_attributions_many``'s memo, ``attribution.attribution_memo``), for a
-        caller that asks for a corpus part by part; emptied past ``SENTENCE_MEMO`` sentences.
+        caller that asks for a corpus part by part (None: a memory of its own, ``memo.SentenceMemo``).
 
     Returns
     -------
@@ -2003,13 +1998,10 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     missing = list(dict.fromkeys(key for key in keys if key not in known))
     # In chunks: each finished chunk is in the cache even if the run is stopped, and the chunk's texts and distinct
     # sentences bound the memory (the parses themselves are not kept, see find_attributions_many), with the
-    # sentences remembered across chunks (``parsed``, emptied past SENTENCE_MEMO).
-    parsed = attribution_memo() if parsed is None else parsed
-    with kept_workers():  # the parser is loaded once per worker, not once per chunk
+    # sentences remembered across chunks (``parsed``). The parser is loaded once per worker, not once per chunk.
+    with kept_workers(), nullcontext(parsed) if parsed is not None else attribution_memo() as parsed:
         for first in range(0, len(missing), ATTRIBUTION_CHUNK):
             chunk = missing[first:first + ATTRIBUTION_CHUNK]
-            if len(parsed) > SENTENCE_MEMO:
-                parsed.clear()
             fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs,
                                                            parsed=parsed)))
             if cache is not None:
@@ -2133,8 +2125,9 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
     for 196,509 at 10,000 articles) are ever whole in memory."""
     writers = PartsWriters(folder)
     names = _NameTally(registry)
-    parsed = attribution_memo()  # sentences parsed in one run are not parsed again in the next
-    with kept_workers():  # the matcher and the parser are loaded once per worker, not once per run
+    # The matcher and the parser are loaded once per worker, not once per run; the sentences parsed in one run are
+    # not parsed again in the next.
+    with kept_workers(), attribution_memo() as parsed:
         for run in _document_runs(documents):
             # Each step frees more than it keeps (the workers' tables it joins, the cached rows it reads): given
             # back after each, the next step's peak does not stand on it. The names first, before this run's tables
@@ -2185,27 +2178,23 @@ def _parse_apart(documents: pd.DataFrame, entities: bool, jobs: int, cache_dir: 
                 texts = pa.Table.from_pandas(run[["doc_id", "text"]], preserve_index=False).take(wanted)
                 drop_mapped_pages()  # the run's texts, read from the mapped column: 425 MB over 100,000 articles
                 splits = remembered_splits(texts.column("text").fill_null("").to_pylist())
-                in_fresh_process(_parse_run, texts, splits, entities, jobs, str(cache_dir),
-                                 str(Path(memo) / "parsed.pickle"))
+                in_fresh_process(_parse_run, texts, splits, entities, jobs, str(cache_dir), memo)
                 del texts, splits
 
 
 def _parse_run(texts: pa.Table, splits: PackedSplits, entities: bool, jobs: int, cache_dir: str, memo: str) -> None:
     """``_parse_apart``'s work on one run of documents (``texts``: columns doc_id and text), in a process of its own,
-    given their sentences (``text.remembered_splits``): the sentences parsed before are read from the file ``memo``
-    and written back to it with this run's."""
+    given their sentences (``text.remembered_splits``): the sentences parsed before are read from the memories
+    (``memo.SentenceMemo``) in the folder ``memo``, which keep this run's too."""
     remember_splits(splits)
     documents = texts.to_pandas()
-    path = Path(memo)
-    parsed = (pickle.loads(path.read_bytes()) if path.exists()
-              else {"entities": _entity_memo(), "attributions": attribution_memo()})
-    with kept_workers():  # one set of workers (each loads both pipelines) for the entities and the attributions
+    folder = Path(memo)
+    # One set of workers (each loads both pipelines) for the entities and the attributions.
+    with kept_workers(), _entity_memo(folder / "entities.sqlite") as entity_memo, \
+            attribution_memo(folder / "attributions.sqlite") as parsed:
         if entities:
-            find_entities(documents, jobs=jobs, cache_dir=cache_dir, parsed=parsed["entities"])
-        cached_attributions(documents, jobs=jobs, cache_dir=cache_dir, parsed=parsed["attributions"])
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(partial, path)
+            find_entities(documents, jobs=jobs, cache_dir=cache_dir, parsed=entity_memo)
+        cached_attributions(documents, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
 
 
 def _document_runs(documents: pd.DataFrame) -> Iterator[pd.DataFrame]:

@@ -4,7 +4,7 @@ Public surface:
     Attribution                                   a frozen dataclass of character offsets and a kind
     find_attributions(text) -> list[Attribution]
     find_attributions_many(texts, jobs=1, batch_size=256, parsed=None) -> list[list[Attribution]]
-    attribution_memo() -> SentenceMemo            sentences already parsed, for ``parsed``
+    attribution_memo(path=None) -> SentenceMemo   sentences already parsed, for ``parsed``
     cue_forms() -> frozenset[str]                 the reporting-cue word forms in use
     KINDS = ("direct", "reported", "according_to", "passive", "headline")
 
@@ -55,7 +55,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from newslens.cleaning import credit_spans, furniture_spans
-from newslens.text import SentenceMemo, sentence_spans
+from newslens.memo import SentenceMemo
+from newslens.text import sentence_spans
 
 # Only the tagger and the parser are needed: no entities (half the time of the full pipeline), and the fine-grained
 # tags are used directly, without the attribute ruler (a fixed cost per parsed sentence).
@@ -145,9 +146,10 @@ def find_attributions(text: str) -> list[Attribution]:
     return find_attributions_many([text])[0]
 
 
-def attribution_memo() -> SentenceMemo:
-    """An empty memo of sentence -> its attributions (at offset 0), for ``find_attributions_many``'s ``parsed``."""
-    return SentenceMemo("=8ib", _attribution_values, _attribution_of)
+def attribution_memo(path: str | Path | None = None) -> SentenceMemo:
+    """A memo of sentence -> its attributions (at offset 0), for ``find_attributions_many``'s ``parsed``, in the
+    file ``path`` (None: a temporary one)."""
+    return SentenceMemo("=8ib", _attribution_values, _attribution_of, path)
 
 
 # None among the packed offsets (-1 is taken: a content of -1 is "the sentence before").
@@ -200,7 +202,7 @@ def find_attributions_many(texts: Iterable[str], jobs: int | None = 1, batch_siz
         layout.append([(start, piece_index.setdefault(text[start:end], len(piece_index)))
                        for start, end in sentence_spans(text)
                        if end - start <= MAX_SENTENCE_CHARS and _worth_parsing(text[start:end])])
-    parsed = attribution_memo() if parsed is None else parsed
+    parsed = {} if parsed is None else parsed  # within this call only: a dict
     pieces = [piece for piece in piece_index if piece not in parsed]
     chunks = chunked(pieces, batch_size * CHUNK_BATCHES)
     parsed.update(zip(pieces, (items for found in map_chunks(functools.partial(_cue_attributions,

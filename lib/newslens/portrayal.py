@@ -20,8 +20,6 @@ article lets them be portrayed) and also feed the speaker -> target matrix.
 from __future__ import annotations
 
 import functools
-import os
-import pickle
 import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -177,12 +175,16 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
 
         bar = tqdm(total=len(wanted), desc=f"tone ({method or 'model'})", unit="mention")
     parts = []
+    own_memo = memo is None
+    memo = ScoreMemo() if own_memo else memo
     try:
-        for part in _score_batches(cache, wanted, code, texts, method, jobs, ScoreMemo() if memo is None else memo):
+        for part in _score_batches(cache, wanted, code, texts, method, jobs, memo):
             parts.append(part[["row", *SCORE_COLUMNS]])  # only what is returned: each part is kept until the end
             if bar is not None:
                 bar.update(len(part))
     finally:
+        if own_memo:
+            memo.close()
         if bar is not None:
             bar.close()
     found = pd.concat(parts, ignore_index=True).sort_values("row", kind="stable") if parts else wanted.iloc[0:0]
@@ -573,7 +575,7 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
     # last, smaller part of 10,000 articles, scored here, still took +275 MB.
     apart = len(mentions) >= PROCESS_MENTIONS
     try:
-        with kept_workers(), _score_memos(methods, cache_dir) as memos:  # workers for the bootstrap per actor
+        with kept_workers(), _score_memos(cache_dir) as memos:  # workers for the bootstrap per actor
             for part_documents, part_mentions, part_quotes, size in _document_parts(documents, mentions, quotes):
                 arguments = (part_mentions, part_quotes, registry, methods, n_boot, rollup, cache_dir, jobs, memos)
                 if apart:
@@ -599,15 +601,13 @@ def _tone_in_parts(documents: pd.DataFrame, mentions: pd.DataFrame | Parts, quot
 
 
 @contextmanager
-def _score_memos(methods: Sequence[str], cache_dir: str | Path | None) -> Iterator[str]:
-    """A file holding an empty ``ScoreMemo`` per method, pickled, for the parts of ``_tone_in_parts`` to read and
-    write back (``_part_tone``): a sentence repeated in several parts is scored once. Deleted afterwards."""
+def _score_memos(cache_dir: str | Path | None) -> Iterator[str]:
+    """A folder for the score memories of the parts of ``_tone_in_parts`` (``_part_tone``: one ``ScoreMemo`` file
+    per method), so that a sentence repeated in several parts is scored once. Deleted afterwards."""
     from newslens.cache import mapped_folder
 
     with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as folder:
-        path = str(Path(folder) / "score-memos.pickle")
-        _write_memos({method: ScoreMemo() for method in methods}, path)
-        yield path
+        yield folder
 
 
 # From this many mentions, the parts are scored each in a process of its own (``_tone_in_parts``; the parts of
@@ -660,29 +660,24 @@ def _part_tone(writers: PartsWriters, texts: dict[str, str], mentions: pd.DataFr
                rollup: bool, cache_dir: str | Path | None, jobs: int, memos: str) -> tuple[pd.DataFrame, np.ndarray]:
     """One part of ``_tone_in_parts``, in any process: its mentions scored by ``methods[0]`` and its
     per-document summaries (in document order) added to ``writers`` as "scored" and "by_document"; the groups and
-    counted scores of every method (``_group_scores``) returned. The score memories (``ScoreMemo`` by method,
-    pickled in the file ``memos``: ``_score_memos``) are read, used and written back."""
-    # Through a file, streamed, not as a bytes object sent with the part and one sent back: full memories (about
-    # 12 MB pickled for the two methods) were held three times over in a part's process at its end, and once in the
-    # caller's throughout.
-    with open(memos, "rb") as file:
-        memo_of = pickle.load(file)
+    counted scores of every method (``_group_scores``) returned. The score memories (a ``ScoreMemo`` file per
+    method in the folder ``memos``: ``_score_memos``) are read and extended, one method's at a time."""
     mentions, quotes = _part_frame(mentions).reset_index(drop=True), _part_frame(quotes)
     marks = _excluded_marks(mentions, quotes)
     summaries, groups, primary = [], [], None
     with kept_workers():  # one set of worker processes for every method's scores and bootstrap
         # One method's scored mentions in memory at a time: those kept (``methods[0]``'s) are made last.
         for method in sorted(set(methods) - {methods[0]}) + [methods[0]]:
-            scored = _mention_sentiment(texts, mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
-                                        memo=memo_of[method])
+            with ScoreMemo(Path(memos) / f"{method}.sqlite") as memo:
+                scored = _mention_sentiment(texts, mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
+                                            memo=memo)
             # ``actor_document_summary``, not sorted: ``_in_document_order`` orders the rows of every method at once.
             summaries.append(_summarise(scored, registry, ["actor", "doc_id"], n_boot, 0, rollup, jobs, sort=False))
             groups.append(_group_scores(scored, registry, ["actor"], rollup))
             if method == methods[0]:
                 primary = scored
             del scored
-    _write_memos(memo_of, memos)
-    del memo_of, mentions, quotes, marks  # scored: in a process of its own, these were their only copies
+    del mentions, quotes, marks  # scored: in a process of its own, these were their only copies
     writers.add("scored", primary)
     del primary  # written: not held while the per-document summaries are ordered
     by_document = _stacked(summaries)
@@ -690,14 +685,6 @@ def _part_tone(writers: PartsWriters, texts: dict[str, str], mentions: pd.DataFr
     for rows in _in_document_order(by_document, {doc_id: number for number, doc_id in enumerate(texts)}):
         writers.add("by_document", rows)
     return _stacked_groups(groups)
-
-
-def _write_memos(memo_of: dict[str, ScoreMemo], path: str) -> None:
-    """``memo_of`` pickled into the file ``path``, replaced whole (a stopped write leaves the old memories)."""
-    partial = Path(path).with_suffix(".partial")
-    with partial.open("wb") as file:
-        pickle.dump(memo_of, file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, path)
 
 
 # A part of a table on disk, as (its ``Parts``, the part's number): a process of its own reads it from the file.

@@ -4,7 +4,7 @@ Public surface:
     LABELS = ("negative", "neutral", "positive")
     classify_target(text, start, end, method=None) -> label
     score_targets(items, method=None, memo=None) -> DataFrame, one row per (text, start, end)
-    ScoreMemo(limit=SCORE_MEMO_PAIRS)  -- scores remembered across calls of score_targets, bounded
+    ScoreMemo(path=None, limit=SCORE_MEMO_PAIRS)  -- scores remembered across calls of score_targets, on disk
 
 Methods (all offline, all deterministic):
 
@@ -544,12 +544,11 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
     return pd.DataFrame(columns, columns=_COLUMNS).astype({"label": object})
 
 
-# (sentence, span) pairs a ``ScoreMemo`` keeps by default. Each costs about 120 bytes, packed (measured with
-# tracemalloc, 100,000 pairs in 45,000 sentences: 12 MB; as a dict of tuples per sentence they took 40 MB): about
-# 12 MB per method, on any corpus. The dict of earlier code (sentence text -> span -> row as a dict), emptied past
-# 200,000 sentences, grew to about 0.4 GB per method on the 100,000-article benchmark corpus: bounding it took
-# notebook 02's peak there, from an empty cache, from 2,014 to 1,509 MB.
-SCORE_MEMO_PAIRS = 100_000
+# (sentence, span) pairs a ``ScoreMemo`` keeps by default: about 100 bytes a pair on disk (102 MB measured at 990,000
+# pairs), and no memory (``newslens.memo``). The dict of earlier code (sentence text -> span -> row as a dict), emptied past 200,000
+# sentences, grew to about 0.4 GB per method on the 100,000-article benchmark corpus; bounded at 100,000 pairs and
+# packed, it still took 12 MB per method in every part of notebook 02's tone there.
+SCORE_MEMO_PAIRS = 1_000_000
 # A remembered (span, row) pair, packed: the span in the sentence, the label's number in LABELS, the four scores
 # (exact: float64) and the clause span of the row.
 _PACKED_PAIR = struct.Struct("<iib4dii")
@@ -558,21 +557,21 @@ _PACKED_PAIR = struct.Struct("<iib4dii")
 class ScoreMemo:
     """Scores remembered across calls of ``score_targets``: per distinct sentence, the row of each span scored in it.
 
-    At most ``limit`` (sentence, span) pairs are kept. Past that, the sentences used least recently are forgotten
-    until a quarter of the room is free again: the sentences a corpus repeats throughout (wire copy, boilerplate)
-    stay, the many that occur once go, and the memory does not grow with the corpus. A sentence is kept by its
-    digest (``newslens.text.text_digest``), not its text, and its pairs as one packed bytes object, not tuples: the
-    memos go pickled from process to process with every part of a large corpus.
+    Kept on disk (``newslens.memo.PackedStore`` at ``path``; None: a temporary file deleted on ``close``): a
+    sentence by its digest (``newslens.text.text_digest``), its pairs as one packed bytes object. At most ``limit``
+    (sentence, span) pairs are kept. Past that, the sentences used least recently are forgotten until a quarter of
+    the room is free again: the sentences a corpus repeats throughout (wire copy, boilerplate) stay, the many that
+    occur once go. The parts of a large corpus, each in a process of its own, open the same file one after another.
     """
 
-    def __init__(self, limit: int = SCORE_MEMO_PAIRS):
-        self.limit = limit
-        self._rows: dict[bytes, bytes] = {}  # digest -> packed pairs; least recently used first
-        self._pairs = 0
+    def __init__(self, path: str | Path | None = None, limit: int = SCORE_MEMO_PAIRS):
+        from newslens.memo import PackedStore
+
+        self._store = PackedStore(path, limit)
 
     def __len__(self) -> int:
         """The (sentence, span) pairs kept."""
-        return self._pairs
+        return len(self._store)
 
     def recall(self, sentence: str) -> dict[tuple[int, int], tuple]:
         """The rows remembered for the spans of ``sentence`` (empty: none); the sentence becomes the most recently
@@ -580,10 +579,9 @@ class ScoreMemo:
         return self._recalled(text_digest(sentence))
 
     def _recalled(self, key: bytes) -> dict[tuple[int, int], tuple]:
-        packed = self._rows.pop(key, None)
+        packed = self._store.get(key)
         if packed is None:
             return {}
-        self._rows[key] = packed
         return {(start, end): (LABELS[label], *values)
                 for start, end, label, *values in _PACKED_PAIR.iter_unpack(packed)}
 
@@ -591,24 +589,19 @@ class ScoreMemo:
         """Keep ``rows`` (span in the sentence -> row) for ``sentence``, as its most recently used."""
         key = text_digest(sentence)
         known = self._recalled(key)
-        self._pairs -= len(known)
         known.update(rows)
-        self._rows[key] = b"".join(_PACKED_PAIR.pack(start, end, LABELS.index(label), *values)
-                                   for (start, end), (label, *values) in known.items())
-        self._pairs += len(known)
-        if self._pairs > self.limit:
-            self._forget(self.limit * 3 // 4)
+        self._store.put(key, b"".join(_PACKED_PAIR.pack(start, end, LABELS.index(label), *values)
+                                      for (start, end), (label, *values) in known.items()), len(known))
 
-    def _forget(self, goal: int) -> None:
-        # Oldest first, in one pass over the dict (which keeps the order of use), until ``goal`` pairs are left.
-        forgotten = []
-        for key, packed in self._rows.items():
-            if self._pairs <= goal:
-                break
-            forgotten.append(key)
-            self._pairs -= len(packed) // _PACKED_PAIR.size
-        for key in forgotten:
-            del self._rows[key]
+    def close(self) -> None:
+        """Write what is kept to the file (a temporary one is deleted)."""
+        self._store.close()
+
+    def __enter__(self) -> ScoreMemo:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
 
 
 # Below this many sentences of a method, starting processes (each loads the model, about 2 s) costs more than it

@@ -11,7 +11,6 @@ Public surface:
                                                       process, and taken there
     flat_spans(spans) -> array / paired_spans(flat)   spans as one compact array (start, end, start, ...) and back
     text_digest(text) -> bytes                        sha256 of a text, 32 bytes: how memos key texts and sentences
-    SentenceMemo(record, encode, decode)              what was found in each sentence, kept compactly by its digest
     import_nltk()                                     NLTK without its optional scikit-learn and SciPy parts
     sentences(text) -> list[str]
     word_spans(text) -> list[(start, end)]           word-like tokens with offsets
@@ -36,9 +35,8 @@ import functools
 import hashlib
 import itertools
 import re
-import struct
 from array import array
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
@@ -136,43 +134,6 @@ _SPLIT_BATCH = 5_000
 def text_digest(text: str) -> bytes:
     """The sha256 of ``text`` as 32 bytes: the key by which memos of this package remember a text or sentence."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-
-
-class SentenceMemo:
-    """What a parse found in each sentence (a list of items), remembered so that a sentence repeated across a corpus
-    is parsed once: a dict-like memo, ``sentence in memo``, ``memo[sentence]``, ``memo[sentence] = items``,
-    ``update``, ``len`` and ``clear``.
-
-    A sentence is kept by its digest (``text_digest``), not its text, and its items as one bytes object: each item
-    is turned into a tuple of integers by ``encode``, packed with the ``struct`` format ``record``, and turned back
-    by ``decode`` (both module-level functions, so that the memo pickles). The parse memos go pickled from process
-    to process with every run of a large corpus: kept as strings, lists and tuples, the 229,911 sentences parsed
-    for 100,000 articles held 173.5 MB, and 38.6 MB so (measured with tracemalloc). A sentence looked up and read
-    takes about 3 microseconds instead of 0.4 (the digest): seconds against the hours of parsing.
-    """
-
-    def __init__(self, record: str, encode: Callable[[object], tuple], decode: Callable[[tuple], object]):
-        self.record, self.encode, self.decode = record, encode, decode
-        self._packed: dict[bytes, bytes] = {}
-
-    def __len__(self) -> int:
-        return len(self._packed)
-
-    def __contains__(self, sentence: str) -> bool:
-        return text_digest(sentence) in self._packed
-
-    def __getitem__(self, sentence: str) -> list:
-        return [self.decode(values) for values in struct.iter_unpack(self.record, self._packed[text_digest(sentence)])]
-
-    def __setitem__(self, sentence: str, items: Iterable) -> None:
-        self._packed[text_digest(sentence)] = b"".join(struct.pack(self.record, *self.encode(item)) for item in items)
-
-    def update(self, pairs: Iterable[tuple[str, Iterable]]) -> None:
-        for sentence, items in pairs:
-            self[sentence] = items
-
-    def clear(self) -> None:
-        self._packed.clear()
 
 
 def flat_spans(spans: Iterable[tuple[int, int]]) -> array:
