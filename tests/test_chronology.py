@@ -432,12 +432,11 @@ def test_dated_expressions_of_a_document_from_its_rows_of_the_timex_table():
         ("b", 50, 57, "someday", "DATE", None, False, ""),  # no value: not datable
     ]
     table = pd.DataFrame(rows, columns=["doc_id", "start", "end", "text", "type", "value", "anchored", "mod"])
-    dated = _DatedExpressions(table)
-    assert dated.get("a", []) == [Timex(10, 18, "March 3", "DATE", "2025-03-03", True, "")]
-    assert dated.get("b", []) == [Timex(5, 9, "2024", "DATE", "2024", False, "START"),
-                                  Timex(30, 38, "Saturday", "DATE", "2025-03-01", True, "")]
-    missing = []
-    assert dated.get("c", missing) is missing
+    dated = _DatedExpressions(table, ["a", "b", "c"])  # by place in this list; "c" has no rows
+    assert dated.get(0) == [Timex(10, 18, "March 3", "DATE", "2025-03-03", True, "")]
+    assert dated.get(1) == [Timex(5, 9, "2024", "DATE", "2024", False, "START"),
+                            Timex(30, 38, "Saturday", "DATE", "2025-03-01", True, "")]
+    assert dated.get(2) == []
 
     # Event rows of three text keys; documents x and z share key k1, y has k2; k3 belongs to no document.
     events = pa.table({"text_sha256": ["k2", "k1", "k3", "k1", "k2"],
@@ -542,3 +541,17 @@ def test_each_dated_clause_of_a_sentence_is_an_event():
         ("2025-12-02", "The mayor opened the bridge on 2 December 2025"),
         ("2025-12-05", "the harbour reopened on 5 December 2025")]
     assert set(table["text"]) == {text}  # both told by the whole sentence
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_mention_index_gives_each_documents_mentions_by_its_place(tmp_path, mapped):
+    from newslens.chronology import _MentionIndex
+
+    mentions = pd.DataFrame([  # doc_id, actor, start, end: b's rows apart, x not among the documents
+        ("b", "Putin", 0, 5), ("a", "Kallas", 3, 9), ("b", "Rubio", 10, 15), ("x", "Putin", 1, 6)],
+        columns=["doc_id", "actor", "start", "end"])
+    index = _MentionIndex(mentions, ["a", "b", "c"], tmp_path / "mapped" if mapped else None)
+    assert index.get(0) == [("Kallas", 3, 9)]
+    assert index.get(1) == [("Putin", 0, 5), ("Rubio", 10, 15)]  # together, in their order
+    assert index.get(2) == []  # no mentions
+    assert _MentionIndex(None, ["a"]).get(0) == []

@@ -31,7 +31,7 @@ import tempfile
 from array import array
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,8 @@ import pyarrow.compute as pc
 from newslens.cleaning import credit_spans, furniture_spans
 from newslens.corpus import computed_apart, text_chars
 from newslens.dating import ARTICLE_COLUMNS, content_words, find_stamps, infer_dates, _published
-from newslens.memory import MappedTable, drop_mapped_pages, dropping, read_mapped_table, release_free_memory
+from newslens.memory import (MappedArray, MappedTable, drop_mapped_pages, dropping, read_mapped_table,
+                             release_free_memory)
 from newslens.parts import Parts, PartsWriter, frames_of, text_dtype
 from newslens.parallel import chunked, in_fresh_process, kept_workers, map_chunks
 from newslens.text import ABBREVIATIONS, SPLIT_PARALLEL_CHARS, import_nltk, line_sentence_spans
@@ -459,19 +460,25 @@ def _events(documents: pd.DataFrame, anchors: pd.DataFrame, actor_mentions: pd.D
     each article's dated clauses (read from the per-document cache where there), then merged (in a process of its
     own from ``MERGE_APART_ROWS`` clauses, when there is a ``folder``). ``folder``: where the parts are written as
     they are made (None: kept in memory)."""
-    info = {row.doc_id: (row.anchor, row.source) for row in anchors.itertuples()}
+    from newslens.cache import mapped_folder
+
     ordered = _by_doc_id(documents)
     doc_ids, texts = ordered["doc_id"].tolist(), ordered["text"].array  # Arrow strings: indexing gives one str
+    # Each document's date source by its place, as a categorical (a dict of (anchor, source) by doc_id: 15 MB at
+    # 100,000 articles).
+    sources = pd.Categorical(anchors.drop_duplicates("doc_id", keep="last").set_index("doc_id")["source"]
+                             .reindex(doc_ids, fill_value="undated"))
     if isinstance(timexes, str):
         timexes = _mapped_timexes(timexes)
-    dated_of = _DatedExpressions(timexes if timexes is not None else timex_table(documents, anchors, cache_dir))
-    mentions_of = _MentionIndex(actor_mentions)
+    dated_of = _DatedExpressions(timexes if timexes is not None else timex_table(documents, anchors, cache_dir),
+                                 doc_ids)
+    mentions_of = _MentionIndex(actor_mentions, doc_ids, mapped_folder(cache_dir))
 
     def document_input(position: int) -> tuple[str, list[Timex], str, list]:
         # Built when needed, one document at a time: the texts of 100,000 articles as Python strings cost 0.4 GB.
-        doc_id, text = doc_ids[position], texts[position]
-        return (text if isinstance(text, str) else "", dated_of.get(doc_id, []), info.get(doc_id, ("", "undated"))[1],
-                mentions_of.get(doc_id))
+        text = texts[position]
+        return (text if isinstance(text, str) else "", dated_of.get(position), sources[position],
+                mentions_of.get(position))
 
     out = folder / "events.parquet" if folder else None
     spool = folder / "event-rows.arrow" if folder else None
@@ -521,16 +528,41 @@ def _merged_events_apart(spool: str, keys: list[str], doc_ids: list[str], path: 
     return _merged_events(read_mapped_table(spool), keys, doc_ids, Path(path))
 
 
-class _MentionIndex:
-    """The (actor, start, end) of each document's mentions (``get``), from a mention table (a DataFrame, or
-    ``Parts`` read one part at a time, each part the rows of whole documents, as ``actors.actor_tables`` makes
-    them), kept as three arrays of 32-bit integers: 8.5 million mentions of 100,000 articles as Python tuples would
-    take about 0.7 GB, as arrays 0.1 GB. Grouped once: filtering the table per document is quadratic."""
+def _document_bounds(doc_ids: Sequence[str], rows_of: Iterable[tuple[Sequence[str], np.ndarray, np.ndarray]]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The first row and the row after the last of each document of ``doc_ids``, by its place there (0, 0: no
+    rows), from ``rows_of``: (doc_ids, first rows, stop rows) of runs of a table's rows. A document named twice takes
+    its last run; a doc_id not in ``doc_ids`` is skipped. As two arrays, not a dict by doc_id (20 MB at 100,000
+    articles)."""
+    place = {doc_id: number for number, doc_id in enumerate(doc_ids)}
+    firsts, stops = np.zeros(len(doc_ids), dtype=np.int64), np.zeros(len(doc_ids), dtype=np.int64)
+    for named, first, stop in rows_of:
+        numbers = np.fromiter((place.get(doc_id, -1) for doc_id in named), dtype=np.int64, count=len(named))
+        known = numbers >= 0
+        firsts[numbers[known]], stops[numbers[known]] = first[known], stop[known]
+    return firsts, stops
 
-    def __init__(self, mentions: pd.DataFrame | Parts | None):
-        self._bounds: dict[str, tuple[int, int]] = {}
-        self._columns = (array("i"), array("i"), array("i"))  # actor (a place in _actors), start, end
+
+class _MentionIndex:
+    """The (actor, start, end) of the mentions of each document of ``doc_ids``, by its place there (``get``), from a
+    mention table (a DataFrame, or ``Parts`` read one part at a time, each part the rows of whole documents, as
+    ``actors.actor_tables`` makes them), kept as three columns of 32-bit integers in mapped files of ``folder``
+    (``memory.MappedArray``; None: in memory): 8.5 million mentions of 100,000 articles as Python tuples would take
+    about 0.7 GB, as arrays in memory 0.1 GB, mapped only the pages read since they were last dropped. Grouped once:
+    filtering the table per document is quadratic."""
+
+    def __init__(self, mentions: pd.DataFrame | Parts | None, doc_ids: Sequence[str], folder: Path | None = None):
+        columns = [MappedArray(folder, np.int32) for _ in range(3)]  # actor (a place in _actors), start, end
         codes: dict[str, int] = {}
+        self._firsts, self._stops = _document_bounds(doc_ids, self._runs(mentions, columns, codes))
+        self._columns = [column.array() for column in columns]
+        self._actors = list(codes)
+
+    @staticmethod
+    def _runs(mentions: pd.DataFrame | Parts | None, columns: list[MappedArray], codes: dict[str, int]
+              ) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]]:
+        # Each part's rows appended to ``columns`` (a document's together), its documents' runs of rows yielded.
+        length = 0
         for part in frames_of(mentions, ["doc_id", "actor", "start", "end"]) if mentions is not None else ():
             if not len(part):
                 continue
@@ -541,47 +573,43 @@ class _MentionIndex:
                 doc_ids = part["doc_id"].astype(str).to_numpy(dtype=object)
                 firsts = np.r_[0, np.flatnonzero(doc_ids[1:] != doc_ids[:-1]) + 1]
             stops = np.r_[firsts[1:], len(doc_ids)]
-            offset = len(self._columns[0])
-            self._bounds.update(zip(doc_ids[firsts].tolist(), zip((firsts + offset).tolist(),
-                                                                  (stops + offset).tolist())))
             actor = [codes.setdefault(name, len(codes)) for name in part["actor"].astype(str).tolist()]
-            for column, values in zip(self._columns, (actor, part["start"], part["end"])):
-                column.frombytes(np.asarray(values, dtype=np.int32).tobytes())
-        self._actors = list(codes)
+            for column, values in zip(columns, (actor, part["start"], part["end"])):
+                column.append(np.asarray(values, dtype=np.int32))
+            yield doc_ids[firsts].tolist(), firsts + length, stops + length
+            length += len(part)
 
-    def get(self, doc_id: str) -> list[tuple[str, int, int]]:
-        first, stop = self._bounds.get(doc_id, (0, 0))
-        actors, starts, ends = (column[first:stop] for column in self._columns)
+    def get(self, position: int) -> list[tuple[str, int, int]]:
+        first, stop = self._firsts[position], self._stops[position]
+        actors, starts, ends = (column[first:stop].tolist() for column in self._columns)
         return [(self._actors[a], s, e) for a, s, e in zip(actors, starts, ends)]
 
 
 class _DatedExpressions:
-    """The dated expressions of a ``timex_table`` by document, each document's list of ``Timex`` made when asked
-    for (``get``) from its rows of the table's own columns: a Timex object per dated expression of 100,000 articles,
-    held for the whole events step, took 230 MB (6 million Python objects, which also left the heap fragmented),
-    and the columns recoded as numbers for the lookup another 160 MB."""
+    """The dated expressions of each document of ``doc_ids`` in a ``timex_table``, by its place there (``get``),
+    each document's list of ``Timex`` made when asked for from its rows of the table's own columns: a Timex object
+    per dated expression of 100,000 articles, held for the whole events step, took 230 MB (6 million Python
+    objects, which also left the heap fragmented), and the columns recoded as numbers for the lookup another
+    160 MB."""
 
     _COLUMNS = ("start", "end", "text", "type", "value", "anchored", "mod")
 
-    def __init__(self, timexes: pd.DataFrame):
+    def __init__(self, timexes: pd.DataFrame, doc_ids: Sequence[str]):
         if not timexes["doc_id"].is_monotonic_increasing:  # a timex_table is; any other table is sorted once
             timexes = timexes.sort_values("doc_id", kind="stable")
         # Each document's rows are consecutive: its first row and the first row after it, found by Arrow (no Python
         # string per row).
-        doc_ids = pa.chunked_array(timexes["doc_id"].astype(str))
-        changes = pc.not_equal(doc_ids.slice(1), doc_ids.slice(0, max(len(doc_ids) - 1, 0)))
-        firsts = np.r_[0, np.flatnonzero(changes.to_numpy(zero_copy_only=False)) + 1] if len(doc_ids) else \
+        named = pa.chunked_array(timexes["doc_id"].astype(str))
+        changes = pc.not_equal(named.slice(1), named.slice(0, max(len(named) - 1, 0)))
+        firsts = np.r_[0, np.flatnonzero(changes.to_numpy(zero_copy_only=False)) + 1] if len(named) else \
             np.zeros(0, dtype=np.int64)
-        stops = np.r_[firsts[1:], len(doc_ids)]
-        self._bounds = dict(zip(doc_ids.take(firsts).to_pylist(), zip(firsts.tolist(), stops.tolist())))
+        stops = np.r_[firsts[1:], len(named)]
+        self._firsts, self._stops = _document_bounds(doc_ids, [(named.take(firsts).to_pylist(), firsts, stops)])
         # The columns as Arrow arrays over the table's own buffers (no copy of a string column).
         self._columns = [pa.chunked_array(timexes[name]) for name in self._COLUMNS]
 
-    def get(self, doc_id: str, default: list[Timex]) -> list[Timex]:
-        bounds = self._bounds.get(doc_id)
-        if bounds is None:
-            return default
-        first, stop = bounds
+    def get(self, position: int) -> list[Timex]:
+        first, stop = int(self._firsts[position]), int(self._stops[position])
         found = [Timex(*fields) for fields in zip(*(column.slice(first, stop - first).to_pylist()
                                                     for column in self._columns))]
         return sorted((t for t in found if isinstance(t.value, str) and _datable(t)), key=lambda t: t.start)
