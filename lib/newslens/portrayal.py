@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -175,16 +175,13 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
 
         bar = tqdm(total=len(wanted), desc=f"tone ({method or 'model'})", unit="mention")
     parts = []
-    own_memo = memo is None
-    memo = ScoreMemo() if own_memo else memo
     try:
-        for part in _score_batches(cache, wanted, code, texts, method, jobs, memo):
-            parts.append(part[["row", *SCORE_COLUMNS]])  # only what is returned: each part is kept until the end
-            if bar is not None:
-                bar.update(len(part))
+        with nullcontext(memo) if memo is not None else ScoreMemo() as memo:
+            for part in _score_batches(cache, wanted, code, texts, method, jobs, memo):
+                parts.append(part[["row", *SCORE_COLUMNS]])  # only what is returned: kept until the end
+                if bar is not None:
+                    bar.update(len(part))
     finally:
-        if own_memo:
-            memo.close()
         if bar is not None:
             bar.close()
     found = pd.concat(parts, ignore_index=True).sort_values("row", kind="stable") if parts else wanted.iloc[0:0]
