@@ -342,18 +342,32 @@ def _report(doc_id: str, date: str, words: set[str], actors=("Norway",)) -> dict
 
 def test_merge_joins_the_first_agreeing_row_and_learns_its_words():
     merged = _merge([
+        _report("x", "2025-11-01", {"alpha", "beta"}),
+        _report("y", "2025-11-01", {"alpha", "beta"}, actors=("Chile",)),  # no actor in common with "x"
+        _report("z", "2025-11-01", {"alpha", "beta"}, actors=("Chile", "Norway")),  # agrees with both: joins "x"
         _report("a", "2025-12", {"treaty", "fisheries", "signed"}),
         _report("b", "2025-12-02", {"treaty", "fisheries", "signed", "oslo", "ministers"}),
         # shares only the words "b" brought to the row of "a" (2 of 6: enough with a shared actor)
         _report("c", "2025-12-02", {"oslo", "ministers", "ceremony"}),
         _report("d", "2025-12-02", {"treaty", "football", "match"}),  # one word in common: another event
-        _report("x", "2025-11-01", {"alpha", "beta"}),
-        _report("y", "2025-11-01", {"alpha", "beta"}, actors=("Chile",)),  # no actor in common with "x"
-        _report("z", "2025-11-01", {"alpha", "beta"}, actors=("Chile", "Norway")),  # agrees with both: joins "x"
     ])
     assert [(row["date"], row["text"], row["sources"], row["n_sources"]) for row in merged] == [
         ("2025-11-01", "report x", ["x", "z"], 2), ("2025-11-01", "report y", ["y"], 1),
         ("2025-12-02", "report b", ["a", "b", "c"], 3), ("2025-12-02", "report d", ["d"], 1)]
+
+
+def test_merge_reads_reports_in_order_and_lets_finished_months_go():
+    year = _report("a", "2025", {"summit", "geneva", "talks"})  # a date of a year only: compared all year long
+    march = _report("b", "2025-03-02", {"summit", "geneva", "talks", "ceasefire"})  # joins the year's row
+    march_other = _report("c", "2025-03-02", {"harbour", "closed"})
+    july = _report("d", "2025-07-01", {"harbour", "closed", "again"})  # March is finished: never compared with "c"
+    merged = _merge([year, march, march_other, july])
+    assert [(row["date"], row["sources"]) for row in merged] == [
+        ("2025-03-02", ["a", "b"]), ("2025-03-02", ["c"]), ("2025-07-01", ["d"])]
+    # The rows of March that were not also the year's lost their words when July's report came; the rest kept them.
+    assert "_words" not in merged[1] and "_words" in merged[0] and "_words" in merged[2]
+    with pytest.raises(ValueError, match="out of order"):
+        _merge([_report("b", "2025-03-02", {"summit"}), _report("a", "2025", {"summit"})])
 
 
 def test_dateline_and_header_are_never_events():
