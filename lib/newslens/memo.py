@@ -23,9 +23,11 @@ from pathlib import Path
 
 from newslens.text import text_digest
 
-# Sentences a ``SentenceMemo`` keeps by default: about 100 bytes each on disk (200 MB at most), and no memory.
+# Sentences a ``SentenceMemo`` keeps by default: about 100 bytes each on disk (measured: 95 with no item, 115 with two
+# entities; 230 MB at most), and no memory.
 SENTENCE_MEMO_SENTENCES = 2_000_000
-# Writes between two commits: one transaction per write costs about five times as much.
+# Writes between two commits: a transaction per write took 4.2 times as long (50,000 new sentences of a ScoreMemo:
+# 3.6 s against 0.84).
 _COMMIT_WRITES = 5_000
 
 
