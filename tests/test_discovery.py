@@ -3,6 +3,7 @@
 Expectations were worked out by reading the texts, not by running the code. The clustering tests give the
 recogniser's output by hand (an entity table), so they test the grouping rules and not the model.
 """
+import mmap
 import re
 import warnings
 from pathlib import Path
@@ -88,6 +89,22 @@ def test_profiles_completed_block_by_block_are_those_of_the_whole(seed_corpus, s
     assert table["documents"].max() >= 3 and (table["gender"] != "").any() and (table["descriptors"] != "").any()
 
 
+def test_occurrences_written_to_mapped_files_discover_what_memory_does(seed_corpus, seed_discovery, monkeypatch,
+                                                                       tmp_path):
+    from newslens import actors
+
+    monkeypatch.setattr(actors, "_PENDING_OCCURRENCES", 5)  # written every five occurrences
+    monkeypatch.setattr(actors, "PROFILE_BLOCK", 7)
+    documents = seed_corpus.documents
+    entities = find_entities(documents)
+    found, table, _ = actors._discovered(documents, entities, 1, None, tmp_path / "mapped")
+    assert found == seed_discovery[0]
+    pd.testing.assert_frame_equal(table, seed_discovery[1])
+    occurrences = actors._occurrences(actors.DocumentTexts(documents), [entities], tmp_path / "mapped")
+    assert all(isinstance(occurrences.column(name).base.obj, mmap.mmap) for name in ("start", "end", "key"))
+    assert occurrences.count == len(occurrences.column("key")) > 5
+
+
 def test_document_blocks_never_cut_a_document(monkeypatch):
     from newslens import actors
 
@@ -95,6 +112,7 @@ def test_document_blocks_never_cut_a_document(monkeypatch):
     for doc, count in (("a", 3), ("b", 2), ("c", 4), ("d", 1)):
         for number in range(count):
             occurrences.add(doc, number * 10, number * 10 + 5, "PERSON", "Kaja Kallas")
+    occurrences.done()
     monkeypatch.setattr(actors, "PROFILE_BLOCK", 4)
     blocks = [(block.start, block.stop) for block in actors._document_blocks(occurrences)]
     assert blocks == [(0, 5), (5, 9), (9, 10)]  # a+b (b would be cut at 4), c, d
@@ -102,6 +120,7 @@ def test_document_blocks_never_cut_a_document(monkeypatch):
     assert occurrences.docs(slice(0, 10)).tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2, 3]
     assert occurrences.docs(slice(4, 7)).tolist() == [1, 2, 2]
     assert occurrences.doc_ids == ["a", "b", "c", "d"]
+    assert occurrences.column("start").tolist() == [0, 10, 20, 0, 10, 0, 10, 20, 30, 0]
 
 
 def test_seed_actors_found_without_a_registry(seed_discovery):

@@ -65,7 +65,7 @@ from newslens.attribution import Attribution, attribution_memo, find_attribution
 from newslens.cleaning import credit_spans
 from newslens.corpus import DocumentTexts, computed_apart, text_chars
 from newslens.memo import SentenceMemo
-from newslens.memory import drop_mapped_pages, dropping, release_free_memory
+from newslens.memory import MappedArray, drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
 from newslens.parts import Parts, PartsWriters, frames_of
 from newslens.text import (PackedSplits, flat_spans, paired_spans, remember_splits, remembered_splits, sentence_spans,
@@ -1232,12 +1232,18 @@ def _form_key(form: str) -> str:
     return _normalise(form)
 
 
+_OCCURRENCE_ARRAYS = ("start", "end", "key")  # of ``_Occurrences``
+_PENDING_OCCURRENCES = 1 << 18  # 1 MB per column
+
+
 class _Occurrences:
     """The entity occurrences discovery reads, kept compactly: 100,000 articles have 6.4 million, which as a Python
     object each (with their offsets as Python integers) took about a gigabyte.
 
-    Per occurrence, in document and text order, three arrays of 32-bit integers: ``start``, ``end`` and ``key`` (a
-    place in ``keys``, the name keys in the order the corpus first uses them); its document (a place in
+    Per occurrence, in document and text order, three columns of 32-bit integers (``column``): ``start``, ``end`` and
+    ``key`` (a place in ``keys``, the name keys in the order the corpus first uses them), written to mapped files of
+    ``folder`` as they fill (``memory.MappedArray``; None: in memory) and read after ``done``: in memory they were
+    77 MB at 100,000 articles, which discovery's process held beside each run of entities; its document (a place in
     ``doc_ids``) is kept once per run of occurrences in one document (``docs`` gives it per occurrence), not once
     per occurrence: a quarter less (9.8 -> 7.5 MB at 10,000 articles). Per name key, what discovery reads of its
     occurrences: ``label_counts`` (the recogniser's labels, counted), ``spelling_counts``, ``full_label_counts``
@@ -1247,9 +1253,13 @@ class _Occurrences:
     per key took 1,172 bytes a key. ``group_words``: the words (casefolded) of every name not labelled PERSON.
     """
 
-    def __init__(self):
+    def __init__(self, folder: Path | None = None):
         self.doc_ids: list[str] = []
-        self.start, self.end, self.key = array("i"), array("i"), array("i")
+        self.count = 0  # occurrences
+        # Each column's latest occurrences, written to its mapped file every _PENDING_OCCURRENCES.
+        self._pending = {name: array("i") for name in _OCCURRENCE_ARRAYS}
+        self._written = {name: MappedArray(folder, np.intc) for name in _OCCURRENCE_ARRAYS}
+        self._columns: dict[str, np.ndarray] = {}
         # Runs of consecutive occurrences in one document: its place in doc_ids, and where the run ends.
         self._run_doc, self._run_end = array("i"), array("q")
         self.keys: list[str] = []
@@ -1288,13 +1298,16 @@ class _Occurrences:
             self._grouped.append(0)
             self._spellings_by_key = None
         key = self._spelling_key[spelled]
+        self.count += 1
         if self._run_doc and self._run_doc[-1] == doc:
             self._run_end[-1] += 1
         else:
             self._run_doc.append(doc)
-            self._run_end.append(len(self.key) + 1)
-        for column, value in ((self.start, start), (self.end, end), (self.key, key)):
-            column.append(value)
+            self._run_end.append(self.count)
+        for name, value in zip(_OCCURRENCE_ARRAYS, (start, end, key)):
+            self._pending[name].append(value)
+        if len(self._pending["key"]) == _PENDING_OCCURRENCES:
+            self._write_pending()
         label_place = 4 * key + ENTITY_LABELS.index(label)
         self._labels[label_place] += 1
         self._spelling_count[spelled] += 1
@@ -1335,9 +1348,20 @@ class _Occurrences:
         """The doc_id, start and end of a key's occurrence with the smallest doc_id and start."""
         return self.doc_ids[self._first_doc[key]], self._first_start[key], self._first_end[key]
 
+    def done(self) -> None:
+        """Every occurrence added: the columns are read from now on."""
+        self._write_pending()
+        self._columns = {name: written.array() for name, written in self._written.items()}
+
     def column(self, name: str) -> np.ndarray:
-        """One of the per-occurrence arrays (``start``, ``end``, ``key``) as numpy integers (no copy)."""
-        return np.frombuffer(getattr(self, name), dtype=np.intc)
+        """One of the per-occurrence columns (``start``, ``end``, ``key``) as numpy integers, over its mapped file
+        when there is a folder (``done`` first)."""
+        return self._columns[name]
+
+    def _write_pending(self) -> None:
+        for name, pending in self._pending.items():
+            self._written[name].append(np.array(pending, dtype=np.intc))  # a copy: kept as it is without a folder
+            self._pending[name] = array("i")
 
     def docs(self, block: slice) -> np.ndarray:
         """The document (its place in ``doc_ids``) of each occurrence of ``block``."""
@@ -1395,10 +1419,11 @@ def discover_actors(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[p
 
 
 def _discovered(documents: pd.DataFrame, entities: pd.DataFrame | Iterable[pd.DataFrame], min_mentions: int,
-                max_actors: int | None) -> tuple[list[Actor], pd.DataFrame, int]:
-    """``discover_actors``, and the number of actors left out for ``max_actors``."""
+                max_actors: int | None, folder: Path | None = None) -> tuple[list[Actor], pd.DataFrame, int]:
+    """``discover_actors``, and the number of actors left out for ``max_actors``; the occurrences' columns in mapped
+    files of ``folder`` (None: in memory)."""
     texts = DocumentTexts(documents)
-    occurrences = _occurrences(texts, [entities] if isinstance(entities, pd.DataFrame) else entities)
+    occurrences = _occurrences(texts, [entities] if isinstance(entities, pd.DataFrame) else entities, folder)
     clusters = _clusters(occurrences, _cluster_keys(texts, occurrences))
     totals = occurrences.label_table().sum(axis=1)
     profiles = [_profile(occurrences, keys) for keys in clusters
@@ -1441,10 +1466,11 @@ def _clusters(occurrences: _Occurrences, root: dict[str, str]) -> list[list[int]
     return list(clusters.values())
 
 
-def _occurrences(texts: Mapping[str, str], entities: Iterable[pd.DataFrame]) -> _Occurrences:
+def _occurrences(texts: Mapping[str, str], entities: Iterable[pd.DataFrame], folder: Path | None = None
+                 ) -> _Occurrences:
     """The occurrences of names that can be actors' (``_entity_form``), from tables of entities in document
-    order."""
-    found = _Occurrences()
+    order; their columns in mapped files of ``folder`` (None: in memory)."""
+    found = _Occurrences(folder)
     for table in entities:
         rows = zip(table["doc_id"].astype(str), table["start"].tolist(), table["end"].tolist(), table["label"])
         for doc_id, group in itertools.groupby(rows, key=lambda row: row[0]):
@@ -1460,6 +1486,7 @@ def _occurrences(texts: Mapping[str, str], entities: Iterable[pd.DataFrame]) -> 
         # a run's entities and their columns as Python lists, held while the next run's were read, raised
         # discovery's peak at 100,000 articles from 466 to 487 MB.
         del table, rows
+    found.done()
     return found
 
 
@@ -1677,14 +1704,20 @@ def _profile(occurrences: _Occurrences, keys: list[int]) -> _Profile:
                     first_key=min(keys, key=occurrences.first))
 
 
-def _profile_of_occurrences(occurrences: _Occurrences, profiles: list[_Profile], kind: str | None = None
-                            ) -> np.ndarray:
-    """The place in ``profiles`` of each occurrence's actor (of that ``kind`` only, when given); -1 for none."""
+def _profile_of_keys(occurrences: _Occurrences, profiles: list[_Profile], kind: str | None = None) -> np.ndarray:
+    """The place in ``profiles`` of each name key's actor (of that ``kind`` only, when given); -1 for none. An
+    occurrence's is that of its key: ``_profiles_in``."""
     profile_of_key = np.full(len(occurrences.keys), -1, dtype=np.int32)
     for number, p in enumerate(profiles):
         if kind is None or p.kind == kind:
             profile_of_key[list(p.keys)] = number  # a tuple would index dimensions
-    return profile_of_key[occurrences.column("key")]
+    return profile_of_key
+
+
+def _profiles_in(occurrences: _Occurrences, block: slice, profile_of_key: np.ndarray) -> np.ndarray:
+    """The place in the profiles of the actor of each occurrence of ``block`` (``_profile_of_keys``), -1 for none:
+    a block at a time, not an array over every occurrence of the corpus (26 MB at 100,000 articles)."""
+    return profile_of_key[occurrences.column("key")[block]]
 
 
 # Occurrences worked on at a time (whole documents) when profiles are completed: every occurrence at once (6.7
@@ -1695,21 +1728,22 @@ PROFILE_BLOCK = 250_000
 def _document_blocks(occurrences: _Occurrences) -> Iterator[slice]:
     """Consecutive runs of occurrences of about ``PROFILE_BLOCK``, each of whole documents (occurrences are in
     document order)."""
-    first, total = 0, len(occurrences.key)
+    first, total = 0, occurrences.count
     while first < total:
         stop = min(first + PROFILE_BLOCK, total)
         if stop < total:  # on to the end of the document the block would cut
             stop = occurrences.document_end(stop - 1)
         yield slice(first, stop)
+        drop_mapped_pages()  # the block's pages of the mapped columns (and texts) read by the caller
         first = stop
 
 
 def _add_documents(occurrences: _Occurrences, profiles: list[_Profile]) -> None:
     """The number of documents naming each actor."""
-    profile_of = _profile_of_occurrences(occurrences, profiles)
+    profile_of_key = _profile_of_keys(occurrences, profiles)
     counts = np.zeros(len(profiles), dtype=np.int64)
     for block in _document_blocks(occurrences):
-        profile, doc = profile_of[block], occurrences.docs(block)
+        profile, doc = _profiles_in(occurrences, block, profile_of_key), occurrences.docs(block)
         named = profile >= 0
         pairs = np.unique(profile[named].astype(np.int64) * len(occurrences.doc_ids) + doc[named])
         counts += np.bincount(pairs // max(len(occurrences.doc_ids), 1), minlength=len(profiles))
@@ -1725,11 +1759,11 @@ def _add_gender(texts: Mapping[str, str], occurrences: _Occurrences, profiles: l
     """The pronoun that refers back to each person's name: the first he- or she-family pronoun after a mention,
     before the next person is named, in that sentence or the next one; and a gendered title right before the name
     ("Mr.", "Ms.", "spokeswoman"), worth ``TITLE_VOTES`` pronouns."""
-    profile_of = _profile_of_occurrences(occurrences, profiles, "person")
+    profile_of_key = _profile_of_keys(occurrences, profiles, "person")
     # A row of counts per actor (``_VOTES``), not a Counter each: every actor found is here.
     votes = np.zeros((len(profiles), len(_VOTES)), dtype=np.int64)
     for block in _document_blocks(occurrences):
-        _count_pronouns(texts, occurrences, block, profile_of[block], votes)
+        _count_pronouns(texts, occurrences, block, _profiles_in(occurrences, block, profile_of_key), votes)
     for p, row in zip(profiles, votes.tolist()):
         if p.kind != "person":
             continue
@@ -1780,9 +1814,9 @@ def _add_descriptors(texts: Mapping[str, str], occurrences: _Occurrences, profil
     owners: dict[str, set[int]] = defaultdict(set)
     seen: dict[tuple[int, str], str] = {}
     names = {_normalise(f) for p in profiles for f in (p.name, *p.aliases)}
-    profile_of = _profile_of_occurrences(occurrences, profiles, "person")
+    profile_of_key = _profile_of_keys(occurrences, profiles, "person")
     for block in _document_blocks(occurrences):  # in the corpus's order: document by document
-        profile = profile_of[block]
+        profile = _profiles_in(occurrences, block, profile_of_key)
         rows = np.nonzero(profile >= 0)[0]
         places = zip(profile[rows].tolist(), occurrences.docs(block)[rows].tolist(),
                      occurrences.column("start")[block][rows].tolist())
@@ -1900,6 +1934,8 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
     -------
     ActorSetup
     """
+    from newslens.cache import mapped_folder
+
     registry, source = registry_for_corpus(corpus, actors_file)
     table = pd.DataFrame(columns=DISCOVERED_COLUMNS)
     if not discover:
@@ -1910,7 +1946,7 @@ def actors_for_corpus(documents: pd.DataFrame, corpus: str | Path, actors_file: 
                                          "(discover_actors = False). Turn discovery on, or give a registry.")
     with kept_workers():  # the recogniser is loaded once per worker, not once per run of documents
         discovered, table, left_out = _discovered(documents, _entities_in_runs(documents, jobs, cache_dir),
-                                                  min_mentions, max_actors)
+                                                  min_mentions, max_actors, mapped_folder(cache_dir))
     merged = merge_registries(registry, discovered)
     if not merged:
         return ActorSetup([], [], table, f"No actors to analyse: there is no actor registry, and the named-entity "
