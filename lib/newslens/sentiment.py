@@ -545,9 +545,9 @@ def score_targets(items: Iterable[tuple[str, int, int]], method: str | None = No
 
 
 # (sentence, span) pairs a ``ScoreMemo`` keeps by default: about 100 bytes a pair on disk (102 MB measured at 990,000
-# pairs), and no memory (``newslens.memo``). The dict of earlier code (sentence text -> span -> row as a dict), emptied past 200,000
-# sentences, grew to about 0.4 GB per method on the 100,000-article benchmark corpus; bounded at 100,000 pairs and
-# packed, it still took 12 MB per method in every part of notebook 02's tone there.
+# pairs), and no memory (``newslens.memo``). The dict of earlier code (sentence text -> span -> row as a dict),
+# emptied past 200,000 sentences, grew to about 0.4 GB per method on the 100,000-article benchmark corpus; bounded
+# at 100,000 pairs and packed, it still took 12 MB per method in every part of notebook 02's tone there.
 SCORE_MEMO_PAIRS = 1_000_000
 # A remembered (span, row) pair, packed: the span in the sentence, the label's number in LABELS, the four scores
 # (exact: float64) and the clause span of the row.
