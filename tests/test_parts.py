@@ -129,6 +129,43 @@ def test_an_unreadable_parts_file_names_the_file(tmp_path):
         list(parts)
 
 
+def test_a_large_part_is_stored_as_row_groups_and_copied_one_at_a_time(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from newslens import parts as parts_module
+
+    monkeypatch.setattr(parts_module, "ROW_GROUP_ROWS", 2)
+    five = pd.concat([FIRST, SECOND, FIRST], ignore_index=True)  # rows a a b a a: row groups of 2, 2 and 1
+    source = PartsWriter(FIRST, tmp_path / "source.parquet")
+    for part in (five, FIRST.iloc[0:0], SECOND):
+        source.add(part)
+    source = source.done()
+    stored = pq.ParquetFile(tmp_path / "source.parquet")
+    assert [stored.metadata.row_group(i).num_rows for i in range(stored.num_row_groups)] == [2, 2, 1, 0, 1]
+    assert [len(part) for part in source] == [5, 0, 1]
+    pd.testing.assert_frame_equal(source.part(0), five)
+    pd.testing.assert_frame_equal(source.part(2), SECOND)
+    read = []
+    real = pq.ParquetFile.read_row_group
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group",
+                        lambda self, i, *args, **kwargs: read.append(i) or real(self, i, *args, **kwargs))
+    copy = PartsWriter(FIRST, tmp_path / "copy.parquet")
+    copy.add_parts(source)
+    copy.add(SECOND)
+    copy = copy.done()
+    assert read == [0, 1, 2, 3, 4]  # one row group at a time, never a part of five rows whole
+    assert [len(part) for part in copy] == [5, 0, 1, 1]
+    pd.testing.assert_frame_equal(copy.part(0), five)
+    pd.testing.assert_frame_equal(copy.part(3), SECOND)
+
+
+def test_a_parts_file_whose_row_groups_are_not_its_parts_names_the_file(tmp_path):
+    FIRST.to_parquet(tmp_path / "t.parquet", index=False)  # one row group, no parts listed
+    parts = Parts(FIRST, path=tmp_path / "t.parquet", rows=2)
+    with pytest.raises(OSError, match="t.parquet"):
+        list(parts)
+
+
 @pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
 def test_first_groups_and_distinct_count_of_parts_and_frames(tmp_path, on_disk):
     # Three parts of a per-document table: documents a, b | c | a (a again: counted once).

@@ -136,7 +136,7 @@ def test_an_entry_that_cannot_be_read_back_is_computed_again(tmp_path, monkeypat
     pd.testing.assert_frame_equal(tables["mentions"], mixed_tables()["mentions"])
 
 
-@pytest.mark.parametrize("damage", ["truncated table", "table of another entry", "table missing"])
+@pytest.mark.parametrize("damage", ["truncated table", "table of another entry", "table missing", "parts not listed"])
 def test_a_table_stored_in_parts_is_read_part_by_part_and_rebuilt_when_corrupt(tmp_path, damage):
     mentions = mixed_tables()["mentions"]  # its first row alone has quoted_by None only
 
@@ -154,6 +154,8 @@ def test_a_table_stored_in_parts_is_read_part_by_part_and_rebuilt_when_corrupt(t
         table.write_bytes(table.read_bytes()[:50])
     elif damage == "table of another entry":
         pd.DataFrame({"doc_id": ["a"]}).to_parquet(table)
+    elif damage == "parts not listed":  # the same rows and columns, rewritten without the row groups of each part
+        pd.read_parquet(table).to_parquet(table, index=False)
     else:
         table.unlink()
     folders = []
@@ -379,7 +381,9 @@ def test_actor_tables_that_do_not_fit_the_text_are_rebuilt(tmp_path, seed_corpus
     table = next((tmp_path / "cache").glob("actors-tables/*/mentions.parquet"))
     frame = pd.read_parquet(table)
     frame["start"] = frame["start"] + 1  # offsets that no longer spell the surfaces
-    frame.to_parquet(table, index=False)
+    writer = PartsWriter(frame, table)  # a table of parts still, in one part
+    writer.add(frame)
+    writer.done()
     with pytest.warns(UserWarning, match="does not fit the documents"):
         again = act.actor_tables(documents, corpus, cache_dir=tmp_path / "cache")
     pd.testing.assert_frame_equal(again.mentions.whole(), cold.mentions.whole())

@@ -59,7 +59,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newslens.memory import dropping, release_free_memory
-from newslens.parts import Parts, PartsWriter, empty_like, frame_from_arrow
+from newslens.parts import Parts, PartsWriter, empty_like, frame_from_arrow, row_groups_of_parts
 from newslens.text import text_digest
 
 ENV_VARIABLE = "NEWSLENS_CACHE_DIR"
@@ -469,6 +469,7 @@ def _stored_parts(path: Path, dtypes: dict[str, str], rows: int, fingerprint: st
     schema = metadata.schema.to_arrow_schema()
     if schema.names != list(dtypes) or metadata.num_rows != rows:
         raise ValueError(f"{path.name} does not match the manifest")
+    row_groups_of_parts(metadata)  # its parts listed, as its writer left them
     template = frame_from_arrow(schema.empty_table(), dtypes)
     return Parts(template, path=path, rows=rows, fingerprint=fingerprint)
 

@@ -14,6 +14,8 @@ Public surface:
     restored(frame, dtypes, arrow_text=False) -> DataFrame
                                             a frame read from Parquet given back its pandas dtypes (lists: Arrow lists;
                                             with arrow_text, text stays Arrow strings)
+    row_groups_of_parts(metadata) -> list[list[int]]
+                                            the row groups of each part of a file of parts (ValueError if damaged)
     frame_from_arrow(table, dtypes, arrow_text=False)
                                             an Arrow table read from Parquet, so (each column freed once converted)
     frames_of(table, columns=None, arrow_text=False)
@@ -27,10 +29,12 @@ The scored mentions of 100,000 articles are 8.5 million rows: written part by pa
 back part by part, only one part is in memory at a time, and what is written from them (a CSV, a summary, the
 strongest sentences) is built as the parts go by. Tables made part by part over the same runs of documents (the
 mentions and quotes of ``newslens.actors.actor_tables``) have the same number of parts, empty ones included, so that
-they can be zipped.
+they can be zipped. In a file, a part is a run of row groups of at most ``ROW_GROUP_ROWS`` rows (an empty part: one
+empty row group), and the file's metadata lists how many row groups each part has.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Iterator
 
@@ -46,6 +50,12 @@ _HEAD_BATCH = 10_000  # rows read at a time by ``Parts.head``
 # of 400,000 rows, every column read) took 254 MB more for a moment; the columns written, 100,000 rows at a time,
 # 96 MB (10,000 rows: 85 MB).
 BATCH_ROWS = 100_000
+# Rows per row group of a file of parts, and the file metadata's key for the row groups of each part. Copying the
+# parts another process wrote (``PartsWriter.add_parts``) goes a row group at a time: with a part as one row group,
+# the kernel of notebook 02 took 77 MB more for a moment at the end of every tone part of 100,000 articles (a part of
+# about 400,000 scored mentions read whole).
+ROW_GROUP_ROWS = 100_000
+_PART_GROUPS_KEY = b"newslens.part_row_groups"
 
 
 class Parts:
@@ -76,11 +86,11 @@ class Parts:
             return
         dtypes = _dtypes(empty)
         file = self._file()
-        groups = range(file.num_row_groups)
-        if not groups:  # one empty part: what is made from the parts (a CSV's header) still has the columns
+        parts = self._row_groups(file)
+        if not parts:  # one empty part: what is made from the parts (a CSV's header) still has the columns
             yield empty.copy()
-        for group in groups:
-            yield frame_from_arrow(file.read_row_group(group, columns=columns), dtypes, arrow_text)
+        for groups in parts:
+            yield frame_from_arrow(file.read_row_groups(groups, columns=columns), dtypes, arrow_text)
             # The heap a part used is given back before the next is read: measured on the 8.5 million scored
             # mentions of 100,000 articles, writing them and picking the evidence held 300-400 MB less after.
             release_free_memory()
@@ -109,9 +119,10 @@ class Parts:
         if self._frames is not None:
             return (self._frames or [self.empty])[number]
         file = self._file()
-        if not file.num_row_groups:  # the one empty part
+        parts = self._row_groups(file)
+        if not parts:  # the one empty part
             return [self.empty.copy()][number]
-        return frame_from_arrow(file.read_row_group(number), _dtypes(self.empty))
+        return frame_from_arrow(file.read_row_groups(parts[number]), _dtypes(self.empty))
 
     def _file(self, pre_buffer: bool = True) -> pq.ParquetFile:
         try:
@@ -119,6 +130,13 @@ class Parts:
         except (OSError, pa.ArrowException) as error:
             raise OSError(f"{self.path}: a cached table cannot be read ({error}); delete the cache folder's "
                           f"{Path(self.path).parent.name} and run again") from error
+
+    def _row_groups(self, file: pq.ParquetFile) -> list[list[int]]:
+        try:
+            return row_groups_of_parts(file.metadata)
+        except ValueError as error:
+            raise OSError(f"{self.path}: {error}; delete the cache folder's {Path(self.path).parent.name} and run "
+                          f"again") from error
 
     @property
     def columns(self) -> pd.Index:
@@ -171,6 +189,7 @@ class PartsWriter:
         self._frames: list[pd.DataFrame] | None = None if self.path is not None else []
         self._writer: pq.ParquetWriter | None = None
         self._rows = 0
+        self._part_groups: list[int] = []  # row groups of each part written
 
     def add(self, frame: pd.DataFrame) -> None:
         if list(frame.columns) != list(self.template.columns):
@@ -183,8 +202,8 @@ class PartsWriter:
 
     def add_parts(self, parts: Parts) -> None:
         """Add each part of ``parts`` (same columns and dtypes) in turn. From a file into a file, a part goes as
-        it is stored, never made a DataFrame: its text as Python strings broke up the heap of the process copying
-        the parts of another process (+200 MB at the peak of each part, at 100,000 articles)."""
+        it is stored, a row group at a time, never made a DataFrame: its text as Python strings broke up the heap of
+        the process copying the parts of another process (+200 MB at the peak of each part, at 100,000 articles)."""
         if list(parts.columns) != list(self.template.columns):
             raise ValueError(f"parts have the columns {list(parts.columns)}, not {list(self.template.columns)}")
         if self._frames is not None or parts.path is None:
@@ -192,26 +211,34 @@ class PartsWriter:
                 self.add(frame)
             return
         file = parts._file()
-        if not file.num_row_groups:  # one empty part, as iterating ``parts`` gives
+        groups_of_parts = parts._row_groups(file)
+        if not groups_of_parts:  # one empty part, as iterating ``parts`` gives
             self.add(parts.empty)
-        for group in range(file.num_row_groups):
-            table = file.read_row_group(group)
-            self._rows += table.num_rows
-            self._write(table)
-            del table
-            release_free_memory()
+        for groups in groups_of_parts:
+            for group in groups:
+                table = file.read_row_group(group)
+                self._rows += table.num_rows
+                writer = self._file_writer()
+                writer.write_table(table.cast(writer.schema), row_group_size=max(table.num_rows, 1))
+                del table
+                release_free_memory()
+            self._part_groups.append(len(groups))
 
     def _write(self, table: pa.Table) -> None:
+        # An empty part is written as an empty row group: parts made over the same runs of documents stay aligned.
+        writer = self._file_writer()
+        writer.write_table(table.cast(writer.schema), row_group_size=ROW_GROUP_ROWS)
+        self._part_groups.append(max(1, -(-table.num_rows // ROW_GROUP_ROWS)))
+
+    def _file_writer(self) -> pq.ParquetWriter:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, _arrow(self.template).schema)
-        # An empty part is written as an empty row group: parts made over the same runs of documents stay aligned.
-        self._writer.write_table(table.cast(self._writer.schema), row_group_size=max(table.num_rows, 1))
+        return self._writer
 
     def done(self) -> Parts:
         if self._frames is not None:
             return Parts(self.template, frames=self._frames)
-        if self._writer is None:  # no part at all: a file with the columns only
-            self._writer = pq.ParquetWriter(self.path, _arrow(self.template).schema)
+        self._file_writer().add_key_value_metadata({_PART_GROUPS_KEY: json.dumps(self._part_groups)})
         self._writer.close()
         return Parts(self.template, path=self.path, rows=self._rows)
 
@@ -239,6 +266,20 @@ class PartsWriters:
             path = None if self.folder is None else self.folder / f"{name}.parquet"
             self._writers[name] = PartsWriter(template, path)
         return self._writers[name]
+
+
+def row_groups_of_parts(metadata: pq.FileMetaData) -> list[list[int]]:
+    """The row groups of each part of a file ``PartsWriter`` wrote (its ``metadata``), in order; none when the
+    file has no part. ValueError when its row groups are not those of its parts (not such a file, or damaged)."""
+    try:
+        counts = json.loads((metadata.metadata or {}).get(_PART_GROUPS_KEY, b"[]"))
+        valid = all(isinstance(count, int) and count > 0 for count in counts) and sum(counts) == metadata.num_row_groups
+    except (ValueError, TypeError):  # not JSON, or not a list
+        valid = False
+    if not valid:
+        raise ValueError("its row groups are not those of its parts")
+    starts = [sum(counts[:number]) for number in range(len(counts))]
+    return [list(range(start, start + count)) for start, count in zip(starts, counts)]
 
 
 def empty_like(frame: pd.DataFrame) -> pd.DataFrame:
