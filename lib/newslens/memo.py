@@ -3,6 +3,7 @@ copy, boilerplate) is parsed or scored once, in bounded memory.
 
 Public surface:
     PackedStore(path=None, limit=...)              bytes by digest in an SQLite file, least recently used forgotten
+    OnStore(path=None, limit=...)                  the base of a memory on a PackedStore: len, close, ``with``
     SentenceMemo(record, encode, decode, path=None, limit=SENTENCE_MEMO_SENTENCES)
                                                    sentence -> the items a parse found in it, packed
 
@@ -120,7 +121,27 @@ class PackedStore:
             self._write("DELETE FROM memo WHERE used <= ?", (last,))
 
 
-class SentenceMemo:
+class OnStore:
+    """A memory kept in a ``PackedStore`` (at ``path``; None: a temporary file) of at most ``limit`` items: ``len``
+    (the items kept), ``close`` (what is kept written; a temporary file deleted) or ``with``."""
+
+    def __init__(self, path: str | Path | None, limit: int):
+        self._store = PackedStore(path, limit)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+
+class SentenceMemo(OnStore):
     """What a parse found in each sentence (a list of items), remembered so that a sentence repeated across a corpus
     is parsed once: a dict-like memo, ``sentence in memo``, ``memo[sentence]``, ``memo[sentence] = items``,
     ``update``, ``len``, and ``close`` (or ``with``).
@@ -134,10 +155,7 @@ class SentenceMemo:
     def __init__(self, record: str, encode: Callable[[object], tuple], decode: Callable[[tuple], object],
                  path: str | Path | None = None, limit: int = SENTENCE_MEMO_SENTENCES):
         self.record, self.encode, self.decode = record, encode, decode
-        self._store = PackedStore(path, limit)
-
-    def __len__(self) -> int:
-        return len(self._store)
+        super().__init__(path, limit)
 
     def __contains__(self, sentence: str) -> bool:
         return text_digest(sentence) in self._store
@@ -155,12 +173,3 @@ class SentenceMemo:
     def update(self, pairs: Iterable[tuple[str, Iterable]]) -> None:
         for sentence, items in pairs:
             self[sentence] = items
-
-    def close(self) -> None:
-        self._store.close()
-
-    def __enter__(self) -> SentenceMemo:
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.close()

@@ -58,6 +58,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from newslens.memo import OnStore
 from newslens.text import import_nltk, sentence_spans, text_digest
 
 LABELS = ("negative", "neutral", "positive")
@@ -554,7 +555,7 @@ SCORE_MEMO_PAIRS = 1_000_000
 _PACKED_PAIR = struct.Struct("<iib4dii")
 
 
-class ScoreMemo:
+class ScoreMemo(OnStore):
     """Scores remembered across calls of ``score_targets``: per distinct sentence, the row of each span scored in it.
 
     Kept on disk (``newslens.memo.PackedStore`` at ``path``; None: a temporary file deleted on ``close``): a
@@ -565,13 +566,7 @@ class ScoreMemo:
     """
 
     def __init__(self, path: str | Path | None = None, limit: int = SCORE_MEMO_PAIRS):
-        from newslens.memo import PackedStore
-
-        self._store = PackedStore(path, limit)
-
-    def __len__(self) -> int:
-        """The (sentence, span) pairs kept."""
-        return len(self._store)
+        super().__init__(path, limit)  # ``len``: the (sentence, span) pairs kept
 
     def recall(self, sentence: str) -> dict[tuple[int, int], tuple]:
         """The rows remembered for the spans of ``sentence`` (empty: none); the sentence becomes the most recently
@@ -592,16 +587,6 @@ class ScoreMemo:
         known.update(rows)
         self._store.put(key, b"".join(_PACKED_PAIR.pack(start, end, LABELS.index(label), *values)
                                       for (start, end), (label, *values) in known.items()), len(known))
-
-    def close(self) -> None:
-        """Write what is kept to the file (a temporary one is deleted)."""
-        self._store.close()
-
-    def __enter__(self) -> ScoreMemo:
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.close()
 
 
 # Below this many sentences of a method, starting processes (each loads the model, about 2 s) costs more than it
