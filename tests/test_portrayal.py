@@ -435,6 +435,23 @@ def test_a_large_sample_is_resampled_without_a_copy_of_it():
     assert abs(mean) < 1e-12 and low <= mean <= high
 
 
+def test_intervals_of_groups_resample_only_groups_of_several_scores(monkeypatch):
+    resampled, real = [], portrayal._bootstrap_means
+
+    def recording(samples, *args, **kwargs):
+        resampled.extend(list(sample) for sample in samples)
+        return real(samples, *args, **kwargs)
+
+    monkeypatch.setattr(portrayal, "_bootstrap_means", recording)
+    # Groups of one score, none, three equal scores and two: their scores one group after another.
+    mean, low, high = portrayal._intervals(np.array([0.4, 0.5, 0.5, 0.5, -1.0, 1.0]), np.array([1, 0, 3, 2]),
+                                           n_boot=4000, seed=0, jobs=1)
+    np.testing.assert_array_equal(mean, [0.4, np.nan, 0.5, 0.0])
+    np.testing.assert_array_equal(low, [0.4, np.nan, 0.5, -1.0])  # -1 and 1 resampled: means -1, 0 and 1
+    np.testing.assert_array_equal(high, [0.4, np.nan, 0.5, 1.0])
+    assert resampled == [[0.5, 0.5, 0.5], [-1.0, 1.0]]  # no array per group of one score or none
+
+
 def test_exported_mentions_are_the_export_of_the_whole_table_batch_by_batch(tmp_path, monkeypatch):
     from newslens import parts as parts_module
     from newslens.parts import PartsWriter
