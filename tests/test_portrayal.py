@@ -146,7 +146,9 @@ def test_evidence_goes_by_label_not_by_sign():
     assert found[["polarity", "score", "sentence"]].values.tolist() == [["positive", 0.7, "Putin smiled."]]
 
 
-def test_evidence_of_parts_reads_their_text_as_arrow_strings(tmp_path):
+@pytest.mark.parametrize("batch_rows", [1, 2, 100])
+def test_evidence_of_parts_reads_batches_with_their_text_as_arrow_strings(tmp_path, monkeypatch, batch_rows):
+    from newslens import parts as parts_module
     from newslens.parts import PartsWriter, frames_of
 
     text = "Putin lied. Putin smiled. Putin waited. Putin lied again."
@@ -164,6 +166,10 @@ def test_evidence_of_parts_reads_their_text_as_arrow_strings(tmp_path):
     assert [str(f["actor"].dtype) for f in frames_of(parts, ["actor"])] == ["object", "object"]
     assert all(pd.api.types.is_string_dtype(f["actor"].dtype) and f["actor"].dtype != object
                for f in frames_of(parts, ["actor"], arrow_text=True))
+    # Batches of 1 row put the sentence's two mentions in different batches; of 2, the parts' boundary is crossed;
+    # of 100, all rows are in one.
+    monkeypatch.setattr(parts_module, "BATCH_ROWS", batch_rows)
+    assert [len(batch) for batch in parts.batches(["actor"])] == {1: [1] * 4, 2: [2, 2], 100: [4]}[batch_rows]
     found = evidence(parts, documents, n=5)
     # The sentence of -0.9 and -0.3 once, with its strongest mention; then "Putin lied." (-0.4); one positive.
     assert found[["polarity", "rank", "score", "sentence"]].values.tolist() == [
@@ -466,7 +472,7 @@ def test_exported_mentions_are_the_export_of_the_whole_table_batch_by_batch(tmp_
     writer = PartsWriter(scored, tmp_path / "scored.parquet")
     writer.add(scored.iloc[:2])
     writer.add(scored.iloc[2:])
-    monkeypatch.setattr(parts_module.Parts.batches, "__defaults__", (None, 1))  # a row a batch
+    monkeypatch.setattr(parts_module, "BATCH_ROWS", 1)  # a row a batch
     batches = list(portrayal.exported_mentions(writer.done()))
     assert [len(batch) for batch in batches] == [1, 1, 1]
     exported = pd.concat(batches, ignore_index=True)

@@ -8,7 +8,8 @@ Public surface:
                                        memory); .done(name) -> Parts
     Parts                              len() (rows), iteration (one DataFrame per part, in order; one empty part
                                        when none was added), .frames(columns, arrow_text), .batches(columns,
-                                       rows) (frames of at most ``rows`` rows, whatever the parts), .part(number),
+                                       rows, arrow_text) (frames of at most ``rows`` rows, whatever the parts),
+                                       .part(number),
                                        .head(n), .whole(columns, mapped_in), .empty (the columns and dtypes),
                                        .fingerprint (set by who made it, or None)
     restored(frame, dtypes, arrow_text=False) -> DataFrame
@@ -95,10 +96,12 @@ class Parts:
             # mentions of 100,000 articles, writing them and picking the evidence held 300-400 MB less after.
             release_free_memory()
 
-    def batches(self, columns: list[str] | None = None, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
-        """The rows in order as frames of at most ``rows`` rows (part boundaries not kept), with only ``columns``
-        (all when None): for what goes through the rows once whatever their parts, such as writing a CSV. One empty
-        frame when there are no rows."""
+    def batches(self, columns: list[str] | None = None, rows: int | None = None, arrow_text: bool = False
+                ) -> Iterator[pd.DataFrame]:
+        """The rows in order as frames of at most ``rows`` rows (``BATCH_ROWS`` when None; part boundaries not
+        kept), with only ``columns`` (all when None): for what goes through the rows once whatever their parts, such
+        as writing a CSV. One empty frame when there are no rows. ``arrow_text``: as in ``frames``."""
+        rows = rows or BATCH_ROWS
         empty = self.empty if columns is None else self.empty[columns]
         if self._frames is not None or not self._rows:
             for frame in self.frames(columns):
@@ -111,7 +114,7 @@ class Parts:
         # Not the whole row group's columns read ahead (``pre_buffer``): reading 10,000 rows at a time of a part
         # of 400,000 then took 142 MB more instead of 63.
         for batch in self._file(pre_buffer=False).iter_batches(batch_size=rows, columns=columns):
-            yield frame_from_arrow(pa.Table.from_batches([batch]), dtypes)
+            yield frame_from_arrow(pa.Table.from_batches([batch]), dtypes, arrow_text)
             release_free_memory()
 
     def part(self, number: int) -> pd.DataFrame:
