@@ -1,6 +1,7 @@
 """Tables kept in parts (newslens.parts): written part by part, read back part by part with their dtypes."""
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from newslens.parts import Parts, PartsWriter, PartsWriters, distinct_count, empty_like, first_groups
@@ -164,6 +165,29 @@ def test_a_parts_file_whose_row_groups_are_not_its_parts_names_the_file(tmp_path
     parts = Parts(FIRST, path=tmp_path / "t.parquet", rows=2)
     with pytest.raises(OSError, match="t.parquet"):
         list(parts)
+
+
+@pytest.mark.parametrize("listed, expected", [
+    ("[2, 1, 3]", [[0, 1], [2], [3, 4, 5]]),
+    ("[6]", [[0, 1, 2, 3, 4, 5]]),
+    ("[2, 1, 2]", None),  # five row groups listed, six in the file
+    ("[2, 0, 4]", None),  # a part of no row group
+    ("[true, 2, 3]", None),  # not a number of row groups
+    ('{"a": 6}', None),
+    ("[2, 1", None),
+])
+def test_row_groups_of_parts_from_a_files_listing(tmp_path, listed, expected):
+    from newslens.parts import row_groups_of_parts
+
+    table = pa.table({"n": list(range(6))}).replace_schema_metadata({"newslens.part_row_groups": listed})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=1)  # six row groups of one row
+    metadata = pq.read_metadata(tmp_path / "t.parquet")
+    assert metadata.num_row_groups == 6
+    if expected is None:
+        with pytest.raises(ValueError, match="not those of its parts"):
+            row_groups_of_parts(metadata)
+    else:
+        assert row_groups_of_parts(metadata) == expected
 
 
 @pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])

@@ -35,6 +35,7 @@ empty row group), and the file's metadata lists how many row groups each part ha
 """
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Iterator
@@ -276,13 +277,12 @@ def row_groups_of_parts(metadata: pq.FileMetaData) -> list[list[int]]:
     file has no part. ValueError when its row groups are not those of its parts (not such a file, or damaged)."""
     try:
         counts = json.loads((metadata.metadata or {}).get(_PART_GROUPS_KEY, b"[]"))
-        valid = all(isinstance(count, int) and count > 0 for count in counts) and sum(counts) == metadata.num_row_groups
+        valid = all(type(count) is int and count > 0 for count in counts) and sum(counts) == metadata.num_row_groups
     except (ValueError, TypeError):  # not JSON, or not a list
         valid = False
     if not valid:
         raise ValueError("its row groups are not those of its parts")
-    starts = [sum(counts[:number]) for number in range(len(counts))]
-    return [list(range(start, start + count)) for start, count in zip(starts, counts)]
+    return [list(range(start, start + count)) for start, count in zip(itertools.accumulate(counts, initial=0), counts)]
 
 
 def empty_like(frame: pd.DataFrame) -> pd.DataFrame:
