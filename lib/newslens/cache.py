@@ -231,7 +231,7 @@ class DocumentCache:
         # Made an Arrow table at once, the keys without rows as rows of nulls of the same types, and put in shard
         # order there: joined in pandas to a frame of None, every column became Python objects, and with the shard
         # column added and sorted, 250,000 rows (a batch of tone scores) took 160 MB more for a moment.
-        arrow = pa.Table.from_pandas(rows[[KEY, *self.columns]], preserve_index=False)
+        arrow = pa.Table.from_pandas(rows, columns=[KEY, *self.columns], preserve_index=False)  # no pandas copy
         empty = sorted(set(keys) - set(rows[KEY]))
         if empty:
             nulls = pa.table({KEY: pa.array(empty, pa.string()),
@@ -240,15 +240,15 @@ class DocumentCache:
         if not arrow.num_rows:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        # The shard of each row (its key's first two digits) as a small integer; rows sorted by it, stably (a key's
-        # rows keep their order).
+        # The shard of each row (its key's first two digits) as a small integer; the rows of each shard taken in
+        # turn, in their order (a key's rows keep theirs): the whole batch taken in shard order was a second copy of
+        # it.
         shards = pc.utf8_slice_codeunits(arrow.column(KEY), 0, 2).combine_chunks().dictionary_encode()
         codes = shards.indices.to_numpy(zero_copy_only=False)
         order = np.argsort(codes, kind="stable")
-        arrow, codes = arrow.take(order), codes[order]
-        edges = np.r_[0, np.flatnonzero(np.diff(codes)) + 1, len(codes)]
+        edges = np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1, len(codes)]
         for first, stop in zip(edges[:-1].tolist(), edges[1:].tolist()):
-            self._write_shard(shards.dictionary[codes[first]].as_py(), arrow.slice(first, stop - first))
+            self._write_shard(shards.dictionary[codes[order[first]]].as_py(), arrow.take(order[first:stop]))
 
     def _write_shard(self, prefix: str, new: pa.Table) -> None:
         """The shard with the rows of ``new``'s keys replaced by ``new``, written to a temporary file and renamed
