@@ -273,6 +273,20 @@ def test_a_sentence_remembered_from_an_earlier_call_is_not_scored_again(monkeypa
     assert again.equals(fresh)
 
 
+def test_score_rows_kept_by_number_give_each_mention_its_row_and_clause_in_its_text():
+    rows = sentiment._ScoreRows(2)
+    rows.put(1, ("positive", 0.5, 0.1, 0.3, 0.6, 2, 9))
+    rows.put(0, ("negative", -0.75, 0.8, 0.15, 0.05, 0, 4))
+    # Three mentions: rows 1, 0, 1, their sentences starting at 10, 0 and 100 in their texts.
+    frame = rows.frame(np.array([1, 0, 1]), np.array([10, 0, 100]))
+    assert list(frame.columns) == ["label", "score", "p_negative", "p_neutral", "p_positive", "clause_start",
+                                   "clause_end"]
+    assert frame.values.tolist() == [["positive", 0.5, 0.1, 0.3, 0.6, 12, 19],
+                                     ["negative", -0.75, 0.8, 0.15, 0.05, 0, 4],
+                                     ["positive", 0.5, 0.1, 0.3, 0.6, 102, 109]]
+    assert frame["label"].dtype == object and frame["clause_start"].dtype == np.int64
+
+
 def test_a_full_score_memo_forgets_the_sentences_used_least_recently_first():
     row = ("neutral", 0.0, 0.1, 0.8, 0.1, 0, 1)
     memo = sentiment.ScoreMemo(limit=8)
