@@ -208,14 +208,20 @@ def _score_batches(cache, wanted: pd.DataFrame, code: dict[str, int], texts: dic
         found = batch.merge(cached.drop(columns=KEY), on=span, how="left", sort=False)
         todo = found.loc[found["label"].isna(), ["doc_id", *span]].drop_duplicates(span)
         if len(todo):
+            # The batch with only its cached scores is let go while the rest are scored and stored, and made again
+            # with all of them (joined once, without their keys): a tone part's high-water mark rose there, batch
+            # after batch.
+            del found
             fresh = score_targets(((texts[d], s, e) for d, s, e in zip(todo["doc_id"], todo["start"], todo["end"])),
                                   method=method, jobs=jobs, memo=memo)
             fresh = pd.concat([todo[span].reset_index(drop=True), fresh], axis=1)
             fresh[KEY] = fresh["text"].map(key_of_code).to_numpy()
             changed = set(fresh[KEY])
             cache.put_rows(pd.concat([cached[cached[KEY].isin(changed)], fresh], ignore_index=True), changed)
-            found = batch.merge(pd.concat([cached, fresh], ignore_index=True).drop(columns=KEY), on=span,
-                                how="left", sort=False)
+            scores = pd.concat([cached.drop(columns=KEY), fresh.drop(columns=KEY)], ignore_index=True)
+            del cached, fresh
+            found = batch.merge(scores, on=span, how="left", sort=False)
+            del scores
         yield found
 
 
