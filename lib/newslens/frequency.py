@@ -1003,8 +1003,11 @@ def _key_ids(corpus: TokenizedCorpus) -> np.ndarray:
 
 
 def _query_keys(corpus: TokenizedCorpus, query: str) -> list[int] | None:
-    term_index = corpus._cache.setdefault("term_index", {t: i for i, t in enumerate(corpus.terms)})
-    word_index = corpus._cache.setdefault("word_index", {w: i for i, w in enumerate(corpus.words)})
+    # Made once per corpus (``setdefault`` with the dicts as its argument made both again at every query).
+    if "term_index" not in corpus._cache:
+        corpus._cache["term_index"] = {t: i for i, t in enumerate(corpus.terms)}
+        corpus._cache["word_index"] = {w: i for i, w in enumerate(corpus.words)}
+    term_index, word_index = corpus._cache["term_index"], corpus._cache["word_index"]
     keys = []
     for form in word_forms(query):
         term = _term_of(form, corpus.stopwords, corpus.options.stem)
