@@ -102,7 +102,7 @@ class Parts:
         """The rows in order as frames of at most ``rows`` rows (``BATCH_ROWS`` when None; part boundaries not
         kept), with only ``columns`` (all when None): for what goes through the rows once whatever their parts, such
         as writing a CSV. One empty frame when there are no rows. ``arrow_text``: as in ``frames``."""
-        rows = rows or BATCH_ROWS
+        rows = BATCH_ROWS if rows is None else rows
         empty = self.empty if columns is None else self.empty[columns]
         if self._frames is not None or not self._rows:
             for frame in self.frames(columns):

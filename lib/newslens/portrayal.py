@@ -792,8 +792,8 @@ def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) 
     """
     # Only the columns ``_strongest`` reads are read, a batch of rows at a time, their text as Arrow strings, and the
     # strongest so far are merged with each batch's: every column of a part of 500,000 scored mentions was the
-    # largest step at the end of notebook 02. Measured on the 8.5 million scored mentions of 100,000 articles: the
-    # needed columns of a part at a time, the strongest of each part gathered, held 132 MB more than before;
+    # largest step at the end of notebook 02. Measured on the 8.5 million scored mentions of 100,000 articles, above
+    # the step's start: the needed columns of a part at a time, the strongest of each part gathered, 132 MB;
     # batches gathered, 168 MB (85 batches' strongest of thousands of actors); batches merged as they come, 54 MB.
     columns = [c for c in _STRONGEST_COLUMNS if c in scored.columns]
     batches = scored.batches(columns, arrow_text=True) if isinstance(scored, Parts) else iter([scored[columns]])
