@@ -4,7 +4,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newslens.parts import Parts, PartsWriter, PartsWriters, distinct_count, empty_like, first_groups
+from newslens.parts import (Parts, PartsWriter, PartsWriters, batches_of, distinct_count, empty_like,
+                            first_groups)
 
 
 def frame(rows):
@@ -93,6 +94,19 @@ def test_batches_go_through_the_rows_in_order_whatever_the_parts(tmp_path, on_di
     pd.testing.assert_frame_equal(pd.concat(pairs, ignore_index=True), whole[["score", "doc_id"]])
     (empty,) = list(PartsWriter(FIRST, tmp_path / "e.parquet" if on_disk else None).done().batches(["doc_id"]))
     assert len(empty) == 0 and dict(empty.dtypes) == {"doc_id": FIRST["doc_id"].dtype}
+
+
+def test_batches_of_a_frame_is_the_frame_and_of_parts_their_batches(tmp_path, monkeypatch):
+    (frame,) = list(batches_of(FIRST, ["score"]))
+    pd.testing.assert_frame_equal(frame, FIRST[["score"]])
+    assert list(batches_of(SECOND))[0] is SECOND
+    writer = PartsWriter(FIRST, tmp_path / "t.parquet")
+    for part in (FIRST, SECOND):
+        writer.add(part)
+    monkeypatch.setattr("newslens.parts.BATCH_ROWS", 2)  # read at call time: 3 rows in batches of 2 and 1
+    batches = list(batches_of(writer.done(), ["doc_id"]))
+    assert [len(b) for b in batches] == [2, 1]
+    assert pd.concat(batches)["doc_id"].tolist() == FIRST["doc_id"].tolist() + SECOND["doc_id"].tolist()
 
 
 def test_no_parts_give_one_empty_part_with_the_columns(tmp_path):

@@ -21,6 +21,8 @@ Public surface:
                                             an Arrow table read from Parquet, so (each column freed once converted)
     frames_of(table, columns=None, arrow_text=False)
                                             a DataFrame as one frame, Parts part by part
+    batches_of(table, columns=None, arrow_text=False)
+                                            a DataFrame as one frame, Parts in batches of rows (``Parts.batches``)
     text_dtype(arrow_type)                  pandas' text dtype for Arrow large_string (no copy), else None
     first_groups(table, n, column)          the rows of the first n values of a column (a DataFrame or Parts)
     distinct_count(table, column)           how many values a column has (a DataFrame or Parts)
@@ -307,6 +309,15 @@ def frames_of(table: pd.DataFrame | Parts, columns: list[str] | None = None, arr
     takes a DataFrame or ``Parts`` alike (``arrow_text``: as ``Parts.frames``)."""
     if isinstance(table, Parts):
         return table.frames(columns, arrow_text)
+    return iter([table if columns is None else table[columns]])
+
+
+def batches_of(table: pd.DataFrame | Parts, columns: list[str] | None = None, arrow_text: bool = False
+               ) -> Iterator[pd.DataFrame]:
+    """A table (with only ``columns``, all when None) as one frame, or ``Parts.batches`` of ``BATCH_ROWS`` rows: for
+    code that goes through the rows once, whatever their parts."""
+    if isinstance(table, Parts):
+        return table.batches(columns, arrow_text=arrow_text)
     return iter([table if columns is None else table[columns]])
 
 

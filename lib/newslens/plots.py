@@ -34,7 +34,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from .memory import drop_mapped_pages  # noqa: E402
 from .parameters import BATCH_ENV, REPORTS_NAME  # noqa: E402
-from .parts import Parts  # noqa: E402
+from .parts import Parts, batches_of  # noqa: E402
 
 PNG_METADATA = {"Software": None}
 MUTED = "#F2F2F2"  # heatmap cells backed by too few observations
@@ -183,7 +183,7 @@ def write_table(table, name: str, output_dir: str | Path = ".") -> Path:
     folder = output_folder(output_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    parts = [table] if isinstance(table, pd.DataFrame) else table.batches() if isinstance(table, Parts) else table
+    parts = batches_of(table) if isinstance(table, (pd.DataFrame, Parts)) else table
     with open(path, "wb") as out:
         for number, part in enumerate(parts):
             if not _write_csv(part, out, header=number == 0):  # a kind of column the fast path does not write

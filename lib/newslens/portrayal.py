@@ -34,7 +34,7 @@ from newslens.actors import Actor
 from newslens.corpus import DocumentTexts
 from newslens.memory import MappedColumn, drop_mapped_pages, dropping, release_free_memory
 from newslens.parallel import in_fresh_process, kept_workers
-from newslens.parts import Parts, PartsWriters, frames_of
+from newslens.parts import Parts, PartsWriters, batches_of, frames_of
 from newslens.sentiment import ScoreMemo
 from newslens.text import PackedSplits, remember_splits, remembered_splits
 
@@ -796,7 +796,7 @@ def evidence(scored: pd.DataFrame | Parts, documents: pd.DataFrame, n: int = 3) 
     # the step's start: the needed columns of a part at a time, the strongest of each part gathered, 132 MB;
     # batches gathered, 168 MB (85 batches' strongest of thousands of actors); batches merged as they come, 54 MB.
     columns = [c for c in _STRONGEST_COLUMNS if c in scored.columns]
-    batches = scored.batches(columns, arrow_text=True) if isinstance(scored, Parts) else iter([scored[columns]])
+    batches = batches_of(scored, columns, arrow_text=True)
     best = _strongest(next(batches), n)
     for batch in batches:
         best = _strongest(pd.concat([best, _strongest(batch, n)]), n)
@@ -912,8 +912,5 @@ def exported_mentions(scored: pd.DataFrame | Parts) -> Iterator[pd.DataFrame]:
     """``scored_for_export`` of ``scored`` a batch of rows at a time (``Parts.batches``, reading only the columns
     exported), for ``plots.write_table``: the 8.5 million scored mentions of 100,000 articles written part by part,
     every column read, took 254 MB more for a moment; so, 96 MB."""
-    if isinstance(scored, pd.DataFrame):
-        yield scored_for_export(scored)
-        return
-    for batch in scored.batches([column for column in EXPORT_COLUMNS if column in scored.columns]):
+    for batch in batches_of(scored, [column for column in EXPORT_COLUMNS if column in scored.columns]):
         yield scored_for_export(batch)
