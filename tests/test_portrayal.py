@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from newslens import load_corpus, portrayal
-from newslens.actors import find_mentions, find_quotes, load_registry
+from newslens.actors import Actor, find_mentions, find_quotes, load_registry
 from newslens.portrayal import (actor_document_summary, actor_summary, actor_tone, bootstrap_mean, evidence,
                                 mention_sentiment, speaker_target_grid, speaker_target_matrix)
 
@@ -238,6 +238,22 @@ def test_what_kallas_says_about_putin_is_not_a_judgement_of_kallas(registry):
     assert summary.loc["Vladimir Putin", "scored"] == 3
     assert speaker_target_matrix(scored)[["speaker", "target", "mentions"]].values.tolist() == [
         ["Kaja Kallas", "Vladimir Putin", 3]]
+
+
+def test_scoring_and_rolling_up_leave_the_callers_tables_as_they_were(registry):
+    text = '"Putin cannot win," Kallas said. Russia waited.'
+    documents = pd.DataFrame({"doc_id": ["d"], "text": [text]})
+    mentions = find_mentions(documents, registry)
+    quotes = find_quotes(documents, registry, mentions)
+    before = mentions.copy()
+    scored = mention_sentiment(documents, mentions, quotes, method="vader", scorer=fake_scorer([]))
+    pd.testing.assert_frame_equal(mentions, before)  # the scores and marks went to a new table only
+    assert "score" in scored and "score" not in mentions
+    scored_before = scored.copy()
+    rolled = portrayal._rolled(scored, [Actor("Vladimir Putin", "person", affiliation="Russia")], rollup=True)
+    assert scored["actor"].tolist() == ["Vladimir Putin", "Kaja Kallas", "Russia"]
+    assert rolled["actor"].tolist() == ["Russia", "Kaja Kallas", "Russia"]
+    pd.testing.assert_frame_equal(scored, scored_before)
 
 
 def test_speaker_referring_to_herself_in_her_quote(registry):
