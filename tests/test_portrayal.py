@@ -249,11 +249,23 @@ def test_scoring_and_rolling_up_leave_the_callers_tables_as_they_were(registry):
     scored = mention_sentiment(documents, mentions, quotes, method="vader", scorer=fake_scorer([]))
     pd.testing.assert_frame_equal(mentions, before)  # the scores and marks went to a new table only
     assert "score" in scored and "score" not in mentions
+    # Each label one of three shared strings, not a string per mention (memory of millions of mentions).
+    labels = scored["label"].tolist()
+    assert labels[0] == labels[2] == "negative" and pd.isna(labels[1]) and labels[0] is labels[2]
     scored_before = scored.copy()
     rolled = portrayal._rolled(scored, [Actor("Vladimir Putin", "person", affiliation="Russia")], rollup=True)
     assert scored["actor"].tolist() == ["Vladimir Putin", "Kaja Kallas", "Russia"]
     assert rolled["actor"].tolist() == ["Russia", "Kaja Kallas", "Russia"]
     pd.testing.assert_frame_equal(scored, scored_before)
+
+
+def test_label_codes_and_the_shared_label_strings():
+    labels = pd.Series(["positive", None, "negative", "neutral", np.nan], dtype="object")
+    assert portrayal._label_codes(labels).tolist() == [2, -1, 0, 1, -1]
+    assert portrayal._LABEL_OBJECTS[portrayal._label_codes(labels)].tolist() == [
+        "positive", None, "negative", "neutral", None]
+    with pytest.raises(ValueError, match="'angry'"):
+        portrayal._label_codes(pd.Series(["neutral", "angry"]))
 
 
 def test_speaker_referring_to_herself_in_her_quote(registry):
