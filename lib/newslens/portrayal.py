@@ -173,8 +173,9 @@ def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | Non
     # As integers even with no rows (every mention of a part excluded), when the map would give objects.
     wanted["text"] = wanted["doc_id"].map({doc_id: code[key] for doc_id, key in key_of.items()}).astype(np.int64)
     wanted["row"] = np.arange(len(wanted))
-    # Each batch's scores go into their rows of the returned columns as they come (the label as a code): kept as
-    # batches until the end, then joined and sorted, they were held three times over for a moment.
+    # Each batch's scores go into their rows of the returned columns as they come (the label as a code), rather
+    # than kept as batches and joined and sorted at the end (the batches, their join and its sorted copy held at
+    # once; a part of the 100,000 articles replayed alone: 435–436 MB before, 433.5 after).
     labels = np.empty(len(wanted), dtype=np.int8)
     filled = {column: np.empty(len(wanted), dtype=_SCORE_DTYPES[column]) for column in SCORE_COLUMNS
               if column != "label"}
