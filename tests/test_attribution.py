@@ -12,6 +12,7 @@ import pytest
 from newslens.actors import find_mentions, find_quotes, load_registry
 from newslens.attribution import (KINDS, Attribution, attribution_memo, cue_forms, find_attributions,
                                   find_attributions_many)
+from newslens.text import sentence_spans
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 POLNEAR_TRAIN = Path(__file__).resolve().parents[2] / "shared" / "data" / "polnear" / "train"
@@ -256,3 +257,15 @@ def test_sentences_already_parsed_are_not_parsed_again_and_new_ones_are_remember
     # The new sentence was parsed and remembered: "Officials" reported "the deal was close".
     assert [(other[a.source_start:a.source_end], other[a.content_start:a.content_end], a.kind)
             for a in parsed[other]] == [("Officials", "the deal was close", "reported")]
+
+
+def test_the_parses_do_not_depend_on_how_many_sentences_share_a_batch():
+    # The batch was cut from 256 to 64 sentences for memory (nlp.PIPE_BATCH): the seeds' sentences, several batches
+    # of 64, must give the same attributions as in one batch.
+    from newslens.nlp import PIPE_BATCH
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    sentences = [text[start:end] for text in texts for start, end in sentence_spans(text)]
+    assert PIPE_BATCH == 64 and len(sentences) > 2 * PIPE_BATCH
+    small, large = find_attributions_many(texts, batch_size=PIPE_BATCH), find_attributions_many(texts, batch_size=512)
+    assert small == large and sum(map(len, small)) >= 20

@@ -299,3 +299,12 @@ def test_entities_of_a_remembered_sentence_are_not_parsed_again():
     other = "Zelensky spoke in Kyiv."
     rows = _parse_entities([other], jobs=1, batch_size=8, parsed=parsed)[0]
     assert other in parsed and ("Zelensky" in [surface for *_, surface in rows])
+
+
+def test_the_entities_do_not_depend_on_how_many_sentences_share_a_batch():
+    # As for the attributions (test_attribution): the recogniser's batch is nlp.PIPE_BATCH sentences, for memory.
+    from newslens.actors import _parse_entities
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    small, large = (_parse_entities(texts, jobs=1, batch_size=size) for size in (64, 512))
+    assert small == large and sum(map(len, small)) >= 50
