@@ -289,9 +289,9 @@ def test_texts_as_read_kept_once_by_key_until_cleaned(tmp_path, on_disk):
     held = pa.total_allocated_bytes() - before
     # With batches of 2, 4 of the 5 texts (560,000 bytes each) are in Arrow arrays, the 5th pending.
     assert held < 100_000 if on_disk else held > 2_200_000
-    assert fields[0] == {"key": hashlib.sha256(texts[0].encode()).hexdigest(), "n_chars_raw": 540_000}
-    assert fields[5] == fields[0] and raw.keys() == [field["key"] for field in fields[:5]]
-    assert [raw.text(field["key"]) for field in fields[:5]] == texts
+    assert fields[0] == (hashlib.sha256(texts[0].encode()).hexdigest(), 540_000)  # key, n_chars_raw
+    assert fields[5] == fields[0] and raw.keys() == [key for key, _ in fields[:5]]
+    assert [raw.text(key) for key, _ in fields[:5]] == texts
     raw.close()
     assert pa.total_allocated_bytes() - before < 100_000
 
@@ -616,3 +616,14 @@ def test_a_folder_of_saved_web_pages(tmp_path):
                                          '"Worth the wait," she said.')
     assert tuple(docs.loc["bridge", ["title", "outlet", "published"]]) == ("Bridge opens", "Harbour Post", "2025-12-03")
     assert tuple(docs.loc["ferry", ["text", "outlet", "published"]]) == ("The ferry stopped.", "Wire", "")
+
+
+def test_a_folder_is_listed_folder_by_folder(tmp_path):
+    # Sorted by the parts of each name (a folder's files before a name that only starts like the folder), as when
+    # names were sorted as lists of parts; a plain string sort would put "a-b.txt" and "a.txt" before "a/…".
+    from newslens.corpus import _list_folder, _Problems
+
+    for name in ["ab.txt", "a.txt", "a-b.txt", "a/x.txt", "a/b/y.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Talks resumed.", encoding="utf-8")
+    assert _list_folder(tmp_path, _Problems()) == ["a/b/y.txt", "a/x.txt", "a-b.txt", "a.txt", "ab.txt"]
