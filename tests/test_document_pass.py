@@ -304,7 +304,10 @@ def test_entities_of_a_remembered_sentence_are_not_parsed_again():
 def test_the_entities_do_not_depend_on_how_many_sentences_share_a_batch():
     # As for the attributions (test_attribution): the recogniser's batch is nlp.PIPE_BATCH sentences, for memory.
     from newslens.actors import _parse_entities
+    from newslens.nlp import PIPE_BATCH
+    from newslens.text import sentence_spans
 
     texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    assert len({text[start:end] for text in texts for start, end in sentence_spans(text)}) > PIPE_BATCH  # two batches
     small, large = (_parse_entities(texts, jobs=1, batch_size=size) for size in (64, 512))
     assert small == large and sum(map(len, small)) >= 50

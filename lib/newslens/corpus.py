@@ -448,11 +448,11 @@ def _suffix(name: str) -> str:
 def _read_folder(folder: Path, problems: _Problems, raw_texts: _RawTexts) -> list[_Record]:
     names = _list_folder(folder, problems)
     files = [name for name in names if _suffix(name) in DOCUMENT_SUFFIXES]
-    for name in names:
-        if _suffix(name) in (*DOCUMENT_SUFFIXES, ".yaml", ".yml") or name == "metadata.csv":
+    for name, suffix in ((name, _suffix(name)) for name in names):
+        if suffix in (*DOCUMENT_SUFFIXES, ".yaml", ".yml") or name == "metadata.csv":
             continue
         problems.add(name, "not read: metadata is read only from metadata.csv at the top of the corpus folder"
-                     if _suffix(name) == ".csv" else "not a .txt or .html document", "ignored")
+                     if suffix == ".csv" else "not a .txt or .html document", "ignored")
     if not files:
         raise CorpusError(f"{folder}: no .txt or .html documents in this folder")
     metadata = _read_metadata(folder, set(files), problems)
