@@ -372,7 +372,7 @@ def test_the_summary_gathers_scores_in_batches_of_consecutive_groups():
 
 
 def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registry, monkeypatch, tmp_path):
-    from newslens import parallel
+    from newslens import corpus
 
     documents = load_corpus(SEEDS).documents
     mentions = find_mentions(documents, registry)
@@ -382,17 +382,23 @@ def test_actor_tone_parts_in_processes_of_their_own_give_the_same_tables(registr
     here = actor_tone(*args, n_boot=200, cache_dir=tmp_path / "here")
     children = []
 
-    def counted(function, *arguments):
-        children.append(len(portrayal._part_frame(arguments[3])))  # the part's mentions, after folder, sentences, texts
-        return parallel.in_fresh_process(function, *arguments)
+    def counted(function, part_documents, cache_dir, *arguments):
+        children.append(len(portrayal._part_frame(arguments[2])))  # the part's mentions, after folder and sentences
+        return corpus.computed_apart(function, part_documents, cache_dir, *arguments)
 
     monkeypatch.setattr(portrayal, "PROCESS_MENTIONS", len(mentions))
-    monkeypatch.setattr(portrayal, "in_fresh_process", counted)
+    monkeypatch.setattr(portrayal, "computed_apart", counted)
     apart = actor_tone(*args, n_boot=200, cache_dir=tmp_path / "apart")
     assert len(children) == len(list(here[0])) >= 3 and sum(children) == len(mentions)
     pd.testing.assert_frame_equal(apart[0].whole(), here[0].whole())
     pd.testing.assert_frame_equal(apart[1], here[1])
     pd.testing.assert_frame_equal(apart[2].whole(), here[2].whole())
+    # Without a cache the parts' texts go through the system's temporary folder: the same tables.
+    children.clear()
+    uncached = actor_tone(*args, n_boot=200)
+    assert len(children) == len(list(here[0]))
+    pd.testing.assert_frame_equal(uncached[0].whole(), here[0].whole())
+    pd.testing.assert_frame_equal(uncached[1], here[1])
 
 
 SHARED = "The plan of Putin failed."
@@ -426,11 +432,11 @@ def test_a_sentence_repeated_in_later_parts_is_scored_once(three_parts, monkeypa
 
 
 def test_parts_in_processes_of_their_own_carry_the_score_memories(three_parts, monkeypatch, tmp_path):
-    from newslens import parallel
+    from newslens import corpus
     from newslens.sentiment import ScoreMemo
 
     def poisoning(function, *arguments):
-        result = parallel.in_fresh_process(function, *arguments)
+        result = corpus.computed_apart(function, *arguments)
         with ScoreMemo(Path(arguments[-1]) / "vader.sqlite") as memo:  # the parts' memory, as the part left it
             assert (12, 17) in memo.recall(SHARED)  # the part wrote back what it scored
             # A made-up row for Putin (characters 12-17) in the shared sentence: a later part that uses it as given
@@ -439,7 +445,7 @@ def test_parts_in_processes_of_their_own_carry_the_score_memories(three_parts, m
         return result
 
     monkeypatch.setattr(portrayal, "PROCESS_MENTIONS", 1)
-    monkeypatch.setattr(portrayal, "in_fresh_process", poisoning)
+    monkeypatch.setattr(portrayal, "computed_apart", poisoning)
     scored = actor_tone(*three_parts, ("vader",), n_boot=10, cache_dir=tmp_path)[0].whole()
     assert scored["doc_id"].tolist() == ["a", "b", "c"]
     assert scored["score"].iloc[0] != 0.75 and scored["score"].tolist()[1:] == [0.75, 0.75]

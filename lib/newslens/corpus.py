@@ -1001,14 +1001,16 @@ def text_chars(documents: pd.DataFrame) -> int:
     return int(sum(map(len, dropping(documents["text"].fillna("").array))))
 
 
-def computed_apart(function, documents: pd.DataFrame, cache_dir: str | Path, *arguments):
+def computed_apart(function, documents: pd.DataFrame, cache_dir: str | Path | None, *arguments):
     """``function(documents, *arguments)`` in a process of its own that ends with it
     (``parallel.in_fresh_process``), the documents' ids and texts sent through a file of the cache
-    (``write_documents``, deleted afterwards): for a large step whose heap should not stay in this process."""
+    (``write_documents``, deleted afterwards; without a cache, in the system's temporary folder): for a large step
+    whose heap should not stay in this process."""
     from newslens.parallel import in_fresh_process
 
     folder = mapped_folder(cache_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         path = Path(scratch) / "documents.arrow"
         write_documents(documents, ["doc_id", "text"], path)

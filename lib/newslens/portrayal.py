@@ -31,9 +31,9 @@ import pandas as pd
 import pyarrow as pa
 
 from newslens.actors import Actor
-from newslens.corpus import DocumentTexts
+from newslens.corpus import DocumentTexts, computed_apart
 from newslens.memory import MappedColumn, drop_mapped_pages, dropping, release_free_memory
-from newslens.parallel import in_fresh_process, kept_workers
+from newslens.parallel import kept_workers
 from newslens.parts import Parts, PartsWriters, batches_of, frames_of
 from newslens.sentiment import ScoreMemo
 from newslens.text import PackedSplits, remember_splits, remembered_splits
@@ -668,28 +668,28 @@ def _scored_apart(documents: pd.DataFrame, arguments: tuple, writers: PartsWrite
     scored.)"""
     from newslens.cache import mapped_folder
 
-    # The texts go as one Arrow table of the part's rows, made Python strings there: as a dict of strings here
-    # (about 40 MB a part at 100,000 articles) they were made, pickled and freed in this process for every part.
-    texts = pa.Table.from_pandas(documents[["doc_id", "text"]], preserve_index=False)
-    texts = texts.take(np.arange(texts.num_rows))  # a copy: a slice is pickled with the whole buffers of its chunks
+    # The texts go through a file of the cache, mapped there (``corpus.computed_apart``). Pickled as an Arrow table,
+    # the copies made for it stayed in this process's heap while the part was scored: at 100,000 articles the
+    # kernel of notebook 02 went from about 290 to 412 MB as the first part started, and stayed there.
     with tempfile.TemporaryDirectory(dir=_made(mapped_folder(cache_dir))) as written:
         splits = remembered_splits(dropping(documents["text"].fillna("").astype(str)))  # not split again there
-        scored, by_document, frame, scores = in_fresh_process(_part_tone_apart, written, splits, texts, *arguments)
-        del splits, texts
+        scored, by_document, frame, scores = computed_apart(_part_tone_apart, documents, cache_dir, written, splits,
+                                                            *arguments)
+        del splits
         writers.add_parts("scored", scored)
         writers.add_parts("by_document", by_document)
     return frame, scores
 
 
-def _part_tone_apart(folder: str, splits: PackedSplits, texts: pa.Table, *arguments
+def _part_tone_apart(documents: pd.DataFrame, folder: str, splits: PackedSplits, *arguments
                      ) -> tuple[Parts, Parts, pd.DataFrame, np.ndarray]:
-    """``_part_tone`` of ``texts`` (columns doc_id and text) and ``arguments`` for a process of its own, given the
-    texts' sentences (``text.remembered_splits``): its two large tables come back as ``Parts`` written in
+    """``_part_tone`` of ``documents`` (columns doc_id and text) and ``arguments`` for a process of its own, given
+    the texts' sentences (``text.remembered_splits``): its two large tables come back as ``Parts`` written in
     ``folder``. Sent back pickled they were held two and three times over in the receiving process (measured at
     10,000 articles: +400 MB for a moment)."""
     remember_splits(splits)
     writers = PartsWriters(folder)
-    frame, scores = _part_tone(writers, _texts(texts.to_pandas()), *arguments)
+    frame, scores = _part_tone(writers, _texts(documents), *arguments)
     return writers.done("scored"), writers.done("by_document"), frame, scores
 
 
