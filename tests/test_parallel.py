@@ -117,6 +117,17 @@ def test_a_fresh_process_runs_the_function_and_ends(no_scheduler):
     assert not parallel.workers_running(2)  # nothing left running in this process
 
 
+def test_while_a_fresh_process_runs_this_one_gives_back_its_free_memory(no_scheduler, monkeypatch):
+    from newslens import memory
+
+    released = []
+    monkeypatch.setattr(parallel, "RELEASE_SECONDS", 0.2)
+    monkeypatch.setattr(memory, "release_free_memory", lambda: released.append(time.monotonic()))
+    started = time.monotonic()
+    assert parallel.in_fresh_process(time.sleep, 3) is None  # spawning takes a second or two more
+    assert len(released) >= 5 and all(t > started for t in released)  # 3 s at one every 0.2 s: about 15
+
+
 def test_an_interrupted_fresh_process_is_ended_at_once(no_scheduler):
     import multiprocessing
 
