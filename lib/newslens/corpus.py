@@ -59,8 +59,9 @@ from typing import Iterable, Iterator, Mapping, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .cache import mapped_folder
+from .cache import KEY, mapped_folder
 from .cleaning import Removal, clean_text
 from .language import detect_language, is_english
 from .memory import (DROP_EVERY, MappedColumn, MappedTable, drop_mapped_pages, dropping, read_mapped_table,
@@ -856,15 +857,14 @@ def _fingerprint(clean: str) -> str:
     return hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
 
 
-def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None
-             ) -> tuple[dict[str, tuple[int, str, str, int, str]], pa.ChunkedArray]:
-    """The place of the cleaned text in the column returned, removals (JSON), language, word count and duplicate
-    fingerprint of each text as read, by its ``text_key``: read from the cache where it is there, else computed
-    (and stored). The cleaned texts go to a column on disk with a cache (``memory.MappedColumn``): as Python
-    strings, every cleaned text beside the texts as read not yet cleaned made the peak of loading 100,000
-    articles."""
+def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None) -> tuple[pa.Table, pa.ChunkedArray]:
+    """What cleaning gives for each text as read: a table of its ``text_key`` (column ``text_sha256``), removals
+    (JSON), language, word count and duplicate fingerprint, and the cleaned texts in the same order; read from the
+    cache where they are there, else computed (and stored). The cleaned texts go to a column on disk with a cache
+    (``memory.MappedColumn``): as Python strings, every cleaned text beside the texts as read not yet cleaned made
+    the peak of loading 100,000 articles."""
     from newslens import cleaning, language, text
-    from newslens.cache import KEY, DocumentCache, cached_row_groups, source_version
+    from newslens.cache import DocumentCache, cached_row_groups, source_version
 
     cache = None
     if cache_dir:
@@ -877,16 +877,23 @@ def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None
     def clean_all(keys: list[str]) -> list[list[tuple]]:
         return [_clean_one(raw_texts.text(key)) for key in dropping(keys)]
 
-    cleaned, column, placed = {}, MappedColumn(mapped_folder(cache_dir), pa.large_string()), 0
+    # The rest as Arrow columns, not a dict of tuples by key: at 100,000 articles those Python objects (keys,
+    # removals, fingerprints) held about 70 MB of the loading process until its end.
+    groups, column = [], MappedColumn(mapped_folder(cache_dir), pa.large_string())
     for _, rows in cached_row_groups(cache, {key: key for key in raw_texts.keys()}, clean_all, _CLEANED_COLUMNS):
-        cleaned.update((key, (placed + place, str(removals), str(language_code), int(n_words), str(fingerprint)))
-                       for place, (key, removals, language_code, n_words, fingerprint)
-                       in enumerate(zip(rows[KEY], rows["removals"], rows["language"], rows["n_words"],
-                                        rows["fingerprint"])))
+        groups.append(pa.table({name: pa.array(rows[name].tolist(), _CLEANED_TYPES[name])
+                                for name in [KEY, "removals", "language", "n_words", "fingerprint"]}))
         column.append(pa.array(rows["text"].tolist(), pa.large_string()))
-        placed += len(rows)
+        del rows
     language.release_identifier()  # not needed again while loading
-    return cleaned, column.column()
+    found = pa.concat_tables(groups) if groups else pa.table({name: pa.array([], kind)
+                                                              for name, kind in _CLEANED_TYPES.items()})
+    return found.combine_chunks(), column.column()
+
+
+# The Arrow types of the columns of ``_cleaned``.
+_CLEANED_TYPES = {KEY: pa.string(), "removals": pa.large_string(), "language": pa.string(),
+                  "n_words": pa.int64(), "fingerprint": pa.string()}
 
 
 # The columns of ``Corpus.cleaning``, the cleaning report.
@@ -905,13 +912,20 @@ def _build(records: list[_Record], raw_texts: _RawTexts, problems: _Problems, pa
     release_free_memory()
     texts = _TextColumn(mapped_folder(cache_dir))
     records.sort(key=lambda r: r.doc_id)
+    # The row of ``cleaned`` of each record (same bytes: same row).
+    places = pc.index_in(pa.array([record.key for record in records], pa.string()),
+                         value_set=cleaned.column(KEY).chunk(0)).to_numpy(zero_copy_only=False)
+    removals_of, language_of, fingerprint_of = (cleaned.column(name).chunk(0)
+                                                for name in ["removals", "language", "fingerprint"])
+    words_of = cleaned.column("n_words").to_numpy()
     for number in dropping(range(len(records))):
         # Each record is let go once it is a row, and rows and removals are tuples: 100,000 records beside 100,000
         # rows and 260,000 removals as dicts were the peak of loading 100,000 articles.
-        record, records[number] = records[number], None
-        place, removals_json, language, n_words, fingerprint = cleaned[record.key]  # same bytes: same entry
+        record, records[number], place = records[number], None, int(places[number])
+        language, fingerprint = language_of[place].as_py(), fingerprint_of[place].as_py()
+        n_words = int(words_of[place])
         clean = cleaned_texts[place].as_py() or ""
-        removals = [Removal(*r) for r in json.loads(removals_json)]
+        removals = [Removal(*r) for r in json.loads(removals_of[place].as_py())]
         if not clean.strip():
             problems.add(record.where, "nothing left after cleaning (only boilerplate)", "skipped")
             continue
@@ -942,7 +956,9 @@ def _build(records: list[_Record], raw_texts: _RawTexts, problems: _Problems, pa
     documents = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     del rows  # before the cleaning table is made
     documents.insert(DOCUMENT_COLUMNS.index("text"), "text", texts.series())
-    cleaning = pd.DataFrame(dict(zip(_REPORT_COLUMNS, report)), columns=_REPORT_COLUMNS)
+    # A column at a time, each list of Python objects let go once made a column (held until the end beside the
+    # table, they were the peak of loading 100,000 articles from the cache).
+    cleaning = pd.DataFrame({name: pd.Series(report.pop(0)) for name in _REPORT_COLUMNS}, columns=_REPORT_COLUMNS)
     return Corpus(documents=documents, cleaning=cleaning, problems=problems.frame())
 
 

@@ -152,8 +152,11 @@ _SCORE_DTYPES = {"label": "str", "score": "float64", "p_negative": "float64", "p
 # Mentions scored between two writes of the cache: a stopped run keeps every batch it finished, and the memory of
 # scoring (a Python row per distinct sentence and span) is bounded by the batch, not by the corpus. Measured on one
 # part of the 100,000-article benchmark corpus (404,138 mentions, both methods, empty cache, worker processes kept
-# between batches): 233 s and a peak of 699 MB at this size, 229 s and 778 MB with batches of 250,000.
-SCORE_BATCH_MENTIONS = 100_000
+# between batches): 233 s and a peak of 699 MB with batches of 100,000, 229 s and 778 MB with batches of 250,000.
+# Later, with the part in a process of its own: the first part of the same corpus peaked at 413 MB while a batch of
+# 100,000 was joined with its scores and stored, at 382 MB there with batches of 50,000 (the part's peak, 402 MB,
+# then elsewhere). Each cache shard is still written once per part: a batch is whole shards.
+SCORE_BATCH_MENTIONS = 50_000
 
 
 def _cached_scores(texts: dict[str, str], spans: pd.DataFrame, method: str | None, cache_dir: str | Path,
@@ -878,6 +881,8 @@ def speaker_target_matrix(scored: pd.DataFrame | Parts, registry: Sequence[Actor
     # Only the columns used, read part by part: the scored mentions have a score for each of 8.5 million mentions
     # at 100,000 articles, and every column of those inside quotes took 0.5 GB for a moment. The names are kept as
     # numbers (``_numbered``): as text, the 1.6 million mentions inside quotes still took 250 MB.
+    # Each (speaker, target, method) as one integer, grouped on that alone: as a table of three number columns, the
+    # 1.6 million mentions inside quotes of 100,000 articles took notebook 02's kernel from 274 to 379 MB.
     columns = [c for c in ("actor", "quoted_by", "method", "score") if c in scored.columns]
     keys, numbers, coded, scores = ["speaker", "target", "method"], {}, [], []
     for part in frames_of(scored, columns):
@@ -885,15 +890,28 @@ def speaker_target_matrix(scored: pd.DataFrame | Parts, registry: Sequence[Actor
         if "method" not in data:
             data = data.assign(method="model")
         data = data[data["quoted_by"].notna() & data["score"].notna() & data["quoted_by"].ne(data["actor"])]
-        coded.append(np.column_stack([_numbered(data[c], numbers) for c in ("quoted_by", "actor", "method")]))
+        speaker, target, method = (_numbered(data[c], numbers) for c in ("quoted_by", "actor", "method"))
+        coded.append((speaker << (2 * _NAME_BITS)) | (target << _NAME_BITS) | method)
         scores.append(data["score"].to_numpy(dtype=float))
-    data = pd.DataFrame(np.concatenate(coded), columns=keys).assign(score=np.concatenate(scores))
-    pairs = data.groupby(keys, sort=False)["score"].agg(["size", "mean"]).reset_index()  # means in row order
-    names = pd.array(list(numbers), dtype="str")
-    for key in keys:
-        pairs[key] = names.take(pairs[key].to_numpy())
-    return (pairs.sort_values(keys, kind="stable", ignore_index=True)
+        del data, speaker, target, method
+    if len(numbers) >= 1 << _NAME_BITS:
+        raise ValueError(f"more than {1 << _NAME_BITS:,} actor and method names")
+    score = pd.Series(np.concatenate(scores))
+    scores.clear()
+    pair = np.concatenate(coded)
+    coded.clear()
+    pairs = score.groupby(pair, sort=False).agg(["size", "mean"])  # means in row order
+    del score, pair
+    names, pair = pd.array(list(numbers), dtype="str"), pairs.index.to_numpy()
+    for key, shift in zip(keys, (2 * _NAME_BITS, _NAME_BITS, 0)):
+        pairs[key] = names.take((pair >> shift) & ((1 << _NAME_BITS) - 1))
+    return (pairs[keys + ["size", "mean"]].sort_values(keys, kind="stable", ignore_index=True)
             .set_axis(["speaker", "target", "method", "mentions", "mean_sentiment"], axis=1))
+
+
+# Bits of each name's number in the key of a (speaker, target, method) of ``speaker_target_matrix``: three fit in
+# an int64.
+_NAME_BITS = 21
 
 
 def _numbered(values: pd.Series, numbers: dict[str, int]) -> np.ndarray:
