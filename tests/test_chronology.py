@@ -569,3 +569,57 @@ def test_mention_index_gives_each_documents_mentions_by_its_place(tmp_path, mapp
     assert index.get(1) == [("Putin", 0, 5), ("Rubio", 10, 15)]  # together, in their order
     assert index.get(2) == []  # no mentions
     assert _MentionIndex(None, ["a"]).get(0) == []
+
+
+@pytest.mark.parametrize("apart", [False, True])
+def test_timex_table_is_kept_in_the_cache_and_made_apart_for_a_large_corpus(seeds, seed_dates, tmp_path, monkeypatch,
+                                                                           apart):
+    from newslens import chronology, parallel
+
+    anchors = seed_dates.reset_index()
+    plain = chronology.timex_table(seeds, anchors)  # no cache: made here, kept in memory
+    assert len(plain) > 0
+    started = []
+    in_fresh_process = parallel.in_fresh_process
+
+    def counted(function, computed, path, arguments):  # corpus.computed_apart's: (_read_then, the function, ...)
+        started.append(computed.__name__)
+        return in_fresh_process(function, computed, path, arguments)
+
+    # Made in a process of its own from this many characters of text (the seeds have about 14,000).
+    monkeypatch.setattr(chronology, "EVENTS_APART_CHARS", 1 if apart else 10**9)
+    monkeypatch.setattr(parallel, "in_fresh_process", counted)
+    cold = chronology.timex_table(seeds, anchors, cache_dir=tmp_path)
+    assert started == (["_timex_parts"] if apart else [])
+    pd.testing.assert_frame_equal(cold, plain)  # dtypes and categories included
+    assert list(cold["doc_id"].cat.categories) == list(plain["doc_id"].cat.categories)
+
+    def refused(*arguments):
+        raise AssertionError("the table was made again")
+
+    monkeypatch.setattr(chronology, "_timex_table", refused)
+    started.clear()
+    again = chronology.timex_table(seeds, anchors, cache_dir=tmp_path)  # read from the cache, here
+    assert started == []
+    pd.testing.assert_frame_equal(again, plain)
+    # Other anchors are another entry: made again (in this process, refused).
+    other = anchors.assign(anchor="2020-01-01", source="metadata")
+    if apart:
+        chronology.timex_table(seeds, other, cache_dir=tmp_path)
+        assert started == ["_timex_parts"]
+    else:
+        with pytest.raises(AssertionError, match="made again"):
+            chronology.timex_table(seeds, other, cache_dir=tmp_path)
+
+
+def test_timex_table_of_texts_without_a_time_expression_is_empty_with_a_cache(tmp_path):
+    from newslens import chronology
+
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "text": ["No date here.", "Nor here, at all."], "published": ""})
+    anchors = article_dates(documents)
+    plain = chronology.timex_table(documents, anchors)
+    cached = chronology.timex_table(documents, anchors, cache_dir=tmp_path)
+    assert len(plain) == len(cached) == 0
+    assert list(cached.columns) == list(plain.columns)
+    # No rows: the categories (the documents) are not kept with an empty table.
+    pd.testing.assert_frame_equal(cached, plain, check_index_type=False, check_categorical=False)

@@ -294,7 +294,7 @@ def test_distinctive_terms_g2_tiny(tiny):
 
 def test_distinctive_term_parts_a_part_per_chunk_of_documents(tiny, tmp_path):
     parts = freq.distinctive_term_parts(tiny, min_count=1, top_n=2, folder=tmp_path)
-    chunked = freq._COUNT_CHUNK == 1
+    chunked = freq._ROWS_CHUNK == 1
     assert [len(part) for part in parts] == ([2, 2] if chunked else [4])  # top 2 of a, then of b
     assert parts.path == tmp_path / "distinctive_terms.parquet"
     pd.testing.assert_frame_equal(parts.whole(), distinctive_terms(tiny, min_count=1, top_n=2))

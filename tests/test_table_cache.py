@@ -1,5 +1,6 @@
 """The corpus-level table cache: tables read back exactly, stale and corrupt entries rebuilt, and notebook 02's
 tables (actors, mentions, quotes, tone, summaries) read back with no document-level work."""
+import hashlib
 import json
 import warnings
 
@@ -188,6 +189,19 @@ def test_keys_change_with_any_text_id_or_value():
     assert frame_key(parts(frame.iloc[:1], frame.iloc[1:])) == frame_key(parts(frame.iloc[:1], frame.iloc[1:]))
     assert frame_key(parts(frame.iloc[:1], frame.iloc[1:])) != frame_key(parts(frame, frame.iloc[0:0]))
     assert frame_key(parts(frame, fingerprint="entry:mentions")) == "entry:mentions"
+
+
+def test_frame_key_hashes_a_slice_of_rows_at_a_time_to_the_same_key(monkeypatch):
+    from newslens import cache
+
+    frame = pd.DataFrame({"doc_id": pd.Categorical(["b", "a", "b"]), "text": ["x", "y", "z"], "start": [1, 2, 3]})
+    # The definition: the column names and dtypes as JSON, then pandas' hash of every row, in order.
+    expected = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    expected.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    monkeypatch.setattr(cache, "KEY_ROWS", 2)  # slices of 2 rows and 1
+    assert frame_key(frame) == expected.hexdigest()
+    monkeypatch.setattr(cache, "KEY_ROWS", 1)
+    assert frame_key(frame) == expected.hexdigest()
 
 
 # --- notebook 02's tables ------------------------------------------------------------------------------------------

@@ -857,12 +857,13 @@ def _fingerprint(clean: str) -> str:
     return hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
 
 
-def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None) -> tuple[pa.Table, pa.ChunkedArray]:
-    """What cleaning gives for each text as read: a table of its ``text_key`` (column ``text_sha256``), removals
-    (JSON), language, word count and duplicate fingerprint, and the cleaned texts in the same order; read from the
-    cache where they are there, else computed (and stored). The cleaned texts go to a column on disk with a cache
-    (``memory.MappedColumn``): as Python strings, every cleaned text beside the texts as read not yet cleaned made
-    the peak of loading 100,000 articles."""
+def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None) -> pa.Table:
+    """What cleaning gives for each text as read: a table of its ``text_key`` (column ``text_sha256``), cleaned
+    text, removals (JSON), language, word count and duplicate fingerprint (``_CLEANED_TYPES``); read from the cache
+    where they are there, else computed (and stored). With a cache the table is in a mapped file of it
+    (``memory.MappedTable``): as Python strings, every cleaned text beside the texts as read not yet cleaned made
+    the peak of loading 100,000 articles, and as a dict of tuples by key the rest held about 70 MB of the loading
+    process until its end (as Arrow columns in memory, 34 MB, growing with the corpus)."""
     from newslens import cleaning, language, text
     from newslens.cache import DocumentCache, cached_row_groups, source_version
 
@@ -877,23 +878,17 @@ def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None) -> tuple[pa.Tab
     def clean_all(keys: list[str]) -> list[list[tuple]]:
         return [_clean_one(raw_texts.text(key)) for key in dropping(keys)]
 
-    # The rest as Arrow columns, not a dict of tuples by key: at 100,000 articles those Python objects (keys,
-    # removals, fingerprints) held about 70 MB of the loading process until its end.
-    groups, column = [], MappedColumn(mapped_folder(cache_dir), pa.large_string())
+    found = MappedTable(mapped_folder(cache_dir), pa.schema(_CLEANED_TYPES))
     for _, rows in cached_row_groups(cache, {key: key for key in raw_texts.keys()}, clean_all, _CLEANED_COLUMNS):
-        groups.append(pa.table({name: pa.array(rows[name].tolist(), _CLEANED_TYPES[name])
-                                for name in [KEY, "removals", "language", "n_words", "fingerprint"]}))
-        column.append(pa.array(rows["text"].tolist(), pa.large_string()))
+        found.append(pa.table({name: pa.array(rows[name].tolist(), kind) for name, kind in _CLEANED_TYPES.items()}))
         del rows
     language.release_identifier()  # not needed again while loading
-    found = pa.concat_tables(groups) if groups else pa.table({name: pa.array([], kind)
-                                                              for name, kind in _CLEANED_TYPES.items()})
-    return found.combine_chunks(), column.column()
+    return found.table()
 
 
 # The Arrow types of the columns of ``_cleaned``.
-_CLEANED_TYPES = {KEY: pa.string(), "removals": pa.large_string(), "language": pa.string(),
-                  "n_words": pa.int64(), "fingerprint": pa.string()}
+_CLEANED_TYPES = {KEY: pa.string(), "text": pa.large_string(), "removals": pa.large_string(),
+                  "language": pa.string(), "n_words": pa.int64(), "fingerprint": pa.string()}
 
 
 # The columns of ``Corpus.cleaning``, the cleaning report.
@@ -907,16 +902,16 @@ def _build(records: list[_Record], raw_texts: _RawTexts, problems: _Problems, pa
     # made, which was the peak of loading them.
     rows, report = [], [[] for _ in _REPORT_COLUMNS]
     first_with_text: dict[str, str] = {}
-    cleaned, cleaned_texts = _cleaned(raw_texts, cache_dir)
+    cleaned = _cleaned(raw_texts, cache_dir)
     raw_texts.close()
     release_free_memory()
     texts = _TextColumn(mapped_folder(cache_dir))
     records.sort(key=lambda r: r.doc_id)
     # The row of ``cleaned`` of each record (same bytes: same row).
     places = pc.index_in(pa.array([record.key for record in records], pa.string()),
-                         value_set=cleaned.column(KEY).chunk(0)).to_numpy(zero_copy_only=False)
-    removals_of, language_of, fingerprint_of = (cleaned.column(name).chunk(0)
-                                                for name in ["removals", "language", "fingerprint"])
+                         value_set=cleaned.column(KEY).combine_chunks()).to_numpy(zero_copy_only=False)
+    cleaned_texts, removals_of, language_of, fingerprint_of = (
+        cleaned.column(name) for name in ["text", "removals", "language", "fingerprint"])
     words_of = cleaned.column("n_words").to_numpy()
     for number in dropping(range(len(records))):
         # Each record is let go once it is a row, and rows and removals are tuples: 100,000 records beside 100,000

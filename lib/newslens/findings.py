@@ -402,14 +402,17 @@ def timex_finding(timexes: pd.DataFrame) -> Finding:
     (``timexes.csv``: ``type``, ``value``)."""
     if timexes.empty:
         return Finding("The tagger found no time expression.")
-    dates = timexes[timexes["type"] == "DATE"]
-    resolved = int(dates["value"].astype(str).str.match(RESOLVED_DATE).sum())
-    other = len(timexes) - len(dates)
+    # Counted with masks over the whole table: the rows of the dates taken out were a copy of most of it (1.1
+    # million rows at 100,000 articles: +90 MB in notebook 03's kernel).
+    is_date = (timexes["type"] == "DATE").to_numpy(dtype=bool)
+    resolved = int(timexes["value"].astype(str).str.match(RESOLVED_DATE)[is_date].sum())
+    dates = int(is_date.sum())
+    other = len(timexes) - dates
     return Finding(f"The tagger found {count(len(timexes), 'time expression')} in "
-                   f"{count(timexes['doc_id'].nunique(), 'document')}: {count(len(dates), 'date')}, of which "
+                   f"{count(timexes['doc_id'].nunique(), 'document')}: {count(dates, 'date')}, of which "
                    f"{resolved:,} {_is_are(resolved)} resolved to a day, month or year"
                    + (f", and {count(other, 'duration, time or repetition', 'durations, times or repetitions')}"
                       f", which make{'s' if other == 1 else ''} no event" if other else "")
                    + ".",
                    "An unresolved date (“Thursday” in an article without a day to count from, “now”) makes no "
-                   "event." if resolved < len(dates) else "")
+                   "event." if resolved < dates else "")
