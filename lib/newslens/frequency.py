@@ -275,9 +275,9 @@ _TOKEN_FIELDS = {"forms": "object", "ids": "object"}
 # default concordance terms 185 MB and the dispersion of three terms 227 MB above the level on 100,000 articles.
 _TOKEN_CHUNK = 1_000_000
 _COUNT_CHUNK = 2_000  # documents counted at once: the token-level arrays of 100,000 at once took 3 GB
-# Documents per part of the table with a row per document and term (written part by part, never whole): with
-# parts of 2,000 documents (some 660,000 rows), notebook 01's kernel on 100,000 articles peaked at 453 MB while
-# writing it; with parts of 500, at 343.
+# Documents per part of the tables with a row per document and term (written part by part, never whole: the
+# per-document counts and the distinctive terms): with parts of 2,000 documents (some 660,000 rows), notebook 01's
+# kernel on 100,000 articles peaked at 453 MB while writing the counts; with parts of 500, at 343.
 _ROWS_CHUNK = 500
 
 
@@ -838,8 +838,8 @@ def distinctive_term_parts(corpus: TokenizedCorpus, top_n: int | None = None, mi
     min_count = _opt(min_count, corpus.options.min_count)
     idf = np.log((1 + len(corpus.doc_ids)) / (1 + corpus.document_counts())) + 1
     # Each document is compared with the corpus's totals only, so documents are ranked a chunk at a time: the
-    # float arrays of all 33 million (document, term) pairs of 100,000 articles at once took 4 GB, and those of
-    # chunks of 2,000 documents (660,000 pairs) took notebook 01's kernel from about 330 to 424 MB there.
+    # float arrays of all 33 million (document, term) pairs of 100,000 articles at once took 4 GB, and in chunks of
+    # 2,000 documents (660,000 pairs) +116 MB above the start there, against +38 MB in chunks of ``_ROWS_CHUNK``.
     writers = PartsWriters(folder)
     for first in _chunk_starts(corpus, _ROWS_CHUNK):
         writers.add("distinctive_terms", pd.DataFrame(_distinctive_chunk(corpus, first, idf, top_n, min_count, by),
