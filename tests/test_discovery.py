@@ -618,3 +618,40 @@ def test_cached_attributions_are_the_parsed_ones(tmp_path, seed_corpus):
     assert sum(map(len, parsed)) > 0
     assert cached_attributions(documents, cache_dir=tmp_path) == parsed  # cold
     assert cached_attributions(documents, cache_dir=tmp_path) == parsed  # warm, read back from Parquet
+
+
+def test_cached_attributions_are_kept_as_columns_until_asked_for(tmp_path, monkeypatch):
+    from newslens import actors as act
+    from newslens.attribution import Attribution
+
+    # Hand-made attributions stored for two texts (the parser is not run): one with every optional field missing.
+    first, second = "Peace, she said. Yes.", "They said so."
+    stored = {first: [Attribution(None, None, None, None, 0, 6, "direct"), Attribution(7, 10, 11, 15, 0, 6,
+                                                                                         "reported", 7, 10)],
+              second: [Attribution(0, 4, 5, 9, 10, 12, "reported", 0, 4)]}
+    monkeypatch.setattr(act, "find_attributions_many", lambda texts, **_: [stored[text] for text in texts])
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "text": [first, second, first, "Nothing."]})
+    stored["Nothing."] = []
+    assert act.cached_attributions(documents, cache_dir=tmp_path) == [stored[first], stored[second], stored[first],
+                                                                      []]  # parsed, then stored
+    monkeypatch.setattr(act, "find_attributions_many", lambda texts, **_: pytest.fail("parsed again"))
+    lists = act._attributions_by_document(documents, 1, tmp_path, None)
+    assert not lists.fresh and len(lists) == 4  # all read back, as columns
+    assert list(lists) == [stored[first], stored[second], stored[first], []] and lists[1] == stored[second]
+
+
+def test_a_cached_attribution_that_does_not_fit_its_text_is_parsed_again(tmp_path, monkeypatch):
+    from newslens import actors as act
+    from newslens.attribution import Attribution
+    from newslens.cache import text_key
+
+    text = "Peace, she said."
+    good = [Attribution(7, 10, 11, 15, 0, 6, "reported", 7, 10)]
+    monkeypatch.setattr(act, "find_attributions_many", lambda texts, **_: [good for _ in texts])
+    cache = act._attribution_cache(tmp_path)
+    # Stored for this text, yet ending past its 16 characters: damaged.
+    cache.put_rows(pd.DataFrame({"text_sha256": [text_key(text)], "source_start": [7], "source_end": [10],
+                                 "cue_start": [11], "cue_end": [15], "content_start": [0], "content_end": [40],
+                                 "kind": ["reported"], "head_start": [7], "head_end": [10]}), [text_key(text)])
+    lists = act._attributions_by_document(pd.DataFrame({"doc_id": ["a"], "text": [text]}), 1, tmp_path, None)
+    assert lists.fresh == {text_key(text): good} and list(lists) == [good]

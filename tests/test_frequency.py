@@ -414,6 +414,17 @@ def test_dispersion_query_and_document_are_categories_of_what_occurs():
     assert table["doc_index"].tolist() == [2, 0, 0, 2, 2] and table["position"].tolist() == [1, 0, 2, 0, 1]
 
 
+def test_dispersion_makes_only_the_columns_asked_for(tiny):
+    # putin: word 6 of a (corpus word 6), word 2 of b (corpus word 11 + 2): as in test_dispersion_tiny.
+    table = dispersion(tiny, ["putin"], columns=["corpus_position", "query", "doc_id"])
+    assert list(table.columns) == ["query", "doc_id", "corpus_position"]  # in the table's own order
+    assert table["doc_id"].tolist() == ["a", "b"] and table["corpus_position"].tolist() == [6, 13]
+    assert list(dispersion(tiny, ["putin"], columns=["relative_position"])["relative_position"]) == \
+        pytest.approx([6 / 11, 2 / 11])
+    with pytest.raises(ValueError, match="not a dispersion column: where"):
+        dispersion(tiny, ["putin"], columns=["query", "where"])
+
+
 # --- the seeds -------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

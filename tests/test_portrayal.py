@@ -542,3 +542,30 @@ def test_per_document_summaries_come_in_runs_of_ordered_rows(monkeypatch):
     assert [run.index.tolist() for run in runs] == [[0, 1, 2, 3], [0]]
     empty = list(portrayal._in_document_order(table.iloc[[]], {}))
     assert len(empty) == 1 and empty[0].empty and list(empty[0].columns) == list(table.columns)
+
+
+def test_groups_counted_on_codes_by_hand(registry):
+    # Rows in table order; groups sorted by actor, then method. Russia/model: rows 1 and 3 (documents b, a; row 3
+    # excluded, so scored once), Ukraine/model: rows 0 and 4 (both in document a: one document), Ukraine/vader:
+    # row 2 (not scored: NaN).
+    scored = pd.concat([table([("Ukraine", "a", 0.5), ("Russia", "b", -1.0)]),
+                        table([("Ukraine", "c", np.nan)]).assign(method="vader", label=None),
+                        table([("Russia", "a", 0.0, True), ("Ukraine", "a", -0.25)])], ignore_index=True)
+    frame, scores = portrayal._group_scores(scored, registry, ["actor"], rollup=False)
+    assert frame[["actor", "method"]].values.tolist() == [["Russia", "model"], ["Ukraine", "model"],
+                                                          ["Ukraine", "vader"]]
+    assert frame["mentions"].tolist() == [2, 2, 1]
+    assert frame["documents"].tolist() == [2, 1, 1]
+    assert frame["scored"].tolist() == [1, 2, 0]
+    assert frame[["n_negative", "n_neutral", "n_positive"]].values.tolist() == [[1, 0, 0], [1, 0, 1], [0, 0, 0]]
+    assert scores.tolist() == [-1.0, 0.5, -0.25]  # group after group, table order within a group
+
+
+def test_coded_groups_sort_each_column_and_put_a_missing_value_last():
+    data = pd.DataFrame({"actor": pd.array(["b", "a", None, "b", "a"], dtype="str"),
+                         "doc_id": pd.array(["y", "z", "x", "x", "z"], dtype="str")})
+    group_of, values = portrayal._coded_groups(data, ["actor", "doc_id"])
+    # Groups: (a, z), (b, x), (b, y), (missing, x).
+    assert group_of.tolist() == [2, 0, 3, 1, 0]
+    assert values["actor"].tolist()[:3] == ["a", "b", "b"] and pd.isna(values["actor"].iloc[3])
+    assert values["doc_id"].tolist() == ["z", "x", "y", "x"]

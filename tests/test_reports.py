@@ -511,6 +511,20 @@ def test_the_index_counts_publication_dates_the_chronology_inferred(tmp_path):
     assert dict(site.corpus_summary(tmp_path, {"00_corpus": reports["00_corpus"]}))["published"] == \
         "no date in the metadata"
 
+
+def test_the_index_reads_only_the_columns_it_summarises(tmp_path):
+    (tmp_path / "00_corpus" / "tables").mkdir(parents=True)
+    table = tmp_path / "00_corpus" / "tables" / "documents.csv"
+    table.write_text('doc_id,title,outlet,published\na,"x, ""y""",Ledger,2025-01-02\nb,z,Post,\n', encoding="utf-8")
+    reports = {"00_corpus": ("00_corpus/tables/documents.csv",)}
+    summary = dict(site.corpus_summary(tmp_path, reports))
+    assert (summary["documents"], summary["outlets"]) == ("2", "2")
+    assert summary["published"] == "2025-01-02 to 2025-01-02 (1 of 2 documents dated)"
+    table.write_text("file,title\na.txt,x\nb.txt,y\nc.txt,z\n", encoding="utf-8")  # none of the three columns
+    summary = dict(site.corpus_summary(tmp_path, reports))
+    assert (summary["documents"], summary["outlets"], summary["published"]) == ("3", "none known",
+                                                                                "no date in the metadata")
+
 def test_article_dates_finding():
     anchors = pd.DataFrame({"source": ["inferred", "undated", "inferred", "metadata", "undated"],
                             "anchor": ["2025-11-23", "", "", "2025-11-20", ""],

@@ -238,3 +238,34 @@ def test_texts_split_here_are_packed_in_blocks_and_still_found(monkeypatch):
     monkeypatch.setattr(tx, "_punkt_spans", lambda text: (_ for _ in ()).throw(AssertionError("split again")))
     assert [tx.sentence_spans(text) for text in texts] == [[(0, 10)], [(0, 11), (12, 16)], [(0, 6)]]
     tx._sentence_spans.cache_clear()
+
+
+def test_texts_split_with_a_folder_are_packed_in_mapped_files_and_sent_by_value(monkeypatch, tmp_path):
+    import mmap
+    import pickle
+
+    import numpy as np
+
+    from newslens import text as tx
+
+    monkeypatch.setattr(tx, "_split_memo", {})
+    monkeypatch.setattr(tx, "_packed_memo", [])
+    monkeypatch.setattr(tx, "PACK_TEXTS", 2)
+    tx._sentence_spans.cache_clear()
+    texts = ["First one.", "Second one. Yes.", "Third."]
+    tx.split_sentences(texts, folder=tmp_path / "mapped")
+    (block,) = tx._packed_memo
+    # Every array of the block is over a mapped file (numpy's base chain ends in a view of the mapping), none in
+    # the heap.
+    for values in (block._keys, block._prefixes, block._bounds, block._flat):
+        base = values
+        while isinstance(base, np.ndarray):
+            base = base.base
+        assert isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
+    assert block.get(tx.text_digest("Second one. Yes.")).tolist() == [0, 11, 12, 16]
+    sent = pickle.loads(pickle.dumps(block))  # to another process: by value
+    assert sent.digests() == block.digests() and sent.get(tx.text_digest("First one.")).tolist() == [0, 10]
+    tx._sentence_spans.cache_clear()
+    monkeypatch.setattr(tx, "_punkt_spans", lambda text: (_ for _ in ()).throw(AssertionError("split again")))
+    assert [tx.sentence_spans(text) for text in texts] == [[(0, 10)], [(0, 11), (12, 16)], [(0, 6)]]
+    tx._sentence_spans.cache_clear()

@@ -2020,23 +2020,25 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     -------
     list of list of Attribution, one list per document (for ``find_quotes``).
     """
+    return list(_attributions_by_document(documents, jobs, cache_dir, parsed))
+
+
+def _attributions_by_document(documents: pd.DataFrame, jobs: int, cache_dir: str | Path | None,
+                              parsed: SentenceMemo | None) -> _AttributionLists:
+    """``cached_attributions`` as ``_AttributionLists``: those read from the cache are kept as columns until
+    asked for."""
     from newslens.cache import KEY, text_key
 
-    texts = [text for _, text in _documents(documents)]
-    keys = [text_key(text) for text in texts]
-    text_of = dict(zip(keys, texts))
+    keys, lengths = [], {}
+    for _, text in _documents(documents):
+        keys.append(text_key(text))
+        lengths[keys[-1]] = len(text)
+    lists, known = _AttributionLists(keys), set()
     cache = _attribution_cache(cache_dir) if cache_dir else None
-    known: dict[str, list] = {}
     if cache is not None:
         rows, present = cache.rows(set(keys))
-        known = {key: [] for key in present}
-        # Column by column to plain Python values (missing -> None): a conversion per value is far slower.
-        fields = [rows[f].astype(object).where(rows[f].notna(), None).tolist() for f in _ATTRIBUTION_FIELDS]
-        for key, *row in zip(rows[KEY].tolist(), *fields):
-            known[key].append(Attribution(*row))
-    # An entry whose spans do not fit its text is damaged: parse again.
-    known = {key: items for key, items in known.items()
-             if all(0 <= a.content_start <= a.content_end <= len(text_of[key]) for a in items)}
+        known = present - lists.keep(rows, lengths)  # a damaged entry is parsed again
+        del rows
     missing = list(dict.fromkeys(key for key in keys if key not in known))
     # In chunks: each finished chunk is in the cache even if the run is stopped, and the chunk's texts and distinct
     # sentences bound the memory (the parses themselves are not kept, see find_attributions_many), with the
@@ -2044,14 +2046,76 @@ def cached_attributions(documents: pd.DataFrame, jobs: int = 1, cache_dir: str |
     with kept_workers(), nullcontext(parsed) if parsed is not None else attribution_memo() as parsed:
         for first in range(0, len(missing), ATTRIBUTION_CHUNK):
             chunk = missing[first:first + ATTRIBUTION_CHUNK]
+            wanted = set(chunk)
+            text_of = {key: text for key, (_, text) in zip(keys, _documents(documents)) if key in wanted}
             fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs,
-                                                           parsed=parsed)))
+                                                            parsed=parsed)))
+            del text_of
             if cache is not None:
                 cache.put_rows(pd.DataFrame([[key, *(getattr(a, f) for f in _ATTRIBUTION_FIELDS)]
                                              for key, items in fresh.items() for a in items],
                                             columns=[KEY, *_ATTRIBUTION_FIELDS]), fresh)
-            known.update(fresh)
-    return [known[key] for key in keys]
+            lists.fresh.update(fresh)
+    return lists
+
+
+class _AttributionLists:
+    """The list of ``Attribution`` of each of ``keys`` (text keys, in document order), made when asked for
+    (``lists[i]``, iteration, ``len``): parsed lists are kept in ``fresh`` (key -> list), those read from the parse
+    cache (``keep``) as numpy columns until then. As Python objects all at once (every field of every row in a
+    list, then the objects), the 200,000 attributions of a run of 100,000 articles made the peak of the actor
+    tables' process."""
+
+    def __init__(self, keys: list[str]):
+        self.keys, self.fresh = keys, {}
+        self._rows_of: dict[str, tuple[int, int]] = {}  # a cached key's rows
+        self._columns: list[tuple[np.ndarray, np.ndarray | None]] = []
+
+    def keep(self, rows: pd.DataFrame, lengths: dict[str, int]) -> set[str]:
+        """Keep the cached ``rows`` (``DocumentCache.rows``: a key's rows together); return the keys whose spans do
+        not fit their text (``lengths``: key -> length of its text), which are damaged and not kept."""
+        from newslens.cache import KEY
+
+        # The keys as codes (a Python string per row was 22 MB for a run of 100,000 articles).
+        codes, keys = pd.factorize(rows[KEY])
+        keys = keys.tolist()
+        bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True]) if len(codes) else np.zeros(1, int)
+        limits = np.array([lengths.get(key, -1) for key in keys], dtype=np.int64)[codes]
+        starts, ends = rows["content_start"].to_numpy(np.int64), rows["content_end"].to_numpy(np.int64)
+        damaged = {keys[code] for code in np.unique(codes[~((0 <= starts) & (starts <= ends) & (ends <= limits))])}
+        self._rows_of = {keys[codes[first]]: (first, stop) for first, stop in zip(bounds[:-1].tolist(),
+                                                                                   bounds[1:].tolist())
+                         if keys[codes[first]] not in damaged}
+        # Each field as values and, for a nullable one, its missing marks; the kind as codes into its names.
+        self._columns = []
+        for field, dtype in _ATTRIBUTION_FIELDS.items():
+            if dtype == "str":
+                kinds, names = pd.factorize(rows[field])
+                self._columns.append((np.asarray(names, dtype=object)[kinds], kinds < 0))
+            else:
+                self._columns.append((rows[field].to_numpy(np.int64, na_value=0),
+                                      rows[field].isna().to_numpy() if dtype == "Int64" else None))
+        return damaged
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self) -> Iterator[list]:
+        return map(self._list, self.keys)
+
+    def __getitem__(self, position: int) -> list:
+        return self._list(self.keys[position])
+
+    def _list(self, key: str) -> list:
+        if key in self.fresh:
+            return self.fresh[key]
+        first, stop = self._rows_of.get(key, (0, 0))  # none: present with no attributions
+        values = []
+        for column, missing in self._columns:
+            part = column[first:stop].tolist()
+            values.append(part if missing is None else
+                          [None if gone else value for value, gone in zip(part, missing[first:stop].tolist())])
+        return [Attribution(*row) for row in zip(*values)]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -2124,7 +2188,9 @@ def _computed(documents: pd.DataFrame, corpus: str | Path, actors_file: str | Pa
     """What ``actor_tables`` computes and caches: its tables (mentions and quotes written into ``folder``) and the
     JSON values of its ``ActorSetup``."""
     # Every step below (and the tone scores after) reads every text's sentences: split them once, in parallel.
-    split_sentences((text for _, text in _documents(documents)), jobs=jobs)
+    from newslens.cache import mapped_folder
+
+    split_sentences((text for _, text in _documents(documents)), jobs=jobs, folder=mapped_folder(cache_dir))
     if cache_dir:
         _parse_apart(documents, discover, jobs, cache_dir)
     setup = actors_for_corpus(documents, corpus, actors_file, discover=discover, min_mentions=min_mentions,
@@ -2178,7 +2244,7 @@ def _tables_in_runs(documents: pd.DataFrame, registry: Sequence[Actor], jobs: in
             release_free_memory()
             mentions = find_mentions(run, registry, jobs=jobs)
             release_free_memory()
-            found = cached_attributions(run, jobs=jobs, cache_dir=cache_dir, parsed=parsed)
+            found = _attributions_by_document(run, jobs, cache_dir, parsed)
             release_free_memory()
             quotes = find_quotes(run, registry, mentions, found)
             writers.add("mentions", mentions)

@@ -1120,9 +1120,11 @@ def concordance_terms(corpus: TokenizedCorpus, terms: Sequence[str], n_default: 
     return list(terms)
 
 
-def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
+def dispersion(corpus: TokenizedCorpus, terms: Sequence[str], columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Where each query (word or phrase, matched as in ``kwic``) occurs: one row per occurrence, for a lexical
-    dispersion plot. Rows in the order of ``terms``, then corpus order.
+    dispersion plot. Rows in the order of ``terms``, then corpus order. ``columns``: only these of the columns
+    below, in their order below (None: all); a caller that needs a few, e.g. the plot's query and corpus_position,
+    holds the table of a large corpus at half the size.
 
     Columns:
         query               categorical: the queries, in the order of ``terms``
@@ -1132,6 +1134,11 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
         relative_position   position / number of words of the document (0 = start, <1)
         corpus_position     index among all words of the corpus, documents concatenated in corpus order
     """
+    wanted = DISPERSION_TABLE_COLUMNS if columns is None else [c for c in DISPERSION_TABLE_COLUMNS if c in columns]
+    unknown = sorted(set(columns or ()) - set(DISPERSION_TABLE_COLUMNS))
+    if unknown:
+        raise ValueError(f"not a dispersion column: {', '.join(unknown)} (the columns: "
+                         f"{', '.join(DISPERSION_TABLE_COLUMNS)})")
     matches = [_matches(corpus, query)[0] for query in terms]
     counts = [len(positions) for positions in matches]
     doc_first_word = np.r_[0, np.cumsum(corpus.doc_words)[:-1]]
@@ -1139,8 +1146,9 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
     # once used: columns made as int64 for every query, then joined and converted, took 129 MB above the start for
     # the three most frequent terms of 100,000 articles (1.5 million occurrences, a 44 MB table).
     total = sum(counts)
-    docs, local = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int32)
-    relative, global_position = np.empty(total, dtype=np.float64), np.empty(total, dtype=np.int64)
+    docs, global_position = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int64)
+    local = np.empty(total, dtype=np.int32) if {"position", "relative_position"} & set(wanted) else None
+    relative = np.empty(total, dtype=np.float64) if "relative_position" in wanted else None
     first = 0
     for number, count in enumerate(counts):
         rows = slice(first, first + count)
@@ -1148,13 +1156,18 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.DataFrame:
         docs[rows] = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
         global_position[rows] = _words_before(corpus.word_ids, positions)
         del positions
-        local[rows] = global_position[rows] - doc_first_word[docs[rows]]
-        relative[rows] = _per_10k(local[rows], corpus.doc_words[docs[rows]]) / 10_000
+        if local is not None:
+            local[rows] = global_position[rows] - doc_first_word[docs[rows]]
+        if relative is not None:
+            relative[rows] = _per_10k(local[rows], corpus.doc_words[docs[rows]]) / 10_000
         first += count
-    return pd.DataFrame({
-        "query": _query_column(terms, counts), "doc_id": _document_column(corpus.doc_ids, docs),
-        "doc_index": docs, "position": local, "relative_position": relative, "corpus_position": global_position,
-    }, copy=False)
+    made = {"query": lambda: _query_column(terms, counts), "doc_id": lambda: _document_column(corpus.doc_ids, docs),
+            "doc_index": lambda: docs, "position": lambda: local, "relative_position": lambda: relative,
+            "corpus_position": lambda: global_position}
+    return pd.DataFrame({column: made[column]() for column in wanted}, copy=False)
+
+
+DISPERSION_TABLE_COLUMNS = ["query", "doc_id", "doc_index", "position", "relative_position", "corpus_position"]
 
 
 # The query and document of each occurrence as categoricals (a small code per row, each name once): with them as

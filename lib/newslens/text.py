@@ -36,6 +36,7 @@ import hashlib
 import itertools
 import re
 from array import array
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -157,18 +158,25 @@ class PackedSplits:
     ----------
     found : mapping of bytes to array
         ``text_digest`` -> ``flat_spans``.
+    folder : path, optional
+        Where the arrays are kept, in mapped files (``memory.mapped_empty``; a cache's ``mapped`` folder), rather
+        than in the process's heap; None: in the heap. Pickled, they are sent by value either way.
     """
 
-    def __init__(self, found: dict[bytes, array]):
+    def __init__(self, found: dict[bytes, array], folder: str | Path | None = None):
         digests = sorted(found)
-        self._keys = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), 32)
+        keys = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), 32)
         # The first 8 bytes of each digest as a number, in the same (sorted) order: what a lookup searches.
-        self._prefixes = self._keys[:, :8].copy().view(">u8").ravel()
+        prefixes = keys[:, :8].copy().view(">u8").ravel()
         lengths = np.fromiter(map(len, map(found.__getitem__, digests)), dtype=np.int64, count=len(digests))
-        self._bounds = np.concatenate([[0], np.cumsum(lengths)])
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
         # 32 bits are enough: a document has at most 5 million characters (``corpus.MAX_DOCUMENT_BYTES``).
-        self._flat = np.fromiter(itertools.chain.from_iterable(map(found.__getitem__, digests)), dtype=np.int32,
-                                 count=int(self._bounds[-1]))
+        flat = np.fromiter(itertools.chain.from_iterable(map(found.__getitem__, digests)), dtype=np.int32,
+                           count=int(bounds[-1]))
+        self._keys, self._prefixes, self._bounds, self._flat = (
+            (keys, prefixes, bounds, flat) if folder is None else
+            (_mapped_copy(keys, folder), _mapped_copy(prefixes, folder), _mapped_copy(bounds, folder),
+             _mapped_copy(flat, folder)))
 
     def __len__(self) -> int:
         return len(self._prefixes)
@@ -188,6 +196,15 @@ class PackedSplits:
         return None
 
 
+def _mapped_copy(values: np.ndarray, folder: str | Path) -> np.ndarray:
+    """A copy of ``values`` over a mapped file of ``folder`` (``memory.mapped_empty``), of the same shape."""
+    from newslens.memory import mapped_empty
+
+    copy = mapped_empty(values.size, values.dtype, folder).reshape(values.shape)
+    copy[...] = values
+    return copy
+
+
 def _remembered(digest: bytes) -> array | None:
     flat = _split_memo.get(digest)
     for packed in reversed(_packed_memo) if flat is None else ():
@@ -197,22 +214,25 @@ def _remembered(digest: bytes) -> array | None:
     return flat
 
 
-def _remember(digest: bytes, flat: array) -> None:
+def _remember(digest: bytes, flat: array, folder: str | Path | None = None) -> None:
     if len(_split_memo) >= SENTENCE_MEMO_TEXTS:
         del _split_memo[next(iter(_split_memo))]  # the oldest
     _split_memo[digest] = flat
     if len(_split_memo) >= PACK_TEXTS:
         # An array, a digest and a dict slot per text: splitting 100,000 articles left the actor tables' process
-        # 84 MB larger (anonymous memory); packed every PACK_TEXTS texts (about 4 MB a block), 66 MB.
-        remember_splits(PackedSplits(_split_memo))
+        # 84 MB larger (anonymous memory); packed every PACK_TEXTS texts (about 4 MB a block), 66 MB. In mapped
+        # files (``folder``), whose pages leave the process at each ``memory.drop_mapped_pages``, the process's
+        # peak there went from 400 to 379 MB (profiled), its level between runs of documents down as much.
+        remember_splits(PackedSplits(_split_memo, folder))
         _split_memo.clear()
 
 
-def split_sentences(texts: Iterable[str], jobs: int = 1) -> None:
+def split_sentences(texts: Iterable[str], jobs: int = 1, folder: str | Path | None = None) -> None:
     """Split ``texts`` into sentences now, in ``jobs`` worker processes (``newslens.parallel.map_chunks``; 0: every
     core) from ``SPLIT_PARALLEL_CHARS`` of text, and remember the spans in this process, so that every later
     ``sentence_spans`` of these texts reads them. Each text is split alone: the spans are the same for any
-    ``jobs``."""
+    ``jobs``. ``folder``: where the spans are kept, in mapped files (a cache's ``mapped`` folder: ``PackedSplits``);
+    None: in memory."""
     from newslens.memory import release_free_memory
     from newslens.parallel import kept_workers
 
@@ -224,12 +244,12 @@ def split_sentences(texts: Iterable[str], jobs: int = 1) -> None:
             if _remembered(digest) is None:
                 batch.setdefault(digest, text)
             if len(batch) == _SPLIT_BATCH:
-                _split_batch(batch, jobs)
+                _split_batch(batch, jobs, folder)
                 batch = {}
                 # The batch's strings and its results' buffers (unpickled in the pool's threads, in malloc arenas
                 # of their own) are free now: give them back, or every batch stands on the last one's.
                 release_free_memory()
-        _split_batch(batch, jobs)
+        _split_batch(batch, jobs, folder)
 
 
 def remembered_splits(texts: Iterable[str]) -> PackedSplits:
@@ -251,13 +271,13 @@ def remember_splits(packed: PackedSplits) -> None:
         del _packed_memo[0]
 
 
-def _split_batch(batch: dict[bytes, str], jobs: int) -> None:
+def _split_batch(batch: dict[bytes, str], jobs: int, folder: str | Path | None) -> None:
     from newslens.parallel import chunked, map_chunks
 
     jobs = jobs if sum(map(len, batch.values())) >= SPLIT_PARALLEL_CHARS else 1
     found = map_chunks(_split_chunk, chunked(list(batch.values()), _SPLIT_CHUNK), jobs=jobs)
     for digest, flat in zip(batch, (flat for chunk in found for flat in chunk)):
-        _remember(digest, flat)
+        _remember(digest, flat, folder)
 
 
 def _split_chunk(texts: list[str]) -> list[array]:
