@@ -1196,11 +1196,14 @@ def _words_before(word_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
     before = np.zeros(len(positions), dtype=np.int64)
     words_so_far = 0
     for start in _in_chunks(len(word_ids)):
-        is_word = word_ids[start:start + _TOKEN_CHUNK] >= 0
-        first, last = np.searchsorted(positions, [start, start + len(is_word)])
+        # The chunk's other tokens (punctuation, about one in six) by position: the words before a token are the
+        # tokens before it less those. A running count of the chunk's words (int64) made the dispersion of three
+        # terms of 100,000 articles peak about 20 MB higher, chunk after chunk.
+        others = np.flatnonzero(word_ids[start:start + _TOKEN_CHUNK] < 0)
+        stop = min(start + _TOKEN_CHUNK, len(word_ids))
+        first, last = np.searchsorted(positions, [start, stop])
         if last > first:
             local = positions[first:last] - start
-            running = np.cumsum(is_word, dtype=np.int64)  # words up to and including each token
-            before[first:last] = words_so_far + running[local] - is_word[local]
-        words_so_far += int(np.count_nonzero(is_word))
+            before[first:last] = words_so_far + local - np.searchsorted(others, local)
+        words_so_far += stop - start - len(others)
     return before
