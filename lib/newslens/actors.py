@@ -983,15 +983,28 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     """
     from newslens.cache import KEY, text_key
 
-    docs = list(_documents(documents))
-    keys = [text_key(text) for _, text in docs]
-    text_of = {key: text for key, (_, text) in zip(keys, docs)}
+    # The run's keys and each key's place, not its texts as Python strings (about 40 MB for a run of 100,000
+    # articles, held through discovery's peak there): a text is read from the table when it is checked or parsed.
+    texts = documents["text"].fillna("").astype(str)
+    doc_ids = documents["doc_id"].astype(str).tolist()
+    keys = [text_key(text) for text in dropping(texts.array)]
+    place_of = {key: place for place, key in enumerate(keys)}  # a key twice: the same text
+
+    def text_of(key: str) -> str:
+        return str(texts.iat[place_of[key]])
+
     columns = _ENTITY_FIELDS
     cache = _entity_cache(cache_dir) if cache_dir else None
     found, present = cache.rows(set(keys)) if cache is not None else (pd.DataFrame(columns=[KEY, *columns]), set())
-    # An entry whose spans do not spell the cached surfaces in its text is stale or damaged: parse it again.
-    damaged = {key for key, start, end, label, surface in found[[KEY, *columns]].itertuples(index=False, name=None)
-               if not _entity_fits(text_of[key], start, end, label, surface)}
+    # An entry whose spans do not spell the cached surfaces in its text is stale or damaged: parse it again. (The
+    # rows of a key are together: each text is read once.)
+    damaged, key_read, text = set(), None, ""
+    for key, start, end, label, surface in found[[KEY, *columns]].itertuples(index=False, name=None):
+        if key != key_read:
+            key_read, text = key, text_of(key)
+        if not _entity_fits(text, start, end, label, surface):
+            damaged.add(key)
+    del text
     if damaged:
         found = found[~found[KEY].isin(damaged)]
     missing = list(dict.fromkeys(key for key in keys if key not in present or key in damaged))
@@ -1000,7 +1013,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     with kept_workers(), nullcontext(parsed) if parsed is not None else _entity_memo() as parsed:
         for first in range(0, len(missing), ENTITY_CHUNK):  # each chunk cached as soon as it is parsed
             chunk = missing[first:first + ENTITY_CHUNK]
-            rows = _parse_entities([text_of[key] for key in chunk], jobs, batch_size, parsed)
+            rows = _parse_entities([text_of(key) for key in chunk], jobs, batch_size, parsed)
             fresh = pd.DataFrame([(key, *row) for key, found_in in zip(chunk, rows) for row in found_in],
                                  columns=[KEY, *columns]).astype(columns)
             if cache is not None:
@@ -1008,8 +1021,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
             tables.append(fresh)
     # What is no longer needed goes before the rows are put in document order, the step that made discovery's peak
     # at 100,000 articles (499 MB; 487 without the run's texts and cached rows beside it).
-    doc_ids = [doc_id for doc_id, _ in docs]
-    del docs, found, text_of
+    del found, texts
     entities = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables.pop()
     del tables
     return _rows_by_document(entities, doc_ids, keys)
