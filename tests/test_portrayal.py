@@ -559,6 +559,9 @@ def test_groups_counted_on_codes_by_hand(registry):
     assert frame["scored"].tolist() == [1, 2, 0]
     assert frame[["n_negative", "n_neutral", "n_positive"]].values.tolist() == [[1, 0, 0], [1, 0, 1], [0, 0, 0]]
     assert scores.tolist() == [-1.0, 0.5, -0.25]  # group after group, table order within a group
+    # A mention without a doc_id counts in no document (as pandas' nunique): Russia's second row loses its own.
+    scored.loc[3, "doc_id"] = None
+    assert portrayal._group_scores(scored, registry, ["actor"], rollup=False)[0]["documents"].tolist() == [1, 1, 1]
 
 
 def test_coded_groups_sort_each_column_and_put_a_missing_value_last():
