@@ -524,6 +524,14 @@ def test_the_index_reads_only_the_columns_it_summarises(tmp_path):
     summary = dict(site.corpus_summary(tmp_path, reports))
     assert (summary["documents"], summary["outlets"], summary["published"]) == ("3", "none known",
                                                                                 "no date in the metadata")
+    dates = tmp_path / "03_chronology" / "tables" / "article_dates.csv"
+    dates.parent.mkdir(parents=True)
+    reports["03_chronology"] = ("03_chronology/tables/article_dates.csv",)
+    dates.write_text('doc_id,date,source,evidence\na,,inferred,"a, quoted ""x"""\nb,,undated,\n', encoding="utf-8")
+    assert dict(site.corpus_summary(tmp_path, reports))["published"] == \
+        "no date in the metadata; 1 inferred from their text (03_chronology)"
+    dates.write_text("doc_id,date\na,2025-01-01\n", encoding="utf-8")  # no source column: nothing said
+    assert dict(site.corpus_summary(tmp_path, reports))["published"] == "no date in the metadata"
 
 def test_article_dates_finding():
     anchors = pd.DataFrame({"source": ["inferred", "undated", "inferred", "metadata", "undated"],
