@@ -54,7 +54,7 @@ from collections import Counter, defaultdict
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -284,6 +284,23 @@ def _matcher(registry: tuple[Actor, ...]) -> _Matcher:
 
 def _documents(documents: pd.DataFrame) -> Iterable[tuple[str, str]]:
     return zip(documents["doc_id"].astype(str), documents["text"].fillna("").astype(str))
+
+
+def _texts_by_key(documents: pd.DataFrame) -> tuple[list[str], dict[str, int], Callable[[str], str]]:
+    """The text key (``cache.text_key``) of each of ``documents``, in order; each key's text length; and a function
+    that gives a key's text, read from the table when asked for (the texts are not all held as Python strings)."""
+    from newslens.cache import text_key
+
+    texts = documents["text"].fillna("").astype(str)
+    keys, lengths, place_of = [], {}, {}
+    for place, text in enumerate(dropping(texts.array)):
+        keys.append(text_key(text))
+        lengths[keys[-1]], place_of[keys[-1]] = len(text), place  # a key twice: the same text
+
+    def text_of(key: str) -> str:
+        return str(texts.iat[place_of[key]])
+
+    return keys, lengths, text_of
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -981,18 +998,12 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
     time, each chunk cached as soon as it is parsed, and the sentences parsed are remembered from one chunk to the
     next (``parsed``, or a memory of its own: ``memo.SentenceMemo``, on disk and bounded).
     """
-    from newslens.cache import KEY, text_key
+    from newslens.cache import KEY
 
-    # The run's keys and each key's place, not its texts as Python strings (about 40 MB for a run of 100,000
-    # articles, held through discovery's peak there): a text is read from the table when it is checked or parsed.
-    texts = documents["text"].fillna("").astype(str)
+    # Not the run's texts as Python strings: about 40 MB for a run of 100,000 articles, held through discovery's
+    # peak there.
+    keys, _, text_of = _texts_by_key(documents)
     doc_ids = documents["doc_id"].astype(str).tolist()
-    keys = [text_key(text) for text in dropping(texts.array)]
-    place_of = {key: place for place, key in enumerate(keys)}  # a key twice: the same text
-
-    def text_of(key: str) -> str:
-        return str(texts.iat[place_of[key]])
-
     columns = _ENTITY_FIELDS
     cache = _entity_cache(cache_dir) if cache_dir else None
     found, present = cache.rows(set(keys)) if cache is not None else (pd.DataFrame(columns=[KEY, *columns]), set())
@@ -1021,7 +1032,7 @@ def find_entities(documents: pd.DataFrame, jobs: int = 1, cache_dir: str | Path 
             tables.append(fresh)
     # What is no longer needed goes before the rows are put in document order, the step that made discovery's peak
     # at 100,000 articles (499 MB; 487 without the run's texts and cached rows beside it).
-    del found, texts
+    del found
     entities = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables.pop()
     del tables
     return _rows_by_document(entities, doc_ids, keys)
@@ -2039,12 +2050,9 @@ def _attributions_by_document(documents: pd.DataFrame, jobs: int, cache_dir: str
                               parsed: SentenceMemo | None) -> _AttributionLists:
     """``cached_attributions`` as ``_AttributionLists``: those read from the cache are kept as columns until
     asked for."""
-    from newslens.cache import KEY, text_key
+    from newslens.cache import KEY
 
-    keys, lengths = [], {}
-    for _, text in _documents(documents):
-        keys.append(text_key(text))
-        lengths[keys[-1]] = len(text)
+    keys, lengths, text_of = _texts_by_key(documents)
     lists, known = _AttributionLists(keys), set()
     cache = _attribution_cache(cache_dir) if cache_dir else None
     if cache is not None:
@@ -2058,11 +2066,8 @@ def _attributions_by_document(documents: pd.DataFrame, jobs: int, cache_dir: str
     with kept_workers(), nullcontext(parsed) if parsed is not None else attribution_memo() as parsed:
         for first in range(0, len(missing), ATTRIBUTION_CHUNK):
             chunk = missing[first:first + ATTRIBUTION_CHUNK]
-            wanted = set(chunk)
-            text_of = {key: text for key, (_, text) in zip(keys, _documents(documents)) if key in wanted}
-            fresh = dict(zip(chunk, find_attributions_many([text_of[key] for key in chunk], jobs=jobs,
+            fresh = dict(zip(chunk, find_attributions_many([text_of(key) for key in chunk], jobs=jobs,
                                                             parsed=parsed)))
-            del text_of
             if cache is not None:
                 cache.put_rows(pd.DataFrame([[key, *(getattr(a, f) for f in _ATTRIBUTION_FIELDS)]
                                              for key, items in fresh.items() for a in items],
