@@ -14,9 +14,9 @@ import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from newslens import frequency as freq
-from newslens.frequency import (STOPWORDS_VERSION, FrequencyOptions, collocations, dispersion, distinctive_terms,
-                                document_term_counts, keyness, kwic, load_stopwords, log_likelihood, log_ratio,
-                                ngrams, term_frequencies, tokenize_documents)
+from newslens.frequency import (STOPWORDS_VERSION, FrequencyOptions, collocations, dispersion, dispersion_ticks,
+                                distinctive_terms, document_term_counts, keyness, kwic, load_stopwords,
+                                log_likelihood, log_ratio, ngrams, term_frequencies, tokenize_documents)
 
 # Tiny fixture, counted by hand.
 #   a: "Peace talks." / "The U.S. envoy met Putin’s team; peace talks resumed."
@@ -508,8 +508,8 @@ def test_figures_are_drawn_from_the_tables(seeds):
         plot_top_terms(terms, top_n=10), plot_top_ngrams(ngrams(seeds, min_count=2)),
         plot_distinctive_terms(distinctive_terms(seeds, top_n=5, min_count=2)),
         plot_keyness(keyness(seeds, top_n=5, min_count=2, absent_top=500)),
-        plot_dispersion(dispersion(seeds, ["putin", "witkoff"]), seeds), plot_word_cloud(terms, top_n=30),
-        plot_top_terms(terms.head(0)), plot_dispersion(dispersion(seeds, []), seeds),
+        plot_dispersion(dispersion_ticks(seeds, ["putin", "witkoff"]), seeds), plot_word_cloud(terms, top_n=30),
+        plot_top_terms(terms.head(0)), plot_dispersion(dispersion_ticks(seeds, []), seeds),
     ]
     assert all(isinstance(fig, Figure) for fig in figures)
     assert [t.get_text() for t in figures[0].axes[0].get_yticklabels()][:3] == terms["term"].head(3).tolist()
@@ -517,29 +517,57 @@ def test_figures_are_drawn_from_the_tables(seeds):
         plt.close(fig)
 
 
-def test_dispersion_plot_merges_ticks_only_beyond_its_resolution():
+def test_dispersion_ticks_merge_only_beyond_the_plots_resolution():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from newslens.frequency_plots import DISPERSION_COLUMNS, plot_dispersion
+    from newslens.frequency_plots import plot_dispersion
 
-    assert DISPERSION_COLUMNS == 2_400
-    # "dense": 3,000 occurrences at words 0..2999 of a 3,000-word extent: word p falls in column p·2400 // 3000,
-    # so every column 0..2399 holds one and there are 2,400 ticks, the first at (0 + 0.5)·3000/2400 = 0.625.
-    # "rare": 3 occurrences, drawn where they are.
-    table = pd.DataFrame({"query": ["dense"] * 3000 + ["rare"] * 3,
-                          "corpus_position": list(range(3000)) + [5, 700, 2999]})
-    fig = plot_dispersion(table)
-    dense, rare = fig.axes[0].lines
-    assert len(dense.get_xdata()) == 2400 and dense.get_xdata()[0] == pytest.approx(0.625)
-    assert list(rare.get_xdata()) == [5, 700, 2999]
+    assert freq.DISPERSION_TICKS == 2_400
+    # One 3,000-word document: "rare" at words 5, 700 and 2999, "dense" at every other word. dense occurs 2,997
+    # times (> 2,400): word p falls in stretch p·2400 // 3000 = floor(0.8·p), and every stretch 0..2399 holds a
+    # dense word except 2399 (words 2998.75 .. 3000: only word 2999, which is rare; stretch 4 still has word 6 and
+    # stretch 560 word 701) → 2,399 ticks, the first at (0 + 0.5)·3000/2400 = 0.625. rare: drawn where it is.
+    words = ["rare" if p in (5, 700, 2999) else "dense" for p in range(3000)]
+    corpus = tokenize_documents(pd.DataFrame({"doc_id": ["d"], "text": [" ".join(words)]}),
+                                FrequencyOptions(min_count=1))
+    ticks = freq.dispersion_ticks(corpus, ["dense", "rare", "dense"])
+    dense, rare = ticks[ticks["query"] == "dense"], ticks[ticks["query"] == "rare"]
+    assert ticks["query"].cat.categories.tolist() == ["dense", "rare"]
+    assert len(dense) == 2399 and dense["corpus_position"].iloc[0] == pytest.approx(0.625)
+    assert dense["occurrences"].sum() == 2997 and dense["occurrences"].iloc[0] == 2  # words 0 and 1
+    assert rare["corpus_position"].tolist() == [5, 700, 2999] and rare["occurrences"].tolist() == [1, 1, 1]
+    fig = plot_dispersion(ticks, corpus)
+    dense_line, rare_line = fig.axes[0].lines
+    assert len(dense_line.get_xdata()) == 2399 and list(rare_line.get_xdata()) == [5, 700, 2999]
     assert "drawn as one tick" in fig.axes[0].get_xlabel()
     plt.close(fig)
-    fig = plot_dispersion(table[table["query"] == "rare"])
+    fig = plot_dispersion(rare, corpus)
     assert "drawn as one tick" not in fig.axes[0].get_xlabel()
     plt.close(fig)
+
+
+def test_dispersion_ticks_tiny(tiny):
+    # peace at corpus words 0, 8, 18 (as in test_dispersion_tiny), putin at 6 and 13; 22 words. With 2 ticks at
+    # most, peace (3) is merged: stretches 0·2//22 = 0, 16//22 = 0, 36//22 = 1 → ticks at 0.5·11 = 5.5 (2
+    # occurrences) and 1.5·11 = 16.5 (1); putin (2) is not. "zebra" does not occur: a category without ticks.
+    ticks = freq.dispersion_ticks(tiny, ["peace", "putin", "zebra"], max_ticks=2)
+    assert ticks["query"].tolist() == ["peace", "peace", "putin", "putin"]
+    assert ticks["query"].cat.categories.tolist() == ["peace", "putin", "zebra"]
+    assert ticks["corpus_position"].tolist() == [5.5, 16.5, 6, 13] and ticks["occurrences"].tolist() == [2, 1, 1, 1]
+
+
+def test_dispersion_by_document_tiny(tiny):
+    # peace: words 0 and 8 of a, word 7 of b; putin: word 6 of a, word 2 of b; both documents have 11 words.
+    table = freq.dispersion_by_document(tiny, ["peace", "putin", "peace"])
+    assert table["query"].tolist() == ["peace", "peace", "putin", "putin"]
+    assert table["doc_id"].tolist() == ["a", "b", "a", "b"] and table["doc_id"].cat.categories.tolist() == ["a", "b"]
+    assert table["occurrences"].tolist() == [2, 1, 1, 1]
+    assert table["first_at"].tolist() == pytest.approx([0, 7 / 11, 6 / 11, 2 / 11])
+    assert table["last_at"].tolist() == pytest.approx([8 / 11, 7 / 11, 6 / 11, 2 / 11])
+    assert freq.dispersion_by_document(tiny, ["zebra"]).empty
 
 
 def test_word_cloud_svg_is_vector_text_with_article_words_escaped(tmp_path):

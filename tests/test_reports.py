@@ -162,18 +162,19 @@ def test_word_frequency_findings():
     assert findings.top_terms_finding(terms, 5, top=2).text == (
         "The most frequent terms are “russia” (45 times, 209.9 per 10,000 words, in 5 of 5 documents) and "
         "“ukraine” (28 times, 130.6 per 10,000 words, in 4 of 5 documents).")
-    occurrences = pd.DataFrame({"query": ["ceasefire"] * 3, "doc_id": ["a", "a", "b"]})
-    assert findings.concordance_finding(occurrences, ["ceasefire", "truce"]).text == \
+    # As frequency.dispersion_by_document gives them: "ceasefire" twice in a, once in b.
+    by_document = pd.DataFrame({"query": ["ceasefire"] * 2, "doc_id": ["a", "b"], "occurrences": [2, 1]})
+    assert findings.concordance_finding(by_document, ["ceasefire", "truce"]).text == \
         "“ceasefire” occurs 3 times in 2 documents and “truce” does not occur."
-    assert findings.concordance_finding(occurrences, ["ceasefire"], occurrences).text == \
+    lines = pd.DataFrame({"query": ["ceasefire"] * 3})
+    assert findings.concordance_finding(by_document, ["ceasefire"], lines).text == \
         "“ceasefire” occurs 3 times in 2 documents."
-    # As frequency.dispersion gives them: categorical columns, a query among the categories without a row.
-    coded = occurrences.astype({"query": pd.CategoricalDtype(["ceasefire", "truce"]),
+    # Categorical columns, a query among the categories without a row.
+    coded = by_document.astype({"query": pd.CategoricalDtype(["ceasefire", "truce"]),
                                 "doc_id": pd.CategoricalDtype(["b", "c", "a"])})
     assert findings.concordance_finding(coded, ["truce", "ceasefire"]).text == \
         "“truce” does not occur and “ceasefire” occurs 3 times in 2 documents."
-    sample = occurrences.iloc[[0, 2]]
-    assert findings.concordance_finding(occurrences, ["ceasefire"], sample).text == \
+    assert findings.concordance_finding(by_document, ["ceasefire"], lines.iloc[:2]).text == \
         "“ceasefire” occurs 3 times in 2 documents (2 concordance lines show a sample spread evenly over them)."
     distinctive = pd.DataFrame({"doc_id": ["a", "a", "b"], "term": ["geneva", "american", "kaia"]})
     text = findings.distinctive_finding(distinctive, {"a": "Talks in Geneva", "b": "Kallas speaks"}).text

@@ -115,7 +115,7 @@ def concordance_view(corpus: TokenizedCorpus, term: str, max_lines: int = 200) -
     """KWIC lines and dispersion (occurrences per document, and where in it) of one word or phrase.
 
     A term that does not occur gives a view saying so, with the closest words of the corpus."""
-    from .frequency import concordance_terms, dispersion, kwic
+    from .frequency import concordance_terms, dispersion_by_document, kwic
 
     term = term.strip()
     try:
@@ -123,15 +123,10 @@ def concordance_view(corpus: TokenizedCorpus, term: str, max_lines: int = 200) -
     except ParameterError as error:
         return StaticView(f"Concordance of {term!r}", (("", str(error).split(": ", 1)[1]),))
     lines = kwic(corpus, [term], max_lines=max_lines)[["doc_id", "left", "keyword", "right"]]
-    # The two columns used: every column of the most frequent term's 600,000 occurrences (100,000 articles) made
-    # the last peak of notebook 01's kernel.
-    where = dispersion(corpus, [term], columns=["doc_id", "relative_position"])
-    per_document = (where.groupby("doc_id", sort=False)
-                    .agg(occurrences=("relative_position", "size"),
-                         first_at=("relative_position", "min"), last_at=("relative_position", "max"))
-                    .reset_index().round({"first_at": 2, "last_at": 2}))
-    summary = (f"{len(where):,} occurrences in {len(per_document):,} of {len(corpus.doc_ids):,} documents "
-               "(first_at / last_at: position in the document, 0 = start, 1 = end)")
+    per_document = (dispersion_by_document(corpus, [term])[["doc_id", "occurrences", "first_at", "last_at"]]
+                    .round({"first_at": 2, "last_at": 2}))
+    summary = (f"{per_document['occurrences'].sum():,} occurrences in {len(per_document):,} of "
+               f"{len(corpus.doc_ids):,} documents (first_at / last_at: position in the document, 0 = start, 1 = end)")
     return StaticView(f"Concordance of {term!r}", (("Dispersion", summary), ("", per_document),
                                                    (f"KWIC lines (at most {max_lines})", lines)))
 

@@ -6,7 +6,7 @@ table's order, which is already deterministic. Save them with ``newslens.plots.s
     plot_top_ngrams(ngrams)               one panel of bars per n-gram length
     plot_distinctive_terms(distinctive)   small multiples: the most distinctive terms of each document
     plot_keyness(keyness)                 positive and negative keywords against general English (log ratio)
-    plot_dispersion(dispersion, corpus)   lexical dispersion plot: where chosen terms occur in the corpus
+    plot_dispersion(ticks, corpus)        lexical dispersion plot: where chosen terms occur in the corpus
     plot_word_cloud(terms)                word cloud of the most frequent terms (the ``wordcloud`` package)
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import newslens.plots  # noqa: F401  (its rcParams: reproducible files, article text drawn as written)
+from newslens.frequency import DISPERSION_TICKS
 from newslens.parts import Parts, first_groups
 
 POSITIVE = "#4C72B0"
@@ -125,21 +126,19 @@ def plot_keyness(keyness: pd.DataFrame, top_n: int = 20,
     return fig
 
 
-def plot_dispersion(dispersion: pd.DataFrame, corpus=None, queries: list[str] | None = None,
+def plot_dispersion(ticks: pd.DataFrame, corpus=None, queries: list[str] | None = None,
                     title: str = "Where the terms occur") -> Figure:
-    """Lexical dispersion plot from ``dispersion``: one row per query, a tick at each occurrence, x = position in
-    the corpus (documents concatenated in corpus order). With ``corpus`` (the ``TokenizedCorpus``), the x axis spans
-    the whole corpus and, for up to 60 documents, faint lines mark document boundaries."""
-    queries = queries or list(dict.fromkeys(dispersion["query"]))
+    """Lexical dispersion plot from ``ticks`` (``frequency.dispersion_ticks``: query, corpus_position, occurrences):
+    one row per query, a tick at each occurrence, or at each stretch of the corpus that holds several when a query
+    occurs too often to draw each; x = position in the corpus (documents concatenated in corpus order). With
+    ``corpus`` (the ``TokenizedCorpus``), the x axis spans the whole corpus and, for up to 60 documents, faint lines
+    mark document boundaries."""
+    queries = list(dict.fromkeys(queries or ticks["query"]))
     if not queries:
         return _empty(title)
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(queries) + 1.4))
-    extent = corpus.n_words if corpus is not None else int(dispersion["corpus_position"].to_numpy().max(initial=0)) + 1
-    merged = False
     for i, query in enumerate(queries):
-        x = dispersion.loc[dispersion["query"] == query, "corpus_position"].to_numpy()
-        if len(x) > DISPERSION_COLUMNS:
-            x, merged = _merged_ticks(x, max(extent, 1)), True
+        x = ticks.loc[ticks["query"] == query, "corpus_position"].to_numpy()
         ax.plot(x, np.full(len(x), i), "|", markersize=12, color=POSITIVE)
     if corpus is not None:
         ax.set_xlim(0, max(corpus.n_words, 1))
@@ -148,23 +147,13 @@ def plot_dispersion(dispersion: pd.DataFrame, corpus=None, queries: list[str] | 
                 ax.axvline(boundary, color="0.85", linewidth=0.8, zorder=0)
     ax.set_yticks(range(len(queries)), queries)
     ax.set_ylim(len(queries) - 0.5, -0.5)
+    # A query is merged only when it has more occurrences than ticks, so some tick then stands for several.
+    merged = bool((ticks["occurrences"] > 1).any())
     ax.set_xlabel("word position in the corpus (documents in corpus order)" + (
-        f"; occurrences in the same 1/{DISPERSION_COLUMNS:,} of the corpus drawn as one tick" if merged else ""))
+        f"; occurrences in the same 1/{DISPERSION_TICKS:,} of the corpus drawn as one tick" if merged else ""))
     ax.set_title(title)
     fig.tight_layout()
     return fig
-
-
-# Ticks per query row beyond which occurrences are merged: twice the figure's 1,200 pixels (10 inches at 120 dpi),
-# so the picture is the same, while the SVG of the 3 most frequent terms of 100,000 articles (1.5 million
-# occurrences) no longer holds a path per occurrence (162 MB).
-DISPERSION_COLUMNS = 2_400
-
-
-def _merged_ticks(positions: np.ndarray, extent: int) -> np.ndarray:
-    """One tick at the middle of each 1/DISPERSION_COLUMNS of ``extent`` that holds an occurrence."""
-    columns = np.unique(positions * DISPERSION_COLUMNS // extent)
-    return (columns + 0.5) * extent / DISPERSION_COLUMNS
 
 
 def plot_word_cloud(terms: pd.DataFrame, top_n: int = 150, width: int = 1200, height: int = 600,
