@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -623,3 +624,14 @@ def test_timex_table_of_texts_without_a_time_expression_is_empty_with_a_cache(tm
     assert list(cached.columns) == list(plain.columns)
     # No rows: the categories (the documents) are not kept with an empty table.
     pd.testing.assert_frame_equal(cached, plain, check_index_type=False, check_categorical=False)
+
+
+def test_rows_taken_from_several_batches_come_in_the_order_asked():
+    from newslens.chronology import _taken
+
+    # Rows 0-2 in the first batch, 3-4 in the second: row 4 is "e" (second batch, its row 1), row 0 "a", and so on.
+    batches = [pa.record_batch({"text": ["a", "b", "c"], "n": [0, 1, 2]}),
+               pa.record_batch({"text": ["d", "e"], "n": [3, 4]})]
+    taken = _taken(batches, np.array([4, 0, 3, 2]))
+    assert taken.column_names == ["text", "n"]
+    assert taken.column("text").to_pylist() == ["e", "a", "d", "c"] and taken.column("n").to_pylist() == [4, 0, 3, 2]

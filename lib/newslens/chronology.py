@@ -572,12 +572,13 @@ def _merged_events(rows: pa.Table | None, keys: list[str], doc_ids: list[str], p
     # articles grew by 0.35 GB over the years).
     writer = PartsWriter(pd.DataFrame(columns=EVENT_COLUMNS).astype(_EVENT_DTYPES), path)
     for found in _rows_by_year(rows, keys, doc_ids) if rows is not None else ():
+        merged = _merged_table(found, _merge(_event_dicts(found)))
+        del found  # the year's reports: not held while its events are put in order
         # In date order: the timeline reads the events in that order, and rows read out of order from a mapped
         # table bring most of its file into the process (up to 2 MB a row).
-        merged = _merged_table(found, _merge(_event_dicts(found)))
         writer.add(merged.sort_values(["date", "doc_id", "sent_start"], kind="stable", ignore_index=True)
                    .astype(_EVENT_DTYPES))
-        del found
+        del merged
         release_free_memory()
     return writer.done()
 
@@ -717,9 +718,11 @@ def _rows_by_year(rows: pa.Table, keys: list[str], doc_ids: list[str]) -> Iterat
     """The ``rows`` of ``_spooled_event_rows`` as each document's rows (``_EVENT_FIELDS`` and ``doc_id``), one year
     of dates at a time, in the order ``_merge`` takes them (date, doc_id, sentence start; document order on a
     tie): only a year's rows are taken out of the mapped file at a time."""
+    from newslens.cache import KEY
+
     positions, doc_of_row, year = _merge_order(rows, keys, doc_ids)
     edges = np.r_[0, np.flatnonzero(year[1:] != year[:-1]) + 1, len(year)]
-    batches = rows.to_batches()
+    batches = rows.drop_columns([KEY]).to_batches()  # the text keys are not needed past the merge order
     for first, stop in dropping(zip(edges[:-1], edges[1:]), every=1):
         if stop > first:
             yield _taken(batches, positions[first:stop]).to_pandas().assign(doc_id=doc_of_row[first:stop])
@@ -758,8 +761,16 @@ def _taken(batches: list[pa.RecordBatch], positions: np.ndarray) -> pa.Table:
     # Each batch's mapped pages are dropped once its rows are taken: a year's rows are spread over the whole file.
     pieces = [batches[number].take(ordered[bounds[number]:bounds[number + 1]] - starts[number])
               for number in dropping(range(len(batches)), every=1) if bounds[number + 1] > bounds[number]]
-    grouped = pa.Table.from_batches(pieces, schema=batches[0].schema).combine_chunks()
-    return grouped.take(np.argsort(by_batch, kind="stable"))
+    grouped = pa.Table.from_batches(pieces, schema=batches[0].schema)
+    del pieces
+    # Put in order a column at a time, each column's rows in batch order let go once taken: the year's rows joined
+    # and then taken were held three times over at once (pieces, joined, taken), the peak of the merge of 100,000
+    # articles' events.
+    order, columns = pa.array(np.argsort(by_batch, kind="stable")), {}
+    for name in grouped.column_names:
+        columns[name] = grouped.column(name).take(order)
+        grouped = grouped.drop_columns([name])
+    return pa.table(columns)
 
 
 _EVENT_CHUNK = 200  # documents per task of a worker process
