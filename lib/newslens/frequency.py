@@ -1073,7 +1073,10 @@ def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None
         if max_lines is not None and len(positions) > max_lines:
             positions = positions[np.arange(max_lines) * len(positions) // max_lines]
         docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
-        for doc in dropping(np.unique(docs)):  # the texts read leave the process (on disk with a cache)
+        # The pages of each document's text and tokens leave the process once read (on disk with a cache): the
+        # lines of a sample are spread over the corpus, and each read brings in a block of up to 2 MB of each file
+        # (32 documents between drops took the kwic of 20 lines of 100,000 articles 43 MB above its start).
+        for doc in dropping(np.unique(docs), every=1):
             text = corpus.texts[doc]
             start = corpus.doc_starts[doc]
             local_ids = corpus.word_ids[start:corpus.doc_starts[doc + 1] - 1]
