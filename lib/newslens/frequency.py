@@ -1040,8 +1040,11 @@ def _matches(corpus: TokenizedCorpus, query: str) -> tuple[np.ndarray, int]:
     # The tokens compared with the few word ids of each key (a term's forms, or one stopword), a chunk of tokens
     # at a time: looking up every token's key gathered 80 million int64 for 100,000 articles (0.9 GB), and bool
     # arrays of all tokens took 240 MB.
-    for start in _in_chunks(span):
-        end = min(start + _TOKEN_CHUNK, span)
+    # A quarter of a token chunk at a time: np.isin makes int64 and bool temporaries of its chunk (12.5 MB for a
+    # million tokens and a term of three forms).
+    size = max(_TOKEN_CHUNK // 4, 1)
+    for start in _in_chunks(span, size):
+        end = min(start + size, span)
         ok = np.ones(end - start, dtype=bool)
         for k, words in enumerate(words_of_keys):
             ok &= np.isin(ids[start + k:end + k], words)
@@ -1197,7 +1200,7 @@ def dispersion_ticks(corpus: TokenizedCorpus, terms: Sequence[str], max_ticks: i
     extent = max(corpus.n_words, 1)
     ticks, counts = [], []
     for query in queries:
-        where = _occurrences(corpus, query)[1]
+        where = _occurrences(corpus, query, documents=False)[1]
         if len(where) > max_ticks:
             where *= max_ticks
             where //= extent  # the stretch of each occurrence, in corpus order: equal stretches are neighbours
@@ -1246,11 +1249,12 @@ def dispersion_by_document(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.
                          "last_at": np.concatenate(last_at) if last_at else np.zeros(0)})
 
 
-def _occurrences(corpus: TokenizedCorpus, query: str) -> tuple[np.ndarray, np.ndarray]:
-    """The document index and the corpus position (words before it in the corpus) of each occurrence of ``query``,
-    in corpus order."""
+def _occurrences(corpus: TokenizedCorpus, query: str, documents: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
+    """The document index (with ``documents``; else None) and the corpus position (words before it in the corpus)
+    of each occurrence of ``query``, in corpus order."""
     positions = _matches(corpus, query)[0]
-    return np.searchsorted(corpus.doc_starts, positions, side="right") - 1, _words_before(corpus.word_ids, positions)
+    docs = np.searchsorted(corpus.doc_starts, positions, side="right") - 1 if documents else None
+    return docs, _words_before(corpus.word_ids, positions)
 
 
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1276,7 +1280,7 @@ def _document_column(doc_ids: Sequence[str], docs: np.ndarray) -> pd.Categorical
     present = np.zeros(len(doc_ids), dtype=bool)
     present[docs] = True
     code_of = np.cumsum(present, dtype=np.int32) - 1
-    names = pa.array(doc_ids, pa.string()).filter(pa.array(present)).to_pylist()
+    names = [doc_ids[place] for place in np.flatnonzero(present).tolist()]  # the same str objects, not copies
     return pd.Categorical.from_codes(code_of[docs], categories=pd.Index(names, dtype="str"))
 
 
