@@ -467,7 +467,7 @@ def test_a_part_whose_mentions_are_all_excluded_is_scored_with_a_cache(registry,
 def test_a_large_sample_is_resampled_without_a_copy_of_it():
     sample = np.linspace(-1, 1, 1_000_000)  # 8 MB of scores, one actor's
     tracemalloc.start()
-    (mean, low, high), = portrayal._bootstrap_means([sample], n_boot=1, seed=0)
+    (mean,), (low,), (high,) = portrayal._intervals(sample, np.array([sample.size]), n_boot=1, seed=0)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     # One resample: 8 MB of indices and 8 MB of the scores they pick; a copy of the sample would be 8 MB more.
@@ -475,21 +475,22 @@ def test_a_large_sample_is_resampled_without_a_copy_of_it():
     assert abs(mean) < 1e-12 and low <= mean <= high
 
 
-def test_intervals_of_groups_resample_only_groups_of_several_scores(monkeypatch):
-    resampled, real = [], portrayal._bootstrap_means
+def test_intervals_of_groups_resample_only_groups_of_unequal_scores(monkeypatch):
+    resampled, real = [], portrayal._bootstrap_stacks
 
-    def recording(samples, *args, **kwargs):
-        resampled.extend(list(sample) for sample in samples)
-        return real(samples, *args, **kwargs)
+    def recording(stacks, *args, **kwargs):
+        resampled.extend(row.tolist() for stack in stacks for row in stack)
+        return real(stacks, *args, **kwargs)
 
-    monkeypatch.setattr(portrayal, "_bootstrap_means", recording)
-    # Groups of one score, none, three equal scores and two: their scores one group after another.
-    mean, low, high = portrayal._intervals(np.array([0.4, 0.5, 0.5, 0.5, -1.0, 1.0]), np.array([1, 0, 3, 2]),
-                                           n_boot=4000, seed=0, jobs=1)
-    np.testing.assert_array_equal(mean, [0.4, np.nan, 0.5, 0.0])
-    np.testing.assert_array_equal(low, [0.4, np.nan, 0.5, -1.0])  # -1 and 1 resampled: means -1, 0 and 1
-    np.testing.assert_array_equal(high, [0.4, np.nan, 0.5, 1.0])
-    assert resampled == [[0.5, 0.5, 0.5], [-1.0, 1.0]]  # no array per group of one score or none
+    monkeypatch.setattr(portrayal, "_bootstrap_stacks", recording)
+    # Groups of one score, none, three equal scores, two, and two again: their scores one group after another.
+    mean, low, high = portrayal._intervals(np.array([0.4, 0.5, 0.5, 0.5, -1.0, 1.0, 0.2, 0.6]),
+                                           np.array([1, 0, 3, 2, 2]), n_boot=4000, seed=0, jobs=1)
+    np.testing.assert_array_equal(mean, [0.4, np.nan, 0.5, 0.0, 0.4])
+    # -1 and 1 resampled: means -1, 0 and 1; 0.2 and 0.6 by the same indices: means 0.2, 0.4 and 0.6.
+    np.testing.assert_array_equal(low, [0.4, np.nan, 0.5, -1.0, 0.2])
+    np.testing.assert_array_equal(high, [0.4, np.nan, 0.5, 1.0, 0.6])
+    assert resampled == [[-1.0, 1.0], [0.2, 0.6]]  # only the unequal groups, the two of one size in one stack
 
 
 def test_exported_mentions_are_the_export_of_the_whole_table_batch_by_batch(tmp_path, monkeypatch):

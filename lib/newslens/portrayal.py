@@ -274,55 +274,69 @@ def bootstrap_mean(scores: Sequence[float], n_boot: int = 2000, seed: int = 0,
     The generator is seeded per call, so an actor's interval does not depend on which other actors were summarised.
     """
     values = np.asarray(scores, dtype=float)
-    return _bootstrap_means([values[~np.isnan(values)]], n_boot, seed, level)[0]
+    values = values[~np.isnan(values)]
+    mean, low, high = _intervals(values, np.array([values.size]), n_boot, seed, level=level)[:, 0]
+    return float(mean), float(low), float(high)
 
 
-def _bootstrap_means(samples: list[np.ndarray], n_boot: int, seed: int, level: float = 0.95, jobs: int = 1
-                     ) -> list[tuple[float, float, float]]:
-    """``bootstrap_mean`` of many samples (no missing values) at once, with the same results sample by sample.
+def _intervals(scores: np.ndarray, sizes: np.ndarray, n_boot: int, seed: int, jobs: int = 1, level: float = 0.95
+               ) -> np.ndarray:
+    """Mean, low and high bound (three rows) of the bootstrap interval of each group of ``scores`` (``sizes``: the
+    groups' scores one group after another, none missing), each as ``bootstrap_mean`` of the group alone gives it.
 
-    Every sample's generator starts from the same seed, so samples of one size share their resample indices: they
-    are drawn once per chunk of samples of that size, in the same blocks as for a single sample, and applied to the
-    whole chunk (one gather and one mean per chunk instead of one per sample; about ``_BOOT_BLOCK`` numbers each).
-    A chunk's results depend on nothing else, so from ``PARALLEL_BOOT_NUMBERS`` resampled numbers the chunks go to
+    Every group's generator starts from the same seed, so groups of one size share their resample indices: they are
+    drawn once per chunk of groups of that size, in the same blocks as for a single group, and applied to the whole
+    chunk (one gather and one mean per chunk instead of one per group; about ``_BOOT_BLOCK`` numbers each). A group
+    of one score or of equal scores is its own mean and interval, one of none has NaN: neither is resampled. Chunks
+    are taken from ``scores`` by positions, without a Python object per group: the summary per actor and document of
+    a tone part of 100,000 articles has about 150,000 groups (a list of their arrays and a tuple per result took
+    about 10 MB at the end of every part). From ``PARALLEL_BOOT_NUMBERS`` resampled numbers the chunks go to
     ``jobs`` processes (``newslens.parallel.map_chunks``; 0: every core), with the same results.
     """
-    results: list[tuple[float, float, float] | None] = [None] * len(samples)
-    by_size: dict[int, list[int]] = {}
-    sizes = np.fromiter((values.size for values in samples), dtype=np.int64, count=len(samples))
-    # A single score is its own mean and interval (``mean()`` of one number is that number): no numpy call per
-    # sample, as a corpus has hundreds of thousands of actor × document pairs, most named once.
-    for i in np.flatnonzero(sizes == 1):
-        value = float(samples[i][0])
-        results[i] = (value, value, value)
-    for i in np.flatnonzero(sizes == 0):
-        results[i] = (np.nan, np.nan, np.nan)
-    for i in np.flatnonzero(sizes > 1):
-        values = samples[i]
-        if np.all(values == values[0]):
-            mean = float(values.mean())
-            results[i] = (mean, mean, mean)
-        else:
-            by_size.setdefault(values.size, []).append(i)
-    chunks = []  # the members of each chunk, samples of one size resampled together
-    for size, members in by_size.items():
-        per_chunk = max(1, _BOOT_BLOCK // (min(max(1, _BOOT_BLOCK // size), n_boot) * size))
-        chunks.extend(members[first:first + per_chunk] for first in range(0, len(members), per_chunk))
-    # A chunk of one sample (every sample of a few thousand scores or more) is a view of it, not a copy: the
-    # samples of 100,000 articles' summary per actor are 8.5 million scores per method, most of them in large ones.
-    stacks = [samples[chunk[0]][np.newaxis] if len(chunk) == 1 else np.stack([samples[i] for i in chunk])
-              for chunk in chunks]
+    starts = np.cumsum(sizes) - sizes
+    intervals = np.full((len(sizes), 3), np.nan)
+    filled = np.flatnonzero(sizes > 0)
+    lowest = np.minimum.reduceat(scores, starts[filled]) if len(filled) else np.empty(0)
+    equal = filled[lowest == (np.maximum.reduceat(scores, starts[filled]) if len(filled) else lowest)]
+    resampled = np.setdiff1d(filled, equal)
+    # Equal scores: the mean as a 2-D array's row means give it, the same bits as the group's own ``mean()``.
+    for size, members in _by_size(equal, sizes):
+        intervals[members] = _rows(scores, starts, members, size).mean(axis=1)[:, np.newaxis]
+    chunks = [members[first:first + _per_chunk(size, n_boot)] for size, members in _by_size(resampled, sizes)
+              for first in range(0, len(members), _per_chunk(size, n_boot))]
+    # A chunk of one group (every group of a few thousand scores or more) is a view of it, not a copy: the groups
+    # of 100,000 articles' summary per actor are 8.5 million scores per method, most of them in large ones.
+    stacks = [_rows(scores, starts, chunk, sizes[chunk[0]]) for chunk in chunks]
     resample = functools.partial(_bootstrap_stacks, n_boot=n_boot, seed=seed, level=level)
     if jobs != 1 and sum(stack.size for stack in stacks) * n_boot >= PARALLEL_BOOT_NUMBERS:
         from newslens.parallel import chunked, map_chunks
 
-        done = [row for part in map_chunks(resample, chunked(stacks, 16), jobs=jobs) for row in part]
+        done = [bounds for part in map_chunks(resample, chunked(stacks, 16), jobs=jobs) for bounds in part]
     else:
         done = resample(stacks)
-    for chunk, intervals in zip(chunks, done):
-        for i, interval in zip(chunk, intervals):
-            results[i] = interval
-    return results
+    for chunk, bounds in zip(chunks, done):
+        intervals[chunk] = bounds
+    return intervals.T
+
+
+def _by_size(groups: np.ndarray, sizes: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(size, the groups of that size in their order) for each size of ``groups``, the smallest first."""
+    ordered = groups[np.argsort(sizes[groups], kind="stable")]
+    edges = np.r_[0, np.flatnonzero(np.diff(sizes[ordered])) + 1, len(ordered)] if len(ordered) else []
+    for first, stop in zip(edges[:-1], edges[1:]):
+        yield int(sizes[ordered[first]]), ordered[first:stop]
+
+
+def _per_chunk(size: int, n_boot: int) -> int:
+    """Groups of ``size`` scores resampled together: about ``_BOOT_BLOCK`` resampled numbers per block."""
+    return max(1, _BOOT_BLOCK // (min(max(1, _BOOT_BLOCK // size), n_boot) * size))
+
+
+def _rows(scores: np.ndarray, starts: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+    """The scores of ``groups`` (all of ``size``), one group per row: a view for a single group."""
+    if len(groups) == 1:
+        return scores[starts[groups[0]]:starts[groups[0]] + size][np.newaxis]
+    return scores[starts[groups][:, np.newaxis] + np.arange(size)]
 
 
 # From this many resampled numbers (scores × resamples), the bootstrap goes to worker processes: about 2.5 s of
@@ -331,10 +345,9 @@ def _bootstrap_means(samples: list[np.ndarray], n_boot: int, seed: int, level: f
 PARALLEL_BOOT_NUMBERS = 200_000_000
 
 
-def _bootstrap_stacks(stacks: list[np.ndarray], n_boot: int, seed: int, level: float
-                      ) -> list[list[tuple[float, float, float]]]:
-    """(mean, low, high) of each row of each stack (samples of one size, one per row): the work of one chunk, in
-    any process."""
+def _bootstrap_stacks(stacks: list[np.ndarray], n_boot: int, seed: int, level: float) -> list[np.ndarray]:
+    """(mean, low, high) of each row of each stack (groups of one size, one per row; an array of three columns per
+    stack): the work of one chunk, in any process."""
     tail = (1 - level) / 2 * 100
     done = []
     for stacked in stacks:
@@ -346,12 +359,12 @@ def _bootstrap_stacks(stacks: list[np.ndarray], n_boot: int, seed: int, level: f
         means = np.concatenate([stacked[:, rng.integers(0, size, size=(min(block, n_boot - first), size))]
                                 .reshape(-1, size).mean(axis=1).reshape(len(stacked), -1)
                                 for first in range(0, n_boot, block)], axis=1)
-        bounds = np.percentile(means, [tail, 100 - tail], axis=1)
+        low, high = np.percentile(means, [tail, 100 - tail], axis=1)
         # Row means of a 2-D array are summed as each row alone would be: the same bits as ``sample.mean()``. A
         # tiny, lopsided sample can put the mean just outside its percentile interval; widening to include it keeps
         # "mean within [ci_low, ci_high]" true for every row. Resampled means never leave [min, max] of the scores.
-        done.append([(mean, float(min(low, mean)), float(max(high, mean)))
-                     for mean, low, high in zip(stacked.mean(axis=1).tolist(), bounds[0], bounds[1])])
+        mean = stacked.mean(axis=1)
+        done.append(np.column_stack([mean, np.minimum(low, mean), np.maximum(high, mean)]))
     return done
 
 
@@ -502,23 +515,6 @@ def _gathered(scores, rows: np.ndarray, sizes: np.ndarray, starts: np.ndarray, p
         del values
         drop_mapped_pages()
     return together
-
-
-def _intervals(scores: np.ndarray, sizes: np.ndarray, n_boot: int, seed: int, jobs: int) -> np.ndarray:
-    """Mean, low and high bound (three rows) of the bootstrap interval of each group of ``scores`` (``sizes``: the
-    groups' scores one group after another), as ``_bootstrap_means`` gives them. A group of one score is its own mean
-    and interval, one of none has NaN, without a Python object per group: split into one array per group, the
-    summary per actor and document of a tone part of 100,000 articles (about 150,000 groups, most of one score) made
-    that many arrays and tuples."""
-    starts = np.cumsum(sizes) - sizes
-    intervals = np.full((len(sizes), 3), np.nan)
-    single = sizes == 1
-    intervals[single] = scores[starts[single], np.newaxis]
-    several = np.flatnonzero(sizes > 1)
-    if len(several):
-        intervals[several] = _bootstrap_means([scores[starts[i]:starts[i] + sizes[i]] for i in several], n_boot,
-                                              seed, jobs=jobs)
-    return intervals.T
 
 
 def _summary_from_groups(groups: pd.DataFrame, scores: np.ndarray, registry: Sequence[Actor], keys: list[str],
