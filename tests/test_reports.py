@@ -534,6 +534,25 @@ def test_the_index_reads_only_the_columns_it_summarises(tmp_path):
     dates.write_text("doc_id,date\na,2025-01-01\n", encoding="utf-8")  # no source column: nothing said
     assert dict(site.corpus_summary(tmp_path, reports))["published"] == "no date in the metadata"
 
+def test_the_index_summarises_the_documents_a_chunk_of_rows_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(site, "SUMMARY_ROWS", 2)  # five rows: chunks of 2, 2 and 1
+    table = tmp_path / "00_corpus" / "tables" / "documents.csv"
+    table.parent.mkdir(parents=True)
+    table.write_text("doc_id,outlet,published\na,Post,2025-03-01T10:00\nb,,2025-01-05\nc,Ledger,\nd,Post,2025-07-09\n"
+                     "e,,2024-12-31\n", encoding="utf-8")
+    dates = tmp_path / "03_chronology" / "tables" / "article_dates.csv"
+    dates.parent.mkdir(parents=True)
+    dates.write_text("doc_id,source\na,metadata\nb,metadata\nc,inferred\nd,metadata\ne,metadata\n", encoding="utf-8")
+    reports = {"00_corpus": ("00_corpus/tables/documents.csv",),
+               "03_chronology": ("03_chronology/tables/article_dates.csv",)}
+    summary = dict(site.corpus_summary(tmp_path, reports))
+    # Two distinct outlets over the chunks, two rows without one; the earliest date in the last chunk, the latest
+    # in the second, four dated; one inferred, in the second chunk of article_dates.csv.
+    assert (summary["documents"], summary["outlets"]) == ("5", "2 (2 documents without one)")
+    assert summary["published"] == ("2024-12-31 to 2025-07-09 (4 of 5 documents dated); 1 more inferred from their "
+                                    "text (03_chronology)")
+
+
 def test_article_dates_finding():
     anchors = pd.DataFrame({"source": ["inferred", "undated", "inferred", "metadata", "undated"],
                             "anchor": ["2025-11-23", "", "", "2025-11-20", ""],

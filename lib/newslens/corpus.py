@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Mapping, NamedTuple
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -112,8 +113,11 @@ class DocumentTitles(Mapping):
 
     def of(self, doc_ids: Iterable[str]) -> dict[str, str]:
         """The titles of those of ``doc_ids`` that are documents here."""
-        rows = self._ids.isin(set(doc_ids)).to_numpy(dtype=bool)
-        return dict(zip(self._ids[rows], self._titles[rows]))
+        rows = np.flatnonzero(self._ids.isin(set(doc_ids)).to_numpy(dtype=bool)).tolist()
+        # Mapped from disk, the pages of the ids (all read) and of the titles (picked across the table) leave the
+        # process as they are read: the 500 rows of a concordance shown at 100,000 articles brought in 19 MB.
+        drop_mapped_pages()
+        return {self._ids.iat[row]: self._titles.iat[row] for row in dropping(rows)}
 
     def __getitem__(self, doc_id: str) -> str:
         return self.of([doc_id])[doc_id]

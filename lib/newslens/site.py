@@ -24,6 +24,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import nbformat
@@ -201,43 +202,55 @@ def corpus_summary(out: Path, reports: dict[str, tuple[str, ...]]) -> list[tuple
     table = out / "00_corpus" / "tables" / "documents.csv"
     if "00_corpus/tables/documents.csv" not in reports.get("00_corpus", ()) or not table.is_file():
         return rows + [("documents", "not described: run 00_corpus")]
+    rows_read, outlets, without_outlet, dated, dates = 0, set(), 0, 0, []
     try:
-        # Only the columns used, and the first (every row counted): the whole table of 100,000 articles (titles
-        # and all) took the runner from 242 to 358 MB as it wrote the index.
         header = list(pd.read_csv(table, dtype=str, nrows=0).columns)
-        documents = pd.read_csv(table, dtype=str, keep_default_na=False,
-                                usecols=[c for c in header if c in _SUMMARY_COLUMNS or c == header[0]])
+        # Only the columns used, and the first (every row counted), a chunk of rows at a time: the whole table of
+        # 100,000 articles (titles and all) took the runner from 242 to 358 MB as it wrote the index, its three
+        # columns at once 56 MB above its level.
+        for chunk in _csv_chunks(table, lambda column: column in _SUMMARY_COLUMNS or column == header[0]):
+            chunk = chunk.reindex(columns=["outlet", "published"], fill_value="")
+            rows_read += len(chunk)
+            named = chunk["outlet"][chunk["outlet"] != ""]
+            outlets.update(named)
+            without_outlet += len(chunk) - len(named)
+            published = chunk["published"][chunk["published"] != ""].str[:10]
+            dates += [published.min(), published.max()] if len(published) else []
+            dated += len(published)
     except (ValueError, OSError):  # an edited or truncated table must not cost the whole index
         return rows + [("documents", "documents.csv cannot be read")]
-    documents = documents.reindex(columns=["outlet", "published"], fill_value="")
-    outlets = documents["outlet"][documents["outlet"] != ""]
-    dates = sorted(d[:10] for d in documents["published"] if d)
-    rows += [("documents", f"{len(documents):,}"),
-             ("outlets", (f"{outlets.nunique():,}" if len(outlets) else "none known")
-              + (f" ({len(documents) - len(outlets):,} documents without one)"
-                 if 0 < len(outlets) < len(documents) else "")),
-             ("published", (f"{dates[0]} to {dates[-1]} ({len(dates):,} of {len(documents):,} documents dated)"
+    rows += [("documents", f"{rows_read:,}"),
+             ("outlets", (f"{len(outlets):,}" if outlets else "none known")
+              + (f" ({without_outlet:,} documents without one)" if outlets and without_outlet else "")),
+             ("published", (f"{min(dates)} to {max(dates)} ({dated:,} of {rows_read:,} documents dated)"
                             if dates else "no date in the metadata") + _inferred_dates(out, reports, bool(dates)))]
     return rows
 
 
+def _csv_chunks(path: Path, usecols) -> Iterator:
+    """The columns ``usecols`` (as ``pandas.read_csv`` takes them) of the table at ``path``, as text ("" for an empty
+    cell), ``SUMMARY_ROWS`` rows at a time."""
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=usecols, chunksize=SUMMARY_ROWS)
+
+
+# Rows of an output table read at a time for the index (``_csv_chunks``): what it holds does not grow with the corpus.
+SUMMARY_ROWS = 10_000
 _SUMMARY_COLUMNS = ("outlet", "published")
 
 
 def _inferred_dates(out: Path, reports: dict[str, tuple[str, ...]], more: bool) -> str:
     """"; 3 (more) inferred from their text (03_chronology)" when the chronology inferred publication dates."""
-    import pandas as pd
-
     if "03_chronology/tables/article_dates.csv" not in reports.get("03_chronology", ()):
         return ""
     try:
-        # The one column used: the whole table of 100,000 articles took the runner from 346 to 378 MB, the peak of
-        # its run, as it wrote the index.
-        sources = pd.read_csv(out / "03_chronology" / "tables" / "article_dates.csv", dtype=str,
-                              keep_default_na=False, usecols=lambda column: column == "source")["source"]
+        # The one column used, a chunk of rows at a time: the whole table of 100,000 articles took the runner from
+        # 346 to 378 MB, the peak of its run, as it wrote the index.
+        inferred = sum(int((chunk["source"] == "inferred").sum()) for chunk in _csv_chunks(
+            out / "03_chronology" / "tables" / "article_dates.csv", lambda column: column == "source"))
     except (ValueError, OSError, KeyError):
         return ""
-    inferred = int((sources == "inferred").sum())
     return f"; {inferred:,}{' more' if more else ''} inferred from their text (03_chronology)" if inferred else ""
 
 
