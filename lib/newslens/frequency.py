@@ -1295,9 +1295,7 @@ def _document_column(doc_ids: Sequence[str], docs: np.ndarray) -> pd.Categorical
     present[docs] = True
     code_of = np.cumsum(present, dtype=np.int32) - 1
     names = [doc_ids[place] for place in np.flatnonzero(present).tolist()]  # the same str objects, not copies
-    # Categories of Python objects, not Arrow text: Arrow's copy of the names, and the str objects it made again
-    # of them, held 8.5 MB per 100,000 documents as long as the table lived.
-    return pd.Categorical.from_codes(code_of[docs], categories=pd.Index(names, dtype=object))
+    return pd.Categorical.from_codes(code_of[docs], categories=pd.Index(names, dtype="str"))
 
 
 def _words_before(word_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
