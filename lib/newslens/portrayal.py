@@ -747,28 +747,33 @@ def _part_tone(writers: PartsWriters, texts: Mapping[str, str], mentions: pd.Dat
     method in the folder ``memos``: ``_score_memos``) are read and extended, one method's at a time."""
     mentions, quotes = _part_frame(mentions).reset_index(drop=True), _part_frame(quotes)
     marks = _excluded_marks(mentions, quotes)
-    summaries, groups, primary = [], [], None
+    summaries, groups = [], []
     with kept_workers():  # one set of worker processes for every method's scores and bootstrap
         # One method's scored mentions in memory at a time: those kept (``methods[0]``'s) are made last.
         for method in sorted(set(methods) - {methods[0]}) + [methods[0]]:
             with ScoreMemo(Path(memos) / f"{method}.sqlite") as memo:
                 scored = _mention_sentiment(texts, mentions, marks, method, cache_dir=cache_dir, jobs=jobs,
                                             memo=memo)
+            if method == methods[0]:
+                # The last method's scored mentions are written before they are summarised, and summarised from
+                # the columns that reads: held whole (the mentions' columns and every score's) through the
+                # bootstrap, they made the level of the last moment of a part, its peak.
+                del mentions, quotes, marks  # in a process of its own, these were their only copies
+                writers.add("scored", scored)
+                scored = scored[_SUMMARISED_COLUMNS]
             # ``actor_document_summary``, not sorted: ``_in_document_order`` orders the rows of every method at once.
             summaries.append(_summarise(scored, registry, ["actor", "doc_id"], n_boot, 0, rollup, jobs, sort=False))
             groups.append(_group_scores(scored, registry, ["actor"], rollup))
-            if method == methods[0]:
-                primary = scored
             del scored
-    del mentions, quotes, marks  # scored: in a process of its own, these were their only copies
-    writers.add("scored", primary)
-    del primary  # written: not held while the per-document summaries are ordered
     by_document = _stacked(summaries)
     summaries.clear()  # the per-method tables, stacked: not held twice while ordered
     for rows in _in_document_order(by_document, {doc_id: number for number, doc_id in enumerate(texts)}):
         writers.add("by_document", rows)
     return _stacked_groups(groups)
 
+
+# The columns of scored mentions that ``_group_scores`` reads.
+_SUMMARISED_COLUMNS = ["actor", "doc_id", "method", "score", "label", "excluded"]
 
 # A part of a table on disk, as (its ``Parts``, the part's number): a process of its own reads it from the file.
 PartOf = tuple[Parts, int]
