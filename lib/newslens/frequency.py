@@ -1030,34 +1030,46 @@ def _matches(corpus: TokenizedCorpus, query: str) -> tuple[np.ndarray, int]:
     keys = _query_keys(corpus, query)
     if keys is None:
         return np.zeros(0, dtype=np.int64), 0
-    ids = corpus.word_ids
-    span = len(ids) - len(keys) + 1
-    if span <= 0:
-        return np.zeros(0, dtype=np.int64), len(keys)
-    key_ids = _key_ids(corpus)
-    words_of_keys = [np.flatnonzero(key_ids == key).astype(ids.dtype) for key in keys]
-    found = []
-    # The tokens compared with the few word ids of each key (a term's forms, or one stopword), a chunk of tokens
-    # at a time: looking up every token's key gathered 80 million int64 for 100,000 articles (0.9 GB), and bool
-    # arrays of all tokens took 240 MB.
-    # A quarter of a token chunk at a time: np.isin makes int64 and bool temporaries of its chunk (12.5 MB for a
-    # million tokens and a term of three forms).
-    size = max(_TOKEN_CHUNK // 4, 1)
-    for start in _in_chunks(span, size):
-        end = min(start + size, span)
-        ok = np.ones(end - start, dtype=bool)
-        for k, words in enumerate(words_of_keys):
-            ok &= np.isin(ids[start + k:end + k], words)
-        # Kept as int32 offsets within the chunk and placed into one int64 array at the end: int64 positions
-        # joined by ``np.concatenate`` were held twice for a moment (the 1 million occurrences of "said" in
-        # 100,000 articles: 16 MB).
-        found.append(np.flatnonzero(ok).astype(np.int32))
-    positions = np.empty(sum(map(len, found)), dtype=np.int64)
+    # Kept as int32 offsets within their chunk and placed into one int64 array at the end: int64 positions joined
+    # by ``np.concatenate`` were held twice for a moment (the 1 million occurrences of "said" in 100,000 articles:
+    # 16 MB).
+    found = [(start, offsets.astype(np.int32)) for start, offsets, _ in _match_chunks(corpus, keys)]
+    positions = np.empty(sum(len(offsets) for _, offsets in found), dtype=np.int64)
     first = 0
-    for start, offsets in zip(range(0, span, size), found):
+    for start, offsets in found:
         np.add(offsets, start, out=positions[first:first + len(offsets)])
         first += len(offsets)
     return positions, len(keys)
+
+
+def _match_chunks(corpus: TokenizedCorpus, keys: list[int], words: bool = False
+                  ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+    """Where the words ``keys`` (``_query_keys``) occur in sequence, a chunk of tokens at a time in corpus order:
+    the chunk's first token, the matches' offsets in it (ascending) and, with ``words``, how many words come before
+    each match in the corpus (its corpus position; every token is then read, to count the words).
+
+    The tokens are compared with the few word ids of each key (a term's forms, or one stopword) a quarter of
+    ``_TOKEN_CHUNK`` at a time: looking up every token's key gathered 80 million int64 for 100,000 articles (0.9 GB),
+    bool arrays of all tokens took 240 MB, and ``np.isin`` makes int64 and bool temporaries of its chunk (12.5 MB
+    for a million tokens and a term of three forms). The words before a match are the tokens before it less the
+    chunk's other tokens (punctuation, document ends) before it: a running count of the chunk's words (int64) made
+    the dispersion of three terms of 100,000 articles peak about 20 MB higher."""
+    ids = corpus.word_ids
+    span = len(ids) - len(keys) + 1  # the last token where a match can start, plus one
+    words_of_keys = [np.flatnonzero(_key_ids(corpus) == key).astype(ids.dtype) for key in keys]
+    size = max(_TOKEN_CHUNK // 4, 1)
+    words_so_far = 0
+    for start in _in_chunks(len(ids) if words else max(span, 0), size):
+        end = min(start + size, len(ids))
+        ok = np.ones(max(min(end, span) - start, 0), dtype=bool)
+        for k, key_words in enumerate(words_of_keys):
+            ok &= np.isin(ids[start + k:start + k + len(ok)], key_words)
+        offsets, before = np.flatnonzero(ok), None
+        if words:
+            others = np.flatnonzero(ids[start:end] < 0)
+            before = words_so_far + offsets - np.searchsorted(others, offsets)
+            words_so_far += end - start - len(others)
+        yield start, offsets, before
 
 
 def kwic(corpus: TokenizedCorpus, terms: Sequence[str], width: int | None = None,
@@ -1208,16 +1220,29 @@ def dispersion_ticks(corpus: TokenizedCorpus, terms: Sequence[str], max_ticks: i
     extent = max(corpus.n_words, 1)
     ticks, counts = [], []
     for query in queries:
-        where = _words_before(corpus.word_ids, _matches(corpus, query)[0])  # ascending
-        if len(where) > max_ticks:
-            where *= max_ticks
-            where //= extent  # the stretch of each occurrence, in corpus order: equal stretches are neighbours
-            firsts, merged = _runs(where)
-            ticks.append((where[firsts] + 0.5) * extent / max_ticks)
-            counts.append(merged)
+        # Made a chunk of tokens at a time, so that no array of every occurrence is held (the positions and word
+        # counts of the three most frequent terms of 100,000 articles took this step 26 MB above its start): each
+        # chunk's occurrences are kept while the query has at most ``max_ticks``, and its stretches.
+        exact, stretches, merged, total = [], [], [], 0
+        for _, before in _occurrences(corpus, query):
+            total += len(before)
+            if total <= max_ticks:
+                exact.append(before.copy())
+            else:
+                exact.clear()
+            before *= max_ticks
+            before //= extent  # the stretch of each occurrence, in corpus order: equal stretches are neighbours
+            firsts, runs = _runs(before)
+            stretches.append(before[firsts])
+            merged.append(runs)
+        if total > max_ticks:
+            stretch = _joined(stretches, np.int64)
+            firsts, runs = _joined_runs(stretch, _joined(merged, np.int64))
+            ticks.append((stretch[firsts] + 0.5) * extent / max_ticks)
+            counts.append(runs)
         else:
-            ticks.append(where.astype(np.float64))
-            counts.append(np.ones(len(where), dtype=np.int64))
+            ticks.append(_joined(exact, np.int64).astype(np.float64))
+            counts.append(np.ones(total, dtype=np.int64))
     return pd.DataFrame({"query": _query_column(queries, [len(t) for t in ticks]),
                          "corpus_position": _joined(ticks, np.float64), "occurrences": _joined(counts, np.int64)},
                         copy=False)
@@ -1239,23 +1264,29 @@ def dispersion_by_document(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.
     doc_first_word = np.r_[0, np.cumsum(corpus.doc_words)[:-1]]
     docs, counts, first_at, last_at = [], [], [], []
     for query in queries:
-        positions = _matches(corpus, query)[0]
-        # Occurrences come in corpus order: a document's are consecutive, found by its first token. Only the first
-        # and last of each document are placed among the corpus's words: a document index and a word count per
-        # occurrence (int64 each) made this step 42 MB above its start for the three most frequent terms of
-        # 100,000 articles.
-        bounds = np.searchsorted(positions, corpus.doc_starts)
-        count = np.diff(bounds)
-        held = np.flatnonzero(count)
-        first, count = bounds[held], count[held]
-        starts_at = _words_before(corpus.word_ids, positions[first]) - doc_first_word[held]
-        ends_at = _words_before(corpus.word_ids, positions[first + count - 1]) - doc_first_word[held]
-        del positions
-        words = corpus.doc_words[held]
-        docs.append(held)
+        # A chunk of tokens at a time, each chunk's occurrences reduced to a row per document (its first and last
+        # occurrence and their number), so that what is held grows with the documents, not the occurrences: an
+        # array of every occurrence's token position, document and word count made this step 42 MB above its start
+        # for the three most frequent terms of 100,000 articles.
+        held, runs, firsts, lasts = [], [], [], []
+        for positions, before in _occurrences(corpus, query):
+            doc = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
+            first, count = _runs(doc)  # occurrences come in corpus order: a document's are neighbours
+            held.append(doc[first])
+            runs.append(count)
+            firsts.append(before[first])
+            lasts.append(before[first + count - 1])
+        # A document cut by a chunk's end has a run in each chunk: joined.
+        chunk_docs = _joined(held, np.int64)
+        first, count = _joined_runs(chunk_docs, _joined(runs, np.int64))
+        doc = chunk_docs[first]
+        first_word = _joined(firsts, np.int64)[first]
+        last_word = _joined(lasts, np.int64)[np.r_[first[1:], len(chunk_docs)][:len(first)] - 1]  # last run's
+        words = corpus.doc_words[doc]
+        docs.append(doc)
         counts.append(count)
-        first_at.append(_per_10k(starts_at, words) / 10_000)
-        last_at.append(_per_10k(ends_at, words) / 10_000)
+        first_at.append(_per_10k(first_word - doc_first_word[doc], words) / 10_000)
+        last_at.append(_per_10k(last_word - doc_first_word[doc], words) / 10_000)
     table = {"query": _query_column(queries, [len(d) for d in docs]),
              "doc_id": _document_column(corpus.doc_ids, _joined(docs, np.int64)),
              "occurrences": _joined(counts, np.int64), "first_at": _joined(first_at, np.float64),
@@ -1269,6 +1300,24 @@ def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:
     joined = np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
     arrays.clear()
     return joined
+
+
+def _occurrences(corpus: TokenizedCorpus, query: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The token positions of the occurrences of ``query`` and the words before each in the corpus (its corpus
+    position), both int64 and ascending, a chunk of tokens at a time (chunks without one are left out)."""
+    keys = _query_keys(corpus, query)
+    if keys is None:
+        return
+    for start, offsets, before in _match_chunks(corpus, keys, words=True):
+        if len(offsets):
+            yield offsets + start, before
+
+
+def _joined_runs(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of equal ``values`` made chunk by chunk (``counts``: the length of each), joined where a run goes on
+    into the next chunk: the first place of each joined run in ``values`` and its length."""
+    firsts = _runs(values)[0]
+    return firsts, np.add.reduceat(counts, firsts) if len(firsts) else np.zeros(0, dtype=np.int64)
 
 
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
