@@ -1052,8 +1052,9 @@ def _match_chunks(corpus: TokenizedCorpus, keys: list[int], words: bool = False
     ``_TOKEN_CHUNK`` at a time: looking up every token's key gathered 80 million int64 for 100,000 articles (0.9 GB),
     bool arrays of all tokens took 240 MB, and ``np.isin`` makes int64 and bool temporaries of its chunk (12.5 MB
     for a million tokens and a term of three forms). The words before a match are the tokens before it less the
-    chunk's other tokens (punctuation, document ends) before it: a running count of the chunk's words (int64) made
-    the dispersion of three terms of 100,000 articles peak about 20 MB higher."""
+    chunk's other tokens (punctuation, document ends) before it: a running count of all 80 million tokens of 100,000
+    articles took 640 MB, and one of each chunk's words (int64) made the dispersion of three terms peak about 20 MB
+    higher."""
     ids = corpus.word_ids
     span = len(ids) - len(keys) + 1  # the last token where a match can start, plus one
     words_of_keys = [np.flatnonzero(_key_ids(corpus) == key).astype(ids.dtype) for key in keys]
@@ -1167,28 +1168,27 @@ def dispersion(corpus: TokenizedCorpus, terms: Sequence[str], columns: Sequence[
     if unknown:
         raise ValueError(f"not a dispersion column: {', '.join(unknown)} (the columns: "
                          f"{', '.join(DISPERSION_TABLE_COLUMNS)})")
-    matches = [_matches(corpus, query)[0] for query in terms]
-    counts = [len(positions) for positions in matches]
-    doc_first_word = np.r_[0, np.cumsum(corpus.doc_words)[:-1]]
-    # Each column made once, in its final dtype, and filled a query at a time, each query's token positions freed
-    # once used: columns made as int64 for every query, then joined and converted, took 129 MB above the start for
+    # The occurrences counted first, then each column made once, in its final dtype, and filled a chunk of tokens
+    # at a time: columns made as int64 for every query, then joined and converted, took 129 MB above the start for
     # the three most frequent terms of 100,000 articles (1.5 million occurrences, a 44 MB table).
+    counts = [sum(len(offsets) for _, offsets, _ in _match_chunks(corpus, keys)) if keys else 0
+              for keys in (_query_keys(corpus, query) for query in terms)]
+    doc_first_word = np.r_[0, np.cumsum(corpus.doc_words)[:-1]]
     total = sum(counts)
     docs, global_position = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int64)
     local = np.empty(total, dtype=np.int32) if {"position", "relative_position"} & set(wanted) else None
     relative = np.empty(total, dtype=np.float64) if "relative_position" in wanted else None
     first = 0
-    for number, count in enumerate(counts):
-        rows = slice(first, first + count)
-        positions, matches[number] = matches[number], None
-        docs[rows] = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
-        global_position[rows] = _words_before(corpus.word_ids, positions)
-        del positions
-        if local is not None:
-            local[rows] = global_position[rows] - doc_first_word[docs[rows]]
-        if relative is not None:
-            relative[rows] = _per_10k(local[rows], corpus.doc_words[docs[rows]]) / 10_000
-        first += count
+    for query in terms:
+        for positions, before in _occurrences(corpus, query):
+            rows = slice(first, first + len(positions))
+            docs[rows] = np.searchsorted(corpus.doc_starts, positions, side="right") - 1
+            global_position[rows] = before
+            if local is not None:
+                local[rows] = before - doc_first_word[docs[rows]]
+            if relative is not None:
+                relative[rows] = _per_10k(local[rows], corpus.doc_words[docs[rows]]) / 10_000
+            first += len(positions)
     made = {"query": lambda: _query_column(terms, counts), "doc_id": lambda: _document_column(corpus.doc_ids, docs),
             "doc_index": lambda: docs, "position": lambda: local, "relative_position": lambda: relative,
             "corpus_position": lambda: global_position}
@@ -1345,25 +1345,3 @@ def _document_column(doc_ids: Sequence[str], docs: np.ndarray) -> pd.Categorical
     code_of = np.cumsum(present, dtype=np.int32) - 1
     names = [doc_ids[place] for place in np.flatnonzero(present).tolist()]  # the same str objects, not copies
     return pd.Categorical.from_codes(code_of[docs], categories=pd.Index(names, dtype="str"))
-
-
-def _words_before(word_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """How many words come before each of ``positions`` (ascending token positions, int64), written over them (in
-    place: positions are no longer needed once placed, and a second array of them was 5 MB for each million
-    occurrences) and returned. Counted ``_TOKEN_CHUNK`` tokens at a time: a running count of all 80 million tokens
-    of 100,000 articles took 640 MB, and so did ``np.add.reduceat`` between positions (it converts every token to
-    int64 first)."""
-    # Each chunk's positions, found before any is overwritten.
-    edges = np.searchsorted(positions, np.arange(0, len(word_ids) + _TOKEN_CHUNK, _TOKEN_CHUNK))
-    words_so_far = 0
-    for number, start in enumerate(_in_chunks(len(word_ids))):
-        # The chunk's other tokens (punctuation, about one in six) by position: the words before a token are the
-        # tokens before it less those. A running count of the chunk's words (int64) made the dispersion of three
-        # terms of 100,000 articles peak about 20 MB higher, chunk after chunk.
-        others = np.flatnonzero(word_ids[start:start + _TOKEN_CHUNK] < 0)
-        first, last = edges[number], edges[number + 1]
-        if last > first:
-            local = positions[first:last] - start
-            positions[first:last] = words_so_far + local - np.searchsorted(others, local)
-        words_so_far += min(start + _TOKEN_CHUNK, len(word_ids)) - start - len(others)
-    return positions
