@@ -491,6 +491,11 @@ def test_intervals_of_groups_resample_only_groups_of_unequal_scores(monkeypatch)
     np.testing.assert_array_equal(low, [0.4, np.nan, 0.5, -1.0, 0.2])
     np.testing.assert_array_equal(high, [0.4, np.nan, 0.5, 1.0, 0.6])
     assert resampled == [[-1.0, 1.0], [0.2, 0.6]]  # only the unequal groups, the two of one size in one stack
+    # A single score of -0.0 (VADER's compound of a neutral clause) stays -0.0, as a group's own score; the mean of
+    # two would be 0.0.
+    mean, low, high = portrayal._intervals(np.array([-0.0, -0.0, -0.0]), np.array([1, 2]), n_boot=10, seed=0)
+    assert np.signbit(mean).tolist() == [True, False] and np.signbit(low).tolist() == [True, False]
+    assert np.signbit(high).tolist() == [True, False]
 
 
 def test_exported_mentions_are_the_export_of_the_whole_table_batch_by_batch(tmp_path, monkeypatch):

@@ -295,10 +295,13 @@ def _intervals(scores: np.ndarray, sizes: np.ndarray, n_boot: int, seed: int, jo
     """
     starts = np.cumsum(sizes) - sizes
     intervals = np.full((len(sizes), 3), np.nan)
-    filled = np.flatnonzero(sizes > 0)
+    # A single score is its own mean and interval, as it is (a mean of -0.0 would be 0.0).
+    intervals[sizes == 1] = scores[starts[sizes == 1], np.newaxis]
+    filled = np.flatnonzero(sizes > 0)  # the groups' bounds for ``reduceat``, which reads to the next start
     lowest = np.minimum.reduceat(scores, starts[filled]) if len(filled) else np.empty(0)
-    equal = filled[lowest == (np.maximum.reduceat(scores, starts[filled]) if len(filled) else lowest)]
-    resampled = np.setdiff1d(filled, equal)
+    highest = np.maximum.reduceat(scores, starts[filled]) if len(filled) else np.empty(0)
+    several = sizes[filled] > 1
+    equal, resampled = filled[several & (lowest == highest)], filled[several & (lowest != highest)]
     # Equal scores: the mean as a 2-D array's row means give it, the same bits as the group's own ``mean()``.
     for size, members in _by_size(equal, sizes):
         intervals[members] = _rows(scores, starts, members, size).mean(axis=1)[:, np.newaxis]
