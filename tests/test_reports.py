@@ -534,6 +534,7 @@ def test_the_index_reads_only_the_columns_it_summarises(tmp_path):
     dates.write_text("doc_id,date\na,2025-01-01\n", encoding="utf-8")  # no source column: nothing said
     assert dict(site.corpus_summary(tmp_path, reports))["published"] == "no date in the metadata"
 
+
 def test_the_index_summarises_the_documents_a_chunk_of_rows_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(site, "SUMMARY_ROWS", 2)  # five rows: chunks of 2, 2 and 1
     table = tmp_path / "00_corpus" / "tables" / "documents.csv"

@@ -296,7 +296,8 @@ def _intervals(scores: np.ndarray, sizes: np.ndarray, n_boot: int, seed: int, jo
     starts = np.cumsum(sizes) - sizes
     intervals = np.full((len(sizes), 3), np.nan)
     # A single score is its own mean and interval, as it is (a mean of -0.0 would be 0.0).
-    intervals[sizes == 1] = scores[starts[sizes == 1], np.newaxis]
+    single = sizes == 1
+    intervals[single] = scores[starts[single], np.newaxis]
     filled = np.flatnonzero(sizes > 0)  # the groups' bounds for ``reduceat``, which reads to the next start
     lowest = np.minimum.reduceat(scores, starts[filled]) if len(filled) else np.empty(0)
     highest = np.maximum.reduceat(scores, starts[filled]) if len(filled) else np.empty(0)
