@@ -497,12 +497,17 @@ def test_a_shard_is_read_and_copied_in_small_row_groups(tmp_path, monkeypatch):
     cache.put({"aa3": _people("Zelensky", "Witkoff")})  # the old groups copied as they are, the new one after
     shard = pq.ParquetFile(cache.folder / "aa.parquet")
     assert [shard.metadata.row_group(i).num_rows for i in range(shard.num_row_groups)] == [2, 2, 2]
-    read = []
+    read, scanned = [], []
     real = pq.ParquetFile.read_row_groups
     monkeypatch.setattr(pq.ParquetFile, "read_row_groups",
                         lambda self, groups, **kwargs: read.append(list(groups)) or real(self, groups, **kwargs))
+    real_group = pq.ParquetFile.read_row_group
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", lambda self, group, **kwargs: scanned.append(
+        (group, kwargs.get("columns"))) or real_group(self, group, **kwargs))
     rows, present = cache.rows(["aa3"])
     assert read == [[2]] and present == {"aa3"} and rows["surface"].tolist() == ["Zelensky", "Witkoff"]
+    # The keys are looked for a row group at a time, never the whole key column at once.
+    assert scanned == [(0, ["text_sha256"]), (1, ["text_sha256"]), (2, ["text_sha256"])]
     rows, _ = cache.rows(["aa2", "aa1"])  # aa1's rows span the first two groups
     assert read[-1] == [0, 1] and rows["surface"].tolist() == ["Putin"] * 3 + ["Trump"]
     cache.put({"aa1": _people("Lavrov")})  # a key whose rows span two groups is replaced whole
