@@ -627,3 +627,20 @@ def test_a_folder_is_listed_folder_by_folder(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("Talks resumed.", encoding="utf-8")
     assert _list_folder(tmp_path, _Problems()) == ["a/b/y.txt", "a/x.txt", "a-b.txt", "a.txt", "ab.txt"]
+
+
+def test_the_language_model_is_loaded_before_reading_only_when_every_text_will_be_cleaned(tmp_path, monkeypatch):
+    import newslens.corpus as corpus_module
+
+    steps = []
+    monkeypatch.setattr(corpus_module, "load_identifier", lambda: steps.append("model"))
+    read_folder = corpus_module._read_folder
+    monkeypatch.setattr(corpus_module, "_read_folder", lambda *args: steps.append("read") or read_folder(*args))
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Talks in Geneva\n\nThe delegations met on Monday and agreed to meet again.\n",
+                                  encoding="utf-8")
+    newslens.load_corpus(folder, cache_dir=tmp_path / "cache")  # an empty cache: every text is cleaned
+    newslens.load_corpus(folder, cache_dir=tmp_path / "cache")  # its cleaning is cached: maybe no detection at all
+    newslens.load_corpus(folder)  # no cache: every text is cleaned
+    assert steps == ["model", "read", "read", "model", "read"]

@@ -64,7 +64,7 @@ import pyarrow.compute as pc
 
 from .cache import KEY, mapped_folder
 from .cleaning import Removal, clean_text
-from .language import detect_language, is_english
+from .language import detect_language, is_english, load_identifier
 from .memory import (DROP_EVERY, MappedColumn, MappedTable, drop_mapped_pages, dropping, read_mapped_table,
                      release_free_memory)
 from .parts import text_dtype
@@ -226,6 +226,12 @@ def _input_bytes(path: Path) -> int:
 
 def _loaded(path: Path, cache_dir: str | Path | None) -> Corpus:
     problems = _Problems()
+    cache = _cleaning_cache(cache_dir)
+    if cache is None or not cache.folder.exists():
+        # Every text will be cleaned, so the language model is loaded before the texts are read: loading it takes
+        # 110 MB for a moment, which on top of what reading 100,000 articles holds made the peak of their loading
+        # (337 MB; 71 MB once loaded). A cache that holds cleaned texts may need no detection at all.
+        load_identifier()
     raw_texts = _RawTexts(mapped_folder(cache_dir))
     if path.is_dir():
         records = _read_folder(path, problems, raw_texts)
@@ -233,7 +239,7 @@ def _loaded(path: Path, cache_dir: str | Path | None) -> Corpus:
         records = _read_table(path, problems, raw_texts)
     else:
         raise CorpusError(f"{path}: not a folder of .txt / .html files nor a .csv, .jsonl, .json or .parquet table")
-    return _build(records, raw_texts, problems, path, cache_dir)
+    return _build(records, raw_texts, problems, path, cache_dir, cache)
 
 
 def _loaded_apart(path: Path, cache_dir: str | Path) -> Corpus:
@@ -863,7 +869,21 @@ def _fingerprint(clean: str) -> str:
     return hashlib.sha1(" ".join(clean.casefold().split()).encode()).hexdigest()
 
 
-def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None) -> pa.Table:
+def _cleaning_cache(cache_dir: str | Path | None):
+    """The ``DocumentCache`` of what cleaning gives (None without a cache folder)."""
+    if not cache_dir:
+        return None
+    import py3langid
+
+    from newslens import cleaning, language, text
+    from newslens.cache import DocumentCache, source_version
+
+    version = source_version(cleaning, language, text,
+                             extra=" ".join([getattr(py3langid, "__version__", ""), *_CLEANED_COLUMNS]))
+    return DocumentCache(cache_dir, "cleaned", version, _CLEANED_COLUMNS)
+
+
+def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None, cache) -> pa.Table:
     """What cleaning gives for each text as read: a table of its ``text_key`` (column ``text_sha256``), cleaned
     text, removals (JSON), language, word count and duplicate fingerprint (``_CLEANED_TYPES``); read from the cache
     where they are there, else computed (and stored). With a cache the table is in a mapped file of it
@@ -871,16 +891,8 @@ def _cleaned(raw_texts: _RawTexts, cache_dir: str | Path | None) -> pa.Table:
     the peak of loading 100,000 articles; as a dict of tuples by key, the rest held about 70 MB of the loading
     process until its end, and as Arrow columns in memory its floor still rose by about 34 MB over the cleaning
     (measured at 100,000 articles; mapped, it stays flat)."""
-    from newslens import cleaning, language, text
-    from newslens.cache import DocumentCache, cached_row_groups, source_version
-
-    cache = None
-    if cache_dir:
-        import py3langid
-
-        version = source_version(cleaning, language, text,
-                                 extra=" ".join([getattr(py3langid, "__version__", ""), *_CLEANED_COLUMNS]))
-        cache = DocumentCache(cache_dir, "cleaned", version, _CLEANED_COLUMNS)
+    from newslens import language
+    from newslens.cache import cached_row_groups
 
     def clean_all(keys: list[str]) -> list[list[tuple]]:
         return [_clean_one(raw_texts.text(key)) for key in dropping(keys)]
@@ -903,13 +915,13 @@ _REPORT_COLUMNS = ["doc_id", "step", "line", "removed", "reason"]
 
 
 def _build(records: list[_Record], raw_texts: _RawTexts, problems: _Problems, path: Path,
-           cache_dir: str | Path | None = None) -> Corpus:
+           cache_dir: str | Path | None, cache) -> Corpus:
     # The cleaning report is gathered column by column, its steps and reasons (a few dozen distinct texts) interned:
     # gathered as 260,000 tuples of fresh strings at 100,000 articles it held about 60 MB more until the table was
     # made, which was the peak of loading them.
     rows, report = [], [[] for _ in _REPORT_COLUMNS]
     first_with_text: dict[str, str] = {}
-    cleaned = _cleaned(raw_texts, cache_dir)
+    cleaned = _cleaned(raw_texts, cache_dir, cache)
     raw_texts.close()
     release_free_memory()
     texts = _TextColumn(mapped_folder(cache_dir))

@@ -8,8 +8,8 @@ the English ones only, unless asked otherwise (``english_documents``).
 Detection is py3langid (a maintained fork of langid.py, Lui & Baldwin 2012): a naive Bayes model over byte n-grams
 that ships inside the package (nothing downloaded), is deterministic, and covers 97 languages. It is unreliable on a
 few words, so a text under ``MIN_LETTERS`` letters, or a detection under ``MIN_CONFIDENCE``, gives "" (unknown), and
-an unknown document counts as English. Its model (71 MB) is loaded at the first detection and kept until
-``release_identifier``.
+an unknown document counts as English. Its model (71 MB) is loaded at the first detection (or by
+``load_identifier``) and kept until ``release_identifier``.
 """
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def load_identifier() -> None:
+    """Loads the language model now rather than at the first detection: while it loads, it takes about 110 MB for a
+    moment (71 MB once loaded), best paid before a process holds much else."""
+    _identifier()
 
 
 def release_identifier() -> None:
