@@ -564,6 +564,7 @@ def test_dispersion_by_document_tiny(tiny):
     table = freq.dispersion_by_document(tiny, ["peace", "putin", "peace"])
     assert table["query"].tolist() == ["peace", "peace", "putin", "putin"]
     assert table["doc_id"].tolist() == ["a", "b", "a", "b"] and table["doc_id"].cat.categories.tolist() == ["a", "b"]
+    assert table["doc_id"].cat.categories.dtype == object  # the corpus's names themselves: the table is never cached
     assert table["occurrences"].tolist() == [2, 1, 1, 1]
     assert table["first_at"].tolist() == pytest.approx([0, 7 / 11, 6 / 11, 2 / 11])
     assert table["last_at"].tolist() == pytest.approx([8 / 11, 7 / 11, 6 / 11, 2 / 11])
