@@ -515,6 +515,20 @@ def test_a_shard_is_read_and_copied_in_small_row_groups(tmp_path, monkeypatch):
     assert rows["surface"].tolist() == ["Lavrov", "Trump", "Zelensky", "Witkoff"]
 
 
+def test_a_shard_of_wide_rows_has_row_groups_of_about_a_set_size(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+    import newslens.cache as cache_module
+
+    # Rows of about 1,100 bytes (a surface of 1,000 characters, the 64-character key, offsets and numbers): 2 fit
+    # in 2,500 bytes, however many rows a group could hold.
+    monkeypatch.setattr(cache_module, "SHARD_ROW_GROUP_BYTES", 2_500)
+    cache = DocumentCache(tmp_path, "entities", "model-a|v1", COLUMNS)
+    cache.put({"aa1": _people(*("x" * 1_000 for _ in range(5)))})
+    shard = pq.ParquetFile(cache.folder / "aa.parquet")
+    assert [shard.metadata.row_group(i).num_rows for i in range(shard.num_row_groups)] == [2, 2, 1]
+    assert cache.rows(["aa1"])[0]["surface"].tolist() == ["x" * 1_000] * 5
+
+
 def test_a_shard_whose_row_group_cannot_be_read_keeps_only_the_new_rows(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
     import newslens.cache as cache_module
