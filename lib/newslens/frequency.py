@@ -1291,7 +1291,7 @@ def dispersion_by_document(corpus: TokenizedCorpus, terms: Sequence[str]) -> pd.
         first_at.append(_per_10k(first_word - doc_first_word[doc], words) / 10_000)
         last_at.append(_per_10k(last_word - doc_first_word[doc], words) / 10_000)
     table = {"query": _query_column(queries, [len(d) for d in docs]),
-             "doc_id": _document_column(corpus.doc_ids, _joined(docs, np.int64), names="object"),  # never cached
+             "doc_id": _document_column(corpus.doc_ids, _joined(docs, np.int64), "object"),  # never cached
              "occurrences": _joined(counts, np.int64), "first_at": _joined(first_at, np.float64),
              "last_at": _joined(last_at, np.float64)}
     return pd.DataFrame(table, copy=False)  # not copied into blocks of one dtype: +8 MB at 100,000 articles
@@ -1341,13 +1341,14 @@ def _query_column(terms: Sequence[str], counts: list[int]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
 
 
-def _document_column(doc_ids: Sequence[str], docs: np.ndarray, names: str = "str") -> pd.Categorical:
+def _document_column(doc_ids: Sequence[str], docs: np.ndarray, category_dtype: str = "str") -> pd.Categorical:
     """The doc_id of each document index in ``docs``; its categories are the documents present, in corpus order:
-    Arrow text (``names="str"``, as a table read back from the cache has them) or the corpus's own str objects
-    (``"object"``, for a table that is never cached). Arrow text costs more while the column is made (pandas checks
-    that the categories are unique through a Python string made of each): for 100,000 names, 23.8 MB against 2.1."""
+    Arrow text (``category_dtype="str"``, as a table read back from the cache has them) or the corpus's own str
+    objects (``"object"``, for a table that is never cached). Arrow text costs more while the column is made (pandas
+    checks that the categories are unique through a Python string made of each): for 100,000 names, 23.8 MB against
+    2.1."""
     present = np.zeros(len(doc_ids), dtype=bool)
     present[docs] = True
     code_of = np.cumsum(present, dtype=np.int32) - 1
     kept = [doc_ids[place] for place in np.flatnonzero(present).tolist()]  # the same str objects, not copies
-    return pd.Categorical.from_codes(code_of[docs], categories=pd.Index(kept, dtype=names))
+    return pd.Categorical.from_codes(code_of[docs], categories=pd.Index(kept, dtype=category_dtype))
