@@ -87,11 +87,11 @@ def test_local_processes_keep_the_order(no_scheduler, capsys):
 
 
 def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
-    assert not parallel.workers_running(2)
+    assert not parallel.workers_take_any_work(2)
     with parallel.kept_workers():
-        assert not parallel.workers_running(2)  # none started yet
+        assert not parallel.workers_take_any_work(2)  # none started yet
         first = map_chunks(pause_then_sum, CHUNKS, jobs=2)
-        assert parallel.workers_running(2) and not parallel.workers_running(1) and not parallel.workers_running(3)
+        assert parallel.workers_take_any_work(2) and not parallel.workers_take_any_work(1) and not parallel.workers_take_any_work(3)
         assert nlp.parse_jobs(2, ["A short sentence."]) == 2  # running workers take even a little text
         pool = parallel._KEPT_POOLS[2]
         with parallel.kept_workers():  # a nested block keeps the outer block's workers
@@ -100,10 +100,25 @@ def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
         started = set(pool._processes)  # the pool's worker processes, by pid
     assert [total for total, _ in first] == [total for total, _ in second] == SUMS
     assert {pid for _, pid in first + second} <= started and len(started) <= 2 and os.getpid() not in started
-    assert parallel._KEPT_POOLS is None and not parallel.workers_running(2)  # stopped at the end of the block
+    assert parallel._KEPT_POOLS is None and not parallel.workers_take_any_work(2)  # stopped at the end of the block
     assert nlp.parse_jobs(2, ["A short sentence."]) == 1  # not worth starting workers for
     third = map_chunks(pause_then_sum, CHUNKS, jobs=2)
     assert not started & {pid for _, pid in third}  # outside a block, new workers
+
+
+def test_a_block_for_any_work_sends_even_one_small_chunk_to_the_workers(no_scheduler):
+    with parallel.kept_workers(any_work=True):
+        assert parallel._KEPT_POOLS == {}  # none started yet, and yet work of any size goes to them
+        assert parallel.workers_take_any_work(2) and not parallel.workers_take_any_work(1)
+        assert nlp.parse_jobs(2, ["A short sentence."]) == 2
+        [(total, worker)] = map_chunks(pause_then_sum, [[1, 2]], jobs=2)
+        with parallel.kept_workers():  # a nested block keeps the outer block's choice
+            assert parallel.workers_take_any_work(3)
+        started = set(parallel._KEPT_POOLS[2]._processes)
+    assert total == 3 and worker in started and worker != os.getpid()
+    assert not parallel.workers_take_any_work(2)  # the block's choice ends with it
+    with parallel.kept_workers():
+        assert not parallel.workers_take_any_work(2)
 
 
 def test_a_fresh_process_runs_the_function_and_ends(no_scheduler):
@@ -114,7 +129,7 @@ def test_a_fresh_process_runs_the_function_and_ends(no_scheduler):
     assert child != os.getpid() and child not in workers and os.getpid() not in workers
     with pytest.raises(ValueError, match="invalid literal"):  # the function's error, raised here
         parallel.in_fresh_process(int, "seven")
-    assert not parallel.workers_running(2)  # nothing left running in this process
+    assert not parallel.workers_take_any_work(2)  # nothing left running in this process
 
 
 def test_while_a_fresh_process_runs_this_one_gives_back_its_free_memory(no_scheduler, monkeypatch):

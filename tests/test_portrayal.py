@@ -578,3 +578,24 @@ def test_coded_groups_sort_each_column_and_put_a_missing_value_last():
     assert group_of.tolist() == [2, 0, 3, 1, 0]
     assert values["actor"].tolist()[:3] == ["a", "b", "b"] and pd.isna(values["actor"].iloc[3])
     assert values["doc_id"].tolist() == ["z", "x", "y", "x"]
+
+
+def test_a_part_scored_in_a_process_of_its_own_sends_every_sentence_to_the_workers(tmp_path, monkeypatch):
+    # A later part of a large corpus, its sentences mostly remembered, has few left to score: loaded here, VADER
+    # (with nltk) would add 19 MB to the part's process.
+    from newslens import parallel
+    from newslens.text import remembered_splits
+
+    seen = []
+
+    def part_tone(writers, texts, *arguments):
+        seen.append((list(texts), parallel.workers_take_any_work(2), parallel.workers_take_any_work(1)))
+        for name in ("scored", "by_document"):
+            writers.add(name, pd.DataFrame({"doc_id": ["a"]}))
+        return pd.DataFrame(), np.zeros(0)
+
+    monkeypatch.setattr(portrayal, "_part_tone", part_tone)
+    documents = pd.DataFrame({"doc_id": ["a"], "text": ["Putin spoke."]})
+    portrayal._part_tone_apart(documents, str(tmp_path), remembered_splits(documents["text"]))
+    assert seen == [(["a"], True, False)]  # within the part; with one job, nothing to send
+    assert not parallel.workers_take_any_work(2)  # and not after it

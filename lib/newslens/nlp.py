@@ -27,10 +27,11 @@ PIPE_BATCH = 64
 
 def parse_jobs(jobs: int | None, sentences: list[str]) -> int | None:
     """``jobs`` for parsing ``sentences`` in worker processes (``newslens.parallel``), or 1 when they are too little
-    text to repay loading the model in each worker — unless the workers run already (``kept_workers``)."""
-    from newslens.parallel import workers_running
+    text to repay loading the model in each worker — unless the workers take any work
+    (``parallel.workers_take_any_work``)."""
+    from newslens.parallel import workers_take_any_work
 
-    return jobs if sum(map(len, sentences)) > PARALLEL_MIN_CHARS or workers_running(jobs) else 1
+    return jobs if sum(map(len, sentences)) > PARALLEL_MIN_CHARS or workers_take_any_work(jobs) else 1
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,8 +9,8 @@ Public surface:
                                                    SchedulerWarning when it keeps copies of its messages
     installed_fingerprint() -> str                 what the check compares
     chunked(items, size) -> list[list]             consecutive pieces of ``size`` items
-    kept_workers()                                 a block within which local workers are started once and reused
-    workers_running(jobs) -> bool                  whether such a block has them running already
+    kept_workers(any_work=False)                   a block within which local workers are started once and reused
+    workers_take_any_work(jobs) -> bool            whether, in such a block, work of any size goes to them
     in_fresh_process(function, *args)              function(*args) in a new process that ends with it
     SchedulerError, SchedulerWarning
 
@@ -52,6 +52,8 @@ CONNECT_SECONDS = 10.0
 
 # The pools of the current ``kept_workers`` block, by number of workers; None outside any block.
 _KEPT_POOLS: dict | None = None
+# Whether the current block sends work of any size to its workers (``kept_workers(any_work=True)``).
+_ANY_WORK = False
 
 
 class SchedulerError(RuntimeError):
@@ -115,7 +117,7 @@ def map_chunks(function: Callable, chunks: Sequence[Sequence], jobs: int | None 
     try:
         if address:
             return _on_cluster(function, chunks, address, bar)
-        if workers_running(jobs):  # started already: even one chunk goes to them, and nothing is loaded here
+        if workers_take_any_work(jobs):  # even one chunk goes to them, and nothing is loaded here
             return _in_pool(function, chunks, default_jobs(jobs), bar)
         workers = min(default_jobs(jobs), len(chunks))
         if workers > 1:
@@ -145,22 +147,29 @@ def _gather(futures: list, chunks: list, completed, bar) -> list:
 
 
 @contextlib.contextmanager
-def kept_workers():
+def kept_workers(any_work: bool = False):
     """Within this block, the local worker processes of ``map_chunks`` are started once and reused by every call.
 
     A caller that parses a corpus chunk by chunk (to cache each chunk as soon as it is done) would otherwise start
     new workers for each chunk, and each would load the model again (two to three seconds for spaCy). The workers
     stop at the end of the block (of the outermost one, when blocks are nested). Results are the same either way.
+
+    Parameters
+    ----------
+    any_work : bool
+        Work of any size goes to the workers (started at the first work), not only once they run
+        (``workers_take_any_work``): for a process of its own that should hold its data and no model, such as a
+        part of a large corpus's tone. Only the outermost block's value counts.
     """
-    global _KEPT_POOLS
+    global _KEPT_POOLS, _ANY_WORK
     if _KEPT_POOLS is not None:
         yield
         return
-    _KEPT_POOLS = {}
+    _KEPT_POOLS, _ANY_WORK = {}, any_work
     try:
         yield
     finally:
-        pools, _KEPT_POOLS = _KEPT_POOLS, None
+        pools, _KEPT_POOLS, _ANY_WORK = _KEPT_POOLS, None, False
         for pool in pools.values():
             pool.shutdown(cancel_futures=True)
 
@@ -194,10 +203,10 @@ def in_fresh_process(function: Callable, *args):
         pool.shutdown(cancel_futures=True)
 
 
-def workers_running(jobs: int | None) -> bool:
-    """Whether a ``kept_workers`` block already has the worker processes of ``jobs`` running: work of any size can
-    then go to them without the cost of starting them."""
-    return _KEPT_POOLS is not None and default_jobs(jobs) > 1 and default_jobs(jobs) in _KEPT_POOLS
+def workers_take_any_work(jobs: int | None) -> bool:
+    """Whether work of any size goes to the worker processes of ``jobs`` (more than one): a ``kept_workers`` block
+    has them running already, so that they cost nothing to start, or was opened with ``any_work``."""
+    return _KEPT_POOLS is not None and default_jobs(jobs) > 1 and (_ANY_WORK or default_jobs(jobs) in _KEPT_POOLS)
 
 
 def _new_pool(workers: int):

@@ -631,11 +631,12 @@ def _score_chunk(method: str, chunk: list[tuple[str, list[tuple[int, int]]]]) ->
 def _score_sentences(method: str, work: list, progress: bool, jobs: int) -> list[list[tuple]]:
     """The rows of each (sentence, spans) of ``work``, in order; in ``jobs`` processes for large encoder runs (or on
     the Dask cluster named in the environment, see ``newslens.parallel``)."""
-    from newslens.parallel import chunked, map_chunks, workers_running
+    from newslens.parallel import chunked, map_chunks, workers_take_any_work
 
-    # Below PARALLEL_MIN_SENTENCES starting workers costs more than it saves, unless they run already: then a small
-    # batch goes to them too, and this process never loads the encoder (about 180 MB).
-    jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES[method] or workers_running(jobs) else 1
+    # Below PARALLEL_MIN_SENTENCES starting workers costs more than it saves, unless they run already or the block
+    # asks for it (a part of a large corpus): then a small batch goes to them too, and this process never loads the
+    # encoder (about 180 MB) nor VADER (with nltk, 19 MB).
+    jobs = jobs if len(work) >= PARALLEL_MIN_SENTENCES[method] or workers_take_any_work(jobs) else 1
     scored = map_chunks(functools.partial(_score_chunk, method), chunked(work, _CHUNK[method]), jobs=jobs,
                         progress=progress, label=f"tone ({method})", unit="sentence")
     return [rows for chunk in scored for rows in chunk]
