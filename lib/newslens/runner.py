@@ -79,11 +79,11 @@ KERNEL_NOISE = re.compile(r"Kernel is running over TCP without encryption|Keyboa
 # notebook has run to its end or to a cell's error, that line says nothing about it; a kernel that died mid-run
 # keeps it in its message.
 SHUTDOWN_NOISE = re.compile(r"^Assertion failed: .+ \(src/signaler\.cpp:\d+\)$")
-# The runner's one message on a kernel's control channel is the request to shut down. ipykernel 7.4 answers it, then
-# publishes its "idle" status and flushes the channel outside the handler's own error handling, while the kernel's
-# sockets are being closed; what fails there is logged as tornado's "Uncaught exception in ZMQStream callback" with a
-# traceback through ``dispatch_control`` (seen about once in a hundred runs of a test, the notebooks complete and correct).
-# Once the notebook has run, that block says nothing about it either.
+# The runner's one message on a kernel's control channel is the request to shut down. ipykernel 7.4 answers it and
+# then, outside the handler's own error handling, publishes its "idle" status and flushes the channel while the kernel
+# stops; an error there is logged as tornado's "Uncaught exception in ZMQStream callback", with a traceback through
+# ``dispatch_control`` (seen about once in a hundred runs of a test, its notebooks complete and correct). Once the
+# notebook has run, that block says nothing about it either.
 CALLBACK_ERROR = re.compile(r"Uncaught exception in ZMQStream callback$")
 LOCK_NAME = ".newslens.lock"
 FAILED_MARK = "#failed"  # a line of that listing naming a report whose last run failed
