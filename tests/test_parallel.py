@@ -91,7 +91,8 @@ def test_kept_workers_serve_every_call_of_the_block(no_scheduler):
     with parallel.kept_workers():
         assert not parallel.workers_take_any_work(2)  # none started yet
         first = map_chunks(pause_then_sum, CHUNKS, jobs=2)
-        assert parallel.workers_take_any_work(2) and not parallel.workers_take_any_work(1) and not parallel.workers_take_any_work(3)
+        assert parallel.workers_take_any_work(2)
+        assert not parallel.workers_take_any_work(1) and not parallel.workers_take_any_work(3)
         assert nlp.parse_jobs(2, ["A short sentence."]) == 2  # running workers take even a little text
         pool = parallel._KEPT_POOLS[2]
         with parallel.kept_workers():  # a nested block keeps the outer block's workers

@@ -734,8 +734,8 @@ def _part_tone_apart(documents: pd.DataFrame, folder: str, splits: PackedSplits,
     remember_splits(splits)
     writers = PartsWriters(folder)
     # Every method's sentences scored by the workers, however few: the parts after the first, their sentences mostly
-    # remembered, scored VADER's last few hundred here (VADER with nltk: +19 MB), at 338.6-341.8 MB against the
-    # first part's 318 (10,000 and 100,000 articles).
+    # remembered, scored VADER's last few hundred here (VADER with nltk: +19 MB) and peaked at 338.6-341.8 MB against
+    # the first part's 318 (10,000 and 100,000 articles); with the workers, 318.0-322.5.
     with kept_workers(any_work=True):
         # The texts asked for one by one from the mapped table, not a dict of the part's texts as Python strings
         # (about 40 MB held by a part of 100,000 articles while it was scored).
