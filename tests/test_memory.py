@@ -57,6 +57,59 @@ def test_the_free_top_of_a_threads_heap_goes_back_in_the_processes_newslens_star
     assert in_fresh_process(_thread_heap_kept_mb, False) < 10  # a process newslens starts is bound from its start
 
 
+class _MallInfo2(__import__("ctypes").Structure):
+    _fields_ = [(name, __import__("ctypes").c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _mapped_block_count(bound: bool = False) -> tuple[int, int]:
+    """glibc's count of blocks served from mappings of their own (``mallinfo2().hblks``) before and while a 1 MB
+    block is held, after a 20 MB block was freed (which raises glibc's adjustable mmap threshold to 20 MB); with
+    ``bound``, after ``bound_free_heap``."""
+    mallinfo2 = memory._libc_function("mallinfo2")
+    mallinfo2.restype = _MallInfo2
+    if bound:
+        memory.bound_free_heap()
+    big = bytes(20 << 20)
+    del big
+    before = mallinfo2().hblks
+    block = bytes(1 << 20)
+    during = mallinfo2().hblks
+    del block
+    return before, during
+
+
+def _mapped_in_new_python(bound: bool, **env) -> tuple[int, int]:
+    code = f"import test_memory; print(*test_memory._mapped_block_count({bound}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parent, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **env})
+    before, during = map(int, done.stdout.split())
+    return before, during
+
+
+@GLIBC
+def test_large_blocks_are_mapped_and_given_back_whole_in_the_processes_newslens_starts(monkeypatch):
+    from newslens.parallel import in_fresh_process
+
+    if memory._libc_function("mallopt") is None or memory._libc_function("mallinfo2") is None:
+        pytest.skip("glibc older than 2.33 has no mallinfo2")
+    monkeypatch.delenv(memory.MMAP_THRESHOLD_VARIABLE, raising=False)
+    # The control: glibc's own threshold, raised by the 20 MB block, puts the 1 MB block on the heap.
+    before, during = _mapped_in_new_python(bound=False)
+    assert during == before
+    before, during = _mapped_in_new_python(bound=True)
+    assert during == before + 1
+    before, during = _mapped_in_new_python(bound=False, **{memory.MMAP_THRESHOLD_VARIABLE: "131072"})
+    assert during == before + 1  # the variable bounds a process from its start
+    before, during = in_fresh_process(_mapped_block_count, False)  # a process newslens starts: the variable is set
+    assert during == before + 1
+    assert os.environ[memory.MMAP_THRESHOLD_VARIABLE] == "131072"
+    monkeypatch.setenv(memory.MMAP_THRESHOLD_VARIABLE, "33554432")  # the user's own choice is kept
+    memory.bounded_heap_in_new_processes()
+    assert os.environ[memory.MMAP_THRESHOLD_VARIABLE] == "33554432"
+
+
 def _arrow_allocator() -> str:
     import pyarrow
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from newslens.memory import ARROW_POOL_VARIABLE
+from newslens.memory import ARROW_POOL_VARIABLE, MMAP_THRESHOLD_VARIABLE
 from newslens.runner import main, scrub
 
 from conftest import FIXTURES, REPO, SEEDS
@@ -192,8 +192,10 @@ def test_failing_notebook_keeps_previous_outputs(tmp_path, capsys):
 
 
 def test_a_batch_runs_kernels_that_allocate_arrow_memory_from_the_c_heap(tmp_path, monkeypatch, capsys):
-    # The notebook fails unless its kernel's Arrow allocator is the C heap (whose free pages go back to the system).
+    # The notebook fails unless its kernel's Arrow allocator is the C heap (whose free pages go back to the system)
+    # and glibc's mmap threshold was fixed when it started.
     monkeypatch.delenv(ARROW_POOL_VARIABLE, raising=False)
+    monkeypatch.delenv(MMAP_THRESHOLD_VARIABLE, raising=False)
     code = main(["run", str(FIXTURES / "98_arrow_allocator.ipynb"), "--corpus", str(SEEDS), "--out",
                  str(tmp_path / "outputs")])
     assert code == 0, capsys.readouterr().err

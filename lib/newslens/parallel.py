@@ -213,9 +213,9 @@ def _new_pool(workers: int):
     import concurrent.futures
     import multiprocessing
 
-    from newslens.memory import arrow_on_c_heap_in_new_processes
+    from newslens.memory import bounded_heap_in_new_processes
 
-    arrow_on_c_heap_in_new_processes()
+    bounded_heap_in_new_processes()
     # spawn, not fork: a forked copy of a process that already runs onnxruntime's threads can hang.
     return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                                   initializer=_worker_started, initargs=(os.getpid(),))

@@ -60,7 +60,7 @@ import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from . import site  # noqa: E402
-from .memory import arrow_on_c_heap_in_new_processes  # noqa: E402
+from .memory import bound_free_heap, bounded_heap_in_new_processes  # noqa: E402
 from .parallel import SCHEDULER_ENV, SchedulerError, check_scheduler, default_scheduler  # noqa: E402
 from .parameters import BATCH_ENV, REPORTS_NAME, ParameterError, check_parameters, declared_parameters, describe  # noqa: E402
 
@@ -566,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[SCHEDULER_ENV] = args.scheduler
         if default_scheduler():
             check_scheduler(default_scheduler())
-        arrow_on_c_heap_in_new_processes()  # the kernels' Arrow memory comes back to the system when freed
+        # Memory freed in the runner and in the kernels, Arrow's too, comes back to the system (newslens.memory).
+        bound_free_heap()
+        bounded_heap_in_new_processes()
         with locked(out):
             return _run_all(notebooks, parameters, corpus, out, args.jobs, args.show_code)
     except (ParameterError, RunRefused, SchedulerError) as error:
