@@ -1,3 +1,4 @@
+import ctypes
 import os
 import platform
 import subprocess
@@ -58,8 +59,8 @@ def test_the_free_top_of_a_threads_heap_goes_back_in_the_processes_newslens_star
     assert in_fresh_process(_thread_heap_kept_mb, False) < 10  # a process newslens starts is bound from its start
 
 
-class _MallInfo2(__import__("ctypes").Structure):
-    _fields_ = [(name, __import__("ctypes").c_size_t) for name in
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
                 ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
                  "keepcost")]
 
@@ -104,7 +105,7 @@ def test_large_blocks_are_mapped_and_given_back_whole_in_the_processes_newslens_
     assert during == before + 1
     before, during = _mapped_in_new_python(bound=False, **{memory.MMAP_THRESHOLD_VARIABLE: "131072"})
     assert during == before + 1  # the variable bounds a process from its start
-    before, during = in_fresh_process(_mapped_block_count, False)  # a process newslens starts: the variable is set
+    before, during = in_fresh_process(_mapped_block_count, False)  # a process newslens starts is bound
     assert during == before + 1
     assert os.environ[memory.MMAP_THRESHOLD_VARIABLE] == "131072"
     monkeypatch.setenv(memory.MMAP_THRESHOLD_VARIABLE, "33554432")  # the user's own choice is kept

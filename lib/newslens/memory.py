@@ -70,8 +70,9 @@ _M_MMAP_THRESHOLD = -3
 # freed; but each such block freed raises the threshold to its size (up to 32 MB), and blocks below it then come
 # from the heap, whose freed pages stay until the top of the heap is free. Setting the threshold fixes it at this
 # size (as setting the trim threshold does: glibc then stops adjusting both). Measured on 10,000 articles, all four
-# notebooks from an empty cache, with the variable below set for the whole run: the largest process 329.1 -> 316.4
-# MB, notebook 02's kernel 329.1 -> 302.3, the runner 306.1 -> 255.3, in 427 s of wall time instead of 437.
+# notebooks from an empty cache: the largest process 321.0 -> 316.2 MB, the tone parts 319.3 -> 314.8, notebook 02's
+# kernel 311.3 -> 301.2, the runner 305.3 -> 254.9, in as many CPU seconds (3,665 and 3,613; AVX2 machine); with the
+# variable set for a whole run on a VNNI machine, 329.1 -> 316.4 MB largest.
 MMAP_THRESHOLD = 128 * 1024
 MMAP_THRESHOLD_VARIABLE = "MALLOC_MMAP_THRESHOLD_"  # glibc reads it when a process starts
 
